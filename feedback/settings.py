@@ -1,0 +1,137 @@
+"""Typed settings loaded from config.toml and the environment; unknown keys are an error."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A configuration file that cannot be used, with the key path that is wrong."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///instance/haocha.db"
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    instance_dir: str = "instance"
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    hash_key_env: str = "HAOCHA_HASH_KEY"
+    dev_key_file: bool = True
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    chunk_size: int = 50_000
+    timezone: str = "Asia/Shanghai"
+    region_code_width: int = 12
+    reject_preview: int = 10
+    max_text_chars: int = 5_000
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    good_includes_basic: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    kpi: KpiSettings = field(default_factory=KpiSettings)
+    # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
+    profiles: Mapping[str, Any] = field(default_factory=dict)
+    base_dir: Path = field(default=Path("."))
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def instance_path(self) -> Path:
+        p = Path(self.paths.instance_dir)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        return url
+
+
+_SECTIONS = {
+    "database": DatabaseSettings,
+    "paths": PathSettings,
+    "security": SecuritySettings,
+    "ingest": IngestSettings,
+    "kpi": KpiSettings,
+}
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise SettingsError(f"[{name}] must be a table, got {type(raw).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise SettingsError(
+            f"unknown key(s) in [{name}]: {', '.join(unknown)} (known: {', '.join(sorted(fields))})"
+        )
+    defaults = cls()
+    for key, value in raw.items():
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int):
+            continue
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise SettingsError(f"{name}.{key} must be {expected.__name__}, got {value!r}")
+    return cls(**raw)
+
+
+def settings_from_mapping(
+    data: Mapping[str, Any], *, base_dir: Path = Path("."), env: Mapping[str, str] | None = None
+) -> Settings:
+    """Build settings from a parsed TOML mapping; environment overrides come from ``env``."""
+    env = dict(env or {})
+    unknown = sorted(set(data) - set(_SECTIONS) - {"profiles"})
+    if unknown:
+        raise SettingsError(
+            f"unknown section(s): {', '.join(unknown)} (known: {', '.join(sorted([*_SECTIONS, 'profiles']))})"
+        )
+    kwargs: dict[str, Any] = {name: _section(name, cls, data.get(name, {})) for name, cls in _SECTIONS.items()}
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise SettingsError("[profiles] must be a table of profile tables")
+    if env.get("HAOCHA_DATABASE_URL"):
+        kwargs["database"] = dataclasses.replace(kwargs["database"], url=env["HAOCHA_DATABASE_URL"])
+    if env.get("HAOCHA_INSTANCE_DIR"):
+        kwargs["paths"] = dataclasses.replace(kwargs["paths"], instance_dir=env["HAOCHA_INSTANCE_DIR"])
+    return Settings(**kwargs, profiles=profiles, base_dir=base_dir, env=env)
+
+
+def load_settings(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read ``config.toml`` (or ``$HAOCHA_CONFIG``); a missing default file means built-in defaults."""
+    env = dict(os.environ if env is None else env)
+    explicit = path or env.get("HAOCHA_CONFIG")
+    cfg = Path(explicit) if explicit else Path("config.toml")
+    if not cfg.exists():
+        if explicit:
+            raise SettingsError(f"config file not found: {cfg}")
+        return settings_from_mapping({}, base_dir=Path.cwd(), env=env)
+    try:
+        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{cfg}: {exc}") from exc
+    return settings_from_mapping(data, base_dir=cfg.resolve().parent, env=env)
