@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` (product on SQLite with demo data) and `make test` (whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8050
+ROWS ?= 200000
+
+.PHONY: run test install install-test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/haocha init
+	$(BIN)/haocha demo --rows $(ROWS)
+
+test: install
+	$(BIN)/ruff check feedback etl dashboards tests
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check feedback etl dashboards tests
+
+bench: install
+	$(BIN)/python -m etl.bench --rows 1000000
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

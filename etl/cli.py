@@ -1,0 +1,85 @@
+"""``haocha ingest`` and ``haocha demo``: parse options, call the pipeline, print the outcome."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from feedback.cli.context import AppContext, fail, pass_app
+
+
+def _print_results(results: list, as_json: bool) -> None:
+    if as_json:
+        for r in results:
+            click.echo(json.dumps(r.as_json(), ensure_ascii=False))
+        return
+    console = Console()
+    table = Table(title="导入批次 ingestion batches")
+    for col in ("batch", "file", "profile", "read", "loaded", "duplicate", "rejected"):
+        table.add_column(col, justify="right" if col not in ("file", "profile") else "left")
+    for r in results:
+        table.add_row(str(r.batch_id), r.file, r.profile, f"{r.read:,}", f"{r.loaded:,}", f"{r.duplicate:,}",
+                      f"{r.rejected:,}")
+    console.print(table)
+    for r in results:
+        if r.resumed_from:
+            console.print(f"batch {r.batch_id}: resumed an interrupted load after row {r.resumed_from:,}")
+        if r.first_rejects:
+            rej = Table(title=f"first rejects of batch {r.batch_id} ({r.rejected:,} in all)")
+            for col in ("row", "column", "reason"):
+                rej.add_column(col)
+            for x in r.first_rejects:
+                rej.add_row(str(x["row_number"]), x["column"] or "", x["reason"])
+            console.print(rej)
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" rows", unit_scale=True, leave=False, disable=None)
+    return bar, bar.update
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--profile", default="auto", show_default=True, help="Source profile name, or auto to detect it.")
+@click.option("--source", default=None, help="Source system name (default: the profile name).")
+@click.option("--sheet", default=None, help="Sheet of an .xlsx file (default: the first).")
+@click.option("--sql-url", default=None, help="Pull from a SQL source (any SQLAlchemy URL) instead of files.")
+@click.option("--table", default=None, help="Table of the SQL source.")
+@click.option("--query", default=None, help="SELECT of the SQL source (instead of --table).")
+@click.option("--watermark", default=None, help="Watermark column of the SQL source (incremental pulls).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per batch.")
+@pass_app
+def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, query, watermark, as_json) -> None:
+    """Load rating / message files (CSV in any Chinese encoding, .xlsx, JSON Lines) or a SQL source."""
+    from etl.pipeline import InputError, ProfileNotFound, ingest_file, ingest_sql
+    from etl.profiles import ProfileError
+
+    if not paths and not sql_url:
+        fail("nothing to ingest: give one or more PATHs or --sql-url")
+    if sql_url and not watermark:
+        fail("--sql-url needs --watermark COLUMN (and --table or --query)")
+    engine, settings = app.engine(), app.settings()
+    results = []
+    try:
+        if sql_url:
+            results.append(ingest_sql(engine, settings, sql_url, watermark_column=watermark, table=table,
+                                      query=query, profile=profile, source=source))
+        for path in paths:
+            bar, update = _progress(not as_json)
+            try:
+                results.append(ingest_file(engine, settings, path, profile=profile, source=source, sheet=sheet,
+                                           progress=update))
+            finally:
+                if bar is not None:
+                    bar.close()
+    except (InputError, ProfileNotFound, ProfileError) as exc:
+        _print_results(results, as_json)
+        fail(str(exc))
+    _print_results(results, as_json)

@@ -1,0 +1,190 @@
+"""All writes to the store: batches, rejects and bulk, idempotent inserts of records."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select, text, update
+
+from feedback.models import RECORD_COLUMNS, Batch, Reject, Watermark
+
+_STAGE = "records_stage"
+_INSERT_COLUMNS = ("batch_id", *RECORD_COLUMNS)
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    status: str
+    rows_done: int
+    read: int
+    loaded: int
+    duplicate: int
+    rejected: int
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def create_batch(conn: Connection, *, source_system: str, profile: str, file_name: str, sha256: str) -> int:
+    values = dict(
+        source_system=source_system, profile=profile, file_name=file_name, file_sha256=sha256,
+        status="running", rows_done=0, read=0, loaded=0, duplicate=0, rejected=0, started_at=_now(),
+    )
+    return conn.execute(insert(Batch).values(**values).returning(Batch.id)).scalar_one()
+
+
+def find_unfinished_batch(conn: Connection, *, source_system: str, sha256: str) -> BatchRow | None:
+    """The latest interrupted batch of this very input, to resume from its checkpoint."""
+    row = conn.execute(
+        select(Batch.id, Batch.status, Batch.rows_done, Batch.read, Batch.loaded, Batch.duplicate, Batch.rejected)
+        .where(Batch.source_system == source_system, Batch.file_sha256 == sha256, Batch.status != "done")
+        .order_by(Batch.id.desc())
+        .limit(1)
+    ).first()
+    return BatchRow(*row) if row else None
+
+
+def get_batch(conn: Connection, batch_id: int) -> BatchRow:
+    row = conn.execute(
+        select(Batch.id, Batch.status, Batch.rows_done, Batch.read, Batch.loaded, Batch.duplicate, Batch.rejected)
+        .where(Batch.id == batch_id)
+    ).one()
+    return BatchRow(*row)
+
+
+def mark_batch(conn: Connection, batch_id: int, *, status: str, error: str | None = None) -> None:
+    conn.execute(
+        update(Batch).where(Batch.id == batch_id).values(status=status, error=error, finished_at=_now())
+    )
+
+
+def checkpoint_batch(
+    conn: Connection, batch_id: int, *, read: int, loaded: int, duplicate: int, rejected: int
+) -> None:
+    """Add one chunk's counts; committed in the same transaction as the chunk's rows."""
+    conn.execute(
+        update(Batch)
+        .where(Batch.id == batch_id)
+        .values(
+            rows_done=Batch.rows_done + read,
+            read=Batch.read + read,
+            loaded=Batch.loaded + loaded,
+            duplicate=Batch.duplicate + duplicate,
+            rejected=Batch.rejected + rejected,
+            status="running",
+        )
+    )
+
+
+def insert_rejects(conn: Connection, batch_id: int, file_name: str, rejects: pd.DataFrame) -> None:
+    """``rejects`` has columns row_number, column, reason, raw (a dict of the raw row)."""
+    if rejects.empty:
+        return
+    rows = [
+        {
+            "batch_id": batch_id,
+            "file_name": file_name,
+            "row_number": int(r.row_number),
+            "column": None if pd.isna(r.column) else str(r.column),
+            "reason": str(r.reason),
+            "raw": json.dumps(r.raw, ensure_ascii=False, default=str),
+        }
+        for r in rejects.itertuples(index=False)
+    ]
+    conn.execute(insert(Reject), rows)
+
+
+def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+    """Insert records, skipping any whose (source_system, record_key) exists; returns rows inserted."""
+    if records.empty:
+        return 0
+    frame = records.loc[:, list(RECORD_COLUMNS)].copy()
+    frame.insert(0, "batch_id", batch_id)
+    if conn.dialect.name == "postgresql":
+        return _insert_postgres(conn, frame)
+    return _insert_sqlite(conn, frame)
+
+
+def _sqlite_rows(frame: pd.DataFrame) -> list[tuple]:
+    cols = []
+    for name in frame.columns:
+        s = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out = s.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object)
+        elif pd.api.types.is_bool_dtype(s):
+            out = s.astype("Int64").astype(object)
+        else:
+            out = s.astype(object)
+        cols.append(out.where(s.notna(), None).tolist())
+    return list(zip(*cols, strict=True))
+
+
+def _insert_sqlite(conn: Connection, frame: pd.DataFrame) -> int:
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    sql = f"INSERT INTO records ({cols}) VALUES ({marks}) ON CONFLICT (source_system, record_key) DO NOTHING"  # noqa: S608 - fixed column names
+    dbapi = conn.connection.driver_connection
+    before = dbapi.total_changes
+    dbapi.executemany(sql, _sqlite_rows(frame))
+    return dbapi.total_changes - before
+
+
+def _insert_postgres(conn: Connection, frame: pd.DataFrame) -> int:
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "  # noqa: S608 - fixed names
+        f"SELECT {cols} FROM records WITH NO DATA"
+    )
+    buf = io.StringIO()
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = out[name].dt.strftime("%Y-%m-%d %H:%M:%S")
+    out.to_csv(buf, index=False, header=False, na_rep="\\N")
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+            copy.write(buf.getvalue())
+        cur.execute(
+            f"INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
+            "ON CONFLICT (source_system, record_key) DO NOTHING"
+        )
+        inserted = cur.rowcount
+        cur.execute(f"TRUNCATE {_STAGE}")
+    return inserted
+
+
+def get_watermark(conn: Connection, source: str) -> str | None:
+    return conn.execute(select(Watermark.value).where(Watermark.source == source)).scalar_one_or_none()
+
+
+def set_watermark(conn: Connection, source: str, column: str, value: str) -> None:
+    exists = conn.execute(select(Watermark.source).where(Watermark.source == source)).first()
+    if exists:
+        conn.execute(
+            update(Watermark).where(Watermark.source == source).values(column=column, value=value, updated_at=_now())
+        )
+    else:
+        conn.execute(insert(Watermark).values(source=source, column=column, value=value, updated_at=_now()))
+
+
+def batch_rejects(conn: Connection, batch_id: int, limit: int | None = None) -> list[dict]:
+    stmt = (
+        select(Reject.row_number, Reject.column, Reject.reason, Reject.raw)
+        .where(Reject.batch_id == batch_id)
+        .order_by(Reject.row_number)
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def table_counts(conn: Connection, tables: Sequence[str] = ("batches", "records", "rejects")) -> dict[str, int]:
+    return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}  # noqa: S608

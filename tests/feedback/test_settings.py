@@ -1,0 +1,47 @@
+"""Settings: defaults, overrides from the environment, and unknown keys rejected with their path."""
+
+from pathlib import Path
+
+import pytest
+
+from feedback.settings import SettingsError, load_settings, settings_from_mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_is_valid_and_documented():
+    s = load_settings(ROOT / "config.toml", env={})
+    assert s.database.url.startswith("sqlite:///")
+    assert s.database_url.endswith("instance/haocha.db")
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    for section in ("database", "paths", "security", "ingest", "kpi"):
+        obj = getattr(s, section)
+        for key in obj.__dataclass_fields__:
+            # every key appears in the shipped file with a comment above it
+            lines = text.splitlines()
+            idx = next(i for i, line in enumerate(lines) if line.startswith(f"{key} ="))
+            assert lines[idx - 1].startswith("#"), f"{section}.{key} is not documented"
+
+
+def test_unknown_key_is_an_error_naming_it():
+    with pytest.raises(SettingsError, match=r"unknown key\(s\) in \[ingest\]: chunk_sise"):
+        settings_from_mapping({"ingest": {"chunk_sise": 10}})
+    with pytest.raises(SettingsError, match="unknown section"):
+        settings_from_mapping({"dashbord": {}})
+
+
+def test_wrong_type_is_an_error():
+    with pytest.raises(SettingsError, match="ingest.chunk_size must be int"):
+        settings_from_mapping({"ingest": {"chunk_size": "big"}})
+
+
+def test_environment_overrides_database_url(tmp_path):
+    s = settings_from_mapping({}, base_dir=tmp_path, env={"HAOCHA_DATABASE_URL": "postgresql://x@h/db"})
+    assert s.database_url == "postgresql://x@h/db"
+    s2 = settings_from_mapping({}, base_dir=tmp_path, env={})
+    assert s2.database_url == f"sqlite:///{(tmp_path / 'instance/haocha.db').resolve()}"
+
+
+def test_missing_explicit_config_is_an_error(tmp_path):
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "nope.toml", env={})
