@@ -83,3 +83,39 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
         _print_results(results, as_json)
         fail(str(exc))
     _print_results(results, as_json)
+
+
+@click.command("demo")
+@click.option("--rows", default=200_000, show_default=True, help="Ratings to generate (messages scale with it).")
+@click.option("--seed", default=7, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per batch.")
+@pass_app
+def demo_cmd(app: AppContext, rows: int, seed: int, as_json: bool) -> None:
+    """Generate a realistic demo year, ingest it, and run every later stage that exists."""
+    from etl.demo import write_demo
+    from etl.pipeline import ingest_file
+    from feedback.db import upgrade
+
+    engine, settings = app.engine(), app.settings()
+    upgrade(engine)
+    out_dir = settings.instance_path / "demo"
+    paths = write_demo(out_dir, rows=rows, seed=seed)
+    results = []
+    for path in paths:
+        profile = "zhejiang" if "zhejiang" in path.name else "auto"
+        bar, update = _progress(not as_json)
+        try:
+            results.append(ingest_file(engine, settings, path, profile=profile, progress=update))
+        finally:
+            if bar is not None:
+                bar.close()
+    _print_results(results, as_json)
+    for stage in _later_stages():
+        stage(app, as_json)
+
+
+def _later_stages():
+    """Stages after ingestion (scoring, tasks …) contributed through the ``haocha.stages`` entry point."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in sorted(entry_points(group="haocha.stages"), key=lambda e: e.name)]

@@ -1,0 +1,138 @@
+"""Ingestion benchmark: Haocha's checked, mapped, de-duplicated load against a bare pandas load of the same file.
+
+    python -m etl.bench --rows 1000000 [--postgres URL] [--json]
+
+Each measured run is a child process pinned to one core; its peak memory is the child's own max RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _child_run(argv: list[str]) -> dict:
+    """Run ``python -m etl.bench --child ...`` and return its JSON line plus its peak RSS in MB."""
+    proc = subprocess.Popen([sys.executable, "-m", "etl.bench", "--child", *argv], stdout=subprocess.PIPE,
+                            text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read() if proc.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark child failed: {argv}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
+    return result
+
+
+def _fresh_db(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    if url.startswith("sqlite"):
+        p = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(p) + suffix).unlink(missing_ok=True)
+        return
+    eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    eng.dispose()
+
+
+def child(mode: str, path: str, url: str, workdir: str) -> None:
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    if mode == "bare":
+        import pandas as pd
+        from sqlalchemy import create_engine
+
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        t0 = time.perf_counter()
+        frame = pd.read_csv(path, dtype=str)
+        engine = create_engine(url)
+        frame.to_sql("bare_load", engine, if_exists="replace", index=False, chunksize=50_000)
+        elapsed = time.perf_counter() - t0
+        rows = len(frame)
+        print(json.dumps({"mode": mode, "rows": rows, "seconds": round(elapsed, 2)}))
+        return
+    from etl.pipeline import ingest_file
+    from feedback.db import make_engine, upgrade
+    from feedback.settings import settings_from_mapping
+
+    settings = settings_from_mapping(
+        {"database": {"url": url}, "paths": {"instance_dir": workdir}},
+        base_dir=Path(workdir), env={"HAOCHA_HASH_KEY": "bench-key"},
+    )
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    res = ingest_file(engine, settings, path, profile="zhejiang")
+    elapsed = time.perf_counter() - t0
+    print(json.dumps({"mode": mode, "rows": res.read, "loaded": res.loaded, "duplicate": res.duplicate,
+                      "rejected": res.rejected, "seconds": round(elapsed, 2)}))
+
+
+def make_input(rows: int, workdir: Path) -> Path:
+    from etl.demo import generate
+
+    path = workdir / f"bench_{rows}.csv"
+    if not path.exists():
+        data = generate(rows=rows, seed=11)
+        data.ratings.to_csv(path, index=False)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--postgres", default=os.environ.get("HAOCHA_TEST_POSTGRES_URL"),
+                    help="PostgreSQL URL of an expendable database (its public schema is dropped!)")
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--skip-bare", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--child", nargs=4, metavar=("MODE", "PATH", "URL", "WORKDIR"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="haocha-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    path = make_input(args.rows, workdir)
+    gen_s = time.perf_counter() - t0
+    targets = [("sqlite", f"sqlite:///{workdir / 'bench.db'}")]
+    if args.postgres:
+        targets.append(("postgresql", args.postgres))
+    results = []
+    for db, url in targets:
+        for mode in (["bare"] if not args.skip_bare else []) + ["haocha"]:
+            _fresh_db(url)
+            r = _child_run([mode, str(path), url, str(workdir)])
+            r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]))
+            results.append(r)
+    report = {"rows": args.rows, "file_mb": round(path.stat().st_size / 1e6, 1), "generate_s": round(gen_s, 1),
+              "runs": results, "cpu_count": os.cpu_count(),
+              "max_rss_self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return
+    print(f"input: {args.rows:,} rows, {report['file_mb']} MB CSV (generated in {gen_s:.1f}s)")
+    print(f"{'database':<11} {'load':<7} {'rows/s':>9} {'seconds':>8} {'peak MB':>8}  notes")
+    for r in results:
+        note = "" if r["mode"] == "bare" else f"loaded {r['loaded']:,} dup {r['duplicate']:,} rej {r['rejected']:,}"
+        print(f"{r['db']:<11} {r['mode']:<7} {r['rows_per_s']:>9,} {r['seconds']:>8} {r['peak_mb']:>8}  {note}")
+    for db in {r["db"] for r in results}:
+        bare = next((r for r in results if r["db"] == db and r["mode"] == "bare"), None)
+        ours = next(r for r in results if r["db"] == db and r["mode"] == "haocha")
+        if bare:
+            print(f"{db}: haocha / bare = {ours['rows_per_s'] / bare['rows_per_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

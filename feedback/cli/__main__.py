@@ -1,0 +1,5 @@
+"""Allow ``python -m feedback.cli``."""
+
+from feedback.cli import main
+
+main()

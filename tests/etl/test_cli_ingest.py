@@ -1,0 +1,90 @@
+"""`haocha ingest` from the command line: JSON contract, exit codes, and a load killed with SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from sqlalchemy import create_engine, select, text
+
+from feedback.cli import main
+from feedback.models import Batch
+from tests.etl.test_pipeline import national_rows, write_csv
+
+
+def test_init_then_ingest_json_contract(runner, tmp_path):
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    path = write_csv(tmp_path / "n.csv", national_rows(20))
+    res = runner.invoke(main, ["ingest", str(path), "--profile", "national", "--json"])
+    assert res.exit_code == 0, res.output
+    obj = json.loads(res.output.strip().splitlines()[-1])
+    for key in ("file", "profile", "read", "loaded", "duplicate", "rejected", "batch_id"):
+        assert key in obj
+    assert (obj["read"], obj["loaded"], obj["profile"]) == (20, 20, "national")
+    again = json.loads(runner.invoke(main, ["ingest", str(path), "--json"]).output.strip().splitlines()[-1])
+    assert (again["loaded"], again["duplicate"]) == (0, 20)
+
+
+def test_human_summary_shows_counts_and_rejects(runner, tmp_path):
+    runner.invoke(main, ["init"])
+    rows = national_rows(5)
+    rows[1]["satisfaction"] = "六"
+    res = runner.invoke(main, ["ingest", str(write_csv(tmp_path / "n.csv", rows)), "--profile", "national"])
+    assert res.exit_code == 0
+    assert "rejects" in res.output and "satisfaction" in res.output
+
+
+def test_unusable_input_exits_2_with_one_line(runner, tmp_path):
+    runner.invoke(main, ["init"])
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    res = runner.invoke(main, ["ingest", str(empty)])
+    assert res.exit_code == 2
+    assert "empty" in res.output
+    odd = write_csv(tmp_path / "odd.csv", [{"a": "1", "b": "2"}])
+    res = runner.invoke(main, ["ingest", str(odd)])
+    assert res.exit_code == 2 and "a" in res.output and "national" in res.output
+
+
+def test_kill_9_mid_load_then_rerun_completes_without_duplicates(tmp_path, db_url, config_file):
+    rows = 30_000
+    path = write_csv(tmp_path / "big.csv", national_rows(rows))
+    config_file.write_text(config_file.read_text().replace("chunk_size = 1000", "chunk_size = 250"))
+    env = {**os.environ, "HAOCHA_CONFIG": str(config_file), "HAOCHA_HASH_KEY": "k"}
+    env.pop("HAOCHA_DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "feedback.cli", "ingest", str(path), "--profile", "national", "--json"]
+    subprocess.run([sys.executable, "-m", "feedback.cli", "init"], env=env, check=True, capture_output=True)
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    done = 0
+    while time.time() < deadline and proc.poll() is None:
+        with engine.connect() as conn:
+            done = conn.execute(select(Batch.rows_done)).scalar() or 0
+        if done >= 1000:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < done < rows, f"could not interrupt the load (rows_done={done})"
+
+    with engine.connect() as conn:
+        status, rows_done = conn.execute(select(Batch.status, Batch.rows_done)).one()
+        loaded_so_far = conn.execute(text("SELECT count(*) FROM records")).scalar_one()
+    assert status == "running" and loaded_so_far == rows_done  # every committed chunk is whole
+
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    obj = json.loads(out.strip().splitlines()[-1])
+    assert obj["resumed_from_row"] == rows_done
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM records")).scalar_one()
+        distinct = conn.execute(text("SELECT count(DISTINCT record_key) FROM records")).scalar_one()
+        batches = conn.execute(select(Batch.status, Batch.read, Batch.loaded, Batch.duplicate)).all()
+    assert total == distinct == rows
+    assert batches == [("done", rows, rows, 0)]
+    engine.dispose()
