@@ -177,6 +177,18 @@ class GoldLabel(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+# --- users, API tokens and audit log (dashboard; migration 0003) -------------------------------------------
+
+
+# --- rectification ledger: 差评 cases and their events (migration 0004) ----------------------------------
+
+
+# --- optimisation tasks and their history (migration 0005) -----------------------------------------------
+
+
+# --- daily rollups read by the dashboard and reports (migration 0006) --------------------------------------
+
+
 # Columns the ETL fills, in table order (everything but the surrogate id and the batch id).
 RECORD_COLUMNS: tuple[str, ...] = tuple(
     c.name for c in Record.__table__.columns if c.name not in ("id", "batch_id")
