@@ -1,0 +1,112 @@
+"""The filter set shared by every screen, API call, export and report, with its URL form."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used (bad date, unknown level …)."""
+
+
+_MULTI = ("depts", "regions", "channels", "services", "levels", "categories", "sentiments", "kinds")
+_URL_NAMES = {  # URL parameter → field
+    "start": "start", "end": "end", "dept": "depts", "region": "regions", "channel": "channels",
+    "service": "services", "level": "levels", "category": "categories", "sentiment": "sentiments", "kind": "kinds",
+}
+SENTIMENTS = ("neg", "neu", "pos")
+KINDS = ("rating", "message")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Inclusive date range on ``rated_at`` and multi-select values; an empty tuple means 'all'."""
+
+    start: date | None = None
+    end: date | None = None
+    depts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()  # service_code, or service_name when a source has no codes
+    levels: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def scoped(self, dept: str | None) -> Filters:
+        """Restrict to one department (a user bound to a department sees only it, whatever was asked)."""
+        if dept is None:
+            return self
+        return dataclasses.replace(self, depts=(dept,))
+
+    def with_period(self, start: date | None, end: date | None) -> Filters:
+        return dataclasses.replace(self, start=start, end=end)
+
+    def to_query_args(self) -> list[tuple[str, str]]:
+        """URL parameters (repeatable keys for multi-select), the inverse of ``from_query_args``."""
+        out: list[tuple[str, str]] = []
+        for url_name, fname in _URL_NAMES.items():
+            value = getattr(self, fname)
+            if value is None or value == ():
+                continue
+            if isinstance(value, tuple):
+                out.extend((url_name, str(v)) for v in value)
+            else:
+                out.append((url_name, value.isoformat()))
+        return out
+
+    @classmethod
+    def from_query_args(cls, args: Mapping[str, Any] | Iterable[tuple[str, str]]) -> Filters:
+        """Parse ``?start=2026-01-01&dept=A&dept=B&level=1`` (a werkzeug MultiDict, a dict of lists, or pairs).
+
+        Comma-separated values are accepted too (``level=1,2``)."""
+        pairs: list[tuple[str, str]] = []
+        if hasattr(args, "getlist"):
+            for key in args.keys():  # noqa: SIM118 - MultiDict
+                pairs.extend((key, v) for v in args.getlist(key))
+        elif isinstance(args, Mapping):
+            for key, value in args.items():
+                values = value if isinstance(value, list | tuple) else [value]
+                pairs.extend((key, v) for v in values)
+        else:
+            pairs = list(args)
+        data: dict[str, Any] = {f: [] for f in _MULTI}
+        for key, raw in pairs:
+            fname = _URL_NAMES.get(key)
+            if fname is None or raw is None or str(raw).strip() == "":
+                continue
+            if fname in ("start", "end"):
+                try:
+                    data[fname] = date.fromisoformat(str(raw).strip())
+                except ValueError as exc:
+                    raise FilterError(f"{key}: '{raw}' is not a date (YYYY-MM-DD)") from exc
+                continue
+            for part in str(raw).split(","):
+                part = part.strip()
+                if part:
+                    data[fname].append(part)
+        try:
+            levels = tuple(sorted({int(v) for v in data["levels"]}))
+        except ValueError as exc:
+            raise FilterError(f"level: {data['levels']} must be numbers 1..5") from exc
+        if any(v < 1 or v > 5 for v in levels):
+            raise FilterError("level must be between 1 and 5")
+        bad = set(data["sentiments"]) - set(SENTIMENTS)
+        if bad:
+            raise FilterError(f"sentiment: unknown {sorted(bad)} (use {', '.join(SENTIMENTS)})")
+        bad = set(data["kinds"]) - set(KINDS)
+        if bad:
+            raise FilterError(f"kind: unknown {sorted(bad)} (use {', '.join(KINDS)})")
+        start, end = data.get("start"), data.get("end")
+        if isinstance(start, date) and isinstance(end, date) and start > end:
+            raise FilterError(f"start {start} is after end {end}")
+        return cls(
+            start=start if isinstance(start, date) else None,
+            end=end if isinstance(end, date) else None,
+            levels=levels,
+            **{f: tuple(dict.fromkeys(data[f])) for f in _MULTI if f != "levels"},
+        )
