@@ -118,4 +118,10 @@ def _later_stages():
     """Stages after ingestion (scoring, tasks …) contributed through the ``haocha.stages`` entry point."""
     from importlib.metadata import entry_points
 
-    return [ep.load() for ep in sorted(entry_points(group="haocha.stages"), key=lambda e: e.name)]
+    stages = []
+    for ep in sorted(entry_points(group="haocha.stages"), key=lambda e: e.name):
+        try:
+            stages.append(ep.load())
+        except (ImportError, AttributeError) as exc:  # a stage not installed in this build
+            click.echo(f"haocha: stage {ep.name} unavailable ({exc})", err=True)
+    return stages
