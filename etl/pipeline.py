@@ -18,7 +18,9 @@ from etl.transform import TransformContext
 from feedback import repository
 from feedback.settings import Settings
 
-__all__ = ["IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_sql", "resolve_profile"]
+__all__ = [
+    "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_sql", "preview_file", "resolve_profile",
+]
 
 Progress = Callable[[int], None]
 
@@ -113,6 +115,11 @@ def _run_batch(
         loaded=row.loaded, duplicate=row.duplicate, rejected=row.rejected, resumed_from=resumed_from,
         first_rejects=first,
     )
+
+
+def preview_file(path: str | Path, settings: Settings, *, sheet: str | None = None) -> list[str]:
+    """The headers of a file as the readers see them (for a preview before loading)."""
+    return list(open_source(Path(path), sheet=sheet, chunk_size=settings.ingest.chunk_size).headers)
 
 
 def ingest_file(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -180,13 +181,273 @@ class GoldLabel(Base):
 # --- users, API tokens and audit log (dashboard; migration 0003) -------------------------------------------
 
 
+class User(Base):
+    """A dashboard account: argon2 password hash, role, optional department binding, hashed API token."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, PHC string
+    role: Mapped[str] = mapped_column(String(16))  # admin | ops | pm | viewer (checked by dashboards.users)
+    dept_code: Mapped[str | None] = mapped_column(String(32))  # set: the user sees only this department
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # sha256 of the bearer token
+    token_created_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    """Who did what and from where: logins (success and failure), exports, uploads, imports, task changes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_username_action_at", "username", "action", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str | None] = mapped_column(String(64))  # as typed for failed logins
+    action: Mapped[str] = mapped_column(String(32))  # login | login_failed | logout | export | upload | import …
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON object
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
 # --- rectification ledger: 差评 cases and their events (migration 0004) ----------------------------------
+
+
+class LedgerCase(Base):
+    """One 差评 (or escalated complaint) under rectification: state, working-day deadlines and milestones."""
+
+    __tablename__ = "ledger_cases"
+    __table_args__ = (
+        UniqueConstraint("record_id"),
+        Index("ix_ledger_cases_status_rectify_due", "status", "rectify_due"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))  # no cascade: records are never deleted
+    origin: Mapped[str] = mapped_column(String(16))  # bad_rating | escalated
+    status: Mapped[str] = mapped_column(String(16))  # see feedback.ledger.STATUSES
+    outcome: Mapped[str | None] = mapped_column(String(16))  # rectified | cannot_fix | voided, once known
+    rule: Mapped[str] = mapped_column(String(32))  # deadline rule applied: a region-code prefix or "default"
+    opened_at: Mapped[datetime] = mapped_column(DateTime)  # the clock start: rated_at, or the escalation time
+    verify_due: Mapped[date] = mapped_column(Date)
+    rectify_due: Mapped[date] = mapped_column(Date)
+    extended_days: Mapped[int] = mapped_column(Integer, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rectified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revisited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)  # 回访: 1..5, 5 = 非常满意 with the fix
+    ruling: Mapped[str | None] = mapped_column(Text)  # the approved 无法整改 / 差评无效 decision, kept visible
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LedgerRequest(Base):
+    """A 延期 / 无法整改 / 差评无效 (申诉复核) request on a case, pending until approved or rejected."""
+
+    __tablename__ = "ledger_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ledger_cases.id"), index=True)
+    type: Mapped[str] = mapped_column(String(16))  # extend | cannot_fix | void
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected
+    reason: Mapped[str] = mapped_column(Text)
+    extra_days: Mapped[int | None] = mapped_column(Integer)  # working days asked for (extend only)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerEvent(Base):
+    """One step in a case's history: who did what, when, from which state to which, and why."""
+
+    __tablename__ = "ledger_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ledger_cases.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_requests.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # open | transition | request | approve | reject
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 # --- optimisation tasks and their history (migration 0005) -----------------------------------------------
 
 
+class TaskBuild(Base):
+    """One rebuild of the task list: when, up to which data, with which model version and settings."""
+
+    __tablename__ = "task_builds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    built_at: Mapped[datetime] = mapped_column(DateTime)
+    as_of: Mapped[datetime | None] = mapped_column(DateTime)  # latest record time seen by the build
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    settings_hash: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[str] = mapped_column(Text)  # JSON of the task settings used
+    signals: Mapped[int] = mapped_column(Integer, default=0)
+    tasks: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Task(Base):
+    """An optimisation task: one complaint group with its priority, evidence, state and owner.
+
+    ``task_key`` is a stable hash of the group definition, so state and notes survive rebuilds."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("task_key"),
+        Index("ix_tasks_active_rank", "active", "rank"),
+        Index("ix_tasks_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    task_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))  # service | hall | topic
+    source: Mapped[str] = mapped_column(String(16))  # rating | message | mixed
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(64))
+    subcategory: Mapped[str | None] = mapped_column(String(64))
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    anchor: Mapped[str | None] = mapped_column(String(100))  # the place or group a topic is about
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    owner: Mapped[str | None] = mapped_column(String(64))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    dismissed_reason: Mapped[str | None] = mapped_column(Text)
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # found by the latest rebuild
+    rank: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    components: Mapped[str] = mapped_column(Text, default="{}")  # JSON name -> value in [0, 1] (null: n/a)
+    metrics: Mapped[str] = mapped_column(Text, default="{}")  # JSON raw figures behind the components
+    keywords: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    evidence: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of representative comments
+    breakdown: Mapped[str] = mapped_column(Text, default="{}")  # JSON departments / channels / regions
+    series: Mapped[str] = mapped_column(Text, default="[]")  # JSON weekly [week start, signals]
+    impact: Mapped[str | None] = mapped_column(Text)  # JSON of the latest impact check
+    signals: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    build_id: Mapped[int | None] = mapped_column(ForeignKey("task_builds.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TaskEvent(Base):
+    """One entry of a task's history: creation, status change, owner, due date, note, impact verdict."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # created | status | owner | due | note | impact
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str | None] = mapped_column(Text)  # JSON details (impact figures, old/new owner …)
+
+
+class TaskRecord(Base):
+    """A record (rating or message) that is evidence for a task, as of the latest rebuild."""
+
+    __tablename__ = "task_records"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)  # severity weight of this signal
+    __table_args__ = (Index("ix_task_records_record_id", "record_id"),)
+
+
+
 # --- daily rollups read by the dashboard and reports (migration 0006) --------------------------------------
+# Built by feedback.rollups from records, active scores and voided ledger cases; never edited by hand.
+
+
+class RollupDaily(Base):
+    """Record counts per day and every filterable dimension, with active-score sentiment and category."""
+
+    __tablename__ = "rollup_daily"
+    __table_args__ = (Index("ix_rollup_daily_day_kind", "day", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    is_default: Mapped[bool] = mapped_column(Boolean)
+    voided: Mapped[bool] = mapped_column(Boolean)  # 差评无效 approved on appeal
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(64))
+    n: Mapped[int] = mapped_column(Integer)  # records
+    projects: Mapped[int] = mapped_column(Integer)  # first ratings (评价次数 1 or unknown) with a 办件编号
+    hidden: Mapped[int] = mapped_column(Integer)  # hidden complaints under the active model version
+
+
+class RollupDailyUnit(Base):
+    """The same counts without service, sentiment and category: the small table the overview reads."""
+
+    __tablename__ = "rollup_daily_unit"
+    __table_args__ = (Index("ix_rollup_daily_unit_day_kind", "day", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    is_default: Mapped[bool] = mapped_column(Boolean)
+    voided: Mapped[bool] = mapped_column(Boolean)
+    n: Mapped[int] = mapped_column(Integer)
+    projects: Mapped[int] = mapped_column(Integer)
+    hidden: Mapped[int] = mapped_column(Integer)
+
+
+class RollupBadTag(Base):
+    """Evaluation-tag counts of 差评 (non-default ratings at level 1-2), one row per tag and dimensions."""
+
+    __tablename__ = "rollup_bad_tags"
+    __table_args__ = (Index("ix_rollup_bad_tags_day", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    voided: Mapped[bool] = mapped_column(Boolean)
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(64))
+    tag: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer)
 
 
 # Columns the ETL fills, in table order (everything but the surrogate id and the batch id).

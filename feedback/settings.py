@@ -47,12 +47,25 @@ class KpiSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    secret_key_env: str = "HAOCHA_SECRET_KEY"
+    secure_cookies: bool = False
+    session_hours: int = 8
+    max_upload_mb: int = 50
+    login_max_failures: int = 5
+    login_window_minutes: int = 5
+    page_size: int = 50
+    upload_keep_hours: int = 24
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     kpi: KpiSettings = field(default_factory=KpiSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default=Path("."))
@@ -78,6 +91,7 @@ _SECTIONS = {
     "security": SecuritySettings,
     "ingest": IngestSettings,
     "kpi": KpiSettings,
+    "dashboard": DashboardSettings,
 }
 
 

@@ -1,0 +1,56 @@
+"""The Flask application factory: settings and engine in, blueprints, security and templates wired."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from dashboards import api, assets, auth, display, errors, security
+from dashboards.config import DashboardOptions, options_from
+from dashboards.context import EXTENSION, AppState
+from dashboards.pages import explorer, ingest, overview, placeholders
+from feedback.settings import Settings
+
+NAV = (  # (endpoint, label, capability)
+    ("overview.index", "总览", "read"),
+    ("explorer.index", "评价明细", "read"),
+    ("soon.tasks", "优化任务", "read"),
+    ("ingest.index", "数据导入", "import"),
+    ("soon.alerts", "预警", "read"),
+    ("soon.models", "模型", "read"),
+)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
+               options: DashboardOptions | None = None) -> Flask:
+    """Build the app; settings come from config.toml and the engine from them when not given."""
+    if settings is None:
+        from feedback.settings import load_settings
+
+        settings = load_settings()
+    if engine is None:
+        from feedback.db import make_engine
+
+        engine = make_engine(settings.database_url, echo=settings.database.echo)
+    options = options or options_from(settings)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options)
+    app.config.update(SEND_FILE_MAX_AGE_DEFAULT=3600, JSON_AS_ASCII=False)
+    app.json.ensure_ascii = False
+    app.jinja_env.autoescape = True  # every template, whatever its file name
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    security.install(app, settings, options)
+    for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, placeholders.bp, api.bp):
+        app.register_blueprint(blueprint)
+    errors.install(app)
+
+    @app.context_processor
+    def _globals():
+        user = auth.current_user()
+        nav = [(ep, label) for ep, label, cap in NAV if auth.can(user, cap) and not (
+            ep == "ingest.index" and user is not None and user.dept_code)]
+        return {"current_user": user, "can": auth.can, "nav": nav, "role_names": auth.ROLE_NAMES,
+                "display": display, "plotly_url": assets.plotly_url}
+
+    return app

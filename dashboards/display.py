@@ -1,0 +1,78 @@
+"""Chinese display names of codes (levels, channels, categories, sentiments, tags) and display-time masking."""
+
+from __future__ import annotations
+
+from feedback import codes
+
+# Complaint taxonomy of DOMAIN.md §7; replace with the taxonomy module's names once it exists.
+CATEGORY_NAMES = {
+    "timeliness": "办理时效", "materials": "申报材料", "guide_info": "办事指南与告知",
+    "conditions_compliance": "审批条件与依法行政", "trips_process": "跑动与流程", "online_platform": "网上办理与系统",
+    "staff_attitude": "服务态度", "staff_competence": "业务能力", "queue_onsite": "排队与现场",
+    "access_consultation": "预约咨询与可及性", "complaint_handling": "差评处置与回访",
+    "policy_or_invalid": "政策诉求与无效评价", "other": "其他",
+}
+SENTIMENT_NAMES = {"neg": "负面", "neu": "中性", "pos": "正面"}
+KIND_NAMES = {"rating": "评价", "message": "留言"}
+LEVELS = dict(codes.LEVELS)
+# Canonical record fields as the upload preview names them.
+FIELD_NAMES = {
+    "record_key": "记录编号", "project_no": "办件编号", "service_code": "事项编码", "service_name": "事项名称",
+    "sub_matter": "子项", "dept_code": "部门编码", "dept_name": "部门名称", "region_code": "行政区划",
+    "channel_raw": "评价渠道", "channel": "评价渠道", "level_raw": "满意度", "level": "满意度", "tags": "评价标签",
+    "text": "文字评价", "title": "标题", "rated_at": "评价时间", "assess_number": "评价次数", "user_type": "用户类型",
+    "user_name": "评价人", "evaluator_id": "评价人证件（仅存哈希）", "is_anonymous": "是否匿名", "is_public": "是否公开",
+    "votes_up": "点赞数", "votes_down": "反对数", "reply_text": "答复意见", "replied_at": "答复时间",
+    "accepted_at": "受理时间", "promised_at": "承诺办结时间", "handler": "经办人",
+}
+CHANNELS = dict(codes.CHANNELS)
+
+
+def level_name(level: int | None) -> str:
+    return codes.level_name(level) or "—"
+
+
+def channel_name(code: str | None) -> str:
+    return codes.channel_name(code) or (code or "—")
+
+
+def category_name(slug: str | None) -> str:
+    return CATEGORY_NAMES.get(slug or "", slug or "—")
+
+
+def sentiment_name(code: str | None) -> str:
+    return SENTIMENT_NAMES.get(code or "", code or "—")
+
+
+def field_name(field: str | None) -> str:
+    """``"level_raw"`` → ``"满意度（level_raw）"``."""
+    if not field:
+        return "—"
+    name = FIELD_NAMES.get(field)
+    return f"{name}（{field}）" if name else field
+
+
+def tag_texts(tags: str | None) -> list[str]:
+    """``"110,209"`` → ``["110 无理由超过法定办理时间", "209 未在承诺时间内办结"]``."""
+    out = []
+    for code in (tags or "").replace("|", ",").split(","):
+        code = code.strip()
+        if code:
+            info = codes.tag_info(code)
+            out.append(f"{code} {info.text}" if info else code)
+    return out
+
+
+def mask_texts(texts: list[str | None]) -> list[str | None]:
+    """Mask PII again at display time (stored text is masked on ingest; this guards older or foreign rows)."""
+    try:
+        import pandas as pd
+
+        from feedback.pii import mask_text
+    except ImportError:  # the PII module is not there yet
+        return texts
+    if not any(texts):
+        return texts
+    series = pd.Series(texts, dtype="string")
+    masked = mask_text(series)
+    return [None if t is None else str(m) for t, m in zip(texts, masked.tolist(), strict=True)]

@@ -1,0 +1,144 @@
+"""The OpenAPI 3.1 document of /api/v1 (tests validate every response against it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedback.filters import KINDS, SENTIMENTS
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [kind, "null"], **extra}
+
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_FILTER_PARAMS = [
+    {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "评价时间起（含），YYYY-MM-DD"},
+    {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "评价时间止（含），YYYY-MM-DD"},
+    *({"name": n, "in": "query", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form",
+       "explode": True, "description": d}
+      for n, d in (("dept", "部门编码（可重复或逗号分隔）；绑定部门的账号总是只看本部门"), ("region", "行政区划代码"),
+                   ("channel", "渠道编码"), ("service", "事项编码或名称"), ("category", "问题分类"))),
+    {"name": "level", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 5}},
+     "description": "满意度等级，5 = 非常满意 … 1 = 非常不满意"},
+    {"name": "sentiment", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"enum": list(SENTIMENTS)}}},
+    {"name": "kind", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"enum": list(KINDS)}}},
+]
+_PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+]
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {400: "筛选条件或参数无效", 401: "未登录且没有有效的 Bearer 令牌", 403: "角色或部门绑定不允许",
+             404: "不存在"}
+    return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error", "message"],
+              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+    "Me": {"type": "object", "required": ["username", "role", "dept_code"], "additionalProperties": False,
+           "properties": {"username": {"type": "string"}, "role": {"enum": ["admin", "ops", "pm", "viewer"]},
+                          "dept_code": _nullable("string")}},
+    "Record": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "kind", "rated_at", "level", "level_name", "is_default", "channel", "channel_name",
+                     "service_code", "service_name", "dept_code", "dept_name", "region_code", "tags", "title",
+                     "text", "votes_up", "sentiment", "category", "category_name", "category_conf"],
+        "properties": {
+            "id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
+            "rated_at": {"type": "string", "description": "Asia/Shanghai wall-clock time, YYYY-MM-DD HH:MM:SS"},
+            "level": _nullable("integer", minimum=1, maximum=5), "level_name": _nullable("string"),
+            "is_default": {"type": "boolean", "description": "系统默认评价 (excluded from active-rating KPIs)"},
+            "channel": _nullable("string"), "channel_name": _nullable("string"),
+            "service_code": _nullable("string"), "service_name": _nullable("string"),
+            "dept_code": _nullable("string"), "dept_name": _nullable("string"), "region_code": _nullable("string"),
+            "tags": {"type": "array", "items": {"type": "string"}, "description": "tag code and its wording"},
+            "title": _nullable("string"), "text": _nullable("string", description="cleaned, PII masked"),
+            "votes_up": _nullable("integer"), "sentiment": {"enum": [*SENTIMENTS, None]},
+            "category": _nullable("string"), "category_name": _nullable("string"),
+            "category_conf": _nullable("number"),
+        },
+    },
+    "RecordPage": {
+        "type": "object", "additionalProperties": False,
+        "required": ["page", "per_page", "has_next", "total", "total_capped", "items"],
+        "properties": {
+            "page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200},
+            "has_next": {"type": "boolean"},
+            "total": {"type": "integer", "description": "matching records, counted up to 10000"},
+            "total_capped": {"type": "boolean", "description": "true: there are more than `total`"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+        },
+    },
+    "Batch": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "source_system", "profile", "file_name", "status", "read", "loaded", "duplicate",
+                     "rejected", "started_at", "finished_at", "error"],
+        "properties": {
+            "id": {"type": "integer"}, "source_system": {"type": "string"}, "profile": {"type": "string"},
+            "file_name": {"type": "string"}, "status": {"enum": ["running", "done", "failed"]},
+            "read": {"type": "integer"}, "loaded": {"type": "integer"}, "duplicate": {"type": "integer"},
+            "rejected": {"type": "integer"}, "started_at": {"type": "string"}, "finished_at": _nullable("string"),
+            "error": _nullable("string"),
+        },
+    },
+    "BatchPage": {
+        "type": "object", "additionalProperties": False, "required": ["page", "per_page", "has_next", "items"],
+        "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "has_next": {"type": "boolean"},
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}}},
+    },
+}
+
+
+def _json(ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Haocha 好差评数据分析 API", "version": "1",
+                 "description": "Every route needs a dashboard session or `Authorization: Bearer <token>` "
+                                "(`haocha users token NAME`). Department-bound users only ever see their department."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": {
+            "/me": {"get": {"summary": "当前账号", "responses": {"200": _json("Me", "当前账号"), **_errors(401)}}},
+            "/records": {"get": {
+                "summary": "检索评价与留言（最新在前，文本已脱敏）",
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+                                "description": "文本或标题中包含的词（空格分隔，全部匹配）"}, *_FILTER_PARAMS, *_PAGING],
+                "responses": {"200": _json("RecordPage", "一页记录"), **_errors(400, 401)},
+            }},
+            "/batches": {"get": {
+                "summary": "导入批次历史（运营与管理员；未绑定部门的账号）", "parameters": _PAGING,
+                "responses": {"200": _json("BatchPage", "一页批次"), **_errors(400, 401, 403)},
+            }},
+            "/batches/{batch_id}/rejects.csv": {"get": {
+                "summary": "批次的拒收行（CSV，公式字符已中和）",
+                "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "UTF-8 CSV with BOM",
+                                      "content": {"text/csv": {"schema": {"type": "string"}}}},
+                              **_errors(401, 403, 404)},
+            }},
+            "/openapi.json": {"get": {"summary": "本文档",
+                                      "responses": {"200": {"description": "OpenAPI 3.1",
+                                                            "content": {"application/json": {"schema": {
+                                                                "type": "object"}}}},
+                                                    **_errors(401)}}},
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "haocha_session"}},
+        },
+    }

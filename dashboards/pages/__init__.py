@@ -1,0 +1,1 @@
+"""Page blueprints of the dashboard, one module per screen."""

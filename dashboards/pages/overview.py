@@ -1,0 +1,24 @@
+"""总览 Overview: record counts by level and the data-freshness line (KPI cards arrive with the KPI module)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from dashboards import auth, context, figures
+from dashboards.pages.common import request_filters
+from dashboards.queries.overview import overview_data
+
+bp = Blueprint("overview", __name__)
+
+
+@bp.get("/")
+@auth.require("read")
+def index():
+    filters, error = request_filters()
+    user = auth.current_user()
+    with context.engine().connect() as conn:
+        data = overview_data(conn, filters, user.dept_code)
+    return render_template(
+        "pages/overview.html", data=data, filters=filters, error=error,
+        figure=figures.to_json(figures.level_bars(data.levels)),
+    ), (400 if error else 200)

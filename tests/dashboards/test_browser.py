@@ -1,0 +1,145 @@
+"""Headless Chromium: log in, open every page, filter the explorer, preview an upload; screenshots of each."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+
+from feedback.db import make_engine, upgrade
+from feedback.models import Record
+from tests.dashboards.conftest import PASSWORD, XSS, _record, add_users, seed
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
+                               "(never `playwright install`; Debian's chromium is used)")
+
+SERVICES = [("社保卡申领", "市人力资源和社会保障局"), ("个人名下房产证明", "市不动产登记中心"),
+            ("换领身份证", "市公安局"), ("人才租房补贴", "市人力资源和社会保障局"), ("营业执照变更", "市市场监督管理局")]
+TEXTS = ["排队等了两个小时，只开了一个窗口", "网上申请一直在审核，催了几次也没有结果", "工作人员态度很好，一次办结",
+         "系统上传材料总是失败，人脸识别通不过", "又让补材料，来回跑了三趟", "", "办理很快，点赞", "电话一直没人接"]
+
+
+def _demo_rows(batch_id: int) -> list[dict]:
+    rows = []
+    for i in range(200):
+        service, dept = SERVICES[i % len(SERVICES)]
+        level = [2, 1, 5, 2, 3, 5, 4, 1][i % 8]  # complaints carry bad levels, praise good ones
+        rows.append(_record(1000 + i, batch_id, service_name=service, dept_name=dept,
+                            dept_code=f"DEPT{SERVICES.index((service, dept)) % 4}", level=level,
+                            channel=["pc", "mobile", "hall_pad", "phone"][i % 4], text=TEXTS[i % len(TEXTS)] or None,
+                            rated_at=datetime(2026, 3, 3, 8) + timedelta(minutes=37 * i), is_default=i % 25 == 0))
+    return rows
+
+
+@pytest.fixture
+def live_server(settings_factory, tmp_path):
+    from werkzeug.serving import make_server
+
+    from dashboards.app import create_app
+
+    settings = settings_factory(f"sqlite:///{tmp_path / 'browser.db'}")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    add_users(engine)
+    ids = seed(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
+    server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    engine.dispose()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("HAOCHA_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_browser_walkthrough(live_server, shots, tmp_path):
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS,
+                                     env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
+        page = browser.new_page(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("dialog", lambda d: (problems.append(f"dialog opened: {d.message}"), d.dismiss()))
+        page.on("request", lambda r: None if r.url.startswith(live_server) or r.url.startswith("data:")
+                else problems.append(f"outside request: {r.url}"))
+
+        page.goto(f"{live_server}/records")
+        assert "/login" in page.url
+        page.screenshot(path=shots / "01_login.png")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", "wrong-password")
+        page.click("button[type=submit]")
+        assert "用户名或密码错误" in page.content()
+        problems[:] = [p for p in problems if "status of 401" not in p]  # that 401 was the point
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/records")
+
+        page.goto(f"{live_server}/")
+        page.wait_for_selector(".chart .main-svg", timeout=15_000)  # plotly drew the figure (CSP allowed it)
+        assert "数据更新于" in page.inner_text("#freshness")
+        page.screenshot(path=shots / "02_overview.png", full_page=True)
+
+        page.goto(f"{live_server}/records?q=onerror")
+        assert XSS in page.inner_text("table.records")  # shown as text, no dialog opened
+        assert page.locator("table.records img").count() == 0
+        page.goto(f"{live_server}/records")
+        page.screenshot(path=shots / "03_explorer.png")
+        page.check("input[name=level][value='1']")
+        page.check("input[name=level][value='2']")
+        page.fill("input[name=q]", "窗口")
+        page.click("#explorer-filters button[type=submit]")
+        page.wait_for_load_state()
+        assert "level=1" in page.url and "level=2" in page.url and "q=" in page.url
+        levels = page.locator("table.records tbody td:nth-child(2) .level").all_inner_texts()
+        assert levels and set(levels) <= {"不满意", "非常不满意"}
+        assert all("窗口" in t for t in page.locator("table.records tbody td.text").all_inner_texts())
+        page.screenshot(path=shots / "04_explorer_filtered.png")
+
+        page.goto(f"{live_server}/ingest")
+        page.screenshot(path=shots / "05_ingest.png", full_page=True)
+        upload = tmp_path / "national_sample.csv"
+        upload.write_text(
+            "projectNo,taskCode,taskName,deptCode,proDepart,areaCode,pf,satisfaction,evalDetail,writingEvaluation,"
+            "assessTime,assessNumber,userProp,certKeyGOV\n"
+            "P1,T001,社保卡申领,11439900MB1234567X,市人社局,439901,1,5,,很好,2026-03-01 10:00:00,1,1,430101199001011234\n",
+            encoding="utf-8")
+        page.set_input_files("input[type=file]", str(upload))
+        page.click(".upload-form button[type=submit]")
+        page.wait_for_url("**/ingest/preview/**")
+        assert "national_sample.csv" in page.content()
+        page.screenshot(path=shots / "06_ingest_preview.png", full_page=True)
+        page.click("text=放弃")
+        page.wait_for_url(f"{live_server}/ingest")
+
+        for name, path in (("07_tasks", "/tasks"), ("08_alerts", "/alerts"), ("09_models", "/models")):
+            page.goto(f"{live_server}{path}")
+            assert "建设中" in page.content()
+            page.screenshot(path=shots / f"{name}.png")
+
+        page.click("text=退出")
+        page.wait_for_url("**/login")
+        browser.close()
+    assert not problems, problems
+    assert len(list(shots.glob("*.png"))) == 9
+    if os.environ.get("HAOCHA_SCREENSHOT_DIR") is None:
+        shutil.rmtree(shots, ignore_errors=True)
