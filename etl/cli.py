@@ -60,6 +60,7 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
     """Load rating / message files (CSV in any Chinese encoding, .xlsx, JSON Lines) or a SQL source."""
     from etl.pipeline import InputError, ProfileNotFound, ingest_file, ingest_sql
     from etl.profiles import ProfileError
+    from feedback.pii import HashKeyError
 
     if not paths and not sql_url:
         fail("nothing to ingest: give one or more PATHs or --sql-url")
@@ -79,7 +80,7 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
             finally:
                 if bar is not None:
                     bar.close()
-    except (InputError, ProfileNotFound, ProfileError) as exc:
+    except (InputError, ProfileNotFound, ProfileError, HashKeyError) as exc:
         _print_results(results, as_json)
         fail(str(exc))
     _print_results(results, as_json)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from feedback.pii import load_hash_key
 from sqlalchemy import Engine
 
 from etl.load import load_chunk
@@ -16,6 +15,7 @@ from etl.profiles import Profile, ProfileNotFound, all_profiles, detect_profile
 from etl.readers import InputError, open_source
 from etl.transform import TransformContext
 from feedback import repository
+from feedback.pii import load_hash_key
 from feedback.settings import Settings
 
 __all__ = [
@@ -37,12 +37,14 @@ class IngestResult:
     rejected: int
     resumed_from: int = 0
     first_rejects: list[dict] = field(default_factory=list)
+    unknown_tags: dict[str, int] = field(default_factory=dict)  # tag codes in neither dictionary (kept out of tags)
 
     def as_json(self) -> dict:
         return {
             "file": self.file, "profile": self.profile, "source": self.source_system, "batch_id": self.batch_id,
             "read": self.read, "loaded": self.loaded, "duplicate": self.duplicate, "rejected": self.rejected,
             "resumed_from_row": self.resumed_from, "first_rejects": self.first_rejects,
+            "unknown_tags": self.unknown_tags,
         }
 
 
@@ -92,6 +94,7 @@ def _run_batch(
                 conn, source_system=source_system, profile=profile.name, file_name=file_name, sha256=sha256
             ), 0
     resumed_from = skip
+    unknown_tags: dict[str, int] = {}
     try:
         for chunk in chunks:
             if skip:
@@ -100,6 +103,8 @@ def _run_batch(
                     continue
                 chunk, skip = chunk.iloc[skip:], 0
             counts = load_chunk(engine, batch_id, chunk, profile, ctx)
+            for code, n in counts.unknown_tags.items():
+                unknown_tags[code] = unknown_tags.get(code, 0) + n
             if progress:
                 progress(counts.read)
     except Exception as exc:
@@ -113,7 +118,7 @@ def _run_batch(
     return IngestResult(
         batch_id=batch_id, file=file_name, profile=profile.name, source_system=source_system, read=row.read,
         loaded=row.loaded, duplicate=row.duplicate, rejected=row.rejected, resumed_from=resumed_from,
-        first_rejects=first,
+        first_rejects=first, unknown_tags=unknown_tags,
     )
 
 

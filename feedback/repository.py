@@ -84,7 +84,7 @@ def checkpoint_batch(
 
 
 def insert_rejects(conn: Connection, batch_id: int, file_name: str, rejects: pd.DataFrame) -> None:
-    """``rejects`` has columns row_number, column, reason, raw (a dict of the raw row)."""
+    """``rejects`` has columns row_number, column, reason, raw (the de-identified raw row as JSON text)."""
     if rejects.empty:
         return
     rows = [
@@ -94,7 +94,7 @@ def insert_rejects(conn: Connection, batch_id: int, file_name: str, rejects: pd.
             "row_number": int(r.row_number),
             "column": None if pd.isna(r.column) else str(r.column),
             "reason": str(r.reason),
-            "raw": json.dumps(r.raw, ensure_ascii=False, default=str),
+            "raw": r.raw if isinstance(r.raw, str) else json.dumps(r.raw, ensure_ascii=False, default=str),
         }
         for r in rejects.itertuples(index=False)
     ]

@@ -54,7 +54,7 @@ def test_kill_9_mid_load_then_rerun_completes_without_duplicates(tmp_path, db_ur
     rows = 30_000
     path = write_csv(tmp_path / "big.csv", national_rows(rows))
     config_file.write_text(config_file.read_text().replace("chunk_size = 1000", "chunk_size = 250"))
-    env = {**os.environ, "HAOCHA_CONFIG": str(config_file), "HAOCHA_HASH_KEY": "k"}
+    env = {**os.environ, "HAOCHA_CONFIG": str(config_file), "HAOCHA_HASH_KEY": "kill-test-hash-key-0123456789"}
     env.pop("HAOCHA_DATABASE_URL", None)
     cmd = [sys.executable, "-m", "feedback.cli", "ingest", str(path), "--profile", "national", "--json"]
     subprocess.run([sys.executable, "-m", "feedback.cli", "init"], env=env, check=True, capture_output=True)

@@ -171,7 +171,8 @@ def test_malformed_csv_line_is_rejected_with_its_row(engine, settings, tmp_path)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     res = ingest_file(engine, settings, path, profile="national")
     assert res.read == 6 and res.loaded == 5 and res.rejected == 1
-    assert res.first_rejects[0]["row_number"] == 4
+    # rows are numbered as a spreadsheet shows them: row 2's comment spans two text lines but is one row
+    assert res.first_rejects[0]["row_number"] == 3
 
 
 def test_sql_source_pulls_incrementally(engine, settings, tmp_path):
