@@ -1,0 +1,210 @@
+"""Complaint signals grouped into candidate tasks: category × 事项, hall × category, or a concrete topic."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from feedback.tasks import places
+from feedback.tasks.clusters import TopicGroup, centroids, cluster_topics, topic_documents, vectorise
+from feedback.tasks.config import TaskSettings
+from feedback.tasks.labels import labels, tag_category
+
+# Columns of a signal frame (one row per complaint signal; see queries.load_signals).
+SIGNAL_COLUMNS = (
+    "record_id", "kind", "level", "hidden", "category", "service_code", "service_name", "dept_code",
+    "dept_name", "region_code", "channel", "tags", "title", "text", "votes_up", "votes_down", "rated_at",
+    "project_no", "evaluator_hash",
+)
+UNSORTED = ("other", "", None)
+
+
+@dataclass
+class Candidates:
+    """Groups (one row per candidate task) and the signal rows with their group number and weight."""
+
+    groups: pd.DataFrame  # group, task_key, kind, source, title, category, subcategory, service_*, dept_*, ...
+    signals: pd.DataFrame  # the input signals plus columns group, weight
+
+
+def task_key(*parts: object) -> str:
+    """A stable identity for a group definition (40 hex characters)."""
+    raw = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+
+def severity(signals: pd.DataFrame, cfg: TaskSettings) -> pd.Series:
+    """Weight of each signal: 非常不满意 > 不满意 > hidden complaint; a message has its own weight."""
+    level = pd.to_numeric(signals["level"], errors="coerce")
+    w = np.where(signals["kind"].eq("message"), cfg.severity_message,
+                 np.where(level.eq(1), cfg.severity_very_bad,
+                          np.where(level.eq(2), cfg.severity_bad, cfg.severity_hidden)))
+    return pd.Series(w.astype(float), index=signals.index)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype("string").fillna("").str.strip()
+
+
+def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
+    """Assign every signal to one candidate task (pure: a frame in, frames out)."""
+    sig = signals.reset_index(drop=True).copy()
+    sig["weight"] = severity(sig, cfg)
+    text = _text(sig["text"])
+    title = _text(sig["title"])
+    cat = sig["category"].astype("string")
+    missing = cat.isna() | cat.isin(["", "other"])
+    if missing.any():
+        from_tags = sig.loc[missing, "tags"].map(tag_category).astype("string")
+        cat = cat.mask(missing & from_tags.notna(), from_tags)
+    sig["category"] = cat.where(~cat.isin(["", "other"]), pd.NA)
+    lab = labels()
+    sig["subcategory"] = [
+        lab.subcategory(c, t) if isinstance(c, str) and t else None
+        for c, t in zip(sig["category"].tolist(), text.tolist(), strict=True)
+    ]
+    is_msg = sig["kind"].eq("message")
+    has_text = (text.str.len() > 0) | (title.str.len() > 0)
+    no_cat = sig["category"].isna()
+    onsite = sig["category"].isin(list(cfg.onsite())) & ~is_msg
+    service = sig["service_code"].astype("string").fillna(sig["service_name"].astype("string"))
+    dept = sig["dept_code"].astype("string").fillna(sig["dept_name"].astype("string"))
+
+    rows: list[dict] = []
+    group_of = np.full(len(sig), -1, dtype=np.int64)
+
+    def add(mask: pd.Series, kind: str, keys: list[str]) -> None:
+        sub = sig.loc[mask, keys].astype("string").fillna("")
+        if sub.empty:
+            return
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(sub), sort=True)
+        base = len(rows)
+        group_of[np.flatnonzero(mask.to_numpy())] = codes + base
+        for values in uniques:
+            rows.append({"kind": kind, **dict(zip(keys, values, strict=True))})
+
+    rated = ~is_msg
+    sig["_service"] = service.fillna("")
+    sig["_dept"] = dept.fillna("")
+    sig["_cat"] = sig["category"].fillna("other")
+    sig["_sub"] = sig["subcategory"].fillna("")
+    sig["_region"] = sig["region_code"].astype("string").fillna("")
+    add(rated & ~onsite & (~no_cat | ~has_text), "service", ["_service", "_cat", "_sub"])
+    add(rated & onsite, "hall", ["_dept", "_region", "_cat", "_sub"])
+    for pool, mask in (("message", is_msg), ("rating", rated & no_cat & has_text)):
+        idx = np.flatnonzero(mask.to_numpy())
+        if len(idx) == 0:
+            continue
+        topics = cluster_topics(
+            title.iloc[idx].tolist(), text.iloc[idx].tolist(),
+            recency=pd.to_datetime(sig["rated_at"].iloc[idx]).astype("int64").tolist(),
+            threshold=cfg.topic_threshold, merge_similarity=cfg.topic_merge_similarity,
+            max_docs=cfg.topic_max_docs,
+        )
+        centre = _centres(title.iloc[idx].tolist(), text.iloc[idx].tolist(), topics)
+        for t, c in zip(topics, centre, strict=True):
+            group_of[idx[t.members]] = len(rows)
+            rows.append({"kind": "topic", "_pool": pool, "anchor": t.label, "_anchor_key": t.anchor,
+                         "_first": int(sig["record_id"].iloc[idx[t.members[0]]]), "_centre": int(idx[c])})
+    sig["group"] = group_of
+    sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat", "_sub", "_region"])
+    groups = pd.DataFrame(rows)
+    groups.insert(0, "group", np.arange(len(groups)))
+    return Candidates(_describe(groups, sig, title, text), sig)
+
+
+def _centres(titles: list[str], texts: list[str], topics: list[TopicGroup]) -> list[int]:
+    """The member of each topic nearest its centroid (its subject names the topic best)."""
+    if not topics:
+        return []
+    X = vectorise(topic_documents(titles, texts))
+    C = centroids(X, [t.members for t in topics])
+    out = []
+    for k, t in enumerate(topics):
+        if len(t.members) == 1:
+            out.append(t.members[0])
+            continue
+        sims = np.asarray((X[t.members] @ C[k].T).todense()).ravel()
+        out.append(t.members[int(np.argmax(sims))])
+    return out
+
+
+def _modes(sig: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The most frequent non-empty value of each column per group (ties: the smallest value)."""
+    out = pd.DataFrame(index=pd.Index(sorted(sig["group"].unique()), name="group"))
+    for col in columns:
+        v = sig[["group", col]].copy()
+        v[col] = v[col].astype("string")
+        v = v[v[col].notna() & (v[col] != "")]
+        if v.empty:
+            out[col] = None
+            continue
+        counts = v.groupby(["group", col]).size().rename("n").reset_index()
+        counts = counts.sort_values(["group", "n", col], ascending=[True, False, True], kind="mergesort")
+        first = counts.drop_duplicates("group").set_index("group")[col]
+        out[col] = first.reindex(out.index).astype(object).where(first.reindex(out.index).notna(), None)
+    return out
+
+
+def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series) -> pd.DataFrame:
+    """Titles, identity keys and the descriptive columns of each group."""
+    lab = labels()
+    first = _modes(sig, ["service_code", "service_name", "dept_code", "dept_name", "region_code"])
+    counts = sig.assign(msg=sig["kind"].eq("message")).groupby("group").agg(n_msg=("msg", "sum"),
+                                                                             n=("kind", "size"))
+    first = first.join(counts)
+    g = groups.set_index("group").join(first)
+    out = []
+    for gid, r in g.iterrows():
+        kind = r["kind"]
+        cat = r.get("_cat") if kind != "topic" else None
+        cat = None if cat in ("", None) or pd.isna(cat) else cat
+        sub = r.get("_sub") if kind != "topic" else None
+        sub = None if sub in ("", None) or (not isinstance(sub, str)) else sub
+        source = "message" if r["n_msg"] == r["n"] else ("rating" if r["n_msg"] == 0 else "mixed")
+        what = lab.name(cat or "other") + (f"：{lab.name(sub)}" if sub else "")
+        if kind == "service":
+            svc = r["service_name"] or r["service_code"] or "未知事项"
+            title_ = f"{svc} — {what}"
+            key = task_key("service", r["_service"], cat or "other", sub)
+        elif kind == "hall":
+            where = r["dept_name"] or r["dept_code"] or "未知部门"
+            region = r["region_code"] if isinstance(r["region_code"], str) and r["region_code"] else None
+            title_ = f"{where}{f'（区划 {region}）' if region else ''}窗口 — {what}"
+            key = task_key("hall", r["_dept"], r["_region"], cat or "other", sub)
+        else:
+            c = int(r["_centre"])
+            subject = title.iloc[c] or text.iloc[c]
+            anchor = r["anchor"] if isinstance(r["anchor"], str) else None
+            issue = places.issue_phrase(subject, anchor)
+            if r["_pool"] == "rating":
+                svc = r["service_name"] or "多个事项"
+                title_ = f"{svc} — {issue or places.clean(subject)[:24]}"
+            else:
+                title_ = places.topic_title(subject, anchor)
+            key = task_key("topic", r["_pool"], r["_anchor_key"] if anchor else f"#{int(r['_first'])}")
+        out.append({
+            "group": gid, "task_key": key, "kind": kind, "source": source, "title": title_[:300],
+            "category": cat, "subcategory": sub,
+            "service_code": r["service_code"] if kind != "hall" else None,
+            "service_name": r["service_name"] if kind != "hall" else None,
+            "dept_code": r["dept_code"], "dept_name": r["dept_name"],
+            "region_code": r["region_code"] if kind == "hall" else None,
+            "anchor": r.get("anchor") if kind == "topic" and isinstance(r.get("anchor"), str) else None,
+            "pool": r.get("_pool") if kind == "topic" else None,
+            "first_record": int(r["_first"]) if kind == "topic" else None,
+            # the segment whose complaint rate this task is about (service, or department × region)
+            "seg_service": r["_service"] if kind == "service" else None,
+            "seg_dept": r["_dept"] if kind == "hall" else None,
+            "seg_region": r["_region"] if kind == "hall" else None,
+        })
+    frame = pd.DataFrame(out)
+    # two groups must never share a key (e.g. two topics with the same anchor): later ones get a suffix
+    dup = frame.duplicated("task_key", keep="first")
+    if dup.any():
+        frame.loc[dup, "task_key"] = [task_key(k, "dup", f) for k, f in
+                                      zip(frame.loc[dup, "task_key"], frame.loc[dup, "first_record"], strict=True)]
+    return frame
