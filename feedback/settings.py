@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feedback.tasks.config import TaskSettings
+
 
 class SettingsError(ValueError):
     """A configuration file that cannot be used, with the key path that is wrong."""
@@ -66,6 +68,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     kpi: KpiSettings = field(default_factory=KpiSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    tasks: TaskSettings = field(default_factory=TaskSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default=Path("."))
@@ -92,6 +95,7 @@ _SECTIONS = {
     "ingest": IngestSettings,
     "kpi": KpiSettings,
     "dashboard": DashboardSettings,
+    "tasks": TaskSettings,
 }
 
 
