@@ -225,6 +225,7 @@ class LedgerCase(Base):
     __table_args__ = (
         UniqueConstraint("record_id"),
         Index("ix_ledger_cases_status_rectify_due", "status", "rectify_due"),
+        Index("ix_ledger_cases_rated_at", "rated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -233,6 +234,17 @@ class LedgerCase(Base):
     status: Mapped[str] = mapped_column(String(16))  # see feedback.ledger.STATUSES
     outcome: Mapped[str | None] = mapped_column(String(16))  # rectified | cannot_fix | voided, once known
     rule: Mapped[str] = mapped_column(String(32))  # deadline rule applied: a region-code prefix or "default"
+    # The record's dimensions, copied (records are immutable) so case queries never scan the records table.
+    rated_at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    is_default: Mapped[bool] = mapped_column(Boolean)
     opened_at: Mapped[datetime] = mapped_column(DateTime)  # the clock start: rated_at, or the escalation time
     verify_due: Mapped[date] = mapped_column(Date)
     rectify_due: Mapped[date] = mapped_column(Date)
@@ -385,7 +397,14 @@ class RollupDaily(Base):
     """Record counts per day and every filterable dimension, with active-score sentiment and category."""
 
     __tablename__ = "rollup_daily"
-    __table_args__ = (Index("ix_rollup_daily_day_kind", "day", "kind"),)
+    __table_args__ = (
+        Index("ix_rollup_daily_day_kind", "day", "kind"),
+        # Complaint-focused filters are selective: read only their rows, not the whole period.
+        Index("ix_rollup_daily_category_day", "category", "day"),
+        Index("ix_rollup_daily_sentiment_day", "sentiment", "day"),
+        Index("ix_rollup_daily_service_code_day", "service_code", "day"),
+        Index("ix_rollup_daily_service_name_day", "service_name", "day"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date)
@@ -414,6 +433,27 @@ class RollupDailyUnit(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    is_default: Mapped[bool] = mapped_column(Boolean)
+    voided: Mapped[bool] = mapped_column(Boolean)
+    n: Mapped[int] = mapped_column(Integer)
+    projects: Mapped[int] = mapped_column(Integer)
+    hidden: Mapped[int] = mapped_column(Integer)
+
+
+class RollupMonthlyUnit(Base):
+    """rollup_daily_unit summed by calendar month (``month`` = its first day): whole months of long periods."""
+
+    __tablename__ = "rollup_monthly_unit"
+    __table_args__ = (Index("ix_rollup_monthly_unit_month_kind", "month", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))
     dept_code: Mapped[str | None] = mapped_column(String(32))
     dept_name: Mapped[str | None] = mapped_column(String(200))

@@ -24,6 +24,16 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("rule", sa.String(length=32), nullable=False),
+        sa.Column("rated_at", sa.DateTime(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("dept_code", sa.String(length=32), nullable=True),
+        sa.Column("dept_name", sa.String(length=200), nullable=True),
+        sa.Column("region_code", sa.String(length=12), nullable=True),
+        sa.Column("channel", sa.String(length=32), nullable=True),
+        sa.Column("service_code", sa.String(length=64), nullable=True),
+        sa.Column("service_name", sa.String(length=200), nullable=True),
+        sa.Column("level", sa.SmallInteger(), nullable=True),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
         sa.Column("opened_at", sa.DateTime(), nullable=False),
         sa.Column("verify_due", sa.Date(), nullable=False),
         sa.Column("rectify_due", sa.Date(), nullable=False),
@@ -44,6 +54,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("record_id", name=op.f("uq_ledger_cases_record_id")),
     )
     with op.batch_alter_table("ledger_cases", schema=None) as batch_op:
+        batch_op.create_index("ix_ledger_cases_rated_at", ["rated_at"], unique=False)
         batch_op.create_index("ix_ledger_cases_status_rectify_due", ["status", "rectify_due"], unique=False)
 
     op.create_table(
@@ -105,5 +116,6 @@ def downgrade() -> None:
     op.drop_table("ledger_requests")
     with op.batch_alter_table("ledger_cases", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_cases_status_rectify_due")
+        batch_op.drop_index("ix_ledger_cases_rated_at")
 
     op.drop_table("ledger_cases")

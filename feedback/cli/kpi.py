@@ -1,0 +1,95 @@
+"""``haocha kpi``: the month's bulletin KPIs with 环比 and 同比, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from feedback import kpi
+from feedback.cli.context import AppContext, fail, pass_app
+from feedback.filters import Filters
+
+SHOWN = ("total", "projects", "active_total", "active_rate", "good_rate", "active_good_rate", "bad", "bad_rate",
+         "avg_score_10", "hidden_complaints", "voided", "cases", "reply_rate", "on_time_rate",
+         "revisit_satisfaction_rate", "open_cases", "overdue_cases")
+
+
+def as_json(result: dict[str, Any]) -> dict[str, Any]:
+    """The JSON contract: rounded values plus ``mom`` / ``yoy`` objects holding the same keys' changes."""
+    out = kpi.rounded({k: v for k, v in result.items() if k not in ("mom", "yoy")})
+    return {**out, "mom": kpi.rounded(result["mom"]), "yoy": kpi.rounded(result["yoy"])}
+
+
+def _value(key: str, v: Any) -> str:
+    if v is None:
+        return "—"
+    if key in kpi.RATE_KEYS:
+        return f"{v:.2f}%"
+    if key in kpi.SCORE_KEYS:
+        return f"{v:.2f}"
+    return f"{v:,}"
+
+
+def _change(key: str, v: float | None) -> str:
+    if v is None:
+        return "—"
+    if key in kpi.RATE_KEYS:
+        return f"{v:+.2f}个百分点"
+    if key in kpi.SCORE_KEYS:
+        return f"{v:+.2f}分"
+    return f"{v:+.1f}%"
+
+
+def _table(result: dict[str, Any]) -> Table:
+    basic = "含基本满意" if result["good_includes_basic"] else "不含基本满意"
+    table = Table(title=f"{result['month']} 好差评主要指标（好评{basic}；截至 {result['as_of']}）")
+    table.add_column("指标")
+    table.add_column("本月", justify="right")
+    table.add_column(f"环比（{result['mom_month']}）", justify="right")
+    table.add_column(f"同比（{result['yoy_month']}）", justify="right")
+    for key in SHOWN:
+        table.add_row(kpi.LABELS[key], _value(key, result[key]), _change(key, result["mom"].get(key)),
+                      _change(key, result["yoy"].get(key)))
+    return table
+
+
+@click.command("kpi")
+@click.option("--month", default=None, metavar="YYYY-MM", help="Month to report (default: the latest in the data).")
+@click.option("--dept", "depts", multiple=True, help="Only this department code (repeatable).")
+@click.option("--region", "regions", multiple=True, help="Only this region code, 12 digits (repeatable).")
+@click.option("--refresh", is_flag=True, help="Rebuild the daily rollups from the records first.")
+@click.option("--json", "json_out", is_flag=True, help="Print one JSON object.")
+@pass_app
+def kpi_cmd(app: AppContext, month: str | None, depts: tuple[str, ...], regions: tuple[str, ...], refresh: bool,
+            json_out: bool) -> None:
+    """The bulletin KPIs of a month (评价数, 好评率, 差评率, 整体平均分 … 按时整改率) with 环比 and 同比.
+
+    Rates are percentages; their 环比 / 同比 are percentage points. Counts change in percent, 平均分 in points."""
+    from feedback.ledger import local_now
+    from feedback.rollups import refresh_rollups
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        fail(f"--month '{month}' is not YYYY-MM")
+    settings, engine = app.settings(), app.engine()
+    try:
+        if refresh:
+            refresh_rollups(engine)
+        with engine.connect() as conn:
+            month = month or kpi.latest_month(conn)
+            if month is None:
+                fail("no ratings in the rollups: load data, then run `haocha kpi --refresh`")
+            result = kpi.month_kpis(conn, month, Filters(depts=depts, regions=regions),
+                                    as_of=local_now(settings.ingest.timezone),
+                                    good_includes_basic=settings.kpi.good_includes_basic)
+    except (OperationalError, ProgrammingError) as exc:
+        fail(f"database not ready ({type(exc.orig).__name__}): run `haocha init`")
+    if json_out:
+        click.echo(json.dumps(as_json(result), ensure_ascii=False))
+    else:
+        Console(width=max(Console().width, 100)).print(_table(result))
