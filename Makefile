@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
 ROWS ?= 200000
+DEMO_PASSWORD ?= haocha-demo
 
 .PHONY: run test install install-test lint bench clean
 
@@ -21,6 +22,10 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/haocha init
 	$(BIN)/haocha demo --rows $(ROWS)
+	@$(BIN)/haocha users list --json 2>/dev/null | grep -q '"username": "demo"' || \
+		echo "$(DEMO_PASSWORD)" | $(BIN)/haocha users add demo --role admin --password-stdin
+	@echo "演示账号 demo login: user demo, password $(DEMO_PASSWORD) (local demo only)"
+	$(BIN)/haocha serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check feedback etl dashboards tests

@@ -46,6 +46,16 @@ class IngestSettings:
 @dataclass(frozen=True)
 class KpiSettings:
     good_includes_basic: bool = True
+    min_ranking_volume: int = 30
+    board_size: int = 5
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    verify_days: int = 1
+    rectify_days: int = 5
+    extend_days: int = 10
+    regions: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class Settings:
     kpi: KpiSettings = field(default_factory=KpiSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     tasks: TaskSettings = field(default_factory=TaskSettings)
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default=Path("."))
@@ -96,6 +107,7 @@ _SECTIONS = {
     "kpi": KpiSettings,
     "dashboard": DashboardSettings,
     "tasks": TaskSettings,
+    "ledger": LedgerSettings,
 }
 
 

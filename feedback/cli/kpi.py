@@ -93,3 +93,12 @@ def kpi_cmd(app: AppContext, month: str | None, depts: tuple[str, ...], regions:
         click.echo(json.dumps(as_json(result), ensure_ascii=False))
     else:
         Console(width=max(Console().width, 100)).print(_table(result))
+
+
+def rollup_stage(app: AppContext, as_json: bool) -> None:
+    """`haocha demo` stage: rebuild the daily rollups the dashboard and reports read."""
+    from feedback.rollups import refresh_rollups
+
+    result = refresh_rollups(app.engine())
+    if not as_json:
+        click.echo(f"rollups refreshed: {result}")

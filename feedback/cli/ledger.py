@@ -174,3 +174,10 @@ def escalate_cmd(app: AppContext, record_id: int, by, note) -> None:
     """Open a case for any record (a message, a hidden complaint …)."""
     case = _run(app, ledger.escalate, record_id, by=_user(by), note=note, rules=_rules(app), now=_now(app))
     click.echo(f"case {case} opened for record {record_id}")
+
+
+def ledger_stage(app: AppContext, as_json: bool) -> None:
+    """`haocha demo` stage: open a rectification case for every 差评 that has none."""
+    opened = _run(app, ledger.sync_cases, rules=_rules(app), now=_now(app), since=None)
+    if not as_json:
+        click.echo(f"ledger: {opened} new 差评 cases opened")

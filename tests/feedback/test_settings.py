@@ -14,7 +14,7 @@ def test_shipped_config_is_valid_and_documented():
     assert s.database.url.startswith("sqlite:///")
     assert s.database_url.endswith("instance/haocha.db")
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    for section in ("database", "paths", "security", "ingest", "kpi", "dashboard", "tasks"):
+    for section in ("database", "paths", "security", "ingest", "kpi", "dashboard", "tasks", "ledger"):
         obj = getattr(s, section)
         for key in obj.__dataclass_fields__:
             # every key appears in the shipped file with a comment above it
