@@ -393,7 +393,29 @@ class TaskRecord(Base):
 # Built by feedback.rollups from records, active scores and voided ledger cases; never edited by hand.
 
 
-class RollupDaily(Base):
+class _RollupUnit:
+    """Dimensions every rollup shares: kind, department, region, channel."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+
+
+class _RollupCounts:
+    """Rating level and the counts summed per group."""
+
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    is_default: Mapped[bool] = mapped_column(Boolean)
+    voided: Mapped[bool] = mapped_column(Boolean)  # 差评无效 approved on appeal
+    n: Mapped[int] = mapped_column(Integer)  # records
+    projects: Mapped[int] = mapped_column(Integer)  # first ratings (评价次数 1 or unknown) with a 办件编号
+    hidden: Mapped[int] = mapped_column(Integer)  # hidden complaints under the active model version
+
+
+class RollupDaily(_RollupUnit, _RollupCounts, Base):
     """Record counts per day and every filterable dimension, with active-score sentiment and category."""
 
     __tablename__ = "rollup_daily"
@@ -406,80 +428,38 @@ class RollupDaily(Base):
         Index("ix_rollup_daily_service_name_day", "service_name", "day"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))
-    dept_code: Mapped[str | None] = mapped_column(String(32))
-    dept_name: Mapped[str | None] = mapped_column(String(200))
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    channel: Mapped[str | None] = mapped_column(String(32))
     service_code: Mapped[str | None] = mapped_column(String(64))
     service_name: Mapped[str | None] = mapped_column(String(200))
-    level: Mapped[int | None] = mapped_column(SmallInteger)
-    is_default: Mapped[bool] = mapped_column(Boolean)
-    voided: Mapped[bool] = mapped_column(Boolean)  # 差评无效 approved on appeal
     sentiment: Mapped[str | None] = mapped_column(String(8))
     category: Mapped[str | None] = mapped_column(String(64))
-    n: Mapped[int] = mapped_column(Integer)  # records
-    projects: Mapped[int] = mapped_column(Integer)  # first ratings (评价次数 1 or unknown) with a 办件编号
-    hidden: Mapped[int] = mapped_column(Integer)  # hidden complaints under the active model version
 
 
-class RollupDailyUnit(Base):
+class RollupDailyUnit(_RollupUnit, _RollupCounts, Base):
     """The same counts without service, sentiment and category: the small table the overview reads."""
 
     __tablename__ = "rollup_daily_unit"
     __table_args__ = (Index("ix_rollup_daily_unit_day_kind", "day", "kind"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))
-    dept_code: Mapped[str | None] = mapped_column(String(32))
-    dept_name: Mapped[str | None] = mapped_column(String(200))
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    channel: Mapped[str | None] = mapped_column(String(32))
-    level: Mapped[int | None] = mapped_column(SmallInteger)
-    is_default: Mapped[bool] = mapped_column(Boolean)
-    voided: Mapped[bool] = mapped_column(Boolean)
-    n: Mapped[int] = mapped_column(Integer)
-    projects: Mapped[int] = mapped_column(Integer)
-    hidden: Mapped[int] = mapped_column(Integer)
 
 
-class RollupMonthlyUnit(Base):
+class RollupMonthlyUnit(_RollupUnit, _RollupCounts, Base):
     """rollup_daily_unit summed by calendar month (``month`` = its first day): whole months of long periods."""
 
     __tablename__ = "rollup_monthly_unit"
     __table_args__ = (Index("ix_rollup_monthly_unit_month_kind", "month", "kind"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     month: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))
-    dept_code: Mapped[str | None] = mapped_column(String(32))
-    dept_name: Mapped[str | None] = mapped_column(String(200))
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    channel: Mapped[str | None] = mapped_column(String(32))
-    level: Mapped[int | None] = mapped_column(SmallInteger)
-    is_default: Mapped[bool] = mapped_column(Boolean)
-    voided: Mapped[bool] = mapped_column(Boolean)
-    n: Mapped[int] = mapped_column(Integer)
-    projects: Mapped[int] = mapped_column(Integer)
-    hidden: Mapped[int] = mapped_column(Integer)
 
 
-class RollupBadTag(Base):
+class RollupBadTag(_RollupUnit, Base):
     """Evaluation-tag counts of 差评 (non-default ratings at level 1-2), one row per tag and dimensions."""
 
     __tablename__ = "rollup_bad_tags"
     __table_args__ = (Index("ix_rollup_bad_tags_day", "day"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))
-    dept_code: Mapped[str | None] = mapped_column(String(32))
-    dept_name: Mapped[str | None] = mapped_column(String(200))
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    channel: Mapped[str | None] = mapped_column(String(32))
     service_code: Mapped[str | None] = mapped_column(String(64))
     service_name: Mapped[str | None] = mapped_column(String(200))
     level: Mapped[int] = mapped_column(SmallInteger)
