@@ -200,6 +200,12 @@ def rounded(values: Mapping[str, Any], digits: int = 4) -> dict[str, Any]:
     return {k: round(v, digits) if isinstance(v, float) else v for k, v in values.items()}
 
 
+def display(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A month_kpis result in display form: rounded values, and ``mom`` / ``yoy`` rounded the same way."""
+    out = rounded({k: v for k, v in result.items() if k not in ("mom", "yoy")})
+    return {**out, "mom": rounded(result["mom"]), "yoy": rounded(result["yoy"])}
+
+
 # --- one call for a period or a month: what the CLI, the dashboard API and the bulletin all use ---------------
 
 def period_kpis(conn: Connection, filters: Filters, *, as_of: datetime, good_includes_basic: bool = True,

@@ -1,4 +1,4 @@
-"""总览 Overview: record counts by level and the data-freshness line (KPI cards arrive with the KPI module)."""
+"""总览 Overview: the month's KPI cards with 环比 / 同比, record counts by level and the data-freshness line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 
 from dashboards import auth, context, figures
 from dashboards.pages.common import request_filters
-from dashboards.queries.overview import overview_data
+from dashboards.queries.overview import KPI_CARDS, overview_data
 
 bp = Blueprint("overview", __name__)
 
@@ -17,8 +17,10 @@ def index():
     filters, error = request_filters()
     user = auth.current_user()
     with context.engine().connect() as conn:
-        data = overview_data(conn, filters, user.dept_code)
+        data = overview_data(conn, filters, user.dept_code,
+                             good_includes_basic=context.settings().kpi.good_includes_basic)
     return render_template(
-        "pages/overview.html", data=data, filters=filters, error=error,
+        "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
+        good_basic=context.settings().kpi.good_includes_basic,
         figure=figures.to_json(figures.level_bars(data.levels)),
     ), (400 if error else 200)

@@ -22,8 +22,7 @@ SHOWN = ("total", "projects", "active_total", "active_rate", "good_rate", "activ
 
 def as_json(result: dict[str, Any]) -> dict[str, Any]:
     """The JSON contract: rounded values plus ``mom`` / ``yoy`` objects holding the same keys' changes."""
-    out = kpi.rounded({k: v for k, v in result.items() if k not in ("mom", "yoy")})
-    return {**out, "mom": kpi.rounded(result["mom"]), "yoy": kpi.rounded(result["yoy"])}
+    return kpi.display(result)
 
 
 def _value(key: str, v: Any) -> str:
