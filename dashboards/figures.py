@@ -30,7 +30,13 @@ def level_bars(levels: pd.DataFrame) -> go.Figure:
         fig.add_bar(x=levels["level_name"], y=levels["default"], name="灰色：系统默认评价（未主动评价）",
                     marker_color="#aab2bd", showlegend=True,
                     hovertemplate="%{x}<br>系统默认评价 %{y:,} 条<extra></extra>")
-    return _layout(fig, "各满意度等级的评价数")
+    # The bad tail is a fraction of a percent: print every bar's total so a 24 next to 19,000 is still read.
+    totals = levels["active"] + levels["default"]
+    fig.add_scatter(x=levels["level_name"], y=totals, mode="text", text=[f"{int(v):,}" for v in totals],
+                    textposition="top center", showlegend=False, hoverinfo="skip")
+    _layout(fig, "各满意度等级的评价数（柱顶为条数）")
+    fig.update_yaxes(range=[0, max(1, int(totals.max())) * 1.15])
+    return fig
 
 
 def to_json(fig: go.Figure) -> str:
