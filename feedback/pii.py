@@ -126,6 +126,9 @@ def keyed_hash(values: pd.Series | str, key: bytes) -> pd.Series | str:
     return out
 
 
+_WARNED: set[str] = set()
+
+
 def load_hash_key(
     env: Mapping[str, str], instance_dir: Path, env_name: str = "HAOCHA_HASH_KEY", allow_dev_file: bool = True
 ) -> bytes:
@@ -149,10 +152,12 @@ def load_hash_key(
         else:
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(secrets.token_hex(32) + "\n")
-    log.warning(
-        "$%s is not set: using the development hash key in %s; set $%s in production "
-        "(hashes made with different keys do not match)", env_name, path, env_name,
-    )
+    if str(path) not in _WARNED:  # once per process, not once per file of a multi-file ingest
+        _WARNED.add(str(path))
+        log.warning(
+            "$%s is not set: using the development hash key in %s; set $%s in production "
+            "(hashes made with different keys do not match)", env_name, path, env_name,
+        )
     value = path.read_text(encoding="ascii").strip()
     if len(value) < MIN_KEY_CHARS:
         raise HashKeyError(f"{path} holds no usable key; delete it to create a new one, or set ${env_name}")
