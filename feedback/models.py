@@ -161,6 +161,7 @@ class Score(Base):
     hidden_complaint: Mapped[bool] = mapped_column(Boolean, default=False)
     category: Mapped[str | None] = mapped_column(String(64))  # top complaint category slug, "other", or None
     category_conf: Mapped[float | None] = mapped_column(Float)
+    subcategory: Mapped[str | None] = mapped_column(String(64))  # second-level slug of the top category
     categories: Mapped[str | None] = mapped_column(Text)  # JSON list of [slug, confidence], best first
     scored_at: Mapped[datetime] = mapped_column(DateTime)
 
