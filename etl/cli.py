@@ -54,10 +54,16 @@ def _progress(enabled: bool):
 @click.option("--table", default=None, help="Table of the SQL source.")
 @click.option("--query", default=None, help="SELECT of the SQL source (instead of --table).")
 @click.option("--watermark", default=None, help="Watermark column of the SQL source (incremental pulls).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per batch.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per batch (the last lines).")
+@click.option("--no-stages", is_flag=True,
+              help="Only load: skip the later stages (scoring, rollups, tasks, ledger, alerts).")
 @pass_app
-def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, query, watermark, as_json) -> None:
-    """Load rating / message files (CSV in any Chinese encoding, .xlsx, JSON Lines) or a SQL source."""
+def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, query, watermark, as_json,
+               no_stages) -> None:
+    """Load rating / message files (CSV in any Chinese encoding, .xlsx, JSON Lines) or a SQL source.
+
+    When new records were loaded, the later stages (scoring, rollups, tasks, ledger, alerts …) run after the
+    load; a failing stage is reported and the next one still runs. The batch summary is printed last."""
     from etl.pipeline import InputError, ProfileNotFound, ingest_file, ingest_sql
     from etl.profiles import ProfileError
     from feedback.pii import HashKeyError
@@ -83,6 +89,8 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
     except (InputError, ProfileNotFound, ProfileError, HashKeyError) as exc:
         _print_results(results, as_json)
         fail(str(exc))
+    if not no_stages and any(r.loaded for r in results):
+        _run_stages(app, as_json)
     _print_results(results, as_json)
 
 
@@ -113,6 +121,17 @@ def demo_cmd(app: AppContext, rows: int, seed: int, as_json: bool) -> None:
     _print_results(results, as_json)
     for stage in _later_stages():
         stage(app, as_json)
+
+
+def _run_stages(app: AppContext, as_json: bool) -> None:
+    """The later stages after a load that added records. The records are committed already, so a stage that
+    fails is reported on stderr and the others still run (rerun it, e.g. `haocha alerts`, once fixed)."""
+    for stage in _later_stages():
+        try:
+            stage(app, as_json)
+        except Exception as exc:  # noqa: BLE001 - one stage must not hide the load's result or the others
+            click.echo(f"haocha: stage {getattr(stage, '__name__', stage)} failed: {type(exc).__name__}: {exc}",
+                       err=True)
 
 
 def _later_stages():

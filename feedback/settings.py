@@ -59,6 +59,26 @@ class LedgerSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """The [alerts] rules evaluated after every ingest (feedback.alerts) and the webhook they are posted to."""
+
+    enabled: bool = True
+    lookback_weeks: int = 4
+    dept_bad_rate_threshold: float = 2.0
+    dept_bad_rate_min_volume: int = 50
+    dept_bad_rate_min_bad: int = 3
+    burst_factor: float = 3.0
+    burst_baseline_weeks: int = 8
+    burst_min_count: int = 10
+    hidden_factor: float = 2.0
+    hidden_min_count: int = 5
+    webhook_url: str = ""
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_posts: int = 10
+    link_base_url: str = ""
+
+
+@dataclass(frozen=True)
 class DashboardSettings:
     secret_key_env: str = "HAOCHA_SECRET_KEY"
     secure_cookies: bool = False
@@ -80,6 +100,7 @@ class Settings:
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     tasks: TaskSettings = field(default_factory=TaskSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default=Path("."))
@@ -108,6 +129,7 @@ _SECTIONS = {
     "dashboard": DashboardSettings,
     "tasks": TaskSettings,
     "ledger": LedgerSettings,
+    "alerts": AlertSettings,
 }
 
 
@@ -148,6 +170,8 @@ def settings_from_mapping(
         kwargs["database"] = dataclasses.replace(kwargs["database"], url=env["HAOCHA_DATABASE_URL"])
     if env.get("HAOCHA_INSTANCE_DIR"):
         kwargs["paths"] = dataclasses.replace(kwargs["paths"], instance_dir=env["HAOCHA_INSTANCE_DIR"])
+    if env.get("HAOCHA_ALERTS_WEBHOOK_URL"):  # a bot URL carrying its access token is a secret
+        kwargs["alerts"] = dataclasses.replace(kwargs["alerts"], webhook_url=env["HAOCHA_ALERTS_WEBHOOK_URL"])
     return Settings(**kwargs, profiles=profiles, base_dir=base_dir, env=env)
 
 

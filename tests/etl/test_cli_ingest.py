@@ -56,7 +56,8 @@ def test_kill_9_mid_load_then_rerun_completes_without_duplicates(tmp_path, db_ur
     config_file.write_text(config_file.read_text().replace("chunk_size = 1000", "chunk_size = 250"))
     env = {**os.environ, "HAOCHA_CONFIG": str(config_file), "HAOCHA_HASH_KEY": "kill-test-hash-key-0123456789"}
     env.pop("HAOCHA_DATABASE_URL", None)
-    cmd = [sys.executable, "-m", "feedback.cli", "ingest", str(path), "--profile", "national", "--json"]
+    cmd = [sys.executable, "-m", "feedback.cli", "ingest", str(path), "--profile", "national", "--json",
+           "--no-stages"]  # the load is what is tested; scoring 30,000 rows would only add time
     subprocess.run([sys.executable, "-m", "feedback.cli", "init"], env=env, check=True, capture_output=True)
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
 
@@ -88,3 +89,18 @@ def test_kill_9_mid_load_then_rerun_completes_without_duplicates(tmp_path, db_ur
     assert total == distinct == rows
     assert batches == [("done", rows, rows, 0)]
     engine.dispose()
+
+
+def test_ingest_runs_the_later_stages_after_a_load_unless_told_not_to(runner, tmp_path):
+    runner.invoke(main, ["init"])
+    path = write_csv(tmp_path / "n.csv", national_rows(20))
+    res = runner.invoke(main, ["ingest", str(path), "--profile", "national", "--json"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.strip().splitlines() if x.startswith("{")]
+    assert lines[-1]["loaded"] == 20  # the batch summary stays last
+    assert any(x.get("stage") == "alerts" for x in lines)  # the 50_alerts stage ran after the load
+    other = write_csv(tmp_path / "m.csv", national_rows(25)[20:])
+    quiet = runner.invoke(main, ["ingest", str(other), "--profile", "national", "--json", "--no-stages"])
+    assert quiet.exit_code == 0 and not any('"stage"' in x for x in quiet.output.splitlines())
+    again = runner.invoke(main, ["ingest", str(path), "--profile", "national", "--json"])  # nothing new: no stages
+    assert not any('"stage"' in x for x in again.output.splitlines())

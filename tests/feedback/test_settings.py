@@ -14,7 +14,7 @@ def test_shipped_config_is_valid_and_documented():
     assert s.database.url.startswith("sqlite:///")
     assert s.database_url.endswith("instance/haocha.db")
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    for section in ("database", "paths", "security", "ingest", "kpi", "dashboard", "tasks", "ledger"):
+    for section in ("database", "paths", "security", "ingest", "kpi", "dashboard", "tasks", "ledger", "alerts"):
         obj = getattr(s, section)
         for key in obj.__dataclass_fields__:
             # every key appears in the shipped file with a comment above it
@@ -45,3 +45,13 @@ def test_environment_overrides_database_url(tmp_path):
 def test_missing_explicit_config_is_an_error(tmp_path):
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_alert_rules_are_checked_and_the_webhook_may_come_from_the_environment(tmp_path):
+    with pytest.raises(SettingsError, match=r"unknown key\(s\) in \[alerts\]: burst_facter"):
+        settings_from_mapping({"alerts": {"burst_facter": 3}})
+    with pytest.raises(SettingsError, match="alerts.lookback_weeks must be int"):
+        settings_from_mapping({"alerts": {"lookback_weeks": "4"}})
+    s = settings_from_mapping({"alerts": {"webhook_url": ""}}, base_dir=tmp_path,
+                              env={"HAOCHA_ALERTS_WEBHOOK_URL": "https://oapi.dingtalk.com/robot/send?access_token=x"})
+    assert s.alerts.webhook_url.startswith("https://oapi.dingtalk.com/") and s.alerts.burst_factor == 3.0
