@@ -118,32 +118,21 @@ def bench_throughput(engine, snow, texts: list[str], snow_n: int) -> dict:
 def bench_classification(data: Path, seed: int) -> dict:
     import pandas as pd
 
-    from feedback.classify import ClassifierParams, train_classifier
+    from feedback.classify import CORPUS_PARAMS, train_classifier
     from feedback.evaluation import cross_validate
 
     df = pd.read_csv(data / "teddy2020c" / "attach2_dev_1842.csv").dropna()
     texts, y = df["text"].tolist(), df["一级标签"].tolist()
-    params = ClassifierParams(model="svm", C=1.0, preprocess="codes_nopunct", min_df=2)
+    params = CORPUS_PARAMS
     res = cross_validate(lambda a, b: train_classifier(a, b, params).predict, texts, y, 5, seed)
     out = {"n": len(texts), "classes": len(set(y)), "params": params.__dict__,
            "char_svm": {"macro_f1": round(res.macro_f1, 4), "accuracy": round(res.accuracy, 4),
                         "fold_macro_f1": [round(f, 4) for f in res.extra["fold_macro_f1"]],
                         "train_seconds_total": round(res.extra["train_seconds"], 1),
                         "per_class_f1": {k: round(v["f1"], 3) for k, v in res.per_class.items()}}}
-    from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.naive_bayes import MultinomialNB
+    from feedback.evaluation import nb_words_trainer
 
-    from feedback.textfeatures import load_stopwords, make_segmenter
-
-    seg, stop = make_segmenter(), load_stopwords()
-    words = {t: [w for w in seg(t) if w not in stop] for t in texts}
-
-    def train_nb(a, b):
-        vec = CountVectorizer(analyzer=lambda t: words[t])
-        nb = MultinomialNB(alpha=0.1).fit(vec.fit_transform(a), b)
-        return lambda xs: nb.predict(vec.transform(xs))
-
-    base = cross_validate(train_nb, texts, y, 5, seed)
+    base = cross_validate(nb_words_trainer(texts), texts, y, 5, seed)
     out["baseline_nb_jieba_words"] = {"macro_f1": round(base.macro_f1, 4), "accuracy": round(base.accuracy, 4)}
     return out
 

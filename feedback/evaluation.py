@@ -124,3 +124,29 @@ def cross_validate(train: Callable[[list, list], Callable[[list], Sequence[objec
     res.docs_per_s = n_pred / pred_s if pred_s else None
     res.extra = {"fold_macro_f1": fold_f1, "train_seconds": train_s, "k": k, "seed": seed}
     return res
+
+
+def nb_words_trainer(texts: Sequence[str]) -> Callable[[list, list], Callable[[list], Sequence[object]]]:
+    """The classic baseline: multinomial naive Bayes on jieba words (stop words removed); ``texts`` are all the
+    texts it will see, segmented once."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+
+    from feedback.textfeatures import load_stopwords, make_segmenter
+
+    seg, stop = make_segmenter(), load_stopwords()
+    words = {t: [w for w in seg(t) if w not in stop] for t in set(texts)}
+
+    def train(a: list, b: list) -> Callable[[list], Sequence[object]]:
+        vec = CountVectorizer(analyzer=lambda t: words[t] if t in words else [w for w in seg(t) if w not in stop])
+        nb = MultinomialNB(alpha=0.1).fit(vec.fit_transform(a), b)
+        return lambda xs: nb.predict(vec.transform(xs))
+
+    return train
+
+
+def majority_baseline(train_labels: Sequence[object], y_true: Sequence[object]) -> EvalResult:
+    """Always answering the most frequent training label: the floor any classifier must clear."""
+    values, counts = np.unique(np.asarray([str(v) for v in train_labels], dtype=object), return_counts=True)
+    top = values[counts.argmax()]
+    return classification_metrics(y_true, [top] * len(y_true))

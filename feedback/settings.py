@@ -59,6 +59,18 @@ class LedgerSettings:
 
 
 @dataclass(frozen=True)
+class ScoringSettings:
+    engine: str = "linear"
+    batch_size: int = 5_000
+    taxonomy: str = ""
+    train_sample: int = 200_000
+    category_threshold: float = 0.5
+    hidden_below: float = 0.3
+    adopt_margin: float = 0.005
+    min_per_class: int = 300
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     """The [alerts] rules evaluated after every ingest (feedback.alerts) and the webhook they are posted to."""
 
@@ -100,6 +112,7 @@ class Settings:
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     tasks: TaskSettings = field(default_factory=TaskSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
@@ -129,6 +142,7 @@ _SECTIONS = {
     "dashboard": DashboardSettings,
     "tasks": TaskSettings,
     "ledger": LedgerSettings,
+    "scoring": ScoringSettings,
     "alerts": AlertSettings,
 }
 

@@ -48,6 +48,30 @@ def _reset_pg(url: str) -> None:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def default_sentiment_cache(tmp_path_factory) -> Path:
+    """The default sentiment model, trained once per test session (about 10 s) instead of once per test."""
+    from feedback.sentiment import make_sentiment_engine
+
+    instance = tmp_path_factory.mktemp("shared-instance")
+    engine = make_sentiment_engine("linear", instance)
+    engine.model  # noqa: B018 - trains and writes the cache file
+    return engine.cache_path
+
+
+@pytest.fixture(autouse=True)
+def _seed_model_cache(request, tmp_path):
+    """Put the session's default sentiment model in each test's instance/models (what `haocha` caches there),
+    for tests that touch the database or the CLI."""
+    if not {"settings", "engine", "runner", "config_file", "settings_factory"} & set(request.fixturenames):
+        return
+    cached = request.getfixturevalue("default_sentiment_cache")
+    target = tmp_path / "instance" / "models" / cached.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        os.link(cached, target)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path, pg_database) -> str:
     """An empty database URL; every database test runs once per backend."""

@@ -49,6 +49,32 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("string").fillna("").str.strip()
 
 
+def subcategories(sig: pd.DataFrame, text: pd.Series) -> list[str | None]:
+    """Second-level category of each signal: the model's (column ``subcategory``), else the seed phrases in its
+    text, else its tag codes."""
+    lab = labels()
+    model = sig["subcategory"].tolist() if "subcategory" in sig else [None] * len(sig)
+    out = []
+    for m, c, t, tg in zip(model, sig["category"].tolist(), text.tolist(), sig["tags"].tolist(), strict=True):
+        c = c if isinstance(c, str) else None
+        sub = m if isinstance(m, str) and m and c else (lab.subcategory(c, t) if c and t else None)
+        out.append(sub if sub is not None else lab.tag_subcategory(c, tg))
+    return out
+
+
+def leading_subcategories(sig: pd.DataFrame, share: float = 0.25, most: int = 2) -> dict[int, list[str]]:
+    """group → its second-level categories with at least ``share`` of the group's classified signals (best
+    first, at most ``most``): they name the task; the split stays at the first level so that one problem
+    described two ways (超承诺时限 / 超法定时限) stays one task."""
+    s = sig[sig["subcategory"].notna()]
+    if s.empty:
+        return {}
+    n = s.groupby(["group", "subcategory"]).size().rename("n").reset_index()
+    n["share"] = n["n"] / n.groupby("group")["n"].transform("sum")
+    n = n[n["share"] >= share].sort_values(["group", "n", "subcategory"], ascending=[True, False, True])
+    return {int(g): list(v["subcategory"])[:most] for g, v in n.groupby("group")}
+
+
 def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
     """Assign every signal to one candidate task (pure: a frame in, frames out)."""
     sig = signals.reset_index(drop=True).copy()
@@ -61,11 +87,7 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
         from_tags = sig.loc[missing, "tags"].map(tag_category).astype("string")
         cat = cat.mask(missing & from_tags.notna(), from_tags)
     sig["category"] = cat.where(~cat.isin(["", "other"]), pd.NA)
-    lab = labels()
-    sig["subcategory"] = [
-        lab.subcategory(c, t) if isinstance(c, str) and t else None
-        for c, t in zip(sig["category"].tolist(), text.tolist(), strict=True)
-    ]
+    sig["subcategory"] = subcategories(sig, text)
     is_msg = sig["kind"].eq("message")
     has_text = (text.str.len() > 0) | (title.str.len() > 0)
     no_cat = sig["category"].isna()
@@ -90,10 +112,9 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
     sig["_service"] = service.fillna("")
     sig["_dept"] = dept.fillna("")
     sig["_cat"] = sig["category"].fillna("other")
-    sig["_sub"] = sig["subcategory"].fillna("")
     sig["_region"] = sig["region_code"].astype("string").fillna("")
-    add(rated & ~onsite & (~no_cat | ~has_text), "service", ["_service", "_cat", "_sub"])
-    add(rated & onsite, "hall", ["_dept", "_region", "_cat", "_sub"])
+    add(rated & ~onsite & (~no_cat | ~has_text), "service", ["_service", "_cat"])
+    add(rated & onsite, "hall", ["_dept", "_region", "_cat"])
     for pool, mask in (("message", is_msg), ("rating", rated & no_cat & has_text)):
         idx = np.flatnonzero(mask.to_numpy())
         if len(idx) == 0:
@@ -110,7 +131,7 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
             rows.append({"kind": "topic", "_pool": pool, "anchor": t.label, "_anchor_key": t.anchor,
                          "_first": int(sig["record_id"].iloc[idx[t.members[0]]]), "_centre": int(idx[c])})
     sig["group"] = group_of
-    sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat", "_sub", "_region"])
+    sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat", "_region"])
     groups = pd.DataFrame(rows)
     groups.insert(0, "group", np.arange(len(groups)))
     return Candidates(_describe(groups, sig, title, text), sig)
@@ -152,6 +173,7 @@ def _modes(sig: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series) -> pd.DataFrame:
     """Titles, identity keys and the descriptive columns of each group."""
     lab = labels()
+    leading = leading_subcategories(sig)
     first = _modes(sig, ["service_code", "service_name", "dept_code", "dept_name", "region_code"])
     counts = sig.assign(msg=sig["kind"].eq("message")).groupby("group").agg(n_msg=("msg", "sum"),
                                                                              n=("kind", "size"))
@@ -162,19 +184,19 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
         kind = r["kind"]
         cat = r.get("_cat") if kind != "topic" else None
         cat = None if cat in ("", None) or pd.isna(cat) else cat
-        sub = r.get("_sub") if kind != "topic" else None
-        sub = None if sub in ("", None) or (not isinstance(sub, str)) else sub
+        subs = leading.get(int(gid), []) if kind != "topic" and cat else []
+        sub = subs[0] if subs else None
         source = "message" if r["n_msg"] == r["n"] else ("rating" if r["n_msg"] == 0 else "mixed")
-        what = lab.name(cat or "other") + (f"：{lab.name(sub)}" if sub else "")
+        what = lab.name(cat or "other") + (f"：{'、'.join(lab.name(x) for x in subs)}" if subs else "")
         if kind == "service":
             svc = r["service_name"] or r["service_code"] or "未知事项"
             title_ = f"{svc} — {what}"
-            key = task_key("service", r["_service"], cat or "other", sub)
+            key = task_key("service", r["_service"], cat or "other", None)
         elif kind == "hall":
             where = r["dept_name"] or r["dept_code"] or "未知部门"
             region = r["region_code"] if isinstance(r["region_code"], str) and r["region_code"] else None
             title_ = f"{where}{f'（区划 {region}）' if region else ''}窗口 — {what}"
-            key = task_key("hall", r["_dept"], r["_region"], cat or "other", sub)
+            key = task_key("hall", r["_dept"], r["_region"], cat or "other", None)
         else:
             c = int(r["_centre"])
             subject = title.iloc[c] or text.iloc[c]

@@ -42,7 +42,8 @@ def load_signals(conn: Connection, model_version: str | None, since: datetime | 
     bad = and_(Record.kind == "rating", Record.level <= 2, Record.is_default == false())
     if model_version:
         stmt = (select(*cols, func.coalesce(Score.hidden_complaint, false()).label("hidden"),
-                       func.coalesce(gold.c.category, Score.category).label("category"))
+                       func.coalesce(gold.c.category, Score.category).label("category"),
+                       case((gold.c.category.is_(None), Score.subcategory), else_=None).label("subcategory"))
                 .select_from(Record)
                 .outerjoin(Score, and_(Score.record_id == Record.id, Score.model_version == model_version))
                 .outerjoin(gold, gold.c.record_id == Record.id)

@@ -1,0 +1,133 @@
+"""``haocha score`` and ``haocha label``: score the store, and store people's category corrections (gold labels)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from feedback.cli.context import AppContext, fail, pass_app
+
+
+def _progress_bar(enabled: bool):
+    """A tqdm progress callback (on stderr, only on a terminal) and the bar to close."""
+    if not enabled:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="rec", desc="scoring", disable=None, leave=False)
+
+    def advance(n: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(n)
+
+    return advance, bar
+
+
+def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str | None = None,
+                show_progress: bool = True):
+    """Score, then refresh the rollups when anything changed (hidden complaints live in them)."""
+    from feedback.rollups import refresh_rollups
+    from feedback.scoring import ScoringError, score_store
+
+    advance, bar = _progress_bar(show_progress)
+    try:
+        run = score_store(app.engine(), app.settings(), rescore_all=rescore_all, engine_name=engine_name,
+                          progress=advance)
+    except ScoringError as exc:
+        fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+    if run.scored or run.replaced:
+        refresh_rollups(app.engine())
+    return run
+
+
+def _summary(run) -> dict:
+    return {"version": run.version, "scored": run.scored, "new_version": run.new_version,
+            "replaced": run.replaced, "deleted_old_scores": run.deleted_old, "seconds": round(run.seconds, 2),
+            "docs_per_s": round(run.docs_per_s), "classifier_trained_on": run.classifier_trained_on or None}
+
+
+@click.command("score")
+@click.option("--all", "rescore_all", is_flag=True,
+              help="Build a new version from the current data and gold labels and rescore every record with it.")
+@click.option("--engine", "engine_name", type=click.Choice(["linear", "snownlp", "adopted"]),
+              help="Sentiment engine of a new version (implies --all). Default: an adopted model, else [scoring].engine.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@pass_app
+def score_cmd(app: AppContext, rescore_all: bool, engine_name: str | None, as_json: bool) -> None:
+    """Score records: sentiment, complaint categories, hidden complaints (only new records unless --all)."""
+    run = run_scoring(app, rescore_all=rescore_all, engine_name=engine_name, show_progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(_summary(run), ensure_ascii=False))
+        return
+    line = f"scored {run.scored:,} records under {run.version} in {run.seconds:.1f} s ({run.docs_per_s:,.0f}/s)"
+    if run.replaced:
+        line += f"; replaced {run.replaced} ({run.deleted_old:,} old scores removed)"
+    click.echo(line)
+
+
+def score_stage(app: AppContext, as_json: bool) -> None:
+    """`haocha demo` / post-ingest stage: score what is new."""
+    run = run_scoring(app, show_progress=not as_json)
+    if not as_json:
+        click.echo(f"scored {run.scored:,} records under {run.version} ({run.docs_per_s:,.0f}/s)")
+
+
+@click.group("label")
+def label_group() -> None:
+    """Gold labels: a person's complaint category for a record. They win over the model and join training."""
+
+
+@label_group.command("add")
+@click.argument("record_id", type=int)
+@click.argument("category")
+@click.option("--by", "by", default="cli", show_default=True, help="Who labelled it.")
+@click.option("--note", default=None, help="Why (kept with the label).")
+@pass_app
+def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None) -> None:
+    """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other")."""
+    from feedback import score_store as store
+    from feedback.scoring import taxonomy_of
+
+    taxonomy = taxonomy_of(app.settings())
+    allowed = [*taxonomy.slugs, taxonomy.other_slug]
+    if category not in allowed:
+        fail(f"unknown category {category!r}; choose one of: " +
+             ", ".join(f"{s} ({taxonomy.name(s)})" for s in allowed))
+    with app.engine().begin() as conn:
+        active = store.active_version(conn)
+        try:
+            store.add_gold_label(conn, record_id, category, by=by, note=note,
+                                 version=active["version"] if active else None)
+        except KeyError:
+            fail(f"no record with id {record_id}")
+    click.echo(f"record {record_id}: {category} ({taxonomy.name(category)}) — wins now; joins the next "
+               "`haocha score --all`")
+
+
+@label_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print labels and agreement as JSON.")
+@pass_app
+def label_list_cmd(app: AppContext, as_json: bool) -> None:
+    """Every gold label, and how often the active model agrees with them (before they override it)."""
+    from feedback.scoring import ScoringError, gold_agreement
+
+    try:
+        labels, agreement = gold_agreement(app.engine(), app.settings())
+    except ScoringError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps({"labels": labels, "agreement": agreement}, ensure_ascii=False, default=str))
+        return
+    for row in labels:
+        click.echo(f"{row['record_id']:>10}  {row['gold']:<24} model: {row['model'] or '-':<24} by {row['labelled_by']}")
+    if agreement:
+        click.echo(f"agreement with {agreement['n']} gold labels: accuracy {agreement['accuracy']:.3f}, "
+                   f"macro-F1 {agreement['macro_f1']:.3f} (model {agreement['version']})")
+    else:
+        click.echo("no gold labels yet")

@@ -1,0 +1,171 @@
+"""All reads and writes of scores, model versions and gold labels (bound parameters only)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+
+from feedback.models import GoldLabel, ModelVersion, Record, Score
+
+SCORING = "scoring"  # model_versions.kind of a complete scoring version (what charts read)
+SENTIMENT = "sentiment"  # model_versions.kind of an adopted, trained sentiment model
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+_COLUMNS = (ModelVersion.version, ModelVersion.kind, ModelVersion.description, ModelVersion.metrics,
+            ModelVersion.active, ModelVersion.created_at)
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    return {"version": row.version, "kind": row.kind, "description": json.loads(row.description or "{}"),
+            "metrics": json.loads(row.metrics) if row.metrics else None, "active": bool(row.active),
+            "created_at": row.created_at}
+
+
+def active_version(conn: Connection, kind: str = SCORING) -> dict[str, Any] | None:
+    """The active version of a kind with its decoded description and metrics, or None."""
+    row = conn.execute(select(*_COLUMNS).where(ModelVersion.kind == kind, ModelVersion.active.is_(True))
+                       .order_by(ModelVersion.created_at.desc()).limit(1)).first()
+    return None if row is None else _as_dict(row)
+
+
+def get_version(conn: Connection, version: str) -> dict[str, Any] | None:
+    row = conn.execute(select(*_COLUMNS).where(ModelVersion.version == version)).first()
+    return None if row is None else _as_dict(row)
+
+
+def list_versions(conn: Connection, kind: str | None = None) -> list[dict[str, Any]]:
+    stmt = select(*_COLUMNS).order_by(ModelVersion.created_at.desc())
+    if kind:
+        stmt = stmt.where(ModelVersion.kind == kind)
+    return [_as_dict(r) for r in conn.execute(stmt)]
+
+
+def register_version(conn: Connection, version: str, kind: str, description: dict, metrics: dict | None = None,
+                     *, active: bool = False) -> None:
+    """Insert a version (or refresh its description and metrics when it exists)."""
+    body = {"description": json.dumps(description, ensure_ascii=False, default=str),
+            "metrics": json.dumps(metrics, ensure_ascii=False, default=str) if metrics is not None else None}
+    if conn.execute(select(ModelVersion.version).where(ModelVersion.version == version)).first():
+        conn.execute(update(ModelVersion).where(ModelVersion.version == version).values(**body))
+    else:
+        conn.execute(insert(ModelVersion).values(version=version, kind=kind, active=False, created_at=_now(), **body))
+    if active:
+        activate(conn, version, kind)
+
+
+def activate(conn: Connection, version: str, kind: str) -> None:
+    """Make ``version`` the one active version of its kind."""
+    conn.execute(update(ModelVersion).where(ModelVersion.kind == kind, ModelVersion.version != version)
+                 .values(active=False))
+    conn.execute(update(ModelVersion).where(ModelVersion.version == version).values(active=True))
+
+
+def set_metrics(conn: Connection, version: str, metrics: dict) -> None:
+    conn.execute(update(ModelVersion).where(ModelVersion.version == version)
+                 .values(metrics=json.dumps(metrics, ensure_ascii=False, default=str)))
+
+
+def delete_scores_except(conn: Connection, version: str) -> int:
+    """Drop the scores of every other version (after ``version`` became active): one version per chart."""
+    return conn.execute(delete(Score).where(Score.model_version != version)).rowcount or 0
+
+
+def _unscored(version: str):
+    return ~exists().where(and_(Score.record_id == Record.id, Score.model_version == version))
+
+
+def count_unscored(conn: Connection, version: str) -> int:
+    return conn.execute(select(func.count()).select_from(Record).where(_unscored(version))).scalar_one()
+
+
+def unscored_batch(conn: Connection, version: str, after_id: int, limit: int) -> pd.DataFrame:
+    """The next ``limit`` records (by id, after ``after_id``) without a score under ``version``, with gold."""
+    rows = conn.execute(
+        select(Record.id.label("record_id"), Record.kind, Record.level, Record.tags, Record.title, Record.text)
+        .where(Record.id > after_id, _unscored(version)).order_by(Record.id).limit(limit)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text"])
+    if frame.empty:
+        frame["gold"] = []
+        return frame
+    gold = latest_gold(conn, int(frame["record_id"].min()), int(frame["record_id"].max()))
+    frame["gold"] = frame["record_id"].map(gold)
+    return frame
+
+
+def latest_gold(conn: Connection, first_id: int, last_id: int) -> dict[int, str]:
+    """record id → its latest gold category, for records in [first_id, last_id]."""
+    rows = conn.execute(select(GoldLabel.record_id, GoldLabel.category)
+                        .where(GoldLabel.record_id.between(first_id, last_id)).order_by(GoldLabel.id))
+    return {r.record_id: r.category for r in rows}
+
+
+def insert_scores(conn: Connection, version: str, scores: pd.DataFrame) -> int:
+    if scores.empty:
+        return 0
+    now = _now()
+    rows = [dict(r, model_version=version, scored_at=now) for r in scores.astype(object).where(scores.notna(), None)
+            .to_dict("records")]
+    for r in rows:
+        r["record_id"] = int(r["record_id"])
+        r["hidden_complaint"] = bool(r["hidden_complaint"])
+    conn.execute(insert(Score), rows)
+    return len(rows)
+
+
+def training_corpus(conn: Connection, limit: int) -> pd.DataFrame:
+    """Newest complaint-like texts (差评, messages, any rated comment) with tags and gold, for weak supervision."""
+    gold = (select(GoldLabel.record_id, func.max(GoldLabel.id).label("gid")).group_by(GoldLabel.record_id)
+            .subquery())
+    rows = conn.execute(
+        select(Record.id, Record.kind, Record.level, Record.tags, Record.title, Record.text, GoldLabel.category)
+        .outerjoin(gold, gold.c.record_id == Record.id).outerjoin(GoldLabel, GoldLabel.id == gold.c.gid)
+        .where(Record.text.is_not(None), Record.text != "").order_by(Record.id.desc()).limit(limit)
+    ).all()
+    return pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "gold"])
+
+
+def all_gold(conn: Connection) -> pd.DataFrame:
+    """Every record with a gold label (its latest), with the text the models read."""
+    last = select(func.max(GoldLabel.id)).group_by(GoldLabel.record_id)
+    rows = conn.execute(
+        select(GoldLabel.record_id, GoldLabel.category, GoldLabel.labelled_by, GoldLabel.created_at, Record.kind,
+               Record.level, Record.tags, Record.title, Record.text)
+        .join(Record, Record.id == GoldLabel.record_id).where(GoldLabel.id.in_(last)).order_by(GoldLabel.record_id)
+    ).all()
+    return pd.DataFrame(rows, columns=["record_id", "gold", "labelled_by", "created_at", "kind", "level", "tags",
+                                       "title", "text"])
+
+
+def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
+                   version: str | None) -> None:
+    """Store a person's category for a record; the active version's score takes it at once (gold wins)."""
+    if conn.execute(select(Record.id).where(Record.id == record_id)).first() is None:
+        raise KeyError(record_id)
+    conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, labelled_by=by, note=note,
+                                          created_at=_now()))
+    if version:
+        conn.execute(update(Score).where(Score.record_id == record_id, Score.model_version == version)
+                     .values(category=category, category_conf=1.0, subcategory=None,
+                             categories=json.dumps([[category, 1.0]])))
+
+
+def rated_comments(conn: Connection, limit: int, min_level_pos: int = 4, max_level_neg: int = 2) -> pd.DataFrame:
+    """Active ratings with a comment and a clear polarity (newest first): the weak labels of --from-ratings."""
+    rows = conn.execute(
+        select(Record.text, Record.level).where(
+            Record.kind == "rating", Record.is_default.is_(False), Record.text.is_not(None), Record.text != "",
+            (Record.level >= min_level_pos) | (Record.level <= max_level_neg))
+        .order_by(Record.id.desc()).limit(limit)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["text", "level"])
+    frame["label"] = (frame["level"] >= min_level_pos).astype(int)
+    return frame
