@@ -1,0 +1,133 @@
+"""build_bulletin: one call that gathers every figure of a month's bulletin from the shared KPI functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from feedback import kpi, stats_queries
+from feedback.bulletin import findings, sections
+from feedback.bulletin.model import Bulletin, round_frame
+from feedback.bulletin.units import unit_changes, unit_ranking
+from feedback.filters import Filters
+from feedback.settings import Settings
+from feedback.taxonomy import Taxonomy, load_taxonomy
+
+DEFAULT_ISSUER = "政务服务管理办公室"
+TOP_SERVICES, TOP_TAGS, TOP_TASKS = 5, 3, 10
+
+
+def bulletin_title(month: str) -> str:
+    y, m = (int(p) for p in month.split("-"))
+    return f"关于{y}年{m}月政务服务“好差评”情况的通报"
+
+
+def default_issue_no(month: str) -> str:
+    """文号 in the usual form 〔YYYY〕N号, numbered by month."""
+    y, m = (int(p) for p in month.split("-"))
+    return f"〔{y}〕{m}号"
+
+
+def taxonomy_for(settings: Settings) -> Taxonomy:
+    """The complaint taxonomy the scoring uses ([scoring] taxonomy, relative to config.toml; "" = packaged)."""
+    path = getattr(getattr(settings, "scoring", None), "taxonomy", "") or ""
+    if not path:
+        return load_taxonomy()
+    p = Path(path)
+    return load_taxonomy(p if p.is_absolute() else settings.base_dir / p)
+
+
+def build_bulletin(conn: Connection, month: str, filters: Filters | None = None, *, settings: Settings,
+                   as_of: datetime | None = None, taxonomy: Taxonomy | None = None,
+                   region_names: Mapping[str, str] | None = None, issuer: str = DEFAULT_ISSUER,
+                   issue_no: str | None = None) -> Bulletin:
+    """The bulletin of ``month`` ('YYYY-MM') for the filters' scope (their own period is ignored).
+
+    Headline figures are ``kpi.display(kpi.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
+    agree to the last digit; ledger figures are as of ``as_of`` (default: now, local time)."""
+    from feedback.ledger import local_now
+
+    scope = filters or Filters()
+    gib = settings.kpi.good_includes_basic
+    as_of = as_of or local_now(settings.ingest.timezone)
+    start, end = kpi.month_bounds(month)
+    cur = scope.with_period(start, end)
+    prev = scope.with_period(*kpi.month_bounds(kpi.shift_month(month, -1)))
+    taxonomy = taxonomy or taxonomy_for(settings)
+
+    kpis = kpi.display(kpi.month_kpis(conn, month, scope, as_of=as_of, good_includes_basic=gib))
+    frame = stats_queries.rating_frame(conn, cur, ("channel",))
+    channels = kpi.channel_table(frame, good_includes_basic=gib) if not frame.empty else _empty_channels()
+    levels = _levels(frame)
+    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
+                             min_volume=settings.kpi.min_ranking_volume, board_size=settings.kpi.board_size,
+                             region_names=region_names) for u in ("region", "dept")}
+    services = _services(conn, cur, prev, gib)
+    tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
+    complaints = sections.complaint_section(conn, cur, taxonomy)
+    tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS)
+    ledger = sections.ledger_section(conn, cur, today=as_of.date(), good_includes_basic=gib)
+    changes = unit_changes(conn, cur, prev, region_names)
+    scope_info = _scope(scope, ranks["dept"].table, region_names)
+    return Bulletin(
+        month=month, title=bulletin_title(month), issue_no=issue_no or default_issue_no(month), issuer=issuer,
+        scope=scope_info, as_of=as_of, period=(start, end), kpis=kpis,
+        channels=round_frame(channels), levels=round_frame(levels), regions=ranks["region"], depts=ranks["dept"],
+        services=round_frame(services), tags=round_frame(tags), complaints=complaints, tasks=tasks, ledger=ledger,
+        summary=findings.summary(month, kpis, scope_info["label"]),
+        problems=findings.problems(kpis, changes, ranks["region"], ranks["dept"], services, tags, complaints,
+                                   ledger),
+        actions=findings.actions(kpis, ranks["dept"], services, tags, tasks, ledger),
+        notes=notes(gib, settings.kpi.min_ranking_volume, as_of),
+    )
+
+
+def notes(good_includes_basic: bool, min_volume: int, as_of: datetime) -> list[str]:
+    """The definitions printed under the tables (footnotes)."""
+    basic = "含" if good_includes_basic else "不含"
+    return [
+        f"好评率 = 非常满意、满意{'、基本满意' if good_includes_basic else ''}评价数 / 有效评价数（{basic}基本满意）；"
+        "差评 = 非系统默认的不满意与非常不满意评价；差评率 = 差评数 / 有效评价数；申诉复核认定无效的差评不计入。",
+        "整体平均分按非常满意10分、满意8分、基本满意6分、不满意3分、非常不满意0分计；主动评价率 = 非系统默认评价数 / 有效评价数。",
+        "环比、同比：比率为百分点差，平均分为分差，数量为相对变化（%）。",
+        f"排名：评价数不少于{min_volume}条的单位参与排名，依次按整体平均分（高者优先）、差评率（低者优先）、主动评价率、评价数排序；"
+        "红榜为排名前列单位，黑榜为排名末尾单位（末位在前）。",
+        "调整后差评率（事项与渠道结构调整）：按通报范围内每个“事项 × 评价渠道”组合的差评率，乘以该单位在各组合的评价数，"
+        "求和得到该单位的预期差评数；实际差评数 / 预期差评数 = 实际/预期比；调整后差评率 = 通报范围整体差评率 × 实际/预期比。"
+        "比值大于1表示差评多于其所办事项和渠道应有的水平，办理难度较大的单位不因事项本身而显得更差。",
+        f"差评整改数据截至{as_of:%Y年%m月%d日}；按时整改率 = 在整改期限（工作日）内整改的工单 / 已到期或已整改的工单。",
+    ]
+
+
+def _services(conn: Connection, cur: Filters, prev: Filters, gib: bool) -> pd.DataFrame:
+    top = kpi.top_services(stats_queries.rating_frame(conn, cur, ("service",)), TOP_SERVICES,
+                           good_includes_basic=gib)
+    if top.empty:
+        return top.assign(bad_prev=pd.Series(dtype="int64"))
+    old = kpi.rating_table(stats_queries.rating_frame(conn, prev.with_period(prev.start, prev.end), ("service",)),
+                           ["service_key"], good_includes_basic=gib).set_index("service_key")["bad"]
+    return top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64"))
+
+
+def _levels(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        frame = pd.DataFrame({"level": pd.array([5], dtype="Int64"), "is_default": [False], "voided": [False],
+                              "n": [0]})
+    return kpi.level_distribution(frame)
+
+
+def _empty_channels() -> pd.DataFrame:
+    return pd.DataFrame(columns=["channel", "channel_name", *kpi.RATING_COLUMNS, "share"])
+
+
+def _scope(filters: Filters, depts: pd.DataFrame, region_names: Mapping[str, str] | None) -> dict:
+    from feedback.bulletin.units import region_label
+
+    names = depts.set_index("key")["name"].to_dict() if not depts.empty else {}
+    parts = [names.get(d, d) for d in filters.depts] + [region_label(r, region_names) for r in filters.regions]
+    return {"depts": list(filters.depts), "regions": list(filters.regions),
+            "label": "、".join(parts) if parts else "全市"}

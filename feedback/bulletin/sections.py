@@ -1,0 +1,140 @@
+"""The bulletin's sections that are not rating KPIs: complaint categories with de-identified quotes, the ranked
+optimisation tasks and their states, and the rectification ledger summary."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from feedback import kpi, stats_queries
+from feedback.bulletin import queries
+from feedback.bulletin.model import Complaints, LedgerSummary, Tasks, round_frame
+from feedback.codes import channel_name
+from feedback.filters import Filters
+from feedback.pii import mask_scalar
+from feedback.taxonomy import Taxonomy
+
+QUOTE_CHARS = 40
+MIN_QUOTE_CHARS = 6
+UNSCORED = "_unscored"
+CATEGORY_COLUMNS = ["category", "name", "bad", "hidden", "messages", "total", "share", "top_subcategory", "residual"]
+QUOTE_COLUMNS = ["category", "name", "date", "service_name", "channel_name", "text"]
+TASK_COLUMNS = ["rank", "title", "category_name", "service_name", "dept_name", "signals", "score", "status",
+                "status_name", "owner", "due_date", "last_seen"]
+
+
+def quote(text: str | None, limit: int = QUOTE_CHARS) -> str | None:
+    """A short, de-identified quote: whitespace collapsed, PII masked (again), cut to ``limit`` characters."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return None
+    clean = re.sub(r"\s+", " ", str(text)).strip()
+    clean = mask_scalar(clean) or ""
+    if len(clean) < MIN_QUOTE_CHARS:
+        return None
+    return clean if len(clean) <= limit else clean[:limit].rstrip("，。,.;；、 ") + "…"
+
+
+def complaint_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top: int = 6,
+                      per_category: int = 2) -> Complaints:
+    """Complaints of the month by category (active version); quotes for the ``top`` largest categories."""
+    empty = Complaints(None, False, pd.DataFrame(columns=CATEGORY_COLUMNS), pd.DataFrame(columns=QUOTE_COLUMNS))
+    version = stats_queries.active_version(conn)
+    if version is None:
+        return empty
+    rows = queries.complaint_rows(conn, filters, version)
+    if rows.empty or rows["category"].isna().all():
+        return Complaints(version, False, empty.table, empty.quotes)
+    rows["category"] = rows["category"].fillna(UNSCORED)
+    rows["message"] = rows["kind"] == "message"
+    g = rows.groupby("category")
+    table = pd.DataFrame({"bad": g["bad"].sum(), "hidden": g["hidden"].sum(), "messages": g["message"].sum(),
+                          "total": g.size()}).astype("int64").reset_index()
+    table["share"] = table["total"] / table["total"].sum() * 100.0
+    subs = rows.dropna(subset=["subcategory"]).groupby(["category", "subcategory"]).size().rename("n").reset_index()
+    subs = subs.sort_values(["category", "n", "subcategory"], ascending=[True, False, True])
+    table["top_subcategory"] = table["category"].map(
+        subs.drop_duplicates("category").set_index("category")["subcategory"].map(taxonomy.name))
+    table["name"] = table["category"].map(lambda c: "未分类" if c == UNSCORED else taxonomy.name(c))
+    table["residual"] = table["category"].isin([UNSCORED, taxonomy.other_slug])  # 其他问题, 未分类: last
+    table = table.sort_values(["residual", "total", "category"], ascending=[True, False, True], ignore_index=True)
+    return Complaints(version, True, round_frame(table[CATEGORY_COLUMNS]),
+                      _quotes(rows, table[~table["residual"]], per_category, top))
+
+
+def _quotes(rows: pd.DataFrame, table: pd.DataFrame, per_category: int, top: int) -> pd.DataFrame:
+    cats = list(table["category"])[:top]
+    pool = rows[rows["category"].isin(cats)].copy()
+    body = pool["text"].where(pool["text"].notna(), pool["title"])
+    pool["quote"] = body.map(quote)
+    pool = pool[pool["quote"].notna()].copy()
+    pool["conf"] = pool["confidence"].fillna(0.0)
+    pool["rating"] = pool["kind"] == "rating"  # citizens' own ratings first, then 12345 messages
+    pool = pool.sort_values(["bad", "rating", "conf", "rated_at", "record_id"],
+                            ascending=[False, False, False, False, True])
+    pool = pool.drop_duplicates(["category", "quote"])
+    names = table.set_index("category")["name"]
+    out = []
+    for cat in cats:
+        for r in pool[pool["category"] == cat].head(per_category).itertuples():
+            out.append({"category": cat, "name": names[cat], "date": r.rated_at.date().isoformat(),
+                        "service_name": None if pd.isna(r.service_name) else r.service_name, "channel_name": _channel(r.kind, r.channel), "text": r.quote})
+    return pd.DataFrame(out, columns=QUOTE_COLUMNS)
+
+
+def _channel(kind: str, channel: str | None) -> str | None:
+    if kind == "message":
+        return channel_name(channel) or "12345热线"
+    return channel_name(channel)
+
+
+def task_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top: int = 10) -> Tasks:
+    """The active optimisation tasks in scope, best first (ranks of the latest rebuild), and their states."""
+    from feedback.tasks.lifecycle import STATUSES
+
+    tasks, counts = queries.scoped_tasks(conn, filters, top)
+    tasks["status_name"] = tasks["status"].map(STATUSES).fillna(tasks["status"])
+    tasks["category_name"] = tasks["category"].map(lambda c: taxonomy.name(c) if isinstance(c, str) else "—")
+    for col in ("due_date", "last_seen"):
+        tasks[col] = tasks[col].map(lambda v: None if v is None or pd.isna(v) else str(v)[:10])
+    order = {s: i for i, s in enumerate(STATUSES)}
+    states = counts.assign(o=counts["status"].map(order).fillna(len(order))).sort_values(["o", "status"])
+    states.insert(1, "name", states["status"].map(STATUSES).fillna(states["status"]))
+    states = states.drop(columns="o").astype({"n": "int64"}).reset_index(drop=True)
+    return Tasks(round_frame(tasks[TASK_COLUMNS]), states, int(states["n"].sum()))
+
+
+def ledger_section(conn: Connection, month: Filters, *, today: date, good_includes_basic: bool,
+                   top: int = 5) -> LedgerSummary:
+    """The month's 差评 cases (by rating time) with their states; the open and overdue backlog of every case
+    rated up to the month end, as of ``today``; the departments with most overdue cases."""
+    from feedback.ledger import STATUSES
+
+    counts = stats_queries.case_counts(conn, month, today=today)
+    k = kpi.case_kpis(counts, good_includes_basic=good_includes_basic)
+    by_status = counts.groupby("status")["n"].sum() if not counts.empty else pd.Series(dtype="int64")
+    statuses = (by_status.reindex(list(STATUSES)).dropna().astype("int64").rename("n")
+                .rename_axis("status").reset_index())
+    statuses.insert(1, "name", statuses["status"].map(STATUSES))
+    statuses = statuses[statuses["n"] > 0].reset_index(drop=True)
+    summary = {**k, "voided": int(by_status.get("voided", 0)), "closed": int(by_status.get("closed", 0))}
+    backlog_filters = month.with_period(None, month.end)
+    backlog = kpi.case_kpis(stats_queries.case_counts(conn, backlog_filters, today=today),
+                            good_includes_basic=good_includes_basic)
+    units = kpi.case_table(stats_queries.case_counts(conn, backlog_filters, ("dept",), today=today), ["dept_key"],
+                           good_includes_basic=good_includes_basic)
+    names = _dept_names(conn, backlog_filters)
+    units = units[units["overdue_cases"] > 0].sort_values(["overdue_cases", "dept_key"], ascending=[False, True])
+    units = units.head(top).assign(name=lambda t: t["dept_key"].map(names).fillna(t["dept_key"]))
+    return LedgerSummary(month=kpi.rounded(summary), backlog=kpi.rounded(backlog), statuses=statuses,
+                         overdue_units=round_frame(units[["dept_key", "name", "open_cases", "overdue_cases"]]
+                                                   .reset_index(drop=True)))
+
+
+def _dept_names(conn: Connection, filters: Filters) -> dict:
+    frame = stats_queries.case_frame(conn, filters)
+    if frame.empty:
+        return {}
+    return frame.dropna(subset=["dept_key"]).groupby("dept_key")["dept_name"].max().to_dict()
