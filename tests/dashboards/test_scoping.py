@@ -55,6 +55,17 @@ def _no_data(url):
     return check
 
 
+def _reports(client, seeded):
+    from feedback.rollups import refresh_rollups
+
+    refresh_rollups(client.application.extensions["haocha"].engine)
+    page = client.get("/reports/").text
+    assert "2026-03" in page and f"仅含本部门（{DEPT_A}）" in page
+    for url in ("/reports/monthly?month=2026-03&format=html", f"/reports/monthly?month=2026-03&format=html&dept={DEPT_B}"):
+        body = client.get(url).text
+        assert A_NAME in body and B_NAME not in body, url
+
+
 def _not_data(client, seeded):
     """Sign-in plumbing and static files: no department data behind them."""
 
@@ -66,6 +77,7 @@ CHECKS = {
     "/tasks": _no_data("/tasks"),
     "/alerts": _no_data("/alerts"),
     "/models": _no_data("/models"),
+    "/reports/": _reports, "/reports/monthly": _reports,
     "/ingest": _forbidden("GET", "/ingest"),
     "/ingest/upload": _forbidden("POST", "/ingest/upload"),
     "/ingest/preview/<token>": _forbidden("GET", f"/ingest/preview/{TOKEN}"),
