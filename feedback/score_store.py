@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,14 +134,17 @@ def training_corpus(conn: Connection, limit: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "gold"])
 
 
-def all_gold(conn: Connection) -> pd.DataFrame:
-    """Every record with a gold label (its latest), with the text the models read."""
+def all_gold(conn: Connection, depts: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every record with a gold label (its latest), with the text the models read; ``depts``: only records of
+    these departments."""
     last = select(func.max(GoldLabel.id)).group_by(GoldLabel.record_id)
-    rows = conn.execute(
-        select(GoldLabel.record_id, GoldLabel.category, GoldLabel.labelled_by, GoldLabel.created_at, Record.kind,
-               Record.level, Record.tags, Record.title, Record.text)
-        .join(Record, Record.id == GoldLabel.record_id).where(GoldLabel.id.in_(last)).order_by(GoldLabel.record_id)
-    ).all()
+    stmt = (select(GoldLabel.record_id, GoldLabel.category, GoldLabel.labelled_by, GoldLabel.created_at,
+                   Record.kind, Record.level, Record.tags, Record.title, Record.text)
+            .join(Record, Record.id == GoldLabel.record_id).where(GoldLabel.id.in_(last))
+            .order_by(GoldLabel.record_id))
+    if depts:
+        stmt = stmt.where(Record.dept_code.in_(list(depts)))
+    rows = conn.execute(stmt).all()
     return pd.DataFrame(rows, columns=["record_id", "gold", "labelled_by", "created_at", "kind", "level", "tags",
                                        "title", "text"])
 

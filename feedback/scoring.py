@@ -174,13 +174,14 @@ def score_store(engine: Engine, settings: Settings, *, rescore_all: bool = False
     return run
 
 
-def gold_agreement(engine: Engine, settings: Settings) -> tuple[list[dict], dict | None]:
+def gold_agreement(engine: Engine, settings: Settings, depts: list[str] | None = None
+                   ) -> tuple[list[dict], dict | None]:
     """Gold labels with the active model's own answer (gold withheld), and their agreement (None without
-    labels or without an active version)."""
+    labels or without an active version); ``depts``: only gold labels on records of these departments."""
     from feedback.evaluation import classification_metrics
 
     with engine.connect() as conn:
-        gold = store.all_gold(conn)
+        gold = store.all_gold(conn, depts)
         active = store.active_version(conn)
     if gold.empty:
         return [], None
