@@ -7,9 +7,12 @@ from flask import Blueprint, abort, jsonify, request
 from dashboards import auth, context, openapi
 from dashboards.config import API_MAX_PAGE_SIZE
 from dashboards.exports import rejects_response
+from dashboards.queries.alerts import AlertFilters, alert_page
 from dashboards.queries.batches import batch_history
 from dashboards.queries.records import search_records
+from dashboards.queries.tasks import TaskFilters, task_detail, task_page
 from feedback.filters import FilterError, Filters
+from feedback.tasks.config import task_settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -72,6 +75,44 @@ def batches():
 def rejects(batch_id: int):
     _require("import")
     return rejects_response(batch_id)
+
+
+@bp.get("/tasks")
+def tasks():
+    """The 优化任务 list of the page: same filters, same query, same department scoping."""
+    try:
+        tf = TaskFilters.from_args(request.args).scoped(auth.current_user().dept_code)
+    except FilterError as exc:
+        abort(400, description=f"筛选条件无效：{exc}")
+    page = _int_arg("page", 1, 1, 1_000_000)
+    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    with context.engine().connect() as conn:
+        result = task_page(conn, tf, page, per_page)
+    return jsonify(result.as_json())
+
+
+@bp.get("/tasks/<int:task_id>")
+def task(task_id: int):
+    """One task as its detail view shows it (404 for another department's task)."""
+    with context.engine().connect() as conn:
+        t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()))
+    if t is None:
+        abort(404, description=f"任务 {task_id} 不存在，或不属于本部门")
+    return jsonify(t)
+
+
+@bp.get("/alerts")
+def alerts():
+    """The 预警 list of the page, newest week first, scoped to the user's department."""
+    try:
+        af = AlertFilters.from_args(request.args)
+    except FilterError as exc:
+        abort(400, description=f"筛选条件无效：{exc}")
+    page = _int_arg("page", 1, 1, 1_000_000)
+    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    with context.engine().connect() as conn:
+        result = alert_page(conn, af, auth.current_user().dept_code, page, per_page)
+    return jsonify(result.as_json())
 
 
 @bp.get("/openapi.json")

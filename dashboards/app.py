@@ -8,17 +8,16 @@ from sqlalchemy import Engine
 from dashboards import api, assets, auth, display, errors, security
 from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
-from dashboards.pages import explorer, ingest, overview, placeholders, reports
+from dashboards.pages import alerts, explorer, ingest, overview, reports, tasks
 from feedback.settings import Settings
 
 NAV = (  # (endpoint, label, capability)
     ("overview.index", "总览", "read"),
     ("explorer.index", "评价明细", "read"),
-    ("soon.tasks", "优化任务", "read"),
+    ("tasks.index", "优化任务", "read"),
     ("reports.index", "月度通报", "read"),
     ("ingest.index", "数据导入", "import"),
-    ("soon.alerts", "预警", "read"),
-    ("soon.models", "模型", "read"),
+    ("alerts.index", "预警", "read"),
 )
 
 
@@ -42,8 +41,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.jinja_env.autoescape = True  # every template, whatever its file name
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings, options)
-    for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, placeholders.bp, api.bp,
-                      reports.bp):
+    for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,
+                      alerts.bp, api.bp, reports.bp):
         app.register_blueprint(blueprint)
     errors.install(app)
 

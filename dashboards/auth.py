@@ -19,7 +19,8 @@ bp = Blueprint("auth", __name__)
 # What each role may do; every signed-in user may read (within their department).
 CAPABILITIES: dict[str, frozenset[str]] = {
     "read": frozenset(users.ROLES),
-    "label": frozenset({"admin", "pm"}),  # edit tasks, correct categories (gold labels)
+    "label": frozenset({"admin", "pm"}),  # correct categories (gold labels)
+    "manage": frozenset({"admin", "ops", "pm"}),  # change tasks (status, owner, due date, notes), close alerts
     "import": frozenset({"admin", "ops"}),  # upload and import files, read batch history and rejects
     "admin": frozenset({"admin"}),
 }

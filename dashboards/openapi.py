@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from feedback.filters import KINDS, SENTIMENTS
+from feedback.tasks.lifecycle import STATUSES as TASK_STATUSES
 
 
 def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
@@ -40,6 +41,83 @@ def _errors(*codes: int) -> dict[str, Any]:
              404: "不存在"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 
+
+_STR, _INT, _NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
+_TASK: dict[str, Any] = {
+    "rank": _nullable("integer", description="1 = highest priority; null for tasks the latest rebuild did not find"),
+    "id": _INT, "key": {"type": "string", "description": "stable task key (survives rebuilds)"}, "title": _STR,
+    "score": {"type": "number", "minimum": 0, "maximum": 100}, "status": {"enum": list(TASK_STATUSES)},
+    "status_name": _STR, "owner": _nullable("string"), "due_date": _nullable("string", format="date"),
+    "kind": {"enum": ["service", "hall", "topic"]}, "kind_name": _STR,
+    "source": {"enum": ["rating", "message", "mixed"]},
+    "category": _nullable("string"), "category_name": _nullable("string"), "service": _nullable("string"),
+    "dept_code": _nullable("string", description="the department the task belongs to (scoping)"),
+    "department": _nullable("string"), "anchor": _nullable("string"), "signals": _INT,
+    "first_seen": _nullable("string"), "last_seen": _nullable("string"), "active": {"type": "boolean"},
+    "keywords": {"type": "array", "items": _STR},
+    "components": {"type": "object", "additionalProperties": {"type": ["number", "null"]},
+                   "description": "component name → value in [0, 1] (null: does not apply)"},
+}
+_TASK_DETAIL: dict[str, Any] = {
+    "subcategory": _nullable("string"), "region_code": _nullable("string"), "source_name": _STR,
+    "dismissed_reason": _nullable("string"), "shipped_at": _nullable("string"),
+    "formula": {"type": "string", "description": "the priority formula with the weights of the task's build"},
+    "component_rows": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["name", "label", "value", "weight", "points"],
+        "properties": {"name": _STR, "label": _STR, "value": {"type": ["number", "null"]}, "weight": _NUM,
+                       "points": {"type": ["number", "null"], "description": "points added to the score"}}}},
+    "build": {"type": "object", "properties": {"build": _INT, "built_at": _STR, "model_version": _nullable("string"),
+                                               "settings_hash": _STR}},
+    "metrics": {"type": "object"},
+    "evidence": {"type": "array", "items": {
+        "type": "object", "required": ["record_id", "text", "rated_at"],
+        "properties": {"record_id": _INT, "title": _nullable("string"), "text": {"type": "string",
+                                                                              "description": "PII masked"},
+                       "rated_at": _STR, "level": _nullable("integer"), "hidden": {"type": "boolean"},
+                       "votes": _nullable("integer"), "channel": _nullable("string"), "similarity": _NUM}}},
+    "breakdown": {"type": "object", "additionalProperties": {"type": "array", "items": {
+        "type": "object", "required": ["name", "signals"], "properties": {"name": _STR, "signals": _NUM}}}},
+    "series": {"type": "array", "items": {"type": "array", "prefixItems": [_STR, _NUM], "minItems": 2,
+                                          "maxItems": 2}, "description": "[week's Monday, weighted complaints]"},
+    "impact": {"type": ["object", "null"], "description": "latest impact check: windows, counts, rates, interval"},
+    "history": {"type": "array", "items": {
+        "type": "object", "required": ["at", "actor", "action", "action_name"],
+        "properties": {"at": _STR, "actor": _STR, "action": _STR, "action_name": _STR,
+                       "from_status": _nullable("string"), "to_status": _nullable("string"),
+                       "from_name": _nullable("string"), "to_name": _nullable("string"), "note": _nullable("string"),
+                       "data": {"type": ["object", "null"]}}}},
+    "transitions": {"type": "array", "items": {"enum": list(TASK_STATUSES)}},
+    "impact_window_days": _INT,
+}
+_ALERT: dict[str, Any] = {
+    "id": _INT, "rule": {"enum": ["dept_bad_rate", "category_burst", "hidden_doubling"]}, "rule_name": _STR,
+    "subject": _STR, "subject_name": _nullable("string"), "period": {"type": "string", "format": "date"},
+    "period_start": {"type": "string", "format": "date"}, "period_end": {"type": "string", "format": "date"},
+    "dept_code": _nullable("string"), "dept_name": _nullable("string"), "value": _NUM,
+    "baseline": _nullable("number"), "threshold": _NUM, "count": _INT, "volume": _nullable("integer"),
+    "message": _STR, "status": {"enum": ["open", "closed"]}, "status_name": _STR, "created_at": _STR,
+    "updated_at": _STR, "closed_at": _nullable("string"), "closed_by": _nullable("string"),
+    "notified_at": _nullable("string"),
+    "figures": {"type": "string", "description": "the figures in one line"},
+    "records_query": {"type": "string", "description": "query string of /records showing the records behind it"},
+}
+_TASK_PARAMS = [
+    {"name": "status", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"enum": list(TASK_STATUSES)}}},
+    {"name": "category", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}}, "description": "问题类别；none = 未分类（话题）"},
+    {"name": "dept", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "任务所属部门编码；绑定部门的账号总是只看本部门"},
+    {"name": "inactive", "in": "query", "schema": {"enum": ["0", "1"]},
+     "description": "1 = 含最近一次重建未再出现的任务"},
+]
+_ALERT_PARAMS = [
+    {"name": "status", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"enum": ["open", "closed"]}}},
+    {"name": "rule", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"enum": ["dept_bad_rate", "category_burst", "hidden_doubling"]}}},
+]
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message"],
@@ -95,6 +173,24 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "has_next": {"type": "boolean"},
                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}}},
     },
+    "TaskSummary": {"type": "object", "additionalProperties": False, "required": list(_TASK), "properties": _TASK},
+    "TaskPage": {
+        "type": "object", "additionalProperties": False,
+        "required": ["page", "per_page", "has_next", "total", "items"],
+        "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200},
+                       "has_next": {"type": "boolean"}, "total": {"type": "integer"},
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/TaskSummary"}}},
+    },
+    "TaskDetail": {"type": "object", "additionalProperties": False,
+                   "required": [*_TASK, *_TASK_DETAIL], "properties": {**_TASK, **_TASK_DETAIL}},
+    "Alert": {"type": "object", "additionalProperties": False, "required": list(_ALERT), "properties": _ALERT},
+    "AlertPage": {
+        "type": "object", "additionalProperties": False,
+        "required": ["page", "per_page", "has_next", "total", "items"],
+        "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200},
+                       "has_next": {"type": "boolean"}, "total": {"type": "integer"},
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}},
+    },
 }
 
 
@@ -129,6 +225,21 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "UTF-8 CSV with BOM",
                                       "content": {"text/csv": {"schema": {"type": "string"}}}},
                               **_errors(401, 403, 404)},
+            }},
+            "/tasks": {"get": {
+                "summary": "优化任务（按优先级，页面同一查询；绑定部门的账号只看本部门的任务）",
+                "parameters": [*_TASK_PARAMS, *_PAGING],
+                "responses": {"200": _json("TaskPage", "一页任务"), **_errors(400, 401)},
+            }},
+            "/tasks/{task_id}": {"get": {
+                "summary": "任务详情：得分构成与公式、证据（已脱敏）、趋势、效果检查、处理历史",
+                "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": _json("TaskDetail", "任务"), **_errors(401, 404)},
+            }},
+            "/alerts": {"get": {
+                "summary": "预警（最近的周次在前；绑定部门的账号只看本部门的预警）",
+                "parameters": [*_ALERT_PARAMS, *_PAGING],
+                "responses": {"200": _json("AlertPage", "一页预警"), **_errors(400, 401)},
             }},
             "/openapi.json": {"get": {"summary": "本文档",
                                       "responses": {"200": {"description": "OpenAPI 3.1",

@@ -16,10 +16,11 @@ bp = Blueprint("explorer", __name__)
 def index():
     filters, error = request_filters()
     q = request.args.get("q", "").strip()
+    hidden = request.args.get("hidden") == "1"  # only hidden complaints (the link of a 隐性投诉 预警)
     user = auth.current_user()
     with context.engine().connect() as conn:
-        result = search_records(conn, filters, q, page_number(), context.options().page_size)
+        result = search_records(conn, filters, q, page_number(), context.options().page_size, hidden=hidden)
         choices = filter_choices(conn, user.dept_code)
     return render_template(
-        "pages/explorer.html", result=result, filters=filters, q=q, choices=choices, error=error,
+        "pages/explorer.html", result=result, filters=filters, q=q, choices=choices, error=error, hidden=hidden,
     ), (400 if error else 200)

@@ -53,10 +53,12 @@ def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
     }
 
 
-def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int) -> RecordPage:
-    """Newest first; ``filters`` must already be scoped to the user's department."""
+def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int, *,
+                   hidden: bool = False) -> RecordPage:
+    """Newest first; ``filters`` must already be scoped to the user's department; ``hidden``: only hidden
+    complaints."""
     page = max(1, min(page, MAX_PAGE))
-    conds = record_conditions(filters, q)
+    conds = record_conditions(filters, q, hidden=hidden)
     score_join = and_(Score.record_id == Record.id, Score.model_version.in_(active_versions()))
     rows = conn.execute(
         select(*_ITEM_COLUMNS, Score.sentiment, Score.category, Score.category_conf)
@@ -70,15 +72,16 @@ def search_records(conn: Connection, filters: Filters, q: str | None, page: int,
     rows = rows[:per_page]
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
-    total = count_records(conn, filters, q, cap=COUNT_CAP + 1)
+    total = count_records(conn, filters, q, cap=COUNT_CAP + 1, hidden=hidden)
     return RecordPage(
         items=[_item(r, t, x) for r, t, x in zip(rows, titles, texts, strict=True)], page=page, per_page=per_page,
         has_next=has_next, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP,
     )
 
 
-def count_records(conn: Connection, filters: Filters, q: str | None = None, cap: int | None = None) -> int:
-    inner = select(Record.id).where(*record_conditions(filters, q))
+def count_records(conn: Connection, filters: Filters, q: str | None = None, cap: int | None = None, *,
+                  hidden: bool = False) -> int:
+    inner = select(Record.id).where(*record_conditions(filters, q, hidden=hidden))
     if cap is not None:
         inner = inner.limit(cap)
     return conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one()

@@ -32,9 +32,12 @@ def _score_exists(*conds: ColumnElement) -> ColumnElement:
     return exists().where(Score.record_id == Record.id, Score.model_version.in_(active_versions()), *conds)
 
 
-def record_conditions(f: Filters, q: str | None = None) -> list[ColumnElement]:
-    """Conditions for the records matching the filters and every word of ``q`` (in the text or the title)."""
+def record_conditions(f: Filters, q: str | None = None, *, hidden: bool = False) -> list[ColumnElement]:
+    """Conditions for the records matching the filters and every word of ``q`` (in the text or the title);
+    ``hidden``: only hidden complaints under the active model version (the records behind a 预警 about them)."""
     c: list[ColumnElement] = []
+    if hidden:
+        c.append(_score_exists(Score.hidden_complaint.is_(True)))
     if f.start:
         c.append(Record.rated_at >= datetime.combine(f.start, time.min))
     if f.end:

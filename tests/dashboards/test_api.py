@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboards.users import issue_token
@@ -14,7 +16,7 @@ def _api_urls(app, batch_id: int) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and "GET" in rule.methods:
-            urls.append(rule.rule.replace("<int:batch_id>", str(batch_id)))
+            urls.append(re.sub(r"<int:\w+>", str(batch_id), rule.rule))
     return urls
 
 
@@ -94,7 +96,7 @@ def test_responses_match_the_openapi_document(app, client_for, seeded, engine):
     jsonschema.Draft202012Validator.check_schema({k: v for k, v in doc["components"]["schemas"]["Record"].items()})
     assert doc["openapi"].startswith("3.")
     documented = {"/api/v1" + p for p in doc["paths"]}
-    routed = {r.rule.replace("<int:batch_id>", "{batch_id}") for r in app.url_map.iter_rules()
+    routed = {re.sub(r"<int:(\w+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()
               if r.rule.startswith("/api/v1/")}
     assert documented == routed
     cases = [

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from feedback.db import make_engine, upgrade
 from feedback.models import Record
 from tests.dashboards.conftest import PASSWORD, XSS, _record, add_users, seed
+from tests.dashboards.work_data import TITLE_A, seed_work
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -53,6 +54,7 @@ def live_server(settings_factory, tmp_path):
     upgrade(engine)
     add_users(engine)
     ids = seed(engine)
+    seed_work(engine)  # tasks and alerts of two departments
     with engine.begin() as conn:
         conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
     server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
@@ -131,7 +133,29 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
         page.click("text=放弃")
         page.wait_for_url(f"{live_server}/ingest")
 
-        for name, path in (("07_tasks", "/tasks"), ("08_alerts", "/alerts"), ("09_models", "/models")):
+        page.goto(f"{live_server}/tasks")
+        page.screenshot(path=shots / "07_tasks.png", full_page=True)
+        with page.expect_download() as download:
+            page.click("#task-exports >> text=CSV")
+        exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert TITLE_A in exported and "'@SUM(1+1)" in exported  # formula text neutralised
+        page.click(f"text={TITLE_A}")
+        page.wait_for_selector("#trend .main-svg", timeout=15_000)  # the sparkline is drawn
+        assert XSS in page.inner_text("#evidence") and page.locator("#evidence img").count() == 0
+        page.select_option("#task-form select[name=status]", "accepted")
+        page.fill("#task-form input[name=owner]", "张三")
+        page.fill("#task-form textarea[name=note]", "先查上传接口")
+        page.click("#task-form button[type=submit]")
+        page.wait_for_load_state()
+        assert "已保存" in page.content() and "已受理" in page.inner_text("#task-status")
+        assert "先查上传接口" in page.inner_text("#history")
+        page.screenshot(path=shots / "07b_task_detail.png", full_page=True)
+        page.goto(f"{live_server}/alerts")
+        page.screenshot(path=shots / "08_alerts.png", full_page=True)
+        page.click("table.alerts tr:has-text('市人力资源和社会保障局') >> text=查看记录")
+        page.wait_for_url("**/records?**")
+        assert "level=1" in page.url and "start=2026-03-02" in page.url
+        for name, path in (("09_models", "/models"),):
             page.goto(f"{live_server}{path}")
             assert "建设中" in page.content()
             page.screenshot(path=shots / f"{name}.png")
@@ -140,6 +164,6 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
         page.wait_for_url("**/login")
         browser.close()
     assert not problems, problems
-    assert len(list(shots.glob("*.png"))) == 9
+    assert len(list(shots.glob("*.png"))) == 10
     if os.environ.get("HAOCHA_SCREENSHOT_DIR") is None:
         shutil.rmtree(shots, ignore_errors=True)

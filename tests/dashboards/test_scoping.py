@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.dashboards.conftest import DEPT_A, DEPT_B, csrf_from
@@ -55,6 +57,85 @@ def _no_data(url):
     return check
 
 
+def _tasks(client, seeded):
+    from tests.dashboards.work_data import TITLE_A, TITLE_TOPIC, seed_from_client
+
+    seed_from_client(client)
+    for url in ("/tasks", f"/tasks?dept={DEPT_B}", "/tasks?inactive=1&category=timeliness"):
+        page = client.get(url).text
+        assert B_NAME not in page and "@SUM" not in page and TITLE_TOPIC not in page, url
+    assert TITLE_A in client.get("/tasks").text
+
+
+def _task_detail(client, seeded):
+    from tests.dashboards.work_data import TEXT_B, seed_from_client
+
+    ids = seed_from_client(client)
+    page = client.get(f"/tasks/{ids['task-a']}").text
+    assert B_NAME not in page and TEXT_B not in page and "其他部门" in page
+    assert client.get(f"/tasks/{ids['task-b']}").status_code == 404
+    assert client.get(f"/tasks/{ids['task-topic']}").status_code == 404
+    token = csrf_from(client.get("/").text)
+    assert client.post(f"/tasks/{ids['task-b']}", data={"csrf_token": token, "note": "x"}).status_code in (403, 404)
+
+
+def _task_exports(client, seeded):
+    from tests.dashboards.work_data import TEXT_B, TITLE_A, seed_from_client
+
+    seed_from_client(client)
+    for fmt in ("csv", "json", "jira"):
+        body = client.get(f"/tasks/export/{fmt}?dept={DEPT_B}").data.decode("utf-8-sig")
+        assert TITLE_A in body and "@SUM" not in body and TEXT_B not in body and "翠湖湾" not in body, fmt
+    assert B_NAME.encode() not in client.get("/tasks/export/xlsx").data  # (shared strings are plain UTF-8 XML)
+
+
+def _alerts(client, seeded):
+    from tests.dashboards.work_data import seed_from_client
+
+    seed_from_client(client)
+    page = client.get("/alerts").text
+    assert A_NAME in page and B_NAME not in page and "办理时效" not in page and "共 1 条预警" in page
+
+
+def _alert_status(client, seeded):
+    from sqlalchemy import select
+
+    from feedback.models import Alert
+    from tests.dashboards.work_data import seed_from_client
+
+    seed_from_client(client)
+    engine = client.application.extensions["haocha"].engine
+    with engine.connect() as conn:
+        others = [i for (i,) in conn.execute(select(Alert.id).where(Alert.dept_code.is_distinct_from(DEPT_A)))]
+    token = csrf_from(client.get("/").text)
+    for alert_id in others:
+        res = client.post(f"/alerts/{alert_id}/status", data={"csrf_token": token, "status": "closed"})
+        assert res.status_code in (403, 404)
+    with engine.connect() as conn:
+        assert conn.execute(select(Alert.status).where(Alert.id.in_(others))).scalars().all() == ["open", "open"]
+
+
+def _api_tasks(client, seeded):
+    from tests.dashboards.work_data import TITLE_A, seed_from_client
+
+    ids = seed_from_client(client)
+    for url in ("/api/v1/tasks", f"/api/v1/tasks?dept={DEPT_B}", "/api/v1/tasks?category=none"):
+        body = client.get(url).json
+        assert all(t["dept_code"] == DEPT_A for t in body["items"]), url
+    assert [t["title"] for t in client.get("/api/v1/tasks").json["items"]] == [TITLE_A]
+    assert client.get(f"/api/v1/tasks/{ids['task-b']}").status_code == 404
+    detail = client.get(f"/api/v1/tasks/{ids['task-a']}").json
+    assert B_NAME not in json.dumps(detail, ensure_ascii=False) and len(detail["evidence"]) == 1
+
+
+def _api_alerts(client, seeded):
+    from tests.dashboards.work_data import seed_from_client
+
+    seed_from_client(client)
+    body = client.get("/api/v1/alerts").json
+    assert body["total"] == 1 and {a["dept_code"] for a in body["items"]} == {DEPT_A}
+
+
 def _reports(client, seeded):
     from feedback.rollups import refresh_rollups
 
@@ -74,8 +155,11 @@ TOKEN = "0" * 32
 CHECKS = {
     "/": _overview,
     "/records": _explorer,
-    "/tasks": _no_data("/tasks"),
-    "/alerts": _no_data("/alerts"),
+    "/tasks": _tasks,
+    "/tasks/<int:task_id>": _task_detail,
+    "/tasks/export/<fmt>": _task_exports,
+    "/alerts": _alerts,
+    "/alerts/<int:alert_id>/status": _alert_status,
     "/models": _no_data("/models"),
     "/reports/": _reports, "/reports/monthly": _reports,
     "/ingest": _forbidden("GET", "/ingest"),
@@ -86,6 +170,9 @@ CHECKS = {
     "/ingest/batches/<int:batch_id>/rejects.csv": _forbidden("GET", "/ingest/batches/{batch_id}/rejects.csv"),
     "/api/v1/me": _api_me,
     "/api/v1/records": _api_records,
+    "/api/v1/tasks": _api_tasks,
+    "/api/v1/tasks/<int:task_id>": _api_tasks,
+    "/api/v1/alerts": _api_alerts,
     "/api/v1/batches": _forbidden("GET", "/api/v1/batches"),
     "/api/v1/batches/<int:batch_id>/rejects.csv": _forbidden("GET", "/api/v1/batches/{batch_id}/rejects.csv"),
     "/api/v1/openapi.json": _no_data("/api/v1/openapi.json"),

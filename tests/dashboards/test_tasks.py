@@ -1,0 +1,185 @@
+"""优化任务 screens: list and detail for every role, status changes (roles, CSRF, history), department scoping,
+exports (formula-neutral, scoped), and the JSON API against the page and the OpenAPI document."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from dashboards.queries.tasks import TaskFilters, task_page
+from dashboards.users import audit_entries, create_user
+from feedback.models import Task
+from feedback.tasks.queries import task_history
+from tests.dashboards.conftest import DEPT_A, DEPT_B, PASSWORD, XSS, csrf_from, login
+from tests.dashboards.work_data import A_NAME, B_NAME, TEXT_B, TITLE_A, TITLE_B, TITLE_TOPIC, seed_work
+
+
+@pytest.fixture
+def work(engine, seeded):
+    return seed_work(engine)
+
+
+@pytest.mark.parametrize("user", ["admin", "ops", "pm", "viewer"])
+def test_list_and_detail_render_for_every_role(client_for, work, user):
+    client = client_for(user)
+    page = client.get("/tasks")
+    assert page.status_code == 200
+    html = page.text
+    assert html.index(TITLE_A) < html.index("@SUM(1+1)") < html.index(TITLE_TOPIC)  # best first
+    assert 'aria-current="page">优化任务' in html
+    detail = client.get(f"/tasks/{work['task-a']}")
+    assert detail.status_code == 200
+    d = detail.text
+    assert "优先级 = 100 × (" in d and "计算公式" in d and "贡献分" in d  # components and formula
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in d and "<script>alert(1)" not in d  # comments are text
+    assert 'data-figure="' in d and "处理历史" in d and "创建" in d
+    assert ('id="task-form"' in d) is (user != "viewer")
+
+
+def test_list_filters_live_in_the_url(client_for, work):
+    client = client_for("viewer")
+    html = client.get("/tasks?category=timeliness").text
+    assert "@SUM(1+1)" in html and TITLE_A not in html and "共 1 项任务" in html
+    html = client.get(f"/tasks?dept={DEPT_A}&dept={DEPT_B}").text
+    assert TITLE_A in html and "@SUM(1+1)" in html and TITLE_TOPIC not in html
+    assert TITLE_TOPIC in client.get("/tasks?category=none").text
+    assert "共 0 项任务" in client.get("/tasks?status=verified").text
+    bad = client.get("/tasks?status=finished")
+    assert bad.status_code == 400 and "筛选条件无效" in bad.text
+    assert client.get("/tasks/999999").status_code == 404
+
+
+def _change(client, task_id, **data):
+    token = csrf_from(client.get(f"/tasks/{task_id}").text)
+    return client.post(f"/tasks/{task_id}", data={"csrf_token": token, **data})
+
+
+def test_viewer_cannot_change_a_task_and_csrf_is_required(client_for, work, engine):
+    viewer = client_for("viewer")
+    token = csrf_from(viewer.get("/tasks").text)
+    assert viewer.post(f"/tasks/{work['task-a']}", data={"csrf_token": token, "status": "accepted"}).status_code == 403
+    pm = client_for("pm")
+    assert pm.post(f"/tasks/{work['task-a']}", data={"status": "accepted"}).status_code == 400  # no CSRF token
+    with engine.connect() as conn:
+        assert conn.execute(select(Task.status).where(Task.id == work["task-a"])).scalar_one() == "new"
+
+
+@pytest.mark.parametrize("user", ["pm", "ops", "admin"])
+def test_status_owner_due_and_note_write_history(client_for, work, engine, user):
+    client = client_for(user)
+    tid = work["task-a"]
+    res = _change(client, tid, status="accepted", owner="张三", due="2026-06-30", note="先查上传接口")
+    assert res.status_code == 302 and res.headers["Location"].endswith(f"/tasks/{tid}")
+    page = client.get(f"/tasks/{tid}").text
+    assert "已保存" in page and "张三" in page and "2026-06-30" in page and "已受理" in page
+    with engine.connect() as conn:
+        history = task_history(conn, tid)
+    mine = [h for h in history if h["actor"] == user]
+    assert [h["action"] for h in mine] == ["status", "owner", "due"]
+    assert mine[0]["from_status"] == "new" and mine[0]["to_status"] == "accepted" and mine[0]["note"] == "先查上传接口"
+    with engine.connect() as conn:
+        assert audit_entries(conn, action="task_change")[0]["detail"]["task_id"] == tid
+    # a note on its own, and a transition the lifecycle forbids
+    _change(client, tid, note="接口已定位")
+    assert _change(client, tid, status="verified").status_code == 302
+    page = client.get(f"/tasks/{tid}").text
+    assert "不能从“已受理”直接变为“已验证”" in page and "接口已定位" in page
+    _change(client, tid, status="dismissed")
+    assert "需要在备注中写明理由" in client.get(f"/tasks/{tid}").text
+    with engine.connect() as conn:
+        assert conn.execute(select(Task.status).where(Task.id == tid)).scalar_one() == "accepted"
+    assert _change(client, tid, due="2026-13-01").status_code == 400
+
+
+def test_department_bound_users_see_and_change_only_their_tasks(app, work, engine):
+    with engine.begin() as conn:
+        create_user(conn, "pm_a", PASSWORD, "pm", DEPT_A)
+    client = app.test_client()
+    assert login(client, "pm_a").status_code == 302
+    html = client.get("/tasks").text
+    assert TITLE_A in html and "@SUM" not in html and TITLE_TOPIC not in html and B_NAME not in html
+    assert "@SUM" not in client.get(f"/tasks?dept={DEPT_B}").text  # asking for B still gives A
+    detail = client.get(f"/tasks/{work['task-a']}").text
+    assert TEXT_B not in detail and "其他部门" in detail and B_NAME not in detail  # B's comment and name hidden
+    for other in (work["task-b"], work["task-topic"]):
+        assert client.get(f"/tasks/{other}").status_code == 404
+        token = csrf_from(client.get("/tasks").text)
+        assert client.post(f"/tasks/{other}", data={"csrf_token": token, "status": "accepted"}).status_code == 404
+        assert client.get(f"/api/v1/tasks/{other}").status_code == 404
+    assert _change(client, work["task-a"], status="accepted").status_code == 302
+    api = client.get("/api/v1/tasks").json
+    assert [t["title"] for t in api["items"]] == [TITLE_A] and api["total"] == 1
+    body = client.get("/tasks/export/csv").data.decode("utf-8-sig")
+    assert TITLE_A in body and "@SUM" not in body and TEXT_B not in body
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, engine):
+    client = client_for("ops")
+    res = client.get("/tasks/export/csv")
+    assert res.status_code == 200 and res.mimetype == "text/csv" and "attachment" in res.headers["Content-Disposition"]
+    rows = _csv_rows(res.data)
+    assert rows[0][:4] == ["排名", "任务ID", "标题", "优先级"]
+    titles = [r[2] for r in rows[1:]]
+    assert titles == [TITLE_A, "'" + TITLE_B, TITLE_TOPIC]  # @… is text, not a formula
+    only_b = _csv_rows(client.get("/tasks/export/csv?category=timeliness").data)
+    assert [r[2] for r in only_b[1:]] == ["'" + TITLE_B]
+    jira = _csv_rows(client.get("/tasks/export/jira").data)
+    assert jira[0] == ["Summary", "Description", "Priority", "Labels"] and jira[2][0] == "'" + TITLE_B
+    xlsx = client.get("/tasks/export/xlsx")
+    ws = load_workbook(io.BytesIO(xlsx.data)).active
+    cell = ws.cell(row=3, column=3)
+    assert cell.value == "'" + TITLE_B and cell.data_type == "s"
+    data = json.loads(client.get("/tasks/export/json").data)
+    assert [t["title"] for t in data] == [TITLE_A, TITLE_B, TITLE_TOPIC]
+    assert client.get("/tasks/export/pdf").status_code == 404
+    with engine.connect() as conn:
+        assert {e["detail"]["format"] for e in audit_entries(conn, action="export")} == {"csv", "jira", "xlsx", "json"}
+
+
+def test_api_serves_the_page_data(client_for, work, engine):
+    client = client_for("admin")
+    api = client.get("/api/v1/tasks").json
+    with engine.connect() as conn:
+        direct = task_page(conn, TaskFilters(), 1, 50).as_json()
+    assert api == json.loads(json.dumps(direct))
+    html = client.get("/tasks").text
+    for item in api["items"]:
+        assert item["title"].replace("@", "") in html.replace("@", "") and f"{item['score']:.1f}" in html
+    detail = client.get(f"/api/v1/tasks/{work['task-a']}").json
+    page = client.get(f"/tasks/{work['task-a']}").text
+    assert detail["formula"].splitlines()[0].replace("×", "&times;") in page or \
+        detail["formula"].splitlines()[0] in page
+    assert sum(r["points"] for r in detail["component_rows"] if r["points"] is not None) == pytest.approx(
+        detail["score"], abs=0.1)
+    assert detail["evidence"][0]["text"] == XSS and detail["history"][0]["action"] == "created"
+    assert detail["transitions"] == ["accepted", "dismissed", "in_progress"]
+    assert client.get("/api/v1/tasks?status=bogus").status_code == 400
+    assert client.get(f"/api/v1/tasks?dept={DEPT_A}").json["items"][0]["department"] == A_NAME
+
+
+def test_task_and_alert_api_responses_match_the_openapi_document(client_for, work):
+    jsonschema = pytest.importorskip("jsonschema")
+    from tests.dashboards.test_api import _schema_for
+
+    client = client_for("admin")
+    doc = client.get("/api/v1/openapi.json").json
+    for name in ("TaskSummary", "TaskDetail", "Alert"):
+        jsonschema.Draft202012Validator.check_schema(doc["components"]["schemas"][name])
+    cases = [("/tasks", "/api/v1/tasks?per_page=2", 200), ("/tasks", "/api/v1/tasks?status=x", 400),
+             ("/tasks/{task_id}", f"/api/v1/tasks/{work['task-a']}", 200),
+             ("/tasks/{task_id}", f"/api/v1/tasks/{work['task-topic']}", 200),
+             ("/tasks/{task_id}", "/api/v1/tasks/999999", 404),
+             ("/alerts", "/api/v1/alerts", 200), ("/alerts", "/api/v1/alerts?rule=x", 400)]
+    for path, url, code in cases:
+        response = client.get(url)
+        assert response.status_code == code, url
+        jsonschema.validate(response.json, _schema_for(doc, path, code), cls=jsonschema.Draft202012Validator)
