@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from feedback.filters import Filters
 from feedback.models import ModelVersion, Record, Score
@@ -29,7 +29,10 @@ def active_versions():
 
 
 def _score_exists(*conds: ColumnElement) -> ColumnElement:
-    return exists().where(Score.record_id == Record.id, Score.model_version.in_(active_versions()), *conds)
+    # Correlated on records only: the explorer's own query joins scores too, and auto-correlation would leave
+    # this subquery without a FROM clause.
+    return (select(Score.id).where(Score.record_id == Record.id, Score.model_version.in_(active_versions()), *conds)
+            .correlate(Record).exists())
 
 
 def record_conditions(f: Filters, q: str | None = None, *, hidden: bool = False) -> list[ColumnElement]:
