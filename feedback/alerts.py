@@ -8,8 +8,8 @@ Three rules:
   ratings, ``feedback.kpi.rating_table``) at or above ``dept_bad_rate_threshold`` percent, with at least
   ``dept_bad_rate_min_volume`` ratings and ``dept_bad_rate_min_bad`` 差评 that week;
 - ``category_burst``: a complaint category's weekly complaints (差评, hidden complaints and messages) at least
-  ``burst_factor`` times their average over the ``burst_baseline_weeks`` weeks before (weeks before the data
-  starts do not count) and at least ``burst_min_count``;
+  ``burst_factor`` times their average over the ``burst_baseline_weeks`` weeks before (only whole weeks inside
+  the data count) and at least ``burst_min_count``;
 - ``hidden_doubling``: a service's hidden complaints at least ``hidden_factor`` times the week before and at
   least ``hidden_min_count`` (from zero the minimum alone decides).
 
@@ -81,6 +81,12 @@ def weeks_to_check(as_of: date, n: int) -> list[date]:
     """The Mondays of the ``n`` weeks up to the week of ``as_of``, oldest first."""
     last = week_start(as_of)
     return [last - timedelta(weeks=i) for i in range(max(n, 1) - 1, -1, -1)]
+
+
+def first_full_week(data_start: date) -> date:
+    """The Monday of the first week wholly inside the data (a partial first week is no baseline)."""
+    monday = week_start(data_start)
+    return monday if monday == data_start else monday + timedelta(weeks=1)
 
 
 def window_start(as_of: date, cfg: Any) -> date:
@@ -170,7 +176,7 @@ def category_burst(complaints: pd.DataFrame, weeks: Iterable[date], as_of: date,
     weekly = _weekly(complaints, ["category"], "n")
     if weekly.empty or data_start is None:
         return []
-    first_week = week_start(data_start)
+    first_week = first_full_week(data_start)
     table = weekly.pivot_table(index="category", columns="week", values="n", aggfunc="sum", fill_value=0)
     out = []
     for monday in sorted(weeks):
@@ -205,7 +211,7 @@ def hidden_doubling(hidden: pd.DataFrame, weeks: Iterable[date], as_of: date, da
     weekly = _weekly(frame, ["service_key"], "hidden")
     table = weekly.pivot_table(index="service_key", columns="week", values="hidden", aggfunc="sum", fill_value=0)
     frame = frame.assign(week=_week_of(frame["day"]))
-    first_week = week_start(data_start)
+    first_week = first_full_week(data_start)
     out = []
     for monday in sorted(weeks):
         before = monday - timedelta(weeks=1)

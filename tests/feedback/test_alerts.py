@@ -84,6 +84,9 @@ def test_category_burst_against_the_average_of_previous_weeks():
     assert [a.subject for a in late] == ["queue_onsite", "timeliness"] and late[1].baseline == 2.0
     # the first week of the data has nothing to compare with
     assert alerts.category_burst(frame, [MONDAY], AS_OF, MONDAY, CFG) == []
+    # nor has the week after a partial first week (data from a Saturday: that weekend is no baseline)
+    assert alerts.category_burst(frame, [MONDAY], AS_OF, MONDAY - timedelta(days=2), CFG) == []
+    assert alerts.first_full_week(MONDAY - timedelta(days=2)) == MONDAY
 
 
 def test_complaint_counts_take_bad_ratings_hidden_complaints_and_messages():
