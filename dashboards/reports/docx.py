@@ -66,10 +66,10 @@ class _Doc:
         return p
 
     def heading(self, number: int, text: str) -> None:
-        self.para(f"{CN_NUM[number - 1]}、{text}", font=HEI, indent=True)
+        self.para(f"{CN_NUM[number - 1]}、{text}", font=HEI, indent=True).paragraph_format.keep_with_next = True
 
     def subheading(self, number: int, text: str) -> None:
-        self.para(f"（{CN_NUM[number - 1]}）{text}", font=KAI, indent=True)
+        self.para(f"（{CN_NUM[number - 1]}）{text}", font=KAI, indent=True).paragraph_format.keep_with_next = True
 
     def table(self, t: tables.Table, keys: tuple[str, ...] | None = None) -> None:
         cols = [c for c in t.columns if keys is None or c.key in keys]
@@ -262,7 +262,7 @@ def render_docx(b: Bulletin) -> bytes:
         named = b.complaints.table[~b.complaints.table["residual"].astype(bool)]
         if not named.empty:
             d.picture(pngcharts.category_chart(named))
-        for q in b.complaints.quotes.itertuples():
+        for q in b.complaints.quotes.drop_duplicates("category").itertuples():  # one typical quote each
             d.para(f"【{q.name}】“{q.text}”（{q.date}，{q.service_name or '—'}，{q.channel_name or '—'}）",
                    font=KAI, size=14, indent=True)
     else:

@@ -24,7 +24,7 @@ FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
               "C:/Windows/Fonts/simhei.ttf")
 FONT_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei",
               "Microsoft YaHei", "SimHei", "PingFang SC", "Noto Serif CJK SC", "Noto Serif CJK JP")
-WIDTH_IN, DPI = 6.4, 160
+WIDTH_IN, DPI = 6.4, 144
 
 
 @lru_cache(maxsize=1)

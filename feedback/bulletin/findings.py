@@ -74,7 +74,7 @@ def actions(kpis: dict[str, Any], depts: Ranking, services: pd.DataFrame, tags: 
         out.append(f"督促{names or '相关单位'}等单位办结{fmt.count(overdue)}件超期差评工单，逐件核实整改并回访。")
     reply = ledger.month.get("reply_rate")
     if not fmt.missing(reply) and reply < 100:
-        out.append(f"本月差评回复率为{fmt.rate(reply)}，对未反馈的差评逐件反馈，实现实名差评回访率100%。")
+        out.append(f"本月差评回复率为{fmt.rate(reply)}，对未反馈的差评逐件反馈并回访，做到实名差评回访率100%。")
     if not depts.black.empty:
         out.append(f"对黑榜部门{fmt.joined(list(depts.black['name']))}开展跟踪督办，分析差评原因并限期整改。")
     if not services.empty:
@@ -98,8 +98,8 @@ def _where(changes: pd.DataFrame) -> str | None:
     if changes.empty or changes.iloc[0]["delta"] <= 0:
         return None
     r = changes.iloc[0]
-    return (f"{r['region_name']}{r['dept_name']}（差评{fmt.count(r['bad'])}条，较上月增加"
-            f"{fmt.count(r['delta'])}条）")
+    place = r["dept_name"] if str(r["dept_name"]).startswith(r["region_name"]) else r["region_name"] + r["dept_name"]
+    return f"{place}（差评{fmt.count(r['bad'])}条，较上月增加{fmt.count(r['delta'])}条）"
 
 
 def _boards(ranking: Ranking, label: str) -> list[str]:

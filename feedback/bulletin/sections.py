@@ -81,7 +81,7 @@ def _quotes(rows: pd.DataFrame, table: pd.DataFrame, per_category: int, top: int
         for r in pool[pool["category"] == cat].head(per_category).itertuples():
             out.append({"category": cat, "name": names[cat], "date": r.rated_at.date().isoformat(),
                         "service_name": None if pd.isna(r.service_name) else r.service_name, "channel_name": _channel(r.kind, r.channel), "text": r.quote})
-    return pd.DataFrame(out, columns=QUOTE_COLUMNS)
+    return pd.DataFrame(out, columns=QUOTE_COLUMNS, dtype=object)  # None stays None (not NaN)
 
 
 def _channel(kind: str, channel: str | None) -> str | None:

@@ -143,3 +143,16 @@ def test_cli_writes_the_three_files(runner, engine, tmp_path):
     assert plain.exit_code == 0 and plain.output.strip().endswith(f"haocha_bulletin_{MONTH}_{DEPT_A}.html")
     assert runner.invoke(main, ["report", "monthly", "--format", "pdf", "--out", str(out)]).exit_code == 2
     assert XSS not in (out / f"haocha_bulletin_{MONTH}.html").read_text(encoding="utf-8")
+
+
+def test_benchmark_writes_every_month(engine, settings, tmp_path):
+    from pathlib import Path
+
+    from dashboards.reports.bench import run
+
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the benchmark reads a SQLite file")
+    scored_seed(engine)
+    result = run(Path(settings.database_url.removeprefix("sqlite:///")), tmp_path / "year", months=2)
+    assert [r["month"] for r in result["months"]] == ["2026-02", MONTH]
+    assert len(list((tmp_path / "year").iterdir())) == 6 and result["per_bulletin_s"] > 0
