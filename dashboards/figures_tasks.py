@@ -35,7 +35,8 @@ def task_sparkline(weekly: pd.DataFrame, shipped: str | None = None) -> go.Figur
         font={"family": FONT, "size": 15, "color": "#1b1f24"}, height=230, showlegend=False,
         margin={"l": 44, "r": 16, "t": 14, "b": 36}, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
     )
-    fig.update_xaxes(showgrid=False, tickformat="%m-%d")
+    long = len(weekly) > 10  # months on a long series ("1月"), days on a short one
+    fig.update_xaxes(showgrid=False, tickformat="%-m月" if long else "%m-%d", ticks="outside", ticklen=6)
     fig.update_yaxes(gridcolor="#e3e6ea", rangemode="tozero", title=None)
     return fig
 

@@ -245,8 +245,9 @@ def task_choices(conn: Connection, dept: str | None) -> dict[str, list[tuple[str
     """(value, label) pairs for the category and department controls, from the current tasks."""
     scope = [Task.active == true()] + ([Task.dept_code == dept] if dept else [])
     cats = [c for (c,) in conn.execute(select(Task.category).where(*scope).distinct())]
+    order = list(display.CATEGORY_NAMES)  # the taxonomy's order, "other" and unclassified topics last
     categories = sorted(((c or NO_CATEGORY, display.category_name(c) if c else "未分类（话题）") for c in cats),
-                        key=lambda p: (p[0] == NO_CATEGORY, p[1]))
+                        key=lambda p: (p[0] == NO_CATEGORY, order.index(p[0]) if p[0] in order else len(order), p[1]))
     rows = conn.execute(select(Task.dept_code, func.max(Task.dept_name)).where(*scope, Task.dept_code.is_not(None))
                         .group_by(Task.dept_code)).all()
     depts = sorted(((code, name or code) for code, name in rows), key=lambda p: p[1])
