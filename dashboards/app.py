@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from dashboards import api, assets, auth, display, errors, security
 from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
-from dashboards.pages import alerts, explorer, ingest, overview, reports, tasks
+from dashboards.pages import alerts, explorer, ingest, models, overview, reports, tasks
 from feedback.settings import Settings
 
 NAV = (  # (endpoint, label, capability)
@@ -18,6 +18,7 @@ NAV = (  # (endpoint, label, capability)
     ("reports.index", "月度通报", "read"),
     ("ingest.index", "数据导入", "import"),
     ("alerts.index", "预警", "read"),
+    ("models.index", "模型", "read"),
 )
 
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings, options)
     for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,
-                      alerts.bp, api.bp, reports.bp):
+                      alerts.bp, models.bp, api.bp, reports.bp):
         app.register_blueprint(blueprint)
     errors.install(app)
 

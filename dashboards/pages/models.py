@@ -1,0 +1,38 @@
+"""模型 Model quality: versions in use, held-out figures, agreement with gold labels, "other" share and drift."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from dashboards import auth, context, figures, figures_models
+from dashboards.pages.common import request_filters
+from dashboards.queries.models import category_shares, drift, models_data
+
+bp = Blueprint("models", __name__)
+
+
+@bp.get("/models")
+@auth.require("read")
+def index():
+    from feedback.scoring import ScoringError, gold_agreement, taxonomy_of
+
+    filters, error = request_filters()
+    user = auth.current_user()
+    settings = context.settings()
+    with context.engine().connect() as conn:
+        data = models_data(conn, filters)
+    try:
+        labels, agreement = gold_agreement(context.engine(), settings, [user.dept_code] if user.dept_code else None)
+    except ScoringError as exc:
+        labels, agreement, error = [], None, str(exc)
+    names = taxonomy_of(settings).names()
+    shares = category_shares(data.categories)
+    drifts = drift(shares) if not shares.empty else None
+    charts = {}
+    if drifts is not None:
+        charts = {"mix": figures.to_json(figures_models.category_mix(shares, names)),
+                  "drift": figures.to_json(figures_models.drift_lines(drifts))}
+    latest = drifts.iloc[-1].to_dict() if drifts is not None and len(drifts) else None
+    return render_template("pages/models.html", data=data, agreement=agreement, n_labels=len(labels), names=names,
+                           charts=charts, latest=latest, error=error, filters=filters,
+                           active="models"), (400 if error else 200)

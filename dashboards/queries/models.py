@@ -1,0 +1,64 @@
+"""模型 screen data: model versions, category and sentiment mix by month under the active version (scoped)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from dashboards.queries.where import record_conditions
+from feedback import score_store as store
+from feedback.filters import Filters
+from feedback.models import Record, Score
+from feedback.stats_queries import month_expr
+
+
+@dataclass
+class ModelsData:
+    active: dict | None
+    adopted: dict | None
+    versions: list[dict]
+    categories: pd.DataFrame  # month, category, n (complaint signals with a category)
+    sentiments: pd.DataFrame  # month, sentiment, n
+
+
+def _monthly(conn: Connection, filters: Filters, version: str, column, name: str) -> pd.DataFrame:
+    month = month_expr(conn, Record.rated_at).label("month")
+    stmt = (select(month, column.label(name), func.count().label("n")).select_from(Record)
+            .join(Score, (Score.record_id == Record.id) & (Score.model_version == version))
+            .where(*record_conditions(filters), column.is_not(None)).group_by(month, column).order_by(month))
+    return pd.DataFrame(conn.execute(stmt).all(), columns=["month", name, "n"])
+
+
+def models_data(conn: Connection, filters: Filters) -> ModelsData:
+    active = store.active_version(conn)
+    empty_c = pd.DataFrame(columns=["month", "category", "n"])
+    empty_s = pd.DataFrame(columns=["month", "sentiment", "n"])
+    if active is None:
+        cats, sents = empty_c, empty_s
+    else:
+        cats = _monthly(conn, filters, active["version"], Score.category, "category")
+        sents = _monthly(conn, filters, active["version"], Score.sentiment, "sentiment")
+    return ModelsData(active=active, adopted=store.active_version(conn, store.SENTIMENT),
+                      versions=store.list_versions(conn), categories=cats, sentiments=sents)
+
+
+def category_shares(categories: pd.DataFrame) -> pd.DataFrame:
+    """month × category share of the month's categorised complaints (rows sum to 1)."""
+    if categories.empty:
+        return pd.DataFrame()
+    table = categories.pivot_table(index="month", columns="category", values="n", aggfunc="sum", fill_value=0)
+    return table.div(table.sum(axis=1), axis=0).sort_index()
+
+
+def drift(shares: pd.DataFrame, window: int = 3) -> pd.DataFrame:
+    """Per month: total-variation distance (0..1) between its category mix and the mean mix of the ``window``
+    months before it, and the share of "other"; the first month has no reference."""
+    rows = []
+    for i, month in enumerate(shares.index):
+        ref = shares.iloc[max(0, i - window):i]
+        tvd = None if ref.empty else float((shares.iloc[i] - ref.mean()).abs().sum() / 2)
+        other = float(shares.iloc[i].get("other", 0.0))
+        rows.append({"month": month, "drift": tvd, "other_share": other})
+    return pd.DataFrame(rows, columns=["month", "drift", "other_share"])
