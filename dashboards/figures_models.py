@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from dashboards.figures import _layout
 
 PALETTE = ["#1f5fa8", "#d4570f", "#1a7f37", "#7a3ea8", "#9a8a00", "#b3261e", "#0f7b8a", "#c2185b", "#5d6d7e",
-           "#8d6e63", "#2e7d32", "#455a64", "#aab2bd"]
+           "#8d6e63", "#e6a100", "#455a64", "#aab2bd"]
 
 
 def category_mix(shares: pd.DataFrame, names: dict[str, str]) -> go.Figure:
