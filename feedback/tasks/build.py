@@ -112,9 +112,10 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
     sig["_service"] = service.fillna("")
     sig["_dept"] = dept.fillna("")
     sig["_cat"] = sig["category"].fillna("other")
-    sig["_region"] = sig["region_code"].astype("string").fillna("")
     add(rated & ~onsite & (~no_cat | ~has_text), "service", ["_service", "_cat"])
-    add(rated & onsite, "hall", ["_dept", "_region", "_cat"])
+    # on-site problems are the department's halls together: a department-wide queue problem is one task, not one
+    # per district hall; a problem at one hall still shows as that hall (the dominant region, see _describe)
+    add(rated & onsite, "hall", ["_dept", "_cat"])
     for pool, mask in (("message", is_msg), ("rating", rated & no_cat & has_text)):
         idx = np.flatnonzero(mask.to_numpy())
         if len(idx) == 0:
@@ -131,7 +132,7 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
             rows.append({"kind": "topic", "_pool": pool, "anchor": t.label, "_anchor_key": t.anchor,
                          "_first": int(sig["record_id"].iloc[idx[t.members[0]]]), "_centre": int(idx[c])})
     sig["group"] = group_of
-    sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat", "_region"])
+    sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat"])
     groups = pd.DataFrame(rows)
     groups.insert(0, "group", np.arange(len(groups)))
     return Candidates(_describe(groups, sig, title, text), sig)
@@ -153,6 +154,16 @@ def _centres(titles: list[str], texts: list[str], topics: list[TopicGroup]) -> l
     return out
 
 
+def _region_share(sig: pd.DataFrame) -> pd.DataFrame:
+    """Per group: how many regions its signals come from and the share of the most frequent one."""
+    v = sig.loc[sig["region_code"].notna() & (sig["region_code"].astype("string") != ""), ["group", "region_code"]]
+    counts = v.groupby(["group", "region_code"]).size()
+    if counts.empty:
+        return pd.DataFrame({"regions": pd.Series(dtype=int), "region_share": pd.Series(dtype=float)})
+    per = counts.groupby(level="group")
+    return pd.DataFrame({"regions": per.size(), "region_share": per.max() / per.sum()})
+
+
 def _modes(sig: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The most frequent non-empty value of each column per group (ties: the smallest value)."""
     out = pd.DataFrame(index=pd.Index(sorted(sig["group"].unique()), name="group"))
@@ -170,6 +181,10 @@ def _modes(sig: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+# a hall task whose signals come this much from one region is that region's hall (title and region_code)
+HALL_LOCAL_SHARE = 0.6
+
+
 def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series) -> pd.DataFrame:
     """Titles, identity keys and the descriptive columns of each group."""
     lab = labels()
@@ -177,7 +192,7 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
     first = _modes(sig, ["service_code", "service_name", "dept_code", "dept_name", "region_code"])
     counts = sig.assign(msg=sig["kind"].eq("message")).groupby("group").agg(n_msg=("msg", "sum"),
                                                                              n=("kind", "size"))
-    first = first.join(counts)
+    first = first.join(counts).join(_region_share(sig))
     g = groups.set_index("group").join(first)
     out = []
     for gid, r in g.iterrows():
@@ -195,8 +210,11 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
         elif kind == "hall":
             where = r["dept_name"] or r["dept_code"] or "未知部门"
             region = r["region_code"] if isinstance(r["region_code"], str) and r["region_code"] else None
-            title_ = f"{where}{f'（区划 {region}）' if region else ''}窗口 — {what}"
-            key = task_key("hall", r["_dept"], r["_region"], cat or "other", None)
+            local = region is not None and r["region_share"] >= HALL_LOCAL_SHARE
+            title_ = (f"{where}（区划 {region}）窗口 — {what}" if local else
+                      f"{where}各办事窗口（{int(r['regions'])} 个区划）— {what}" if r["regions"] > 1 else
+                      f"{where}窗口 — {what}")
+            key = task_key("hall", r["_dept"], cat or "other", None)
         else:
             c = int(r["_centre"])
             subject = title.iloc[c] or text.iloc[c]
@@ -214,14 +232,13 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
             "service_code": r["service_code"] if kind != "hall" else None,
             "service_name": r["service_name"] if kind != "hall" else None,
             "dept_code": r["dept_code"], "dept_name": r["dept_name"],
-            "region_code": r["region_code"] if kind == "hall" else None,
+            "region_code": r["region_code"] if kind == "hall" and local else None,
             "anchor": r.get("anchor") if kind == "topic" and isinstance(r.get("anchor"), str) else None,
             "pool": r.get("_pool") if kind == "topic" else None,
             "first_record": int(r["_first"]) if kind == "topic" else None,
-            # the segment whose complaint rate this task is about (service, or department × region)
+            # the segment whose complaint rate this task is about (service, or the department's halls)
             "seg_service": r["_service"] if kind == "service" else None,
             "seg_dept": r["_dept"] if kind == "hall" else None,
-            "seg_region": r["_region"] if kind == "hall" else None,
         })
     frame = pd.DataFrame(out)
     # two groups must never share a key (e.g. two topics with the same anchor): later ones get a suffix

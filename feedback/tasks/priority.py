@@ -123,13 +123,12 @@ def group_metrics(signals: pd.DataFrame, groups: pd.DataFrame, denominators: pd.
     n = pd.Series(np.nan, index=g.index)
     if not denominators.empty:
         svc = denominators.groupby("service_key")["n"].sum()
-        hall = denominators.groupby(["dept_key", "region_code"])["n"].sum()
+        hall = denominators.groupby("dept_key")["n"].sum()
         is_svc = g["kind"].eq("service")
         n[is_svc] = g.loc[is_svc, "seg_service"].map(svc).to_numpy()
         is_hall = g["kind"].eq("hall")
         if is_hall.any():
-            keys = list(zip(g.loc[is_hall, "seg_dept"], g.loc[is_hall, "seg_region"].fillna(""), strict=True))
-            n[is_hall] = [hall.get(k, np.nan) for k in keys]
+            n[is_hall] = g.loc[is_hall, "seg_dept"].map(hall).to_numpy()
     m["rated"] = n.reindex(m.index)
     m = m.join(smoothed_rates(m["volume"], m["rated"], g["category"].reindex(m.index), cfg))
     # where a rate is known, only complaints above the category baseline count as size: a big service at the

@@ -152,8 +152,9 @@ def segment_counts(conn: Connection, task: dict, start: datetime, end: datetime,
     if task["kind"] == "service":
         where = func.coalesce(Record.service_code, Record.service_name) == seg["service"]
     else:
-        where = and_(func.coalesce(Record.dept_code, Record.dept_name) == seg["dept"],
-                     func.coalesce(Record.region_code, "") == (seg.get("region") or ""))
+        where = func.coalesce(Record.dept_code, Record.dept_name) == seg["dept"]
+        if seg.get("region") is not None:  # tasks built before halls were grouped department-wide
+            where = and_(where, func.coalesce(Record.region_code, "") == seg["region"])
     base = and_(Record.kind == "rating", Record.is_default == false(), window, where)
     n = conn.execute(select(func.count()).where(base)).scalar_one()
     complaint = Record.level <= 2

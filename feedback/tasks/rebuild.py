@@ -67,7 +67,7 @@ def _rows(groups, metrics, comps, ranked, evidence, sig) -> list[dict]:
         r = m.loc[g.group]
         ev = evidence.get(g.group, {})
         seg = ({"service": g.seg_service} if g.kind == "service" else
-               {"dept": g.seg_dept, "region": g.seg_region} if g.kind == "hall" else None)
+               {"dept": g.seg_dept} if g.kind == "hall" else None)
         rows.append({
             **{k: getattr(g, k) for k in ("task_key", "kind", "source", "title", "category", "subcategory",
                                           "service_code", "service_name", "dept_code", "dept_name",

@@ -91,6 +91,25 @@ def test_service_hall_and_topic_groups():
     assert w[1] > w[5] > w[4]
 
 
+def test_a_departments_halls_are_one_task_and_a_local_problem_names_its_hall():
+    sig = _signals()
+    base = sig.iloc[6].to_dict()  # a staff-attitude 差评 at 公安局, region 439903
+    queue = [{**base, "record_id": 100 + i, "category": "queue_onsite", "text": "排队太久",
+              "region_code": f"43990{i % 4}"} for i in range(8)]
+    local = [{**base, "record_id": 200 + i, "text": "态度很差"} for i in range(4)]
+    cand = build_candidates(pd.concat([sig, pd.DataFrame(queue + local)], ignore_index=True), TaskSettings())
+    g = cand.groups.set_index("group")
+    of = dict(zip(cand.signals["record_id"], cand.signals["group"], strict=True))
+    # a queue problem in four district halls of one department: one task, not four
+    assert len({of[100 + i] for i in range(8)}) == 1
+    spread = g.loc[of[100]]
+    assert spread["kind"] == "hall" and "4 个区划" in spread["title"] and pd.isna(spread["region_code"])
+    assert spread["seg_dept"] == "D2"
+    # attitude complaints all from one region: titled as that region's hall
+    attitude = g.loc[of[200]]
+    assert of[7] == of[200] and "439903" in attitude["title"] and attitude["region_code"] == "439903"
+
+
 def test_keys_are_stable_and_distinct():
     a = build_candidates(_signals(), TaskSettings()).groups
     b = build_candidates(_signals().sample(frac=1.0, random_state=3), TaskSettings()).groups
