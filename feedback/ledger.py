@@ -17,7 +17,7 @@ from feedback.filters import Filters
 from feedback.kpi import overdue_mask
 from feedback.models import LedgerCase, LedgerEvent, LedgerRequest, Record
 from feedback.rollups import refresh_days
-from feedback.workdays import add_workdays
+from feedback.workdays import PACKAGE, Calendar, add_workdays
 
 STATUSES = {"pending_verify": "待核实", "rectifying": "整改中", "rectified": "已整改", "replied": "已反馈",
             "revisited": "已回访", "closed": "关闭", "cannot_fix": "无法整改", "voided": "差评无效"}
@@ -47,22 +47,24 @@ class DeadlineRule:
     verify_days: int = 1
     rectify_days: int = 5
     extend_days: int = 10  # 5 + 10 = the "15" of Shanghai's 1-5-15 for complex cases
+    calendar: Calendar = PACKAGE  # the working-day calendar the days are counted on (national, from config)
 
 
 DEFAULT_RULE = DeadlineRule()
 
 
-def rules_from_mapping(data: Mapping[str, Any]) -> dict[str, DeadlineRule]:
+def rules_from_mapping(data: Mapping[str, Any], calendar: Calendar = PACKAGE) -> dict[str, DeadlineRule]:
     """Region rules from config: ``{"4403": {"verify_days": 1, "rectify_days": 15}, …}`` keyed by region-code
-    prefix; a key "default" replaces the built-in default rule. Unknown keys and bad values are errors."""
-    rules: dict[str, DeadlineRule] = {}
-    known = set(DeadlineRule.__dataclass_fields__)
+    prefix; a key "default" replaces the built-in default rule. Unknown keys and bad values are errors. Every rule
+    counts on ``calendar``."""
+    rules: dict[str, DeadlineRule] = {"default": DeadlineRule(calendar=calendar)}
+    known = set(DeadlineRule.__dataclass_fields__) - {"calendar"}
     for prefix, raw in data.items():
         if not isinstance(raw, Mapping) or set(raw) - known:
             raise LedgerError(f"deadline rule {prefix!r}: expected a table of {sorted(known)}, got {raw!r}")
         if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in raw.values()):
             raise LedgerError(f"deadline rule {prefix!r}: working days must be whole numbers >= 0")
-        rules[str(prefix)] = DeadlineRule(**raw)
+        rules[str(prefix)] = DeadlineRule(**raw, calendar=calendar)
     return rules
 
 
@@ -79,7 +81,7 @@ def rule_for(region_code: str | None, rules: Mapping[str, DeadlineRule] | None) 
 @lru_cache(maxsize=4096)
 def deadlines(start: date, rule: DeadlineRule) -> tuple[date, date]:
     """(verify_due, rectify_due): the last working day allowed for each step, counted after ``start``."""
-    return add_workdays(start, rule.verify_days), add_workdays(start, rule.rectify_days)
+    return add_workdays(start, rule.verify_days, rule.calendar), add_workdays(start, rule.rectify_days, rule.calendar)
 
 
 def local_now(tz: str = "Asia/Shanghai") -> datetime:
@@ -252,8 +254,10 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
     values: dict[str, Any] = {"updated_at": now}
     target = case.status
     if req.type == "extend":
-        days = req.extra_days or rule_for(case.region_code, rules)[1].extend_days
-        values.update(rectify_due=add_workdays(case.rectify_due, days), extended_days=case.extended_days + days)
+        rule = rule_for(case.region_code, rules)[1]
+        days = req.extra_days or rule.extend_days
+        values.update(rectify_due=add_workdays(case.rectify_due, days, rule.calendar),
+                      extended_days=case.extended_days + days)
         text += f"（整改期限延长{days}个工作日）"
     else:
         target = "cannot_fix" if req.type == "cannot_fix" else "voided"

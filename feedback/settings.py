@@ -56,6 +56,8 @@ class LedgerSettings:
     rectify_days: int = 5
     extend_days: int = 10
     regions: dict = field(default_factory=dict)
+    holidays: list = field(default_factory=list)  # ISO dates: the official arrangement of a year chinesecalendar does not cover yet
+    workdays: list = field(default_factory=list)  # ISO dates: that year's make-up working days (调休上班)
 
 
 @dataclass(frozen=True)

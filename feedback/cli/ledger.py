@@ -16,6 +16,7 @@ from feedback import ledger
 from feedback.cli.context import AppContext, fail, pass_app
 from feedback.codes import LEVELS
 from feedback.filters import Filters
+from feedback.workdays import Calendar
 
 
 def _rules(app: AppContext) -> dict[str, ledger.DeadlineRule]:
@@ -25,7 +26,11 @@ def _rules(app: AppContext) -> dict[str, ledger.DeadlineRule]:
         return {}
     regions = dict(getattr(section, "regions", {}) or {})
     base = {k: getattr(section, k) for k in ("verify_days", "rectify_days", "extend_days") if hasattr(section, k)}
-    return ledger.rules_from_mapping({"default": base, **regions})
+    try:
+        calendar = Calendar.from_config(section.holidays, section.workdays)
+    except ValueError as exc:
+        fail(str(exc))
+    return ledger.rules_from_mapping({"default": base, **regions}, calendar)
 
 
 def _now(app: AppContext):

@@ -6,7 +6,15 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from feedback.workdays import CalendarRangeError, add_workdays, covered_years, is_workday, workdays_between
+from feedback.ledger import DeadlineRule, LedgerError, deadlines, rules_from_mapping
+from feedback.workdays import (
+    Calendar,
+    CalendarRangeError,
+    add_workdays,
+    covered_years,
+    is_workday,
+    workdays_between,
+)
 
 D = date
 
@@ -75,3 +83,42 @@ def test_outside_the_calendar_data_is_a_clear_error():
         add_workdays(D(last, 12, 28), 10)
     with pytest.raises(CalendarRangeError):
         workdays_between(D(first - 1, 12, 1), D(first, 1, 10))
+
+
+def _saturday(year: int) -> date:
+    d = D(year, 1, 1)
+    return d + timedelta(days=(5 - d.weekday()) % 7)
+
+
+def test_config_enters_a_year_the_package_does_not_cover():
+    year = covered_years()[1] + 1  # whatever the installed package covers, the next year is not covered
+    sat = _saturday(year) + timedelta(days=7)  # the second Saturday: never Jan 1 or 2
+    # an arrangement as config would hold it (test dates, not a claim about any real year's holidays)
+    cal = Calendar.from_config(holidays=[f"{year}-01-01", D(year, 1, 2)], workdays=[sat.isoformat()])
+    assert not is_workday(D(year, 1, 1), cal) and not is_workday(D(year, 1, 2), cal)
+    assert is_workday(sat, cal) and not is_workday(sat + timedelta(days=1), cal)  # make-up Saturday, not Sunday
+    with pytest.raises(CalendarRangeError):  # the package alone still refuses that year
+        is_workday(D(year, 1, 5))
+    # a deadline from the last covered December runs into the entered year, skipping its holidays
+    last_day = D(year - 1, 12, 31)
+    got = add_workdays(last_day, 1, cal)
+    expect = next(D(year, 1, 1) + timedelta(days=i) for i in range(10)
+                  if (D(year, 1, 1) + timedelta(days=i)) not in (D(year, 1, 1), D(year, 1, 2))
+                  and ((D(year, 1, 1) + timedelta(days=i)).weekday() < 5 or D(year, 1, 1) + timedelta(days=i) == sat))
+    assert got == expect
+    assert workdays_between(last_day, got, cal) == 1
+    # the ledger counts its deadlines on the configured calendar
+    rules = rules_from_mapping({"4399": {"rectify_days": 3}}, cal)
+    assert rules["default"].calendar is cal and rules["4399"].calendar is cal
+    assert deadlines(last_day, rules["4399"]) == (got, add_workdays(last_day, 3, cal))
+    with pytest.raises(CalendarRangeError):
+        deadlines(last_day, DeadlineRule())
+
+
+def test_config_calendar_errors_are_clear():
+    with pytest.raises(ValueError, match="holidays: '2027-13-01' is not a date"):
+        Calendar.from_config(holidays=["2027-13-01"])
+    with pytest.raises(ValueError, match="both list 2027-01-01"):
+        Calendar.from_config(holidays=["2027-01-01"], workdays=["2027-01-01"])
+    with pytest.raises(LedgerError):  # the calendar is not a per-region key
+        rules_from_mapping({"4399": {"calendar": "x"}})
