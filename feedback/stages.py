@@ -7,6 +7,9 @@ command-line ``fail``) is recorded and the next one still runs, as on the comman
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from sqlalchemy import Engine
 from feedback.settings import Settings
 
 Stage = Callable[..., None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ def later_stages() -> list[tuple[str, Stage | None, str | None]]:
 
 def run_later_stages(engine: Engine, settings: Settings,
                      stages: list[tuple[str, Stage | None, str | None]] | None = None) -> list[StageOutcome]:
-    """Run every stage once (quietly: machine-readable output, no progress bars); never raises."""
+    """Run every stage once and never raise. What the stages print (their command-line summaries) goes to this
+    module's logger at DEBUG level, not to the server's stdout."""
     from feedback.cli.context import AppContext
 
     app = AppContext(_settings=settings, _engine=engine)
@@ -50,12 +55,17 @@ def run_later_stages(engine: Engine, settings: Settings,
         if stage is None:
             outcomes.append(StageOutcome(name, False, 0.0, unavailable))
             continue
+        out, err = io.StringIO(), io.StringIO()
         try:
-            stage(app, True)
-        except SystemExit as exc:  # the command-line `fail` of a stage
-            outcomes.append(StageOutcome(name, False, time.perf_counter() - t0, f"exited with code {exc.code}"))
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                stage(app, True)
+        except SystemExit as exc:  # the command-line `fail` of a stage: its message is on stderr
+            why = err.getvalue().strip()[-500:] or f"exited with code {exc.code}"
+            outcomes.append(StageOutcome(name, False, time.perf_counter() - t0, why))
         except Exception as exc:  # noqa: BLE001 - one stage must not stop the others
             outcomes.append(StageOutcome(name, False, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}"))
         else:
             outcomes.append(StageOutcome(name, True, time.perf_counter() - t0))
+        finally:
+            log.debug("stage %s: %s %s", name, out.getvalue()[:2000], err.getvalue()[:2000])
     return outcomes

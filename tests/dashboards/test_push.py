@@ -254,3 +254,28 @@ def test_background_runner_runs_queued_batches_one_run_at_a_time():
         threading.Event().wait(0.05)
     assert runner.status(3)["status"] == "done" and runner.status(2)["status"] == "done"
     assert len(runs) == 2  # one run for batch 1, one more for 2 and 3 together
+
+
+def test_run_later_stages_reports_each_failure_and_goes_on(engine, settings, capsys):
+    from feedback.cli.context import fail
+
+    ran = []
+
+    def ok(app, as_json):
+        ran.append(app.engine() is engine and as_json)
+        print("a summary line the server must not print")
+
+    def exits(app, as_json):
+        fail("database not ready: run `haocha init`")
+
+    def raises(app, as_json):
+        raise ValueError("bad taxonomy")
+
+    stages = [("10_ok", ok, None), ("20_exit", exits, None), ("30_raise", raises, None),
+              ("40_missing", None, "unavailable: No module named x"), ("50_ok", ok, None)]
+    outcomes = run_later_stages(engine, settings, stages)
+    assert [(o.name, o.ok) for o in outcomes] == [("10_ok", True), ("20_exit", False), ("30_raise", False),
+                                                 ("40_missing", False), ("50_ok", True)]
+    assert "database not ready" in outcomes[1].error and outcomes[2].error == "ValueError: bad taxonomy"
+    assert ran == [True, True]
+    assert "summary line" not in capsys.readouterr().out
