@@ -144,6 +144,8 @@ def push_batch():
         return _too_large(limit_kb)
     except push.PushError as exc:
         abort(400, description=str(exc))
+    except push.PushInProgress as exc:
+        abort(409, description=str(exc))
     runner = jobs.runner()
     if answer["loaded"] and not replayed:
         runner.submit(answer["batch_id"])

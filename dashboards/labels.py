@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -22,8 +24,17 @@ class LabelError(ValueError):
 def category_choices(settings: Settings) -> list[tuple[str, str]]:
     """(slug, name) of the categories a person may choose: the taxonomy's first level, then "other" — the level
     the gold labels, the classifier's training and the 模型 screen's agreement use."""
-    taxonomy = taxonomy_of(settings)
-    return [(s, taxonomy.name(s)) for s in taxonomy.slugs] + [(taxonomy.other_slug, taxonomy.other_name)]
+    return list(_choices(settings.scoring.taxonomy, settings.base_dir))
+
+
+@functools.lru_cache(maxsize=8)
+def _choices(taxonomy_path: str, base_dir: Path) -> tuple[tuple[str, str], ...]:
+    """Parsing the taxonomy costs ~25 ms; the explorer needs its names on every page (a server restart, as after
+    any taxonomy edit, reads it again)."""
+    from feedback.settings import settings_from_mapping
+
+    taxonomy = taxonomy_of(settings_from_mapping({"scoring": {"taxonomy": taxonomy_path}}, base_dir=base_dir))
+    return tuple([(s, taxonomy.name(s)) for s in taxonomy.slugs] + [(taxonomy.other_slug, taxonomy.other_name)])
 
 
 def correct_category(engine: Engine, settings: Settings, user: UserRow, record_id: int, category: object,

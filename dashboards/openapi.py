@@ -38,7 +38,8 @@ _PAGING = [
 
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "筛选条件或参数无效", 401: "未登录且没有有效的 Bearer 令牌", 403: "角色或部门绑定不允许",
-             404: "不存在", 413: "请求体超过上限（[dashboard] push_max_kb）"}
+             404: "不存在", 409: "同一 batch_id 正在导入（稍后重发取得结果）",
+             413: "请求体超过上限（[dashboard] push_max_kb）"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 
 
@@ -303,7 +304,7 @@ def document() -> dict[str, Any]:
                     "schema": {"$ref": "#/components/schemas/PushRequest"}}}},
                 "responses": {"201": _json("PushResult", "新批次已导入（含拒收明细）"),
                               "200": _json("PushResult", "重复的 batch_id：返回首次导入的结果"),
-                              **_errors(400, 401, 403, 413)},
+                              **_errors(400, 401, 403, 409, 413)},
             }},
             "/records/{record_id}/label": {"post": {
                 "summary": "校正记录的问题分类（人工校正，作为金标准；产品经理、运营与管理员）",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
 from sqlalchemy import Engine
@@ -24,6 +25,14 @@ SOURCE = re.compile(r"^[a-z][a-z0-9_\-]{0,63}$")
 
 class PushError(ValueError):
     """A push request that cannot be used as it is (answered 400 with this message)."""
+
+
+class PushInProgress(RuntimeError):
+    """The same account's batch_id is being loaded by another request right now (answered 409)."""
+
+
+_in_flight: set[tuple[str, str]] = set()
+_in_flight_lock = threading.Lock()
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -60,6 +69,11 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
     from etl.pipeline import InputError, ProfileNotFound, ingest_records
     from etl.profiles import ProfileError
 
+    key = (user.username, body["batch_id"])
+    with _in_flight_lock:  # a client retrying while its first request still loads must not load twice
+        if key in _in_flight:
+            raise PushInProgress(f"批次 {body['batch_id']} 正在导入，请稍后重发以取得结果")
+        _in_flight.add(key)
     try:
         result, replayed = ingest_records(
             engine, settings, body["records"], profile=body["profile"], username=user.username,
@@ -69,6 +83,9 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
         raise PushError(f"来源配置不匹配：{exc}") from None
     except (InputError, ProfileError) as exc:
         raise PushError(str(exc)) from None
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(key)
     answer = {
         "batch_id": result.batch_id, "client_batch_id": body["batch_id"], "profile": result.profile,
         "source": result.source_system, "replayed": replayed, "read": result.read, "loaded": result.loaded,

@@ -279,3 +279,14 @@ def test_run_later_stages_reports_each_failure_and_goes_on(engine, settings, cap
     assert "database not ready" in outcomes[1].error and outcomes[2].error == "ValueError: bad taxonomy"
     assert ran == [True, True]
     assert "summary line" not in capsys.readouterr().out
+
+
+def test_the_same_batch_id_loading_in_another_request_answers_409(app, engine, token_for, monkeypatch):
+    from dashboards import push
+
+    monkeypatch.setattr(push, "_in_flight", {("ops", "b-0001")})  # another request is loading it right now
+    response = app.test_client().post("/api/v1/push", json=_body([_rating(1)]), headers=token_for("ops"))
+    assert response.status_code == 409 and "正在导入" in response.json["message"]
+    assert _count(engine, Batch) == 0
+    other = app.test_client().post("/api/v1/push", json=_body([_rating(1)], "b-0002"), headers=token_for("ops"))
+    assert other.status_code == 201 and push._in_flight == {("ops", "b-0001")}  # its own key was released
