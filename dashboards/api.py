@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from dashboards import auth, context, openapi
+from dashboards import auth, context, jobs, labels, openapi, push
 from dashboards.config import API_MAX_PAGE_SIZE
 from dashboards.exports import rejects_response
 from dashboards.queries.alerts import AlertFilters, alert_page
@@ -67,7 +68,7 @@ def batches():
     per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
     with context.engine().connect() as conn:
         items, has_next = batch_history(conn, page=page, per_page=per_page)
-    return jsonify(page=page, per_page=per_page, has_next=has_next, items=items)
+    return jsonify(page=page, per_page=per_page, has_next=has_next, items=jobs.runner().annotate(items))
 
 
 @bp.get("/batches/<int:batch_id>/rejects.csv")
@@ -118,3 +119,56 @@ def alerts():
 @bp.get("/openapi.json")
 def openapi_json():
     return jsonify(openapi.document())
+
+
+def _too_large(limit_kb: int):
+    response = jsonify(error="请求过大", message=f"请求体超过 {limit_kb:,} KB 的上限（[dashboard] push_max_kb），"
+                                              "请把记录拆成几个批次推送")
+    response.status_code = 413
+    return response
+
+
+@bp.post("/push")
+def push_batch():
+    """A platform pushes a batch of ratings: the ETL's validation, rejects and de-duplication; idempotent per
+    batch_id; the later stages run in the background when records were added."""
+    _require("push")
+    limit_kb = context.options().push_max_kb
+    if request.content_length is not None and request.content_length > limit_kb * 1024:
+        return _too_large(limit_kb)
+    request.max_content_length = limit_kb * 1024  # also bounds bodies sent without a Content-Length
+    try:
+        body = push.parse_body(request.get_data(cache=False))
+        answer, replayed = push.push_records(context.engine(), context.settings(), auth.current_user(), body)
+    except RequestEntityTooLarge:
+        return _too_large(limit_kb)
+    except push.PushError as exc:
+        abort(400, description=str(exc))
+    except push.PushInProgress as exc:
+        abort(409, description=str(exc))
+    runner = jobs.runner()
+    if answer["loaded"] and not replayed:
+        runner.submit(answer["batch_id"])
+    answer["stages"] = runner.status(answer["batch_id"])
+    auth.audit_request("push", batch_id=answer["batch_id"], client_batch_id=answer["client_batch_id"],
+                       profile=answer["profile"], replayed=replayed, read=answer["read"], loaded=answer["loaded"],
+                       duplicate=answer["duplicate"], rejected=answer["rejected"])
+    return jsonify(answer), 200 if replayed else 201
+
+
+@bp.post("/records/<int:record_id>/label")
+def record_label(record_id: int):
+    """Correct a record's complaint category (stored as a gold label); pm, ops and admin, own department only."""
+    _require("label")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description='请求体必须是 JSON 对象：{"category": "分类代码", "note": "说明（可选）"}')
+    try:
+        label = labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id,
+                                        body.get("category"), body.get("note"))
+    except labels.LabelError as exc:
+        abort(400, description=str(exc))
+    except LookupError:
+        abort(404, description=f"记录 {record_id} 不存在，或不属于本部门")
+    auth.audit_request("label", record_id=record_id, category=label["category"], via="api")
+    return jsonify(label), 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import Engine
 
-from dashboards import api, assets, auth, display, errors, security
+from dashboards import api, assets, auth, display, errors, jobs, security
 from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
 from dashboards.pages import alerts, explorer, ingest, models, overview, reports, tasks
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
                       alerts.bp, models.bp, api.bp, reports.bp):
         app.register_blueprint(blueprint)
     errors.install(app)
+    jobs.install(app, engine, settings)
 
     @app.context_processor
     def _globals():

@@ -19,10 +19,14 @@ bp = Blueprint("auth", __name__)
 # What each role may do; every signed-in user may read (within their department).
 CAPABILITIES: dict[str, frozenset[str]] = {
     "read": frozenset(users.ROLES),
-    "label": frozenset({"admin", "pm"}),  # correct categories (gold labels)
+    "label": frozenset({"admin", "ops", "pm"}),  # correct complaint categories (gold labels)
     "manage": frozenset({"admin", "ops", "pm"}),  # change tasks (status, owner, due date, notes), close alerts
     "import": frozenset({"admin", "ops"}),  # upload and import files, read batch history and rejects
     "admin": frozenset({"admin"}),
+    # Send records over POST /api/v1/push. Apart from "import" (which also reads every department's batch
+    # history): a platform account is an ops user bound to its department, may push only that department's
+    # records and cannot read the batches of others.
+    "push": frozenset({"admin", "ops"}),
 }
 ROLE_NAMES = {"admin": "管理员", "ops": "运营人员", "pm": "产品经理", "viewer": "只读用户"}
 

@@ -20,6 +20,7 @@ class DashboardOptions:
     login_window_minutes: int = 5  # … within this many minutes before answers become 429
     page_size: int = 50  # rows per page in the explorer and the API (the API caps per_page at 200)
     upload_keep_hours: int = 24  # unconfirmed uploads are deleted after this long
+    push_max_kb: int = 10_240  # largest JSON body accepted by POST /api/v1/push (413 above it)
 
 
 API_MAX_PAGE_SIZE = 200

@@ -38,7 +38,8 @@ _PAGING = [
 
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "筛选条件或参数无效", 401: "未登录且没有有效的 Bearer 令牌", 403: "角色或部门绑定不允许",
-             404: "不存在"}
+             404: "不存在", 409: "同一 batch_id 正在导入（稍后重发取得结果）",
+             413: "请求体超过上限（[dashboard] push_max_kb）"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 
 
@@ -119,6 +120,19 @@ _ALERT_PARAMS = [
      "schema": {"type": "array", "items": {"enum": ["dept_bad_rate", "category_burst", "hidden_doubling"]}}},
 ]
 
+_PUSH_RESULT: dict[str, Any] = {
+    "batch_id": {"type": "integer", "description": "Haocha's batch number (batch history, rejects CSV)"},
+    "client_batch_id": _STR, "profile": _STR, "source": _STR,
+    "replayed": {"type": "boolean", "description": "true: this batch_id was loaded before; its result is answered "
+                                                   "again and nothing was loaded"},
+    "read": _INT, "loaded": _INT, "duplicate": _INT, "rejected": _INT,
+    "rejects": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["index", "column", "reason"],
+        "properties": {"index": {"type": "integer", "minimum": 0, "description": "position in `records` (0-based)"},
+                       "column": _nullable("string"), "reason": _STR}}},
+    "stages": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/StageRun"}]},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error", "message"],
               "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
@@ -129,7 +143,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "additionalProperties": False,
         "required": ["id", "kind", "rated_at", "level", "level_name", "is_default", "channel", "channel_name",
                      "service_code", "service_name", "dept_code", "dept_name", "region_code", "tags", "title",
-                     "text", "votes_up", "sentiment", "category", "category_name", "category_conf"],
+                     "text", "votes_up", "sentiment", "category", "category_name", "category_conf",
+                     "category_corrected"],
         "properties": {
             "id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
             "rated_at": {"type": "string", "description": "Asia/Shanghai wall-clock time, YYYY-MM-DD HH:MM:SS"},
@@ -143,6 +158,8 @@ SCHEMAS: dict[str, Any] = {
             "votes_up": _nullable("integer"), "sentiment": {"enum": [*SENTIMENTS, None]},
             "category": _nullable("string"), "category_name": _nullable("string"),
             "category_conf": _nullable("number"),
+            "category_corrected": {"type": "boolean",
+                                   "description": "true: category is a person's correction (gold label, 人工校正)"},
         },
     },
     "RecordPage": {
@@ -166,12 +183,47 @@ SCHEMAS: dict[str, Any] = {
             "read": {"type": "integer"}, "loaded": {"type": "integer"}, "duplicate": {"type": "integer"},
             "rejected": {"type": "integer"}, "started_at": {"type": "string"}, "finished_at": _nullable("string"),
             "error": _nullable("string"),
+            "stages": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/StageRun"}],
+                       "description": "the later stages after this batch (kept in memory; null when none was asked "
+                                      "for since the server started)"},
         },
     },
     "BatchPage": {
         "type": "object", "additionalProperties": False, "required": ["page", "per_page", "has_next", "items"],
         "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "has_next": {"type": "boolean"},
                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Batch"}}},
+    },
+    "StageRun": {
+        "type": "object", "additionalProperties": False, "required": ["status", "queued_at", "finished_at", "errors"],
+        "properties": {"status": {"enum": ["queued", "running", "done", "failed"]}, "queued_at": _STR,
+                       "finished_at": _nullable("string"), "errors": {"type": "array", "items": _STR}},
+    },
+    "PushRequest": {
+        "type": "object", "additionalProperties": False, "required": ["profile", "batch_id", "records"],
+        "properties": {
+            "profile": {"type": "string", "description": "source profile (national, zhejiang, xian, gbt39046, "
+                                                         "message, a [profiles] entry) or auto"},
+            "batch_id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:\\-]{0,99}$",
+                         "description": "the client's idempotency key: resend a batch with the same batch_id"},
+            "source": {"type": "string", "description": "source system name (default: the profile name)"},
+            "records": {"type": "array", "minItems": 1, "items": {"type": "object"},
+                        "description": "records with the profile's fields, e.g. projectNo, pf, satisfaction, "
+                                       "evalDetail, writingEvaluation, assessTime, assessNumber, deptCode"},
+        },
+    },
+    "PushResult": {"type": "object", "additionalProperties": False, "required": list(_PUSH_RESULT),
+                   "properties": _PUSH_RESULT},
+    "LabelRequest": {
+        "type": "object", "required": ["category"],
+        "properties": {"category": {"type": "string", "description": "first-level slug of the taxonomy, or other"},
+                       "note": _nullable("string", maxLength=500)},
+    },
+    "Label": {
+        "type": "object", "additionalProperties": False,
+        "required": ["record_id", "category", "category_name", "labelled_by", "note", "model_version"],
+        "properties": {"record_id": _INT, "category": _STR, "category_name": _STR, "labelled_by": _STR,
+                       "note": _nullable("string"),
+                       "model_version": _nullable("string", description="active scoring version it overrode")},
     },
     "TaskSummary": {"type": "object", "additionalProperties": False, "required": list(_TASK), "properties": _TASK},
     "TaskPage": {
@@ -240,6 +292,26 @@ def document() -> dict[str, Any]:
                 "summary": "预警（最近的周次在前；绑定部门的账号只看本部门的预警）",
                 "parameters": [*_ALERT_PARAMS, *_PAGING],
                 "responses": {"200": _json("AlertPage", "一页预警"), **_errors(400, 401)},
+            }},
+            "/push": {"post": {
+                "summary": "平台批量推送评价（运营与管理员；绑定部门的账号只能推送本部门的记录）",
+                "description": "Records go through the same validation, reject rules and de-duplication as a file "
+                               "import. Resending a batch_id answers the first result with 200 and "
+                               "`replayed: true`; records already stored count as duplicates. When records were "
+                               "added the later stages (scoring, rollups, tasks, ledger, alerts) run in the "
+                               "background. Bearer tokens need no CSRF token; a session needs X-CSRFToken.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/PushRequest"}}}},
+                "responses": {"201": _json("PushResult", "新批次已导入（含拒收明细）"),
+                              "200": _json("PushResult", "重复的 batch_id：返回首次导入的结果"),
+                              **_errors(400, 401, 403, 409, 413)},
+            }},
+            "/records/{record_id}/label": {"post": {
+                "summary": "校正记录的问题分类（人工校正，作为金标准；产品经理、运营与管理员）",
+                "parameters": [{"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/LabelRequest"}}}},
+                "responses": {"201": _json("Label", "已保存"), **_errors(400, 401, 403, 404)},
             }},
             "/openapi.json": {"get": {"summary": "本文档",
                                       "responses": {"200": {"description": "OpenAPI 3.1",

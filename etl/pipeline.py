@@ -19,7 +19,8 @@ from feedback.pii import load_hash_key
 from feedback.settings import Settings
 
 __all__ = [
-    "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_sql", "preview_file", "resolve_profile",
+    "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_records", "ingest_sql", "preview_file",
+    "push_key", "resolve_profile",
 ]
 
 Progress = Callable[[int], None]
@@ -66,7 +67,8 @@ def resolve_profile(headers: list[str], name: str, settings: Settings) -> Profil
     return detect_profile(headers, {name: profiles[name]})
 
 
-def _context(settings: Settings, source_system: str, file_name: str) -> TransformContext:
+def _context(settings: Settings, source_system: str, file_name: str, only_dept: str | None = None
+             ) -> TransformContext:
     key = load_hash_key(
         settings.env, settings.instance_path, env_name=settings.security.hash_key_env,
         allow_dev_file=settings.security.dev_key_file,
@@ -74,15 +76,16 @@ def _context(settings: Settings, source_system: str, file_name: str) -> Transfor
     ing = settings.ingest
     return TransformContext(
         source_system=source_system, hash_key=key, region_width=ing.region_code_width, timezone=ing.timezone,
-        max_text_chars=ing.max_text_chars, file_name=file_name,
+        max_text_chars=ing.max_text_chars, file_name=file_name, only_dept=only_dept,
     )
 
 
 def _run_batch(
     engine: Engine, settings: Settings, chunks: Iterator[pd.DataFrame], *, profile: Profile, source_system: str,
-    file_name: str, sha256: str, resume: bool, progress: Progress | None,
+    file_name: str, sha256: str, resume: bool, progress: Progress | None, only_dept: str | None = None,
+    all_rejects: bool = False,
 ) -> IngestResult:
-    ctx = _context(settings, source_system, file_name)
+    ctx = _context(settings, source_system, file_name, only_dept)
     with engine.begin() as conn:
         unfinished = repository.find_unfinished_batch(conn, source_system=source_system, sha256=sha256)
         if unfinished and resume:
@@ -114,7 +117,7 @@ def _run_batch(
     with engine.begin() as conn:
         repository.mark_batch(conn, batch_id, status="done")
         row = repository.get_batch(conn, batch_id)
-        first = repository.batch_rejects(conn, batch_id, limit=settings.ingest.reject_preview)
+        first = repository.batch_rejects(conn, batch_id, limit=None if all_rejects else settings.ingest.reject_preview)
     return IngestResult(
         batch_id=batch_id, file=file_name, profile=profile.name, source_system=source_system, read=row.read,
         loaded=row.loaded, duplicate=row.duplicate, rejected=row.rejected, resumed_from=resumed_from,
@@ -172,3 +175,41 @@ def ingest_sql(
         with engine.begin() as conn:
             repository.set_watermark(conn, label, watermark_column, str(raw.max_watermark))
     return result
+
+
+def push_key(username: str, client_batch_id: str) -> str:
+    """The batch hash of a pushed batch: one per account and client batch id (the idempotency key)."""
+    return hashlib.sha256(f"push\0{username}\0{client_batch_id}".encode()).hexdigest()
+
+
+def ingest_records(
+    engine: Engine, settings: Settings, records: list, *, profile: str, username: str, client_batch_id: str,
+    source: str | None = None, only_dept: str | None = None,
+) -> tuple[IngestResult, bool]:
+    """Load records pushed over the API (a list of JSON objects) through the same transform, rejects and
+    de-duplication as a file; returns the result and whether it is a replay.
+
+    ``client_batch_id`` is the idempotency key: a batch already finished under the same account and key is
+    answered as it was (nothing is loaded again), an interrupted one resumes. ``only_dept``: records of any other
+    department (or of none) are rejected. Row numbers are the 1-based positions in ``records``; every reject is
+    returned in ``first_rejects``. Raises InputError / ProfileNotFound before writing anything."""
+    from etl.recordsource import RecordsSource
+
+    sha256 = push_key(username, client_batch_id)
+    label = f"push:{username}:{client_batch_id}"
+    with engine.connect() as conn:
+        done = repository.find_done_batch(conn, sha256=sha256)
+        if done is not None:
+            rejects = repository.batch_rejects(conn, done.id)
+    if done is not None:
+        return IngestResult(
+            batch_id=done.id, file=label, profile=done.profile, source_system=done.source_system, read=done.read,
+            loaded=done.loaded, duplicate=done.duplicate, rejected=done.rejected, first_rejects=rejects,
+        ), True
+    raw = RecordsSource(records, label=label, chunk_size=settings.ingest.chunk_size)
+    prof = resolve_profile(raw.headers, profile, settings)
+    result = _run_batch(
+        engine, settings, raw.chunks(), profile=prof, source_system=source or prof.name, file_name=label,
+        sha256=sha256, resume=True, progress=None, only_dept=only_dept, all_rejects=True,
+    )
+    return result, False

@@ -50,6 +50,7 @@ class TransformContext:
     max_text_chars: int = 5000
     file_name: str = ""
     now: datetime | None = None  # naive wall-clock "now" in ``timezone`` (tests); None = the current time
+    only_dept: str | None = None  # set: rows of any other department (or none) are rejected (scoped pushes)
 
 
 @dataclass
@@ -271,6 +272,14 @@ def transform(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> Tra
         for (_, unknown), c in zip(parsed, counts, strict=True):
             for item in unknown:
                 unknown_tags[item] = unknown_tags.get(item, 0) + int(c)
+
+    if ctx.only_dept is not None:  # a department-bound account may only send its own department's records
+        _, h = f.get("dept_code")
+        dept = out["dept_code"]
+        mine = f"本账号只能提交部门 {ctx.only_dept} 的记录"
+        rej.add(dept.isna().to_numpy(), h, f"{h} 为空，{mine}" if h else f"缺少部门编码列，{mine}")
+        rej.add(dept.ne(ctx.only_dept).fillna(False).to_numpy(dtype=bool), h,
+                bad_value(dept, h or "部门编码", f"不是本账号的部门，{mine}"))
 
     # --- evaluator identity: hashed, never kept in clear -------------------------------------------------------
     out["evaluator_hash"] = f.na_str()

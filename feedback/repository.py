@@ -51,6 +51,27 @@ def find_unfinished_batch(conn: Connection, *, source_system: str, sha256: str) 
     return BatchRow(*row) if row else None
 
 
+@dataclass(frozen=True)
+class DoneBatch:
+    id: int
+    source_system: str
+    profile: str
+    read: int
+    loaded: int
+    duplicate: int
+    rejected: int
+
+
+def find_done_batch(conn: Connection, *, sha256: str) -> DoneBatch | None:
+    """The first finished batch of this input hash (a pushed batch's idempotency key), or None."""
+    row = conn.execute(
+        select(Batch.id, Batch.source_system, Batch.profile, Batch.read, Batch.loaded, Batch.duplicate,
+               Batch.rejected)
+        .where(Batch.file_sha256 == sha256, Batch.status == "done").order_by(Batch.id).limit(1)
+    ).first()
+    return DoneBatch(*row) if row else None
+
+
 def get_batch(conn: Connection, batch_id: int) -> BatchRow:
     row = conn.execute(
         select(Batch.id, Batch.status, Batch.rows_done, Batch.read, Batch.loaded, Batch.duplicate, Batch.rejected)

@@ -102,6 +102,7 @@ class DashboardSettings:
     login_window_minutes: int = 5
     page_size: int = 50
     upload_keep_hours: int = 24
+    push_max_kb: int = 10_240
 
 
 @dataclass(frozen=True)

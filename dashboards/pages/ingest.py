@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from dashboards import auth, context, uploads
+from dashboards import auth, context, jobs, uploads
 from dashboards.exports import rejects_response
 from dashboards.pages.common import page_number
 from dashboards.queries.batches import batch_history
@@ -30,8 +30,10 @@ def _own_preview(token: str) -> uploads.Preview:
 def index():
     with context.engine().connect() as conn:
         batches, has_next = batch_history(conn, page=page_number(), per_page=context.options().page_size)
+    batches = jobs.runner().annotate(batches)
     return render_template("pages/ingest.html", batches=batches, has_next=has_next, page=page_number(),
-                           max_mb=context.options().max_upload_mb, suffixes=uploads.ALLOWED_SUFFIXES)
+                           max_mb=context.options().max_upload_mb, suffixes=uploads.ALLOWED_SUFFIXES,
+                           stage_names=jobs.STATUS_NAMES)
 
 
 @bp.post("/upload")
@@ -74,8 +76,11 @@ def confirm(token: str):
         return redirect(url_for("ingest.preview", token=token))
     auth.audit_request("import", file=preview.file_name, profile=result.profile, batch_id=result.batch_id,
                        read=result.read, loaded=result.loaded, duplicate=result.duplicate, rejected=result.rejected)
+    if result.loaded:  # scoring, rollups, tasks, ledger, alerts: in the background, status in the history
+        jobs.runner().submit(result.batch_id)
     flash(f"导入完成：批次 {result.batch_id}，读取 {result.read:,} 行，新增 {result.loaded:,} 条，"
-          f"重复 {result.duplicate:,} 条，拒收 {result.rejected:,} 行", "ok")
+          f"重复 {result.duplicate:,} 条，拒收 {result.rejected:,} 行"
+          + ("；评分、汇总、任务等后续处理已在后台开始" if result.loaded else ""), "ok")
     return redirect(url_for("ingest.index"))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, select
 from dashboards import display
 from dashboards.queries.where import active_versions, record_conditions
 from feedback.filters import Filters
-from feedback.models import Record, Score
+from feedback.models import GoldLabel, Record, Score
 
 COUNT_CAP = 10_000  # counting stops here ("10000+"), so a broad search stays fast on millions of rows
 MAX_PAGE = 1_000  # deeper pages: narrow the filters instead
@@ -38,7 +38,23 @@ _ITEM_COLUMNS = (
 )
 
 
+def _latest_gold():
+    """record id → id of its latest gold label (a person's category correction wins over the model)."""
+    return select(GoldLabel.record_id, func.max(GoldLabel.id).label("gold_id")).group_by(GoldLabel.record_id) \
+        .subquery("latest_gold")
+
+
+def record_visible(conn: Connection, record_id: int, dept: str | None) -> bool:
+    """Whether the record exists and a user bound to ``dept`` (None: every department) may see it."""
+    q = select(Record.id).where(Record.id == record_id)
+    if dept:
+        q = q.where(Record.dept_code == dept)
+    return conn.execute(q).first() is not None
+
+
 def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
+    corrected = r.gold_category is not None
+    category = r.gold_category if corrected else r.category
     return {
         "id": r.id, "kind": r.kind, "rated_at": r.rated_at.isoformat(sep=" ") if r.rated_at else None,
         "level": r.level, "level_name": display.level_name(r.level) if r.level else None,
@@ -47,9 +63,10 @@ def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
         "service_code": r.service_code, "service_name": r.service_name, "dept_code": r.dept_code,
         "dept_name": r.dept_name, "region_code": r.region_code,
         "tags": display.tag_texts(r.tags), "title": title, "text": text, "votes_up": r.votes_up,
-        "sentiment": r.sentiment, "category": r.category,
-        "category_name": display.category_name(r.category) if r.category else None,
-        "category_conf": None if r.category_conf is None else round(float(r.category_conf), 3),
+        "sentiment": r.sentiment, "category": category,
+        "category_name": display.category_name(category) if category else None,
+        "category_conf": 1.0 if corrected else None if r.category_conf is None else round(float(r.category_conf), 3),
+        "category_corrected": corrected,
     }
 
 
@@ -60,9 +77,14 @@ def search_records(conn: Connection, filters: Filters, q: str | None, page: int,
     page = max(1, min(page, MAX_PAGE))
     conds = record_conditions(filters, q, hidden=hidden)
     score_join = and_(Score.record_id == Record.id, Score.model_version.in_(active_versions()))
+    latest = _latest_gold()
     rows = conn.execute(
-        select(*_ITEM_COLUMNS, Score.sentiment, Score.category, Score.category_conf)
+        select(*_ITEM_COLUMNS, Score.sentiment, Score.category, Score.category_conf,
+               GoldLabel.category.label("gold_category"))
+        .select_from(Record)
         .outerjoin(Score, score_join)
+        .outerjoin(latest, latest.c.record_id == Record.id)
+        .outerjoin(GoldLabel, GoldLabel.id == latest.c.gold_id)
         .where(*conds)
         .order_by(Record.rated_at.desc(), Record.id.desc())
         .limit(per_page + 1)

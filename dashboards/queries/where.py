@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from feedback.filters import Filters
 from feedback.models import ModelVersion, Record, Score
+from feedback.score_store import SCORING
 
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 5
@@ -24,8 +25,10 @@ def search_terms(q: str | None) -> list[str]:
 
 
 def active_versions():
-    """The active scoring model versions (scores of other versions are history)."""
-    return select(ModelVersion.version).where(ModelVersion.active.is_(True)).scalar_subquery()
+    """The active scoring version (scores of other versions are history; an adopted sentiment model is active
+    too, under its own kind, but scores are only ever stored under a scoring version)."""
+    return select(ModelVersion.version).where(ModelVersion.active.is_(True), ModelVersion.kind == SCORING) \
+        .scalar_subquery()
 
 
 def _score_exists(*conds: ColumnElement) -> ColumnElement:

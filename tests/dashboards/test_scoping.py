@@ -147,6 +147,40 @@ def _reports(client, seeded):
         assert A_NAME in body and B_NAME not in body, url
 
 
+def _label(api: bool):
+    """pm/ops/admin may correct categories, but only of their own department's records (404 otherwise)."""
+
+    def check(client, seeded):
+        from sqlalchemy import select
+
+        from feedback.models import Record
+
+        with client.application.extensions["haocha"].engine.connect() as conn:
+            foreign = conn.execute(select(Record.id).where(Record.dept_code == DEPT_B).limit(1)).scalar_one()
+        token = csrf_from(client.get("/").text)
+        if api:
+            r = client.post(f"/api/v1/records/{foreign}/label", json={"category": "materials"},
+                            headers={"X-CSRFToken": token})
+        else:
+            r = client.post(f"/records/{foreign}/label", data={"category": "materials", "csrf_token": token})
+        may_label = client.get("/api/v1/me").json["role"] != "viewer"
+        assert r.status_code == (404 if may_label else 403)
+
+    return check
+
+
+def _api_push(client, seeded):
+    """A bound account pushing another department's record: the row is rejected, nothing is stored."""
+    token = csrf_from(client.get("/").text)
+    rec = {"projectNo": "S1", "pf": 1, "satisfaction": 5, "assessTime": "2026-03-02 10:00:00", "deptCode": DEPT_B}
+    r = client.post("/api/v1/push", json={"profile": "national", "batch_id": "scope-1", "records": [rec]},
+                    headers={"X-CSRFToken": token})
+    if client.get("/api/v1/me").json["role"] == "viewer":
+        assert r.status_code == 403
+    else:
+        assert r.status_code in (200, 201) and (r.json["loaded"], r.json["rejected"]) == (0, 1)
+
+
 def _not_data(client, seeded):
     """Sign-in plumbing and static files: no department data behind them."""
 
@@ -176,6 +210,9 @@ CHECKS = {
     "/api/v1/batches": _forbidden("GET", "/api/v1/batches"),
     "/api/v1/batches/<int:batch_id>/rejects.csv": _forbidden("GET", "/api/v1/batches/{batch_id}/rejects.csv"),
     "/api/v1/openapi.json": _no_data("/api/v1/openapi.json"),
+    "/api/v1/push": _api_push,
+    "/api/v1/records/<int:record_id>/label": _label(api=True),
+    "/records/<int:record_id>/label": _label(api=False),
     "/login": _not_data, "/logout": _not_data, "/static/<path:filename>": _not_data,
     "/static/vendor/plotly.min.js": _not_data,
 }

@@ -1,0 +1,96 @@
+"""POST /api/v1/push: platforms send ratings in batches through the ETL pipeline (idempotent per batch_id).
+
+The body is ``{"profile": NAME, "batch_id": KEY, "records": [{...}, ...]}``; each record carries the fields of the
+source profile (e.g. the national interface's projectNo, pf, satisfaction, assessTime …). Records go through
+``etl.pipeline.ingest_records``: the same transform, reject reasons and de-duplication as a file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+
+from dashboards.users import UserRow
+from feedback.settings import Settings
+
+BODY_KEYS = ("profile", "batch_id", "records")
+OPTIONAL_KEYS = ("source",)
+BATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$")
+SOURCE = re.compile(r"^[a-z][a-z0-9_\-]{0,63}$")
+
+
+class PushError(ValueError):
+    """A push request that cannot be used as it is (answered 400 with this message)."""
+
+
+class PushInProgress(RuntimeError):
+    """The same account's batch_id is being loaded by another request right now (answered 409)."""
+
+
+_in_flight: set[tuple[str, str]] = set()
+_in_flight_lock = threading.Lock()
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The checked body: profile, batch_id, records (a non-empty list), source (or None)."""
+    try:
+        body = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise PushError("请求体不是 UTF-8 编码的 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise PushError(f"请求体不是有效的 JSON：{exc.msg}（第 {exc.lineno} 行第 {exc.colno} 列）") from None
+    if not isinstance(body, dict):
+        raise PushError('请求体必须是 JSON 对象：{"profile": …, "batch_id": …, "records": [...]}')
+    missing = [k for k in BODY_KEYS if k not in body]
+    if missing:
+        raise PushError(f"缺少字段：{', '.join(missing)}（需要 profile、batch_id、records）")
+    unknown = sorted(set(body) - set(BODY_KEYS) - set(OPTIONAL_KEYS))
+    if unknown:
+        raise PushError(f"未知字段：{', '.join(unknown)}（允许 {', '.join(BODY_KEYS + OPTIONAL_KEYS)}）")
+    profile, batch_id, records, source = body["profile"], body["batch_id"], body["records"], body.get("source")
+    if not isinstance(profile, str) or not profile.strip():
+        raise PushError("profile 必须是来源配置名称（如 national、zhejiang），或 auto")
+    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+        raise PushError("batch_id 必须是 1–100 个字母、数字或 . _ : - 组成的字符串（同一批次重发时保持不变）")
+    if not isinstance(records, list) or not records:
+        raise PushError("records 必须是非空的 JSON 数组，每个元素是一条记录")
+    if source is not None and (not isinstance(source, str) or not SOURCE.match(source)):
+        raise PushError("source 必须是小写字母开头的来源系统名称（字母、数字、_ -，最多 64 个字符）")
+    return {"profile": profile.strip(), "batch_id": batch_id, "records": records, "source": source}
+
+
+def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[str, Any]) -> tuple[dict, bool]:
+    """Load the checked body; returns the answer (counts, every reject with its index) and whether it replays
+    an earlier batch. A department-bound user's records of other departments are rejected."""
+    from etl.pipeline import InputError, ProfileNotFound, ingest_records
+    from etl.profiles import ProfileError
+
+    key = (user.username, body["batch_id"])
+    with _in_flight_lock:  # a client retrying while its first request still loads must not load twice
+        if key in _in_flight:
+            raise PushInProgress(f"批次 {body['batch_id']} 正在导入，请稍后重发以取得结果")
+        _in_flight.add(key)
+    try:
+        result, replayed = ingest_records(
+            engine, settings, body["records"], profile=body["profile"], username=user.username,
+            client_batch_id=body["batch_id"], source=body["source"], only_dept=user.dept_code,
+        )
+    except ProfileNotFound as exc:
+        raise PushError(f"来源配置不匹配：{exc}") from None
+    except (InputError, ProfileError) as exc:
+        raise PushError(str(exc)) from None
+    finally:
+        with _in_flight_lock:
+            _in_flight.discard(key)
+    answer = {
+        "batch_id": result.batch_id, "client_batch_id": body["batch_id"], "profile": result.profile,
+        "source": result.source_system, "replayed": replayed, "read": result.read, "loaded": result.loaded,
+        "duplicate": result.duplicate, "rejected": result.rejected,
+        "rejects": [{"index": int(r["row_number"]) - 1, "column": r["column"], "reason": r["reason"]}
+                    for r in result.first_rejects],
+    }
+    return answer, replayed
