@@ -237,7 +237,7 @@ SCHEMAS["Overview"] = {
                          "active": _COUNT, "default": _COUNT, "count": _COUNT, "records_query": _LINK}),
         "trend": _rows({"period": {"type": "string", "format": "date"}, "period_end": {"type": "string",
                                                                                        "format": "date"},
-                        **_KPI_ROW, "baseline_rate": _RATE, "expected_bad": _nullable("number"),
+                        **{k: v for k, v in _KPI_ROW.items() if k != "active_rate"}, "baseline_rate": _RATE, "expected_bad": _nullable("number"),
                         "z": _nullable("number"), "anomaly": {"enum": ["high", "low", None]},
                         "reason": _nullable("string"), "records_query": _LINK}),
         "channels": _rows({"channel": _STR, "channel_name": _STR, **_KPI_ROW, "share": _RATE,
