@@ -106,19 +106,23 @@ def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_ba
     good) / cases with a 回访 satisfaction; open_cases = valid and not closed; overdue_cases = cases past their
     verify deadline while 待核实, or past their rectify deadline while 待核实 / 整改中."""
     by = list(by)
-    st, n = counts["status"], counts["n"]
+    st, n = counts["status"].to_numpy(dtype=object), counts["n"].to_numpy(dtype="int64")
+
+    def flag(col: str):
+        return counts[col].to_numpy(dtype=bool)
+
     valid = st != "voided"
-    fixable = valid & (counts["outcome"].fillna("") != "cannot_fix")
-    sat = counts["satisfaction"].astype("float64")
-    late = ((st == "pending_verify") & counts["verify_past"]) | (
-        st.isin(["pending_verify", "rectifying"]) & counts["rectify_past"])
+    fixable = valid & (counts["outcome"].fillna("").to_numpy(dtype=object) != "cannot_fix")
+    sat = counts["satisfaction"].astype("float64").to_numpy(na_value=np.nan)
+    late = ((st == "pending_verify") & flag("verify_past")) | (
+        ((st == "pending_verify") | (st == "rectifying")) & flag("rectify_past"))
     parts = pd.DataFrame({
-        "cases": n, "valid": n.where(valid, 0), "replied": n.where(valid & counts["replied"], 0),
-        "due": n.where(fixable & (counts["done"] | counts["rectify_past"]), 0),
-        "on_time": n.where(fixable & counts["on_time"], 0), "revisited": n.where(valid & sat.notna(), 0),
-        "satisfied": n.where(valid & (sat >= good_min_level(good_includes_basic)), 0),
-        "open_cases": n.where(valid & (st != "closed"), 0), "overdue_cases": n.where(valid & late, 0),
-    })
+        "cases": n, "valid": np.where(valid, n, 0), "replied": np.where(valid & flag("replied"), n, 0),
+        "due": np.where(fixable & (flag("done") | flag("rectify_past")), n, 0),
+        "on_time": np.where(fixable & flag("on_time"), n, 0), "revisited": np.where(valid & ~np.isnan(sat), n, 0),
+        "satisfied": np.where(valid & (sat >= good_min_level(good_includes_basic)), n, 0),
+        "open_cases": np.where(valid & (st != "closed"), n, 0), "overdue_cases": np.where(valid & late, n, 0),
+    }, index=counts.index)
     if by:
         parts[by] = counts[by]
         t = parts.groupby(by, dropna=False, sort=True).sum().reset_index()

@@ -8,11 +8,10 @@ from flask import Blueprint, render_template, request, url_for
 from dashboards import auth, context, figures, figures_overview
 from dashboards.pages.common import request_filters
 from dashboards.queries.alerts import latest_open
-from dashboards.queries.overview import KPI_CARDS, Overview, overview_data
+from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data
 from dashboards.queries.overview_filters import filter_options
 from dashboards.queries.overview_trend import GRAINS
 from feedback.bulletin import fmt
-from feedback.bulletin.assemble import taxonomy_for
 
 bp = Blueprint("overview", __name__)
 
@@ -59,7 +58,7 @@ def index():
     with context.engine().connect() as conn:
         data = overview_data(conn, filters, user.dept_code, grain=grain, settings=settings)
         alerts, open_alerts = latest_open(conn, user.dept_code)
-        options = filter_options(conn, user.dept_code, data.period, filters, taxonomy_for(settings))
+        options = filter_options(conn, user.dept_code, data.period, filters, cached_taxonomy(settings))
     base = url_for("explorer.index")
     return render_template(
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,

@@ -25,6 +25,7 @@ from feedback.bulletin.units import unit_ranking
 from feedback.complaint_mix import UNSCORED, category_frame, category_table
 from feedback.filters import Filters
 from feedback.settings import Settings
+from feedback.taxonomy import Taxonomy
 
 # The headline cards, in order: key, Chinese label, kind (rate in %, count, or 10-point score).
 KPI_CARDS: tuple[tuple[str, str, str], ...] = (
@@ -66,6 +67,17 @@ class Overview:
         return out
 
 
+_TAXONOMIES: dict[tuple[str, str], Taxonomy] = {}
+
+
+def cached_taxonomy(settings: Settings) -> Taxonomy:
+    """The scoring taxonomy of the settings, parsed once per process (it only changes with a new deployment)."""
+    key = (str(getattr(getattr(settings, "scoring", None), "taxonomy", "") or ""), str(settings.base_dir))
+    if key not in _TAXONOMIES:
+        _TAXONOMIES[key] = taxonomy_for(settings)
+    return _TAXONOMIES[key]
+
+
 def records_query(filters: Filters, **changes: Any) -> str:
     """The query string of the 评价明细 explorer showing the records behind a mark (same filter names)."""
     return urlencode(dataclasses.replace(filters, **changes).to_query_args())
@@ -102,7 +114,7 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
     board = settings.kpi.board_size if settings else 5
     ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
                              min_volume=min_volume, board_size=board) for u in ("region", "dept")}
-    taxonomy = taxonomy_for(settings) if settings else None
+    taxonomy = cached_taxonomy(settings) if settings else None
     return Overview(
         total=int(stats_queries.counts(conn, cur)["n"].sum()), levels=_levels(frame, cur), freshness=fresh,
         kpis=kpis, period=period, grain=grain,
