@@ -116,6 +116,24 @@ def alerts():
     return jsonify(result.as_json())
 
 
+@bp.get("/overview")
+def overview():
+    """Everything the 总览 page shows, from the same query function, with the same filters and scoping."""
+    from dashboards.pages.overview import request_grain
+    from dashboards.queries.overview import overview_data
+
+    try:
+        filters = auth.scope(Filters.from_query_args(request.args))
+    except FilterError as exc:
+        abort(400, description=f"筛选条件无效：{exc}")
+    grain, error = request_grain()
+    if error:
+        abort(400, description=error)
+    with context.engine().connect() as conn:
+        data = overview_data(conn, filters, auth.current_user().dept_code, grain=grain, settings=context.settings())
+    return jsonify(data.as_json())
+
+
 @bp.get("/openapi.json")
 def openapi_json():
     return jsonify(openapi.document())

@@ -1,8 +1,8 @@
-"""Plotly figure builders: pure functions DataFrame -> go.Figure, and their JSON for the page."""
+"""Shared figure styling (font, level colours, base layout) and figure JSON for the pages; the builders live in
+figures_overview, figures_tasks and figures_models."""
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif"
@@ -16,26 +16,6 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
         legend={"orientation": "h", "y": -0.15}, barmode="stack", height=420,
     )
     fig.update_yaxes(gridcolor="#e3e6ea", rangemode="tozero")
-    return fig
-
-
-def level_bars(levels: pd.DataFrame) -> go.Figure:
-    """Ratings per level (非常满意 … 非常不满意), active and 系统默认 stacked; hover shows exact counts."""
-    fig = go.Figure()
-    colours = [LEVEL_COLOURS[int(lv)] for lv in levels["level"]]
-    fig.add_bar(x=levels["level_name"], y=levels["active"], name="主动评价", marker_color=colours,
-                showlegend=False, hovertemplate="%{x}<br>主动评价 %{y:,} 条<extra></extra>")
-    if int(levels["default"].sum()):
-        # Only the grey part needs explaining: the coloured bars are the citizens' own ratings.
-        fig.add_bar(x=levels["level_name"], y=levels["default"], name="灰色：系统默认评价（未主动评价）",
-                    marker_color="#aab2bd", showlegend=True,
-                    hovertemplate="%{x}<br>系统默认评价 %{y:,} 条<extra></extra>")
-    # The bad tail is a fraction of a percent: print every bar's total so a 24 next to 19,000 is still read.
-    totals = levels["active"] + levels["default"]
-    fig.add_scatter(x=levels["level_name"], y=totals, mode="text", text=[f"{int(v):,}" for v in totals],
-                    textposition="top center", showlegend=False, hoverinfo="skip")
-    _layout(fig, "各满意度等级的评价数（柱顶为条数）")
-    fig.update_yaxes(range=[0, max(1, int(totals.max())) * 1.15])
     return fig
 
 

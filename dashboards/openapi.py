@@ -246,6 +246,71 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+# --- 总览 Overview ---------------------------------------------------------------------------------------------
+_RATE, _COUNT = _nullable("number", description="%"), {"type": "integer", "minimum": 0}
+_LINK = _nullable("string", description="query string of /records showing the records behind this row")
+_KPI_ROW = {"total": _COUNT, "active_total": _COUNT, "active_rate": _RATE, "good_rate": _RATE, "bad": _COUNT,
+            "bad_rate": _RATE, "avg_score_10": _nullable("number", minimum=0, maximum=10),
+            "hidden_complaints": _COUNT}
+
+
+def _rows(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "object", "required": required or list(props),
+                                       "properties": props}}
+
+
+_RANK_ROW = {"rank": _nullable("integer"), "key": _nullable("string"), "name": _STR, "total": _COUNT,
+             "active_rate": _RATE, "good_rate": _RATE, "bad": _COUNT, "bad_rate": _RATE,
+             "expected": _nullable("number"), "oe_ratio": _nullable("number"), "adjusted_bad_rate": _RATE,
+             "on_time_rate": _RATE, "avg_score_10": _nullable("number"), "avg_score_10_mom": _nullable("number"),
+             "bad_rate_mom": _nullable("number"), "total_mom": _nullable("number"), "eligible": {"type": "boolean"},
+             "records_query": _LINK}
+_RANKING = {"type": ["object", "null"], "required": ["unit", "table", "red", "black", "min_volume"],
+            "properties": {"unit": {"enum": ["region", "dept"]}, "table": _rows(_RANK_ROW),
+                           "red": _rows(_RANK_ROW, ["rank", "key", "name"]),
+                           "black": _rows(_RANK_ROW, ["rank", "key", "name"]), "min_volume": _INT},
+            "description": "kpi.ranking of the bulletin: 红榜 best first, 黑榜 worst first"}
+SCHEMAS["Overview"] = {
+    "type": "object", "additionalProperties": False,
+    "required": ["total", "levels", "freshness", "kpis", "period", "grain", "trend", "channels", "regions",
+                 "depts", "categories", "services", "tags", "filters"],
+    "properties": {
+        "total": {"type": "integer", "description": "records (ratings and messages) in the period"},
+        "period": {"type": ["object", "null"], "required": ["start", "end"],
+                   "properties": {"start": {"type": "string", "format": "date"},
+                                  "end": {"type": "string", "format": "date"}},
+                   "description": "the filters' dates; open end = latest rating day, open start = its month's 1st"},
+        "grain": {"enum": ["day", "week", "month"]},
+        "kpis": {"type": ["object", "null"], "required": ["month", *_KPI_ROW, "mom", "yoy"],
+                 "description": "identical to `haocha kpi --month M --json` for the period end's month",
+                 "properties": {"month": _STR, **_KPI_ROW, "mom": {"type": "object"}, "yoy": {"type": "object"}}},
+        "freshness": {"type": ["object", "null"], "description": "last finished batch (rows read, loaded, rejected)"},
+        "levels": _rows({"level": {"type": "integer", "minimum": 1, "maximum": 5}, "level_name": _STR,
+                         "active": _COUNT, "default": _COUNT, "count": _COUNT, "records_query": _LINK}),
+        "trend": _rows({"period": {"type": "string", "format": "date"}, "period_end": {"type": "string",
+                                                                                       "format": "date"},
+                        **{k: v for k, v in _KPI_ROW.items() if k != "active_rate"}, "baseline_rate": _RATE, "expected_bad": _nullable("number"),
+                        "z": _nullable("number"), "anomaly": {"enum": ["high", "low", None]},
+                        "reason": _nullable("string"), "records_query": _LINK}),
+        "channels": _rows({"channel": _STR, "channel_name": _STR, **_KPI_ROW, "share": _RATE,
+                           "records_query": _LINK}),
+        "regions": _RANKING, "depts": _RANKING,
+        "categories": _rows({"category": _STR, "name": _STR, "bad": _COUNT, "hidden": _COUNT, "messages": _COUNT,
+                             "total": _COUNT, "share": _RATE, "residual": {"type": "boolean"},
+                             "records_query": _LINK}),
+        "services": _rows({"service_key": _STR, "service_name": _nullable("string"), **_KPI_ROW, "bad_prev": _COUNT,
+                           "records_query": _LINK}),
+        "tags": _rows({"tag": _STR, "text": _nullable("string"), "n": _COUNT, "share": _RATE}),
+        "filters": {"type": "array", "items": {"type": "array", "items": _STR, "minItems": 2, "maxItems": 2},
+                    "description": "the filters applied (scoped, with the period) as URL parameter pairs"},
+    },
+}
+_OVERVIEW_PARAMS = [
+    *_FILTER_PARAMS,
+    {"name": "grain", "in": "query", "schema": {"enum": ["day", "week", "month"], "default": "week"},
+     "description": "趋势粒度"},
+]
+
 def _json(ref: str, description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
@@ -312,6 +377,11 @@ def document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/LabelRequest"}}}},
                 "responses": {"201": _json("Label", "已保存"), **_errors(400, 401, 403, 404)},
+            }},
+            "/overview": {"get": {
+                "summary": "总览：月度指标（同 haocha kpi）、趋势与异常点、渠道、五级分布、排名与红黑榜、问题分类、差评事项",
+                "parameters": _OVERVIEW_PARAMS,
+                "responses": {"200": _json("Overview", "总览数据（与页面同一查询）"), **_errors(400, 401)},
             }},
             "/openapi.json": {"get": {"summary": "本文档",
                                       "responses": {"200": {"description": "OpenAPI 3.1",

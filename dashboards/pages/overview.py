@@ -1,29 +1,67 @@
-"""总览 Overview: the month's KPI cards with 环比 / 同比, record counts by level and the data-freshness line."""
+"""总览 Overview: KPI cards with 环比 / 同比, trends with anomaly marks, channels, levels, rankings with 红榜 / 黑榜,
+complaint categories, top 差评 services and the data-freshness line; every mark drills down to 评价明细."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request, url_for
 
-from dashboards import auth, context, figures
+from dashboards import auth, context, figures, figures_overview
 from dashboards.pages.common import request_filters
 from dashboards.queries.alerts import latest_open
-from dashboards.queries.overview import KPI_CARDS, overview_data
+from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data
+from dashboards.queries.overview_filters import filter_options
+from dashboards.queries.overview_trend import GRAINS
+from feedback.bulletin import fmt
 
 bp = Blueprint("overview", __name__)
+
+
+def request_grain() -> tuple[str, str | None]:
+    """The trend granularity of the URL (``grain=day|week|month``; week by default)."""
+    grain = request.args.get("grain", "week") or "week"
+    if grain not in GRAINS:
+        return "week", f"筛选条件无效：grain '{grain}' 不是 {' / '.join(GRAINS)} 之一"
+    return grain, None
+
+
+def _linked(frame, base: str):
+    out = frame.copy()
+    if "records_query" in out:
+        out["link"] = [None if q is None else f"{base}?{q}" for q in out["records_query"]]
+    return out
+
+
+def overview_figures(data: Overview, base: str) -> dict[str, str | None]:
+    """The page's figures as JSON, each mark carrying its 评价明细 link (``base`` = the explorer's URL)."""
+    f = figures_overview
+    out: dict[str, str | None] = {"levels": figures.to_json(f.level_split(_linked(data.levels, base)))}
+    if data.period is None:
+        return out
+    trend = _linked(data.trend, base)
+    out["volume"] = figures.to_json(f.trend_volume(trend, data.grain, data.period))
+    out["satisfaction"] = figures.to_json(f.trend_satisfaction(trend, data.grain, data.period))
+    out["channels"] = figures.to_json(f.channel_mix(_linked(data.channels, base))) if len(data.channels) else None
+    out["categories"] = (figures.to_json(f.categories_bar(_linked(data.categories, base)))
+                         if len(data.categories) else None)
+    out["services"] = figures.to_json(f.top_services(_linked(data.services, base))) if len(data.services) else None
+    return out
 
 
 @bp.get("/")
 @auth.require("read")
 def index():
     filters, error = request_filters()
+    grain, grain_error = request_grain()
+    error = error or grain_error
     user = auth.current_user()
+    settings = context.settings()
     with context.engine().connect() as conn:
-        data = overview_data(conn, filters, user.dept_code,
-                             good_includes_basic=context.settings().kpi.good_includes_basic)
+        data = overview_data(conn, filters, user.dept_code, grain=grain, settings=settings)
         alerts, open_alerts = latest_open(conn, user.dept_code)
+        options = filter_options(conn, user.dept_code, data.period, filters, cached_taxonomy(settings))
+    base = url_for("explorer.index")
     return render_template(
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
-        good_basic=context.settings().kpi.good_includes_basic,
-        figure=figures.to_json(figures.level_bars(data.levels)),
-        alerts=alerts, open_alerts=open_alerts,
+        good_basic=settings.kpi.good_includes_basic, charts=overview_figures(data, base), explorer=base,
+        alerts=alerts, open_alerts=open_alerts, options=options, grains=GRAINS, grain=grain, fmt=fmt,
     ), (400 if error else 200)

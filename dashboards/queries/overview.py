@@ -1,18 +1,31 @@
-"""The overview's data in one function: record counts by level, freshness, and the month's KPIs with 环比 / 同比."""
+"""The 总览 page and GET /api/v1/overview in one function: the month's KPIs with 环比 / 同比, the trend with
+anomaly marks, channels, levels (default vs active), region and department rankings with 红榜 / 黑榜, complaint
+categories, top 差评 services and tags, and the data-freshness line.
+
+Every figure comes from the daily rollups through the functions the bulletin uses (feedback.kpi,
+feedback.bulletin.units / assemble), so the screen, the API, `haocha kpi` and the bulletin agree to the digit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from dashboards.queries.batches import freshness
-from dashboards.queries.records import count_records, level_counts
-from feedback import kpi
+from dashboards.queries.overview_trend import GRAINS, trend_series
+from feedback import kpi, stats_queries
+from feedback.bulletin.assemble import service_table, taxonomy_for
+from feedback.bulletin.model import Ranking, _plain, round_frame
+from feedback.bulletin.units import unit_ranking
+from feedback.complaint_mix import UNSCORED, category_frame, category_table
 from feedback.filters import Filters
+from feedback.settings import Settings
+from feedback.taxonomy import Taxonomy
 
 # The headline cards, in order: key, Chinese label, kind (rate in %, count, or 10-point score).
 KPI_CARDS: tuple[tuple[str, str, str], ...] = (
@@ -24,24 +37,145 @@ KPI_CARDS: tuple[tuple[str, str, str], ...] = (
     ("avg_score_10", "整体平均分", "score"),
     ("hidden_complaints", "隐性投诉", "count"),
 )
+TOP_SERVICES, TOP_TAGS = 10, 5
 
 
 @dataclass(frozen=True)
 class Overview:
-    total: int  # records (ratings and messages) matching the filters
-    levels: pd.DataFrame  # level, level_name, active, default, count
+    total: int  # records (ratings and messages) matching the filters in the period
+    levels: pd.DataFrame  # level, level_name, active, default, count, shares, records_query
     freshness: dict[str, Any] | None  # last finished batch
-    kpis: dict[str, Any] | None = None  # kpi.month_kpis of the month shown (None without rollups)
+    kpis: dict[str, Any] | None = None  # kpi.display(kpi.month_kpis(...)) of the period's end month
+    period: tuple[date, date] | None = None  # what every section but the KPI cards and the trend covers
+    grain: str = "week"
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    channels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    regions: Ranking | None = None
+    depts: Ranking | None = None
+    categories: pd.DataFrame = field(default_factory=pd.DataFrame)
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tags: pd.DataFrame = field(default_factory=pd.DataFrame)
+    filters: Filters = field(default_factory=Filters)  # scoped, with the period
+
+    def as_json(self) -> dict[str, Any]:
+        """The API body: the same frames as the page, NaN as None, dates as ISO strings."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+               if f.name not in ("filters", "period")}
+        out["period"] = None if self.period is None else {"start": self.period[0].isoformat(),
+                                                          "end": self.period[1].isoformat()}
+        out["filters"] = [list(p) for p in self.filters.to_query_args()]
+        return out
+
+
+_TAXONOMIES: dict[tuple[str, str], Taxonomy] = {}
+
+
+def cached_taxonomy(settings: Settings) -> Taxonomy:
+    """The scoring taxonomy of the settings, parsed once per process (it only changes with a new deployment)."""
+    key = (str(getattr(getattr(settings, "scoring", None), "taxonomy", "") or ""), str(settings.base_dir))
+    if key not in _TAXONOMIES:
+        _TAXONOMIES[key] = taxonomy_for(settings)
+    return _TAXONOMIES[key]
+
+
+def records_query(filters: Filters, **changes: Any) -> str:
+    """The query string of the 评价明细 explorer showing the records behind a mark (same filter names)."""
+    return urlencode(dataclasses.replace(filters, **changes).to_query_args())
+
+
+def overview_period(conn: Connection, filters: Filters) -> tuple[date, date] | None:
+    """The filters' dates; an open end is the latest rating day, an open start the 1st of the end's month."""
+    end = filters.end or stats_queries.latest_day(conn)
+    if end is None:
+        return None
+    start = filters.start or end.replace(day=1)
+    return (start, end) if start <= end else (start, start)
 
 
 def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_includes_basic: bool = True,
-                  now: datetime | None = None) -> Overview:
+                  now: datetime | None = None, grain: str = "week", settings: Settings | None = None) -> Overview:
     """Everything the 总览 page shows; ``filters`` already scoped to ``dept``. The KPI month is the month of the
-    filter's end date, else the latest month in the data — the same function `haocha kpi` uses."""
-    month = filters.end.strftime("%Y-%m") if filters.end else kpi.latest_month(conn)
-    kpis = None
-    if month:
-        kpis = kpi.display(kpi.month_kpis(conn, month, filters, as_of=now or datetime.now(),
-                                          good_includes_basic=good_includes_basic))
-    return Overview(total=count_records(conn, filters), levels=level_counts(conn, filters),
-                    freshness=freshness(conn, dept), kpis=kpis)
+    period's end — the same function and arguments as `haocha kpi --month`."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain '{grain}' is not one of {', '.join(GRAINS)}")
+    fresh = freshness(conn, dept)
+    period = overview_period(conn, filters)
+    if period is None:
+        return Overview(total=0, levels=_levels(pd.DataFrame(), filters), freshness=fresh, grain=grain,
+                        filters=filters)
+    gib = settings.kpi.good_includes_basic if settings else good_includes_basic
+    as_of = now or datetime.now()
+    cur = filters.with_period(*period)
+    prev = filters.with_period(*kpi.shift_period(*period, -1))
+    month = period[1].strftime("%Y-%m")
+    kpis = kpi.display(kpi.month_kpis(conn, month, filters, as_of=as_of, good_includes_basic=gib))
+    frame = stats_queries.rating_frame(conn, cur, ("channel",))
+    min_volume = settings.kpi.min_ranking_volume if settings else 30
+    board = settings.kpi.board_size if settings else 5
+    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
+                             min_volume=min_volume, board_size=board) for u in ("region", "dept")}
+    taxonomy = cached_taxonomy(settings) if settings else None
+    return Overview(
+        total=int(stats_queries.counts(conn, cur)["n"].sum()), levels=_levels(frame, cur), freshness=fresh,
+        kpis=kpis, period=period, grain=grain,
+        trend=_trend(conn, filters, grain, period, gib),
+        channels=_channels(frame, cur, gib),
+        regions=_linked_ranking(ranks["region"], cur, "regions"),
+        depts=_linked_ranking(ranks["dept"], cur, "depts"),
+        categories=_categories(conn, cur, taxonomy),
+        services=_services(conn, cur, prev, gib),
+        tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)),
+        filters=cur,
+    )
+
+
+def _levels(frame: pd.DataFrame, cur: Filters) -> pd.DataFrame:
+    """kpi.level_distribution in the page's shape (level_name, count) with each level's records link."""
+    if frame.empty:
+        frame = pd.DataFrame({"level": pd.array([5], dtype="Int64"), "is_default": [False], "voided": [False],
+                              "n": [0]})
+    t = round_frame(kpi.level_distribution(frame)).rename(columns={"name": "level_name", "total": "count"})
+    t["records_query"] = [records_query(cur, levels=(int(lv),), kinds=("rating",)) for lv in t["level"]]
+    return t
+
+
+def _trend(conn: Connection, filters: Filters, grain: str, period: tuple[date, date], gib: bool) -> pd.DataFrame:
+    t = round_frame(trend_series(conn, filters, grain, period, good_includes_basic=gib))
+    t["records_query"] = [records_query(filters, start=s, end=e, kinds=("rating",))
+                          for s, e in zip(t["period"], t["period_end"], strict=True)]
+    return t
+
+
+def _channels(frame: pd.DataFrame, cur: Filters, gib: bool) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=["channel", "channel_name", *kpi.RATING_COLUMNS, "share", "records_query"])
+    t = round_frame(kpi.channel_table(frame, good_includes_basic=gib))
+    t["channel_name"] = t["channel_name"].fillna(t["channel"])
+    t["records_query"] = [records_query(cur, channels=(c,), kinds=("rating",)) for c in t["channel"]]
+    return t
+
+
+def _linked_ranking(r: Ranking, cur: Filters, field_name: str) -> Ranking:
+    def link(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["records_query"] = [None if k is None or pd.isna(k) else records_query(cur, **{field_name: (k,)})
+                                for k in out["key"]]
+        return out
+
+    return dataclasses.replace(r, table=link(r.table), red=link(r.red), black=link(r.black))
+
+
+def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
+    if taxonomy is None:
+        from feedback.taxonomy import load_taxonomy
+        taxonomy = load_taxonomy()
+    t = round_frame(category_table(category_frame(conn, cur), taxonomy))
+    t["records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,)) for c in t["category"]]
+    return t
+
+
+def _services(conn: Connection, cur: Filters, prev: Filters, gib: bool) -> pd.DataFrame:
+    t = round_frame(service_table(conn, cur, prev, gib, TOP_SERVICES))
+    t["records_query"] = [records_query(cur, services=(k,), kinds=("rating",), levels=(1, 2))
+                          for k in t["service_key"]]
+    return t

@@ -66,7 +66,7 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
                              min_volume=settings.kpi.min_ranking_volume, board_size=settings.kpi.board_size,
                              region_names=region_names) for u in ("region", "dept")}
-    services = _services(conn, cur, prev, gib)
+    services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
     complaints = sections.complaint_section(conn, cur, taxonomy)
     tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS)
@@ -103,8 +103,10 @@ def notes(good_includes_basic: bool, min_volume: int, as_of: datetime) -> list[s
     ]
 
 
-def _services(conn: Connection, cur: Filters, prev: Filters, gib: bool) -> pd.DataFrame:
-    top = kpi.top_services(stats_queries.rating_frame(conn, cur, ("service",)), TOP_SERVICES,
+def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: int = TOP_SERVICES) -> pd.DataFrame:
+    """The ``n`` services with most 差评 in ``cur`` (kpi.top_services) and their 差评 in ``prev`` (bad_prev);
+    the dashboard's 总览 shows the same table."""
+    top = kpi.top_services(stats_queries.rating_frame(conn, cur, ("service",)), n,
                            good_includes_basic=gib)
     if top.empty:
         return top.assign(bad_prev=pd.Series(dtype="int64"))

@@ -108,7 +108,15 @@ def test_responses_match_the_openapi_document(app, client_for, seeded, engine):
         (client_for("viewer"), "/batches", "/api/v1/batches", 403),
         (app.test_client(), "/records", "/api/v1/records", 401),
         (app.test_client(), "/me", "/api/v1/me", 401),
+        (client, "/overview", "/api/v1/overview", 200),
+        (client, "/overview", "/api/v1/overview?start=2026-03-01&end=2026-03-31&grain=day&channel=pc", 200),
+        (client_for("viewer_a"), "/overview", f"/api/v1/overview?dept={DEPT_B}&grain=month", 200),
+        (client, "/overview", "/api/v1/overview?grain=year", 400),
+        (app.test_client(), "/overview", "/api/v1/overview", 401),
     ]
+    from feedback.rollups import refresh_rollups
+
+    refresh_rollups(engine)  # the overview reads the rollups
     for who, path, url, code in cases:
         response = who.get(url)
         assert response.status_code == code, url

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from feedback.db import make_engine, upgrade
 from feedback.models import Record
+from feedback.rollups import refresh_rollups
 from tests.dashboards.conftest import PASSWORD, XSS, _record, add_users, seed
 from tests.dashboards.work_data import TITLE_A, seed_work
 
@@ -57,6 +58,7 @@ def live_server(settings_factory, tmp_path):
     seed_work(engine)  # tasks and alerts of two departments
     with engine.begin() as conn:
         conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
+    refresh_rollups(engine)  # the overview reads the daily rollups, as after an import
     server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -99,7 +101,26 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
         page.goto(f"{live_server}/")
         page.wait_for_selector(".chart .main-svg", timeout=15_000)  # plotly drew the figure (CSP allowed it)
         assert "数据更新于" in page.inner_text("#freshness")
+        assert page.locator("#rank-dept table.board-red tbody tr").count() >= 1
         page.screenshot(path=shots / "02_overview.png", full_page=True)
+        # filter through the form: the choice lands in the URL (a shareable link) and on every section
+        page.select_option("#overview-filters select[name=channel]", ["mobile"])
+        page.select_option("#overview-filters select[name=grain]", "day")
+        page.click("#overview-filters button[type=submit]")
+        page.wait_for_url("**/?*channel=mobile*")
+        assert "grain=day" in page.url and "start=" in page.url
+        page.wait_for_selector("#fig-channels .main-svg", timeout=15_000)
+        assert page.locator("#fig-channels .bars .point").count() == 2  # one channel: share and 差评率 bars
+        assert page.locator("#overview-filters select[name=channel] option:checked").all_inner_texts() == ["移动端"]
+        # click the channel's bar: Plotly reports the click, app.js opens the records behind it
+        bar = page.locator("#fig-channels .bars .point path").first
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_url("**/records?**", timeout=10_000)
+        assert "channel=mobile" in page.url and "kind=rating" in page.url
+        assert set(page.locator("table.records tbody td:nth-child(3)").all_inner_texts()) == {"移动端"}
 
         page.goto(f"{live_server}/records?q=onerror")
         assert XSS in page.inner_text("table.records")  # shown as text, no dialog opened

@@ -12,10 +12,24 @@ A_NAME, B_NAME = "市人力资源和社会保障局", "市公安局"
 
 
 def _overview(client, seeded):
+    from feedback.rollups import refresh_rollups
+
+    refresh_rollups(client.application.extensions["haocha"].engine)
     for url in ("/", f"/?dept={DEPT_B}"):
         page = client.get(url).text
         assert '<div class="card-value">10</div>' in page  # 10 of the 20 records are department A's
         assert "本部门新增 10 条" in page and "读取 23 行" not in page and "拒收" not in page
+        assert B_NAME not in page and f'value="{DEPT_B}"' not in page
+
+
+def _api_overview(client, seeded):
+    from feedback.rollups import refresh_rollups
+
+    refresh_rollups(client.application.extensions["haocha"].engine)
+    for url in ("/api/v1/overview", f"/api/v1/overview?dept={DEPT_B}"):
+        body = client.get(url).json
+        assert body["kpis"]["total"] == 10 and {r["key"] for r in body["depts"]["table"]} == {DEPT_A}
+        assert B_NAME not in json.dumps(body, ensure_ascii=False)
 
 
 def _explorer(client, seeded):
@@ -207,6 +221,7 @@ CHECKS = {
     "/api/v1/tasks": _api_tasks,
     "/api/v1/tasks/<int:task_id>": _api_tasks,
     "/api/v1/alerts": _api_alerts,
+    "/api/v1/overview": _api_overview,
     "/api/v1/batches": _forbidden("GET", "/api/v1/batches"),
     "/api/v1/batches/<int:batch_id>/rejects.csv": _forbidden("GET", "/api/v1/batches/{batch_id}/rejects.csv"),
     "/api/v1/openapi.json": _no_data("/api/v1/openapi.json"),

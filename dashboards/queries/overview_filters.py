@@ -1,0 +1,56 @@
+"""Options of the 总览 filter bar, from the rollups (never the records) and scoped to the user's department."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, func, select
+
+from dashboards import display
+from feedback.bulletin.units import region_label
+from feedback.filters import Filters
+from feedback.models import RollupDaily, RollupMonthlyUnit
+from feedback.taxonomy import Taxonomy
+
+MAX_SERVICES = 500
+
+Options = list[tuple[str, str]]
+
+
+def _keep_selected(options: Options, selected: tuple) -> Options:
+    """Selected values the data no longer has stay in the list (so the form never drops a filter silently)."""
+    have = {v for v, _ in options}
+    return options + [(str(v), str(v)) for v in selected if str(v) not in have]
+
+
+def filter_options(conn: Connection, dept: str | None, period: tuple[date, date] | None, filters: Filters,
+                   taxonomy: Taxonomy) -> dict[str, Options]:
+    """(value, label) pairs of every multi-select: departments, regions and channels seen in the monthly rollup;
+    services rated in the period (up to MAX_SERVICES, by name); levels, categories and sentiments by name."""
+    m = RollupMonthlyUnit.__table__
+    scope = [m.c.dept_code == dept] if dept else []
+    rows = conn.execute(select(m.c.dept_code, func.max(m.c.dept_name)).where(m.c.dept_code.is_not(None), *scope)
+                        .group_by(m.c.dept_code)).all()
+    depts = sorted(((code, name or code) for code, name in rows), key=lambda p: (p[1], p[0]))
+    regions = [(c, region_label(c)) for (c,) in conn.execute(
+        select(m.c.region_code).where(m.c.region_code.is_not(None), *scope).distinct().order_by(m.c.region_code))]
+    channels = [(c, display.channel_name(c)) for (c,) in conn.execute(
+        select(m.c.channel).where(m.c.channel.is_not(None), *scope).distinct().order_by(m.c.channel))]
+    d = RollupDaily.__table__
+    key = func.coalesce(d.c.service_code, d.c.service_name)
+    conds = [key.is_not(None), *([d.c.dept_code == dept] if dept else [])]
+    if period:
+        conds += [d.c.day >= period[0], d.c.day <= period[1]]
+    services = sorted(((k, n or k) for k, n in conn.execute(
+        select(key, func.max(d.c.service_name)).where(*conds).group_by(key).limit(MAX_SERVICES))),
+        key=lambda p: (p[1], p[0]))
+    return {
+        "dept": _keep_selected(depts, filters.depts if not dept else ()),
+        "region": _keep_selected(regions, filters.regions),
+        "channel": _keep_selected(channels, filters.channels),
+        "service": _keep_selected(services, filters.services),
+        "level": [(str(k), v) for k, v in display.LEVELS.items()],
+        "category": _keep_selected(sorted((c.slug, c.name) for c in taxonomy.categories) +
+                                   [(taxonomy.other_slug, taxonomy.other_name)], filters.categories),
+        "sentiment": list(display.SENTIMENT_NAMES.items()),
+    }

@@ -1,0 +1,88 @@
+"""Pure parts of the 总览: trend buckets and window, the trend table, figures (drill-down links, escaping)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+
+from dashboards import figures_overview as fo
+from dashboards.queries.overview_trend import buckets, trend_table, trend_window
+from feedback.complaint_mix import category_table
+from feedback.taxonomy import load_taxonomy
+
+XSS_IMG = "<img src=x onerror=alert(1)>"
+
+
+def test_buckets_and_window():
+    assert buckets(date(2026, 3, 4), date(2026, 3, 17), "week") == [date(2026, 3, 2), date(2026, 3, 9),
+                                                                      date(2026, 3, 16)]
+    assert buckets(date(2026, 1, 31), date(2026, 3, 1), "month") == [date(2026, 1, 1), date(2026, 2, 1),
+                                                                       date(2026, 3, 1)]
+    # a one-month period is widened back to 12 months, 12 weeks or 30 days of history
+    assert trend_window(date(2026, 3, 1), date(2026, 3, 31), "month") == (date(2025, 4, 1), date(2026, 3, 31))
+    assert trend_window(date(2026, 3, 1), date(2026, 3, 31), "week")[0] == date(2026, 1, 12)  # 12 Mondays to 3-30
+    assert trend_window(date(2026, 3, 1), date(2026, 3, 31), "day") == (date(2026, 3, 1), date(2026, 3, 31))
+    assert trend_window(date(2025, 1, 1), date(2026, 3, 31), "month")[0] == date(2025, 1, 1)  # longer stays
+
+
+def test_trend_table_fills_empty_buckets():
+    frame = pd.DataFrame({"day": [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 16)], "level": [5, 1, 4],
+                          "is_default": [False, False, True], "voided": [False] * 3, "n": [8, 2, 5],
+                          "projects": [0] * 3, "hidden": [0, 0, 1]})
+    t = trend_table(frame, "week", date(2026, 3, 2), date(2026, 3, 18))
+    assert t["period"].tolist() == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    assert t["total"].tolist() == [10, 0, 5] and t["bad"].tolist() == [2, 0, 0]
+    assert t["bad_rate"].iloc[0] == 20.0 and pd.isna(t["bad_rate"].iloc[1])
+    assert t["period_end"].tolist() == [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 18)]  # clamped
+    assert t["active_total"].tolist() == [10, 0, 0] and t["hidden_complaints"].tolist() == [0, 0, 1]
+
+
+def test_category_table_from_counts():
+    frame = pd.DataFrame({
+        "category": ["timeliness", "timeliness", None, "other", None, "timeliness"],
+        "kind": ["rating", "rating", "message", "message", "rating", "rating"],
+        "level": [1, 4, None, None, 5, 2], "is_default": [False, False, False, False, False, False],
+        "voided": [False, False, False, False, False, True], "n": [3, 10, 2, 4, 100, 7],
+        "hidden": [0, 2, 0, 0, 0, 0]})
+    t = category_table(frame, load_taxonomy()).set_index("category")
+    assert t.loc["timeliness", ["bad", "hidden", "messages", "total"]].tolist() == [3, 2, 0, 5]  # voided 7 out
+    assert t.loc["_unscored", "messages"] == 2 and t.loc["other", "messages"] == 4
+    assert list(t.index) == ["timeliness", "other", "_unscored"] and round(t["share"].sum(), 6) == 100
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_figures_carry_links_and_escape_names():
+    services = pd.DataFrame({"service_key": ["k1", "k2"], "service_name": [XSS_IMG, "社保卡申领"], "total": [50, 40],
+                             "bad": [5, 3], "bad_rate": [10.0, 7.5], "bad_prev": [1, 0],
+                             "link": ["/records?service=k1", "/records?service=k2"]})
+    channels = pd.DataFrame({"channel": ["pc"], "channel_name": [XSS_IMG], "total": [9], "bad": [1],
+                             "bad_rate": [11.1], "share": [100.0], "link": ["/records?channel=pc"]})
+    cats = pd.DataFrame({"category": ["x"], "name": [XSS_IMG], "bad": [1], "hidden": [0], "messages": [2],
+                         "total": [3], "share": [100.0], "link": ["/records?category=x"]})
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9)], "period_end": [date(2026, 3, 8),
+                                                                                      date(2026, 3, 15)],
+                          "total": [100, 120], "bad": [1, 9], "bad_rate": [1.0, 7.5], "good_rate": [98.0, 90.0],
+                          "avg_score_10": [9.5, 9.0], "anomaly": [None, "high"],
+                          "reason": [None, f"差评率 {XSS_IMG}"], "link": ["/records?a=1", "/records?a=2"]})
+    figs = [fo.top_services(services), fo.channel_mix(channels), fo.categories_bar(cats),
+            fo.trend_volume(trend, "week", (date(2026, 3, 9), date(2026, 3, 15))), fo.trend_satisfaction(trend, "week")]
+    for fig in figs:
+        strings = _strings(json.loads(fig.to_json()))
+        assert not any("<img" in s for s in strings)
+        assert any(s.startswith("/records?") for s in strings)  # every figure has clickable marks
+    top = json.loads(figs[0].to_json())["data"][0]
+    assert top["customdata"][-1][0] == "/records?service=k1" and top["y"][-1].startswith("1. &lt;img")
+    marks = json.loads(figs[3].to_json())["data"][2]
+    assert marks["name"] == "异常点" and marks["customdata"][0][0] == "/records?a=2"
+    assert "&lt;img" in marks["customdata"][0][2]
