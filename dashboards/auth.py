@@ -23,6 +23,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage": frozenset({"admin", "ops", "pm"}),  # change tasks (status, owner, due date, notes), close alerts
     "import": frozenset({"admin", "ops"}),  # upload and import files, read batch history and rejects
     "admin": frozenset({"admin"}),
+    "approve": frozenset({"admin", "ops"}),  # decide 延期 / 无法整改 / 差评无效 requests of the ledger
 }
 ROLE_NAMES = {"admin": "管理员", "ops": "运营人员", "pm": "产品经理", "viewer": "只读用户"}
 
