@@ -56,7 +56,8 @@ def detail(case_id: int):
     if c is None:
         abort(404, description=f"工单 {case_id} 不存在，或不属于本部门")
     return render_template("pages/ledger_case.html", c=c, back=request.args.get("back", "")[:500],
-                           may_decide=may_decide(), max_days=MAX_DAYS)
+                           may_decide=may_decide(), max_days=MAX_DAYS,
+                           extend_days=ledger.rule_for(c["region_code"], rules())[1].extend_days)
 
 
 def may_decide() -> bool:
