@@ -134,6 +134,36 @@ def overview():
     return jsonify(data.as_json())
 
 
+@bp.get("/ledger")
+def ledger_cases():
+    """The 整改台账 list of the page: same filters, order, counts and department scoping."""
+    from dashboards.queries.ledger import LedgerFilters, ledger_page
+    from feedback.ledger import local_now
+
+    try:
+        lf = LedgerFilters.from_args(request.args).scoped(auth.current_user().dept_code)
+    except FilterError as exc:
+        abort(400, description=f"筛选条件无效：{exc}")
+    page = _int_arg("page", 1, 1, 1_000_000)
+    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    with context.engine().connect() as conn:
+        result = ledger_page(conn, lf, page, per_page, local_now(context.settings().ingest.timezone))
+    return jsonify(result.as_json())
+
+
+@bp.get("/ledger/<int:case_id>")
+def ledger_case(case_id: int):
+    """One case with its record (masked), requests and history (404 for another department's case)."""
+    from dashboards.queries.ledger import case_detail
+    from feedback.ledger import local_now
+
+    with context.engine().connect() as conn:
+        c = case_detail(conn, case_id, auth.current_user().dept_code, local_now(context.settings().ingest.timezone))
+    if c is None:
+        abort(404, description=f"工单 {case_id} 不存在，或不属于本部门")
+    return jsonify(c)
+
+
 @bp.get("/openapi.json")
 def openapi_json():
     return jsonify(openapi.document())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import Engine
 
-from dashboards import api, assets, auth, display, errors, jobs, security
+from dashboards import api, assets, auth, context, display, errors, jobs, security
 from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
-from dashboards.pages import alerts, explorer, ingest, models, overview, reports, tasks
+from dashboards.pages import alerts, explorer, ingest, ledger, models, overview, reports, tasks
+from dashboards.queries.ledger import overdue_count
 from feedback.settings import Settings
 
 NAV = (  # (endpoint, label, capability)
@@ -19,6 +20,7 @@ NAV = (  # (endpoint, label, capability)
     ("ingest.index", "数据导入", "import"),
     ("alerts.index", "预警", "read"),
     ("models.index", "模型", "read"),
+    ("ledger.index", "整改台账", "read"),
 )
 
 
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     security.install(app, settings, options)
     for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,
-                      alerts.bp, models.bp, api.bp, reports.bp):
+                      alerts.bp, models.bp, api.bp, reports.bp, ledger.bp):
         app.register_blueprint(blueprint)
     errors.install(app)
     jobs.install(app, engine, settings)
@@ -54,6 +56,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         nav = [(ep, label) for ep, label, cap in NAV if auth.can(user, cap) and not (
             ep == "ingest.index" and user is not None and user.dept_code)]
         return {"current_user": user, "can": auth.can, "nav": nav, "role_names": auth.ROLE_NAMES,
-                "display": display, "plotly_url": assets.plotly_url}
+                "display": display, "plotly_url": assets.plotly_url, "nav_badges": _nav_badges(user)}
 
     return app
+
+
+def _nav_badges(user) -> dict[str, int]:
+    """Counts shown beside nav entries: the user's department's overdue ledger cases."""
+    if user is None:
+        return {}
+    from feedback.ledger import local_now
+
+    with context.engine().connect() as conn:
+        late = overdue_count(conn, user.dept_code, local_now(context.settings().ingest.timezone).date())
+    return {"ledger.index": late} if late else {}

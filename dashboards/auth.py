@@ -27,6 +27,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # history): a platform account is an ops user bound to its department, may push only that department's
     # records and cannot read the batches of others.
     "push": frozenset({"admin", "ops"}),
+    "approve": frozenset({"admin", "ops"}),  # decide 延期 / 无法整改 / 差评无效 requests of the ledger
 }
 ROLE_NAMES = {"admin": "管理员", "ops": "运营人员", "pm": "产品经理", "viewer": "只读用户"}
 

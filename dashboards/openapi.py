@@ -310,6 +310,88 @@ _OVERVIEW_PARAMS = [
     {"name": "grain", "in": "query", "schema": {"enum": ["day", "week", "month"], "default": "week"},
      "description": "趋势粒度"},
 ]
+_LEDGER_STATUSES = ["pending_verify", "rectifying", "rectified", "replied", "revisited", "closed", "cannot_fix",
+                    "voided"]
+_LEDGER_PARAMS = [
+    {"name": "status", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "工单状态（编码或中文名，可重复）：" + "、".join(_LEDGER_STATUSES)},
+    {"name": "overdue", "in": "query", "schema": {"enum": ["1", "true", "on"]}, "description": "只看超期工单"},
+    {"name": "dept", "in": "query", "style": "form", "explode": True,
+     "schema": {"type": "array", "items": {"type": "string"}}, "description": "部门编码；绑定部门的账号总是只看本部门"},
+    {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "评价日期起（含）"},
+    {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "评价日期止（含）"},
+]
+_DATE_N, _TS_N = _nullable("string", format="date"), _nullable("string")
+_CASE: dict[str, Any] = {
+    "id": _INT, "record_id": _INT, "origin": {"enum": ["bad_rating", "escalated"]},
+    "status": {"enum": _LEDGER_STATUSES}, "status_name": _STR, "service_name": _nullable("string"),
+    "dept_code": _nullable("string"), "dept_name": _nullable("string"), "region_code": _nullable("string"),
+    "level": _nullable("integer"), "level_name": _nullable("string"), "rated_at": _STR,
+    "verify_due": {"type": "string", "format": "date"}, "rectify_due": {"type": "string", "format": "date"},
+    "extended_days": _INT, "overdue": {"enum": ["核实超期", "整改超期", None]},
+    "overdue_days": {"type": "integer", "minimum": 0, "description": "calendar days past the binding deadline"},
+    "ruling": _nullable("string", description="the approved 无法整改 / 差评无效 decision, kept visible"),
+    "satisfaction": _nullable("integer", minimum=1, maximum=5),
+}
+_CASE_ROW = {**_CASE, "excerpt": _nullable("string", description="start of the comment, PII masked"),
+             "pending_requests": _nullable("string")}
+_REQUEST = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "case_id", "type", "type_name", "status", "status_name", "reason", "extra_days",
+                 "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"],
+    "properties": {"id": _INT, "case_id": _INT, "type": {"enum": ["extend", "cannot_fix", "void"]}, "type_name": _STR,
+                   "status": {"enum": ["pending", "approved", "rejected"]}, "status_name": _STR, "reason": _STR,
+                   "extra_days": _nullable("integer"), "requested_by": _STR, "requested_at": _STR,
+                   "decided_by": _nullable("string"), "decided_at": _TS_N, "decision_note": _nullable("string")},
+}
+_EVENT = {
+    "type": "object", "additionalProperties": False,
+    "required": ["at", "actor", "action", "action_name", "from_status", "to_status", "from_name", "to_name", "note",
+                 "request_id"],
+    "properties": {"at": _STR, "actor": _STR, "action": {"enum": ["open", "transition", "request", "approve",
+                                                                   "reject"]},
+                   "action_name": _STR, "from_status": _nullable("string"), "to_status": _nullable("string"),
+                   "from_name": _nullable("string"), "to_name": _nullable("string"), "note": _nullable("string"),
+                   "request_id": _nullable("integer")},
+}
+_CODE_NAME = {"type": "object", "additionalProperties": False, "required": ["code", "name"],
+              "properties": {"code": _STR, "name": _STR}}
+_CASE_DETAIL = {
+    "outcome": {"enum": ["rectified", "cannot_fix", "voided", None]}, "rule": _STR, "opened_at": _STR,
+    "verified_at": _TS_N, "rectified_at": _TS_N, "replied_at": _TS_N, "revisited_at": _TS_N, "closed_at": _TS_N,
+    "satisfaction_name": _nullable("string"),
+    "next_statuses": {"type": "array", "items": _CODE_NAME, "description": "moves the ledger allows from here"},
+    "requestable": {"type": "array", "items": _CODE_NAME, "description": "requests that may be filed now"},
+    "record": {"type": "object", "additionalProperties": False,
+               "required": ["id", "kind", "rated_at", "channel_name", "tags", "title", "text", "level_name"],
+               "properties": {"id": _INT, "kind": _STR, "rated_at": _STR, "channel_name": _nullable("string"),
+                              "tags": {"type": "array", "items": _STR}, "title": _nullable("string"),
+                              "text": _nullable("string", description="PII masked"),
+                              "level_name": _nullable("string")}},
+    "requests": {"type": "array", "items": _REQUEST},
+    "pending_requests": {"type": "array", "items": _REQUEST},
+    "history": {"type": "array", "items": _EVENT},
+}
+SCHEMAS.update({
+    "LedgerCase": {"type": "object", "additionalProperties": False, "required": list(_CASE_ROW),
+                   "properties": _CASE_ROW},
+    "LedgerPage": {
+        "type": "object", "additionalProperties": False,
+        "required": ["page", "per_page", "has_next", "total", "counts", "items"],
+        "properties": {"page": _INT, "per_page": {"type": "integer", "maximum": 200}, "has_next": {"type": "boolean"},
+                       "total": _INT,
+                       "counts": {"type": "object", "additionalProperties": False,
+                                  "required": ["open", "overdue", "closed_this_month", "voided", "all"],
+                                  "properties": {k: _INT for k in ("open", "overdue", "closed_this_month", "voided",
+                                                                   "all")},
+                                  "description": "in scope and period, whatever the status / overdue selection"},
+                       "items": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerCase"}}},
+    },
+    "LedgerCaseDetail": {"type": "object", "additionalProperties": False,
+                         "required": [*_CASE, *_CASE_DETAIL], "properties": {**_CASE, **_CASE_DETAIL}},
+})
+
 
 def _json(ref: str, description: str) -> dict[str, Any]:
     return {"description": description,
@@ -382,6 +464,16 @@ def document() -> dict[str, Any]:
                 "summary": "总览：月度指标（同 haocha kpi）、趋势与异常点、渠道、五级分布、排名与红黑榜、问题分类、差评事项",
                 "parameters": _OVERVIEW_PARAMS,
                 "responses": {"200": _json("Overview", "总览数据（与页面同一查询）"), **_errors(400, 401)},
+            }},
+            "/ledger": {"get": {
+                "summary": "整改台账（超期在前，再按整改期限；绑定部门的账号只看本部门的工单）",
+                "parameters": [*_LEDGER_PARAMS, *_PAGING],
+                "responses": {"200": _json("LedgerPage", "一页工单与统计"), **_errors(400, 401)},
+            }},
+            "/ledger/{case_id}": {"get": {
+                "summary": "工单详情：差评原文（已脱敏）、期限、申请与审批、处理记录、可办理的下一步",
+                "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": _json("LedgerCaseDetail", "工单"), **_errors(401, 404)},
             }},
             "/openapi.json": {"get": {"summary": "本文档",
                                       "responses": {"200": {"description": "OpenAPI 3.1",

@@ -56,34 +56,45 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
     Σ n·score10(level)/total with 10, 8, 6, 3, 0; hidden_complaints = Σhidden; projects = Σ first ratings with
     a 办件编号; voided = Σn of voided ratings (outside every other figure)."""
     by = list(by)
-    # numpy on the columns: these frames are small, and Series.where per measure cost more than the SQL
     valid = ~frame["voided"].to_numpy(dtype=bool)
-    default = frame["is_default"].to_numpy(dtype=bool)
-    level = frame["level"].astype("float64").to_numpy(na_value=np.nan)
-    raw_n = frame["n"].to_numpy(dtype="int64")
-    n = np.where(valid, raw_n, 0)
+    active = ~frame["is_default"].to_numpy(dtype=bool)
+    level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))
+    n = np.where(valid, frame["n"].to_numpy(), 0)
     good = level >= good_min_level(good_includes_basic)
-    score = np.select([level == lv for lv in SCORE_10], [float(pts) for pts in SCORE_10.values()], 0.0)
-    parts = pd.DataFrame({
-        "total": n, "projects": np.where(valid, frame["projects"].to_numpy(dtype="int64"), 0),
-        "active_total": np.where(~default, n, 0), "good": np.where(good, n, 0),
-        "active_good": np.where(good & ~default, n, 0), "bad": np.where((level <= BAD_MAX_LEVEL) & ~default, n, 0),
-        "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(dtype="int64"), 0),
-        "voided": np.where(~valid, raw_n, 0),
-    }, index=frame.index)
-    if by:
-        parts[by] = frame[by]
-        t = parts.groupby(by, dropna=False, sort=True).sum(numeric_only=True).reset_index()
-    else:
-        t = parts.sum(numeric_only=True).to_frame().T
-    counts = ["total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"]
-    t[counts] = t[counts].astype("int64")
-    t["active_rate"] = _pct(t["active_total"], t["total"])
-    t["good_rate"] = _pct(t["good"], t["total"])
-    t["active_good_rate"] = _pct(t["active_good"], t["active_total"])
-    t["bad_rate"] = _pct(t["bad"], t["total"])
-    t["avg_score_10"] = t["score_sum"] / t["total"].where(t["total"] > 0)
+    score = np.select([level == k for k in SCORE_10], [float(v) for v in SCORE_10.values()], 0.0)
+    t = _sum_by(frame, by, {
+        "total": n, "projects": np.where(valid, frame["projects"].to_numpy(), 0), "active_total": np.where(active, n, 0),
+        "good": np.where(good, n, 0), "active_good": np.where(good & active, n, 0),
+        "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
+        "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
+        "voided": np.where(valid, 0, frame["n"].to_numpy()),
+    }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"))
+    total, active_total = t["total"].to_numpy(), t["active_total"].to_numpy()
+    t["active_rate"] = _rate(active_total, total)
+    t["good_rate"] = _rate(t["good"].to_numpy(), total)
+    t["active_good_rate"] = _rate(t["active_good"].to_numpy(), active_total)
+    t["bad_rate"] = _rate(t["bad"].to_numpy(), total)
+    t["avg_score_10"] = _rate(t["score_sum"].to_numpy(), total, 1.0)
     return t[[*by, *RATING_COLUMNS]]
+
+
+def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
+    """num / den × scale where den > 0, else NaN (the arithmetic of ``_pct``, on arrays)."""
+    out = np.full(len(den), np.nan)
+    ok = den > 0
+    out[ok] = num[ok] / den[ok] * scale if scale != 1.0 else num[ok] / den[ok]
+    return out
+
+
+def _sum_by(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray], ints: Sequence[str]) -> pd.DataFrame:
+    """Column sums of ``parts`` per group of ``by`` (one row when by is empty), ``ints`` as int64."""
+    p = pd.DataFrame(parts, index=frame.index)
+    if by:
+        p[by] = frame[by]
+        t = p.groupby(by, dropna=False, sort=True).sum(numeric_only=True).reset_index()
+    else:
+        t = p.sum(numeric_only=True).to_frame().T
+    return t.astype({c: "int64" for c in ints})
 
 
 def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -106,32 +117,25 @@ def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_ba
     good) / cases with a 回访 satisfaction; open_cases = valid and not closed; overdue_cases = cases past their
     verify deadline while 待核实, or past their rectify deadline while 待核实 / 整改中."""
     by = list(by)
-    st, n = counts["status"].to_numpy(dtype=object), counts["n"].to_numpy(dtype="int64")
-
-    def flag(col: str):
-        return counts[col].to_numpy(dtype=bool)
-
+    st, n = counts["status"].to_numpy(dtype=object), counts["n"].to_numpy()
     valid = st != "voided"
     fixable = valid & (counts["outcome"].fillna("").to_numpy(dtype=object) != "cannot_fix")
-    sat = counts["satisfaction"].astype("float64").to_numpy(na_value=np.nan)
-    late = ((st == "pending_verify") & flag("verify_past")) | (
-        ((st == "pending_verify") | (st == "rectifying")) & flag("rectify_past"))
-    parts = pd.DataFrame({
-        "cases": n, "valid": np.where(valid, n, 0), "replied": np.where(valid & flag("replied"), n, 0),
-        "due": np.where(fixable & (flag("done") | flag("rectify_past")), n, 0),
-        "on_time": np.where(fixable & flag("on_time"), n, 0), "revisited": np.where(valid & ~np.isnan(sat), n, 0),
+    sat = counts["satisfaction"].to_numpy(dtype="float64", na_value=float("nan"))
+    replied, done, on_time, rectify_past, verify_past = (
+        counts[c].to_numpy(dtype=bool) for c in ("replied", "done", "on_time", "rectify_past", "verify_past"))
+    waiting = st == "pending_verify"
+    late = (waiting & verify_past) | ((waiting | (st == "rectifying")) & rectify_past)
+    parts = {
+        "cases": n, "valid": np.where(valid, n, 0), "replied": np.where(valid & replied, n, 0),
+        "due": np.where(fixable & (done | rectify_past), n, 0),
+        "on_time": np.where(fixable & on_time, n, 0), "revisited": np.where(valid & ~np.isnan(sat), n, 0),
         "satisfied": np.where(valid & (sat >= good_min_level(good_includes_basic)), n, 0),
         "open_cases": np.where(valid & (st != "closed"), n, 0), "overdue_cases": np.where(valid & late, n, 0),
-    }, index=counts.index)
-    if by:
-        parts[by] = counts[by]
-        t = parts.groupby(by, dropna=False, sort=True).sum().reset_index()
-    else:
-        t = parts.sum().to_frame().T
-    t = t.astype({c: "int64" for c in parts.columns if c not in by})
-    t["reply_rate"] = _pct(t["replied"], t["valid"])
-    t["on_time_rate"] = _pct(t["on_time"], t["due"])
-    t["revisit_satisfaction_rate"] = _pct(t["satisfied"], t["revisited"])
+    }
+    t = _sum_by(counts, by, parts, ints=tuple(parts))
+    t["reply_rate"] = _rate(t["replied"].to_numpy(), t["valid"].to_numpy())
+    t["on_time_rate"] = _rate(t["on_time"].to_numpy(), t["due"].to_numpy())
+    t["revisit_satisfaction_rate"] = _rate(t["satisfied"].to_numpy(), t["revisited"].to_numpy())
     return t[[*by, *CASE_COLUMNS]]
 
 

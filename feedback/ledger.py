@@ -68,6 +68,22 @@ def rules_from_mapping(data: Mapping[str, Any], calendar: Calendar = PACKAGE) ->
     return rules
 
 
+def rules_from_settings(section: Any) -> dict[str, DeadlineRule]:
+    """Deadline rules from the ``[ledger]`` settings section (default rule plus per-region rules), counted on the
+    package calendar plus the ``holidays`` / ``workdays`` entered there."""
+    base = {k: getattr(section, k) for k in ("verify_days", "rectify_days", "extend_days")}
+    try:
+        calendar = Calendar.from_config(section.holidays, section.workdays)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from None
+    return rules_from_mapping({"default": base, **dict(section.regions or {})}, calendar)
+
+
+def request_applies(type: str, status: str) -> bool:
+    """True when a request of this type may be filed on a case in this status."""
+    return status in _REQUESTABLE.get(type, ())
+
+
 def rule_for(region_code: str | None, rules: Mapping[str, DeadlineRule] | None) -> tuple[str, DeadlineRule]:
     """The rule of the longest region-code prefix that matches, else "default"."""
     rules = rules or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -223,11 +224,17 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
         raw = p.read_bytes()
     except OSError as exc:
         raise TaxonomyError(f"{p}: cannot read: {exc}") from exc
+    return _parse_bytes(raw, str(p))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_bytes(raw: bytes, where: str) -> Taxonomy:
+    """Parse once per file content (Taxonomy is frozen; every bulletin and scoring run reads the same file)."""
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise TaxonomyError(f"{p}: not valid UTF-8 TOML: {exc}") from exc
-    return parse_taxonomy(data, str(p), hashlib.sha256(raw).hexdigest()[:16])
+        raise TaxonomyError(f"{where}: not valid UTF-8 TOML: {exc}") from exc
+    return parse_taxonomy(data, where, hashlib.sha256(raw).hexdigest()[:16])
 
 
 class PhraseMatcher:

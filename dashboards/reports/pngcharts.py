@@ -93,7 +93,7 @@ def level_chart(levels: pd.DataFrame) -> bytes:
     for i, v in enumerate(levels["total"]):
         ax.text(i, v + top * 0.02, f"{int(v):,}", ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, top * 1.18)
-    ax.set_title("各满意度等级评价数", fontsize=10)
+    ax.set_title("各满意度等级评价数", fontsize=10, y=1.0)
     ax.legend(fontsize=8, frameon=False)
     ax.tick_params(labelsize=8)
     return _png(fig, labels=["0000000"], top=0.35)
@@ -128,7 +128,7 @@ def ranking_chart(table: pd.DataFrame, title: str) -> bytes:
     ax.set_xlabel("%", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, y=1.0)
     return _png(fig, labels=list(t["name"]), label_pt=7)
 
 
@@ -143,5 +143,5 @@ def category_chart(table: pd.DataFrame) -> bytes:
         left = left + t[col]
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.set_title("群众反映问题分类（不含其他问题）", fontsize=10)
+    ax.set_title("群众反映问题分类（不含其他问题）", fontsize=10, y=1.0)
     return _png(fig, labels=list(t["name"]))

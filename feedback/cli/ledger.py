@@ -16,21 +16,14 @@ from feedback import ledger
 from feedback.cli.context import AppContext, fail, pass_app
 from feedback.codes import LEVELS
 from feedback.filters import Filters
-from feedback.workdays import Calendar
 
 
 def _rules(app: AppContext) -> dict[str, ledger.DeadlineRule]:
-    """Deadline rules from settings once a [ledger] section exists (see the report); built-in default until then."""
-    section = getattr(app.settings(), "ledger", None)
-    if section is None:
-        return {}
-    regions = dict(getattr(section, "regions", {}) or {})
-    base = {k: getattr(section, k) for k in ("verify_days", "rectify_days", "extend_days") if hasattr(section, k)}
+    """Deadline rules and their working-day calendar from the [ledger] settings."""
     try:
-        calendar = Calendar.from_config(section.holidays, section.workdays)
-    except ValueError as exc:
+        return ledger.rules_from_settings(app.settings().ledger)
+    except ledger.LedgerError as exc:
         fail(str(exc))
-    return ledger.rules_from_mapping({"default": base, **regions}, calendar)
 
 
 def _now(app: AppContext):

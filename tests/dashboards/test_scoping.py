@@ -195,6 +195,50 @@ def _api_push(client, seeded):
         assert r.status_code in (200, 201) and (r.json["loaded"], r.json["rejected"]) == (0, 1)
 
 
+def _ledger_cases(client) -> dict[str, list[int]]:
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from feedback import ledger
+    from feedback.models import LedgerCase
+
+    engine = client.application.extensions["haocha"].engine
+    with engine.begin() as conn:
+        ledger.sync_cases(conn, now=datetime(2026, 3, 2, 8))
+        rows = conn.execute(select(LedgerCase.id, LedgerCase.dept_code)).all()
+    return {d: [i for i, code in rows if code == d] for d in (DEPT_A, DEPT_B)}
+
+
+def _ledger(client, seeded):
+    cases = _ledger_cases(client)
+    for url in ("/ledger", f"/ledger?dept={DEPT_B}", "/ledger?overdue=1"):
+        page = client.get(url).text
+        assert B_NAME not in page and all(f'href="/ledger/{i}?' not in page for i in cases[DEPT_B]), url
+    assert f'href="/ledger/{cases[DEPT_A][0]}?' in client.get("/ledger").text
+
+
+def _ledger_case(client, seeded):
+    cases = _ledger_cases(client)
+    assert client.get(f"/ledger/{cases[DEPT_A][0]}").status_code == 200
+    token = csrf_from(client.get("/").text)
+    for b in cases[DEPT_B]:
+        assert client.get(f"/ledger/{b}").status_code == 404
+        for action, data in (("status", {"status": "rectifying"}), ("request", {"type": "void", "reason": "x"}),
+                             ("decide", {"request_id": "1", "decision": "approve"})):
+            res = client.post(f"/ledger/{b}/{action}", data={"csrf_token": token, **data})
+            assert res.status_code in (403, 404), (action, res.status_code)
+
+
+def _api_ledger(client, seeded):
+    cases = _ledger_cases(client)
+    for url in ("/api/v1/ledger", f"/api/v1/ledger?dept={DEPT_B}"):
+        body = client.get(url).json
+        assert {c["dept_code"] for c in body["items"]} == {DEPT_A} and body["total"] == len(cases[DEPT_A]), url
+    assert client.get(f"/api/v1/ledger/{cases[DEPT_B][0]}").status_code == 404
+    assert client.get(f"/api/v1/ledger/{cases[DEPT_A][0]}").json["dept_code"] == DEPT_A
+
+
 def _not_data(client, seeded):
     """Sign-in plumbing and static files: no department data behind them."""
 
@@ -230,6 +274,9 @@ CHECKS = {
     "/records/<int:record_id>/label": _label(api=False),
     "/login": _not_data, "/logout": _not_data, "/static/<path:filename>": _not_data,
     "/static/vendor/plotly.min.js": _not_data,
+    "/ledger": _ledger, "/ledger/<int:case_id>": _ledger_case, "/ledger/<int:case_id>/status": _ledger_case,
+    "/ledger/<int:case_id>/request": _ledger_case, "/ledger/<int:case_id>/decide": _ledger_case,
+    "/api/v1/ledger": _api_ledger, "/api/v1/ledger/<int:case_id>": _api_ledger,
 }
 
 
