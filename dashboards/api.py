@@ -119,8 +119,7 @@ def alerts():
 @bp.get("/overview")
 def overview():
     """Everything the 总览 page shows, from the same query function, with the same filters and scoping."""
-    from dashboards.pages.overview import request_grain
-    from dashboards.queries.overview import overview_data
+    from dashboards.pages.overview import cached_overview, request_grain
 
     try:
         filters = auth.scope(Filters.from_query_args(request.args))
@@ -130,7 +129,7 @@ def overview():
     if error:
         abort(400, description=error)
     with context.engine().connect() as conn:
-        data = overview_data(conn, filters, auth.current_user().dept_code, grain=grain, settings=context.settings())
+        data = cached_overview(conn, filters, auth.current_user().dept_code, grain)
     return jsonify(data.as_json())
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from dashboards import api, assets, auth, context, display, errors, jobs, security
+from dashboards.cache import ResultCache
 from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
 from dashboards.pages import alerts, explorer, ingest, ledger, models, overview, reports, tasks
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     options = options or options_from(settings)
 
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
-    app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options)
+    app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options,
+                                             cache=ResultCache(options.cache_seconds))
     app.config.update(SEND_FILE_MAX_AGE_DEFAULT=3600, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     app.jinja_env.autoescape = True  # every template, whatever its file name

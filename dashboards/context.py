@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from sqlalchemy import Engine
 
+from dashboards.cache import ResultCache
 from dashboards.config import DashboardOptions
 from feedback.settings import Settings
 
@@ -18,6 +19,7 @@ class AppState:
     settings: Settings
     engine: Engine
     options: DashboardOptions
+    cache: ResultCache
 
 
 def state() -> AppState:
@@ -34,6 +36,10 @@ def settings() -> Settings:
 
 def options() -> DashboardOptions:
     return state().options
+
+
+def cache() -> ResultCache:
+    return state().cache
 
 
 def client_ip() -> str | None:

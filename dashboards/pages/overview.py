@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from dashboards import auth, context, figures, figures_overview
+from dashboards.cache import data_version
 from dashboards.pages.common import request_filters
 from dashboards.queries.alerts import latest_open
 from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data
@@ -22,6 +23,15 @@ def request_grain() -> tuple[str, str | None]:
     if grain not in GRAINS:
         return "week", f"筛选条件无效：grain '{grain}' 不是 {' / '.join(GRAINS)} 之一"
     return grain, None
+
+
+def cached_overview(conn, filters, dept: str | None, grain: str) -> Overview:
+    """overview_data through the app's result cache (the page and GET /api/v1/overview share entries)."""
+    settings = context.settings()
+    cache = context.cache()
+    version = data_version(conn) if cache.ttl else None
+    return cache.get(("overview", filters, dept, grain), version,
+                     lambda: overview_data(conn, filters, dept, grain=grain, settings=settings))
 
 
 def _linked(frame, base: str):
@@ -56,9 +66,13 @@ def index():
     user = auth.current_user()
     settings = context.settings()
     with context.engine().connect() as conn:
-        data = overview_data(conn, filters, user.dept_code, grain=grain, settings=settings)
+        data = cached_overview(conn, filters, user.dept_code, grain)
         alerts, open_alerts = latest_open(conn, user.dept_code)
-        options = filter_options(conn, user.dept_code, data.period, filters, cached_taxonomy(settings))
+        cache = context.cache()
+        options = cache.get(("options", user.dept_code, data.period, filters),
+                            data_version(conn) if cache.ttl else None,
+                            lambda: filter_options(conn, user.dept_code, data.period, filters,
+                                                   cached_taxonomy(settings)))
     base = url_for("explorer.index")
     return render_template(
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
