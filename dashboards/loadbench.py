@@ -6,7 +6,8 @@ Builds the database once (``haocha demo`` of ``--seed-rows`` ratings through the
 copies of those records with new keys and 办件 numbers, on the same days, until ``--rows``; scores are copied with
 them; rollups are rebuilt), starts ``haocha serve`` (waitress) in a child process, and drives it with ``wrk``
 (Debian's package: ``apt-get install wrk``) over a rotating set of filtered URLs for ``--duration`` seconds.
-Prints the data size and, per target, requests, p50 / p95 / p99 latency and errors. ``--reuse`` keeps a database
+Prints the data size and, per target, requests, p50 / p95 / p99 latency and errors. ``--cache-seconds 0``
+measures the uncached path (every request reads the rollups and builds its figures). ``--reuse`` keeps a database
 that already holds the rows.
 """
 
@@ -67,9 +68,10 @@ def _haocha(config: Path, *args: str, stdin: str | None = None) -> str:
     return out.stdout
 
 
-def _config(url: str, folder: Path) -> Path:
+def _config(url: str, folder: Path, cache_seconds: int) -> Path:
     source = Path(__file__).resolve().parents[1] / "config.toml"
     body = re.sub(r'(?m)^url = .*$', f'url = "{url}"', source.read_text(encoding="utf-8"), count=1)
+    body = re.sub(r'(?m)^cache_seconds = .*$', f"cache_seconds = {cache_seconds}", body, count=1)
     path = folder / "config.toml"
     path.write_text(body, encoding="utf-8")
     return path
@@ -199,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--port", type=int, default=8097)
+    ap.add_argument("--cache-seconds", type=int, default=60,
+                    help="[dashboard] cache_seconds of the served app (0 = every request computes)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not shutil.which("wrk"):
@@ -206,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="haocha-load-"))
     os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
     _ensure_database(args.url)
-    config = _config(args.url, folder)
+    config = _config(args.url, folder, args.cache_seconds)
     size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
     print(f"data: {size['ratings']:,} ratings, {size['records']:,} records, "
           f"{size['rollup_daily_rows']:,} daily rollup rows", flush=True)

@@ -65,17 +65,21 @@ def index():
     error = error or grain_error
     user = auth.current_user()
     settings = context.settings()
+    cache = context.cache()
+    base = url_for("explorer.index")
     with context.engine().connect() as conn:
-        data = cached_overview(conn, filters, user.dept_code, grain)
+        version = data_version(conn) if cache.ttl else None
+        data = cache.get(("overview", filters, user.dept_code, grain), version,
+                         lambda: overview_data(conn, filters, user.dept_code, grain=grain, settings=settings))
         alerts, open_alerts = latest_open(conn, user.dept_code)
-        cache = context.cache()
-        options = cache.get(("options", user.dept_code, data.period, filters),
-                            data_version(conn) if cache.ttl else None,
+        options = cache.get(("options", user.dept_code, data.period, filters), version,
                             lambda: filter_options(conn, user.dept_code, data.period, filters,
                                                    cached_taxonomy(settings)))
-    base = url_for("explorer.index")
+    # building Plotly figures costs more than reading the rollups: the figures' JSON is cached with the data
+    charts = cache.get(("figures", filters, user.dept_code, grain, base), version,
+                       lambda: overview_figures(data, base))
     return render_template(
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
-        good_basic=settings.kpi.good_includes_basic, charts=overview_figures(data, base), explorer=base,
+        good_basic=settings.kpi.good_includes_basic, charts=charts, explorer=base,
         alerts=alerts, open_alerts=open_alerts, options=options, grains=GRAINS, grain=grain, fmt=fmt,
     ), (400 if error else 200)

@@ -159,3 +159,13 @@ def test_explorer_reads_only_the_active_scoring_version(client_for, engine, seed
     items = client_for("viewer").get("/api/v1/records?per_page=200").json["items"]
     shown = [i for i in items if i["id"] == rid]
     assert len(shown) == 1 and shown[0]["category"] == "staff_attitude"
+
+
+def test_drill_down_filters_without_a_control_are_shown_and_kept(client_for, seeded):
+    page = client_for("admin").get("/records?region=439902000000&category=materials&sentiment=neg"
+                                   "&service=%3Cb%3Ex%3C/b%3E").text
+    assert 'id="carried-filters"' in page
+    for name, value in (("region", "439902000000"), ("category", "materials"), ("sentiment", "neg")):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page  # a filter value is text, never markup
+    assert 'id="carried-filters"' not in client_for("admin").get("/records").text
