@@ -119,7 +119,7 @@ def alerts():
 @bp.get("/overview")
 def overview():
     """Everything the 总览 page shows, from the same query function, with the same filters and scoping."""
-    from dashboards.pages.overview import cached_overview, request_grain
+    from dashboards.pages.overview import cached_overview_json, request_grain
 
     try:
         filters = auth.scope(Filters.from_query_args(request.args))
@@ -129,8 +129,8 @@ def overview():
     if error:
         abort(400, description=error)
     with context.engine().connect() as conn:
-        data = cached_overview(conn, filters, auth.current_user().dept_code, grain)
-    return jsonify(data.as_json())
+        body = cached_overview_json(conn, filters, auth.current_user().dept_code, grain)
+    return jsonify(body)
 
 
 @bp.get("/ledger")

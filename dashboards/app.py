@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
                       alerts.bp, models.bp, api.bp, reports.bp, ledger.bp):
         app.register_blueprint(blueprint)
     errors.install(app)
-    jobs.install(app, engine, settings)
+    jobs.install(app, engine, settings, on_done=app.extensions[EXTENSION].cache.clear)
 
     @app.context_processor
     def _globals():

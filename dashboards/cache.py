@@ -37,6 +37,7 @@ class ResultCache:
         kwargs = {"timer": timer} if timer else {}
         self._entries: TTLCache | None = TTLCache(max_entries, ttl, **kwargs) if ttl > 0 else None
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
         self.hits = self.misses = 0
 
     def get(self, key: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
@@ -48,10 +49,21 @@ class ResultCache:
             if full in self._entries:
                 self.hits += 1
                 return self._entries[full]
-        value = compute()  # outside the lock: two threads may compute the same entry once each, never block
-        with self._lock:
-            self.misses += 1
-            self._entries[full] = value
+            gate = self._computing.setdefault(full, threading.Lock())
+        # one thread computes a missing entry; others asking the same question meanwhile wait for it
+        with gate:
+            with self._lock:
+                if full in self._entries:
+                    self.hits += 1
+                    return self._entries[full]
+            try:
+                value = compute()
+                with self._lock:
+                    self.misses += 1
+                    self._entries[full] = value
+            finally:
+                with self._lock:
+                    self._computing.pop(full, None)
         return value
 
     def clear(self) -> None:

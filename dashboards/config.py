@@ -21,7 +21,7 @@ class DashboardOptions:
     page_size: int = 50  # rows per page in the explorer and the API (the API caps per_page at 200)
     upload_keep_hours: int = 24  # unconfirmed uploads are deleted after this long
     push_max_kb: int = 10_240  # largest JSON body accepted by POST /api/v1/push (413 above it)
-    cache_seconds: int = 60  # the overview's results are reused this long unless the data changes (0 = off)
+    cache_seconds: int = 300  # the overview's results are reused this long unless the data changes (0 = off)
 
 
 API_MAX_PAGE_SIZE = 200

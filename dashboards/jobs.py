@@ -99,14 +99,21 @@ class StageRunner:
             self._run_pending()
 
 
-def default_runner(engine: Engine, settings: Settings) -> StageRunner:
+def default_runner(engine: Engine, settings: Settings, on_done: Callable[[], None] | None = None) -> StageRunner:
     from feedback.stages import run_later_stages
 
-    return StageRunner(lambda: run_later_stages(engine, settings))
+    def run() -> list:
+        try:
+            return run_later_stages(engine, settings)
+        finally:
+            if on_done is not None:  # e.g. drop cached overview results: the rollups have changed
+                on_done()
+
+    return StageRunner(run)
 
 
-def install(app: Flask, engine: Engine, settings: Settings) -> None:
-    app.extensions.setdefault(EXTENSION, default_runner(engine, settings))
+def install(app: Flask, engine: Engine, settings: Settings, on_done: Callable[[], None] | None = None) -> None:
+    app.extensions.setdefault(EXTENSION, default_runner(engine, settings, on_done))
 
 
 def runner() -> StageRunner:

@@ -180,9 +180,9 @@ def run_wrk(base: str, paths: list[str], header: str, value: str, *, duration: i
     script = folder / "rotate.lua"
     script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "header": header,
                                     "value": value}, encoding="utf-8")
-    # warm-up: every path once, so the figures are not the first connection's
-    subprocess.run(["wrk", "-t1", "-c1", f"-d{max(2, len(paths))}s", "-s", str(script), base],
-                   capture_output=True, text=True, check=True)
+    # warm-up: every path once in turn (the process's first requests, and with the cache on its first entries)
+    for path in paths:
+        urllib.request.urlopen(urllib.request.Request(base + path, headers={header: value}), timeout=120).read()
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
                           "-s", str(script), base], capture_output=True, text=True, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))

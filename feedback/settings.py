@@ -103,7 +103,7 @@ class DashboardSettings:
     page_size: int = 50
     upload_keep_hours: int = 24
     push_max_kb: int = 10_240
-    cache_seconds: int = 60
+    cache_seconds: int = 300
 
 
 @dataclass(frozen=True)

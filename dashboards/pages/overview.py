@@ -34,6 +34,14 @@ def cached_overview(conn, filters, dept: str | None, grain: str) -> Overview:
                      lambda: overview_data(conn, filters, dept, grain=grain, settings=settings))
 
 
+def cached_overview_json(conn, filters, dept: str | None, grain: str) -> dict:
+    """The API's JSON of the overview, cached like the page's data (the conversion costs more than a hit)."""
+    cache = context.cache()
+    version = data_version(conn) if cache.ttl else None
+    return cache.get(("overview-json", filters, dept, grain), version,
+                     lambda: cached_overview(conn, filters, dept, grain).as_json())
+
+
 def _linked(frame, base: str):
     out = frame.copy()
     if "records_query" in out:
