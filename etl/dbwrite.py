@@ -22,7 +22,7 @@ __all__ = ["TIME_FORMAT", "insert_records", "sqlite_columns"]
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SQLITE_SLICE = 10_000  # rows turned into Python tuples at a time (bounds the memory of one chunk's parameters)
-SQLITE_CACHE_KB = 64 << 10  # page cache of a loading connection: keeps more of the unique index's pages at hand
+SQLITE_CACHE_KB = 32 << 10  # page cache of a loading connection: keeps more of the unique index's pages at hand
 _STAGE = "_stage_records"
 
 
