@@ -2,7 +2,8 @@
 
     python -m etl.bench --rows 1000000 [--postgres URL] [--json]
 
-Each measured run is a child process pinned to one core; its peak memory is the child's own max RSS.
+Each measured run is a child process pinned to one core; its peak memory is the child's own max RSS, its CPU
+time the child's user + system time (on a machine shared with other jobs, CPU rows/s varies less than wall rows/s).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def _child_run(argv: list[str]) -> dict:
         raise SystemExit(f"benchmark child failed: {argv}")
     result = json.loads(out.strip().splitlines()[-1])
     result["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     return result
 
 
@@ -114,19 +116,21 @@ def main(argv: list[str] | None = None) -> None:
         for mode in (["bare"] if not args.skip_bare else []) + ["haocha"]:
             _fresh_db(url)
             r = _child_run([mode, str(path), url, str(workdir)])
-            r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]))
+            r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=round(r["rows"] / r["cpu_s"]))
             results.append(r)
     report = {"rows": args.rows, "file_mb": round(path.stat().st_size / 1e6, 1), "generate_s": round(gen_s, 1),
-              "runs": results, "cpu_count": os.cpu_count(),
+              "runs": results, "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
               "max_rss_self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
         return
     print(f"input: {args.rows:,} rows, {report['file_mb']} MB CSV (generated in {gen_s:.1f}s)")
-    print(f"{'database':<11} {'load':<7} {'rows/s':>9} {'seconds':>8} {'peak MB':>8}  notes")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in report['load_average'])}")
+    print(f"{'database':<11} {'load':<7} {'rows/s':>9} {'seconds':>8} {'CPU s':>7} {'rows/CPU s':>10} {'peak MB':>8}  notes")
     for r in results:
         note = "" if r["mode"] == "bare" else f"loaded {r['loaded']:,} dup {r['duplicate']:,} rej {r['rejected']:,}"
-        print(f"{r['db']:<11} {r['mode']:<7} {r['rows_per_s']:>9,} {r['seconds']:>8} {r['peak_mb']:>8}  {note}")
+        print(f"{r['db']:<11} {r['mode']:<7} {r['rows_per_s']:>9,} {r['seconds']:>8} {r['cpu_s']:>7} "
+              f"{r['rows_per_cpu_s']:>10,} {r['peak_mb']:>8}  {note}")
     for db in {r["db"] for r in results}:
         bare = next((r for r in results if r["db"] == db and r["mode"] == "bare"), None)
         ours = next(r for r in results if r["db"] == db and r["mode"] == "haocha")

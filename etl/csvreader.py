@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 from etl.rawsource import ERROR, ROW, InputError, RawSource, clean_headers, frame_from_columns
 
 SAMPLE_BYTES = 1 << 20
-BLOCK_BYTES = 8 << 20  # one CSV record must fit in a block
+BLOCK_BYTES = 2 << 20  # one CSV record must fit in a block; Arrow reads up to 32 blocks ahead
 DELIMITERS = (",", "\t", ";", "|")
 _GB_FAMILY = {"gb2312", "gbk", "cp936", "gb18030", "hz", "euc_cn", "ms936"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -160,6 +160,10 @@ class CsvSource(RawSource):
                     yield df
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             msg = str(exc).splitlines()[0]
+            if "straddl" in msg:
+                done = good + len(bad) + (buffer.num_rows if buffer is not None else 0) + 1  # the header is row 1
+                raise InputError(f"{self.path.name}: a record after row {done} is longer than {BLOCK_BYTES >> 20} MB "
+                                 "(or a quote is never closed)") from exc
             raise InputError(f"{self.path.name}: cannot be read as {self.encoding} CSV: {msg}") from exc
         if emitted_bad < len(bad):
             yield self._bad_frame(bad[emitted_bad:])

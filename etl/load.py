@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
+from etl.dbwrite import insert_records
 from etl.profiles import Profile
 from etl.transform import TransformContext, transform
 from feedback import repository
@@ -30,7 +31,7 @@ def load_chunk(engine: Engine, batch_id: int, raw: pd.DataFrame, profile: Profil
     records = records.loc[~dup_in_chunk]
     rejects = result.rejects.sort_values("row_number", kind="stable")
     with engine.begin() as conn:
-        loaded = repository.insert_records(conn, batch_id, records)
+        loaded = insert_records(conn, batch_id, records)
         repository.insert_rejects(conn, batch_id, ctx.file_name, rejects)
         counts = ChunkCounts(
             read=len(raw), loaded=loaded, duplicate=len(records) - loaded + int(dup_in_chunk.sum()),

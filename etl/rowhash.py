@@ -71,5 +71,7 @@ def _identity(s: pd.Series) -> pd.Series:
 def hash_identities(s: pd.Series, key: bytes) -> pd.Series:
     """Keyed hash of each normalised identity; each distinct raw value is normalised and hashed once."""
     codes, uniques = pd.factorize(s)
-    hashed = keyed_hash(_identity(pd.Series(uniques, dtype=STR_DTYPE)), key)
-    return pd.Series(hashed.array.take(codes, allow_fill=True), index=s.index)
+    identities = _identity(pd.Series(uniques, dtype=STR_DTYPE))
+    # Handed over as Python strings: iterating an Arrow-backed array value by value costs more than the HMAC.
+    hashed = keyed_hash(pd.Series(to_arrow(identities).to_pylist(), dtype=object), key)
+    return pd.Series(pd.array(hashed.array, dtype=STR_DTYPE).take(codes, allow_fill=True), index=s.index)

@@ -99,6 +99,18 @@ def test_chunking_spreads_rows_and_bad_lines_in_order(tmp_path):
     assert df.loc[df[ERROR].isna(), "a"].astype(int).tolist() == [i for i in range(1, 23) if i % 5]
 
 
+def test_long_record_read_and_one_beyond_the_block_named(tmp_path):
+    from etl.csvreader import BLOCK_BYTES
+
+    fits = "长" * (BLOCK_BYTES // 6)  # 3 bytes a character: half a block
+    rows = ["a,b", "1,x", f'2,"{fits}"', "3,y"]
+    _, df, _ = _read(_write(tmp_path, "fits.csv", "\n".join(rows) + "\n"))
+    assert df["b"].str.len().tolist() == [1, len(fits), 1]
+    rows[2] = "2," + "x" * (3 * BLOCK_BYTES)  # a record may straddle one block boundary, not two
+    with pytest.raises(InputError, match=r"long.csv: a record after row 2 is longer than \d+ MB"):
+        _read(_write(tmp_path, "long.csv", "\n".join(rows + ["4,z"] * 1000) + "\n"))
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "empty"),
     (b"   \n\n", "empty"),

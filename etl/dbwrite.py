@@ -1,0 +1,141 @@
+"""Writing transformed records fast: SQLite ``executemany`` on plain tuples built column by column, PostgreSQL
+``COPY`` of Arrow-written CSV into a staging table. Existing (source_system, record_key) pairs are skipped."""
+
+from __future__ import annotations
+
+import gc
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection
+
+from feedback.models import RECORD_COLUMNS
+
+__all__ = ["TIME_FORMAT", "insert_records", "sqlite_columns"]
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+SQLITE_SLICE = 10_000  # rows turned into Python tuples at a time (bounds the memory of one chunk's parameters)
+SQLITE_CACHE_KB = 32 << 10  # page cache of a loading connection: keeps more of the unique index's pages at hand
+_STAGE = "_stage_records"
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Millions of short-lived tuples of atomic values would trigger the cyclic collector over and over; none of
+    them can form a cycle, so it is paused while they are built and bound."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _with_nulls(values: list, missing: np.ndarray) -> list:
+    for i in np.flatnonzero(missing).tolist():
+        values[i] = None
+    return values
+
+
+def _times(s: pd.Series) -> pa.Array:
+    missing = s.isna().to_numpy()
+    seconds = s.to_numpy(dtype="datetime64[us]").astype("datetime64[s]")
+    # Arrow's cast of a timestamp[s] to text is ``YYYY-MM-DD HH:MM:SS`` (TIME_FORMAT) and far faster than strftime.
+    return pa.array(seconds, pa.timestamp("s"), mask=missing).cast(pa.large_string())
+
+
+def _sqlite_column(s: pd.Series) -> list | Iterable | None:
+    """A column as the SQLite driver wants it: str / int values (booleans 0/1), None where missing, times as
+    ``YYYY-MM-DD HH:MM:SS`` text (what SQLAlchemy reads back); None for a column without any value."""
+    n = len(s)
+    missing = s.isna().to_numpy()
+    if missing.all():
+        return None
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return _times(s).to_pylist()
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+        arr = pa.array(s, pa.large_string())
+        if n and arr.null_count == 0 and pc.all(pc.equal(arr, arr[0])).as_py():
+            return repeat(arr[0].as_py(), n)
+        return arr.to_pylist()
+    values = s.to_numpy(dtype=np.int64, na_value=0).tolist()  # ints, nullable ints, booleans
+    return _with_nulls(values, missing) if missing.any() else values
+
+
+def sqlite_columns(batch_id: int, records: pd.DataFrame) -> tuple[list[str], list[list | Iterable]]:
+    """The columns of ``records`` that hold any value and their insert parameters, column by column (constant
+    columns as ``repeat`` iterators, so no per-row objects are made for them). Columns left out are NULL:
+    binding fewer parameters per row is most of what an insert costs here."""
+    names, values = ["batch_id"], [repeat(batch_id, len(records))]
+    for name in RECORD_COLUMNS:
+        column = _sqlite_column(records[name])
+        if column is not None:
+            names.append(name)
+            values.append(column)
+    return names, values
+
+
+def _insert_sqlite(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+    dbapi = conn.connection.driver_connection
+    dbapi.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+    before = dbapi.total_changes
+    with _no_gc():
+        for start in range(0, len(records), SQLITE_SLICE):
+            names, values = sqlite_columns(batch_id, records.iloc[start:start + SQLITE_SLICE])
+            sql = (f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "  # noqa: S608 - fixed column names
+                   "ON CONFLICT (source_system, record_key) DO NOTHING")
+            dbapi.executemany(sql, zip(*values, strict=True))
+    return dbapi.total_changes - before
+
+
+def _arrow_table(batch_id: int, records: pd.DataFrame) -> pa.Table:
+    cols: dict[str, pa.Array] = {"batch_id": pa.array(np.full(len(records), batch_id, np.int64))}
+    for name in RECORD_COLUMNS:
+        s = records[name]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            cols[name] = _times(s)
+        elif isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+            cols[name] = pa.array(s, pa.large_string())
+        else:
+            cols[name] = pa.array(s)
+    return pa.table(cols)
+
+
+def _insert_postgres(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+    cols = ", ".join(f'"{c}"' for c in ("batch_id", *RECORD_COLUMNS))
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "  # noqa: S608 - fixed names
+        f"SELECT {cols} FROM records WITH NO DATA"
+    )
+    buf = io.BytesIO()
+    # Arrow quotes every string, so an unquoted empty field is NULL and "" an empty string, as COPY reads them.
+    pacsv.write_csv(_arrow_table(batch_id, records), buf, pacsv.WriteOptions(include_header=False))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getbuffer())
+        cur.execute(
+            f"INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
+            "ON CONFLICT (source_system, record_key) DO NOTHING"
+        )
+        inserted = cur.rowcount
+        cur.execute(f"TRUNCATE {_STAGE}")
+    return inserted
+
+
+def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+    """Insert ``records`` (exactly ``RECORD_COLUMNS``) of one batch, skipping any whose (source_system,
+    record_key) exists; returns the rows inserted (ids follow the order of ``records``)."""
+    if records.empty:
+        return 0
+    if conn.dialect.name == "postgresql":
+        return _insert_postgres(conn, batch_id, records)
+    return _insert_sqlite(conn, batch_id, records)
