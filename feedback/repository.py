@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,10 +10,9 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, insert, select, text, update
 
-from feedback.models import RECORD_COLUMNS, Batch, Reject, Watermark
+from feedback.models import Batch, Reject, Watermark
 
 _STAGE = "records_stage"
-_INSERT_COLUMNS = ("batch_id", *RECORD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -120,66 +118,6 @@ def insert_rejects(conn: Connection, batch_id: int, file_name: str, rejects: pd.
         for r in rejects.itertuples(index=False)
     ]
     conn.execute(insert(Reject), rows)
-
-
-def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
-    """Insert records, skipping any whose (source_system, record_key) exists; returns rows inserted."""
-    if records.empty:
-        return 0
-    frame = records.loc[:, list(RECORD_COLUMNS)].copy()
-    frame.insert(0, "batch_id", batch_id)
-    if conn.dialect.name == "postgresql":
-        return _insert_postgres(conn, frame)
-    return _insert_sqlite(conn, frame)
-
-
-def _sqlite_rows(frame: pd.DataFrame) -> list[tuple]:
-    cols = []
-    for name in frame.columns:
-        s = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            out = s.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object)
-        elif pd.api.types.is_bool_dtype(s):
-            out = s.astype("Int64").astype(object)
-        else:
-            out = s.astype(object)
-        cols.append(out.where(s.notna(), None).tolist())
-    return list(zip(*cols, strict=True))
-
-
-def _insert_sqlite(conn: Connection, frame: pd.DataFrame) -> int:
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
-    sql = f"INSERT INTO records ({cols}) VALUES ({marks}) ON CONFLICT (source_system, record_key) DO NOTHING"  # noqa: S608 - fixed column names
-    dbapi = conn.connection.driver_connection
-    before = dbapi.total_changes
-    dbapi.executemany(sql, _sqlite_rows(frame))
-    return dbapi.total_changes - before
-
-
-def _insert_postgres(conn: Connection, frame: pd.DataFrame) -> int:
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "  # noqa: S608 - fixed names
-        f"SELECT {cols} FROM records WITH NO DATA"
-    )
-    buf = io.StringIO()
-    out = frame.copy()
-    for name in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[name]):
-            out[name] = out[name].dt.strftime("%Y-%m-%d %H:%M:%S")
-    out.to_csv(buf, index=False, header=False, na_rep="\\N")
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-            copy.write(buf.getvalue())
-        cur.execute(
-            f"INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
-            "ON CONFLICT (source_system, record_key) DO NOTHING"
-        )
-        inserted = cur.rowcount
-        cur.execute(f"TRUNCATE {_STAGE}")
-    return inserted
 
 
 def get_watermark(conn: Connection, source: str) -> str | None:
