@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -129,3 +131,11 @@ def seed(engine) -> dict:
              "reason": "字段数不符", "raw": '{"projectNo": "P1", "pf": "1"}'},
         ])
     return {"batch_id": batch_id, "dept_a": DEPT_A, "dept_b": DEPT_B}
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where browser tests put their screenshots: $HAOCHA_SCREENSHOT_DIR keeps them, else a temporary folder."""
+    folder = Path(os.environ.get("HAOCHA_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

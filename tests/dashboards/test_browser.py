@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 
 from feedback.db import make_engine, upgrade
 from feedback.models import Record
@@ -44,8 +46,9 @@ def _demo_rows(batch_id: int) -> list[dict]:
     return rows
 
 
-@pytest.fixture
-def live_server(settings_factory, tmp_path):
+@contextmanager
+def serving(settings_factory, tmp_path: Path, fill: Callable[[Engine], None]) -> Iterator[str]:
+    """A fresh SQLite database with the test users and seed, ``fill``ed, served on a free port: its base URL."""
     from werkzeug.serving import make_server
 
     from dashboards.app import create_app
@@ -54,24 +57,29 @@ def live_server(settings_factory, tmp_path):
     engine = make_engine(settings.database_url)
     upgrade(engine)
     add_users(engine)
+    fill(engine)
+    server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        engine.dispose()
+
+
+def _fill(engine: Engine) -> None:
     ids = seed(engine)
     seed_work(engine)  # tasks and alerts of two departments
     with engine.begin() as conn:
         conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
     refresh_rollups(engine)  # the overview reads the daily rollups, as after an import
-    server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    engine.dispose()
 
 
 @pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("HAOCHA_SCREENSHOT_DIR") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def live_server(settings_factory, tmp_path):
+    with serving(settings_factory, tmp_path, _fill) as url:
+        yield url
 
 
 def test_browser_walkthrough(live_server, shots, tmp_path):

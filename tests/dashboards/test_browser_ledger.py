@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -13,9 +12,8 @@ import pytest
 from sqlalchemy import insert
 
 from feedback import ledger
-from feedback.db import make_engine, upgrade
 from feedback.models import Record
-from tests.dashboards.conftest import PASSWORD, XSS, add_users, seed
+from tests.dashboards.conftest import PASSWORD, XSS, seed
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -24,37 +22,21 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import ARGS, _demo_rows  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import ARGS, _demo_rows, serving  # noqa: E402 - after the skip checks
 
 
-@pytest.fixture
-def live_server(settings_factory, tmp_path):
-    from werkzeug.serving import make_server
-
-    from dashboards.app import create_app
-
-    settings = settings_factory(f"sqlite:///{tmp_path / 'browser.db'}")
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    add_users(engine)
+def _fill(engine) -> None:
     ids = seed(engine)
     with engine.begin() as conn:
         conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
         opened = ledger.sync_cases(conn, now=datetime(2026, 3, 4, 8))  # March deadlines: overdue by now
     assert opened > 0
-    server = make_server("127.0.0.1", 0, create_app(settings, engine), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    engine.dispose()
 
 
 @pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("HAOCHA_SCREENSHOT_DIR") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def live_server(settings_factory, tmp_path):
+    with serving(settings_factory, tmp_path, _fill) as url:
+        yield url
 
 
 def test_ledger_walkthrough(live_server, shots):
