@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -14,6 +17,8 @@ from dashboards.queries.records import search_records
 from dashboards.queries.tasks import TaskFilters, task_detail, task_page
 from feedback.filters import FilterError, Filters
 from feedback.tasks.config import task_settings
+
+T = TypeVar("T")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -36,6 +41,20 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
 
+def _paging() -> tuple[int, int]:
+    """``page`` and ``per_page`` of a list call (the page size capped at API_MAX_PAGE_SIZE)."""
+    return (_int_arg("page", 1, 1, 1_000_000),
+            _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE))
+
+
+def _parsed(parse: Callable[[], T]) -> T:
+    """The request's filters, or 400 with what is wrong with them."""
+    try:
+        return parse()
+    except FilterError as exc:
+        abort(400, description=f"筛选条件无效：{exc}")
+
+
 def _require(capability: str) -> None:
     if not auth.can(auth.current_user(), capability):
         abort(403, description="当前账号的角色无权调用此接口")
@@ -49,12 +68,8 @@ def me():
 
 @bp.get("/records")
 def records():
-    try:
-        filters = auth.scope(Filters.from_query_args(request.args))
-    except FilterError as exc:
-        abort(400, description=f"筛选条件无效：{exc}")
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    filters = _parsed(lambda: auth.scope(Filters.from_query_args(request.args)))
+    page, per_page = _paging()
     with context.engine().connect() as conn:
         result = search_records(conn, filters, request.args.get("q", "").strip(), page, per_page)
     return jsonify(result.as_json())
@@ -64,8 +79,7 @@ def records():
 @auth.require_global
 def batches():
     _require("import")
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    page, per_page = _paging()
     with context.engine().connect() as conn:
         items, has_next = batch_history(conn, page=page, per_page=per_page)
     return jsonify(page=page, per_page=per_page, has_next=has_next, items=jobs.runner().annotate(items))
@@ -81,12 +95,8 @@ def rejects(batch_id: int):
 @bp.get("/tasks")
 def tasks():
     """The 优化任务 list of the page: same filters, same query, same department scoping."""
-    try:
-        tf = TaskFilters.from_args(request.args).scoped(auth.current_user().dept_code)
-    except FilterError as exc:
-        abort(400, description=f"筛选条件无效：{exc}")
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    tf = _parsed(lambda: TaskFilters.from_args(request.args).scoped(auth.current_user().dept_code))
+    page, per_page = _paging()
     with context.engine().connect() as conn:
         result = task_page(conn, tf, page, per_page)
     return jsonify(result.as_json())
@@ -105,12 +115,8 @@ def task(task_id: int):
 @bp.get("/alerts")
 def alerts():
     """The 预警 list of the page, newest week first, scoped to the user's department."""
-    try:
-        af = AlertFilters.from_args(request.args)
-    except FilterError as exc:
-        abort(400, description=f"筛选条件无效：{exc}")
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    af = _parsed(lambda: AlertFilters.from_args(request.args))
+    page, per_page = _paging()
     with context.engine().connect() as conn:
         result = alert_page(conn, af, auth.current_user().dept_code, page, per_page)
     return jsonify(result.as_json())
@@ -121,10 +127,7 @@ def overview():
     """Everything the 总览 page shows, from the same query function, with the same filters and scoping."""
     from dashboards.pages.overview import cached_overview_json, request_grain
 
-    try:
-        filters = auth.scope(Filters.from_query_args(request.args))
-    except FilterError as exc:
-        abort(400, description=f"筛选条件无效：{exc}")
+    filters = _parsed(lambda: auth.scope(Filters.from_query_args(request.args)))
     grain, error = request_grain()
     if error:
         abort(400, description=error)
@@ -139,12 +142,8 @@ def ledger_cases():
     from dashboards.queries.ledger import LedgerFilters, ledger_page
     from feedback.ledger import local_now
 
-    try:
-        lf = LedgerFilters.from_args(request.args).scoped(auth.current_user().dept_code)
-    except FilterError as exc:
-        abort(400, description=f"筛选条件无效：{exc}")
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", context.options().page_size, 1, API_MAX_PAGE_SIZE)
+    lf = _parsed(lambda: LedgerFilters.from_args(request.args).scoped(auth.current_user().dept_code))
+    page, per_page = _paging()
     with context.engine().connect() as conn:
         result = ledger_page(conn, lf, page, per_page, local_now(context.settings().ingest.timezone))
     return jsonify(result.as_json())

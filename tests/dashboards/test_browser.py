@@ -76,6 +76,20 @@ def _fill(engine: Engine) -> None:
     refresh_rollups(engine)  # the overview reads the daily rollups, as after an import
 
 
+def open_page(pw, base: str, problems: list[str]):
+    """Debian's Chromium at 1600×900 in Chinese; console errors, page errors, dialogs (a script injected by a
+    comment would open one) and any request leaving ``base`` are collected in ``problems``."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS,
+                                 env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
+    page = browser.new_page(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog opened: {d.message}"), d.dismiss()))
+    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:")
+            else problems.append(f"outside request: {r.url}"))
+    return browser, page
+
+
 @pytest.fixture
 def live_server(settings_factory, tmp_path):
     with serving(settings_factory, tmp_path, _fill) as url:
@@ -85,14 +99,7 @@ def live_server(settings_factory, tmp_path):
 def test_browser_walkthrough(live_server, shots, tmp_path):
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS,
-                                     env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
-        page = browser.new_page(viewport={"width": 1600, "height": 900}, locale="zh-CN")
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (problems.append(f"dialog opened: {d.message}"), d.dismiss()))
-        page.on("request", lambda r: None if r.url.startswith(live_server) or r.url.startswith("data:")
-                else problems.append(f"outside request: {r.url}"))
+        browser, page = open_page(pw, live_server, problems)
 
         page.goto(f"{live_server}/records")
         assert "/login" in page.url

@@ -22,7 +22,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import ARGS, _demo_rows, serving  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import _demo_rows, open_page, serving  # noqa: E402 - after the skip checks
 
 
 def _fill(engine) -> None:
@@ -42,14 +42,7 @@ def live_server(settings_factory, tmp_path):
 def test_ledger_walkthrough(live_server, shots):
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS,
-                                     env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
-        page = browser.new_page(viewport={"width": 1600, "height": 900}, locale="zh-CN")
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (problems.append(f"dialog opened: {d.message}"), d.dismiss()))
-        page.on("request", lambda r: None if r.url.startswith(live_server) or r.url.startswith("data:")
-                else problems.append(f"outside request: {r.url}"))
+        browser, page = open_page(pw, live_server, problems)
 
         page.goto(f"{live_server}/login")
         page.fill("input[name=username]", "ops")
