@@ -145,6 +145,22 @@ def test_cli_writes_the_three_files(runner, engine, tmp_path):
     assert XSS not in (out / f"haocha_bulletin_{MONTH}.html").read_text(encoding="utf-8")
 
 
+def test_cli_writes_a_range_of_months_in_parallel(runner, engine, tmp_path):
+    scored_seed(engine)
+    out = tmp_path / "year"
+    res = runner.invoke(main, ["report", "monthly", "--month", "2026-01..2026-03", "--format", "xlsx",
+                               "--jobs", "2", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.strip().splitlines() if x.startswith("{")]
+    assert [o["month"] for o in lines] == ["2026-01", "2026-02", "2026-03"]  # in month order
+    for o in lines:
+        assert (out / f"haocha_bulletin_{o['month']}.xlsx").stat().st_size > 1000
+        cli = json.loads(runner.invoke(main, ["kpi", "--month", o["month"], "--json"]).output.strip().splitlines()[-1])
+        assert {k: v for k, v in o["kpis"].items() if k != "as_of"} == {k: v for k, v in cli.items() if k != "as_of"}
+    for bad in ("2026-3", "2026-03..2026-01"):
+        assert runner.invoke(main, ["report", "monthly", "--month", bad, "--out", str(out)]).exit_code == 2
+
+
 def test_benchmark_writes_every_month(engine, settings, tmp_path):
     from pathlib import Path
 
