@@ -135,13 +135,14 @@ def _run_stages(app: AppContext, as_json: bool) -> None:
 
 
 def _later_stages():
-    """Stages after ingestion (scoring, tasks …) contributed through the ``haocha.stages`` entry point."""
-    from importlib.metadata import entry_points
+    """Stages after ingestion (scoring, tasks …) contributed through the ``haocha.stages`` entry point (found by
+    feedback.stages, as the dashboard's background runs find them); one not installed is named on stderr."""
+    from feedback.stages import later_stages
 
     stages = []
-    for ep in sorted(entry_points(group="haocha.stages"), key=lambda e: e.name):
-        try:
-            stages.append(ep.load())
-        except (ImportError, AttributeError) as exc:  # a stage not installed in this build
-            click.echo(f"haocha: stage {ep.name} unavailable ({exc})", err=True)
+    for name, stage, why in later_stages():
+        if stage is None:
+            click.echo(f"haocha: stage {name} {why}", err=True)
+        else:
+            stages.append(stage)
     return stages
