@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -21,6 +21,24 @@ from etl.rawsource import (
 from feedback.textnorm import clean_scalar
 
 HEADER_SCAN_LINES = 1000
+
+
+def object_chunks(items: Iterator[tuple[int, object, str | None]], chunk_size: int,
+                  frame: Callable[[list[dict], list[int], list[str | None]], pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """(row number, object, error) triples cut into frames of ``chunk_size`` rows; a row with an error keeps its
+    number and an empty object, so it ends in the rejects."""
+    records: list[dict] = []
+    numbers: list[int] = []
+    errors: list[str | None] = []
+    for number, obj, error in items:
+        records.append(obj if error is None else {})
+        numbers.append(number)
+        errors.append(error)
+        if len(records) >= chunk_size:
+            yield frame(records, numbers, errors)
+            records, numbers, errors = [], [], []
+    if records:
+        yield frame(records, numbers, errors)
 
 
 class JsonlSource(RawSource):
@@ -63,23 +81,17 @@ class JsonlSource(RawSource):
         return frame_from_columns(data, np.array(numbers, dtype=np.int64), errors)
 
     def chunks(self) -> Iterator[pd.DataFrame]:
-        records: list[dict] = []
-        numbers: list[int] = []
-        errors: list[str | None] = []
         with open(self.path, encoding=self.encoding, errors="replace") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    error = None if isinstance(obj, dict) else f"该行是 JSON {type(obj).__name__}，不是对象"
-                except ValueError as exc:
-                    obj, error = None, f"该行不是有效的 JSON（{exc.msg}，第 {exc.colno} 个字符）"
-                records.append(obj if error is None else {})
-                numbers.append(number)
-                errors.append(error)
-                if len(records) >= self.chunk_size:
-                    yield self._frame(records, numbers, errors)
-                    records, numbers, errors = [], [], []
-        if records:
-            yield self._frame(records, numbers, errors)
+            yield from object_chunks(self._objects(fh), self.chunk_size, self._frame)
+
+    @staticmethod
+    def _objects(lines) -> Iterator[tuple[int, object, str | None]]:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                error = None if isinstance(obj, dict) else f"该行是 JSON {type(obj).__name__}，不是对象"
+            except ValueError as exc:
+                obj, error = None, f"该行不是有效的 JSON（{exc.msg}，第 {exc.colno} 个字符）"
+            yield number, obj, error

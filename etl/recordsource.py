@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etl.jsonlreader import object_chunks
 from etl.rawsource import InputError, RawSource, clean_headers, column_to_str, frame_from_columns
 
 
@@ -37,9 +38,9 @@ class RecordsSource(RawSource):
         return frame_from_columns(data, np.array(numbers, dtype=np.int64), errors)
 
     def chunks(self) -> Iterator[pd.DataFrame]:
-        items: list[dict] = []
-        numbers: list[int] = []
-        errors: list[str | None] = []
+        yield from object_chunks(self._objects(), self.chunk_size, self._frame)
+
+    def _objects(self) -> Iterator[tuple[int, object, str | None]]:
         for number, obj in enumerate(self.records, 1):
             if not isinstance(obj, dict):
                 error = f"第 {number} 条记录是 JSON {type(obj).__name__}，不是对象"
@@ -47,11 +48,4 @@ class RecordsSource(RawSource):
                 error = f"第 {number} 条记录没有任何字段值"
             else:
                 error = None
-            items.append(obj if error is None else {})
-            numbers.append(number)
-            errors.append(error)
-            if len(items) >= self.chunk_size:
-                yield self._frame(items, numbers, errors)
-                items, numbers, errors = [], [], []
-        if items:
-            yield self._frame(items, numbers, errors)
+            yield number, obj, error
