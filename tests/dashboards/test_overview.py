@@ -20,6 +20,7 @@ from feedback.cli import main
 from feedback.filters import Filters
 from feedback.rollups import refresh_rollups
 from tests.dashboards.conftest import seed
+from tests.dashboards.test_overview_parts import _strings
 from tests.feedback.test_kpi import RA, RB, A, B, load_fixture
 
 AS_OF = datetime(2026, 4, 2, 9, 0)
@@ -254,13 +255,3 @@ def test_untrusted_names_are_escaped_in_page_and_hover(client_for, engine, users
         assert not any("<img" in s for s in strings), fig_id
     services = _figure(text, "fig-services")
     assert any("&lt;img src=x onerror=alert(1)&gt;" in s for s in _strings(services))
-
-
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
