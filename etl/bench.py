@@ -2,6 +2,10 @@
 
     python -m etl.bench --rows 1000000 [--postgres URL] [--json]
 
+After Haocha's load, ``floor`` times the database's own insert of the rows just loaded into an empty copy of
+the records table with the same indexes (``INSERT … SELECT``, no client at all): the ceiling any loader has on
+this machine and schema.
+
 Each measured run is a child process pinned to one core; its peak memory is the child's own max RSS, its CPU
 time the child's user + system time (on a machine shared with other jobs, CPU rows/s varies less than wall rows/s).
 """
@@ -63,6 +67,9 @@ def child(mode: str, path: str, url: str, workdir: str) -> None:
         rows = len(frame)
         print(json.dumps({"mode": mode, "rows": rows, "seconds": round(elapsed, 2)}))
         return
+    if mode == "floor":
+        print(json.dumps({"mode": mode, **engine_floor(url)}))
+        return
     from etl.pipeline import ingest_file
     from feedback.db import make_engine, upgrade
     from feedback.settings import settings_from_mapping
@@ -78,6 +85,37 @@ def child(mode: str, path: str, url: str, workdir: str) -> None:
     elapsed = time.perf_counter() - t0
     print(json.dumps({"mode": mode, "rows": res.read, "loaded": res.loaded, "duplicate": res.duplicate,
                       "rejected": res.rejected, "seconds": round(elapsed, 2)}))
+
+
+def engine_floor(url: str) -> dict:
+    """The database's own cost of storing the rows Haocha just loaded, with no client work at all: one
+    ``INSERT INTO <copy of records, same indexes> SELECT * FROM records ... ON CONFLICT DO NOTHING`` inside the
+    database (SQLite's C code in this process, PostgreSQL's server process). No loader can beat it."""
+    import re
+
+    from sqlalchemy import text
+
+    from feedback.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE tbl_name = 'records' AND sql IS NOT NULL")
+                               ).scalars().all()
+            for stmt in ddl:  # the table and each of its indexes, renamed
+                stmt = re.sub(r"\brecords\b", "floor_records", stmt, count=1 if "TABLE" in stmt else 2)
+                conn.exec_driver_sql(re.sub(r"(INDEX\s+)(\w+)", r"\1floor_\2", stmt))
+        else:
+            conn.exec_driver_sql("CREATE TABLE floor_records (LIKE records INCLUDING ALL)")
+    t0, c0 = time.perf_counter(), time.process_time()
+    with engine.begin() as conn:
+        n = conn.exec_driver_sql("INSERT INTO floor_records SELECT * FROM records WHERE true "  # WHERE: SQLite's upsert parse
+                                 "ON CONFLICT (source_system, record_key) DO NOTHING").rowcount
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE floor_records")
+    engine.dispose()
+    return {"rows": n, "seconds": round(elapsed, 2), "in_process_cpu_s": round(cpu, 2)}
 
 
 def make_input(rows: int, workdir: Path) -> Path:
@@ -97,6 +135,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="PostgreSQL URL of an expendable database (its public schema is dropped!)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--skip-bare", action="store_true")
+    ap.add_argument("--skip-floor", action="store_true",
+                    help="do not measure the database's own insert of the loaded rows (engine floor)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "PATH", "URL", "WORKDIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -122,6 +162,10 @@ def main(argv: list[str] | None = None) -> None:
             r = _child_run([mode, str(path), url, str(workdir)])
             r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=round(r["rows"] / r["cpu_s"]))
             results.append(r)
+        if not args.skip_floor:
+            r = _child_run(["floor", str(path), url, str(workdir)])
+            r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=None)
+            results.append(r)
     report = {"rows": args.rows, "file_mb": round(path.stat().st_size / 1e6, 1), "generate_s": round(gen_s, 1),
               "runs": results, "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
               "max_rss_self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
@@ -132,14 +176,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in report['load_average'])}")
     print(f"{'database':<11} {'load':<7} {'rows/s':>9} {'seconds':>8} {'CPU s':>7} {'rows/CPU s':>10} {'peak MB':>8}  notes")
     for r in results:
-        note = "" if r["mode"] == "bare" else f"loaded {r['loaded']:,} dup {r['duplicate']:,} rej {r['rejected']:,}"
+        note = {"bare": "", "floor": "the database's own INSERT … SELECT of the loaded rows (no client work)"}.get(
+            r["mode"], f"loaded {r.get('loaded', 0):,} dup {r.get('duplicate', 0):,} rej {r.get('rejected', 0):,}")
+        per_cpu = "—" if r["rows_per_cpu_s"] is None else f"{r['rows_per_cpu_s']:,}"
         print(f"{r['db']:<11} {r['mode']:<7} {r['rows_per_s']:>9,} {r['seconds']:>8} {r['cpu_s']:>7} "
-              f"{r['rows_per_cpu_s']:>10,} {r['peak_mb']:>8}  {note}")
+              f"{per_cpu:>10} {r['peak_mb']:>8}  {note}")
     for db in {r["db"] for r in results}:
         bare = next((r for r in results if r["db"] == db and r["mode"] == "bare"), None)
         ours = next(r for r in results if r["db"] == db and r["mode"] == "haocha")
+        floor = next((r for r in results if r["db"] == db and r["mode"] == "floor"), None)
         if bare:
             print(f"{db}: haocha / bare = {ours['rows_per_s'] / bare['rows_per_s']:.2f}")
+        if floor:
+            print(f"{db}: haocha / engine floor = {ours['rows_per_s'] / floor['rows_per_s']:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Load one transformed chunk atomically: records, rejects and the batch checkpoint in one transaction."""
+"""Load chunks atomically: transform it (``prepare_chunk``, no database), then commit its records, its rejects
+and the batch checkpoint in one transaction (``write_chunk``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,23 +25,72 @@ class ChunkCounts:
     unknown_tags: dict
 
 
-def load_chunk(engine: Engine, batch_id: int, raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> ChunkCounts:
-    """Transform a raw chunk and commit its records, its rejects (raw rows de-identified by the transform) and
-    the batch counts together, so a crash leaves whole chunks only."""
+@dataclass(frozen=True)
+class PreparedChunk:
+    """A transformed chunk, ready to write: records without in-chunk duplicates, rejects in row order."""
+
+    read: int
+    records: pd.DataFrame
+    in_chunk_duplicates: int
+    rejects: pd.DataFrame
+    unknown_tags: dict
+
+
+def prepare_chunk(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> PreparedChunk:
+    """Transform a raw chunk (pure: touches no database)."""
     result = transform(raw, profile, ctx)
     records = result.records
     dup_in_chunk = records["record_key"].duplicated()
-    records = records.loc[~dup_in_chunk]
-    rejects = result.rejects.sort_values("row_number", kind="stable")
+    return PreparedChunk(
+        read=len(raw), records=records.loc[~dup_in_chunk], in_chunk_duplicates=int(dup_in_chunk.sum()),
+        rejects=result.rejects.sort_values("row_number", kind="stable"), unknown_tags=dict(result.unknown_tags),
+    )
+
+
+def write_chunk(engine: Engine, batch_id: int, file_name: str, chunk: PreparedChunk) -> ChunkCounts:
+    """Commit a prepared chunk's records, its rejects (raw rows de-identified by the transform) and the batch
+    counts together, so a crash leaves whole chunks only."""
     with engine.begin() as conn:
-        loaded = insert_records(conn, batch_id, records)
-        repository.insert_rejects(conn, batch_id, ctx.file_name, rejects)
+        loaded = insert_records(conn, batch_id, chunk.records)
+        repository.insert_rejects(conn, batch_id, file_name, chunk.rejects)
         counts = ChunkCounts(
-            read=len(raw), loaded=loaded, duplicate=len(records) - loaded + int(dup_in_chunk.sum()),
-            rejected=len(rejects), unknown_tags=dict(result.unknown_tags),
+            read=chunk.read, loaded=loaded, duplicate=len(chunk.records) - loaded + chunk.in_chunk_duplicates,
+            rejected=len(chunk.rejects), unknown_tags=chunk.unknown_tags,
         )
         if counts.read != counts.loaded + counts.duplicate + counts.rejected:
             raise RuntimeError(f"row accounting broken in batch {batch_id}: {counts}")
         repository.checkpoint_batch(conn, batch_id, read=counts.read, loaded=counts.loaded,
                                     duplicate=counts.duplicate, rejected=counts.rejected)
     return counts
+
+
+def _pipelined(engine: Engine) -> bool:
+    """Only a database in another process gains from a writer thread. SQLite's C code releases the GIL for every
+    row's step and takes it back for the next row's parameters: with a transforming thread beside it, each row
+    waits for the GIL (measured: twice the wall time for the same CPU time), and an in-memory SQLite database is
+    one per connection (SQLAlchemy gives each thread its own)."""
+    return engine.dialect.name != "sqlite"
+
+
+def load_chunks(engine: Engine, batch_id: int, chunks: Iterable[pd.DataFrame], profile: Profile,
+                ctx: TransformContext, on_written: Callable[[ChunkCounts], None]) -> None:
+    """Transform and commit ``chunks`` in order, transforming chunk k+1 while chunk k is written.
+
+    On PostgreSQL, one writer thread with at most one chunk waiting for it: the server's work overlaps the next
+    chunk's transform. On SQLite, chunks are transformed and written in turn in the calling thread.
+    ``on_written`` gets each chunk's counts after its commit, in order. An error on either side ends the loop
+    once the write in flight has committed or rolled back (the executor waits for it), so the batch checkpoint
+    stays exact."""
+    if not _pipelined(engine):
+        for raw in chunks:
+            on_written(write_chunk(engine, batch_id, ctx.file_name, prepare_chunk(raw, profile, ctx)))
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="haocha-write") as writer:
+        pending: Future[ChunkCounts] | None = None
+        for raw in chunks:
+            prepared = prepare_chunk(raw, profile, ctx)
+            if pending is not None:
+                on_written(pending.result())
+            pending = writer.submit(write_chunk, engine, batch_id, ctx.file_name, prepared)
+        if pending is not None:
+            on_written(pending.result())

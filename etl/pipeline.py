@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from etl.load import load_chunk
+from etl.load import ChunkCounts, load_chunks
 from etl.profiles import Profile, ProfileNotFound, all_profiles, detect_profile
 from etl.readers import InputError, open_source
 from etl.transform import TransformContext
@@ -80,6 +80,17 @@ def _context(settings: Settings, source_system: str, file_name: str, only_dept: 
     )
 
 
+def _after(chunks: Iterator[pd.DataFrame], skip: int) -> Iterator[pd.DataFrame]:
+    """``chunks`` without their first ``skip`` rows (those a resumed batch has already committed)."""
+    for chunk in chunks:
+        if skip:
+            if len(chunk) <= skip:
+                skip -= len(chunk)
+                continue
+            chunk, skip = chunk.iloc[skip:], 0
+        yield chunk
+
+
 def _run_batch(
     engine: Engine, settings: Settings, chunks: Iterator[pd.DataFrame], *, profile: Profile, source_system: str,
     file_name: str, sha256: str, resume: bool, progress: Progress | None, only_dept: str | None = None,
@@ -98,18 +109,15 @@ def _run_batch(
             ), 0
     resumed_from = skip
     unknown_tags: dict[str, int] = {}
+
+    def written(counts: ChunkCounts) -> None:
+        for code, n in counts.unknown_tags.items():
+            unknown_tags[code] = unknown_tags.get(code, 0) + n
+        if progress:
+            progress(counts.read)
+
     try:
-        for chunk in chunks:
-            if skip:
-                if len(chunk) <= skip:
-                    skip -= len(chunk)
-                    continue
-                chunk, skip = chunk.iloc[skip:], 0
-            counts = load_chunk(engine, batch_id, chunk, profile, ctx)
-            for code, n in counts.unknown_tags.items():
-                unknown_tags[code] = unknown_tags.get(code, 0) + n
-            if progress:
-                progress(counts.read)
+        load_chunks(engine, batch_id, _after(chunks, skip), profile, ctx, written)
     except Exception as exc:
         with engine.begin() as conn:
             repository.mark_batch(conn, batch_id, status="failed", error=f"{type(exc).__name__}: {exc}")
