@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from feedback.artifacts import load_artifact, save_artifact
 from feedback.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
 from feedback.textfeatures import (
     CharNgramHasher,
@@ -152,21 +153,12 @@ def train_classifier(texts: Sequence[object], labels: Sequence[object], params: 
 
 def save_classifier(model: object, path: Path | str) -> Path:
     """Write a classifier (joblib, compressed, atomic)."""
-    import joblib
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    joblib.dump(model, tmp, compress=3)
-    tmp.replace(path)
-    return path
+    return save_artifact(model, path)
 
 
 def load_classifier(path: Path | str):
     """Read a classifier written by :func:`save_classifier` (a pickle: only load this project's files)."""
-    import joblib
-
-    return joblib.load(Path(path))
+    return load_artifact(path)
 
 
 # ---- complaint classification over the taxonomy ------------------------------------------------------------

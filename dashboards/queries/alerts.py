@@ -3,13 +3,13 @@ their department; city-wide alerts such as a category burst have no department a
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 
+from dashboards.queries.paging import Page
 from feedback.alert_store import STATUSES, count_alerts, get_alert, list_alerts
 from feedback.alerts import RULES
 from feedback.filters import FilterError
@@ -59,16 +59,7 @@ def item(a: dict[str, Any]) -> dict[str, Any]:
             "figures": figures(a), "records_query": urlencode(a["link"])}
 
 
-@dataclass(frozen=True)
-class AlertPage:
-    items: list[dict[str, Any]]
-    page: int
-    per_page: int
-    has_next: bool
-    total: int
-
-    def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+AlertPage = Page
 
 
 def alert_page(conn: Connection, af: AlertFilters, dept: str | None, page: int, per_page: int) -> AlertPage:

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
 from dashboards import display
+from dashboards.queries.paging import Page
 from dashboards.queries.where import active_versions, record_conditions
 from feedback.filters import Filters
 from feedback.models import GoldLabel, Record, Score
@@ -18,17 +19,8 @@ MAX_PAGE = 1_000  # deeper pages: narrow the filters instead
 
 
 @dataclass(frozen=True)
-class RecordPage:
-    items: list[dict[str, Any]]
-    page: int
-    per_page: int
-    has_next: bool
-    total: int  # exact when not total_capped, else at least COUNT_CAP
-    total_capped: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {"page": self.page, "per_page": self.per_page, "has_next": self.has_next, "total": self.total,
-                "total_capped": self.total_capped, "items": self.items}
+class RecordPage(Page):
+    total_capped: bool  # total is exact when False, else at least COUNT_CAP
 
 
 _ITEM_COLUMNS = (

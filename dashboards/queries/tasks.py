@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select, true
 
 from dashboards import display
+from dashboards.queries.paging import Page
 from feedback.filters import FilterError
 from feedback.models import Record, Task, TaskBuild
 from feedback.tasks.config import COMPONENT_LABELS, COMPONENTS, TaskSettings
@@ -112,17 +113,7 @@ def summary(t: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class TaskPage:
-    items: list[dict[str, Any]]
-    page: int
-    per_page: int
-    has_next: bool
-    total: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {"page": self.page, "per_page": self.per_page, "has_next": self.has_next, "total": self.total,
-                "items": self.items}
+TaskPage = Page
 
 
 def task_page(conn: Connection, tf: TaskFilters, page: int, per_page: int) -> TaskPage:

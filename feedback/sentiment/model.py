@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from feedback.artifacts import load_artifact, save_artifact
 from feedback.sentiment.lexicon import Lexicon, load_lexicon
 from feedback.textfeatures import (
     CharNgramHasher,
@@ -181,21 +182,9 @@ def train_sentiment(texts: Sequence[object], labels: Sequence[object], params: S
 
 def save_model(model: SentimentModel, path: Path | str) -> Path:
     """Write the model atomically (joblib, compressed); returns the path."""
-    import joblib
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    joblib.dump(model, tmp, compress=3)
-    tmp.replace(path)
-    return path
+    return save_artifact(model, path)
 
 
 def load_model(path: Path | str) -> SentimentModel:
     """Read a model written by :func:`save_model` (only load files this project wrote: it is a pickle)."""
-    import joblib
-
-    model = joblib.load(Path(path))
-    if not isinstance(model, SentimentModel):
-        raise TypeError(f"{path} does not hold a SentimentModel")
-    return model
+    return load_artifact(path, SentimentModel)
