@@ -118,6 +118,25 @@ def explain(exc: ledger.LedgerError, case: dict, target: str | None = None, kind
     return f"台账规则不允许此操作（{text}）"
 
 
+class _Refused(Exception):
+    """The ledger refused a change; its reason has been flashed."""
+
+
+def _commit(case: dict, change, refused: str, **why):
+    """Run ``change(conn)`` in one transaction and return its result; a ledger refusal is flashed as
+    ``refused：<reason in words>`` and raised as _Refused."""
+    try:
+        with context.engine().begin() as conn:
+            return change(conn)
+    except ledger.LedgerError as exc:
+        flash(f"{refused}：{explain(exc, case, **why)}", "error")
+        raise _Refused from exc
+
+
+def _back(case_id: int):
+    return redirect(url_for("ledger.detail", case_id=case_id))
+
+
 @bp.post("/<int:case_id>/status")
 @auth.require("manage")
 def change_status(case_id: int):
@@ -129,16 +148,14 @@ def change_status(case_id: int):
     note = _note()
     user = auth.current_user()
     try:
-        with context.engine().begin() as conn:
-            ledger.set_status(conn, case_id, target, by=user.username, note=note, satisfaction=satisfaction,
-                              now=now())
-    except ledger.LedgerError as exc:
-        flash(f"未保存：{explain(exc, case, target=target)}", "error")
-        return redirect(url_for("ledger.detail", case_id=case_id))
+        _commit(case, lambda conn: ledger.set_status(conn, case_id, target, by=user.username, note=note,
+                                                     satisfaction=satisfaction, now=now()), "未保存", target=target)
+    except _Refused:
+        return _back(case_id)
     auth.audit_request("ledger_status", case_id=case_id, from_status=case["status"], to_status=target,
                        satisfaction=satisfaction, note=note)
     flash(f"已保存：状态 → {ledger.STATUSES[target]}", "ok")
-    return redirect(url_for("ledger.detail", case_id=case_id))
+    return _back(case_id)
 
 
 @bp.post("/<int:case_id>/request")
@@ -152,16 +169,14 @@ def file_request(case_id: int):
     reason = _note("reason") or ""
     user = auth.current_user()
     try:
-        with context.engine().begin() as conn:
-            req_id = ledger.request(conn, case_id, kind, reason=reason, by=user.username, extra_days=days,
-                                    now=now())
-    except ledger.LedgerError as exc:
-        flash(f"未提交：{explain(exc, case, kind=kind)}", "error")
-        return redirect(url_for("ledger.detail", case_id=case_id))
+        req_id = _commit(case, lambda conn: ledger.request(conn, case_id, kind, reason=reason, by=user.username,
+                                                           extra_days=days, now=now()), "未提交", kind=kind)
+    except _Refused:
+        return _back(case_id)
     auth.audit_request("ledger_request", case_id=case_id, request_id=req_id, type=kind, extra_days=days,
                        reason=reason)
     flash(f"已提交{ledger.REQUEST_TYPES[kind]}申请（#{req_id}），等待审批", "ok")
-    return redirect(url_for("ledger.detail", case_id=case_id))
+    return _back(case_id)
 
 
 @bp.post("/<int:case_id>/decide")
@@ -181,13 +196,11 @@ def decide(case_id: int):
     if request_id not in pending:
         abort(404, description=f"工单 {case_id} 没有编号为 {request_id} 的申请")
     try:
-        with context.engine().begin() as conn:
-            ledger.decide(conn, request_id, approve=verdict == "approve", by=user.username, note=note,
-                          rules=rules(), now=now())
-    except ledger.LedgerError as exc:
-        flash(f"未审批：{explain(exc, case)}", "error")
-        return redirect(url_for("ledger.detail", case_id=case_id))
+        _commit(case, lambda conn: ledger.decide(conn, request_id, approve=verdict == "approve", by=user.username,
+                                                 note=note, rules=rules(), now=now()), "未审批")
+    except _Refused:
+        return _back(case_id)
     auth.audit_request("ledger_decide", case_id=case_id, request_id=request_id, decision=verdict, note=note)
     word = pending[request_id]["type_name"]
     flash(f"已{'通过' if verdict == 'approve' else '驳回'}{word}申请（#{request_id}）", "ok")
-    return redirect(url_for("ledger.detail", case_id=case_id))
+    return _back(case_id)
