@@ -76,7 +76,7 @@ def child(mode: str, path: str, url: str, workdir: str) -> None:
 
     settings = settings_from_mapping(
         {"database": {"url": url}, "paths": {"instance_dir": workdir}},
-        base_dir=Path(workdir), env={"HAOCHA_HASH_KEY": "bench-key"},
+        base_dir=Path(workdir), env={"HAOCHA_HASH_KEY": "bench-hash-key-0123456789abcdef"},
     )
     engine = make_engine(settings.database_url)
     upgrade(engine)

@@ -6,11 +6,12 @@ import csv
 import json
 from pathlib import Path
 
+from feedback import sheets
+from feedback.sheets import csv_bytes, neutralise
 from feedback.tasks.config import COMPONENT_LABELS
 from feedback.tasks.lifecycle import STATUSES
 
 FORMATS = ("csv", "xlsx", "json", "jira")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("rank", "id", "title", "score", "status", "owner", "due_date", "category", "service_name", "dept_name",
            "region_code", "anchor", "signals", "first_seen", "last_seen", "keywords", "components", "evidence",
            "task_key")
@@ -19,13 +20,6 @@ HEADERS = {"rank": "排名", "id": "任务ID", "title": "标题", "score": "优�
            "region_code": "区划", "anchor": "地点/对象", "signals": "投诉数", "first_seen": "首次出现",
            "last_seen": "最近出现", "keywords": "关键词", "components": "得分构成", "evidence": "代表性意见",
            "task_key": "任务键"}
-
-
-def neutralise(value):
-    """Text a spreadsheet would run as a formula (= + - @, tab, CR first) is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def _flat(task: dict, column: str):
@@ -46,26 +40,11 @@ def rows(tasks: list[dict]) -> list[list]:
 
 
 def write_csv(tasks: list[dict], out: Path) -> None:
-    with out.open("w", encoding="utf-8-sig", newline="") as f:  # BOM: Excel opens Chinese text correctly
-        w = csv.writer(f)
-        w.writerow([HEADERS[c] for c in COLUMNS])
-        w.writerows(rows(tasks))
+    out.write_bytes(csv_bytes([HEADERS[c] for c in COLUMNS], rows(tasks)))
 
 
 def write_xlsx(tasks: list[dict], out: Path) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "优化任务"
-    ws.append([HEADERS[c] for c in COLUMNS])
-    for r in rows(tasks):
-        ws.append(r)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    ws.freeze_panes = "A2"
-    wb.save(out)
+    sheets.write_xlsx(out, "优化任务", [HEADERS[c] for c in COLUMNS], rows(tasks))
 
 
 def write_json(tasks: list[dict], out: Path) -> None:

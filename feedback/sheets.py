@@ -1,0 +1,57 @@
+"""Tables written for spreadsheets (CSV and XLSX downloads): text a spreadsheet would run as a formula is
+neutralised, CSV carries a BOM so Excel reads Chinese text, XLSX cells holding text are stored as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that starts like a formula (= + - @, tab, CR) gets a leading apostrophe; other values as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 CSV with a BOM and CRLF line ends; every cell neutralised, None as an empty cell."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """One sheet with a frozen header row; text cells neutralised and stored as text (never a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.freeze_panes = "A2"
+    ws.append(list(header))
+
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(ws, value=neutralise(value))
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
+    wb.save(out)
+    return out
+
+
+def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buf = io.BytesIO()
+    write_xlsx(buf, sheet, header, rows)
+    return buf.getvalue()

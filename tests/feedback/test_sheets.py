@@ -1,0 +1,33 @@
+"""Spreadsheet-safe tables: formula-like text neutralised in CSV and XLSX, text cells stored as text."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from feedback.sheets import csv_bytes, neutralise, xlsx_bytes
+
+DANGEROUS = ("=1+1", "+86", "-3", "@SUM(A1)", "\tx", "\rx")
+
+
+def test_neutralise_prefixes_formula_text_only():
+    assert [neutralise(v) for v in DANGEROUS] == ["'" + v for v in DANGEROUS]
+    assert [neutralise(v) for v in ("正常文本", "a=b", 3, None, 2.5)] == ["正常文本", "a=b", 3, None, 2.5]
+
+
+def test_csv_has_bom_and_neutralised_cells():
+    body = csv_bytes(["=标题", "数"], [[v, i] for i, v in enumerate(DANGEROUS)] + [[None, 5]])
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["'=标题", "数"]
+    assert [r[0] for r in rows[1:-1]] == ["'" + v for v in DANGEROUS]
+    assert rows[-1] == ["", "5"]
+
+
+def test_xlsx_text_is_never_a_formula():
+    body = xlsx_bytes("评价", ["内容", "数"], [["=HYPERLINK(\"http://x\")", 1], ["普通", None]])
+    ws = load_workbook(io.BytesIO(body))["评价"]
+    assert ws.freeze_panes == "A2"
+    cells = [[c for c in r] for r in ws.iter_rows()]
+    assert cells[1][0].value == "'=HYPERLINK(\"http://x\")" and cells[1][0].data_type == "s"
+    assert cells[1][1].value == 1 and cells[2][1].value is None
