@@ -3,15 +3,20 @@ category correction (gold label) of a record by pm, ops and admin."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from dashboards import auth, context, labels
 from dashboards.pages.common import page_number, request_filters
-from dashboards.queries.records import filter_choices, search_records
+from dashboards.queries.records import export_rows, filter_choices, search_records
+from feedback.sheets import csv_bytes, xlsx_bytes
 
 bp = Blueprint("explorer", __name__)
+
+EXPORT_LIMIT = 50_000  # rows in one download (newest first); narrow the filters for the rest
+EXPORT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @bp.get("/records")
@@ -27,8 +32,31 @@ def index():
     label_choices = labels.category_choices(context.settings()) if auth.can(user, "label") else []
     return render_template(
         "pages/explorer.html", result=result, filters=filters, q=q, choices=choices, error=error, hidden=hidden,
-        label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"),
+        label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"), export_limit=EXPORT_LIMIT,
     ), (400 if error else 200)
+
+
+@bp.get("/records/export.<fmt>")
+@auth.require("read")
+def export(fmt: str):
+    """The explorer's current result (same filters, search and department scope) as CSV or XLSX: text masked,
+    formula-like cells neutralised, at most EXPORT_LIMIT rows (the header X-Haocha-Truncated says when cut)."""
+    if fmt not in EXPORT_TYPES:
+        abort(404, description=f"不支持的导出格式：{fmt}（可选 csv、xlsx）")
+    filters, error = request_filters()
+    if error:
+        abort(400, description=error)
+    q = request.args.get("q", "").strip()
+    hidden = request.args.get("hidden") == "1"
+    with context.engine().connect() as conn:
+        header, rows, truncated = export_rows(conn, filters, q, hidden=hidden, limit=EXPORT_LIMIT)
+    body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes("评价明细", header, rows)
+    auth.audit_request("export", what="records", format=fmt, rows=len(rows), truncated=truncated, q=q,
+                       hidden=hidden, filters=filters.to_query_args())
+    name = f"haocha_records_{date.today():%Y%m%d}.{fmt}"
+    return Response(body, mimetype=EXPORT_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "X-Haocha-Truncated": "1" if truncated else "0",
+        "X-Haocha-Rows": str(len(rows))})
 
 
 @bp.post("/records/<int:record_id>/label")

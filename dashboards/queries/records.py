@@ -62,12 +62,9 @@ def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
     }
 
 
-def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int, *,
-                   hidden: bool = False) -> RecordPage:
-    """Newest first; ``filters`` must already be scoped to the user's department; ``hidden``: only hidden
-    complaints."""
-    page = max(1, min(page, MAX_PAGE))
-    conds = record_conditions(filters, q, hidden=hidden)
+def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limit: int, offset: int = 0
+           ) -> list[dict[str, Any]]:
+    """Records matching the filters, newest first, with their active scores and gold labels, text masked."""
     score_join = and_(Score.record_id == Record.id, Score.model_version.in_(active_versions()))
     latest = _latest_gold()
     rows = conn.execute(
@@ -77,20 +74,51 @@ def search_records(conn: Connection, filters: Filters, q: str | None, page: int,
         .outerjoin(Score, score_join)
         .outerjoin(latest, latest.c.record_id == Record.id)
         .outerjoin(GoldLabel, GoldLabel.id == latest.c.gold_id)
-        .where(*conds)
+        .where(*record_conditions(filters, q, hidden=hidden))
         .order_by(Record.rated_at.desc(), Record.id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
+        .limit(limit)
+        .offset(offset)
     ).all()
-    has_next = len(rows) > per_page
-    rows = rows[:per_page]
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
+    return [_item(r, t, x) for r, t, x in zip(rows, titles, texts, strict=True)]
+
+
+def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int, *,
+                   hidden: bool = False) -> RecordPage:
+    """Newest first; ``filters`` must already be scoped to the user's department; ``hidden``: only hidden
+    complaints."""
+    page = max(1, min(page, MAX_PAGE))
+    items = _items(conn, filters, q, hidden, per_page + 1, (page - 1) * per_page)
     total = count_records(conn, filters, q, cap=COUNT_CAP + 1, hidden=hidden)
     return RecordPage(
-        items=[_item(r, t, x) for r, t, x in zip(rows, titles, texts, strict=True)], page=page, per_page=per_page,
-        has_next=has_next, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP,
+        items=items[:per_page], page=page, per_page=per_page, has_next=len(items) > per_page,
+        total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP,
     )
+
+
+EXPORT_COLUMNS = (
+    ("id", "记录ID"), ("rated_at", "评价时间"), ("kind_name", "类型"), ("level_name", "满意度"),
+    ("default_name", "系统默认"), ("channel_name", "渠道"), ("service_name", "事项"), ("service_code", "事项编码"),
+    ("dept_name", "部门"), ("dept_code", "部门编码"), ("region_code", "区划代码"), ("tags", "标签"),
+    ("title", "标题"), ("text", "评价内容（已脱敏）"), ("votes_up", "点赞数"), ("sentiment_name", "情感"),
+    ("category_name", "问题分类"), ("category_conf", "分类置信度"), ("category_source", "分类来源"),
+)
+
+
+def export_rows(conn: Connection, filters: Filters, q: str | None, *, hidden: bool = False, limit: int
+                ) -> tuple[list[str], list[list[Any]], bool]:
+    """The explorer's result as a table for download: header, rows (newest first, text masked, names in words)
+    and whether ``limit`` cut it. ``filters`` must already be scoped."""
+    items = _items(conn, filters, q, hidden, limit + 1)
+    rows = []
+    for r in items[:limit]:
+        flat = {**r, "kind_name": display.KIND_NAMES.get(r["kind"], r["kind"]),
+                "default_name": "是" if r["is_default"] else "否", "tags": "、".join(r["tags"] or []),
+                "sentiment_name": display.sentiment_name(r["sentiment"]) if r["sentiment"] else None,
+                "category_source": None if not r["category"] else "人工校正" if r["category_corrected"] else "模型"}
+        rows.append([flat[key] for key, _ in EXPORT_COLUMNS])
+    return [name for _, name in EXPORT_COLUMNS], rows, len(items) > limit
 
 
 def count_records(conn: Connection, filters: Filters, q: str | None = None, cap: int | None = None, *,

@@ -41,6 +41,16 @@ def _explorer(client, seeded):
     assert f'<option value="{DEPT_B}"' not in page
 
 
+def _record_exports(client, seeded):
+    for url in ("/records/export.csv", f"/records/export.csv?dept={DEPT_B}", "/records/export.csv?q=不合理"):
+        body = client.get(url).data.decode("utf-8-sig")
+        assert B_NAME not in body and "收费100%" not in body, url
+    assert body.count("\r\n") == 1  # header only: the search matches department B's record alone
+    body = client.get("/records/export.csv").data.decode("utf-8-sig")
+    assert A_NAME in body and body.count("\r\n") == 11  # header + department A's 10 records
+    assert B_NAME.encode() not in client.get(f"/records/export.xlsx?dept={DEPT_B}").data
+
+
 def _api_records(client, seeded):
     for url in ("/api/v1/records", f"/api/v1/records?dept={DEPT_B}", f"/api/v1/records?dept={DEPT_A},{DEPT_B}"):
         body = client.get(url).json
@@ -247,6 +257,7 @@ TOKEN = "0" * 32
 CHECKS = {
     "/": _overview,
     "/records": _explorer,
+    "/records/export.<fmt>": _record_exports,
     "/tasks": _tasks,
     "/tasks/<int:task_id>": _task_detail,
     "/tasks/export/<fmt>": _task_exports,
