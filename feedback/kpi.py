@@ -62,20 +62,21 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
     n = np.where(valid, frame["n"].to_numpy(), 0)
     good = level >= good_min_level(good_includes_basic)
     score = np.select([level == k for k in SCORE_10], [float(v) for v in SCORE_10.values()], 0.0)
-    t = _sum_by(frame, by, {
+    keys, s = _group_sums(frame, by, {
         "total": n, "projects": np.where(valid, frame["projects"].to_numpy(), 0), "active_total": np.where(active, n, 0),
         "good": np.where(good, n, 0), "active_good": np.where(good & active, n, 0),
         "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
         "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
         "voided": np.where(valid, 0, frame["n"].to_numpy()),
     }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"))
-    total, active_total = t["total"].to_numpy(), t["active_total"].to_numpy()
-    t["active_rate"] = _rate(active_total, total)
-    t["good_rate"] = _rate(t["good"].to_numpy(), total)
-    t["active_good_rate"] = _rate(t["active_good"].to_numpy(), active_total)
-    t["bad_rate"] = _rate(t["bad"].to_numpy(), total)
-    t["avg_score_10"] = _rate(t["score_sum"].to_numpy(), total, 1.0)
-    return t[[*by, *RATING_COLUMNS]]
+    total, active_total = s["total"], s["active_total"]
+    s["active_rate"] = _rate(active_total, total)
+    s["good_rate"] = _rate(s["good"], total)
+    s["active_good_rate"] = _rate(s["active_good"], active_total)
+    s["bad_rate"] = _rate(s["bad"], total)
+    s["avg_score_10"] = _rate(s["score_sum"], total, 1.0)
+    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
+    return pd.DataFrame({**keys, **{c: s[c] for c in RATING_COLUMNS}})
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
@@ -86,15 +87,52 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
     return out
 
 
-def _sum_by(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray], ints: Sequence[str]) -> pd.DataFrame:
-    """Column sums of ``parts`` per group of ``by`` (one row when by is empty), ``ints`` as int64."""
-    p = pd.DataFrame(parts, index=frame.index)
-    if by:
+_MAX_GROUP_ID = 2 ** 62
+
+
+def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
+                ints: Sequence[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
+    ``ints`` as int64, as arrays to build a frame from in one go.
+
+    The groups, their order and their key values are those of ``groupby(by, dropna=False, sort=True)`` (each key
+    sorted, missing last, combinations in lexicographic order; a test compares them); the sums are taken with
+    numpy, which is exact because every part is a count or a count times a whole-number weight (integer-valued
+    floats below 2**53). This runs for every table of the overview and the bulletin, where pandas' groupby cost
+    more than the SQL."""
+    if not by:
+        return {}, {k: np.array([v.sum()], dtype="int64" if k in ints else "float64") for k, v in parts.items()}
+    grouped = _group_index(frame, by)
+    if grouped is None:
+        p = pd.DataFrame(parts, index=frame.index)
         p[by] = frame[by]
         t = p.groupby(by, dropna=False, sort=True).sum(numeric_only=True).reset_index()
-    else:
-        t = p.sum(numeric_only=True).to_frame().T
-    return t.astype({c: "int64" for c in ints})
+        t = t.astype({c: "int64" for c in ints})
+        return {b: t[b] for b in by}, {k: t[k].to_numpy() for k in parts}
+    keys, inverse, groups = grouped
+    sums = {}
+    for k, v in parts.items():
+        total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
+        sums[k] = total.astype("int64") if k in ints else total
+    return keys, sums
+
+
+def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
+    """The groups of ``groupby(by, dropna=False, sort=True)``: their key columns, each row's group number and
+    the number of groups; None for an empty frame (or absurdly many key combinations): use pandas then."""
+    if frame.empty:
+        return None
+    codes, uniques = zip(*(pd.factorize(frame[b], sort=True, use_na_sentinel=False) for b in by), strict=True)
+    sizes = tuple(max(len(u), 1) for u in uniques)
+    if np.prod(np.array(sizes, dtype="float64")) >= _MAX_GROUP_ID:
+        return None
+    group = np.ravel_multi_index(codes, sizes) if len(by) > 1 else np.asarray(codes[0], dtype="int64")
+    ids, inverse = np.unique(group, return_inverse=True)
+    key_codes = np.unravel_index(ids, sizes) if len(by) > 1 else (ids,)
+    # key columns as groupby builds them: its index infers a dtype for object keys (strings → str)
+    keys = {b: (u.take(c) if u.dtype != object else pd.Index(list(u.take(c))))
+            for b, u, c in zip(by, uniques, key_codes, strict=True)}
+    return keys, inverse.reshape(-1), len(ids)
 
 
 def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -132,11 +170,11 @@ def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_ba
         "satisfied": np.where(valid & (sat >= good_min_level(good_includes_basic)), n, 0),
         "open_cases": np.where(valid & (st != "closed"), n, 0), "overdue_cases": np.where(valid & late, n, 0),
     }
-    t = _sum_by(counts, by, parts, ints=tuple(parts))
-    t["reply_rate"] = _rate(t["replied"].to_numpy(), t["valid"].to_numpy())
-    t["on_time_rate"] = _rate(t["on_time"].to_numpy(), t["due"].to_numpy())
-    t["revisit_satisfaction_rate"] = _rate(t["satisfied"].to_numpy(), t["revisited"].to_numpy())
-    return t[[*by, *CASE_COLUMNS]]
+    keys, s = _group_sums(counts, by, parts, ints=tuple(parts))
+    s["reply_rate"] = _rate(s["replied"], s["valid"])
+    s["on_time_rate"] = _rate(s["on_time"], s["due"])
+    s["revisit_satisfaction_rate"] = _rate(s["satisfied"], s["revisited"])
+    return pd.DataFrame({**keys, **{c: s[c] for c in CASE_COLUMNS}})
 
 
 def case_kpis(counts: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -291,7 +329,7 @@ def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd
     t = t.sort_values(["eligible", *cols, key], ascending=[False, *asc, True], na_position="last",
                       ignore_index=True)
     ranked = t[t["eligible"]]
-    sig = ranked[cols].astype("float64").round(12).apply(tuple, axis=1)
+    sig = [tuple(row) for row in ranked[cols].to_numpy(dtype="float64").round(12).tolist()]
     first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
     t["rank"] = pd.Series([first[s] for s in sig], index=ranked.index, dtype="Int64").reindex(t.index)
     if previous is not None:
@@ -334,6 +372,9 @@ def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key"
     oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
     hard services gets a higher expected count, so only what is worse than its mix shows."""
     t = rating_table(frame, [unit, *mix])
+    cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
+    if cells is not None and units is not None:
+        return _case_mix_arrays(t, unit, cells, units)
     cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
     t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
     u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
@@ -341,3 +382,23 @@ def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key"
     u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
     u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
     return u
+
+
+def _case_mix_arrays(t: pd.DataFrame, unit: str, cells: tuple, units: tuple) -> pd.DataFrame:
+    """case_mix's arithmetic on arrays (same operations, same order; the per-unit sum of ``expected`` stays a
+    pandas groupby sum, whose compensated summation the figures were always taken with)."""
+    bad, total = t["bad"].to_numpy(), t["total"].to_numpy()
+    _, cell, n_cells = cells
+    cell_bad = np.bincount(cell, weights=bad, minlength=n_cells)[cell]
+    cell_total = np.bincount(cell, weights=total, minlength=n_cells)[cell]
+    share = np.divide(cell_bad, cell_total, out=np.zeros(len(t)), where=cell_total > 0)
+    expected = total * share
+    keys, member, n_units = units
+    u_total = np.bincount(member, weights=total, minlength=n_units).astype("int64")
+    u_bad = np.bincount(member, weights=bad, minlength=n_units).astype("int64")
+    u_expected = pd.Series(expected).groupby(member, sort=True).sum().to_numpy()
+    overall = u_bad.sum() / u_total.sum() * 100.0 if u_total.sum() else None
+    oe = np.divide(u_bad, u_expected, out=np.full(n_units, np.nan), where=u_expected > 0)
+    adjusted = oe * overall if overall is not None else [None] * n_units
+    return pd.DataFrame({unit: keys[unit], "total": u_total, "bad": u_bad, "expected": u_expected,
+                         "oe_ratio": oe, "adjusted_bad_rate": adjusted})
