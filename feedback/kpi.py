@@ -102,6 +102,10 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     more than the SQL."""
     if not by:
         return {}, {k: np.array([v.sum()], dtype="int64" if k in ints else "float64") for k, v in parts.items()}
+    whole = {k for k, v in parts.items() if k in ints or np.asarray(v).dtype.kind in "iub"}  # sums stay int64
+    if frame.empty:  # no groups: the key columns keep their dtypes
+        return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in by},
+                {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
     grouped = _group_index(frame, by)
     if grouped is None:
         p = pd.DataFrame(parts, index=frame.index)
@@ -113,7 +117,7 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     sums = {}
     for k, v in parts.items():
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
-        sums[k] = total.astype("int64") if k in ints else total
+        sums[k] = total.astype("int64") if k in whole else total
     return keys, sums
 
 
@@ -304,15 +308,16 @@ def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> p
 
 def level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
     """Valid ratings per level, default vs active (主动), with each level's share of its column (%)."""
-    f = frame[~frame["voided"].astype(bool)]
-    pivot = f.assign(col=f["is_default"].map({True: "default", False: "active"})).pivot_table(
-        index="level", columns="col", values="n", aggfunc="sum", fill_value=0)
-    t = pivot.reindex(index=[5, 4, 3, 2, 1], columns=["active", "default"], fill_value=0).astype("int64")
-    t["total"] = t["active"] + t["default"]
-    for col in ("active", "default", "total"):
-        t[f"{col}_share"] = _pct(t[col], pd.Series(t[col].sum(), index=t.index))
-    t.insert(0, "name", [LEVELS[lv] for lv in t.index])
-    return t.rename_axis("level").reset_index()
+    valid = ~frame["voided"].to_numpy(dtype=bool)
+    level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))[valid]
+    default = frame["is_default"].to_numpy(dtype=bool)[valid]
+    n = frame["n"].to_numpy(dtype="int64")[valid]
+    levels = [5, 4, 3, 2, 1]
+    counts = {"active": np.array([n[(level == lv) & ~default].sum() for lv in levels], dtype="int64"),
+              "default": np.array([n[(level == lv) & default].sum() for lv in levels], dtype="int64")}
+    counts["total"] = counts["active"] + counts["default"]
+    shares = {f"{col}_share": _rate(v, np.full(len(v), v.sum())) for col, v in counts.items()}
+    return pd.DataFrame({"level": levels, "name": [LEVELS[lv] for lv in levels], **counts, **shares})
 
 
 def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd.DataFrame | None = None,
@@ -323,22 +328,30 @@ def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd
     desc, then 差评率 asc, 主动评价率 desc, 评价数 desc; units equal on all of these share a rank; the key breaks
     the listing tie. With ``previous`` (the same table a month earlier) the *_mom columns are 环比 (rates in pp,
     平均分 in points, 评价数 in %)."""
-    t = table.copy()
-    t["eligible"] = t["total"] >= min_volume
     cols, asc = [c for c, _ in order], [a for _, a in order]
-    t = t.sort_values(["eligible", *cols, key], ascending=[False, *asc, True], na_position="last",
-                      ignore_index=True)
-    ranked = t[t["eligible"]]
-    sig = [tuple(row) for row in ranked[cols].to_numpy(dtype="float64").round(12).tolist()]
+    t = table.assign(eligible=table["total"] >= min_volume).sort_values(
+        ["eligible", *cols, key], ascending=[False, *asc, True], na_position="last", ignore_index=True)
+    eligible = t["eligible"].to_numpy(dtype=bool)
+    sig = [tuple(row) for row in t[cols].to_numpy(dtype="float64")[eligible].round(12).tolist()]
     first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
-    t["rank"] = pd.Series([first[s] for s in sig], index=ranked.index, dtype="Int64").reindex(t.index)
+    rank: list[int | None] = [None] * len(t)
+    for pos, s in zip(np.flatnonzero(eligible).tolist(), sig, strict=True):
+        rank[pos] = first[s]
+    out = dict(t.items())  # the new columns join in one constructor (inserting them one by one costs more)
+    out["rank"] = pd.array(rank, dtype="Int64")
     if previous is not None:
-        prev = previous.set_index(key)
+        at = pd.Index(previous[key]).get_indexer(t[key])  # what Series.map does (NaN keys meet NaN keys)
+
+        def prev(col: str) -> np.ndarray:
+            v = previous[col].to_numpy(dtype="float64", na_value=np.nan)
+            return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(t), np.nan)
+
         for col in ("good_rate", "bad_rate", "avg_score_10"):
-            t[f"{col}_mom"] = t[col] - t[key].map(prev[col])
-        base = t[key].map(prev["total"])
-        t["total_mom"] = (t["total"] - base) / base.where(base > 0) * 100.0
-    return t
+            out[f"{col}_mom"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - prev(col)
+        base = prev("total")
+        total = t["total"].to_numpy(dtype="float64")
+        out["total_mom"] = np.divide(total - base, base, out=np.full(len(t), np.nan), where=base > 0) * 100.0
+    return pd.DataFrame(out)
 
 
 def boards(ranked: pd.DataFrame, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:

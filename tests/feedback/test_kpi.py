@@ -313,9 +313,9 @@ def test_group_sums_like_pandas(seed):
              "hidden": rng.integers(0, 3, n)}
     for by in ([], ["dept_key"], ["service_name"], ["level", "is_default", "voided"], ["day"],
                ["dept_key", "service_name", "channel", "level", "is_default", "voided"], ["channel", "day"]):
-        keys, sums = kpi._group_sums(frame, by, parts, ints=("n", "hidden"))
+        keys, sums = kpi._group_sums(frame, by, parts, ints=("n",))  # hidden: an int part not listed
         got = pd.DataFrame({**keys, **sums})
-        want = _pandas_sum_by(frame, by, parts, ints=("n", "hidden"))
+        want = _pandas_sum_by(frame, by, parts, ints=("n",))
         pd.testing.assert_frame_equal(got, want, check_index_type=False)
     empty, none = frame.iloc[:0], {k: v[:0] for k, v in parts.items()}
     keys, sums = kpi._group_sums(empty, ["dept_key"], none, ("n",))
@@ -386,3 +386,67 @@ def test_normalise_gives_the_same_frames():
         pd.testing.assert_frame_equal(stats_queries._normalise(frame.copy()), _pandas_normalise(frame))
     frame = stats_queries._frame([("a", 1, 2)], ["tag", "n", "other"])
     pd.testing.assert_frame_equal(stats_queries._normalise(frame.copy()), _pandas_normalise(frame))
+
+
+def _pandas_level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
+    """kpi.level_distribution as a pivot table (the reference of its array form)."""
+    f = frame[~frame["voided"].astype(bool)]
+    pivot = f.assign(col=f["is_default"].map({True: "default", False: "active"})).pivot_table(
+        index="level", columns="col", values="n", aggfunc="sum", fill_value=0)
+    t = pivot.reindex(index=[5, 4, 3, 2, 1], columns=["active", "default"], fill_value=0).astype("int64")
+    t["total"] = t["active"] + t["default"]
+    for col in ("active", "default", "total"):
+        t[f"{col}_share"] = kpi._pct(t[col], pd.Series(t[col].sum(), index=t.index))
+    t.insert(0, "name", [kpi.LEVELS[lv] for lv in t.index])
+    return t.rename_axis("level").reset_index()
+
+
+def test_level_distribution_equals_pivot_reference():
+    frame = pd.DataFrame({"level": pd.array([5, 5, 4, 1, 2, 5, 3], dtype="Int64"),
+                          "is_default": [False, True, False, False, False, True, False],
+                          "voided": [False, False, False, True, False, False, False], "n": [7, 30, 2, 4, 1, 3, 5]})
+    for f in (frame, frame[frame["is_default"]], frame.assign(voided=True)):
+        got, want = kpi.level_distribution(f), _pandas_level_distribution(f)
+        pd.testing.assert_frame_equal(got, want, check_names=False, check_exact=True)
+        assert got["level"].tolist() == [5, 4, 3, 2, 1]
+    assert kpi.level_distribution(frame)["default"].tolist() == [33, 0, 0, 0, 0]
+
+
+def _pandas_ranking(table, key, *, min_volume=30, previous=None, order=kpi.RANK_ORDER):
+    """kpi.ranking with a Series per step (the reference of its array form)."""
+    t = table.copy()
+    t["eligible"] = t["total"] >= min_volume
+    cols, asc = [c for c, _ in order], [a for _, a in order]
+    t = t.sort_values(["eligible", *cols, key], ascending=[False, *asc, True], na_position="last",
+                      ignore_index=True)
+    ranked = t[t["eligible"]]
+    sig = ranked[cols].astype("float64").round(12).apply(tuple, axis=1)
+    first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
+    t["rank"] = pd.Series([first[s] for s in sig], index=ranked.index, dtype="Int64").reindex(t.index)
+    if previous is not None:
+        prev = previous.set_index(key)
+        for col in ("good_rate", "bad_rate", "avg_score_10"):
+            t[f"{col}_mom"] = t[col] - t[key].map(prev[col])
+        base = t[key].map(prev["total"])
+        t["total_mom"] = (t["total"] - base) / base.where(base > 0) * 100.0
+    return t
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ranking_equals_series_reference(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(2, 60))
+    frame = pd.DataFrame({
+        "dept_key": pd.Series([f"d{i:02d}" for i in range(n - 1)] + [None], dtype="str"),
+        "channel": pd.Series(rng.choice(["1", "2"], n), dtype="str"),
+        "level": pd.array(rng.choice([1, 2, 5, 5], n), dtype="Int64"), "is_default": rng.random(n) < 0.3,
+        "voided": False, "n": rng.integers(0, 80, n), "projects": 0, "hidden": 0})
+    frame = pd.concat([frame, frame.assign(level=pd.array([5] * n, dtype="Int64"))], ignore_index=True)  # ties
+    table = kpi.rating_table(frame, ["dept_key"])
+    previous = kpi.rating_table(frame.sample(frac=0.5, random_state=seed), ["dept_key"])
+    for prev in (None, previous, previous.iloc[:0]):
+        got = kpi.ranking(table, "dept_key", min_volume=40, previous=prev)
+        want = _pandas_ranking(table, "dept_key", min_volume=40, previous=prev)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
