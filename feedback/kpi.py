@@ -87,9 +87,6 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
     return out
 
 
-_MAX_GROUP_ID = 2 ** 62
-
-
 def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
                 ints: Sequence[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
@@ -106,14 +103,7 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     if frame.empty:  # no groups: the key columns keep their dtypes
         return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in by},
                 {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
-    grouped = _group_index(frame, by)
-    if grouped is None:
-        p = pd.DataFrame(parts, index=frame.index)
-        p[by] = frame[by]
-        t = p.groupby(by, dropna=False, sort=True).sum(numeric_only=True).reset_index()
-        t = t.astype({c: "int64" for c in ints})
-        return {b: t[b] for b in by}, {k: t[k].to_numpy() for k in parts}
-    keys, inverse, groups = grouped
+    keys, inverse, groups = stats_queries.group_index(frame, by)
     sums = {}
     for k, v in parts.items():
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
@@ -122,21 +112,8 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
 
 
 def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
-    """The groups of ``groupby(by, dropna=False, sort=True)``: their key columns, each row's group number and
-    the number of groups; None for an empty frame (or absurdly many key combinations): use pandas then."""
-    if frame.empty:
-        return None
-    codes, uniques = zip(*(pd.factorize(frame[b], sort=True, use_na_sentinel=False) for b in by), strict=True)
-    sizes = tuple(max(len(u), 1) for u in uniques)
-    if np.prod(np.array(sizes, dtype="float64")) >= _MAX_GROUP_ID:
-        return None
-    group = np.ravel_multi_index(codes, sizes) if len(by) > 1 else np.asarray(codes[0], dtype="int64")
-    ids, inverse = np.unique(group, return_inverse=True)
-    key_codes = np.unravel_index(ids, sizes) if len(by) > 1 else (ids,)
-    # key columns as groupby builds them: its index infers a dtype for object keys (strings → str)
-    keys = {b: (u.take(c) if u.dtype != object else pd.Index(list(u.take(c))))
-            for b, u, c in zip(by, uniques, key_codes, strict=True)}
-    return keys, inverse.reshape(-1), len(ids)
+    """The groups of ``groupby(by, dropna=False, sort=True)`` (stats_queries.group_index); None when empty."""
+    return None if frame.empty else stats_queries.group_index(frame, by)
 
 
 def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:

@@ -450,3 +450,38 @@ def test_ranking_equals_series_reference(seed):
         got = kpi.ranking(table, "dept_key", min_volume=40, previous=prev)
         want = _pandas_ranking(table, "dept_key", min_volume=40, previous=prev)
         pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_prefetched_frames_equal_their_queries(engine, data):
+    """Inside stats_queries.prefetched, rating frames are summed from one fetched frame: the same rows as their
+    own GROUP BY, for every filter set and split the overview asks for (and the SQL when not covered)."""
+    splits = [(), ("region",), ("dept",), ("service",), ("channel",), ("dept", "service", "channel"),
+              ("region", "service", "channel"), ("region", "dept", "service"), ("service", "dept")]
+    for filters in AGREEMENT_FILTERS:
+        with engine.connect() as conn:
+            want = {by: stats_queries.rating_frame(conn, filters, by) for by in splits}
+            with stats_queries.prefetched(conn, filters, ("region", "dept", "service", "channel")):
+                got = {by: stats_queries.rating_frame(conn, filters, by) for by in splits}
+                assert stats_queries.rating_frame(conn, filters, ("level",)).equals(
+                    stats_queries.rating_frame(conn, filters, ()))  # level is always there
+                other = Filters(start=date(2026, 3, 2), end=date(2026, 3, 31))
+                pd.testing.assert_frame_equal(stats_queries.rating_frame(conn, other, ("dept",)),
+                                              want_other := _query(conn, other, ("dept",)))
+                assert len(want_other) > 0
+            for by in splits:
+                keys = [c for c in want[by].columns if c not in ("n", "projects", "hidden")]
+                w = want[by].sort_values(keys, ignore_index=True)
+                g = got[by].sort_values(keys, ignore_index=True)
+                assert list(g.columns) == list(w.columns), by
+                pd.testing.assert_frame_equal(g, w, check_dtype=False, obj=f"{filters} {by}")
+                assert g.dtypes.to_dict() == w.dtypes.to_dict() or w.empty, by
+
+
+def _query(conn, filters, by):
+    """rating_frame with no prefetched frame in the way (a fresh connection's view)."""
+    saved = conn.info.pop(stats_queries._PREFETCHED, None)
+    try:
+        return stats_queries.rating_frame(conn, filters, by)
+    finally:
+        if saved is not None:
+            conn.info[stats_queries._PREFETCHED] = saved
