@@ -255,7 +255,7 @@ def prefetched(conn: Connection, filters: Filters, by: Sequence[str]) -> Iterato
         raise ValueError("prefetched frames cannot be split by day or month")
     base = rating_frame(conn, filters, by)
     stack = conn.info.setdefault(_PREFETCHED, [])
-    stack.append((filters, frozenset(by), base))
+    stack.append((filters, frozenset(by), base, {}))  # {}: the base's factorised columns, computed once
     try:
         yield base
     finally:
@@ -264,13 +264,13 @@ def prefetched(conn: Connection, filters: Filters, by: Sequence[str]) -> Iterato
 
 def _from_prefetched(conn: Connection, filters: Filters, by: Sequence[str]) -> pd.DataFrame | None:
     """A rating frame summed from a prefetched one that has every dimension asked for, else None."""
-    for have_filters, have_by, base in reversed(conn.info.get(_PREFETCHED, ())):
+    for have_filters, have_by, base, factorised in reversed(conn.info.get(_PREFETCHED, ())):
         if have_filters == filters and set(by) <= have_by | set(RATING_DIMS):
-            return _regroup(base, by)
+            return _regroup(base, by, factorised)
     return None
 
 
-def _regroup(base: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+def _regroup(base: pd.DataFrame, by: Sequence[str], factorised: dict | None = None) -> pd.DataFrame:
     """``base`` summed to the dimensions ``by``: keys in order, display names as max() (NULLs ignored, as SQL),
     n / projects / hidden summed; rows in key order (missing keys last)."""
     dims = list(dict.fromkeys(by))
@@ -279,10 +279,10 @@ def _regroup(base: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     cols: dict[str, Any] = {}
     if base.empty:
         return _normalise(base[[*keys, *shown, "n", "projects", "hidden"]].reset_index(drop=True))
-    key_cols, inverse, groups = group_index(base, keys)
+    key_cols, inverse, groups = group_index(base, keys, factorised)
     cols.update(key_cols)
     for name in shown:
-        codes, uniques = pd.factorize(base[name], sort=True)  # missing → -1, never the max
+        codes, uniques = _factorize(base, name, factorised, na_sentinel=True)  # missing → -1, never the max
         top = np.full(groups, -1)
         np.maximum.at(top, inverse, codes)
         cols[name] = pd.Series(uniques.take(np.maximum(top, 0)), dtype=base[name].dtype).where(top >= 0)
@@ -291,10 +291,22 @@ def _regroup(base: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return _normalise(pd.DataFrame(cols))
 
 
-def group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int]:
+def _factorize(frame: pd.DataFrame, column: str, cache: dict | None, *, na_sentinel: bool = False):
+    """pd.factorize(sort=True) of a column, remembered in ``cache`` (keyed by column and NaN handling)."""
+    if cache is not None and (column, na_sentinel) in cache:
+        return cache[(column, na_sentinel)]
+    out = pd.factorize(frame[column], sort=True, use_na_sentinel=na_sentinel)
+    if cache is not None:
+        cache[(column, na_sentinel)] = out
+    return out
+
+
+def group_index(frame: pd.DataFrame, by: list[str],
+                factorised: dict | None = None) -> tuple[dict[str, Any], np.ndarray, int]:
     """The groups of ``frame.groupby(by, dropna=False, sort=True)`` without pandas' groupby: their key columns
-    (as groupby builds them), each row's group number and the number of groups. ``frame`` must not be empty."""
-    codes, uniques = zip(*(pd.factorize(frame[b], sort=True, use_na_sentinel=False) for b in by), strict=True)
+    (as groupby builds them), each row's group number and the number of groups. ``frame`` must not be empty;
+    ``factorised`` keeps the columns' factorisations for the next call on the same frame."""
+    codes, uniques = zip(*(_factorize(frame, b, factorised) for b in by), strict=True)
     sizes = tuple(max(len(u), 1) for u in uniques)
     if len(by) == 1:
         ids, inverse = np.unique(np.asarray(codes[0], dtype="int64"), return_inverse=True)
