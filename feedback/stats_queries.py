@@ -212,13 +212,14 @@ def _aggregate(conn: Connection, src: Source, f: Filters, by: Sequence[str], rat
 
 
 def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: bool = False,
-           ratings_only: bool = False) -> pd.DataFrame:
+           ratings_only: bool = False, ordered: bool = True) -> pd.DataFrame:
     """Counts n (records), projects (first ratings with a 办件编号) and hidden (hidden complaints) by dimensions.
 
     Reads the smallest rollups that have every dimension asked for (the unit tables, or the fine ones for a
     service, sentiment or category): whole months from the monthly table and edge days from the daily one, in
     one statement; ``raw=True`` reads records instead (slow; for tests and
-    checks). ``ratings_only`` keeps rated records (kind rating, with a level)."""
+    checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
+    ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms)."""
     _check_by(by)
     if ratings_only and not raw:
         derived = _from_prefetched(conn, filters, by)
@@ -233,12 +234,14 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     built = [_aggregate(conn, src, f, by, ratings_only) for src, f in parts]
     _, keys, shown = built[0]
     if len(built) == 1:
-        stmt = built[0][0].order_by(*built[0][0].selected_columns[:len(keys)])
+        stmt = built[0][0]
+        stmt = stmt.order_by(*stmt.selected_columns[:len(keys)]) if ordered else stmt
     else:
         u = union_all(*(b[0] for b in built)).subquery()
         stmt = (select(*(u.c[k] for k in keys), *(func.max(u.c[n]).label(n) for n in shown),
                        *(func.sum(u.c[m]).label(m) for m in ("n", "projects", "hidden")))
-                .group_by(*(u.c[k] for k in keys)).order_by(*(u.c[k] for k in keys)))
+                .group_by(*(u.c[k] for k in keys)))
+        stmt = stmt.order_by(*(u.c[k] for k in keys)) if ordered else stmt
     return _normalise(_frame(conn.execute(stmt).all(), [*keys, *shown, "n", "projects", "hidden"]))
 
 
@@ -253,7 +256,7 @@ def prefetched(conn: Connection, filters: Filters, by: Sequence[str]) -> Iterato
     statement. The frames are the ones ``rating_frame`` reads (same rows and values; a test compares them)."""
     if "day" in by or "month" in by:
         raise ValueError("prefetched frames cannot be split by day or month")
-    base = rating_frame(conn, filters, by)
+    base = counts(conn, filters, (*by, *RATING_DIMS), ratings_only=True, ordered=False)
     stack = conn.info.setdefault(_PREFETCHED, [])
     stack.append((filters, frozenset(by), base, {}))  # {}: the base's factorised columns, computed once
     try:
