@@ -90,7 +90,7 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
 def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
                 ints: Sequence[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
-    ``ints`` as int64, as arrays to build a frame from in one go.
+    ``ints`` (and integer parts) as int64, as arrays to build a frame from in one go.
 
     The groups, their order and their key values are those of ``groupby(by, dropna=False, sort=True)`` (each key
     sorted, missing last, combinations in lexicographic order; a test compares them); the sums are taken with

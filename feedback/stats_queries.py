@@ -262,7 +262,7 @@ def prefetched(conn: Connection, filters: Filters, by: Sequence[str]) -> Iterato
     try:
         yield base
     finally:
-        stack.remove(stack[-1])
+        stack.pop()
 
 
 def _from_prefetched(conn: Connection, filters: Filters, by: Sequence[str]) -> pd.DataFrame | None:

@@ -485,3 +485,20 @@ def _query(conn, filters, by):
     finally:
         if saved is not None:
             conn.info[stats_queries._PREFETCHED] = saved
+
+
+def test_group_index_with_too_many_key_combinations_to_number():
+    """Seven keys of 700 values each cannot be numbered in 64 bits: the rows of codes are ranked instead, in the
+    same lexicographic order as groupby."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 700
+    frame = pd.DataFrame({f"k{i}": pd.Series([f"v{x:03d}" for x in rng.permutation(n)], dtype="str")
+                          for i in range(7)})
+    frame = pd.concat([frame, frame.iloc[:50]], ignore_index=True)  # 50 keys twice
+    parts = {"n": np.ones(len(frame), dtype="int64")}
+    by = [f"k{i}" for i in range(7)]
+    keys, sums = kpi._group_sums(frame, by, parts, ints=("n",))
+    pd.testing.assert_frame_equal(pd.DataFrame({**keys, **sums}), _pandas_sum_by(frame, by, parts, ("n",)))
+    assert sums["n"].sum() == n + 50 and (sums["n"] == 2).sum() == 50
