@@ -7,9 +7,12 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+PG_WORK_MEM = "32MB"  # per sort / hash of a session; the rollup aggregations need a few MB each
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout, and its folder is created."""
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout, and its folder is created;
+    PostgreSQL sessions get ``work_mem`` = PG_WORK_MEM."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -27,7 +30,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    if parsed.get_backend_name() == "postgresql":
+        @event.listens_for(engine, "connect")
+        def _pg_session(dbapi_conn, _record):  # pragma: no cover - trivial
+            # A year of the monthly rollups is ~100,000 rows to group: with the default 4 MB PostgreSQL sorts
+            # them on disk (0.5 s) instead of hashing them in memory (0.15 s).
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET work_mem = '{PG_WORK_MEM}'")
+            dbapi_conn.commit()
+
+    return engine
 
 
 def alembic_config(url: str):

@@ -62,20 +62,21 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
     n = np.where(valid, frame["n"].to_numpy(), 0)
     good = level >= good_min_level(good_includes_basic)
     score = np.select([level == k for k in SCORE_10], [float(v) for v in SCORE_10.values()], 0.0)
-    t = _sum_by(frame, by, {
+    keys, s = _group_sums(frame, by, {
         "total": n, "projects": np.where(valid, frame["projects"].to_numpy(), 0), "active_total": np.where(active, n, 0),
         "good": np.where(good, n, 0), "active_good": np.where(good & active, n, 0),
         "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
         "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
         "voided": np.where(valid, 0, frame["n"].to_numpy()),
     }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"))
-    total, active_total = t["total"].to_numpy(), t["active_total"].to_numpy()
-    t["active_rate"] = _rate(active_total, total)
-    t["good_rate"] = _rate(t["good"].to_numpy(), total)
-    t["active_good_rate"] = _rate(t["active_good"].to_numpy(), active_total)
-    t["bad_rate"] = _rate(t["bad"].to_numpy(), total)
-    t["avg_score_10"] = _rate(t["score_sum"].to_numpy(), total, 1.0)
-    return t[[*by, *RATING_COLUMNS]]
+    total, active_total = s["total"], s["active_total"]
+    s["active_rate"] = _rate(active_total, total)
+    s["good_rate"] = _rate(s["good"], total)
+    s["active_good_rate"] = _rate(s["active_good"], active_total)
+    s["bad_rate"] = _rate(s["bad"], total)
+    s["avg_score_10"] = _rate(s["score_sum"], total, 1.0)
+    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
+    return pd.DataFrame({**keys, **{c: s[c] for c in RATING_COLUMNS}})
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
@@ -86,15 +87,33 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
     return out
 
 
-def _sum_by(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray], ints: Sequence[str]) -> pd.DataFrame:
-    """Column sums of ``parts`` per group of ``by`` (one row when by is empty), ``ints`` as int64."""
-    p = pd.DataFrame(parts, index=frame.index)
-    if by:
-        p[by] = frame[by]
-        t = p.groupby(by, dropna=False, sort=True).sum(numeric_only=True).reset_index()
-    else:
-        t = p.sum(numeric_only=True).to_frame().T
-    return t.astype({c: "int64" for c in ints})
+def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
+                ints: Sequence[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
+    ``ints`` (and integer parts) as int64, as arrays to build a frame from in one go.
+
+    The groups, their order and their key values are those of ``groupby(by, dropna=False, sort=True)`` (each key
+    sorted, missing last, combinations in lexicographic order; a test compares them); the sums are taken with
+    numpy, which is exact because every part is a count or a count times a whole-number weight (integer-valued
+    floats below 2**53). This runs for every table of the overview and the bulletin, where pandas' groupby cost
+    more than the SQL."""
+    if not by:
+        return {}, {k: np.array([v.sum()], dtype="int64" if k in ints else "float64") for k, v in parts.items()}
+    whole = {k for k, v in parts.items() if k in ints or np.asarray(v).dtype.kind in "iub"}  # sums stay int64
+    if frame.empty:  # no groups: the key columns keep their dtypes
+        return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in by},
+                {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
+    keys, inverse, groups = stats_queries.group_index(frame, by)
+    sums = {}
+    for k, v in parts.items():
+        total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
+        sums[k] = total.astype("int64") if k in whole else total
+    return keys, sums
+
+
+def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
+    """The groups of ``groupby(by, dropna=False, sort=True)`` (stats_queries.group_index); None when empty."""
+    return None if frame.empty else stats_queries.group_index(frame, by)
 
 
 def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -132,11 +151,11 @@ def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_ba
         "satisfied": np.where(valid & (sat >= good_min_level(good_includes_basic)), n, 0),
         "open_cases": np.where(valid & (st != "closed"), n, 0), "overdue_cases": np.where(valid & late, n, 0),
     }
-    t = _sum_by(counts, by, parts, ints=tuple(parts))
-    t["reply_rate"] = _rate(t["replied"].to_numpy(), t["valid"].to_numpy())
-    t["on_time_rate"] = _rate(t["on_time"].to_numpy(), t["due"].to_numpy())
-    t["revisit_satisfaction_rate"] = _rate(t["satisfied"].to_numpy(), t["revisited"].to_numpy())
-    return t[[*by, *CASE_COLUMNS]]
+    keys, s = _group_sums(counts, by, parts, ints=tuple(parts))
+    s["reply_rate"] = _rate(s["replied"], s["valid"])
+    s["on_time_rate"] = _rate(s["on_time"], s["due"])
+    s["revisit_satisfaction_rate"] = _rate(s["satisfied"], s["revisited"])
+    return pd.DataFrame({**keys, **{c: s[c] for c in CASE_COLUMNS}})
 
 
 def case_kpis(counts: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -266,15 +285,16 @@ def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> p
 
 def level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
     """Valid ratings per level, default vs active (主动), with each level's share of its column (%)."""
-    f = frame[~frame["voided"].astype(bool)]
-    pivot = f.assign(col=f["is_default"].map({True: "default", False: "active"})).pivot_table(
-        index="level", columns="col", values="n", aggfunc="sum", fill_value=0)
-    t = pivot.reindex(index=[5, 4, 3, 2, 1], columns=["active", "default"], fill_value=0).astype("int64")
-    t["total"] = t["active"] + t["default"]
-    for col in ("active", "default", "total"):
-        t[f"{col}_share"] = _pct(t[col], pd.Series(t[col].sum(), index=t.index))
-    t.insert(0, "name", [LEVELS[lv] for lv in t.index])
-    return t.rename_axis("level").reset_index()
+    valid = ~frame["voided"].to_numpy(dtype=bool)
+    level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))[valid]
+    default = frame["is_default"].to_numpy(dtype=bool)[valid]
+    n = frame["n"].to_numpy(dtype="int64")[valid]
+    levels = [5, 4, 3, 2, 1]
+    counts = {"active": np.array([n[(level == lv) & ~default].sum() for lv in levels], dtype="int64"),
+              "default": np.array([n[(level == lv) & default].sum() for lv in levels], dtype="int64")}
+    counts["total"] = counts["active"] + counts["default"]
+    shares = {f"{col}_share": _rate(v, np.full(len(v), v.sum())) for col, v in counts.items()}
+    return pd.DataFrame({"level": levels, "name": [LEVELS[lv] for lv in levels], **counts, **shares})
 
 
 def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd.DataFrame | None = None,
@@ -285,22 +305,30 @@ def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd
     desc, then 差评率 asc, 主动评价率 desc, 评价数 desc; units equal on all of these share a rank; the key breaks
     the listing tie. With ``previous`` (the same table a month earlier) the *_mom columns are 环比 (rates in pp,
     平均分 in points, 评价数 in %)."""
-    t = table.copy()
-    t["eligible"] = t["total"] >= min_volume
     cols, asc = [c for c, _ in order], [a for _, a in order]
-    t = t.sort_values(["eligible", *cols, key], ascending=[False, *asc, True], na_position="last",
-                      ignore_index=True)
-    ranked = t[t["eligible"]]
-    sig = ranked[cols].astype("float64").round(12).apply(tuple, axis=1)
+    t = table.assign(eligible=table["total"] >= min_volume).sort_values(
+        ["eligible", *cols, key], ascending=[False, *asc, True], na_position="last", ignore_index=True)
+    eligible = t["eligible"].to_numpy(dtype=bool)
+    sig = [tuple(row) for row in t[cols].to_numpy(dtype="float64")[eligible].round(12).tolist()]
     first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
-    t["rank"] = pd.Series([first[s] for s in sig], index=ranked.index, dtype="Int64").reindex(t.index)
+    rank: list[int | None] = [None] * len(t)
+    for pos, s in zip(np.flatnonzero(eligible).tolist(), sig, strict=True):
+        rank[pos] = first[s]
+    out = dict(t.items())  # the new columns join in one constructor (inserting them one by one costs more)
+    out["rank"] = pd.array(rank, dtype="Int64")
     if previous is not None:
-        prev = previous.set_index(key)
+        at = pd.Index(previous[key]).get_indexer(t[key])  # what Series.map does (NaN keys meet NaN keys)
+
+        def prev(col: str) -> np.ndarray:
+            v = previous[col].to_numpy(dtype="float64", na_value=np.nan)
+            return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(t), np.nan)
+
         for col in ("good_rate", "bad_rate", "avg_score_10"):
-            t[f"{col}_mom"] = t[col] - t[key].map(prev[col])
-        base = t[key].map(prev["total"])
-        t["total_mom"] = (t["total"] - base) / base.where(base > 0) * 100.0
-    return t
+            out[f"{col}_mom"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - prev(col)
+        base = prev("total")
+        total = t["total"].to_numpy(dtype="float64")
+        out["total_mom"] = np.divide(total - base, base, out=np.full(len(t), np.nan), where=base > 0) * 100.0
+    return pd.DataFrame(out)
 
 
 def boards(ranked: pd.DataFrame, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -334,6 +362,9 @@ def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key"
     oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
     hard services gets a higher expected count, so only what is worse than its mix shows."""
     t = rating_table(frame, [unit, *mix])
+    cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
+    if cells is not None and units is not None:
+        return _case_mix_arrays(t, unit, cells, units)
     cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
     t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
     u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
@@ -341,3 +372,23 @@ def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key"
     u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
     u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
     return u
+
+
+def _case_mix_arrays(t: pd.DataFrame, unit: str, cells: tuple, units: tuple) -> pd.DataFrame:
+    """case_mix's arithmetic on arrays (same operations, same order; the per-unit sum of ``expected`` stays a
+    pandas groupby sum, whose compensated summation the figures were always taken with)."""
+    bad, total = t["bad"].to_numpy(), t["total"].to_numpy()
+    _, cell, n_cells = cells
+    cell_bad = np.bincount(cell, weights=bad, minlength=n_cells)[cell]
+    cell_total = np.bincount(cell, weights=total, minlength=n_cells)[cell]
+    share = np.divide(cell_bad, cell_total, out=np.zeros(len(t)), where=cell_total > 0)
+    expected = total * share
+    keys, member, n_units = units
+    u_total = np.bincount(member, weights=total, minlength=n_units).astype("int64")
+    u_bad = np.bincount(member, weights=bad, minlength=n_units).astype("int64")
+    u_expected = pd.Series(expected).groupby(member, sort=True).sum().to_numpy()
+    overall = u_bad.sum() / u_total.sum() * 100.0 if u_total.sum() else None
+    oe = np.divide(u_bad, u_expected, out=np.full(n_units, np.nan), where=u_expected > 0)
+    adjusted = oe * overall if overall is not None else [None] * n_units
+    return pd.DataFrame({unit: keys[unit], "total": u_total, "bad": u_bad, "expected": u_expected,
+                         "oe_ratio": oe, "adjusted_bad_rate": adjusted})

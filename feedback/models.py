@@ -492,6 +492,26 @@ class RollupMonthlyUnit(_RollupUnit, _RollupCounts, Base):
     month: Mapped[date] = mapped_column(Date)
 
 
+class RollupMonthly(_RollupUnit, _RollupCounts, Base):
+    """rollup_daily summed by calendar month (``month`` = its first day): the whole months of a period when a
+    question needs the service, sentiment or category (migration 0009)."""
+
+    __tablename__ = "rollup_monthly"
+    __table_args__ = (
+        Index("ix_rollup_monthly_month_kind", "month", "kind"),
+        Index("ix_rollup_monthly_category_month", "category", "month"),
+        Index("ix_rollup_monthly_sentiment_month", "sentiment", "month"),
+        Index("ix_rollup_monthly_service_code_month", "service_code", "month"),
+        Index("ix_rollup_monthly_service_name_month", "service_name", "month"),
+    )
+
+    month: Mapped[date] = mapped_column(Date)
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(64))
+
+
 class RollupBadTag(_RollupUnit, Base):
     """Evaluation-tag counts of 差评 (non-default ratings at level 1-2), one row per tag and dimensions."""
 

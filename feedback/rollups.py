@@ -10,7 +10,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from feedback.filters import Filters
-from feedback.models import Record, RollupBadTag, RollupDaily, RollupDailyUnit, RollupMonthlyUnit
+from feedback.models import (
+    Record,
+    RollupBadTag,
+    RollupDaily,
+    RollupDailyUnit,
+    RollupMonthly,
+    RollupMonthlyUnit,
+)
 from feedback.stats_queries import bad_tag_rows, filter_conditions, month_start, next_month, raw_source
 
 _FINE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name",
@@ -113,17 +120,21 @@ def _rows(conn: Connection, model, period: Filters) -> int:
 
 
 def _refresh_months(conn: Connection, start_day: date | None, end_day: date | None) -> None:
-    """Rebuild the months that contain the refreshed days, from the (complete) daily unit table."""
+    """Rebuild the months that contain the refreshed days, from the (complete) daily tables: the monthly unit
+    table from the daily unit one, the monthly fine table from the daily fine one."""
     first = start_day.replace(day=1) if start_day else None
     last = end_day.replace(day=1) if end_day else None
-    m = RollupMonthlyUnit
-    conn.execute(delete(m).where(*([m.month >= first] if first else []), *([m.month <= last] if last else [])))
-    t = RollupDailyUnit.__table__
-    month = month_start(conn, t.c.day)
-    keys = [month, *(t.c[d] for d in _UNIT_DIMS)]
-    conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
-    stmt = select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds).group_by(*keys)
-    conn.execute(insert(m).from_select(["month", *_UNIT_DIMS, "n", "projects", "hidden"], stmt))
+    for monthly, daily, dims in ((RollupMonthlyUnit, RollupDailyUnit, _UNIT_DIMS),
+                                 (RollupMonthly, RollupDaily, _FINE_DIMS)):
+        m = monthly
+        conn.execute(delete(m).where(*([m.month >= first] if first else []), *([m.month <= last] if last else [])))
+        t = daily.__table__
+        month = month_start(conn, t.c.day)
+        keys = [month, *(t.c[d] for d in dims)]
+        conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
+        stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
+                .group_by(*keys))
+        conn.execute(insert(m).from_select(["month", *dims, "n", "projects", "hidden"], stmt))
 
 
 def _insert_tags(conn: Connection, period: Filters) -> int:

@@ -107,6 +107,17 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
     as_of = now or datetime.now()
     cur = filters.with_period(*period)
     prev = filters.with_period(*kpi.shift_period(*period, -1))
+    # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it is
+    # the period), channels, both rankings with their case-mix and the top services sum them in pandas. (The
+    # previous period's frames stay separate queries: two of them read the small unit rollup.)
+    with stats_queries.prefetched(conn, cur, ("region", "dept", "service", "channel")):
+        return _overview(conn, filters, cur, prev, period, fresh, grain=grain, gib=gib, as_of=as_of,
+                         settings=settings)
+
+
+def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, period: tuple[date, date],
+              fresh: dict[str, Any] | None, *, grain: str, gib: bool, as_of: datetime,
+              settings: Settings | None) -> Overview:
     month = period[1].strftime("%Y-%m")
     kpis = kpi.display(kpi.month_kpis(conn, month, filters, as_of=as_of, good_includes_basic=gib))
     frame = stats_queries.rating_frame(conn, cur, ("channel",))

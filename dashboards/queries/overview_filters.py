@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select, union_all
 
 from dashboards import display
 from feedback.bulletin.units import region_label
 from feedback.filters import Filters
-from feedback.models import RollupDaily, RollupMonthlyUnit
+from feedback.models import RollupMonthlyUnit
+from feedback.stats_queries import filter_conditions, rollup_parts
 from feedback.taxonomy import Taxonomy
 
 MAX_SERVICES = 500
@@ -21,6 +22,20 @@ def _keep_selected(options: Options, selected: tuple) -> Options:
     """Selected values the data no longer has stay in the list (so the form never drops a filter silently)."""
     have = {v for v, _ in options}
     return options + [(str(v), str(v)) for v in selected if str(v) not in have]
+
+
+def _services_stmt(dept: str | None, period: tuple[date, date] | None) -> Select:
+    """Services (key = code, else name) rated in the period, in the department: whole months from the monthly
+    fine rollup, edge days from the daily one."""
+    scope = Filters(start=period[0] if period else None, end=period[1] if period else None,
+                    depts=(dept,) if dept else ())
+    parts = []
+    for src, f in rollup_parts(scope, fine=True):
+        key = func.coalesce(src.cols["service_code"], src.cols["service_name"])
+        parts.append(select(key.label("key"), src.cols["service_name"].label("name"))
+                     .where(key.is_not(None), *filter_conditions(src, f)).distinct())
+    u = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return select(u.c.key, func.max(u.c.name)).group_by(u.c.key).limit(MAX_SERVICES)
 
 
 def filter_options(conn: Connection, dept: str | None, period: tuple[date, date] | None, filters: Filters,
@@ -36,14 +51,8 @@ def filter_options(conn: Connection, dept: str | None, period: tuple[date, date]
         select(m.c.region_code).where(m.c.region_code.is_not(None), *scope).distinct().order_by(m.c.region_code))]
     channels = [(c, display.channel_name(c)) for (c,) in conn.execute(
         select(m.c.channel).where(m.c.channel.is_not(None), *scope).distinct().order_by(m.c.channel))]
-    d = RollupDaily.__table__
-    key = func.coalesce(d.c.service_code, d.c.service_name)
-    conds = [key.is_not(None), *([d.c.dept_code == dept] if dept else [])]
-    if period:
-        conds += [d.c.day >= period[0], d.c.day <= period[1]]
-    services = sorted(((k, n or k) for k, n in conn.execute(
-        select(key, func.max(d.c.service_name)).where(*conds).group_by(key).limit(MAX_SERVICES))),
-        key=lambda p: (p[1], p[0]))
+    services = sorted(((k, n or k) for k, n in conn.execute(_services_stmt(dept, period))),
+                      key=lambda p: (p[1], p[0]))
     return {
         "dept": _keep_selected(depts, filters.depts if not dept else ()),
         "region": _keep_selected(regions, filters.regions),

@@ -87,10 +87,14 @@ class Bulletin:
 
 def round_frame(frame: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
     """Floats rounded like kpi.rounded, so a table cell and the JSON agree to the last digit."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(digits)
+    if frame.columns.has_duplicates:
+        out = frame.copy()
+        for i in range(out.shape[1]):
+            if pd.api.types.is_float_dtype(out.iloc[:, i]):
+                out.isetitem(i, out.iloc[:, i].round(digits))
+        return out
+    out = pd.DataFrame({c: s.round(digits) if pd.api.types.is_float_dtype(s) else s for c, s in frame.items()},
+                       index=frame.index, columns=frame.columns)  # one constructor, not a set per column
     return out
 
 

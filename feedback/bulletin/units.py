@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -45,10 +46,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     cases = kpi.case_table(stats_queries.case_counts(conn, month, (dim,), today=today), [key],
                            good_includes_basic=good_includes_basic)
     mix = kpi.case_mix(stats_queries.rating_frame(conn, month, (dim, "service", "channel")), key)
-    table = (cur.merge(cases[[key, "on_time_rate"]], on=key, how="left")
-             .merge(mix[[key, "expected", "oe_ratio", "adjusted_bad_rate"]], on=key, how="left"))
-    for col in ("on_time_rate", "expected", "oe_ratio", "adjusted_bad_rate"):
-        table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
+    table = _joined(cur, key, (cases, ("on_time_rate",)), (mix, ("expected", "oe_ratio", "adjusted_bad_rate")))
     ranked = kpi.ranking(table, key, min_volume=min_volume, previous=prev)
     if unit == "region":
         ranked["name"] = ranked[key].map(lambda c: region_label(c, region_names))
@@ -61,6 +59,19 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     out = round_frame(ranked[list(COLUMNS)])
     red, black = kpi.boards(out, board_size)
     return Ranking(unit=unit, table=out, red=red, black=black, min_volume=min_volume)
+
+
+def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str, ...]]) -> pd.DataFrame:
+    """``left`` with float columns looked up from other tables by ``key`` (unique there; NaN where a unit has
+    no row): a left merge on the key, done as index lookups and one constructor."""
+    out = dict(left.items())
+    keys = left[key]
+    for other, cols in others:
+        at = pd.Index(other[key]).get_indexer(keys)  # NaN keys meet NaN keys, as in a merge
+        for col in cols:
+            values = pd.to_numeric(other[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            out[col] = np.where(at >= 0, values[at], np.nan) if len(values) else np.full(len(left), np.nan)
+    return pd.DataFrame(out)
 
 
 def unit_changes(conn: Connection, month: Filters, previous: Filters,

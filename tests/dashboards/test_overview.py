@@ -255,3 +255,20 @@ def test_untrusted_names_are_escaped_in_page_and_hover(client_for, engine, users
         assert not any("<img" in s for s in strings), fig_id
     services = _figure(text, "fig-services")
     assert any("&lt;img src=x onerror=alert(1)&gt;" in s for s in _strings(services))
+
+
+def test_filter_bar_lists_the_services_rated_in_the_period(engine, data):
+    """The 事项 options: whole months from the monthly rollup, edge days from the daily one, in the department."""
+    from dashboards.queries.overview_filters import filter_options
+    from feedback.taxonomy import load_taxonomy
+
+    with engine.connect() as conn:
+        def services(dept, period):
+            return [k for k, _ in filter_options(conn, dept, period, Filters(), load_taxonomy())["service"]]
+
+        assert services(None, (date(2026, 3, 1), date(2026, 3, 31))) == ["S1", "S2", "S3"]
+        assert services(None, (date(2026, 2, 4), date(2026, 3, 1))) == ["S1", "S3"]  # f3, f4 and m1: edge days
+        assert services(A, (date(2026, 3, 5), date(2026, 3, 10))) == ["S2"]  # m4
+        assert services(B, (date(2026, 2, 3), date(2026, 3, 31))) == ["S2", "S3"]  # Feb 3-28 + March
+        assert services(A, (date(2026, 2, 1), date(2026, 2, 28))) == ["S1"]  # f1, f4
+        assert services(B, None) == ["S2", "S3"]

@@ -6,7 +6,9 @@ import json
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 
+from dashboards import figures
 from dashboards import figures_overview as fo
 from dashboards.queries.overview_trend import buckets, trend_table, trend_window
 from feedback.complaint_mix import category_table
@@ -78,11 +80,37 @@ def test_figures_carry_links_and_escape_names():
     figs = [fo.top_services(services), fo.channel_mix(channels), fo.categories_bar(cats),
             fo.trend_volume(trend, "week", (date(2026, 3, 9), date(2026, 3, 15))), fo.trend_satisfaction(trend, "week")]
     for fig in figs:
-        strings = _strings(json.loads(fig.to_json()))
+        strings = _strings(json.loads(figures.to_json(fig)))
         assert not any("<img" in s for s in strings)
         assert any(s.startswith("/records?") for s in strings)  # every figure has clickable marks
-    top = json.loads(figs[0].to_json())["data"][0]
+    top = json.loads(figures.to_json(figs[0]))["data"][0]
     assert top["customdata"][-1][0] == "/records?service=k1" and top["y"][-1].startswith("1. &lt;img")
-    marks = json.loads(figs[3].to_json())["data"][2]
+    marks = json.loads(figures.to_json(figs[3]))["data"][2]
     assert marks["name"] == "异常点" and marks["customdata"][0][0] == "/records?a=2"
     assert "&lt;img" in marks["customdata"][0][2]
+
+
+def test_figure_specs_are_valid_plotly_figures():
+    """The specs are built as plain dicts: Plotly's own validation accepts every property, and changes nothing
+    (a misspelt property or a value of the wrong kind raises here instead of silently not drawing)."""
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9, 16)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 18)],
+                          "total": [100, 120, 0], "bad": [1, 9, 0], "bad_rate": [1.0, 7.5, float("nan")],
+                          "good_rate": [98.0, 90.0, float("nan")], "avg_score_10": [9.5, 9.0, float("nan")],
+                          "anomaly": [None, "high", None], "reason": [None, "差评率高", None],
+                          "link": ["/records?a=1", "/records?a=2", "/records?a=3"]})
+    levels = pd.DataFrame({"level": [5, 4, 3, 2, 1], "level_name": ["非常满意", "满意", "基本满意", "不满意", "非常不满意"],
+                           "active": [50, 20, 5, 2, 1], "default": [30, 0, 0, 0, 0], "link": ["/records?l=1"] * 5})
+    channels = pd.DataFrame({"channel": ["1", "2"], "channel_name": ["PC端", "移动端"], "total": [9, 5], "bad": [1, 0],
+                             "bad_rate": [11.1, float("nan")], "share": [64.3, 35.7], "link": ["/records?c=1", None]})
+    specs = [fo.trend_volume(trend, "week", (date(2026, 3, 9), date(2026, 3, 18))), fo.trend_satisfaction(trend, "day"),
+             fo.level_split(levels), fo.channel_mix(channels)]
+    for spec in specs:
+        body = json.loads(figures.to_json(spec))  # strict JSON: NaN went out as null
+        validated = json.loads(go.Figure(spec).to_json())  # raises on an unknown property or a bad value
+        assert validated["layout"]["template"] == body["layout"]["template"]  # Plotly's default look
+        assert [t["type"] for t in validated["data"]] == [t["type"] for t in body["data"]]
+    assert json.loads(figures.to_json(specs[0]))["data"][1]["y"][2] is None
+    assert [t["name"] for t in specs[0]["data"]] == ["评价数", "差评率", "异常点"]
+    assert specs[0]["layout"]["shapes"][0]["x0"] == date(2026, 3, 9)  # the period's buckets are shaded
+    assert specs[2]["layout"]["yaxis"]["range"] == [0, 80 * 1.18]

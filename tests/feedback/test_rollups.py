@@ -15,6 +15,7 @@ from feedback.models import (
     RollupBadTag,
     RollupDaily,
     RollupDailyUnit,
+    RollupMonthly,
     RollupMonthlyUnit,
     Score,
 )
@@ -26,7 +27,7 @@ def snapshot(engine):
     """Every rollup row, without surrogate ids, as sorted tuples per table."""
     out = {}
     with engine.connect() as conn:
-        for model in (RollupDaily, RollupDailyUnit, RollupMonthlyUnit, RollupBadTag):
+        for model in (RollupDaily, RollupDailyUnit, RollupMonthlyUnit, RollupMonthly, RollupBadTag):
             cols = [c for c in model.__table__.c if c.name != "id"]
             out[model.__tablename__] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)).all())
     return out
@@ -52,6 +53,7 @@ def test_refresh_is_idempotent_and_full_rebuild_equals_incremental(engine):
         n = conn.execute(select(func.sum(RollupDailyUnit.n))).scalar()
         assert n == 20  # 19 ratings + 1 message
         assert conn.execute(select(func.sum(RollupDaily.n))).scalar() == n
+        assert conn.execute(select(func.sum(RollupMonthly.n))).scalar() == n
 
 
 def test_incremental_refresh_by_batch_touches_only_its_days(engine):
@@ -136,10 +138,10 @@ def test_midnight_ratings_stored_as_etl_text_stay_on_their_day(engine):
 
 
 def test_periods_split_into_whole_months_and_edge_days():
-    from feedback.stats_queries import _unit_parts
+    from feedback.stats_queries import rollup_parts
 
     def spans(f):
-        return [(src.day.table.name, p.start, p.end) for src, p in _unit_parts(f)]
+        return [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(f)]
 
     d = date
     assert spans(Filters(start=d(2026, 3, 1), end=d(2026, 3, 31))) == [
@@ -152,3 +154,26 @@ def test_periods_split_into_whole_months_and_edge_days():
     assert spans(Filters()) == [("rollup_monthly_unit", None, None)]
     assert spans(Filters(start=d(2026, 12, 2))) == [
         ("rollup_monthly_unit", d(2027, 1, 1), None), ("rollup_daily_unit", d(2026, 12, 2), d(2026, 12, 31))]
+    # questions about services, sentiment or category split the same way over the fine tables
+    assert [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(
+        Filters(start=d(2025, 3, 15), end=d(2026, 3, 5)), fine=True)] == [
+        ("rollup_monthly", d(2025, 4, 1), d(2026, 2, 1)),
+        ("rollup_daily", d(2025, 3, 15), d(2025, 3, 31)), ("rollup_daily", d(2026, 3, 1), d(2026, 3, 5))]
+
+
+def test_migration_fills_the_monthly_rollup_from_the_daily_one(engine):
+    """An existing database gets rollup_monthly filled by migration 0009 (no full refresh needed): the rows
+    equal what the refresh writes."""
+    from alembic import command
+
+    from feedback.db import alembic_config, upgrade
+
+    load_fixture(engine)
+    refreshed = snapshot(engine)["rollup_monthly"]
+    assert refreshed
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    upgrade(engine)
+    assert snapshot(engine)["rollup_monthly"] == refreshed
