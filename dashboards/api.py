@@ -190,7 +190,7 @@ def push_batch():
         return _too_large(limit_kb)
     except push.PushError as exc:
         abort(400, description=str(exc))
-    except push.PushInProgress as exc:
+    except (push.PushInProgress, push.PushConflict) as exc:
         abort(409, description=str(exc))
     runner = jobs.runner()
     if answer["loaded"] and not replayed:

@@ -38,7 +38,7 @@ _PAGING = [
 
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "筛选条件或参数无效", 401: "未登录且没有有效的 Bearer 令牌", 403: "角色或部门绑定不允许",
-             404: "不存在", 409: "同一 batch_id 正在导入（稍后重发取得结果）",
+             404: "不存在", 409: "同一 batch_id 正在导入（稍后重发取得结果），或已用于内容不同的另一批记录",
              413: "请求体超过上限（[dashboard] push_max_kb）"}
     return {str(c): {"description": names[c], "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 

@@ -31,6 +31,10 @@ class PushInProgress(RuntimeError):
     """The same account's batch_id is being loaded by another request right now (answered 409)."""
 
 
+class PushConflict(RuntimeError):
+    """The account's batch_id was used before for other records (answered 409; nothing is loaded)."""
+
+
 _in_flight: set[tuple[str, str]] = set()
 _in_flight_lock = threading.Lock()
 
@@ -66,7 +70,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[str, Any]) -> tuple[dict, bool]:
     """Load the checked body; returns the answer (counts, every reject with its index) and whether it replays
     an earlier batch. A department-bound user's records of other departments are rejected."""
-    from etl.pipeline import InputError, ProfileNotFound, ingest_records
+    from etl.pipeline import BatchKeyReused, InputError, ProfileNotFound, ingest_records
     from etl.profiles import ProfileError
 
     key = (user.username, body["batch_id"])
@@ -79,6 +83,8 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
             engine, settings, body["records"], profile=body["profile"], username=user.username,
             client_batch_id=body["batch_id"], source=body["source"], only_dept=user.dept_code,
         )
+    except BatchKeyReused as exc:
+        raise PushConflict(str(exc)) from None
     except ProfileNotFound as exc:
         raise PushError(f"来源配置不匹配：{exc}") from None
     except (InputError, ProfileError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,15 @@ from feedback.pii import load_hash_key
 from feedback.settings import Settings
 
 __all__ = [
-    "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_records", "ingest_sql", "preview_file",
+    "BatchKeyReused", "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_records", "ingest_sql", "preview_file",
     "push_key", "resolve_profile",
 ]
 
 Progress = Callable[[int], None]
+
+
+class BatchKeyReused(ValueError):
+    """A pushed batch's idempotency key (account + batch_id) was used before for other records."""
 
 
 @dataclass
@@ -94,7 +99,7 @@ def _after(chunks: Iterator[pd.DataFrame], skip: int) -> Iterator[pd.DataFrame]:
 def _run_batch(
     engine: Engine, settings: Settings, chunks: Iterator[pd.DataFrame], *, profile: Profile, source_system: str,
     file_name: str, sha256: str, resume: bool, progress: Progress | None, only_dept: str | None = None,
-    all_rejects: bool = False,
+    all_rejects: bool = False, content_sha256: str | None = None,
 ) -> IngestResult:
     ctx = _context(settings, source_system, file_name, only_dept)
     with engine.begin() as conn:
@@ -105,7 +110,8 @@ def _run_batch(
             if unfinished:
                 repository.mark_batch(conn, unfinished.id, status="failed", error="interrupted; superseded")
             batch_id, skip = repository.create_batch(
-                conn, source_system=source_system, profile=profile.name, file_name=file_name, sha256=sha256
+                conn, source_system=source_system, profile=profile.name, file_name=file_name, sha256=sha256,
+                content_sha256=content_sha256,
             ), 0
     resumed_from = skip
     unknown_tags: dict[str, int] = {}
@@ -190,6 +196,12 @@ def push_key(username: str, client_batch_id: str) -> str:
     return hashlib.sha256(f"push\0{username}\0{client_batch_id}".encode()).hexdigest()
 
 
+def records_digest(records: list) -> str:
+    """sha256 of pushed records as canonical JSON (key order and spacing do not matter)."""
+    canonical = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def ingest_records(
     engine: Engine, settings: Settings, records: list, *, profile: str, username: str, client_batch_id: str,
     source: str | None = None, only_dept: str | None = None,
@@ -200,12 +212,18 @@ def ingest_records(
     ``client_batch_id`` is the idempotency key: a batch already finished under the same account and key is
     answered as it was (nothing is loaded again), an interrupted one resumes. ``only_dept``: records of any other
     department (or of none) are rejected. Row numbers are the 1-based positions in ``records``; every reject is
-    returned in ``first_rejects``. Raises InputError / ProfileNotFound before writing anything."""
+    returned in ``first_rejects``. Raises BatchKeyReused when the key was used before for other records (their
+    digest is kept with the batch), InputError / ProfileNotFound before writing anything."""
     from etl.recordsource import RecordsSource
 
     sha256 = push_key(username, client_batch_id)
+    digest = records_digest(records)
     label = f"push:{username}:{client_batch_id}"
     with engine.connect() as conn:
+        if repository.batch_contents(conn, sha256=sha256) - {digest}:
+            raise BatchKeyReused(
+                f"batch_id {client_batch_id} 已用于另一批内容不同的记录（同一批次重发时内容必须相同）；"
+                "新的一批请换一个 batch_id")
         done = repository.find_done_batch(conn, sha256=sha256)
         if done is not None:
             rejects = repository.batch_rejects(conn, done.id)
@@ -218,6 +236,6 @@ def ingest_records(
     prof = resolve_profile(raw.headers, profile, settings)
     result = _run_batch(
         engine, settings, raw.chunks(), profile=prof, source_system=source or prof.name, file_name=label,
-        sha256=sha256, resume=True, progress=None, only_dept=only_dept, all_rejects=True,
+        sha256=sha256, resume=True, progress=None, only_dept=only_dept, all_rejects=True, content_sha256=digest,
     )
     return result, False

@@ -47,6 +47,9 @@ class Batch(Base):
     profile: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(500))
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # A pushed batch: sha256 of its records (canonical JSON). file_sha256 is then the idempotency key (account +
+    # batch_id), and a resend under the same key must carry the same records.
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | done | failed
     rows_done: Mapped[int] = mapped_column(Integer, default=0)  # checkpoint for resuming a killed load
     read: Mapped[int] = mapped_column(Integer, default=0)

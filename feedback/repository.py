@@ -30,9 +30,11 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-def create_batch(conn: Connection, *, source_system: str, profile: str, file_name: str, sha256: str) -> int:
+def create_batch(conn: Connection, *, source_system: str, profile: str, file_name: str, sha256: str,
+                 content_sha256: str | None = None) -> int:
     values = dict(
         source_system=source_system, profile=profile, file_name=file_name, file_sha256=sha256,
+        content_sha256=content_sha256,
         status="running", rows_done=0, read=0, loaded=0, duplicate=0, rejected=0, started_at=_now(),
     )
     return conn.execute(insert(Batch).values(**values).returning(Batch.id)).scalar_one()
@@ -68,6 +70,13 @@ def find_done_batch(conn: Connection, *, sha256: str) -> DoneBatch | None:
         .where(Batch.file_sha256 == sha256, Batch.status == "done").order_by(Batch.id).limit(1)
     ).first()
     return DoneBatch(*row) if row else None
+
+
+def batch_contents(conn: Connection, *, sha256: str) -> set[str]:
+    """The record digests stored under an input hash (a pushed batch's idempotency key), any status."""
+    rows = conn.execute(select(Batch.content_sha256).where(Batch.file_sha256 == sha256,
+                                                            Batch.content_sha256.is_not(None)).distinct())
+    return set(rows.scalars())
 
 
 def get_batch(conn: Connection, batch_id: int) -> BatchRow:

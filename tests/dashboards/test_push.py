@@ -141,6 +141,27 @@ def test_resending_is_idempotent(app, engine, token_for):
     assert follow["loaded"] == 1
 
 
+def test_a_batch_id_reused_for_other_records_is_refused(app, engine, token_for):
+    """A resend must carry the same records (key order and spacing aside); other records under the same batch_id
+    are refused with 409 and nothing is stored, instead of being answered with the first batch's result."""
+    client, auth = app.test_client(), token_for("ops")
+    records = [_rating(i) for i in range(5)]
+    first = client.post("/api/v1/push", json=_body(records), headers=auth)
+    assert first.status_code == 201
+    counts = (_count(engine, Record), _count(engine, Batch))
+    changed = records[:4] + [_rating(99)]
+    conflict = client.post("/api/v1/push", json=_body(changed), headers=auth)
+    assert conflict.status_code == 409 and "b-0001" in conflict.json["message"] and "内容不同" in conflict.json["message"]
+    assert (_count(engine, Record), _count(engine, Batch)) == counts
+    reordered = [dict(reversed(list(r.items()))) for r in records]  # same records, keys in another order
+    again = client.post("/api/v1/push", data=json.dumps(_body(reordered), indent=2), headers=auth,
+                        content_type="application/json")
+    assert again.status_code == 200 and again.json["replayed"] is True
+    # the key is per account: another account may use the same batch_id for its own records
+    other = client.post("/api/v1/push", json=_body(changed), headers=token_for("admin"))
+    assert other.status_code == 201 and other.json["loaded"] == 1
+
+
 def test_department_bound_token_pushes_only_its_department(app, engine, token_for):
     records = [_rating(0), _rating(1, deptCode=DEPT_B), _rating(2, deptCode=None), _rating(3)]
     body = app.test_client().post("/api/v1/push", json=_body(records), headers=token_for("ops_a")).json
