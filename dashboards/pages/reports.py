@@ -37,6 +37,7 @@ def index():
 @auth.require("read")
 def monthly():
     from feedback.bulletin import build_bulletin
+    from feedback.regions import region_names
 
     month = request.args.get("month", "")
     fmt = request.args.get("format", "html")
@@ -49,7 +50,7 @@ def monthly():
     with context.engine().connect() as conn:
         if month not in dict(available_months(conn, scope)):
             abort(404, description=f"{month} 没有评价数据")
-        bulletin = build_bulletin(conn, month, scope, settings=settings)
+        bulletin = build_bulletin(conn, month, scope, settings=settings, region_names=region_names(settings))
     body = render(bulletin, fmt)
     name = file_name(bulletin, fmt)
     auth.audit_request("export", what="bulletin", month=month, format=fmt, depts=list(scope.depts), bytes=len(body))

@@ -9,14 +9,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
-from etl.demo import write_demo
+from etl.demo import region_names, write_demo
 from etl.pipeline import ingest_file
 from feedback import ledger
 from feedback.alert_check import check_alerts
 from feedback.db import make_engine, upgrade
-from feedback.models import LedgerCase, Task
+from feedback.models import LedgerCase, LedgerEvent, Task
+from feedback.regions import write_region_names
 from feedback.settings import Settings
 from feedback.stages import later_stages, run_later_stages
 from feedback.tasks import repository as task_repository
@@ -27,6 +28,7 @@ OUTAGE_TASK = ("住房公积金提取", "网上办理")  # the planted P1 outage
 def build_demo(engine: Engine, settings: Settings, rows: int, seed: int = 7) -> None:
     """`haocha demo --rows N --seed S`: generate the files, ingest each, run every later stage."""
     upgrade(engine)
+    write_region_names(settings.region_names_path, region_names())
     for path in write_demo(settings.instance_path / "demo", rows=rows, seed=seed):
         result = ingest_file(engine, settings, path, profile="zhejiang" if "zhejiang" in path.name else "auto")
         assert result.loaded == result.read, result
@@ -39,6 +41,7 @@ def demo_database(path: Path, settings: Settings, rows: int, cache: Path | None)
     built before, e.g. $HAOCHA_SCREENSHOT_DB while iterating on screenshots), else built and, with a cache
     path, copied there before anything else is written to it."""
     if cache is not None and cache.exists():
+        write_region_names(settings.region_names_path, region_names())
         shutil.copyfile(cache, path)
         engine = make_engine(settings.database_url)
         upgrade(engine)
@@ -83,10 +86,14 @@ def _ship_outage_fix(engine: Engine, settings: Settings) -> int:
 
 
 def _work_ledger(engine: Engine, settings: Settings) -> dict:
-    """Cases older than a month worked to 关闭 within days (every 15th left in 整改中, every 40th voided on an
-    approved appeal), the month's newer ones half verified; one newer case asks for an extension."""
+    """Cases opened when their 差评 arrived (as a daily ingest would have: the demo loads the year at once);
+    cases older than two months worked to 关闭 within a week (every 40th voided on an approved appeal); of the
+    two months before the last ten days a third still in 整改中; the last ten days half verified, one of them
+    asking for an extension."""
     rules = ledger.rules_from_settings(settings.ledger)
-    with engine.connect() as conn:
+    opened_at = select(LedgerCase.opened_at).where(LedgerCase.id == LedgerEvent.case_id).scalar_subquery()
+    with engine.begin() as conn:
+        conn.execute(update(LedgerEvent).where(LedgerEvent.action == "open").values(at=opened_at))
         cases = conn.execute(select(LedgerCase.id, LedgerCase.rated_at).order_by(LedgerCase.rated_at)).all()
     last = max(c.rated_at for c in cases)
     closed = voided = 0
@@ -96,26 +103,26 @@ def _work_ledger(engine: Engine, settings: Settings) -> dict:
             def at(days: int, t: datetime = rated_at) -> datetime:
                 return t + timedelta(days=days, hours=2)
 
-            if rated_at < last - timedelta(days=30):
-                if i % 40 == 7:
-                    req = ledger.request(conn, case_id, "void", reason="评价人称误点“非常不满意”，有通话录音",
-                                         by="窗口负责人", now=at(1))
-                    ledger.decide(conn, req, approve=True, by="督查科", note="核实属实，认定误评", rules=rules,
-                                  now=at(3))
-                    voided += 1
-                    continue
-                ledger.set_status(conn, case_id, "rectifying", by="窗口负责人", note="已联系评价人，核实属实",
-                                  now=at(1))
-                if i % 15 == 3:
-                    continue
-                for days, status, note in ((3, "rectified", "已向窗口人员通报并培训"), (4, "replied", "已向评价人反馈"),
-                                           (6, "revisited", "电话回访"), (7, "closed", None)):
-                    ledger.set_status(conn, case_id, status, by="窗口负责人", note=note, now=at(days),
-                                      satisfaction=(4 + i % 2) if status == "revisited" else None)
-                closed += 1
-            elif i % 2 == 0:
-                ledger.set_status(conn, case_id, "rectifying", by="窗口负责人", note="已联系评价人", now=at(1))
-                if pending_extension is None:
-                    pending_extension = ledger.request(conn, case_id, "extend", by="窗口负责人", extra_days=10,
-                                                       reason="需与系统厂商共同整改", now=at(2))
+            age = last - rated_at
+            if age <= timedelta(days=10):
+                if i % 2 == 0:
+                    ledger.set_status(conn, case_id, "rectifying", by="窗口负责人", note="已联系评价人", now=at(1))
+                    if pending_extension is None:
+                        pending_extension = ledger.request(conn, case_id, "extend", by="窗口负责人", extra_days=10,
+                                                           reason="需与系统厂商共同整改", now=at(2))
+                continue
+            if i % 40 == 7:
+                req = ledger.request(conn, case_id, "void", reason="评价人称误点“非常不满意”，有通话录音",
+                                     by="窗口负责人", now=at(1))
+                ledger.decide(conn, req, approve=True, by="督查科", note="核实属实，认定误评", rules=rules, now=at(3))
+                voided += 1
+                continue
+            ledger.set_status(conn, case_id, "rectifying", by="窗口负责人", note="已联系评价人，核实属实", now=at(1))
+            if age <= timedelta(days=70) and i % 3 == 0:
+                continue
+            for days, status, note in ((3, "rectified", "已向窗口人员通报并培训"), (4, "replied", "已向评价人反馈"),
+                                       (6, "revisited", "电话回访"), (7, "closed", None)):
+                ledger.set_status(conn, case_id, status, by="窗口负责人", note=note, now=at(days),
+                                  satisfaction=(4 + i % 2) if status == "revisited" else None)
+            closed += 1
     return {"closed": closed, "voided": voided, "cases": len(cases)}

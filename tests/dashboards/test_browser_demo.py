@@ -13,12 +13,15 @@ import csv
 import io
 import os
 import re
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from etl.demo import region_names
 from feedback.bulletin import fmt
 from feedback.settings import settings_from_mapping
 from tests.conftest import TEST_HASH_KEY
@@ -35,6 +38,24 @@ from tests.dashboards.test_browser import open_page  # noqa: E402 - after the sk
 
 ROWS = int(os.environ.get("HAOCHA_SCREENSHOT_ROWS") or 20_000)
 CHART = 15_000  # ms for Plotly to draw
+LIST_HEIGHT = 1500  # px of a long list kept in its screenshot (the first rows, not fifty)
+REGIONS = {name for _, name in region_names()}
+
+
+def shot(page, folder: Path, name: str, *, top_only: bool = False) -> None:
+    """A full-page screenshot; for a long list only its top LIST_HEIGHT px."""
+    if top_only:
+        page.screenshot(path=folder / name, full_page=True, clip={"x": 0, "y": 0, "width": 1600, "height": LIST_HEIGHT})
+    else:
+        page.screenshot(path=folder / name, full_page=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chinese_font():
+    """Screenshots kept for the README need a CJK font, or every Chinese character is drawn as a box."""
+    if os.environ.get("HAOCHA_SCREENSHOT_DIR") and shutil.which("fc-list"):
+        found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
+        assert found, "no Chinese font: apt-get install fonts-noto-cjk before taking screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +152,14 @@ def test_login_and_overview(browse, demo, shots):
     assert page.locator("#rank-dept table.board-red tbody tr").count() == len(body["depts"]["red"])
     page.screenshot(path=shots / "overview.png", full_page=True)
 
-    # filter bar: one department, month grain → URL, cards, trend and rankings follow
-    dept = body["depts"]["red"][0]
+    # region names, not codes, in the filter bar and the ranking (the code in the tooltip)
+    regions = page.locator("#overview-filters select[name=region] option").all_inner_texts()
+    assert regions and set(regions) <= REGIONS
+    named = page.locator("#rank-region td.unit").all_inner_texts()
+    assert named and set(named) <= REGIONS
+
+    # filter bar: the busiest department, month grain → URL, cards, trend and rankings follow
+    dept = max(body["depts"]["red"] + body["depts"]["black"], key=lambda d: d["total"])
     page.select_option("#overview-filters select[name=dept]", [dept["key"]])
     page.select_option("#overview-filters select[name=grain]", "month")
     page.click("#overview-filters button[type=submit]")
@@ -176,7 +203,7 @@ def test_explorer_search_filter_pages(browse, demo, shots):
     everything = api(page, "/api/v1/records?per_page=1")  # beyond 10,000 the count says "超过 10,000 条"
     total = int(re.search(r"([\d,]+) 条", page.inner_text("#result-count")).group(1).replace(",", ""))
     assert total == everything["total"] and everything["total_capped"] == ("超过" in page.inner_text("#result-count"))
-    page.screenshot(path=shots / "explorer.png", full_page=True)
+    shot(page, shots, "explorer.png", top_only=True)
 
     # filter by level and kind, page through the result: the filter survives paging
     page.check("input[name=level][value='1']")
@@ -204,7 +231,7 @@ def test_explorer_search_filter_pages(browse, demo, shots):
     assert 0 < found < bad and page.inner_text("#result-count").startswith(f"共 {found:,} 条")
     texts = page.locator("table.records tbody td.text").all_inner_texts()
     assert texts and all("窗口" in t for t in texts)
-    page.screenshot(path=shots / "explorer_filtered.png", full_page=True)
+    shot(page, shots, "explorer_filtered.png", top_only=True)
 
 
 def test_task_work_and_export(browse, demo, shots):
@@ -214,9 +241,10 @@ def test_task_work_and_export(browse, demo, shots):
     titles = page.locator("table.tasks a.task-title").all_inner_texts()
     listed = api(page, f"/api/v1/tasks?per_page={len(titles)}")
     assert titles and titles == [t["title"] for t in listed["items"]]
+    assert not [t for t in titles if re.search(r"区划 ?\d{6}", t)]  # a local hall's title names its region
     scores = [float(s) for s in page.locator("table.tasks .score").all_inner_texts()]
     assert scores == sorted(scores, reverse=True)
-    page.screenshot(path=shots / "tasks.png", full_page=True)
+    shot(page, shots, "tasks.png", top_only=True)
 
     # filter by category, export the filtered list: the CSV holds exactly those tasks
     page.select_option("#task-filters select[name=category]", ["timeliness"])
@@ -252,7 +280,9 @@ def test_task_work_and_export(browse, demo, shots):
     assert page.inner_text("#task-status") in ("已上线", "已验证")  # verified when the drop is significant
     assert page.locator("#impact .verdict").count() == 1 and "上线前 28 天" in page.inner_text("#impact")
     assert "整改中 → 已上线" in page.inner_text("#history") and "APP 闪退已修复" in page.inner_text("#history")
-    assert "上线" in "".join(page.locator("#trend .annotation").all_text_contents())  # the shipping date marked on the line
+    assert "上线" in "".join(page.locator("#trend .annotation").all_text_contents())
+    regions = page.locator("#where .breakdown > div:nth-child(3) td:first-child").all_inner_texts()
+    assert regions and set(regions) <= REGIONS  # names, not 12-digit codes  # the shipping date marked on the line
     page.screenshot(path=shots / "task_verified.png", full_page=True)
 
 
@@ -321,7 +351,11 @@ def test_ledger(browse, demo, shots):
     listed = api(page, "/api/v1/ledger?per_page=1")
     assert f"共 {listed['total']:,} 件" in page.inner_text("#result-count")
     assert listed["total"] == demo["cases"]
-    page.screenshot(path=shots / "ledger.png", full_page=True)
+    cards = page.locator("#ledger-counts .card-value").all_inner_texts()
+    assert cards[3] == f"{demo['voided']:,}" == f"{listed['counts']['voided']:,}"  # 申诉认定无效: the approved appeals
+    places = page.locator("#ledger-table .region").all_inner_texts()
+    assert places and set(places) <= REGIONS
+    shot(page, shots, "ledger.png", top_only=True)
 
     page.check("#ledger-filters input[name=overdue]")
     page.click("#ledger-filters button[type=submit]")
