@@ -18,9 +18,13 @@ FORMAT_NAMES = {"html": "网页 HTML", "xlsx": "表格 XLSX", "docx": "公文 DO
 
 
 def available_months(conn, filters: Filters) -> list[tuple[str, int]]:
-    """(YYYY-MM, ratings) of every month with ratings in the user's scope, newest first."""
-    frame = stats_queries.counts(conn, filters, ("month",), ratings_only=True)
-    return [(str(m), int(n)) for m, n in zip(frame["month"], frame["n"], strict=True)][::-1]
+    """(YYYY-MM, ratings) of every month with ratings in the user's scope, newest first; the count is the
+    bulletin's 评价总数 (差评 voided on appeal left out, as in every KPI)."""
+    frame = stats_queries.rating_frame(conn, filters, ("month",))
+    if frame.empty:
+        return []
+    n = frame[~frame["voided"].astype(bool)].groupby("month")["n"].sum().reindex(frame["month"].unique(), fill_value=0)
+    return [(str(m), int(v)) for m, v in sorted(n.items())][::-1]
 
 
 @bp.get("/")
