@@ -75,10 +75,16 @@ def _ship_outage_fix(engine: Engine, settings: Settings) -> int:
         (datetime(2026, 6, 12, 16, 40), "李娜", {"status": "in_progress", "note": "已联系厂商修复人脸识别接口"}),
         (datetime(2026, 6, 22, 18, 0), "李娜", {"status": "shipped", "note": "新版本上线，APP 闪退已修复"}),
     ]
+    # and a few of the top tasks (never the first: the browser test accepts that one) taken up in October
+    picked = [t.id for t in tasks[1:8] if t.id != task_id][:4]
+    owners = ["陈静", "刘洋", "赵敏", "周强"]
+    later = [(datetime(2026, 10, 20 + i, 9, 30), "王经理", t, {
+        "status": "accepted" if i % 2 else "in_progress", "owner": owners[i], "due": datetime(2026, 12, 1 + 7 * i).date(),
+        "note": "已分派责任科室"}) for i, t in enumerate(picked)]
     with pytest.MonkeyPatch.context() as mp, engine.begin() as conn:
-        for when, who, change in steps:
+        for when, who, tid, change in [(w, who, task_id, c) for w, who, c in steps] + later:
             mp.setattr(task_repository, "_now", lambda when=when: when)
-            task_repository.change_task(conn, task_id, by=who, **change)
+            task_repository.change_task(conn, tid, by=who, **change)
     tasks_stage = [s for s in later_stages() if s[0].endswith("_tasks")]
     failed = [o for o in run_later_stages(engine, settings, tasks_stage) if not o.ok]
     assert tasks_stage and not failed, failed
