@@ -66,7 +66,7 @@ def _ship_outage_fix(engine: Engine, settings: Settings) -> int:
     """The 公积金 centre accepts the outage task during the outage, ships the fix on 06-22; the next tasks
     rebuild checks the impact (complaints before and after) and verifies it."""
     with engine.connect() as conn:
-        tasks = conn.execute(select(Task.id, Task.title).order_by(Task.score.desc())).all()
+        tasks = conn.execute(select(Task.id, Task.title).where(Task.rank.is_not(None)).order_by(Task.rank)).all()
     task_id = next(t.id for t in tasks if all(w in t.title for w in OUTAGE_TASK))
     steps = [
         (datetime(2026, 6, 9, 10, 15), "王经理", {"status": "accepted", "owner": "李娜",

@@ -260,8 +260,8 @@ def test_task_work_and_export(browse, demo, shots):
     title = next(k for k in rows[0] if "标题" in k or k.lower() == "title")
     assert [r[title] for r in rows] == [t["title"] for t in expected["items"]]
 
-    # work the first task: accept it with an owner, a due date and a note; the history shows it
-    page.click("table.tasks a.task-title >> nth=0")
+    # work the best-ranked new task of that list: accept it with an owner, a due date and a note; history shows it
+    page.locator("table.tasks tbody tr").filter(has=page.locator(".st-new")).first.locator("a.task-title").click()
     page.wait_for_selector("#trend .main-svg", timeout=CHART)
     page.select_option("#task-form select[name=status]", "accepted")
     page.fill("#task-form input[name=owner]", "张伟")
