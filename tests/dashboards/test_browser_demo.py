@@ -169,6 +169,7 @@ def test_login_and_overview(browse, demo, shots):
     filtered = assert_cards_match_api(page)
     assert filtered["kpis"]["total"] < body["kpis"]["total"]
     assert page.locator("#fig-volume .bars .point").count() == len(filtered["trend"])  # one bar per month
+    assert "已全部列入红榜" in page.inner_text("#rank-dept table.board-black")  # one department: nothing for 黑榜
     page.screenshot(path=shots / "overview_filtered.png", full_page=True)
 
     # drill down from a chart mark: the channel bar opens exactly that channel's ratings of the period
@@ -342,6 +343,7 @@ def test_alerts_models_reports(browse, demo, shots):
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
     cells = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert any("2026" in c and "10" in c for c in cells)
+    assert REGIONS & set(cells)  # the bulletin's 县（市、区） ranking by name
     assert shown == api(page, "/api/v1/overview?start=2026-10-01&end=2026-10-31")["kpis"]["total"]
 
 
