@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, select
 from dashboards import display
 from dashboards.queries.where import active_versions, record_conditions
 from feedback.filters import Filters
-from feedback.models import GoldLabel, Record, Score
+from feedback.models import GoldLabel, LedgerCase, Record, Score
 
 COUNT_CAP = 10_000  # counting stops here ("10000+"), so a broad search stays fast on millions of rows
 MAX_PAGE = 1_000  # deeper pages: narrow the filters instead
@@ -52,7 +52,7 @@ def record_visible(conn: Connection, record_id: int, dept: str | None) -> bool:
     return conn.execute(q).first() is not None
 
 
-def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
+def _item(r, title: str | None, text: str | None, voided: bool) -> dict[str, Any]:
     corrected = r.gold_category is not None
     category = r.gold_category if corrected else r.category
     return {
@@ -66,7 +66,7 @@ def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
         "sentiment": r.sentiment, "category": category,
         "category_name": display.category_name(category) if category else None,
         "category_conf": 1.0 if corrected else None if r.category_conf is None else round(float(r.category_conf), 3),
-        "category_corrected": corrected,
+        "category_corrected": corrected, "voided": voided,
     }
 
 
@@ -95,8 +95,11 @@ def search_records(conn: Connection, filters: Filters, q: str | None, page: int,
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
     total = count_records(conn, filters, q, cap=COUNT_CAP + 1, hidden=hidden)
+    voided = set(conn.execute(select(LedgerCase.record_id).where(
+        LedgerCase.record_id.in_([r.id for r in rows]), LedgerCase.status == "voided")).scalars()) if rows else set()
     return RecordPage(
-        items=[_item(r, t, x) for r, t, x in zip(rows, titles, texts, strict=True)], page=page, per_page=per_page,
+        items=[_item(r, t, x, r.id in voided) for r, t, x in zip(rows, titles, texts, strict=True)],
+        page=page, per_page=per_page,
         has_next=has_next, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP,
     )
 
