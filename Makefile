@@ -7,7 +7,7 @@ PORT ?= 8050
 ROWS ?= 200000
 DEMO_PASSWORD ?= haocha-demo
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install install-test lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: install
 
 lint: install
 	$(BIN)/ruff check feedback etl dashboards tests
+
+# The README's dashboard screenshots, taken by the browser test of every screen on a 200,000-rating demo
+# (needs /usr/bin/chromium and a Chinese font: apt-get install chromium fonts-noto-cjk).
+screenshots: install
+	HAOCHA_SCREENSHOT_DIR=docs/screenshots HAOCHA_SCREENSHOT_ROWS=200000 \
+		$(BIN)/python -m pytest -q tests/dashboards/test_browser_demo.py
 
 bench: install
 	$(BIN)/python -m etl.bench --rows 1000000

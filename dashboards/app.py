@@ -11,6 +11,7 @@ from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
 from dashboards.pages import alerts, explorer, ingest, ledger, models, overview, reports, tasks
 from dashboards.queries.ledger import overdue_count
+from feedback.regions import region_name, region_names
 from feedback.settings import Settings
 
 NAV = (  # (endpoint, label, capability)
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.json.ensure_ascii = False
     app.jinja_env.autoescape = True  # every template, whatever its file name
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["region_name"] = lambda code: region_name(code, region_names(settings))  # macros too
     security.install(app, settings, options)
     for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,
                       alerts.bp, models.bp, api.bp, reports.bp, ledger.bp):

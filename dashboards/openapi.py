@@ -144,7 +144,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "kind", "rated_at", "level", "level_name", "is_default", "channel", "channel_name",
                      "service_code", "service_name", "dept_code", "dept_name", "region_code", "tags", "title",
                      "text", "votes_up", "sentiment", "category", "category_name", "category_conf",
-                     "category_corrected"],
+                     "category_corrected", "voided"],
         "properties": {
             "id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
             "rated_at": {"type": "string", "description": "Asia/Shanghai wall-clock time, YYYY-MM-DD HH:MM:SS"},
@@ -160,6 +160,8 @@ SCHEMAS: dict[str, Any] = {
             "category_conf": _nullable("number"),
             "category_corrected": {"type": "boolean",
                                    "description": "true: category is a person's correction (gold label, 人工校正)"},
+            "voided": {"type": "boolean",
+                       "description": "true: a 差评 voided on appeal (申诉复核); kept as a record, left out of KPIs"},
         },
     },
     "RecordPage": {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import multiprocessing
 import os
@@ -15,23 +14,13 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from feedback.cli.context import AppContext, fail, pass_app
+from feedback.regions import read_region_names
+from feedback.regions import region_names as configured_names
 
 
 @click.group("report")
 def report_group() -> None:
     """Reports: the monthly bulletin (月度通报)."""
-
-
-def read_region_names(path: str | None) -> dict[str, str]:
-    """Region names from a CSV of code,name rows (a header row is allowed); empty without a path."""
-    if not path:
-        return {}
-    names: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for row in csv.reader(fh):
-            if len(row) >= 2 and row[0].strip().isdigit():
-                names[row[0].strip()] = row[1].strip()
-    return names
 
 
 def month_list(values: tuple[str, ...]) -> list[str]:
@@ -92,7 +81,7 @@ def _write_month(job: dict) -> dict:
 @click.option("--dept", "depts", multiple=True, help="Only this department code (repeatable): its own bulletin.")
 @click.option("--region", "regions", multiple=True, help="Only this region code, 12 digits (repeatable).")
 @click.option("--region-names", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="CSV of region code,name to print names instead of codes.")
+              help="CSV of region code,name to print names instead of codes (default: [paths] region_names).")
 @click.option("--issuer", default=None, help="Issuing office printed in the red header (default 政务服务管理办公室).")
 @click.option("--issue-no", default=None, help="文号 line, e.g. 清政服办〔2026〕10号 (default 〔YYYY〕M号).")
 @click.option("--json", "json_out", is_flag=True, help="Print one JSON object: files, headline KPIs, sentences.")
@@ -123,7 +112,7 @@ def monthly_cmd(app: AppContext, months: tuple[str, ...], jobs: int | None, form
         fail(f"database not ready ({type(exc.orig).__name__}): run `haocha init`")
     if not chosen:
         fail("no ratings in the rollups: load data, then run `haocha kpi --refresh`")
-    names = read_region_names(region_names)
+    names = read_region_names(region_names) if region_names else configured_names(settings)
     base = {"settings": settings, "depts": depts, "regions": regions, "names": names,
             "issuer": issuer or DEFAULT_ISSUER, "issue_no": issue_no, "formats": wanted, "out_dir": out_dir}
     work = [{**base, "month": m} for m in chosen]

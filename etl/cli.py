@@ -101,14 +101,17 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
 @pass_app
 def demo_cmd(app: AppContext, rows: int, seed: int, as_json: bool) -> None:
     """Generate a realistic demo year, ingest it, and run every later stage that exists."""
-    from etl.demo import write_demo
+    from etl.demo import region_names, write_demo
     from etl.pipeline import ingest_file
     from feedback.db import upgrade
+    from feedback.regions import write_region_names
 
     engine, settings = app.engine(), app.settings()
     upgrade(engine)
     out_dir = settings.instance_path / "demo"
     paths = write_demo(out_dir, rows=rows, seed=seed)
+    if not settings.region_names_path.exists():  # the demo city's names, unless names are configured already
+        write_region_names(settings.region_names_path, region_names())
     results = []
     for path in paths:
         profile = "zhejiang" if "zhejiang" in path.name else "auto"

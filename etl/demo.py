@@ -15,7 +15,7 @@ from etl.demo_city import DEFAULT_END, period, planted_plan
 from etl.demo_text import Composer
 
 __all__ = ["DEFAULT_END", "MSG_COLUMNS", "NATIONAL_COLUMNS", "DemoData", "generate", "period", "planted_plan",
-           "write_demo"]
+           "region_names", "write_demo"]
 NATIONAL_COLUMNS = ["projectNo", "taskCode", "taskName", "subMatter", "deptCode", "proDepart", "areaCode", "pf",
                     "satisfaction", "evalDetail", "writingEvaluation", "assessTime", "assessNumber", "userProp",
                     "userName", "certKeyGOV", "proManager", "acceptDate", "promiseTime"]
@@ -56,6 +56,11 @@ def write_demo(out_dir: Path, rows: int = 200_000, seed: int = 7, end: dt.date =
     data.ratings.to_csv(r_path, index=False, encoding="utf-8")
     data.messages.to_csv(m_path, index=False, encoding="utf-8-sig")
     return [r_path, m_path]
+
+
+def region_names() -> list[tuple[str, str]]:
+    """(code, name) of the demo city's regions, for the region-names file (feedback.regions)."""
+    return [(code, name) for code, name, *_ in dc.REGIONS]
 
 
 def _ratings(city: dc.City, rng, composer: Composer, rows: int, first: dt.date, last: dt.date, plan) -> pd.DataFrame:

@@ -26,6 +26,7 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class PathSettings:
     instance_dir: str = "instance"
+    region_names: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,15 @@ class Settings:
     @property
     def instance_path(self) -> Path:
         p = Path(self.paths.instance_dir)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def region_names_path(self) -> Path:
+        """The CSV of region names: ``[paths] region_names`` (relative to the config's folder), by default
+        region_names.csv in the instance folder."""
+        if not self.paths.region_names:
+            return self.instance_path / "region_names.csv"
+        p = Path(self.paths.region_names)
         return p if p.is_absolute() else self.base_dir / p
 
     @property

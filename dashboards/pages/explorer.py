@@ -30,9 +30,12 @@ def index():
         result = search_records(conn, filters, q, page_number(), context.options().page_size, hidden=hidden)
         choices = filter_choices(conn, user.dept_code)
     label_choices = labels.category_choices(context.settings()) if auth.can(user, "label") else []
+    # a drill-down's 事项 filter holds codes: show the names the listed records carry
+    service_names = {r["service_code"]: r["service_name"] for r in result.items if r.get("service_code")}
     return render_template(
         "pages/explorer.html", result=result, filters=filters, q=q, choices=choices, error=error, hidden=hidden,
         label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"), export_limit=EXPORT_LIMIT,
+        service_names=service_names,
     ), (400 if error else 200)
 
 

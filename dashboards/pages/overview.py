@@ -13,6 +13,7 @@ from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, ov
 from dashboards.queries.overview_filters import filter_options
 from dashboards.queries.overview_trend import GRAINS
 from feedback.bulletin import fmt
+from feedback.regions import region_name, region_names
 
 bp = Blueprint("overview", __name__)
 
@@ -84,6 +85,8 @@ def index():
                             lambda: filter_options(conn, user.dept_code, data.period, filters,
                                                    cached_taxonomy(settings)))
     # building Plotly figures costs more than reading the rollups: the figures' JSON is cached with the data
+    names = region_names(settings)  # the rollups hold codes: name the region choices
+    options = {**options, "region": [(c, region_name(c, names) or label) for c, label in options["region"]]}
     charts = cache.get(("figures", filters, user.dept_code, grain, base), version,
                        lambda: overview_figures(data, base))
     return render_template(

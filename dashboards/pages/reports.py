@@ -18,9 +18,13 @@ FORMAT_NAMES = {"html": "网页 HTML", "xlsx": "表格 XLSX", "docx": "公文 DO
 
 
 def available_months(conn, filters: Filters) -> list[tuple[str, int]]:
-    """(YYYY-MM, ratings) of every month with ratings in the user's scope, newest first."""
-    frame = stats_queries.counts(conn, filters, ("month",), ratings_only=True)
-    return [(str(m), int(n)) for m, n in zip(frame["month"], frame["n"], strict=True)][::-1]
+    """(YYYY-MM, ratings) of every month with ratings in the user's scope, newest first; the count is the
+    bulletin's 评价总数 (差评 voided on appeal left out, as in every KPI)."""
+    frame = stats_queries.rating_frame(conn, filters, ("month",))
+    if frame.empty:
+        return []
+    n = frame[~frame["voided"].astype(bool)].groupby("month")["n"].sum().reindex(frame["month"].unique(), fill_value=0)
+    return [(str(m), int(v)) for m, v in sorted(n.items())][::-1]
 
 
 @bp.get("/")
@@ -37,6 +41,7 @@ def index():
 @auth.require("read")
 def monthly():
     from feedback.bulletin import build_bulletin
+    from feedback.regions import region_names
 
     month = request.args.get("month", "")
     fmt = request.args.get("format", "html")
@@ -49,7 +54,7 @@ def monthly():
     with context.engine().connect() as conn:
         if month not in dict(available_months(conn, scope)):
             abort(404, description=f"{month} 没有评价数据")
-        bulletin = build_bulletin(conn, month, scope, settings=settings)
+        bulletin = build_bulletin(conn, month, scope, settings=settings, region_names=region_names(settings))
     body = render(bulletin, fmt)
     name = file_name(bulletin, fmt)
     auth.audit_request("export", what="bulletin", month=month, format=fmt, depts=list(scope.depts), bytes=len(body))

@@ -24,6 +24,7 @@ from feedback.bulletin.model import Ranking, _plain, round_frame
 from feedback.bulletin.units import unit_ranking
 from feedback.complaint_mix import UNSCORED, category_frame, category_table
 from feedback.filters import Filters
+from feedback.regions import region_names
 from feedback.settings import Settings
 from feedback.taxonomy import Taxonomy
 
@@ -123,8 +124,9 @@ def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, p
     frame = stats_queries.rating_frame(conn, cur, ("channel",))
     min_volume = settings.kpi.min_ranking_volume if settings else 30
     board = settings.kpi.board_size if settings else 5
+    names = region_names(settings) if settings else {}
     ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
-                             min_volume=min_volume, board_size=board) for u in ("region", "dept")}
+                             min_volume=min_volume, board_size=board, region_names=names) for u in ("region", "dept")}
     taxonomy = cached_taxonomy(settings) if settings else None
     return Overview(
         total=int(stats_queries.counts(conn, cur)["n"].sum()), levels=_levels(frame, cur), freshness=fresh,

@@ -12,7 +12,7 @@ from dashboards import display
 from dashboards.queries.paging import Page
 from dashboards.queries.where import active_versions, record_conditions
 from feedback.filters import Filters
-from feedback.models import GoldLabel, Record, Score
+from feedback.models import GoldLabel, LedgerCase, Record, Score
 
 COUNT_CAP = 10_000  # counting stops here ("10000+"), so a broad search stays fast on millions of rows
 MAX_PAGE = 1_000  # deeper pages: narrow the filters instead
@@ -44,7 +44,7 @@ def record_visible(conn: Connection, record_id: int, dept: str | None) -> bool:
     return conn.execute(q).first() is not None
 
 
-def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
+def _item(r, title: str | None, text: str | None, voided: bool) -> dict[str, Any]:
     corrected = r.gold_category is not None
     category = r.gold_category if corrected else r.category
     return {
@@ -58,7 +58,7 @@ def _item(r, title: str | None, text: str | None) -> dict[str, Any]:
         "sentiment": r.sentiment, "category": category,
         "category_name": display.category_name(category) if category else None,
         "category_conf": 1.0 if corrected else None if r.category_conf is None else round(float(r.category_conf), 3),
-        "category_corrected": corrected,
+        "category_corrected": corrected, "voided": voided,
     }
 
 
@@ -69,9 +69,11 @@ def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limi
     latest = _latest_gold()
     rows = conn.execute(
         select(*_ITEM_COLUMNS, Score.sentiment, Score.category, Score.category_conf,
-               GoldLabel.category.label("gold_category"))
+               GoldLabel.category.label("gold_category"), LedgerCase.id.label("voided_case"))
         .select_from(Record)
         .outerjoin(Score, score_join)
+        # a 差评 voided on appeal (差评无效) is listed but left out of the KPIs: say so beside it (one case a record)
+        .outerjoin(LedgerCase, and_(LedgerCase.record_id == Record.id, LedgerCase.status == "voided"))
         .outerjoin(latest, latest.c.record_id == Record.id)
         .outerjoin(GoldLabel, GoldLabel.id == latest.c.gold_id)
         .where(*record_conditions(filters, q, hidden=hidden))
@@ -81,7 +83,7 @@ def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limi
     ).all()
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
-    return [_item(r, t, x) for r, t, x in zip(rows, titles, texts, strict=True)]
+    return [_item(r, t, x, r.voided_case is not None) for r, t, x in zip(rows, titles, texts, strict=True)]
 
 
 def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int, *,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from feedback.regions import region_name
 from feedback.tasks import places
 from feedback.tasks.clusters import TopicGroup, centroids, cluster_topics, topic_documents, vectorise
 from feedback.tasks.config import TaskSettings
@@ -75,8 +77,10 @@ def leading_subcategories(sig: pd.DataFrame, share: float = 0.25, most: int = 2)
     return {int(g): list(v["subcategory"])[:most] for g, v in n.groupby("group")}
 
 
-def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
-    """Assign every signal to one candidate task (pure: a frame in, frames out)."""
+def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
+                     region_names: Mapping[str, str] | None = None) -> Candidates:
+    """Assign every signal to one candidate task (pure: a frame in, frames out); ``region_names`` name the
+    region of a local hall's title (feedback.regions), else its code is shown."""
     sig = signals.reset_index(drop=True).copy()
     sig["weight"] = severity(sig, cfg)
     text = _text(sig["text"])
@@ -135,7 +139,7 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings) -> Candidates:
     sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat"])
     groups = pd.DataFrame(rows)
     groups.insert(0, "group", np.arange(len(groups)))
-    return Candidates(_describe(groups, sig, title, text), sig)
+    return Candidates(_describe(groups, sig, title, text, region_names or {}), sig)
 
 
 def _centres(titles: list[str], texts: list[str], topics: list[TopicGroup]) -> list[int]:
@@ -185,7 +189,8 @@ def _modes(sig: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 HALL_LOCAL_SHARE = 0.6
 
 
-def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series) -> pd.DataFrame:
+def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series,
+              region_names: Mapping[str, str]) -> pd.DataFrame:
     """Titles, identity keys and the descriptive columns of each group."""
     lab = labels()
     leading = leading_subcategories(sig)
@@ -211,7 +216,8 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
             where = r["dept_name"] or r["dept_code"] or "未知部门"
             region = r["region_code"] if isinstance(r["region_code"], str) and r["region_code"] else None
             local = region is not None and r["region_share"] >= HALL_LOCAL_SHARE
-            title_ = (f"{where}（区划 {region}）窗口 — {what}" if local else
+            place = (region_name(region, region_names) or f"区划 {region}") if local else None
+            title_ = (f"{where}（{place}）窗口 — {what}" if local else
                       f"{where}各办事窗口（{int(r['regions'])} 个区划）— {what}" if r["regions"] > 1 else
                       f"{where}窗口 — {what}")
             key = task_key("hall", r["_dept"], cat or "other", None)

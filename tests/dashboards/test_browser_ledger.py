@@ -57,7 +57,7 @@ def test_ledger_walkthrough(live_server, shots):
         assert "超期" in first.locator(".late-badge").inner_text()  # overdue first, visibly flagged
         assert XSS[:50] in page.inner_text("#ledger-table")  # a comment with markup is shown as text (excerpt)
         assert page.locator("#ledger-table img").count() == 0
-        page.screenshot(path=shots / "ledger.png", full_page=True)
+        page.screenshot(path=shots / "fixture_ledger.png", full_page=True)
 
         page.check("#ledger-filters input[name=overdue]")
         page.click("#ledger-filters button[type=submit]")
@@ -74,7 +74,7 @@ def test_ledger_walkthrough(live_server, shots):
         page.wait_for_load_state()
         assert "已保存：状态 → 整改中" in page.content() and "整改中" in page.inner_text("#case-status")
         assert "已电话联系评价人" in page.inner_text("#history")
-        page.screenshot(path=shots / "ledger_case.png", full_page=True)
+        page.screenshot(path=shots / "fixture_ledger_case.png", full_page=True)
 
         page.click("text=退出")
         page.wait_for_url("**/login")

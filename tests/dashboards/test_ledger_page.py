@@ -262,3 +262,16 @@ def test_api_matches_the_page_and_the_openapi_document(app, client_for, cases, e
     assert [h["action"] for h in detail["history"]] == ["open", "request", "transition"]
     assert detail["pending_requests"][0]["extra_days"] == 3
     assert client.get(f"/api/v1/ledger/{cases['xss']}").json["record"]["text"] == XSS  # JSON carries text as data
+
+
+def test_a_case_rectified_after_its_deadline_says_so(client_for, cases, engine):
+    """Once rectified a case no longer counts as overdue, but its page must not call a late fix 未超期."""
+    client = client_for("ops")
+    late, fresh = cases["late_a"][0], cases["fresh"]
+    for case_id in (late, fresh):
+        for status in ("rectifying", "rectified"):
+            assert _post(client, case_id, "status", status=status).status_code == 302
+    head = client.get(f"/ledger/{late}").text.split('class="task-state"', 1)[1].split("</div></div>", 1)[0]
+    assert "逾期整改（期限 2026-03-" in head and "未超期" not in head
+    head = client.get(f"/ledger/{fresh}").text.split('class="task-state"', 1)[1].split("</div></div>", 1)[0]
+    assert "未超期" in head and "逾期整改" not in head

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from etl import demo_city
-from etl.demo import MSG_COLUMNS, NATIONAL_COLUMNS, generate, period, planted_plan, write_demo
+from etl.demo import MSG_COLUMNS, NATIONAL_COLUMNS, generate, period, planted_plan, region_names, write_demo
 from etl.demo_text import TAGS
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "planted_problems.json"
@@ -93,6 +93,12 @@ def test_period_is_twelve_full_months():
     assert d.ratings["assessTime"].min() >= "2026-03-01" and d.ratings["assessTime"].max() < "2027-03-01"
     p1 = next(p for p in d.planted if p["id"].startswith("P1"))
     assert (p1["start"], p1["end"]) == ("2026-10-08", "2026-10-21")
+
+
+def test_every_region_of_the_ratings_has_a_name(ratings):
+    names = dict(region_names())
+    assert set(ratings["areaCode"]) <= set(names) and len(set(names.values())) == len(names)
+    assert names["439903"] == "白沙区"
 
 
 def test_ids_and_codes_are_well_formed(ratings):
