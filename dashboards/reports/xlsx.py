@@ -1,5 +1,5 @@
 """The bulletin as an Excel workbook: one sheet per table, numbers stored as numbers with number formats, every
-text cell neutralised against formula injection (the dashboard's CSV rule)."""
+text cell neutralised against formula injection (feedback.sheets, the rule of every export)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dashboards.csvout import neutralise
 from dashboards.reports import tables
 from feedback.bulletin import Bulletin
+from feedback.sheets import neutralise
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F3F5F8")
@@ -27,7 +27,7 @@ def _put(ws: Worksheet, row: int, col: int, value, kind: str = "text") -> None:
         cell = ws.cell(row=row, column=col, value=value)
         cell.number_format = tables.NUMBER_FORMATS.get(kind, "General")
         return
-    ws.cell(row=row, column=col, value=None if value is None else neutralise(value))
+    ws.cell(row=row, column=col, value=None if value is None else neutralise(str(value)))
 
 
 def _header(ws: Worksheet, row: int, headers: list[str]) -> None:
