@@ -96,6 +96,22 @@ def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] |
                               "xanchor": "left", "xref": "x", "y": 1, "yanchor": "top", "yref": "y domain"}]
 
 
+def nice_axis(maximum: float, *, integer: bool = False, ticks: int = 5) -> dict[str, Any]:
+    """A 0-based axis with evenly spaced round ticks (steps of 1, 2, 2.5 or 5 × 10^k) covering ``maximum``;
+    ``integer``: counts, never a half step."""
+    top = float(maximum) if maximum and math.isfinite(float(maximum)) and float(maximum) > 0 else 1.0
+    raw = top / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1, math.ceil(step))
+    return {"range": [0, math.ceil(top / step - 1e-9) * step * 1.04], "tick0": 0, "dtick": step,
+            "tickmode": "linear"}
+
+
+LEGEND_BELOW = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+
+
 def _secondary_axes(grain: str, left: dict, right: dict) -> dict[str, dict]:
     """make_subplots(specs=[[{"secondary_y": True}]]): one x axis, y on the left and y2 overlaying it."""
     return {
@@ -130,10 +146,13 @@ def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | No
                      "customdata": [[links[i], spans[i], safe(reasons[i])] for i in marked],
                      "hovertemplate": "%{customdata[1]}<br><b>异常</b>：%{customdata[2]}<extra></extra>",
                      "xaxis": "x", "yaxis": "y2"})
+    rate_max = max((float(v) for v in data[1]["y"] if v is not None and math.isfinite(float(v))), default=0.0)
     axes = _secondary_axes(grain, {"title": {"text": "评价数（条）"}, "rangemode": "tozero"},
-                           {"title": {"text": "差评率（%）"}, "rangemode": "tozero", "showgrid": False,
-                            "tickformat": ".2f", "ticksuffix": "%"})
-    layout = _layout(f"评价数与差评率趋势（{GRAIN_NAMES[grain]}，圆圈为异常点）", 440, axes)
+                           {"title": {"text": "差评率（%）"}, "showgrid": False, "tickformat": ".2f",
+                            "ticksuffix": "%", **nice_axis(rate_max)})
+    # the legend goes under the axis: above it, it ran into the title
+    layout = _layout(f"评价数与差评率趋势（{GRAIN_NAMES[grain]}）", 470, axes, legend=LEGEND_BELOW)
+    layout["margin"] = {**layout["margin"], "b": 90}
     _period_shade(layout, trend, period)
     return {"data": data, "layout": layout}
 
@@ -153,7 +172,8 @@ def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date
     ]
     axes = _secondary_axes(grain, {"title": {"text": "好评率（%）"}, "tickformat": ".1f", "ticksuffix": "%"},
                            {"title": {"text": "整体平均分"}, "showgrid": False, "tickformat": ".2f"})
-    layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 400, axes)
+    layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 430, axes, legend=LEGEND_BELOW)
+    layout["margin"] = {**layout["margin"], "b": 90}
     _period_shade(layout, trend, period)
     return {"data": data, "layout": layout}
 
@@ -242,5 +262,6 @@ def top_services(services: pd.DataFrame) -> Spec:
              "customdata": custom[::-1],
              "hovertemplate": "%{customdata[1]}<br>差评 %{x:,} 条（上期 %{customdata[4]:,} 条）<br>"
                               "评价数 %{customdata[2]:,}，差评率 %{customdata[3]:.4f}%<extra></extra>"}]
-    axes = {"xaxis": {"title": {"text": "差评数（条）"}, "rangemode": "tozero"}, "yaxis": {}}
+    axes = {"xaxis": {"title": {"text": "差评数（条）"}, **nice_axis(max(bad, default=0), integer=True)},
+            "yaxis": {}}
     return {"data": data, "layout": _layout("差评最多的事项", max(300, 44 * len(t) + 140), axes, showlegend=False)}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+import pytest
 
 from dashboards import figures
 from dashboards import figures_overview as fo
@@ -114,3 +116,17 @@ def test_figure_specs_are_valid_plotly_figures():
     assert [t["name"] for t in specs[0]["data"]] == ["评价数", "差评率", "异常点"]
     assert specs[0]["layout"]["shapes"][0]["x0"] == date(2026, 3, 9)  # the period's buckets are shaded
     assert specs[2]["layout"]["yaxis"]["range"] == [0, 80 * 1.18]
+
+
+@pytest.mark.parametrize(("maximum", "integer"), [(0.4762, False), (0.026, False), (3, True), (137, True),
+                                                  (1, True), (9.5, False), (0, False), (float("nan"), True)])
+def test_nice_axis_has_round_even_ticks_covering_the_maximum(maximum, integer):
+    from dashboards.figures_overview import nice_axis
+
+    axis = nice_axis(maximum, integer=integer)
+    step, top = axis["dtick"], axis["range"][1]
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(math.isclose(mantissa, m) for m in (1, 2, 2.5, 5)) and axis["tick0"] == 0
+    assert top >= (maximum if maximum == maximum else 0) and top / step <= 7  # a handful of ticks, none odd
+    if integer:
+        assert step >= 1 and float(step).is_integer()
