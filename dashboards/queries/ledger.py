@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
 from dashboards import display
+from dashboards.queries.paging import Page
 from feedback import ledger
 from feedback.filters import FilterError, Filters
 from feedback.models import LedgerCase, LedgerRequest, Record
@@ -71,16 +72,8 @@ class LedgerFilters:
 
 
 @dataclass(frozen=True)
-class LedgerPage:
-    items: list[dict[str, Any]]
-    page: int
-    per_page: int
-    has_next: bool
-    total: int
-    counts: dict[str, int]
-
-    def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+class LedgerPage(Page):
+    counts: dict[str, int]  # open / overdue / closed this month / voided / all cases in scope and period
 
 
 def _iso(v: Any) -> str | None:
