@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("batches") as batch:
-        batch.add_column(sa.Column("content_sha256", sa.String(length=64), nullable=True))
+    op.add_column("batches", sa.Column("content_sha256", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("batches") as batch:
-        batch.drop_column("content_sha256")
+    # a plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): batch mode would copy and drop ``batches``, which the
+    # records' foreign keys forbid
+    op.drop_column("batches", "content_sha256")
