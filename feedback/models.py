@@ -457,7 +457,16 @@ class _RollupCounts:
     hidden: Mapped[int] = mapped_column(Integer)  # hidden complaints under the active model version
 
 
-class RollupDaily(_RollupUnit, _RollupCounts, Base):
+class _RollupFine:
+    """The fine rollups' extra dimensions: the service, and the active model's sentiment and category."""
+
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(64))
+
+
+class RollupDaily(_RollupUnit, _RollupFine, _RollupCounts, Base):
     """Record counts per day and every filterable dimension, with active-score sentiment and category."""
 
     __tablename__ = "rollup_daily"
@@ -471,10 +480,6 @@ class RollupDaily(_RollupUnit, _RollupCounts, Base):
     )
 
     day: Mapped[date] = mapped_column(Date)
-    service_code: Mapped[str | None] = mapped_column(String(64))
-    service_name: Mapped[str | None] = mapped_column(String(200))
-    sentiment: Mapped[str | None] = mapped_column(String(8))
-    category: Mapped[str | None] = mapped_column(String(64))
 
 
 class RollupDailyUnit(_RollupUnit, _RollupCounts, Base):
@@ -495,7 +500,7 @@ class RollupMonthlyUnit(_RollupUnit, _RollupCounts, Base):
     month: Mapped[date] = mapped_column(Date)
 
 
-class RollupMonthly(_RollupUnit, _RollupCounts, Base):
+class RollupMonthly(_RollupUnit, _RollupFine, _RollupCounts, Base):
     """rollup_daily summed by calendar month (``month`` = its first day): the whole months of a period when a
     question needs the service, sentiment or category (migration 0009)."""
 
@@ -509,10 +514,6 @@ class RollupMonthly(_RollupUnit, _RollupCounts, Base):
     )
 
     month: Mapped[date] = mapped_column(Date)
-    service_code: Mapped[str | None] = mapped_column(String(64))
-    service_name: Mapped[str | None] = mapped_column(String(200))
-    sentiment: Mapped[str | None] = mapped_column(String(8))
-    category: Mapped[str | None] = mapped_column(String(64))
 
 
 class RollupBadTag(_RollupUnit, Base):
