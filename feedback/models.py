@@ -466,18 +466,19 @@ class _RollupFine:
     category: Mapped[str | None] = mapped_column(String(64))
 
 
+def _fine_indexes(table: str, period: str) -> tuple[Index, ...]:
+    """Period + kind, and each selective filter (category, sentiment, service) before the period: a
+    complaint-focused filter reads only its rows, not the whole period."""
+    return (Index(f"ix_{table}_{period}_kind", period, "kind"),
+            *(Index(f"ix_{table}_{col}_{period}", col, period)
+              for col in ("category", "sentiment", "service_code", "service_name")))
+
+
 class RollupDaily(_RollupUnit, _RollupFine, _RollupCounts, Base):
     """Record counts per day and every filterable dimension, with active-score sentiment and category."""
 
     __tablename__ = "rollup_daily"
-    __table_args__ = (
-        Index("ix_rollup_daily_day_kind", "day", "kind"),
-        # Complaint-focused filters are selective: read only their rows, not the whole period.
-        Index("ix_rollup_daily_category_day", "category", "day"),
-        Index("ix_rollup_daily_sentiment_day", "sentiment", "day"),
-        Index("ix_rollup_daily_service_code_day", "service_code", "day"),
-        Index("ix_rollup_daily_service_name_day", "service_name", "day"),
-    )
+    __table_args__ = _fine_indexes("rollup_daily", "day")
 
     day: Mapped[date] = mapped_column(Date)
 
@@ -505,13 +506,7 @@ class RollupMonthly(_RollupUnit, _RollupFine, _RollupCounts, Base):
     question needs the service, sentiment or category (migration 0009)."""
 
     __tablename__ = "rollup_monthly"
-    __table_args__ = (
-        Index("ix_rollup_monthly_month_kind", "month", "kind"),
-        Index("ix_rollup_monthly_category_month", "category", "month"),
-        Index("ix_rollup_monthly_sentiment_month", "sentiment", "month"),
-        Index("ix_rollup_monthly_service_code_month", "service_code", "month"),
-        Index("ix_rollup_monthly_service_name_month", "service_name", "month"),
-    )
+    __table_args__ = _fine_indexes("rollup_monthly", "month")
 
     month: Mapped[date] = mapped_column(Date)
 
