@@ -26,6 +26,19 @@ def _record_count(engine) -> int:
         return conn.execute(text("SELECT count(*) FROM records")).scalar_one()
 
 
+def _failing_on_call(real, n: int, exc: Exception):
+    """``real`` that raises ``exc`` on its n-th call instead."""
+    calls = []
+
+    def wrapper(*args):
+        calls.append(1)
+        if len(calls) == n:
+            raise exc
+        return real(*args)
+
+    return wrapper
+
+
 def test_chunks_are_written_in_order_off_the_main_thread_on_postgresql(engine, settings, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "a.csv", national_rows(ROWS))
     seen: list[tuple[str, int]] = []
@@ -46,15 +59,8 @@ def test_chunks_are_written_in_order_off_the_main_thread_on_postgresql(engine, s
 
 def test_write_failure_keeps_whole_chunks_and_rerun_resumes(engine, settings, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "a.csv", national_rows(ROWS))
-    real, calls = etl.load.insert_records, []
-
-    def failing_third(conn, batch_id, records):
-        calls.append(1)
-        if len(calls) == 3:
-            raise OSError("disk full")
-        return real(conn, batch_id, records)
-
-    monkeypatch.setattr(etl.load, "insert_records", failing_third)
+    real = etl.load.insert_records
+    monkeypatch.setattr(etl.load, "insert_records", _failing_on_call(real, 3, OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
         ingest_file(engine, settings, path)
     batch = _batch(engine)
@@ -71,20 +77,14 @@ def test_write_failure_keeps_whole_chunks_and_rerun_resumes(engine, settings, tm
 def test_transform_failure_waits_for_the_write_in_flight(engine, settings, tmp_path, monkeypatch):
     """Chunk 3's transform fails while chunk 2 is still being written: chunk 2 commits, the checkpoint says so."""
     path = write_csv(tmp_path / "a.csv", national_rows(ROWS))
-    real_insert, real_transform, calls = etl.load.insert_records, etl.load.transform, []
+    real_insert, real_transform = etl.load.insert_records, etl.load.transform
 
     def slow_insert(conn, batch_id, records):
         time.sleep(0.3)  # chunk 2's write is still running when chunk 3's transform fails
         return real_insert(conn, batch_id, records)
 
-    def failing_third(raw, profile, ctx):
-        calls.append(1)
-        if len(calls) == 3:
-            raise ValueError("bad chunk")
-        return real_transform(raw, profile, ctx)
-
     monkeypatch.setattr(etl.load, "insert_records", slow_insert)
-    monkeypatch.setattr(etl.load, "transform", failing_third)
+    monkeypatch.setattr(etl.load, "transform", _failing_on_call(real_transform, 3, ValueError("bad chunk")))
     with pytest.raises(ValueError, match="bad chunk"):
         ingest_file(engine, settings, path)
     batch = _batch(engine)
