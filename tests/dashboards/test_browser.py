@@ -90,6 +90,19 @@ def open_page(pw, base: str, problems: list[str]):
     return browser, page
 
 
+def save_task_form(page, status: str, owner: str, note: str, due: str | None = None) -> None:
+    """Fill the task's status form (status, owner, optional due date, note), submit it and wait for the page;
+    asserts the save was confirmed with the new status."""
+    page.select_option("#task-form select[name=status]", status)
+    page.fill("#task-form input[name=owner]", owner)
+    if due:
+        page.fill("#task-form input[name=due]", due)
+    page.fill("#task-form textarea[name=note]", note)
+    page.click("#task-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "已保存" in page.content()
+
+
 @pytest.fixture
 def live_server(settings_factory, tmp_path):
     with serving(settings_factory, tmp_path, _fill) as url:
@@ -178,12 +191,8 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
         page.click(f"text={TITLE_A}")
         page.wait_for_selector("#trend .main-svg", timeout=15_000)  # the sparkline is drawn
         assert XSS in page.inner_text("#evidence") and page.locator("#evidence img").count() == 0
-        page.select_option("#task-form select[name=status]", "accepted")
-        page.fill("#task-form input[name=owner]", "张三")
-        page.fill("#task-form textarea[name=note]", "先查上传接口")
-        page.click("#task-form button[type=submit]")
-        page.wait_for_load_state()
-        assert "已保存" in page.content() and "已受理" in page.inner_text("#task-status")
+        save_task_form(page, "accepted", "张三", "先查上传接口")
+        assert "已受理" in page.inner_text("#task-status")
         assert "先查上传接口" in page.inner_text("#history")
         page.screenshot(path=shots / "07b_task_detail.png", full_page=True)
         page.goto(f"{live_server}/alerts")

@@ -34,7 +34,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import open_page  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import open_page, save_task_form  # noqa: E402 - after the skip checks
 
 ROWS = int(os.environ.get("HAOCHA_SCREENSHOT_ROWS") or 20_000)
 CHART = 15_000  # ms for Plotly to draw
@@ -264,13 +264,8 @@ def test_task_work_and_export(browse, demo, shots):
     # work the best-ranked new task of that list: accept it with an owner, a due date and a note; history shows it
     page.locator("table.tasks tbody tr").filter(has=page.locator(".st-new")).first.locator("a.task-title").click()
     page.wait_for_selector("#trend .main-svg", timeout=CHART)
-    page.select_option("#task-form select[name=status]", "accepted")
-    page.fill("#task-form input[name=owner]", "张伟")
-    page.fill("#task-form input[name=due]", "2026-12-15")
-    page.fill("#task-form textarea[name=note]", "与业务处室核对超期件清单，按周通报进度")
-    page.click("#task-form button[type=submit]")
-    page.wait_for_load_state()
-    assert "已保存" in page.content() and "已受理" in page.inner_text("#task-status")
+    save_task_form(page, "accepted", "张伟", "与业务处室核对超期件清单，按周通报进度", due="2026-12-15")
+    assert "已受理" in page.inner_text("#task-status")
     assert "负责人 张伟" in page.inner_text(".task-state") and "截止 2026-12-15" in page.inner_text(".task-state")
     history = page.inner_text("#history")
     assert "新建 → 已受理" in history and "与业务处室核对超期件清单" in history
