@@ -42,12 +42,16 @@ def region_names(settings: Settings) -> dict[str, str]:
     return dict(_cached(str(path), mtime))
 
 
+def short_code(code: str) -> str:
+    """A 12-digit region code without its zero padding: 6 digits (county) or 9 (township) when the rest is 0."""
+    return code[:6] if code[6:].strip("0") == "" else code[:9] if code[9:].strip("0") == "" else code
+
+
 def region_name(code: str | None, names: Mapping[str, str]) -> str | None:
-    """A code's name (12-digit or short code, as bulletin.units.region_label matches them); None if unnamed."""
+    """A code's name, looked up by the 12-digit or the short code; None if unnamed."""
     if not code:
         return None
-    short = code[:6] if code[6:].strip("0") == "" else code[:9] if code[9:].strip("0") == "" else code
-    return names.get(code) or names.get(short)
+    return names.get(code) or names.get(short_code(code))
 
 
 def write_region_names(path: Path, rows: list[tuple[str, str]]) -> Path:

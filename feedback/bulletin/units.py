@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from feedback import kpi, stats_queries
 from feedback.bulletin.model import Ranking, round_frame
 from feedback.filters import Filters
+from feedback.regions import region_name, short_code
 
 # unit → (stats_queries dimension, key column, extra grouping columns)
 UNITS = {"region": ("region", "region_code", ()), "dept": ("dept", "dept_key", ("dept_name",))}
@@ -25,9 +26,7 @@ def region_label(code: str | None, names: Mapping[str, str] | None = None) -> st
     """A region's display name: from ``names`` (12-digit or short code), else the code without its zero padding."""
     if not code or (isinstance(code, float) and pd.isna(code)):
         return "未标注区划"
-    names = names or {}
-    short = code[:6] if code[6:].strip("0") == "" else code[:9] if code[9:].strip("0") == "" else code
-    return names.get(code) or names.get(short) or f"区划{short}"
+    return region_name(code, names or {}) or f"区划{short_code(code)}"
 
 
 def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters, *, today: date,
