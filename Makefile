@@ -41,7 +41,7 @@ screenshots: install
 		$(BIN)/python -m pytest -q tests/dashboards/test_browser_demo.py
 
 bench: install
-	$(BIN)/python -m etl.bench --rows 1000000
+	$(BIN)/python -m bench.etl --rows 1000000
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import Engine
 
-from dashboards import api, assets, auth, context, display, errors, jobs, security
+from dashboards import assets, auth, context, display, errors, security
+from dashboards.actions import jobs
+from dashboards.api import routes as api
 from dashboards.cache import ResultCache
 from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
@@ -69,7 +71,7 @@ def _nav_badges(user) -> dict[str, int]:
     """Counts shown beside nav entries: the user's department's overdue ledger cases."""
     if user is None:
         return {}
-    from feedback.ledger import local_now
+    from feedback.clock import local_now
 
     with context.engine().connect() as conn:
         late = overdue_count(conn, user.dept_code, local_now(context.settings().ingest.timezone).date())

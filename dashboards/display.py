@@ -68,7 +68,7 @@ def mask_texts(texts: list[str | None]) -> list[str | None]:
     try:
         import pandas as pd
 
-        from feedback.pii import mask_text
+        from feedback.text.pii import mask_text
     except ImportError:  # the PII module is not there yet
         return texts
     if not any(texts):

@@ -66,7 +66,7 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
     load; a failing stage is reported and the next one still runs. The batch summary is printed last."""
     from etl.pipeline import InputError, ProfileNotFound, ingest_file, ingest_sql
     from etl.profiles import ProfileError
-    from feedback.pii import HashKeyError
+    from feedback.text.pii import HashKeyError
 
     if not paths and not sql_url:
         fail("nothing to ingest: give one or more PATHs or --sql-url")
@@ -101,7 +101,7 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
 @pass_app
 def demo_cmd(app: AppContext, rows: int, seed: int, as_json: bool) -> None:
     """Generate a realistic demo year, ingest it, and run every later stage that exists."""
-    from etl.demo import region_names, write_demo
+    from etl.demo.generate import region_names, write_demo
     from etl.pipeline import ingest_file
     from feedback.db import upgrade
     from feedback.regions import write_region_names
@@ -139,8 +139,8 @@ def _run_stages(app: AppContext, as_json: bool) -> None:
 
 def _later_stages():
     """Stages after ingestion (scoring, tasks …) contributed through the ``haocha.stages`` entry point (found by
-    feedback.stages, as the dashboard's background runs find them); one not installed is named on stderr."""
-    from feedback.stages import later_stages
+    feedback.pipeline, as the dashboard's background runs find them); one not installed is named on stderr."""
+    from feedback.pipeline import later_stages
 
     stages = []
     for name, stage, why in later_stages():

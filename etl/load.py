@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from etl.dbwrite import insert_records
 from etl.profiles import Profile
-from etl.transform import TransformContext, transform
-from feedback import repository
+from etl.transform.chunk import TransformContext, transform
+from feedback.records import repository
 
 
 @dataclass(frozen=True)

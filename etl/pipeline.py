@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 
 from etl.load import ChunkCounts, load_chunks
 from etl.profiles import Profile, ProfileNotFound, all_profiles, detect_profile
-from etl.readers import InputError, open_source
-from etl.transform import TransformContext
-from feedback import repository
-from feedback.pii import load_hash_key
+from etl.sources.detect import InputError, open_source
+from etl.transform.chunk import TransformContext
+from feedback.records import repository
 from feedback.settings import Settings
+from feedback.text.pii import load_hash_key
 
 __all__ = [
     "BatchKeyReused", "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_records", "ingest_sql", "preview_file",
@@ -170,7 +170,7 @@ def ingest_sql(
     """Pull new rows (watermark column greater than the last pull's maximum) from a SQL source."""
     from sqlalchemy.engine import make_url
 
-    from etl.sqlsource import read_sql_source
+    from etl.sources.sql import read_sql_source
 
     label = f"sql:{make_url(url).render_as_string(hide_password=True)}/{table or 'query'}"
     with engine.connect() as conn:
@@ -214,7 +214,7 @@ def ingest_records(
     department (or of none) are rejected. Row numbers are the 1-based positions in ``records``; every reject is
     returned in ``first_rejects``. Raises BatchKeyReused when the key was used before for other records (their
     digest is kept with the batch), InputError / ProfileNotFound before writing anything."""
-    from etl.recordsource import RecordsSource
+    from etl.sources.records import RecordsSource
 
     sha256 = push_key(username, client_batch_id)
     digest = records_digest(records)

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from etl.builtin_profiles import BUILTIN_SPECS
 from feedback.codes import CHANNELS
 from feedback.models import RECORD_COLUMNS
-from feedback.textnorm import clean_scalar
+from feedback.text.normalise import clean_scalar
 
 RATING, MESSAGE = "rating", "message"
 KINDS = (RATING, MESSAGE)

@@ -75,7 +75,7 @@ class ScoringSettings:
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """The [alerts] rules evaluated after every ingest (feedback.alerts) and the webhook they are posted to."""
+    """The [alerts] rules evaluated after every ingest (feedback.alerts.rules) and the webhook they are posted to."""
 
     enabled: bool = True
     lookback_weeks: int = 4

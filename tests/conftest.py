@@ -51,7 +51,7 @@ def _reset_pg(url: str) -> None:
 @pytest.fixture(scope="session")
 def default_sentiment_cache(tmp_path_factory) -> Path:
     """The default sentiment model, trained once per test session (about 10 s) instead of once per test."""
-    from feedback.sentiment import make_sentiment_engine
+    from feedback.scoring.sentiment import make_sentiment_engine
 
     instance = tmp_path_factory.mktemp("shared-instance")
     engine = make_sentiment_engine("linear", instance)

@@ -8,7 +8,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from dashboards import auth, context, labels
+from dashboards import auth, context
+from dashboards.actions import corrections as labels
 from dashboards.pages.common import page_number, request_filters
 from dashboards.queries.records import export_rows, filter_choices, search_records
 from feedback.sheets import csv_bytes, xlsx_bytes

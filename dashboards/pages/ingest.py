@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from dashboards import auth, context, jobs, uploads
-from dashboards.exports import rejects_response
+from dashboards import auth, context
+from dashboards.actions import jobs, uploads
+from dashboards.actions.exports import rejects_response
 from dashboards.pages.common import page_number
 from dashboards.queries.batches import batch_history
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from dashboards import auth, context, figures, figures_models
+from dashboards import auth, context
+from dashboards.figures import models as figures_models
+from dashboards.figures import style as figures
 from dashboards.pages.common import request_filters
 from dashboards.queries.models import category_shares, drift, models_data
 
@@ -14,7 +16,7 @@ bp = Blueprint("models", __name__)
 @bp.get("/models")
 @auth.require("read")
 def index():
-    from feedback.scoring import ScoringError, gold_agreement, taxonomy_of
+    from feedback.scoring.score import ScoringError, gold_agreement, taxonomy_of
 
     filters, error = request_filters()
     user = auth.current_user()

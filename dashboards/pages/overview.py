@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from dashboards import auth, context, figures, figures_overview
+from dashboards import auth, context
 from dashboards.cache import data_version
+from dashboards.figures import overview as figures_overview
+from dashboards.figures import style as figures
 from dashboards.pages.common import request_filters
 from dashboards.queries.alerts import latest_open
 from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data

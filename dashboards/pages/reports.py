@@ -10,8 +10,8 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from dashboards import auth, context
 from dashboards.reports import FORMATS, MIME, file_name, render
-from feedback import stats_queries
 from feedback.filters import Filters
+from feedback.stats import queries as stats_queries
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FORMAT_NAMES = {"html": "网页 HTML", "xlsx": "表格 XLSX", "docx": "公文 DOCX"}

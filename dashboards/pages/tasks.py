@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from dashboards import auth, context, figures, figures_tasks
+from dashboards import auth, context
+from dashboards.figures import style as figures
+from dashboards.figures import tasks as figures_tasks
 from dashboards.pages.common import page_number
 from dashboards.queries.tasks import (
     TaskFilters,

@@ -1,5 +1,5 @@
 """整改台账 for the page, the nav badge and the API: one filtered case list with counts, one case with its record,
-requests and history. Reads only; every change goes through ``feedback.ledger``.
+requests and history. Reads only; every change goes through ``feedback.ledger.cases``.
 
 A case belongs to the department of its record (``dept_code``, copied onto the case). A department-bound user sees
 only their department's cases; another department's case is "not found" for them."""
@@ -16,8 +16,8 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from dashboards import display
 from dashboards.queries.paging import Page
-from feedback import ledger
 from feedback.filters import FilterError, Filters
+from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerRequest, Record
 
 OPEN_EXCLUDED = ("closed", "voided")  # finished cases; everything else is still open
@@ -160,7 +160,7 @@ def ledger_page(conn: Connection, lf: LedgerFilters, page: int, per_page: int, n
 
 
 def overdue_count(conn: Connection, dept: str | None, today: date) -> int:
-    """Cases past a deadline that still binds them (the rule of ``feedback.kpi.overdue_mask``), for the nav badge."""
+    """Cases past a deadline that still binds them (the rule of ``feedback.stats.kpi.overdue_mask``), for the nav badge."""
     c = LedgerCase
     late = or_(and_(c.status == "pending_verify", c.verify_due < today),
                and_(c.status.in_(("pending_verify", "rectifying")), c.rectify_due < today))

@@ -8,10 +8,10 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from dashboards.queries.where import record_conditions
-from feedback import score_store as store
 from feedback.filters import Filters
 from feedback.models import Record, Score
-from feedback.stats_queries import month_expr
+from feedback.scoring import repository as store
+from feedback.stats.queries import month_expr
 
 
 @dataclass

@@ -2,7 +2,7 @@
 anomaly marks, channels, levels (default vs active), region and department rankings with 红榜 / 黑榜, complaint
 categories, top 差评 services and tags, and the data-freshness line.
 
-Every figure comes from the daily rollups through the functions the bulletin uses (feedback.kpi,
+Every figure comes from the daily rollups through the functions the bulletin uses (feedback.stats.kpi,
 feedback.bulletin.units / assemble), so the screen, the API, `haocha kpi` and the bulletin agree to the digit."""
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ from sqlalchemy import Connection
 
 from dashboards.queries.batches import freshness
 from dashboards.queries.overview_trend import GRAINS, trend_series
-from feedback import kpi, stats_queries
 from feedback.bulletin.assemble import service_table, taxonomy_for
 from feedback.bulletin.model import Ranking, _plain, round_frame
 from feedback.bulletin.units import unit_ranking
-from feedback.complaint_mix import UNSCORED, category_frame, category_table
 from feedback.filters import Filters
 from feedback.regions import region_names
+from feedback.scoring.taxonomy import Taxonomy
 from feedback.settings import Settings
-from feedback.taxonomy import Taxonomy
+from feedback.stats import kpi
+from feedback.stats import queries as stats_queries
+from feedback.stats.complaint_mix import UNSCORED, category_frame, category_table
 
 # The headline cards, in order: key, Chinese label, kind (rate in %, count, or 10-point score).
 KPI_CARDS: tuple[tuple[str, str, str], ...] = (
@@ -180,7 +181,7 @@ def _linked_ranking(r: Ranking, cur: Filters, field_name: str) -> Ranking:
 
 def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
     if taxonomy is None:
-        from feedback.taxonomy import load_taxonomy
+        from feedback.scoring.taxonomy import load_taxonomy
         taxonomy = load_taxonomy()
     t = round_frame(category_table(category_frame(conn, cur), taxonomy))
     t["records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,)) for c in t["category"]]

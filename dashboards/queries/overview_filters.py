@@ -10,8 +10,8 @@ from dashboards import display
 from feedback.bulletin.units import region_label
 from feedback.filters import Filters
 from feedback.models import RollupMonthlyUnit
-from feedback.stats_queries import filter_conditions, rollup_parts
-from feedback.taxonomy import Taxonomy
+from feedback.scoring.taxonomy import Taxonomy
+from feedback.stats.queries import filter_conditions, rollup_parts
 
 MAX_SERVICES = 500
 

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import Connection
 
-from feedback import kpi, stats_queries
-from feedback.anomaly import DEFAULT_RULE, AnomalyRule, mark_anomalies
 from feedback.filters import Filters
+from feedback.stats import kpi
+from feedback.stats import queries as stats_queries
+from feedback.stats.anomaly import DEFAULT_RULE, AnomalyRule, mark_anomalies
 
 GRAINS = {"day": "按日", "week": "按周", "month": "按月"}
 MIN_POINTS = {"day": 30, "week": 12, "month": 12}

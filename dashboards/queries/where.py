@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 
 from feedback.filters import Filters
 from feedback.models import ModelVersion, Record, Score
-from feedback.score_store import SCORING
+from feedback.scoring.repository import SCORING
 
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 5

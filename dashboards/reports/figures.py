@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.figures import FONT, LEVEL_COLOURS
+from dashboards.figures.style import FONT, LEVEL_COLOURS
 
 RED, GREY, BLUE = "#b3261e", "#aab2bd", "#2f5d8a"
 

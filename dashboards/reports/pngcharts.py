@@ -15,7 +15,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from dashboards.figures import LEVEL_COLOURS
+from dashboards.figures.style import LEVEL_COLOURS
 
 RED, GREY, BLUE, GOLD = "#b3261e", "#aab2bd", "#2f5d8a", "#d4a017"
 FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from feedback import kpi
 from feedback.bulletin import Bulletin, fmt
+from feedback.stats import kpi
 
 # kind → XLSX number format
 NUMBER_FORMATS = {"count": "#,##0", "rate": "0.00##", "score": "0.00", "pp": "+0.00##;-0.00##;0.00",

@@ -9,13 +9,14 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection
 
-from feedback import kpi, stats_queries
 from feedback.bulletin import findings, sections
 from feedback.bulletin.model import Bulletin, round_frame
 from feedback.bulletin.units import unit_changes, unit_ranking
 from feedback.filters import Filters
+from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 from feedback.settings import Settings
-from feedback.taxonomy import Taxonomy, load_taxonomy
+from feedback.stats import kpi
+from feedback.stats import queries as stats_queries
 
 DEFAULT_ISSUER = "政务服务管理办公室"
 TOP_SERVICES, TOP_TAGS, TOP_TASKS = 5, 3, 10
@@ -49,7 +50,7 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
 
     Headline figures are ``kpi.display(kpi.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
     agree to the last digit; ledger figures are as of ``as_of`` (default: now, local time)."""
-    from feedback.ledger import local_now
+    from feedback.clock import local_now
 
     scope = filters or Filters()
     gib = settings.kpi.good_includes_basic

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback import kpi
+from feedback.stats import kpi
 
 
 def missing(v: Any) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
-from feedback import stats_queries
 from feedback.filters import Filters
 from feedback.models import LedgerCase, Record, Score, Task
+from feedback.stats import queries as stats_queries
 
 COMPLAINT_COLUMNS = ("record_id", "kind", "level", "is_default", "hidden", "rated_at", "service_name", "dept_name",
                      "channel", "title", "text", "category", "subcategory", "confidence")

@@ -9,13 +9,14 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection
 
-from feedback import kpi, stats_queries
 from feedback.bulletin import queries
 from feedback.bulletin.model import Complaints, LedgerSummary, Tasks, round_frame
 from feedback.codes import channel_name
 from feedback.filters import Filters
-from feedback.pii import mask_scalar
-from feedback.taxonomy import Taxonomy
+from feedback.scoring.taxonomy import Taxonomy
+from feedback.stats import kpi
+from feedback.stats import queries as stats_queries
+from feedback.text.pii import mask_scalar
 
 QUOTE_CHARS = 40
 MIN_QUOTE_CHARS = 6
@@ -110,7 +111,7 @@ def ledger_section(conn: Connection, month: Filters, *, today: date, good_includ
                    top: int = 5) -> LedgerSummary:
     """The month's 差评 cases (by rating time) with their states; the open and overdue backlog of every case
     rated up to the month end, as of ``today``; the departments with most overdue cases."""
-    from feedback.ledger import STATUSES
+    from feedback.ledger.cases import STATUSES
 
     counts = stats_queries.case_counts(conn, month, today=today)
     k = kpi.case_kpis(counts, good_includes_basic=good_includes_basic)

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from feedback import kpi, stats_queries
 from feedback.bulletin.model import Ranking, round_frame
 from feedback.filters import Filters
 from feedback.regions import region_name, short_code
+from feedback.stats import kpi
+from feedback.stats import queries as stats_queries
 
 # unit → (stats_queries dimension, key column, extra grouping columns)
 UNITS = {"region": ("region", "region_code", ()), "dept": ("dept", "dept_key", ("dept_name",))}

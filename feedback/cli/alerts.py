@@ -13,7 +13,7 @@ def _print(result, open_alerts: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from feedback.alerts import RULES
+    from feedback.alerts.rules import RULES
 
     click.echo(f"alerts: {len(result.new)} new, {result.refreshed} refreshed, {result.open} open "
                f"(weeks up to {result.as_of or '-'}; {result.posted} webhook message(s) sent)")
@@ -42,8 +42,8 @@ def alerts_cmd(app: AppContext, weeks: int | None, no_post: bool, top: int, as_j
     subject and week, and new ones are posted to [alerts] webhook_url when it is set."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from feedback.alert_check import check_alerts
-    from feedback.alert_store import list_alerts
+    from feedback.alerts.check import check_alerts
+    from feedback.alerts.repository import list_alerts
 
     try:
         result = check_alerts(app.engine(), app.settings(), lookback_weeks=weeks, post=not no_post)
@@ -59,7 +59,7 @@ def alerts_cmd(app: AppContext, weeks: int | None, no_post: bool, top: int, as_j
 
 def alerts_stage(app: AppContext, as_json: bool) -> None:
     """Stage after every ingest (and `haocha demo`): evaluate the rules unless [alerts] enabled is false."""
-    from feedback.alert_check import check_alerts
+    from feedback.alerts.check import check_alerts
 
     if not app.settings().alerts.enabled:
         return

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from feedback import kpi
 from feedback.cli.context import AppContext, fail, pass_app
 from feedback.filters import Filters
+from feedback.stats import kpi
 
 SHOWN = ("total", "projects", "active_total", "active_rate", "good_rate", "active_good_rate", "bad", "bad_rate",
          "avg_score_10", "hidden_complaints", "voided", "cases", "reply_rate", "on_time_rate",
@@ -70,8 +70,8 @@ def kpi_cmd(app: AppContext, month: str | None, depts: tuple[str, ...], regions:
     """The bulletin KPIs of a month (评价数, 好评率, 差评率, 整体平均分 … 按时整改率) with 环比 and 同比.
 
     Rates are percentages; their 环比 / 同比 are percentage points. Counts change in percent, 平均分 in points."""
-    from feedback.ledger import local_now
-    from feedback.rollups import refresh_rollups
+    from feedback.clock import local_now
+    from feedback.stats.rollups import refresh_rollups
 
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         fail(f"--month '{month}' is not YYYY-MM")
@@ -96,7 +96,7 @@ def kpi_cmd(app: AppContext, month: str | None, depts: tuple[str, ...], regions:
 
 def rollup_stage(app: AppContext, as_json: bool) -> None:
     """`haocha demo` stage: rebuild the daily rollups the dashboard and reports read."""
-    from feedback.rollups import refresh_rollups
+    from feedback.stats.rollups import refresh_rollups
 
     result = refresh_rollups(app.engine())
     if not as_json:

@@ -16,7 +16,7 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print the figures 
 
 
 def _read(data: str | None, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
-    from feedback.labelled import LabelledDataError, read_labelled
+    from feedback.scoring.corpus import LabelledDataError, read_labelled
 
     if not data:
         fail("--data FILE is required")
@@ -57,8 +57,8 @@ def train_group() -> None:
 @pass_app
 def train_sentiment_cmd(app: AppContext, data, text_col, label_col, from_ratings, out, holdout, seed, as_json):
     """Train sentiment on a labelled corpus (labels 1/0 or pos/neg), or on the organisation's own ratings."""
-    from feedback.modeling import ModelingError, train_from_ratings, train_sentiment_file
-    from feedback.sentiment import save_model
+    from feedback.scoring.sentiment import save_model
+    from feedback.scoring.training import ModelingError, train_from_ratings, train_sentiment_file
 
     try:
         if from_ratings:
@@ -99,7 +99,7 @@ def train_sentiment_cmd(app: AppContext, data, text_col, label_col, from_ratings
 @pass_app
 def train_classifier_cmd(app: AppContext, data, text_col, label_col, out, cv, seed, as_json):
     """Train the linear text classifier on a labelled corpus (one label per row)."""
-    from feedback.modeling import ModelingError, train_classifier_file
+    from feedback.scoring.training import ModelingError, train_classifier_file
 
     texts, labels = _read(data, text_col, label_col)
     try:
@@ -135,7 +135,7 @@ def eval_group() -> None:
 def eval_sentiment_cmd(app: AppContext, data, text_col, label_col, engine, model_path, baseline_sample, seed,
                        as_json):
     """Accuracy, macro-F1, n and docs/s of a sentiment engine on a labelled file."""
-    from feedback.modeling import ModelingError, eval_sentiment, sentiment_engine
+    from feedback.scoring.training import ModelingError, eval_sentiment, sentiment_engine
 
     texts, labels = _read(data, text_col, label_col)
     try:
@@ -163,8 +163,8 @@ def eval_sentiment_cmd(app: AppContext, data, text_col, label_col, engine, model
 @pass_app
 def eval_classifier_cmd(app: AppContext, data, text_col, label_col, model_path, cv, seed, as_json):
     """Accuracy, macro-F1, per-class P/R/F1, confusion matrix, n, docs/s; a baseline beside them."""
-    from feedback.classify import TextClassifier, load_classifier
-    from feedback.modeling import ModelingError, cross_validation, eval_classifier
+    from feedback.scoring.classify import TextClassifier, load_classifier
+    from feedback.scoring.training import ModelingError, cross_validation, eval_classifier
 
     texts, labels = _read(data, text_col, label_col)
     try:

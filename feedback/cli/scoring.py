@@ -29,8 +29,8 @@ def _progress_bar(enabled: bool):
 def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str | None = None,
                 show_progress: bool = True):
     """Score, then refresh the rollups when anything changed (hidden complaints live in them)."""
-    from feedback.rollups import refresh_rollups
-    from feedback.scoring import ScoringError, score_store
+    from feedback.scoring.score import ScoringError, score_store
+    from feedback.stats.rollups import refresh_rollups
 
     advance, bar = _progress_bar(show_progress)
     try:
@@ -91,8 +91,8 @@ def label_group() -> None:
 @pass_app
 def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None) -> None:
     """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other")."""
-    from feedback import score_store as store
-    from feedback.scoring import taxonomy_of
+    from feedback.scoring import repository as store
+    from feedback.scoring.score import taxonomy_of
 
     taxonomy = taxonomy_of(app.settings())
     allowed = [*taxonomy.slugs, taxonomy.other_slug]
@@ -115,7 +115,7 @@ def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note:
 @pass_app
 def label_list_cmd(app: AppContext, as_json: bool) -> None:
     """Every gold label, and how often the active model agrees with them (before they override it)."""
-    from feedback.scoring import ScoringError, gold_agreement
+    from feedback.scoring.score import ScoringError, gold_agreement
 
     try:
         labels, agreement = gold_agreement(app.engine(), app.settings())

@@ -70,7 +70,7 @@ def pick_representatives(part: pd.DataFrame, X, k: int, dup: float) -> list[int]
 
 
 def _evidence_items(rows: pd.DataFrame) -> list[dict]:
-    from feedback.pii import mask_text
+    from feedback.text.pii import mask_text
 
     texts = mask_text(rows["text"].astype("string").fillna("")).tolist()
     titles = mask_text(rows["title"].astype("string").fillna("")).tolist()

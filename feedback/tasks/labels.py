@@ -6,8 +6,8 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
-from feedback.taxonomy import PhraseMatcher, Taxonomy, load_taxonomy
-from feedback.textfeatures import normalize
+from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, load_taxonomy
+from feedback.text.features import normalize
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from dashboards import jobs
+from dashboards.actions import jobs
 from dashboards.app import create_app
 from dashboards.config import DashboardOptions
 from dashboards.users import create_user

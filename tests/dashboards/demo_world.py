@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
-from etl.demo import region_names, write_demo
+from etl.demo.generate import region_names, write_demo
 from etl.pipeline import ingest_file
-from feedback import ledger
-from feedback.alert_check import check_alerts
+from feedback.alerts.check import check_alerts
 from feedback.db import make_engine, upgrade
+from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerEvent, Task
+from feedback.pipeline import later_stages, run_later_stages
 from feedback.regions import write_region_names
 from feedback.settings import Settings
-from feedback.stages import later_stages, run_later_stages
 from feedback.tasks import repository as task_repository
 
 OUTAGE_TASK = ("住房公积金提取", "网上办理")  # the planted P1 outage (2026-06-08 … 06-21): words of its task title

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, insert
 
 from feedback.db import make_engine, upgrade
 from feedback.models import Record
-from feedback.rollups import refresh_rollups
+from feedback.stats.rollups import refresh_rollups
 from tests.dashboards.conftest import PASSWORD, XSS, _record, add_users, seed
 from tests.dashboards.work_data import TITLE_A, seed_work
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from etl.demo import region_names
+from etl.demo.generate import region_names
 from feedback.bulletin import fmt
 from feedback.settings import settings_from_mapping
 from tests.conftest import TEST_HASH_KEY

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from feedback import ledger
+from feedback.ledger import cases as ledger
 from feedback.models import Record
 from tests.dashboards.conftest import PASSWORD, XSS, seed
 

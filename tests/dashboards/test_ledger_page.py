@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from dashboards.queries.ledger import LedgerFilters, ledger_page, overdue_count
 from dashboards.users import audit_entries
-from feedback import ledger
+from feedback.clock import local_now
+from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerRequest
 from tests.dashboards.conftest import DEPT_A, DEPT_B, XSS, csrf_from
 
@@ -83,8 +84,8 @@ def test_filters_status_overdue_dept_and_dates(client_for, cases, engine):
     assert bad.status_code == 400 and "筛选条件无效" in bad.text
     assert client.get("/ledger?start=yesterday").status_code == 400
     with engine.connect() as conn:  # paging, the overdue ones first, most days late first
-        first = ledger_page(conn, LedgerFilters(), 1, n - 2, ledger.local_now())
-        second = ledger_page(conn, LedgerFilters(), 2, n - 2, ledger.local_now())
+        first = ledger_page(conn, LedgerFilters(), 1, n - 2, local_now())
+        second = ledger_page(conn, LedgerFilters(), 2, n - 2, local_now())
     assert first.has_next and not second.has_next and first.total == n and len(second.items) == 2
     days = [i["overdue_days"] for i in first.items + second.items]
     assert all(d > 0 for d in days[:-1]) and days[-1] == 0 and second.items[-1]["id"] == cases["fresh"]

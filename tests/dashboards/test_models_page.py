@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from dashboards.queries.models import category_shares, drift
-from feedback import score_store as store
 from feedback.models import Record
-from feedback.scoring import score_store
+from feedback.scoring import repository as store
+from feedback.scoring.score import score_store
 from tests.dashboards.conftest import DEPT_A, DEPT_B
 
 

@@ -12,16 +12,16 @@ from urllib.parse import parse_qsl
 import pytest
 
 from dashboards.queries.overview import overview_data, records_query
-from feedback import kpi
 from feedback.bulletin import build_bulletin
 from feedback.bulletin.assemble import taxonomy_for
 from feedback.bulletin.sections import complaint_section
 from feedback.cli import main
 from feedback.filters import Filters
-from feedback.rollups import refresh_rollups
+from feedback.stats import kpi
+from feedback.stats.rollups import refresh_rollups
 from tests.dashboards.conftest import seed
 from tests.dashboards.test_overview_parts import _strings
-from tests.feedback.test_kpi import RA, RB, A, B, load_fixture
+from tests.feedback.stats.test_kpi import RA, RB, A, B, load_fixture
 
 AS_OF = datetime(2026, 4, 2, 9, 0)
 MARCH = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
@@ -197,8 +197,7 @@ def test_page_equals_api(client_for, engine, data, settings, users):
 
 
 def test_api_kpis_equal_haocha_kpi_and_the_bulletin(client_for, runner, engine, data, settings, users):
-    from feedback import ledger
-
+    from feedback.ledger import cases as ledger
     with engine.begin() as conn:
         ledger.sync_cases(conn, now=datetime(2026, 3, 21))
     client = client_for("admin")
@@ -260,7 +259,7 @@ def test_untrusted_names_are_escaped_in_page_and_hover(client_for, engine, users
 def test_filter_bar_lists_the_services_rated_in_the_period(engine, data):
     """The 事项 options: whole months from the monthly rollup, edge days from the daily one, in the department."""
     from dashboards.queries.overview_filters import filter_options
-    from feedback.taxonomy import load_taxonomy
+    from feedback.scoring.taxonomy import load_taxonomy
 
     with engine.connect() as conn:
         def services(dept, period):

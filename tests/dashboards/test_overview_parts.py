@@ -10,11 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboards import figures
-from dashboards import figures_overview as fo
+from dashboards.figures import overview as fo
+from dashboards.figures import style as figures
 from dashboards.queries.overview_trend import buckets, trend_table, trend_window
-from feedback.complaint_mix import category_table
-from feedback.taxonomy import load_taxonomy
+from feedback.scoring.taxonomy import load_taxonomy
+from feedback.stats.complaint_mix import category_table
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 
@@ -121,7 +121,7 @@ def test_figure_specs_are_valid_plotly_figures():
 @pytest.mark.parametrize(("maximum", "integer"), [(0.4762, False), (0.026, False), (3, True), (137, True),
                                                   (1, True), (9.5, False), (0, False), (float("nan"), True)])
 def test_nice_axis_has_round_even_ticks_covering_the_maximum(maximum, integer):
-    from dashboards.figures_overview import nice_axis
+    from dashboards.figures.overview import nice_axis
 
     axis = nice_axis(maximum, integer=integer)
     step, top = axis["dtick"], axis["range"][1]

@@ -12,7 +12,7 @@ A_NAME, B_NAME = "市人力资源和社会保障局", "市公安局"
 
 
 def _overview(client, seeded):
-    from feedback.rollups import refresh_rollups
+    from feedback.stats.rollups import refresh_rollups
 
     refresh_rollups(client.application.extensions["haocha"].engine)
     for url in ("/", f"/?dept={DEPT_B}"):
@@ -23,7 +23,7 @@ def _overview(client, seeded):
 
 
 def _api_overview(client, seeded):
-    from feedback.rollups import refresh_rollups
+    from feedback.stats.rollups import refresh_rollups
 
     refresh_rollups(client.application.extensions["haocha"].engine)
     for url in ("/api/v1/overview", f"/api/v1/overview?dept={DEPT_B}"):
@@ -161,7 +161,7 @@ def _api_alerts(client, seeded):
 
 
 def _reports(client, seeded):
-    from feedback.rollups import refresh_rollups
+    from feedback.stats.rollups import refresh_rollups
 
     refresh_rollups(client.application.extensions["haocha"].engine)
     page = client.get("/reports/").text
@@ -210,7 +210,7 @@ def _ledger_cases(client) -> dict[str, list[int]]:
 
     from sqlalchemy import select
 
-    from feedback import ledger
+    from feedback.ledger import cases as ledger
     from feedback.models import LedgerCase
 
     engine = client.application.extensions["haocha"].engine

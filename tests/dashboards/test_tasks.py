@@ -168,7 +168,7 @@ def test_api_serves_the_page_data(client_for, work, engine):
 
 def test_task_and_alert_api_responses_match_the_openapi_document(client_for, work):
     jsonschema = pytest.importorskip("jsonschema")
-    from tests.dashboards.test_api import _schema_for
+    from tests.dashboards.api.test_api import _schema_for
 
     client = client_for("admin")
     doc = client.get("/api/v1/openapi.json").json

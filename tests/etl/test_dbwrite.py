@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from etl import dbwrite
 from etl.pipeline import _context, resolve_profile
-from etl.readers import open_source
-from etl.transform import transform
-from feedback import repository
+from etl.sources.detect import open_source
+from etl.transform.chunk import transform
 from feedback.models import RECORD_COLUMNS, Record
+from feedback.records import repository
 from tests.etl.test_pipeline import national_rows, write_csv
 
 TRICKY = ['引号"和,逗号', "换行\n后", "反斜杠 \\N 与 \\", "", "NULL", "\\N", "é✓𠀀"]

@@ -5,7 +5,7 @@ Revises: 0008
 
 rollup_daily summed by calendar month, so a long period's service-level questions (the 总览 rankings' case-mix,
 top 差评 services, complaint categories) read whole months instead of every day. Filled here from rollup_daily;
-feedback.rollups keeps it in step from then on.
+feedback.stats.rollups keeps it in step from then on.
 """
 
 import sqlalchemy as sa

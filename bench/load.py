@@ -1,0 +1,249 @@
+"""HTTP load test of the dashboard: the overview and its API under a real load tool on loopback.
+
+    python -m bench.load --url postgresql://postgres@127.0.0.1:5432/haocha_load --rows 10000000
+
+Builds the database once (``haocha demo`` of ``--seed-rows`` ratings through the normal ETL and scoring, then
+copies of those records with new keys and 办件 numbers, on the same days, until ``--rows``; scores are copied with
+them; rollups are rebuilt), starts ``haocha serve`` (waitress) in a child process, and drives it with ``wrk``
+(Debian's package: ``apt-get install wrk``) over a rotating set of filtered URLs for ``--duration`` seconds.
+Prints the data size and, per target, requests, p50 / p95 / p99 latency and errors. ``--cache-seconds 0``
+measures the uncached path (every request reads the rollups and builds its figures). ``--reuse`` keeps a database
+that already holds the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import and_, bindparam, create_engine, func, insert, select, text
+
+# Filter sets the overview is asked for (the URL forms of feedback.filters); wrk rotates through them.
+QUERIES = (
+    "", "start=2026-10-01&end=2026-10-31", "start=2026-01-01&end=2026-06-30&channel=4&channel=5",
+    "level=1&level=2", "dept={dept}", "dept={dept}&start=2026-07-01&end=2026-09-30", "region={region}",
+    "start=2025-11-01&end=2026-10-31&grain=week", "grain=day&start=2026-08-01&end=2026-10-31",
+)
+
+WRK_SCRIPT = r"""
+local paths = {%(paths)s}
+local i = 0
+local bad = 0
+wrk.headers["%(header)s"] = "%(value)s"
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+response = function(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format('WRK {"requests": %%d, "seconds": %%.3f, "p50_ms": %%.1f, "p95_ms": %%.1f, '
+    .. '"p99_ms": %%.1f, "max_ms": %%.1f, "socket_errors": %%d, "non200": %%d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, latency.max / 1e3,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+
+def _haocha(config: Path, *args: str, stdin: str | None = None) -> str:
+    exe = Path(sys.executable).with_name("haocha")
+    out = subprocess.run([str(exe), "--config", str(config), *args], input=stdin, text=True, capture_output=True)
+    if out.returncode != 0:
+        raise SystemExit(f"haocha {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+def _config(url: str, folder: Path, cache_seconds: int) -> Path:
+    source = Path(__file__).resolve().parents[1] / "config.toml"
+    body = re.sub(r'(?m)^url = .*$', f'url = "{url}"', source.read_text(encoding="utf-8"), count=1)
+    body = re.sub(r'(?m)^cache_seconds = .*$', f"cache_seconds = {cache_seconds}", body, count=1)
+    path = folder / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist (never touches other databases)."""
+    base, name = url.rsplit("/", 1)
+    admin = create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def _copy_records(engine, copies: int) -> None:
+    """``copies`` more of every rating, with new ids, keys and 办件 numbers on the same days, and their scores."""
+    from feedback.models import Record, Score
+
+    rt, st = Record.__table__, Score.__table__
+    with engine.connect() as conn:
+        top = conn.execute(select(func.max(rt.c.id))).scalar_one()
+    stride = 10 ** (len(str(top)) + 1)
+    off, suffix = bindparam("off"), bindparam("suffix")
+    changed = {"id": rt.c.id + off, "record_key": rt.c.record_key + suffix,
+               "project_no": rt.c.project_no + suffix}  # NULL stays NULL
+    rated = and_(rt.c.id <= top, rt.c.kind == "rating")
+    copy_records = insert(rt).from_select([c.name for c in rt.c],
+                                          select(*[changed.get(c.name, c) for c in rt.c]).where(rated))
+    score_cols = [c for c in st.c if c.name != "id"]
+    copy_scores = insert(st).from_select(
+        [c.name for c in score_cols],
+        select(*[st.c.record_id + off if c.name == "record_id" else c for c in score_cols])
+        .select_from(st.join(rt, rt.c.id == st.c.record_id)).where(rated))
+    for k in range(1, copies + 1):
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(copy_records, {"off": k * stride, "suffix": f"#c{k}"})
+            conn.execute(copy_scores, {"off": k * stride})
+        print(f"  copy {k}/{copies}: {time.perf_counter() - t0:.0f} s", flush=True)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('records', 'id'), (SELECT max(id) FROM records))"))
+        conn.execute(text("ANALYZE"))
+
+
+def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dict:
+    from feedback.models import Record, RollupDaily
+    from feedback.stats.rollups import refresh_rollups
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    _haocha(config, "init")
+    with engine.connect() as conn:
+        have = conn.execute(select(func.count()).select_from(Record).where(Record.kind == "rating")).scalar_one()
+    if not (reuse and have >= rows):
+        if have:
+            raise SystemExit(f"{url} already holds {have:,} ratings: use --reuse, or drop the database")
+        t0 = time.perf_counter()
+        print(f"building: haocha demo --rows {seed_rows:,} …", flush=True)
+        _haocha(config, "demo", "--rows", str(seed_rows))
+        copies = max(0, -(-rows // seed_rows) - 1)
+        print(f"copying the ratings {copies} more times …", flush=True)
+        _copy_records(engine, copies)
+        print("rebuilding rollups …", flush=True)
+        refresh_rollups(engine)
+        print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
+    with engine.connect() as conn:
+        size = {
+            "ratings": conn.execute(select(func.count()).select_from(Record).where(Record.kind == "rating"))
+            .scalar_one(),
+            "records": conn.execute(select(func.count()).select_from(Record)).scalar_one(),
+            "rollup_daily_rows": conn.execute(select(func.count()).select_from(RollupDaily)).scalar_one(),
+            "dept": conn.execute(text("SELECT dept_code FROM records WHERE dept_code IS NOT NULL "
+                                      "GROUP BY dept_code ORDER BY count(*) DESC LIMIT 1")).scalar_one(),
+            "region": conn.execute(text("SELECT region_code FROM records WHERE region_code IS NOT NULL "
+                                        "GROUP BY region_code ORDER BY count(*) DESC LIMIT 1")).scalar_one(),
+        }
+    engine.dispose()
+    return size
+
+
+def _wait(base: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/login", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the server did not answer within a minute")
+
+
+def _session_cookie(base: str, user: str, password: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    body = urllib.parse.urlencode({"username": user, "password": password, "csrf_token": token.group(1)})
+    opener.open(f"{base}/login", data=body.encode()).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def run_wrk(base: str, paths: list[str], header: str, value: str, *, duration: int, connections: int,
+            threads: int, folder: Path) -> dict:
+    script = folder / "rotate.lua"
+    script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "header": header,
+                                    "value": value}, encoding="utf-8")
+    # warm-up: every path once in turn (the process's first requests, and with the cache on its first entries)
+    for path in paths:
+        urllib.request.urlopen(urllib.request.Request(base + path, headers={header: value}), timeout=120).read()
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+                          "-s", str(script), base], capture_output=True, text=True, check=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
+    result = json.loads(line[4:])
+    result["requests_per_s"] = round(result["requests"] / result["seconds"], 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", required=True, help="PostgreSQL URL of a database for the benchmark (created)")
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--seed-rows", type=int, default=1_000_000)
+    ap.add_argument("--reuse", action="store_true", help="keep a database that already holds --rows ratings")
+    ap.add_argument("--duration", type=int, default=60, help="seconds of load per target")
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--port", type=int, default=8097)
+    ap.add_argument("--cache-seconds", type=int, default=60,
+                    help="[dashboard] cache_seconds of the served app (0 = every request computes)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    folder = Path(tempfile.mkdtemp(prefix="haocha-load-"))
+    os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
+    _ensure_database(args.url)
+    config = _config(args.url, folder, args.cache_seconds)
+    size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
+    print(f"data: {size['ratings']:,} ratings, {size['records']:,} records, "
+          f"{size['rollup_daily_rows']:,} daily rollup rows", flush=True)
+    user, password = f"bench-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
+    _haocha(config, "users", "add", user, "--role", "admin", "--password-stdin", stdin=password + "\n")
+    token = _haocha(config, "users", "token", user).strip().split()[-1]
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen([str(Path(sys.executable).with_name("haocha")), "--config", str(config), "serve",
+                               "--port", str(args.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results: dict[str, dict] = {}
+    try:
+        _wait(base)
+        queries = [q.format(dept=size["dept"], region=size["region"]) for q in QUERIES]
+        targets = {
+            "overview page (GET /)": ([f"/?{q}" for q in queries], "Cookie", _session_cookie(base, user, password)),
+            "overview API (GET /api/v1/overview)": ([f"/api/v1/overview?{q}" for q in queries], "Authorization",
+                                                    f"Bearer {token}"),
+        }
+        for name, (paths, header, value) in targets.items():
+            r = run_wrk(base, paths, header, value, duration=args.duration, connections=args.connections,
+                        threads=args.threads, folder=folder)
+            results[name] = r
+            print(f"{name}: {r['requests']:,} requests in {r['seconds']:.0f} s ({r['requests_per_s']}/s), "
+                  f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, "
+                  f"errors {r['socket_errors'] + r['non200']}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if args.json:
+        print(json.dumps({"size": size, "connections": args.connections, "results": results}, ensure_ascii=False))
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Category corrections (gold labels) from the explorer and the API: checked, department-scoped, stored."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from dashboards.queries.records import record_visible
+from dashboards.users import UserRow
+from feedback.scoring import repository as store
+from feedback.scoring.score import taxonomy_of
+from feedback.settings import Settings
+
+MAX_NOTE = 500
+
+
+class LabelError(ValueError):
+    """A correction that cannot be stored as asked (unknown category, note too long); the message is Chinese."""
+
+
+def category_choices(settings: Settings) -> list[tuple[str, str]]:
+    """(slug, name) of the categories a person may choose: the taxonomy's first level, then "other" — the level
+    the gold labels, the classifier's training and the 模型 screen's agreement use."""
+    return list(_choices(settings.scoring.taxonomy, settings.base_dir))
+
+
+@functools.lru_cache(maxsize=8)
+def _choices(taxonomy_path: str, base_dir: Path) -> tuple[tuple[str, str], ...]:
+    """Parsing the taxonomy costs ~25 ms; the explorer needs its names on every page (a server restart, as after
+    any taxonomy edit, reads it again)."""
+    from feedback.settings import settings_from_mapping
+
+    taxonomy = taxonomy_of(settings_from_mapping({"scoring": {"taxonomy": taxonomy_path}}, base_dir=base_dir))
+    return tuple([(s, taxonomy.name(s)) for s in taxonomy.slugs] + [(taxonomy.other_slug, taxonomy.other_name)])
+
+
+def correct_category(engine: Engine, settings: Settings, user: UserRow, record_id: int, category: object,
+                     note: object) -> dict[str, Any]:
+    """Store ``category`` as the record's gold label (it wins over the active score at once and joins the next
+    training). Raises LabelError for a bad category or note, LookupError for a record the user cannot see."""
+    choices = dict(category_choices(settings))
+    if not isinstance(category, str) or category not in choices:
+        raise LabelError(f"问题分类 {category!r} 不存在；可选：" + "、".join(f"{s}（{n}）" for s, n in choices.items()))
+    if note is not None and not isinstance(note, str):
+        raise LabelError("说明必须是文字")
+    note = (note or "").strip() or None
+    if note and len(note) > MAX_NOTE:
+        raise LabelError(f"说明最多 {MAX_NOTE} 个字，现在是 {len(note)} 个字")
+    with engine.begin() as conn:
+        if not record_visible(conn, record_id, user.dept_code):
+            raise LookupError(record_id)
+        active = store.active_version(conn)
+        version = active["version"] if active else None
+        store.add_gold_label(conn, record_id, category, by=user.username, note=note, version=version)
+    return {"record_id": record_id, "category": category, "category_name": choices[category],
+            "labelled_by": user.username, "note": note, "model_version": version}

@@ -1,0 +1,40 @@
+"""模型 screen figures: category mix by month and its drift (pure functions DataFrame -> go.Figure)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards.figures.style import _layout
+
+PALETTE = ["#1f5fa8", "#d4570f", "#1a7f37", "#7a3ea8", "#9a8a00", "#b3261e", "#0f7b8a", "#c2185b", "#5d6d7e",
+           "#8d6e63", "#e6a100", "#455a64", "#aab2bd"]
+
+
+def category_mix(shares: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    """Stacked shares of each complaint category per month (other last, in grey)."""
+    fig = go.Figure()
+    cols = sorted(shares.columns, key=lambda c: (c == "other", -float(shares[c].sum()), c))
+    for i, c in enumerate(cols):
+        colour = "#aab2bd" if c == "other" else PALETTE[i % (len(PALETTE) - 1)]
+        fig.add_bar(x=list(shares.index), y=shares[c] * 100, name=names.get(c, c), marker_color=colour,
+                    hovertemplate="%{x}<br>" + names.get(c, c) + " %{y:.1f}%<extra></extra>")
+    _layout(fig, "各月投诉类别构成（%）")
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    fig.update_layout(height=480, legend={"orientation": "h", "y": -0.25, "font": {"size": 14}})
+    return fig
+
+
+def drift_lines(drift: pd.DataFrame) -> go.Figure:
+    """Month-on-month drift of the category mix and the share of "other" (both in %)."""
+    fig = go.Figure()
+    d = drift.dropna(subset=["drift"])
+    fig.add_scatter(x=d["month"], y=d["drift"] * 100, mode="lines+markers", name="类别构成漂移（对前3个月）",
+                    line={"color": "#1f5fa8", "width": 3},
+                    hovertemplate="%{x}<br>漂移 %{y:.1f}%<extra></extra>")
+    fig.add_scatter(x=drift["month"], y=drift["other_share"] * 100, mode="lines+markers", name="“其他”占比",
+                    line={"color": "#8a8f98", "width": 3, "dash": "dot"},
+                    hovertemplate="%{x}<br>其他 %{y:.1f}%<extra></extra>")
+    _layout(fig, "类别构成漂移与“其他”占比（%）")
+    fig.update_yaxes(ticksuffix="%")
+    return fig

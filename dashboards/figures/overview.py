@@ -1,0 +1,267 @@
+"""Figures of the 总览 page: pure functions DataFrame -> figure spec, readable on a projector.
+
+A spec is the plain dict plotly.js draws (``{"data": [...], "layout": {...}}``), built directly rather than
+through ``plotly.graph_objects``: validating every property there cost more than reading the rollups on a cold
+request. The specs are what ``go.Figure`` would produce for the same calls (make_subplots' axes and domains,
+``add_vrect``'s shape and annotation, Plotly's default template), and a test validates each with
+``plotly.graph_objects.Figure(spec)``.
+
+Every clickable mark carries its drill-down URL (the frame's ``link`` column) in ``customdata``; static/app.js
+opens it on click. Names from the data (services, departments, channels, categories) are untrusted: Plotly renders
+a subset of HTML in hover text and tick labels, so they pass through ``html.escape`` here."""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from dashboards.figures.style import FONT, LEVEL_COLOURS, plotly_template
+
+BLUE, RED, GREEN, AMBER, GREY = "#2f5d8a", "#b3261e", "#1a7f37", "#c98a00", "#aab2bd"
+TICKS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}
+GRAIN_NAMES = {"day": "按日", "week": "按周", "month": "按月"}
+LABEL_CHARS = 14
+GRID = {"gridcolor": "#e3e6ea", "automargin": True}
+
+Spec = dict[str, Any]
+
+
+def safe(text: object, limit: int | None = None) -> str:
+    """Untrusted text for a Plotly label: cut to ``limit`` characters (…), then HTML-escaped."""
+    s = "—" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    if limit and len(s) > limit:
+        s = s[:limit] + "…"
+    return html.escape(s, quote=True)
+
+
+def _plain(v: Any) -> Any:
+    """One value as JSON takes it: None for NaN / NA, Python scalars for numpy ones (dates stay dates)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if hasattr(v, "item") and not isinstance(v, pd.Timestamp):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def vals(values: Any) -> list:
+    """A column (or any sequence) as a plain list for a spec."""
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [_plain(v) for v in items]
+
+
+def _layout(title: str, height: int, axes: dict[str, dict], **extra: Any) -> Spec:
+    """The shared look (what the old ``update_layout`` / ``update_*axes`` calls set) over the given axes."""
+    layout: Spec = {
+        "template": plotly_template(),
+        "title": {"text": title, "font": {"size": 22}, "x": 0.01, "xanchor": "left"},
+        "font": {"family": FONT, "size": 17, "color": "#1b1f24"}, "height": height,
+        "margin": {"l": 20, "r": 20, "t": 70, "b": 50}, "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "hoverlabel": {"font": {"size": 16}},
+    }
+    for name, props in axes.items():
+        layout[name] = {**GRID, **props}
+    layout.update(extra)
+    return layout
+
+
+def _links(frame: pd.DataFrame) -> list:
+    return vals(frame["link"]) if "link" in frame else [None] * len(frame)
+
+
+def _span(start: Any, end: Any) -> str:
+    s, e = pd.Timestamp(start).date(), pd.Timestamp(end).date()
+    return s.isoformat() if s == e else f"{s.isoformat()} 至 {e.isoformat()}"
+
+
+def _spans(trend: pd.DataFrame) -> list[str]:
+    return [_span(s, e) for s, e in zip(trend["period"], trend["period_end"], strict=True)]
+
+
+def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] | None) -> None:
+    """``add_vrect``'s shape and label over the buckets of the period, when the window reaches back further."""
+    if period is None or trend.empty or pd.Timestamp(trend["period"].iloc[0]).date() >= period[0]:
+        return  # the whole window is the period: nothing to tell apart
+    first = trend[pd.to_datetime(trend["period_end"]).dt.date >= period[0]]["period"].iloc[0]
+    x0, x1 = _plain(first), _plain(trend["period"].iloc[-1])
+    layout["shapes"] = [{"fillcolor": "#2f5d8a", "line": {"width": 0}, "opacity": 0.07, "type": "rect",
+                         "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}]
+    layout["annotations"] = [{"font": {"size": 15}, "showarrow": False, "text": "所选时段", "x": x0,
+                              "xanchor": "left", "xref": "x", "y": 1, "yanchor": "top", "yref": "y domain"}]
+
+
+def nice_axis(maximum: float, *, integer: bool = False, ticks: int = 5) -> dict[str, Any]:
+    """A 0-based axis with evenly spaced round ticks (steps of 1, 2, 2.5 or 5 × 10^k) covering ``maximum``;
+    ``integer``: counts, never a half step."""
+    top = float(maximum) if maximum and math.isfinite(float(maximum)) and float(maximum) > 0 else 1.0
+    raw = top / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1, math.ceil(step))
+    return {"range": [0, math.ceil(top / step - 1e-9) * step * 1.04], "tick0": 0, "dtick": step,
+            "tickmode": "linear"}
+
+
+LEGEND_BELOW = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+
+
+def _secondary_axes(grain: str, left: dict, right: dict) -> dict[str, dict]:
+    """make_subplots(specs=[[{"secondary_y": True}]]): one x axis, y on the left and y2 overlaying it."""
+    return {
+        "xaxis": {"anchor": "y", "domain": [0.0, 0.94], "tickformat": TICKS[grain], "showgrid": False,
+                  "ticks": "outside"},
+        "yaxis": {"anchor": "x", "domain": [0.0, 1.0], **left},
+        "yaxis2": {"anchor": "x", "overlaying": "y", "side": "right", **right},
+    }
+
+
+def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | None = None) -> Spec:
+    """评价数 (bars, left axis) and 差评率 (line, right axis) per bucket; anomalies as large rings with the reason."""
+    spans = _spans(trend)
+    links = _links(trend)
+    x = vals(trend["period"])
+    data = [
+        {"type": "bar", "x": x, "y": vals(trend["total"]), "name": "评价数", "marker": {"color": "#9fb8d3"},
+         "customdata": [list(p) for p in zip(links, spans, strict=True)],
+         "hovertemplate": "%{customdata[1]}<br>评价数 %{y:,} 条<extra></extra>", "xaxis": "x", "yaxis": "y"},
+        {"type": "scatter", "x": x, "y": vals(trend["bad_rate"]), "name": "差评率", "mode": "lines+markers",
+         "line": {"color": RED, "width": 3}, "marker": {"size": 7},
+         "customdata": [list(p) for p in zip(links, spans, vals(trend["bad"]), strict=True)],
+         "hovertemplate": "%{customdata[1]}<br>差评率 %{y:.4f}%<br>差评 %{customdata[2]:,} 条<extra></extra>",
+         "xaxis": "x", "yaxis": "y2"},
+    ]
+    marked = [i for i, a in enumerate(vals(trend["anomaly"])) if a is not None]
+    if marked:
+        reasons, rates = vals(trend["reason"]), data[1]["y"]
+        data.append({"type": "scatter", "x": [x[i] for i in marked], "y": [rates[i] for i in marked],
+                     "name": "异常点", "mode": "markers",
+                     "marker": {"size": 20, "symbol": "circle-open", "color": "#000000", "line": {"width": 3}},
+                     "customdata": [[links[i], spans[i], safe(reasons[i])] for i in marked],
+                     "hovertemplate": "%{customdata[1]}<br><b>异常</b>：%{customdata[2]}<extra></extra>",
+                     "xaxis": "x", "yaxis": "y2"})
+    rate_max = max((float(v) for v in data[1]["y"] if v is not None and math.isfinite(float(v))), default=0.0)
+    axes = _secondary_axes(grain, {"title": {"text": "评价数（条）"}, "rangemode": "tozero"},
+                           {"title": {"text": "差评率（%）"}, "showgrid": False, "tickformat": ".2f",
+                            "ticksuffix": "%", **nice_axis(rate_max)})
+    # the legend goes under the axis: above it, it ran into the title
+    layout = _layout(f"评价数与差评率趋势（{GRAIN_NAMES[grain]}）", 470, axes, legend=LEGEND_BELOW)
+    layout["margin"] = {**layout["margin"], "b": 90}
+    _period_shade(layout, trend, period)
+    return {"data": data, "layout": layout}
+
+
+def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date] | None = None) -> Spec:
+    """好评率 (left axis, %) and 整体平均分 (right axis, 10 points) per bucket."""
+    custom = [list(p) for p in zip(_links(trend), _spans(trend), strict=True)]
+    x = vals(trend["period"])
+    data = [
+        {"type": "scatter", "x": x, "y": vals(trend["good_rate"]), "name": "好评率（%）", "mode": "lines+markers",
+         "line": {"color": GREEN, "width": 3}, "marker": {"size": 7}, "customdata": custom,
+         "hovertemplate": "%{customdata[1]}<br>好评率 %{y:.2f}%<extra></extra>", "xaxis": "x", "yaxis": "y"},
+        {"type": "scatter", "x": x, "y": vals(trend["avg_score_10"]), "name": "整体平均分（10分制）",
+         "mode": "lines+markers", "line": {"color": BLUE, "width": 3, "dash": "dot"}, "marker": {"size": 7},
+         "customdata": custom, "hovertemplate": "%{customdata[1]}<br>整体平均分 %{y:.2f}<extra></extra>",
+         "xaxis": "x", "yaxis": "y2"},
+    ]
+    axes = _secondary_axes(grain, {"title": {"text": "好评率（%）"}, "tickformat": ".1f", "ticksuffix": "%"},
+                           {"title": {"text": "整体平均分"}, "showgrid": False, "tickformat": ".2f"})
+    layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 430, axes, legend=LEGEND_BELOW)
+    layout["margin"] = {**layout["margin"], "b": 90}
+    _period_shade(layout, trend, period)
+    return {"data": data, "layout": layout}
+
+
+def channel_mix(channels: pd.DataFrame) -> Spec:
+    """Each channel's share of 评价数 (left) and its 差评率 (right), largest channel on top."""
+    c = channels.iloc[::-1]
+    names = [safe(n, LABEL_CHARS) for n in c["channel_name"]]
+    custom = [list(p) for p in zip(_links(c), vals(c["total"]), vals(c["bad"]), strict=True)]
+    share, rate = vals(c["share"]), vals(c["bad_rate"])
+    data = [
+        {"type": "bar", "y": names, "x": share, "orientation": "h", "marker": {"color": BLUE}, "name": "评价数占比",
+         "text": [f"{v or 0:.1f}%" for v in share], "textposition": "auto", "customdata": custom,
+         "hovertemplate": "%{y}<br>评价数 %{customdata[1]:,} 条，占 %{x:.2f}%<extra></extra>",
+         "xaxis": "x", "yaxis": "y"},
+        {"type": "bar", "y": names, "x": rate, "orientation": "h", "marker": {"color": RED}, "name": "差评率",
+         "text": [f"{v or 0:.2f}%" for v in rate], "textposition": "outside", "cliponaxis": False,
+         "customdata": custom,
+         "hovertemplate": "%{y}<br>差评率 %{x:.4f}%（差评 %{customdata[2]:,} 条）<extra></extra>",
+         "xaxis": "x2", "yaxis": "y2"},
+    ]
+    top = max((v for v in rate if v is not None), default=0.0)
+    # make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=…)
+    axes = {
+        "xaxis": {"anchor": "y", "domain": [0.0, 0.48], "rangemode": "tozero", "ticksuffix": "%"},
+        "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
+        "xaxis2": {"anchor": "y2", "domain": [0.52, 1.0], "rangemode": "tozero", "ticksuffix": "%",
+                   "range": [0, max(float(top), 0.01) * 1.35]},  # room for the labels outside the bars
+        "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0], "matches": "y", "showticklabels": False},
+    }
+    titles = [{"font": {"size": 17}, "showarrow": False, "text": text, "x": x, "xanchor": "center",
+               "xref": "paper", "y": 1.0, "yanchor": "bottom", "yref": "paper"}
+              for text, x in (("评价数占比（%）", 0.24), ("差评率（%）", 0.76))]
+    layout = _layout("渠道构成与各渠道差评率", max(300, 52 * len(c) + 140), axes, showlegend=False,
+                     annotations=titles)
+    return {"data": data, "layout": layout}
+
+
+def level_split(levels: pd.DataFrame) -> Spec:
+    """Ratings per level: 主动评价 coloured by level, 系统默认 stacked in grey; totals printed above the bars."""
+    links = _links(levels)
+    x = vals(levels["level_name"])
+    active, default = vals(levels["active"]), vals(levels["default"])
+    data = [{"type": "bar", "x": x, "y": active, "name": "主动评价",
+             "marker": {"color": [LEVEL_COLOURS[int(v)] for v in levels["level"]]}, "customdata": links,
+             "hovertemplate": "%{x}<br>主动评价 %{y:,} 条<extra></extra>"}]
+    if sum(default):
+        data.append({"type": "bar", "x": x, "y": default, "name": "系统默认评价（灰色）", "marker": {"color": GREY},
+                     "customdata": links, "hovertemplate": "%{x}<br>系统默认评价 %{y:,} 条<extra></extra>"})
+    totals = [a + d for a, d in zip(active, default, strict=True)]
+    data.append({"type": "scatter", "x": x, "y": totals, "mode": "text", "text": [f"{int(v):,}" for v in totals],
+                 "textposition": "top center", "showlegend": False, "hoverinfo": "skip"})
+    axes = {"xaxis": {}, "yaxis": {"range": [0, max(1, int(max(totals, default=0))) * 1.18],
+                                   "title": {"text": "评价数（条）"}}}
+    layout = _layout("五级评价分布（主动评价与系统默认）", 420, axes, barmode="stack")
+    layout["legend"] = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+    layout["margin"] = {**layout["margin"], "b": 90}
+    return {"data": data, "layout": layout}
+
+
+def categories_bar(categories: pd.DataFrame) -> Spec:
+    """Complaints per category, 差评 / 隐性投诉 / 留言 stacked, largest on top."""
+    t = categories.iloc[::-1]
+    names = [safe(n, LABEL_CHARS) for n in t["name"]]
+    custom = [list(p) for p in zip(_links(t), vals(t["total"]), vals(t["share"]), strict=True)]
+    data = [{"type": "bar", "y": names, "x": vals(t[col]), "orientation": "h", "name": name,
+             "marker": {"color": colour}, "customdata": custom,
+             "hovertemplate": "%{y}<br>" + name + " %{x:,} 条<br>合计 %{customdata[1]:,} 条，"
+                              "占 %{customdata[2]:.1f}%<extra></extra>"}
+            for col, name, colour in (("bad", "差评", RED), ("hidden", "隐性投诉", AMBER), ("messages", "留言", BLUE))]
+    axes = {"xaxis": {"title": {"text": "条数"}, "rangemode": "tozero"}, "yaxis": {}}
+    return {"data": data, "layout": _layout("投诉问题分类", max(300, 40 * len(t) + 140), axes, barmode="stack")}
+
+
+def top_services(services: pd.DataFrame) -> Spec:
+    """The services with most 差评, most on top; hover: 差评率, 评价数 and last period's 差评."""
+    t = services.reset_index(drop=True)
+    service_names = vals(t["service_name"])
+    names = [f"{i + 1}. {safe(n, LABEL_CHARS)}" for i, n in enumerate(service_names)]
+    custom = [[link, safe(n), total, rate, prev] for link, n, total, rate, prev in
+              zip(_links(t), service_names, vals(t["total"]), vals(t["bad_rate"].fillna(0)), vals(t["bad_prev"]),
+                  strict=True)]
+    bad = vals(t["bad"])
+    data = [{"type": "bar", "y": names[::-1], "x": bad[::-1], "orientation": "h", "marker": {"color": RED},
+             "name": "差评数", "text": [f"{int(v):,}" for v in bad[::-1]], "textposition": "auto",
+             "customdata": custom[::-1],
+             "hovertemplate": "%{customdata[1]}<br>差评 %{x:,} 条（上期 %{customdata[4]:,} 条）<br>"
+                              "评价数 %{customdata[2]:,}，差评率 %{customdata[3]:.4f}%<extra></extra>"}]
+    axes = {"xaxis": {"title": {"text": "差评数（条）"}, **nice_axis(max(bad, default=0), integer=True)},
+            "yaxis": {}}
+    return {"data": data, "layout": _layout("差评最多的事项", max(300, 44 * len(t) + 140), axes, showlegend=False)}

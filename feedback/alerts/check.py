@@ -1,0 +1,93 @@
+"""One alert run: read the frames, evaluate the [alerts] rules, store new alerts once, post them to the webhook."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+
+from feedback.alerts import repository as alert_store
+from feedback.alerts.rules import evaluate, webhook_text
+from feedback.alerts.webhook import WebhookError, post_text
+
+log = logging.getLogger("haocha.alerts")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    as_of: str | None  # day of the latest record: the end of the checked weeks
+    fired: int  # alerts the rules raised over the checked weeks (stored before or now)
+    new: list[dict[str, Any]]  # the alerts stored by this run
+    refreshed: int  # open alerts whose figures changed (a running week)
+    open: int  # open alerts in all
+    posted: int = 0  # messages the webhook accepted
+    errors: list[str] = field(default_factory=list)  # webhook failures (logged, never raised)
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def records_link(base_url: str, link: list | tuple) -> str | None:
+    """The 评价明细 URL of an alert's records, when the dashboard's address is configured."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/records?{urlencode([tuple(p) for p in link])}"
+
+
+def notify(cfg: Any, alerts: list[dict[str, Any]]) -> tuple[list[int], list[str], int]:
+    """Post each alert (at most ``webhook_max_posts``, then one summary). Returns the ids posted, the errors
+    and the number of messages the bot accepted; nothing here raises."""
+    if not cfg.webhook_url or not alerts:
+        return [], [], 0
+    posted_ids, errors, accepted = [], [], 0
+    shown = alerts[:max(cfg.webhook_max_posts, 0)]
+    messages = [([a["id"]], webhook_text(a, records_link(cfg.link_base_url, a["link"]))) for a in shown]
+    rest = alerts[len(shown):]
+    if rest:
+        messages.append(([a["id"] for a in rest],
+                         f"好差评预警：另有 {len(rest)} 条新预警未逐条推送，请在“预警”页面查看。"))
+    for ids, text in messages:
+        try:
+            post_text(cfg.webhook_url, text, timeout=cfg.webhook_timeout_seconds)
+        except WebhookError as exc:
+            log.warning("alert webhook failed: %s", exc)
+            errors.append(str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a notice must never break an ingest
+            log.exception("alert webhook crashed")
+            errors.append(f"{type(exc).__name__}: {exc}")
+            continue
+        posted_ids.extend(ids)
+        accepted += 1
+    return posted_ids, errors, accepted
+
+
+def check_alerts(engine: Engine, settings: Any, *, lookback_weeks: int | None = None,
+                 post: bool = True) -> CheckResult:
+    """Evaluate every rule over the checked weeks; new alerts are stored and (``post``) sent to the webhook."""
+    from feedback.tasks.labels import labels
+
+    cfg = settings.alerts
+    if lookback_weeks is not None:
+        cfg = dataclasses.replace(cfg, lookback_weeks=max(1, lookback_weeks))
+    with engine.connect() as conn:
+        inputs = alert_store.load_inputs(conn, cfg)
+    names = {slug: labels().name(slug) for slug in
+             (inputs.complaints["category"].unique() if not inputs.complaints.empty else [])}
+    fired = evaluate(inputs, cfg, names=names, good_includes_basic=settings.kpi.good_includes_basic)
+    with engine.begin() as conn:
+        new_ids, refreshed = alert_store.store(conn, fired)
+        new = [alert_store.get_alert(conn, i) for i in new_ids]
+    posted_ids, errors, accepted = notify(cfg, new) if post else ([], [], 0)
+    with engine.begin() as conn:
+        alert_store.mark_notified(conn, posted_ids)
+        failed = [a["id"] for a in new if a["id"] not in set(posted_ids)]
+        if errors:
+            alert_store.mark_notified(conn, failed, error="; ".join(errors))
+        open_ = alert_store.count_alerts(conn, statuses=("open",))
+    return CheckResult(inputs.as_of.isoformat() if inputs.as_of else None, len(fired), new, refreshed, open_,
+                       accepted, errors)

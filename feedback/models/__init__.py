@@ -1,0 +1,46 @@
+"""SQLAlchemy 2.0 typed models, one module per subsystem: the schema of record; Alembic migrations must match it
+exactly. Everything is re-exported here, so ``from feedback.models import Record`` works.
+"""
+
+from feedback.models.accounts import AuditLog, User
+from feedback.models.alerts import Alert
+from feedback.models.base import NAMING, Base
+from feedback.models.ledger import LedgerCase, LedgerEvent, LedgerRequest
+from feedback.models.records import RECORD_COLUMNS, Batch, Record, Reject, Watermark
+from feedback.models.rollups import (
+    RollupBadTag,
+    RollupDaily,
+    RollupDailyUnit,
+    RollupMonthly,
+    RollupMonthlyUnit,
+)
+from feedback.models.scoring import GoldLabel, ModelVersion, Score
+from feedback.models.tasks import Task, TaskBuild, TaskEvent, TaskRecord
+
+__all__ = [
+    "RECORD_COLUMNS",
+    "Base",
+    "NAMING",
+    "Batch",
+    "Reject",
+    "Record",
+    "Watermark",
+    "ModelVersion",
+    "Score",
+    "GoldLabel",
+    "User",
+    "AuditLog",
+    "LedgerCase",
+    "LedgerRequest",
+    "LedgerEvent",
+    "TaskBuild",
+    "Task",
+    "TaskEvent",
+    "TaskRecord",
+    "Alert",
+    "RollupDaily",
+    "RollupDailyUnit",
+    "RollupMonthlyUnit",
+    "RollupMonthly",
+    "RollupBadTag",
+]

@@ -1,0 +1,111 @@
+"""Daily and monthly rollups the dashboard and the bulletin read (never the records)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback.models.base import Base, BigId
+
+
+class _RollupUnit:
+    """Dimensions every rollup shares: kind, department, region, channel."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    dept_code: Mapped[str | None] = mapped_column(String(32))
+    dept_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    channel: Mapped[str | None] = mapped_column(String(32))
+
+
+class _RollupCounts:
+    """Rating level and the counts summed per group."""
+
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    is_default: Mapped[bool] = mapped_column(Boolean)
+    voided: Mapped[bool] = mapped_column(Boolean)  # 差评无效 approved on appeal
+    n: Mapped[int] = mapped_column(Integer)  # records
+    projects: Mapped[int] = mapped_column(Integer)  # first ratings (评价次数 1 or unknown) with a 办件编号
+    hidden: Mapped[int] = mapped_column(Integer)  # hidden complaints under the active model version
+
+
+class _RollupFine:
+    """The fine rollups' extra dimensions: the service, and the active model's sentiment and category."""
+
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(64))
+
+
+def _fine_indexes(table: str, period: str) -> tuple[Index, ...]:
+    """Period + kind, and each selective filter (category, sentiment, service) before the period: a
+    complaint-focused filter reads only its rows, not the whole period."""
+    return (Index(f"ix_{table}_{period}_kind", period, "kind"),
+            *(Index(f"ix_{table}_{col}_{period}", col, period)
+              for col in ("category", "sentiment", "service_code", "service_name")))
+
+
+class RollupDaily(_RollupUnit, _RollupFine, _RollupCounts, Base):
+    """Record counts per day and every filterable dimension, with active-score sentiment and category."""
+
+    __tablename__ = "rollup_daily"
+    __table_args__ = _fine_indexes("rollup_daily", "day")
+
+    day: Mapped[date] = mapped_column(Date)
+
+
+class RollupDailyUnit(_RollupUnit, _RollupCounts, Base):
+    """The same counts without service, sentiment and category: the small table the overview reads."""
+
+    __tablename__ = "rollup_daily_unit"
+    __table_args__ = (Index("ix_rollup_daily_unit_day_kind", "day", "kind"),)
+
+    day: Mapped[date] = mapped_column(Date)
+
+
+class RollupMonthlyUnit(_RollupUnit, _RollupCounts, Base):
+    """rollup_daily_unit summed by calendar month (``month`` = its first day): whole months of long periods."""
+
+    __tablename__ = "rollup_monthly_unit"
+    __table_args__ = (Index("ix_rollup_monthly_unit_month_kind", "month", "kind"),)
+
+    month: Mapped[date] = mapped_column(Date)
+
+
+class RollupMonthly(_RollupUnit, _RollupFine, _RollupCounts, Base):
+    """rollup_daily summed by calendar month (``month`` = its first day): the whole months of a period when a
+    question needs the service, sentiment or category (migration 0009)."""
+
+    __tablename__ = "rollup_monthly"
+    __table_args__ = _fine_indexes("rollup_monthly", "month")
+
+    month: Mapped[date] = mapped_column(Date)
+
+
+class RollupBadTag(_RollupUnit, Base):
+    """Evaluation-tag counts of 差评 (non-default ratings at level 1-2), one row per tag and dimensions."""
+
+    __tablename__ = "rollup_bad_tags"
+    __table_args__ = (Index("ix_rollup_bad_tags_day", "day"),)
+
+    day: Mapped[date] = mapped_column(Date)
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    voided: Mapped[bool] = mapped_column(Boolean)
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(64))
+    tag: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer)
+

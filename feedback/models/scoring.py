@@ -1,0 +1,71 @@
+"""Scores of records, the model versions that made them, and people's category corrections (gold labels)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback.models.base import Base, BigId
+
+
+class ModelVersion(Base):
+    """A scoring model version: engine, parameters and held-out figures; one is active per kind."""
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # scoring
+    description: Mapped[str] = mapped_column(Text)  # JSON: engines, parameters, training data hash
+    metrics: Mapped[str | None] = mapped_column(Text)  # JSON: held-out figures
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Score(Base):
+    """Sentiment, complaint categories and the hidden-complaint flag of one record under one model version."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("record_id", "model_version"),
+        Index("ix_scores_model_version_category", "model_version", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    model_version: Mapped[str] = mapped_column(ForeignKey("model_versions.version"))
+    sentiment: Mapped[str] = mapped_column(String(8))  # neg | neu | pos
+    sentiment_score: Mapped[float] = mapped_column(Float)  # fused, 0 = negative … 1 = positive
+    text_score: Mapped[float | None] = mapped_column(Float)  # text only; None without text
+    hidden_complaint: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str | None] = mapped_column(String(64))  # top complaint category slug, "other", or None
+    category_conf: Mapped[float | None] = mapped_column(Float)
+    subcategory: Mapped[str | None] = mapped_column(String(64))  # second-level slug of the top category
+    categories: Mapped[str | None] = mapped_column(Text)  # JSON list of [slug, confidence], best first
+    scored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class GoldLabel(Base):
+    """A person's correction of a record's complaint category: always wins over the model, joins training."""
+
+    __tablename__ = "gold_labels"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    labelled_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- users, API tokens and audit log (dashboard; migration 0003) -------------------------------------------

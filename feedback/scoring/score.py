@@ -1,0 +1,205 @@
+"""Score the store: build or load the active scoring version, score what is new (or everything), switch versions.
+
+A scoring version bundles one sentiment engine, one complaint classifier and the fusion parameters; its models
+are saved under ``instance/models`` and described in ``model_versions``. Charts read only the active version, so
+a new version is scored completely before it replaces the old one (``--all``), never mixed with it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from feedback.scoring import repository as store
+from feedback.scoring.classify import (
+    ComplaintParams,
+    load_classifier,
+    save_classifier,
+    train_complaint_classifier,
+)
+from feedback.scoring.scorer import Scorer, scoring_text
+from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
+from feedback.scoring.sentiment.engines import ModelEngine
+from feedback.scoring.sentiment.model import load_model
+from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
+from feedback.settings import Settings
+
+
+class ScoringError(RuntimeError):
+    """Scoring cannot go on; the message says why and what to run."""
+
+
+@dataclass
+class ScoreRun:
+    version: str
+    scored: int = 0
+    new_version: bool = False
+    replaced: str | None = None  # the previously active version, when this run replaced it
+    deleted_old: int = 0
+    seconds: float = 0.0
+    classifier_trained_on: dict = field(default_factory=dict)
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.scored / self.seconds if self.seconds else 0.0
+
+
+def models_dir(settings: Settings) -> Path:
+    return settings.instance_path / "models"
+
+
+def taxonomy_of(settings: Settings) -> Taxonomy:
+    path = settings.scoring.taxonomy
+    if not path:
+        return load_taxonomy()
+    p = Path(path)
+    return load_taxonomy(p if p.is_absolute() else settings.base_dir / p)
+
+
+def fusion_of(settings: Settings) -> FusionParams:
+    return FusionParams(hidden_below=settings.scoring.hidden_below)
+
+
+def complaint_params(settings: Settings) -> ComplaintParams:
+    return ComplaintParams(threshold=settings.scoring.category_threshold)
+
+
+def _sentiment(settings: Settings, engine_name: str | None, conn) -> tuple[object, dict]:
+    """The sentiment engine for a new version: --engine, else an adopted model, else the configured engine."""
+    adopted = store.active_version(conn, store.SENTIMENT) if engine_name in (None, "adopted") else None
+    if adopted is not None:
+        path = Path(adopted["description"]["path"])
+        if not path.is_absolute():
+            path = settings.instance_path / path
+        if not path.exists():
+            raise ScoringError(f"adopted sentiment model {adopted['version']} is missing its file {path}")
+        engine = ModelEngine(load_model(path))
+        return engine, {"engine": "model", "version": engine.version, "path": str(path.relative_to(
+            settings.instance_path)) if path.is_relative_to(settings.instance_path) else str(path)}
+    name = engine_name if engine_name not in (None, "adopted") else settings.scoring.engine
+    engine = make_sentiment_engine(name, settings.instance_path)
+    return engine, {"engine": name, "version": engine.version}
+
+
+def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = None) -> tuple[Scorer, dict]:
+    """A new scorer: sentiment engine, and a complaint classifier trained on the store's texts and gold labels."""
+    taxonomy = taxonomy_of(settings)
+    with engine.connect() as conn:
+        sentiment, s_desc = _sentiment(settings, engine_name, conn)
+        corpus = store.training_corpus(conn, settings.scoring.train_sample)
+    texts = [scoring_text(k, ti, tx) for k, ti, tx in zip(corpus["kind"], corpus["title"], corpus["text"],
+                                                         strict=True)]
+    gold = [g if isinstance(g, str) else None for g in corpus["gold"]]
+    complaints = train_complaint_classifier(taxonomy, texts, corpus["tags"].tolist(), gold,
+                                            complaint_params(settings))
+    scorer = Scorer(sentiment, complaints, fusion_of(settings))
+    path = models_dir(settings) / f"complaints-{complaints.version}.joblib"
+    if not path.exists():
+        save_classifier(complaints, path)
+    description = {
+        "sentiment": s_desc,
+        "classifier": {"version": complaints.version, "path": str(path.relative_to(settings.instance_path))},
+        "taxonomy": {"version": taxonomy.version, "digest": taxonomy.digest},
+        "fusion": {"hidden_below": scorer.fusion.hidden_below, "text_weight": scorer.fusion.text_weight},
+        "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
+    }
+    return scorer, description
+
+
+def load_scorer(settings: Settings, version: dict) -> Scorer:
+    """The scorer of a stored version (its models from instance/models)."""
+    d = version["description"]
+    s = d["sentiment"]
+    if s["engine"] == "model":
+        path = Path(s["path"])
+        sentiment = ModelEngine(load_model(path if path.is_absolute() else settings.instance_path / path))
+    else:
+        sentiment = make_sentiment_engine(s["engine"], settings.instance_path)
+    cpath = settings.instance_path / d["classifier"]["path"]
+    if not cpath.exists():
+        raise ScoringError(f"the classifier of scoring version {version['version']} is missing ({cpath}); "
+                           "run `haocha score --all` to build and score a new version")
+    scorer = Scorer(sentiment, load_classifier(cpath), fusion_of(settings))
+    if sentiment.version != s["version"]:
+        raise ScoringError(f"sentiment engine {s['engine']} is now {sentiment.version}, not "
+                           f"{s['version']} as in scoring version {version['version']}; "
+                           "run `haocha score --all` to rescore with it")
+    return scorer
+
+
+def _score_pending(engine: Engine, scorer: Scorer, version: str, batch_size: int,
+                   progress: Callable[[int, int], None] | None) -> int:
+    """Score every record without a score under ``version``, one committed batch at a time (resumable)."""
+    with engine.connect() as conn:
+        total = store.count_unscored(conn, version)
+    done, after = 0, 0
+    while done < total:
+        with engine.begin() as conn:
+            batch = store.unscored_batch(conn, version, after, batch_size)
+            if batch.empty:
+                break
+            store.insert_scores(conn, version, scorer.score(batch))
+        after = int(batch["record_id"].max())
+        done += len(batch)
+        if progress:
+            progress(len(batch), total)
+    return done
+
+
+def score_store(engine: Engine, settings: Settings, *, rescore_all: bool = False, engine_name: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ScoreRun:
+    """Score new records under the active version; with ``rescore_all`` or a new ``engine_name``, build a new
+    version from the current data and gold labels, score every record under it, then make it the active one."""
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        active = store.active_version(conn)
+    if active is not None and not rescore_all and engine_name is None:
+        scorer = load_scorer(settings, active)
+        n = _score_pending(engine, scorer, active["version"], settings.scoring.batch_size, progress)
+        return ScoreRun(active["version"], n, seconds=time.perf_counter() - t0)
+    scorer, description = train_scorer(engine, settings, engine_name)
+    version = scorer.version
+    with engine.begin() as conn:
+        store.register_version(conn, version, store.SCORING, description, active=active is None)
+    n = _score_pending(engine, scorer, version, settings.scoring.batch_size, progress)
+    run = ScoreRun(version, n, new_version=True, classifier_trained_on=description["trained_on"])
+    if active is not None and active["version"] != version:
+        with engine.begin() as conn:
+            store.activate(conn, version, store.SCORING)
+            run.replaced = active["version"]
+            run.deleted_old = store.delete_scores_except(conn, version)
+    elif active is not None:  # same inputs gave the same version: it stays active, nothing was mixed
+        with engine.begin() as conn:
+            run.deleted_old = store.delete_scores_except(conn, version)
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def gold_agreement(engine: Engine, settings: Settings, depts: list[str] | None = None
+                   ) -> tuple[list[dict], dict | None]:
+    """Gold labels with the active model's own answer (gold withheld), and their agreement (None without
+    labels or without an active version); ``depts``: only gold labels on records of these departments."""
+    from feedback.scoring.evaluation import classification_metrics
+
+    with engine.connect() as conn:
+        gold = store.all_gold(conn, depts)
+        active = store.active_version(conn)
+    if gold.empty:
+        return [], None
+    model = [None] * len(gold)
+    if active is not None:
+        scored = load_scorer(settings, active).score(gold.drop(columns=["gold"]))
+        model = [c if isinstance(c, str) else None for c in scored["category"]]
+    labels = [{"record_id": int(r), "gold": g, "model": m, "labelled_by": b, "created_at": t}
+              for r, g, m, b, t in zip(gold["record_id"], gold["gold"], model, gold["labelled_by"],
+                                       gold["created_at"], strict=True)]
+    if active is None:
+        return labels, None
+    res = classification_metrics(gold["gold"].tolist(), [m or "none" for m in model], sorted(set(gold["gold"])))
+    return labels, {"version": active["version"], "n": res.n, "accuracy": round(res.accuracy, 4),
+                    "macro_f1": round(res.macro_f1, 4),
+                    "per_class": {k: {m: round(v, 4) for m, v in d.items()} for k, d in res.per_class.items()}}

@@ -1,0 +1,118 @@
+"""One scoring version: sentiment engine + complaint classifier + fusion, applied to a frame of records (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from feedback.scoring.classify import ComplaintClassifier
+from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
+
+# Columns a frame must have for Scorer.score; "gold" (a category slug or None) is optional.
+INPUT_COLUMNS = ("record_id", "kind", "level", "tags", "title", "text")
+OUTPUT_COLUMNS = ("record_id", "sentiment", "sentiment_score", "text_score", "hidden_complaint", "category",
+                  "category_conf", "subcategory", "categories")
+BAD_LEVEL = 2  # 不满意 or worse
+
+
+def scoring_text(kind: object, title: object, text: object) -> str:
+    """What the models read: a message's subject and body, a rating's comment."""
+    parts = [t.strip() for t in ((title if kind == "message" else None), text) if isinstance(t, str) and t.strip()]
+    return "。".join(parts)
+
+
+def _level(value: object) -> int | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return int(value)
+
+
+@dataclass
+class Scorer:
+    """Turns records into score rows; the version names every model and parameter that made them."""
+
+    sentiment: SentimentEngine
+    complaints: ComplaintClassifier
+    fusion: FusionParams
+
+    @property
+    def version(self) -> str:
+        blob = json.dumps({"sentiment": self.sentiment.version, "complaints": self.complaints.version,
+                           "fusion": asdict(self.fusion)}, sort_keys=True)
+        return "sc-" + hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    def _text_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, object]:
+        hasher = getattr(self.sentiment, "hasher", None)
+        shared = hasher is not None and hasher.key == self.complaints.hasher.key
+        counts = hasher.transform(texts) if shared and len(texts) else None
+        p = self.sentiment.predict_proba(texts, counts) if len(texts) else np.zeros(0)
+        return p, counts
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One output row per input row (see OUTPUT_COLUMNS).
+
+        Sentiment fuses text with the rating; records without text are judged by their rating alone, messages
+        without a rating by their text alone. Categories go to complaint signals only (差评, hidden complaints,
+        messages, negative unrated text) and to any record with a gold label, which always wins.
+        """
+        n = len(frame)
+        kinds = frame["kind"].tolist()
+        texts = [scoring_text(k, ti, tx) for k, ti, tx in zip(kinds, frame["title"].tolist(), frame["text"].tolist(),
+                                                             strict=True)]
+        levels = [_level(v) for v in frame["level"].tolist()]
+        gold = frame["gold"].tolist() if "gold" in frame else [None] * n
+        gold = [g if isinstance(g, str) and g else None for g in gold]
+        has_text = np.array([bool(t) for t in texts], dtype=bool)
+        text_idx = np.flatnonzero(has_text)
+        p_text = np.full(n, np.nan)
+        p, counts = self._text_scores([texts[i] for i in text_idx])
+        p_text[text_idx] = p
+
+        labels, fused, hidden = [], np.zeros(n), np.zeros(n, dtype=bool)
+        for i in range(n):
+            tp = None if np.isnan(p_text[i]) else float(p_text[i])
+            lab, fused[i] = fuse_one(tp, levels[i], self.fusion)
+            labels.append(lab)
+            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion)
+
+        lv = np.array([lv if lv is not None else 0 for lv in levels])
+        signal = ((lv >= 1) & (lv <= BAD_LEVEL)) | hidden | np.array([k == "message" for k in kinds])
+        signal |= (lv == 0) & np.array([lab == "neg" for lab in labels])
+        signal |= np.array([g is not None for g in gold])
+        tags = frame["tags"].tolist()
+        cat = [None] * n
+        conf, sub, cats = [None] * n, [None] * n, [None] * n
+        classify_idx = [i for i in range(n) if signal[i] and has_text[i]]
+        if classify_idx:
+            pos = {j: k for k, j in enumerate(text_idx)}
+            rows = [pos[i] for i in classify_idx]
+            sub_counts = counts[rows] if counts is not None else None
+            results = self.complaints.classify([texts[i] for i in classify_idx], [tags[i] for i in classify_idx],
+                                               [gold[i] for i in classify_idx], sub_counts,
+                                               [float(p_text[i]) for i in classify_idx])
+            for i, r in zip(classify_idx, results, strict=True):
+                cat[i], conf[i], sub[i] = r.category, round(r.confidence, 4), r.subcategory
+                cats[i] = json.dumps([[c, round(v, 4)] for c, v in r.labels], ensure_ascii=False)
+        tax = self.complaints.taxonomy
+        for i in range(n):  # complaint signals without text: the record's tag codes, or a gold label
+            if not signal[i] or has_text[i]:
+                continue
+            if gold[i] is not None:
+                cat[i], conf[i], cats[i] = gold[i], 1.0, json.dumps([[gold[i], 1.0]])
+                continue
+            hits = tax.tag_categories(tags[i]) if isinstance(tags[i], str) else []
+            if hits:
+                c0 = self.complaints.params.tag_conf
+                cat[i], sub[i], conf[i] = hits[0][0], hits[0][1], c0
+                cats[i] = json.dumps([[c, c0] for c, _ in hits[: self.complaints.params.max_labels]])
+        return pd.DataFrame({
+            "record_id": frame["record_id"].to_numpy(), "sentiment": labels, "sentiment_score": np.round(fused, 4),
+            "text_score": [None if np.isnan(v) else round(float(v), 4) for v in p_text],
+            "hidden_complaint": hidden, "category": cat, "category_conf": conf, "subcategory": sub,
+            "categories": cats,
+        }, columns=list(OUTPUT_COLUMNS))

@@ -1,0 +1,394 @@
+"""The bulletin KPIs (DOMAIN.md §6): pure formulas over count frames, 环比 / 同比, and the period helpers.
+
+Units: rates are percentages (0-100). Changes (``changes``): rates → difference in percentage points; counts →
+relative change in percent; 整体平均分 → difference in points. A change is None when either side is None or a
+count's base is 0. Rating KPIs exclude ratings voided on appeal (差评无效); ``voided`` counts them.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from feedback.codes import BAD_LEVELS, LEVELS, SCORE_10, channel_name, tag_info
+from feedback.filters import Filters
+from feedback.stats import queries as stats_queries
+
+BAD_MAX_LEVEL = max(BAD_LEVELS)  # 差评 = 不满意 + 非常不满意, non-default ratings only
+
+LABELS = {
+    "total": "评价数", "projects": "办件数", "active_total": "主动评价数", "active_rate": "主动评价率",
+    "good": "好评数", "good_rate": "好评率", "active_good_rate": "主动评价好评率", "bad": "差评数",
+    "bad_rate": "差评率", "avg_score_10": "整体平均分", "hidden_complaints": "隐性投诉数", "voided": "无效差评数",
+    "cases": "差评工单数", "reply_rate": "回复率", "on_time_rate": "按时整改率",
+    "revisit_satisfaction_rate": "回访整改满意率", "open_cases": "未办结工单数", "overdue_cases": "超期工单数",
+}
+RATE_KEYS = frozenset({"active_rate", "good_rate", "active_good_rate", "bad_rate", "reply_rate", "on_time_rate",
+                       "revisit_satisfaction_rate"})
+SCORE_KEYS = frozenset({"avg_score_10"})
+RATING_COLUMNS = ("total", "projects", "active_total", "active_rate", "good", "good_rate", "active_good_rate",
+                  "bad", "bad_rate", "avg_score_10", "hidden_complaints", "voided")
+
+
+def good_min_level(good_includes_basic: bool) -> int:
+    """Lowest level that counts as 好评: 3 (基本满意) by default, 4 where a province excludes 基本满意."""
+    return 3 if good_includes_basic else 4
+
+
+def _pct(num: pd.Series | float, den: pd.Series | float):
+    if isinstance(den, pd.Series):
+        return (num / den.where(den > 0)) * 100.0
+    return None if not den else num / den * 100.0
+
+
+def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True) -> pd.DataFrame:
+    """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden).
+
+    total = Σn of valid (non-voided) ratings; active_total = Σn non-default; good = Σn level ≥ 3 (≥ 4 when
+    基本满意 is excluded); bad = Σn non-default with level ≤ 2; good_rate = good/total; active_rate =
+    active_total/total; active_good_rate = active good/active_total; bad_rate = bad/total; avg_score_10 =
+    Σ n·score10(level)/total with 10, 8, 6, 3, 0; hidden_complaints = Σhidden; projects = Σ first ratings with
+    a 办件编号; voided = Σn of voided ratings (outside every other figure)."""
+    by = list(by)
+    valid = ~frame["voided"].to_numpy(dtype=bool)
+    active = ~frame["is_default"].to_numpy(dtype=bool)
+    level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))
+    n = np.where(valid, frame["n"].to_numpy(), 0)
+    good = level >= good_min_level(good_includes_basic)
+    score = np.select([level == k for k in SCORE_10], [float(v) for v in SCORE_10.values()], 0.0)
+    keys, s = _group_sums(frame, by, {
+        "total": n, "projects": np.where(valid, frame["projects"].to_numpy(), 0), "active_total": np.where(active, n, 0),
+        "good": np.where(good, n, 0), "active_good": np.where(good & active, n, 0),
+        "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
+        "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
+        "voided": np.where(valid, 0, frame["n"].to_numpy()),
+    }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"))
+    total, active_total = s["total"], s["active_total"]
+    s["active_rate"] = _rate(active_total, total)
+    s["good_rate"] = _rate(s["good"], total)
+    s["active_good_rate"] = _rate(s["active_good"], active_total)
+    s["bad_rate"] = _rate(s["bad"], total)
+    s["avg_score_10"] = _rate(s["score_sum"], total, 1.0)
+    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
+    return pd.DataFrame({**keys, **{c: s[c] for c in RATING_COLUMNS}})
+
+
+def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
+    """num / den × scale where den > 0, else NaN (the arithmetic of ``_pct``, on arrays)."""
+    out = np.full(len(den), np.nan)
+    ok = den > 0
+    out[ok] = num[ok] / den[ok] * scale if scale != 1.0 else num[ok] / den[ok]
+    return out
+
+
+def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
+                ints: Sequence[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
+    ``ints`` (and integer parts) as int64, as arrays to build a frame from in one go.
+
+    The groups, their order and their key values are those of ``groupby(by, dropna=False, sort=True)`` (each key
+    sorted, missing last, combinations in lexicographic order; a test compares them); the sums are taken with
+    numpy, which is exact because every part is a count or a count times a whole-number weight (integer-valued
+    floats below 2**53). This runs for every table of the overview and the bulletin, where pandas' groupby cost
+    more than the SQL."""
+    if not by:
+        return {}, {k: np.array([v.sum()], dtype="int64" if k in ints else "float64") for k, v in parts.items()}
+    whole = {k for k, v in parts.items() if k in ints or np.asarray(v).dtype.kind in "iub"}  # sums stay int64
+    if frame.empty:  # no groups: the key columns keep their dtypes
+        return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in by},
+                {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
+    keys, inverse, groups = stats_queries.group_index(frame, by)
+    sums = {}
+    for k, v in parts.items():
+        total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
+        sums[k] = total.astype("int64") if k in whole else total
+    return keys, sums
+
+
+def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
+    """The groups of ``groupby(by, dropna=False, sort=True)`` (stats_queries.group_index); None when empty."""
+    return None if frame.empty else stats_queries.group_index(frame, by)
+
+
+def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
+    """The headline rating KPIs of a whole rating frame (see ``rating_table``); projects is None when unknown."""
+    t = rating_table(frame, good_includes_basic=good_includes_basic)
+    out = {k: _clean(t[k].iloc[0]) for k in t.columns}  # column by column: counts stay int
+    out["projects"] = out["projects"] or None
+    return out
+
+
+CASE_COLUMNS = ("cases", "reply_rate", "on_time_rate", "revisit_satisfaction_rate", "open_cases", "overdue_cases")
+
+
+def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True) -> pd.DataFrame:
+    """Ledger KPIs per group of ``by`` over a case count frame (``stats_queries.case_counts``, flags as of a day).
+
+    cases = every case (voided included); valid = not voided; reply_rate = valid with 反馈 given (replied) /
+    valid; on_time_rate = rectified on or before rectify_due / cases due (valid, not approved 无法整改, and
+    rectified or past rectify_due); revisit_satisfaction_rate = 回访 satisfaction ≥ 3 (≥ 4 when 基本满意 is not
+    good) / cases with a 回访 satisfaction; open_cases = valid and not closed; overdue_cases = cases past their
+    verify deadline while 待核实, or past their rectify deadline while 待核实 / 整改中."""
+    by = list(by)
+    st, n = counts["status"].to_numpy(dtype=object), counts["n"].to_numpy()
+    valid = st != "voided"
+    fixable = valid & (counts["outcome"].fillna("").to_numpy(dtype=object) != "cannot_fix")
+    sat = counts["satisfaction"].to_numpy(dtype="float64", na_value=float("nan"))
+    replied, done, on_time, rectify_past, verify_past = (
+        counts[c].to_numpy(dtype=bool) for c in ("replied", "done", "on_time", "rectify_past", "verify_past"))
+    waiting = st == "pending_verify"
+    late = (waiting & verify_past) | ((waiting | (st == "rectifying")) & rectify_past)
+    parts = {
+        "cases": n, "valid": np.where(valid, n, 0), "replied": np.where(valid & replied, n, 0),
+        "due": np.where(fixable & (done | rectify_past), n, 0),
+        "on_time": np.where(fixable & on_time, n, 0), "revisited": np.where(valid & ~np.isnan(sat), n, 0),
+        "satisfied": np.where(valid & (sat >= good_min_level(good_includes_basic)), n, 0),
+        "open_cases": np.where(valid & (st != "closed"), n, 0), "overdue_cases": np.where(valid & late, n, 0),
+    }
+    keys, s = _group_sums(counts, by, parts, ints=tuple(parts))
+    s["reply_rate"] = _rate(s["replied"], s["valid"])
+    s["on_time_rate"] = _rate(s["on_time"], s["due"])
+    s["revisit_satisfaction_rate"] = _rate(s["satisfied"], s["revisited"])
+    return pd.DataFrame({**keys, **{c: s[c] for c in CASE_COLUMNS}})
+
+
+def case_kpis(counts: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
+    """The headline ledger KPIs of a whole case count frame (see ``case_table``)."""
+    t = case_table(counts, good_includes_basic=good_includes_basic)
+    return {k: _clean(t[k].iloc[0]) for k in t.columns}
+
+
+def overdue_mask(cases: pd.DataFrame, today: date) -> pd.Series:
+    """True for cases past a deadline that still binds them (核实 while 待核实; 整改 while 待核实 / 整改中)."""
+    st = cases["status"]
+    verify_late = (st == "pending_verify") & (cases["verify_due"] < today)
+    rectify_late = st.isin(["pending_verify", "rectifying"]) & (cases["rectify_due"] < today)
+    return verify_late | rectify_late
+
+
+def changes(current: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, float | None]:
+    """环比 / 同比 of every numeric KPI in ``current``: pp for rates, % for counts, points for 平均分."""
+    out: dict[str, float | None] = {}
+    for key, cur in current.items():
+        if isinstance(cur, bool) or not isinstance(cur, int | float | type(None)):
+            continue
+        old = base.get(key)
+        if cur is None or old is None:
+            out[key] = None
+        elif key in RATE_KEYS or key in SCORE_KEYS:
+            out[key] = cur - old
+        else:
+            out[key] = None if old == 0 else (cur - old) / old * 100.0
+    return out
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First and last day of 'YYYY-MM'."""
+    try:
+        y, m = (int(p) for p in month.split("-"))
+        first = date(y, m, 1)
+    except ValueError as exc:
+        raise ValueError(f"month '{month}' is not YYYY-MM") from exc
+    return first, date(y, m, calendar.monthrange(y, m)[1])
+
+
+def shift_month(month: str, months: int) -> str:
+    y, m = (int(p) for p in month.split("-"))
+    idx = y * 12 + (m - 1) + months
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def shift_period(start: date, end: date, months: int) -> tuple[date, date]:
+    """The period ``months`` earlier (-1 = 环比, -12 = 同比). Whole months map to whole months; other spans
+    move both ends by calendar months, clamped to month ends."""
+    def move(d: date) -> date:
+        y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+        return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+    whole = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+    s, e = move(start), move(end)
+    if whole:
+        e = e.replace(day=calendar.monthrange(e.year, e.month)[1])
+    return s, e
+
+
+def _clean(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+def rounded(values: Mapping[str, Any], digits: int = 4) -> dict[str, Any]:
+    """The display form used by the CLI JSON, the API and the reports alike (same rounding everywhere)."""
+    return {k: round(v, digits) if isinstance(v, float) else v for k, v in values.items()}
+
+
+def display(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A month_kpis result in display form: rounded values, and ``mom`` / ``yoy`` rounded the same way."""
+    out = rounded({k: v for k, v in result.items() if k not in ("mom", "yoy")})
+    return {**out, "mom": rounded(result["mom"]), "yoy": rounded(result["yoy"])}
+
+
+# --- one call for a period or a month: what the CLI, the dashboard API and the bulletin all use ---------------
+
+def period_kpis(conn: Connection, filters: Filters, *, as_of: datetime, good_includes_basic: bool = True,
+                raw: bool = False) -> dict[str, Any]:
+    """Every headline KPI for the filters' period and scope (``raw=True``: from records, to check rollups)."""
+    values = rating_kpis(stats_queries.rating_frame(conn, filters, raw=raw), good_includes_basic=good_includes_basic)
+    cases = stats_queries.case_counts(conn, filters, today=as_of.date())
+    return values | case_kpis(cases, good_includes_basic=good_includes_basic)
+
+
+def month_kpis(conn: Connection, month: str, filters: Filters | None = None, *, as_of: datetime,
+               good_includes_basic: bool = True, raw: bool = False) -> dict[str, Any]:
+    """The KPIs of one month with ``mom`` (环比, previous month) and ``yoy`` (同比, same month a year earlier);
+    the filters' own period is replaced by the month."""
+    filters = filters or Filters()
+
+    def at(m: str) -> dict[str, Any]:
+        return period_kpis(conn, filters.with_period(*month_bounds(m)), as_of=as_of,
+                           good_includes_basic=good_includes_basic, raw=raw)
+
+    prev, last_year = shift_month(month, -1), shift_month(month, -12)
+    cur = at(month)
+    return {"month": month, **cur, "mom": changes(cur, at(prev)), "yoy": changes(cur, at(last_year)),
+            "mom_month": prev, "yoy_month": last_year, "good_includes_basic": good_includes_basic,
+            "as_of": as_of.isoformat(timespec="seconds")}
+
+
+def latest_month(conn: Connection) -> str | None:
+    """'YYYY-MM' of the latest rating day in the rollups (None when there are none)."""
+    day = stats_queries.latest_day(conn)
+    return None if day is None else day.strftime("%Y-%m")
+
+
+# --- breakdown tables of the bulletin -----------------------------------------------------------------------
+
+RANK_ORDER = (("avg_score_10", False), ("bad_rate", True), ("active_rate", False), ("total", False))
+
+
+def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> pd.DataFrame:
+    """KPIs by channel (frame split by ``channel``), largest first, with each channel's share of 评价数 (%)."""
+    t = rating_table(frame, ["channel"], good_includes_basic=good_includes_basic)
+    t["share"] = _pct(t["total"], pd.Series(t["total"].sum(), index=t.index))
+    t.insert(1, "channel_name", t["channel"].map(channel_name))
+    return t.sort_values(["total", "channel"], ascending=[False, True], ignore_index=True)
+
+
+def level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
+    """Valid ratings per level, default vs active (主动), with each level's share of its column (%)."""
+    valid = ~frame["voided"].to_numpy(dtype=bool)
+    level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))[valid]
+    default = frame["is_default"].to_numpy(dtype=bool)[valid]
+    n = frame["n"].to_numpy(dtype="int64")[valid]
+    levels = [5, 4, 3, 2, 1]
+    counts = {"active": np.array([n[(level == lv) & ~default].sum() for lv in levels], dtype="int64"),
+              "default": np.array([n[(level == lv) & default].sum() for lv in levels], dtype="int64")}
+    counts["total"] = counts["active"] + counts["default"]
+    shares = {f"{col}_share": _rate(v, np.full(len(v), v.sum())) for col, v in counts.items()}
+    return pd.DataFrame({"level": levels, "name": [LEVELS[lv] for lv in levels], **counts, **shares})
+
+
+def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd.DataFrame | None = None,
+            order: Sequence[tuple[str, bool]] = RANK_ORDER) -> pd.DataFrame:
+    """Rank units (rows of a ``rating_table`` by ``key``, optionally merged with a ``case_table``).
+
+    Only units with 评价数 ≥ min_volume are ranked (``eligible``); the others follow with rank None. Order: 整体平均分
+    desc, then 差评率 asc, 主动评价率 desc, 评价数 desc; units equal on all of these share a rank; the key breaks
+    the listing tie. With ``previous`` (the same table a month earlier) the *_mom columns are 环比 (rates in pp,
+    平均分 in points, 评价数 in %)."""
+    cols, asc = [c for c, _ in order], [a for _, a in order]
+    t = table.assign(eligible=table["total"] >= min_volume).sort_values(
+        ["eligible", *cols, key], ascending=[False, *asc, True], na_position="last", ignore_index=True)
+    eligible = t["eligible"].to_numpy(dtype=bool)
+    sig = [tuple(row) for row in t[cols].to_numpy(dtype="float64")[eligible].round(12).tolist()]
+    first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
+    rank: list[int | None] = [None] * len(t)
+    for pos, s in zip(np.flatnonzero(eligible).tolist(), sig, strict=True):
+        rank[pos] = first[s]
+    out = dict(t.items())  # the new columns join in one constructor (inserting them one by one costs more)
+    out["rank"] = pd.array(rank, dtype="Int64")
+    if previous is not None:
+        at = pd.Index(previous[key]).get_indexer(t[key])  # what Series.map does (NaN keys meet NaN keys)
+
+        def prev(col: str) -> np.ndarray:
+            v = previous[col].to_numpy(dtype="float64", na_value=np.nan)
+            return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(t), np.nan)
+
+        for col in ("good_rate", "bad_rate", "avg_score_10"):
+            out[f"{col}_mom"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - prev(col)
+        base = prev("total")
+        total = t["total"].to_numpy(dtype="float64")
+        out["total_mom"] = np.divide(total - base, base, out=np.full(len(t), np.nan), where=base > 0) * 100.0
+    return pd.DataFrame(out)
+
+
+def boards(ranked: pd.DataFrame, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜)."""
+    eligible = ranked[ranked["eligible"]]
+    red = eligible.head(size)
+    black = eligible.drop(red.index).iloc[::-1].head(size)
+    return red.reset_index(drop=True), black.reset_index(drop=True)
+
+
+def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True) -> pd.DataFrame:
+    """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
+    t = rating_table(frame, ["service_key", "service_name"], good_includes_basic=good_includes_basic)
+    t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
+    return t.head(n).reset_index(drop=True)
+
+
+def top_tags(tags: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The ``n`` most frequent 差评 tags (voided 差评 excluded), with their share of all 差评 tag mentions (%)."""
+    valid = tags[~tags["voided"].astype(bool)]
+    t = valid.groupby("tag", as_index=False)["n"].sum().sort_values(["n", "tag"], ascending=[False, True])
+    t["share"] = _pct(t["n"], pd.Series(t["n"].sum(), index=t.index))
+    t.insert(1, "text", t["tag"].map(lambda c: getattr(tag_info(c), "text", None)))
+    return t.head(n).reset_index(drop=True)
+
+
+def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel")) -> pd.DataFrame:
+    """Case-mix-adjusted 差评率 (indirect standardisation) per unit, from a frame split by unit and ``mix``.
+
+    expected = Σ over the unit's (service, channel) cells of cell 评价数 × that cell's 差评率 in the whole frame;
+    oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
+    hard services gets a higher expected count, so only what is worse than its mix shows."""
+    t = rating_table(frame, [unit, *mix])
+    cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
+    if cells is not None and units is not None:
+        return _case_mix_arrays(t, unit, cells, units)
+    cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
+    t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
+    u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
+    overall = u["bad"].sum() / u["total"].sum() * 100.0 if u["total"].sum() else None
+    u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
+    u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
+    return u
+
+
+def _case_mix_arrays(t: pd.DataFrame, unit: str, cells: tuple, units: tuple) -> pd.DataFrame:
+    """case_mix's arithmetic on arrays (same operations, same order; the per-unit sum of ``expected`` stays a
+    pandas groupby sum, whose compensated summation the figures were always taken with)."""
+    bad, total = t["bad"].to_numpy(), t["total"].to_numpy()
+    _, cell, n_cells = cells
+    cell_bad = np.bincount(cell, weights=bad, minlength=n_cells)[cell]
+    cell_total = np.bincount(cell, weights=total, minlength=n_cells)[cell]
+    share = np.divide(cell_bad, cell_total, out=np.zeros(len(t)), where=cell_total > 0)
+    expected = total * share
+    keys, member, n_units = units
+    u_total = np.bincount(member, weights=total, minlength=n_units).astype("int64")
+    u_bad = np.bincount(member, weights=bad, minlength=n_units).astype("int64")
+    u_expected = pd.Series(expected).groupby(member, sort=True).sum().to_numpy()
+    overall = u_bad.sum() / u_total.sum() * 100.0 if u_total.sum() else None
+    oe = np.divide(u_bad, u_expected, out=np.full(n_units, np.nan), where=u_expected > 0)
+    adjusted = oe * overall if overall is not None else [None] * n_units
+    return pd.DataFrame({unit: keys[unit], "total": u_total, "bad": u_bad, "expected": u_expected,
+                         "oe_ratio": oe, "adjusted_bad_rate": adjusted})

@@ -1,0 +1,124 @@
+"""Classification: generic linear classifier, complaint categories (multi-label, other, gold), metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.scoring.classify import (
+    ClassifierParams,
+    load_classifier,
+    save_classifier,
+    train_classifier,
+    train_complaint_classifier,
+    weak_labels,
+)
+from feedback.scoring.evaluation import classification_metrics, cross_validate, stratified_folds
+from feedback.scoring.taxonomy import load_taxonomy
+
+PRAISE = ["工作人员态度很好，办事效率高", "很方便，一次就办好了", "非常满意，谢谢", "服务热情周到"]
+FIXTURE = {
+    "交通": ["公交车太挤了", "地铁站太远", "公交线路调整", "道路拥堵严重", "公交车不准时", "出租车拒载"],
+    "教育": ["学校收费不合理", "老师体罚学生", "学位不够", "幼儿园太贵", "学校食堂太差", "学生午休问题"],
+    "环境": ["工厂排放废气", "河水被污染", "噪音扰民严重", "垃圾没人清理", "污水直排河道", "烧垃圾冒黑烟"],
+}
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def complaints(taxonomy):
+    return train_complaint_classifier(taxonomy)
+
+
+def test_generic_classifier_single_label(tmp_path):
+    texts = [t for v in FIXTURE.values() for t in v]
+    labels = [k for k, v in FIXTURE.items() for _ in v]
+    model = train_classifier(texts, labels, ClassifierParams(model="svm"))
+    assert model.predict(["公交车又不准时", "河水污染", "学校乱收费"]) == ["交通", "环境", "教育"]
+    back = load_classifier(save_classifier(model, tmp_path / "clf.joblib"))
+    assert back.predict(["噪音扰民"]) == ["环境"] and back.version == model.version
+    assert train_classifier(texts, labels, ClassifierParams(model="svm", C=2.0)).version != model.version
+
+
+def test_generic_classifier_multi_label():
+    texts = ["排队太久", "态度很差", "排队太久而且态度很差", "窗口排长队", "工作人员态度差", "服务很好"] * 2
+    labels = [["queue"], ["attitude"], ["queue", "attitude"], ["queue"], ["attitude"], []] * 2
+    model = train_classifier(texts, labels, ClassifierParams(C=10.0))
+    multi = model.predict_multi(["排队太久，态度很差", "服务很好"], threshold=0.5)
+    assert {c for c, _ in multi[0]} == {"queue", "attitude"}
+    assert multi[1] == []
+
+
+def test_complaints_multi_label_and_subcategory(complaints):
+    res = complaints.classify(["窗口只开了一个窗口排了三个小时，工作人员还一直玩手机"])[0]
+    cats = [c for c, _ in res.labels]
+    assert set(cats) >= {"queue_onsite", "staff_attitude"}
+    assert all(0.5 <= conf <= 1.0 for _, conf in res.labels)
+    assert res.subcategory in {s.slug for s in complaints.taxonomy.category(res.category).subcategories}
+
+
+def test_complaints_typical_phrases(complaints):
+    cases = {
+        "系统一直登录不上，人脸识别老是失败": "online_platform",
+        "跑了好几个部门，都说不归他们管": "trips_process",
+        "又让我去开一个证明": "materials",
+        "等了一个多月还在审核中": "timeliness",
+        "电话一直没人接": "access_consultation",
+        "差评以后打电话让我改评价": "complaint_handling",
+    }
+    results = complaints.classify(list(cases))
+    assert [r.category for r in results] == list(cases.values())
+
+
+def test_complaints_other(complaints):
+    res = complaints.classify(["今天天气不错", "不满意", "工作人员态度很好，谢谢"], p_pos=[0.6, 0.05, 0.97])
+    assert [r.category for r in res] == ["other", "other", "other"]
+    assert all(r.source == "other" and 0.0 <= r.confidence <= 1.0 for r in res)
+    # Praise is gated by sentiment only for the model: a seed phrase still counts.
+    assert complaints.classify(["态度很好但是让我给好评"], p_pos=[0.9])[0].category == "staff_attitude"
+
+
+def test_tags_and_gold(complaints):
+    res = complaints.classify(["很慢", "很慢", "窗口态度很差"], tags=["110", None, None],
+                              gold=[None, None, ["materials"]])
+    assert res[0].category == "timeliness" and res[0].subcategory == "over_legal_limit" and res[0].source == "rule"
+    assert res[2].labels == [("materials", 1.0)] and res[2].source == "gold"  # gold wins over the phrase
+
+
+def test_gold_joins_training(taxonomy):
+    text = "窗口小李总是叉腰站着瞪人"
+    before = train_complaint_classifier(taxonomy, negatives=PRAISE).classify(["小李又叉腰瞪人"])[0]
+    assert before.category == "other"
+    after = train_complaint_classifier(taxonomy, texts=[text, "办得很顺利"], gold=[["staff_attitude"], None],
+                                       negatives=PRAISE)
+    res = after.classify(["小李又叉腰瞪人"])[0]
+    assert res.category == "staff_attitude" and res.source == "model"
+    assert after.version != train_complaint_classifier(taxonomy, negatives=PRAISE).version
+
+
+def test_weak_labels(taxonomy):
+    lab = weak_labels(taxonomy, ["排队排了两个小时", "没什么", "太慢了"], tags=[None, None, "213"])
+    assert lab[0][0] == ["queue_onsite"] and lab[1] == ([], [])
+    assert "staff_competence" in lab[2][0] and "unfamiliar" in lab[2][1]
+
+
+def test_metrics():
+    r = classification_metrics(["a", "a", "b", "b"], ["a", "b", "b", "b"])
+    assert r.accuracy == 0.75 and r.n == 4
+    assert r.per_class["a"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3), "support": 2}
+    assert r.macro_f1 == pytest.approx((2 / 3 + 0.8) / 2)
+    assert r.confusion == [[1, 1], [0, 2]] and r.labels == ["a", "b"]
+
+
+def test_folds_and_cross_validation():
+    labels = [k for k, v in FIXTURE.items() for _ in v]
+    folds = stratified_folds(labels, 3, seed=1)
+    assert sorted(i for f in folds for i in f) == list(range(len(labels)))
+    assert all(len({labels[i] for i in f}) == 3 for f in folds)
+    texts = [t for v in FIXTURE.values() for t in v]
+    res = cross_validate(lambda a, b: train_classifier(a, b, ClassifierParams(model="svm")).predict, texts, labels, 3)
+    assert res.n == len(texts) and 0.0 <= res.macro_f1 <= 1.0 and len(res.extra["fold_macro_f1"]) == 3
+    assert res.docs_per_s > 0

@@ -1,0 +1,157 @@
+"""Scoring the store: fusion, hidden complaints, categories, gold labels, versions, resume, and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, insert, select
+
+from feedback.cli import main
+from feedback.models import Batch, ModelVersion, Record, Score
+from feedback.scoring import repository as store
+from feedback.scoring.score import score_store, train_scorer
+
+T0 = datetime(2026, 3, 2, 9, 0, 0)
+_seq = itertools.count(1)
+
+RECORDS = [  # (kind, level, title, text, tags)
+    ("rating", 1, None, "网上办理上传材料一直失败，系统总是报错，跑了三趟还没办好", None),
+    ("rating", 5, None, "工作人员态度很好，办事效率高，非常满意", None),
+    ("rating", 4, None, "窗口人员态度生硬，问什么都不耐烦，排队等了两个小时", None),  # hidden complaint
+    ("rating", 2, None, None, "110"),  # a bare 差评 with a tag code
+    ("rating", 5, None, None, None),  # a bare good rating
+    ("message", None, "翠湖湾小区房产证办不下来", "交房两年多了还办不了房产证，多次催促没有结果", None),
+    ("rating", 3, None, "还行吧", None),
+]
+
+
+def _insert(engine, rows=RECORDS) -> list[int]:
+    ids = []
+    with engine.begin() as conn:
+        bid = conn.execute(insert(Batch).values(source_system="t", profile="t", file_name="t.csv",
+                                                file_sha256="0" * 64, status="done", started_at=T0)).inserted_primary_key[0]
+        for kind, level, title, text, tags in rows:
+            n = next(_seq)
+            ids.append(conn.execute(insert(Record).values(
+                source_system="t", record_key=f"k{n}", kind=kind, batch_id=bid, row_number=n, level=level,
+                is_default=False, title=title, text=text, tags=tags, rated_at=T0 + timedelta(hours=n),
+                service_name="社会保障卡申领", dept_name="人社局", dept_code="D1",
+                content_hash=hashlib.sha256(str(n).encode()).hexdigest())).inserted_primary_key[0])
+    return ids
+
+
+def _scores(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(select(Score), conn).set_index("record_id")
+
+
+def test_scores_fuse_rating_and_text_and_flag_hidden_complaints(engine, settings):
+    ids = _insert(engine)
+    run = score_store(engine, settings)
+    assert run.scored == len(RECORDS) and run.new_version
+    s = _scores(engine)
+    bad, praise, hidden, bare_bad, bare_good, msg, meh = (s.loc[i] for i in ids)
+    assert bad.sentiment == "neg" and praise.sentiment == "pos" and bare_good.sentiment == "pos"
+    assert hidden.hidden_complaint and not praise.hidden_complaint and not bad.hidden_complaint
+    assert bare_bad.text_score is None or pd.isna(bare_bad.text_score)
+    assert msg.sentiment == "neg" and not msg.hidden_complaint  # no rating: text alone, never "hidden"
+    assert meh.sentiment == "neu"
+    # categories go to complaint signals only: praise and bare good ratings have none
+    assert pd.isna(praise.category) and pd.isna(bare_good.category)
+    assert bad.category == "online_platform"
+    assert hidden.category in ("staff_attitude", "queue_onsite")
+    assert bare_bad.category == "timeliness" and bare_bad.subcategory == "over_legal_limit"  # from tag 110
+    labels = json.loads(hidden.categories)
+    assert [c for c, _ in labels][:1] == [hidden.category] and all(0 <= v <= 1 for _, v in labels)
+    assert len({c for c, _ in labels}) >= 2  # attitude and queueing: multi-label
+    with engine.connect() as conn:
+        active = store.active_version(conn)
+    assert active["version"] == run.version and set(s["model_version"]) == {run.version}
+    assert active["description"]["sentiment"]["engine"] == "linear"
+
+
+def test_only_new_records_are_scored_and_all_rescores_into_a_new_version(engine, settings):
+    _insert(engine)
+    first = score_store(engine, settings)
+    assert score_store(engine, settings).scored == 0  # nothing new
+    new_ids = _insert(engine, RECORDS[:2])
+    again = score_store(engine, settings)
+    assert again.scored == 2 and again.version == first.version and not again.new_version
+    # a gold label changes the training data: --all builds a new version and replaces the old one entirely
+    with engine.begin() as conn:
+        store.add_gold_label(conn, new_ids[1], "staff_attitude", by="pm", note=None, version=first.version)
+    assert _scores(engine).loc[new_ids[1], "category"] == "staff_attitude"  # gold wins at once
+    rerun = score_store(engine, settings, rescore_all=True)
+    assert rerun.new_version and rerun.replaced == first.version and rerun.version != first.version
+    s = _scores(engine)
+    assert set(s["model_version"]) == {rerun.version} and len(s) == len(RECORDS) + 2
+    assert s.loc[new_ids[1], "category"] == "staff_attitude"  # and keeps winning after rescoring
+    with engine.connect() as conn:
+        actives = conn.execute(select(ModelVersion.version).where(ModelVersion.active.is_(True))).scalars().all()
+    assert actives == [rerun.version]
+
+
+def test_a_killed_run_resumes_without_duplicates(engine, settings_factory, settings, monkeypatch):
+    _insert(engine)
+    small = settings_factory(settings.database.url, scoring={"batch_size": 2})
+    calls = {"n": 0}
+    real = store.insert_scores
+
+    def crash_on_third(conn, version, scores):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("killed")
+        return real(conn, version, scores)
+
+    monkeypatch.setattr(store, "insert_scores", crash_on_third)
+    with pytest.raises(RuntimeError):
+        score_store(engine, small)
+    assert len(_scores(engine)) == 4  # two committed batches survive, the third rolled back
+    monkeypatch.setattr(store, "insert_scores", real)
+    assert score_store(engine, small).scored == len(RECORDS) - 4
+    with engine.connect() as conn:
+        n, distinct = conn.execute(select(func.count(), func.count(func.distinct(Score.record_id)))).one()
+    assert n == distinct == len(RECORDS)
+
+
+def test_version_names_its_models(engine, settings):
+    _insert(engine)
+    scorer, description = train_scorer(engine, settings)
+    again, _ = train_scorer(engine, settings)
+    assert scorer.version == again.version  # same data and parameters: same version
+    other, _ = train_scorer(engine, settings_factory_like(settings, hidden_below=0.2))
+    assert other.version != scorer.version
+    assert description["classifier"]["version"] == scorer.complaints.version
+    assert description["trained_on"]["texts"] == sum(1 for r in RECORDS if r[3])
+
+
+def settings_factory_like(settings, **scoring):
+    from dataclasses import replace
+
+    return replace(settings, scoring=replace(settings.scoring, **scoring))
+
+
+def test_score_and_label_commands(runner, config_file):
+    from feedback.db import make_engine
+    from feedback.settings import load_settings
+
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    eng = make_engine(load_settings(config_file).database_url)
+    ids = _insert(eng)
+    res = runner.invoke(main, ["score", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["scored"] == len(RECORDS) and out["version"].startswith("sc-")
+    bad = runner.invoke(main, ["label", "add", str(ids[1]), "nonsense"])
+    assert bad.exit_code == 2 and "unknown category" in bad.output and "staff_attitude" in bad.output
+    assert runner.invoke(main, ["label", "add", "999999", "materials"]).exit_code == 2
+    assert runner.invoke(main, ["label", "add", str(ids[0]), "materials", "--by", "pm1"]).exit_code == 0
+    listed = json.loads(runner.invoke(main, ["label", "list", "--json"]).output)
+    assert listed["labels"][0]["gold"] == "materials" and listed["labels"][0]["model"] == "online_platform"
+    assert listed["agreement"]["n"] == 1 and listed["agreement"]["accuracy"] == 0.0
+    eng.dispose()

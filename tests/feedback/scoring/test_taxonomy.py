@@ -1,0 +1,91 @@
+"""Taxonomy file: the packaged one is complete and valid; a broken one fails with the key path of the mistake."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.scoring.taxonomy import TaxonomyError, load_taxonomy
+
+SLUGS = ["timeliness", "materials", "guide_info", "conditions_compliance", "trips_process", "online_platform",
+         "staff_attitude", "staff_competence", "queue_onsite", "access_consultation", "complaint_handling",
+         "policy_or_invalid"]
+
+GOOD = """
+version = "t"
+[[categories]]
+slug = "timeliness"
+name = "办理时效"
+[[categories.subcategories]]
+slug = "slow_review"
+name = "审核久"
+phrases = ["一直在审核"]
+[tags.v2]
+"110" = { name = "无理由超过法定办理时间", level = 1, category = "timeliness", subcategory = "slow_review" }
+"""
+
+
+def write(tmp_path, text):
+    p = tmp_path / "taxonomy.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_packaged_taxonomy():
+    tx = load_taxonomy()
+    assert tx.slugs == SLUGS
+    assert tx.name("staff_attitude") == "服务态度" and tx.name("other") == "其他问题"
+    for cat in tx.categories:
+        assert cat.subcategories and all(len(s.phrases) >= 5 for s in cat.subcategories), cat.slug
+    assert len(tx.seed_phrases()) > 500
+    expected = {"110": "timeliness", "209": "timeliness", "103": "timeliness", "109": "materials", "101": "materials",
+                "210": "materials", "203": "materials", "207": "materials", "208": "materials",
+                "113": "trips_process", "114": "trips_process", "105": "trips_process", "204": "trips_process",
+                "104": "trips_process", "106": "trips_process", "211": "online_platform", "112": "online_platform",
+                "102": "online_platform", "214": "staff_attitude", "115": "staff_attitude", "213": "staff_competence",
+                "212": "queue_onsite", "206": "queue_onsite", "205": "queue_onsite", "108": "conditions_compliance",
+                "107": "conditions_compliance", "111": "guide_info"}
+    for code, cat in expected.items():
+        assert tx.tags[code].category == cat, code
+    assert tx.tags["517"].category is None and tx.tags["517"].level == 5
+    assert tx.tags["101"].scheme == "v1" and tx.tags["110"].scheme == "v2"
+    assert tx.tag_categories("110|517,213") == [("timeliness", "over_legal_limit"), ("staff_competence", "unfamiliar")]
+    assert tx.tag_categories(None) == []
+
+
+def test_small_valid_file(tmp_path):
+    tx = load_taxonomy(write(tmp_path, GOOD))
+    assert tx.slugs == ["timeliness"] and tx.subcategory("slow_review").parent == "timeliness"
+    assert tx.version == "t" and tx.digest
+
+
+@pytest.mark.parametrize("edit,message", [
+    (('name = "办理时效"', ""), "categories[0].name"),
+    (('slug = "slow_review"', 'slug = "timeliness"'), "already used"),
+    (('slug = "timeliness"\n', 'slug = "Time-Liness"\n'), "is not a slug"),
+    (('phrases = ["一直在审核"]', 'phrases = ["一直在审核", ""]'), "categories[0].subcategories[0].phrases[1]"),
+    (('phrases = ["一直在审核"]', "phrases = []"), "categories[0].subcategories[0].phrases"),
+    (('category = "timeliness"', 'category = "nope"'), "tags.v2.110.category"),
+    (('level = 1', 'level = 2'), "tags.v2.110.level"),
+    (('"110" =', '"910" ='), "tags.v2.910"),
+    (('name = "审核久"', 'name = "审核久"\ncolour = "red"'), "unknown key(s) colour"),
+    (("[[categories]]", "[[categories]\n"), "not valid UTF-8 TOML"),
+])
+def test_validation_errors_name_the_key(tmp_path, edit, message):
+    old, new = edit
+    assert old in GOOD
+    with pytest.raises(TaxonomyError) as exc:
+        load_taxonomy(write(tmp_path, GOOD.replace(old, new, 1)))
+    assert message in str(exc.value) and "taxonomy.toml" in str(exc.value)
+
+
+def test_subcategory_of_other_category(tmp_path):
+    text = GOOD + '\n[[categories]]\nslug = "materials"\nname = "申报材料"\n[[categories.subcategories]]\n' \
+                  'slug = "repeat"\nname = "重复提交"\nphrases = ["重复提交"]\n'
+    text = text.replace('subcategory = "slow_review"', 'subcategory = "repeat"')
+    with pytest.raises(TaxonomyError, match="not a subcategory of 'timeliness'"):
+        load_taxonomy(write(tmp_path, text))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(TaxonomyError, match="cannot read"):
+        load_taxonomy(tmp_path / "absent.toml")

@@ -1,0 +1,52 @@
+"""Anomaly marks on a 差评率 series: binomial limit against a rolling baseline, minimum volume and history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from feedback.stats.anomaly import AnomalyRule, mark_anomalies
+
+
+def series(totals, bads):
+    return pd.DataFrame({"total": totals, "bad": bads})
+
+
+def test_a_spike_over_a_steady_baseline_is_marked_with_its_reason():
+    out = mark_anomalies(series([1000] * 9, [2, 3, 2, 1, 2, 3, 2, 2, 15]))
+    assert out["anomaly"].tolist() == [None] * 8 + ["high"]
+    last = out.iloc[-1]
+    # baseline: the 8 earlier points, 17 差评 in 8000 ratings
+    assert last["baseline_rate"] == pytest.approx(17 / 8000 * 100)
+    assert last["expected_bad"] == pytest.approx(1000 * (17.5 / 8001))
+    assert last["z"] > 3
+    assert "差评率 1.50%" in last["reason"] and "实际差评 15 条" in last["reason"] and "前 8 期" in last["reason"]
+
+
+def test_no_mark_without_history_volume_or_enough_complaints():
+    # the first points have no baseline at all
+    assert mark_anomalies(series([1000, 1000], [0, 50]))["anomaly"].isna().all()
+    # a tiny day with two 差评 is not a trend, however high its rate
+    few = mark_anomalies(series([1000] * 6 + [10], [1] * 6 + [5]))
+    assert few["anomaly"].isna().all() and pd.isna(few.iloc[-1]["z"])
+    # min_bad: 2 差评 over a zero baseline give a large z but stay unmarked
+    zero = mark_anomalies(series([500] * 6, [0, 0, 0, 0, 0, 2]))
+    assert zero.iloc[-1]["z"] > 3 and zero["anomaly"].isna().all()
+    assert mark_anomalies(series([500] * 6, [0, 0, 0, 0, 0, 3]))["anomaly"].iloc[-1] == "high"
+
+
+def test_low_points_and_window():
+    out = mark_anomalies(series([1000] * 7, [50, 52, 48, 51, 49, 50, 10]))
+    assert out["anomaly"].iloc[-1] == "low" and "低于" in out["reason"].iloc[-1]
+    # only the last ``window`` eligible points count: an old high level is forgotten
+    rule = AnomalyRule(window=3, min_points=3)
+    out = mark_anomalies(series([1000] * 8, [80, 80, 80, 2, 2, 2, 2, 2]), rule)
+    assert out["anomaly"].iloc[-1] is None and out.iloc[-1]["baseline_rate"] == pytest.approx(0.2)
+    # low-volume points are left out of the baseline too
+    out = mark_anomalies(series([1000, 5, 1000, 1000, 1000, 1000], [2, 5, 2, 2, 2, 2]), AnomalyRule(min_points=4))
+    assert out.iloc[-1]["baseline_rate"] == pytest.approx(0.2)
+
+
+def test_bad_rule_is_refused():
+    with pytest.raises(ValueError, match="min_points"):
+        mark_anomalies(series([1], [0]), AnomalyRule(window=2, min_points=3))

@@ -1,0 +1,180 @@
+"""Daily rollups: idempotent, incremental by day range or batch, and faithful to records and active scores."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, insert, select, text, update
+
+from feedback.filters import Filters
+from feedback.models import (
+    ModelVersion,
+    Record,
+    RollupBadTag,
+    RollupDaily,
+    RollupDailyUnit,
+    RollupMonthly,
+    RollupMonthlyUnit,
+    Score,
+)
+from feedback.stats import kpi
+from feedback.stats import queries as stats_queries
+from feedback.stats.rollups import refresh_days, refresh_rollups
+from tests.feedback.stats.test_kpi import MARCH_F, RA, insert_records, load_fixture
+
+
+def snapshot(engine):
+    """Every rollup row, without surrogate ids, as sorted tuples per table."""
+    out = {}
+    with engine.connect() as conn:
+        for model in (RollupDaily, RollupDailyUnit, RollupMonthlyUnit, RollupMonthly, RollupBadTag):
+            cols = [c for c in model.__table__.c if c.name != "id"]
+            out[model.__tablename__] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)).all())
+    return out
+
+
+def total(engine, filters=MARCH_F):
+    with engine.connect() as conn:
+        return kpi.rating_kpis(stats_queries.rating_frame(conn, filters))["total"]
+
+
+def test_refresh_is_idempotent_and_full_rebuild_equals_incremental(engine):
+    load_fixture(engine)
+    full = snapshot(engine)
+    assert all(full.values())
+    again = refresh_rollups(engine)
+    assert snapshot(engine) == full
+    assert (again.fine_rows, again.unit_rows) == (len(full["rollup_daily"]), len(full["rollup_daily_unit"]))
+    assert again.tag_rows == len(full["rollup_bad_tags"])
+    result = refresh_rollups(engine, date(2026, 3, 1), date(2026, 3, 31))
+    assert (result.start_day, result.end_day) == (date(2026, 3, 1), date(2026, 3, 31))
+    assert snapshot(engine) == full
+    with engine.connect() as conn:
+        n = conn.execute(select(func.sum(RollupDailyUnit.n))).scalar()
+        assert n == 20  # 19 ratings + 1 message
+        assert conn.execute(select(func.sum(RollupDaily.n))).scalar() == n
+        assert conn.execute(select(func.sum(RollupMonthly.n))).scalar() == n
+
+
+def test_incremental_refresh_by_batch_touches_only_its_days(engine):
+    load_fixture(engine)
+    before = total(engine, Filters())
+    with engine.begin() as conn:
+        late = insert_records(conn, [("n1", "2026-03-31 08:00:00", 2, False, "DA", RA, "pc", "S1", "N1", 1, "110"),
+                                     ("n2", "2026-04-01 08:00:00", 5, False, "DA", RA, "pc", "S1", "N2", 1, None)],
+                              source="late")
+        batch_id = conn.execute(select(Record.batch_id).where(Record.id == late["n1"])).scalar_one()
+    assert total(engine, Filters()) == before  # not visible until refreshed
+    result = refresh_rollups(engine, batch_ids=[batch_id])
+    assert (result.start_day, result.end_day) == (date(2026, 3, 31), date(2026, 4, 1))
+    assert total(engine, Filters()) == before + 2
+    assert total(engine) == 11
+    with engine.connect() as conn:
+        assert kpi.latest_month(conn) == "2026-04"
+        tags = stats_queries.bad_tag_frame(conn, MARCH_F)
+    assert tags.groupby("tag")["n"].sum().to_dict()["110"] == 3
+    incremental = snapshot(engine)
+    refresh_rollups(engine)
+    assert snapshot(engine) == incremental
+    assert refresh_rollups(engine, batch_ids=[]).fine_rows == 0
+
+
+def test_new_active_model_version_needs_a_refresh_and_then_counts(engine):
+    ids = load_fixture(engine)
+    with engine.begin() as conn:
+        conn.execute(update(ModelVersion).values(active=False))
+        conn.execute(insert(ModelVersion).values(version="v2", kind="scoring", description="{}", active=True,
+                                                 created_at=datetime(2026, 4, 2)))
+        for key in ("m1", "m2"):
+            conn.execute(insert(Score).values(record_id=ids[key], model_version="v2", sentiment="neg",
+                                              sentiment_score=0.1, hidden_complaint=True, category="guide_info",
+                                              scored_at=datetime(2026, 4, 2)))
+    with engine.connect() as conn:
+        stale = kpi.rating_kpis(stats_queries.rating_frame(conn, MARCH_F))
+        fresh = kpi.rating_kpis(stats_queries.rating_frame(conn, MARCH_F, raw=True))
+    assert (stale["hidden_complaints"], fresh["hidden_complaints"]) == (1, 2)
+    refresh_rollups(engine)
+    with engine.connect() as conn:
+        assert kpi.rating_kpis(stats_queries.rating_frame(conn, MARCH_F)) == fresh
+        guide = kpi.rating_kpis(stats_queries.rating_frame(conn, Filters(categories=("guide_info",))))
+    assert guide["total"] == 2
+
+
+def test_unit_table_and_fine_table_agree(engine):
+    load_fixture(engine)
+    with engine.connect() as conn:
+        coarse = stats_queries.counts(conn, Filters(), ("month", "dept", "channel"))
+        fine_src = stats_queries.counts(conn, Filters(services=("S1", "S2", "S3")), ("month", "dept", "channel"))
+        msgs = stats_queries.counts(conn, Filters(kinds=("message",)), ("kind",))
+    with_service = coarse[coarse.channel.notna()].reset_index(drop=True)  # the message has no service
+    assert with_service.equals(fine_src.reset_index(drop=True))
+    assert msgs[["kind", "n"]].values.tolist() == [["message", 1]]
+
+
+def test_refresh_days_rejects_reversed_range(engine):
+    with engine.begin() as conn, pytest.raises(ValueError, match="after"):
+        refresh_days(conn, date(2026, 3, 2), date(2026, 3, 1))
+
+
+def test_unknown_dimension_is_an_error(engine):
+    with engine.connect() as conn, pytest.raises(ValueError, match="unknown dimension"):
+        stats_queries.counts(conn, Filters(), ("weekday",))
+
+
+def test_midnight_ratings_stored_as_etl_text_stay_on_their_day(engine):
+    """The ETL writes 'YYYY-MM-DD HH:MM:SS' (no microseconds) on SQLite: a rating at 00:00:00 must still fall
+    on its own day in incremental refreshes and raw queries."""
+    load_fixture(engine)
+    with engine.begin() as conn:
+        ids = insert_records(conn, [("mid", "2026-04-01 00:00:00", 5, False, "DA", RA, "pc", "S1", "M1", 1, None)],
+                             source="etl")
+        conn.execute(text("UPDATE records SET rated_at = '2026-04-01 00:00:00' WHERE id = :id"), {"id": ids["mid"]})
+    refresh_rollups(engine, date(2026, 4, 1), date(2026, 4, 1))
+    april = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30))
+    assert total(engine, april) == 1
+    with engine.connect() as conn:
+        assert kpi.rating_kpis(stats_queries.rating_frame(conn, april, raw=True))["total"] == 1
+        assert kpi.rating_kpis(stats_queries.rating_frame(conn, MARCH_F, raw=True))["total"] == 10
+
+
+def test_periods_split_into_whole_months_and_edge_days():
+    from feedback.stats.queries import rollup_parts
+
+    def spans(f):
+        return [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(f)]
+
+    d = date
+    assert spans(Filters(start=d(2026, 3, 1), end=d(2026, 3, 31))) == [
+        ("rollup_monthly_unit", d(2026, 3, 1), d(2026, 3, 1))]
+    assert spans(Filters(start=d(2025, 3, 15), end=d(2026, 3, 5))) == [
+        ("rollup_monthly_unit", d(2025, 4, 1), d(2026, 2, 1)),
+        ("rollup_daily_unit", d(2025, 3, 15), d(2025, 3, 31)), ("rollup_daily_unit", d(2026, 3, 1), d(2026, 3, 5))]
+    assert spans(Filters(start=d(2026, 2, 15), end=d(2026, 3, 10))) == [
+        ("rollup_daily_unit", d(2026, 2, 15), d(2026, 3, 10))]
+    assert spans(Filters()) == [("rollup_monthly_unit", None, None)]
+    assert spans(Filters(start=d(2026, 12, 2))) == [
+        ("rollup_monthly_unit", d(2027, 1, 1), None), ("rollup_daily_unit", d(2026, 12, 2), d(2026, 12, 31))]
+    # questions about services, sentiment or category split the same way over the fine tables
+    assert [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(
+        Filters(start=d(2025, 3, 15), end=d(2026, 3, 5)), fine=True)] == [
+        ("rollup_monthly", d(2025, 4, 1), d(2026, 2, 1)),
+        ("rollup_daily", d(2025, 3, 15), d(2025, 3, 31)), ("rollup_daily", d(2026, 3, 1), d(2026, 3, 5))]
+
+
+def test_migration_fills_the_monthly_rollup_from_the_daily_one(engine):
+    """An existing database gets rollup_monthly filled by migration 0009 (no full refresh needed): the rows
+    equal what the refresh writes."""
+    from alembic import command
+
+    from feedback.db import alembic_config, upgrade
+
+    load_fixture(engine)
+    refreshed = snapshot(engine)["rollup_monthly"]
+    assert refreshed
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    upgrade(engine)
+    assert snapshot(engine)["rollup_monthly"] == refreshed
