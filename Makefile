@@ -28,11 +28,11 @@ run: install
 	$(BIN)/haocha serve --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/ruff check feedback etl dashboards tests
+	$(BIN)/ruff check feedback etl dashboards tests bench
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check feedback etl dashboards tests
+	$(BIN)/ruff check feedback etl dashboards tests bench
 
 # The README's dashboard screenshots, taken by the browser test of every screen on a 200,000-rating demo
 # (needs /usr/bin/chromium and a Chinese font: apt-get install chromium fonts-noto-cjk).
