@@ -23,7 +23,7 @@ from etl.demo.generate import (
 )
 from etl.demo.text import TAGS
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "planted_problems.json"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "planted_problems.json"
 TAXONOMY = {"timeliness", "materials", "guide_info", "conditions_compliance", "trips_process", "online_platform",
             "staff_attitude", "staff_competence", "queue_onsite", "access_consultation", "complaint_handling",
             "policy_or_invalid"}
