@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from rich.console import Console
@@ -122,30 +123,40 @@ def demo_cmd(app: AppContext, rows: int, seed: int, as_json: bool) -> None:
             if bar is not None:
                 bar.close()
     _print_results(results, as_json)
-    for stage in _later_stages():
-        stage(app, as_json)
+    if any(not o.ok for o in _run_stages(app, as_json)):
+        sys.exit(1)
 
 
-def _run_stages(app: AppContext, as_json: bool) -> None:
-    """The later stages after a load that added records. The records are committed already, so a stage that
-    fails is reported on stderr and the others still run (rerun it, e.g. `haocha alerts`, once fixed)."""
-    for stage in _later_stages():
-        try:
-            stage(app, as_json)
-        except Exception as exc:  # noqa: BLE001 - one stage must not hide the load's result or the others
-            click.echo(f"haocha: stage {getattr(stage, '__name__', stage)} failed: {type(exc).__name__}: {exc}",
-                       err=True)
+def _run_stages(app: AppContext, as_json: bool) -> list:
+    """The later stages (feedback.pipeline), each result printed as soon as its stage is done. The records are
+    committed already, so a stage that fails is reported on stderr and the others still run (rerun it, e.g.
+    `haocha alerts`, once fixed)."""
+    from dataclasses import replace
+    from functools import partial
 
+    from feedback.cli.alerts import print_alerts_stage
+    from feedback.cli.kpi import print_rollup_stage
+    from feedback.cli.ledger import print_ledger_stage
+    from feedback.cli.scoring import print_score_stage, progress_bar
+    from feedback.cli.tasks import print_tasks_stage
+    from feedback.pipeline import STAGES, run_stages
 
-def _later_stages():
-    """Stages after ingestion (scoring, tasks …) contributed through the ``haocha.stages`` entry point (found by
-    feedback.pipeline, as the dashboard's background runs find them); one not installed is named on stderr."""
-    from feedback.pipeline import later_stages
+    printers = {"score": print_score_stage, "rollups": print_rollup_stage, "tasks": print_tasks_stage,
+                "ledger": print_ledger_stage, "alerts": print_alerts_stage}
+    advance, bar = progress_bar(not as_json)  # scoring's bar (on stderr, only on a terminal)
+    stages = [replace(s, run=partial(s.run, progress=advance)) if s.name == "score" and advance else s
+              for s in STAGES]
 
-    stages = []
-    for name, stage, why in later_stages():
-        if stage is None:
-            click.echo(f"haocha: stage {name} {why}", err=True)
+    def report(outcome) -> None:
+        if outcome.name == "score" and bar is not None:
+            bar.close()
+        if outcome.ok:
+            printers[outcome.name](outcome.result, as_json)
         else:
-            stages.append(stage)
-    return stages
+            click.echo(f"haocha: stage {outcome.name} failed: {outcome.error}", err=True)
+
+    try:
+        return run_stages(app.engine(), app.settings(), stages, on_result=report)
+    finally:
+        if bar is not None:
+            bar.close()

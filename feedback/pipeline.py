@@ -1,26 +1,31 @@
-"""Run the later stages (scoring, rollups, tasks, ledger, alerts …) outside the command line, e.g. after a push.
+"""The later stages after a load (score → rollups → tasks → ledger → alerts) as plain calls on an engine and settings.
 
-The stages are the ``haocha.stages`` entry points that ``haocha ingest`` and ``haocha demo`` run; each is called
-with an AppContext holding the given settings and engine. A stage that fails (also by ``sys.exit`` through the
-command-line ``fail``) is recorded and the next one still runs, as on the command line.
+``haocha ingest`` and ``haocha demo`` run them and print each result; the dashboard's background runner runs them
+after a push or an upload and records the outcomes. A stage returns what it did and never prints; a stage that
+fails is recorded in its outcome and the next one still runs. The rollups are refreshed once per run, by their own
+stage (scoring leaves them to it).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from typing import Any
 
 from sqlalchemy import Engine
 
 from feedback.settings import Settings
 
-Stage = Callable[..., None]
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # "score", "rollups", …: how outcomes and messages name it
+    label: str  # its Chinese name on screens
+    run: Callable[[Engine, Settings], Any]  # returns the stage's result (what the command line prints)
 
 
 @dataclass(frozen=True)
@@ -29,43 +34,99 @@ class StageOutcome:
     ok: bool
     seconds: float
     error: str | None = None
+    result: Any = None
 
 
-def later_stages() -> list[tuple[str, Stage | None, str | None]]:
-    """(name, stage function or None, why it is unavailable) in name order."""
-    out = []
-    for ep in sorted(entry_points(group="haocha.stages"), key=lambda e: e.name):
-        try:
-            out.append((ep.name, ep.load(), None))
-        except (ImportError, AttributeError) as exc:  # a stage not installed in this build
-            out.append((ep.name, None, f"unavailable: {exc}"))
-    return out
+@dataclass(frozen=True)
+class TasksResult:
+    summary: Any  # feedback.tasks.rebuild.BuildSummary
+    top: list[dict]  # the ten best tasks after the rebuild
 
 
-def run_later_stages(engine: Engine, settings: Settings,
-                     stages: list[tuple[str, Stage | None, str | None]] | None = None) -> list[StageOutcome]:
-    """Run every stage once and never raise. What the stages print (their command-line summaries) goes to this
-    module's logger at DEBUG level, not to the server's stdout."""
-    from feedback.cli.context import AppContext
+@dataclass(frozen=True)
+class LedgerResult:
+    opened: int  # new 差评 cases
 
-    app = AppContext(_settings=settings, _engine=engine)
+
+def score_new(engine: Engine, settings: Settings, progress: Callable[[int, int], None] | None = None):
+    """Score the records that have no score under the active version (a ScoreRun); the rollups stage follows."""
+    from feedback.scoring.score import score_store
+
+    return score_store(engine, settings, progress=progress)
+
+
+def rebuild_rollups(engine: Engine, settings: Settings):
+    """Rebuild the daily rollups the dashboard and reports read (a RefreshResult)."""
+    from feedback.stats.rollups import refresh_rollups
+
+    return refresh_rollups(engine)
+
+
+def rebuild_task_list(engine: Engine, settings: Settings) -> TasksResult:
+    """Rebuild the tasks from the current records and scores, and read the ten best."""
+    from feedback.tasks.queries import list_tasks
+    from feedback.tasks.rebuild import rebuild_tasks
+
+    summary = rebuild_tasks(engine, settings)
+    with engine.connect() as conn:
+        top = list_tasks(conn, top=10)
+    return TasksResult(summary, top)
+
+
+def open_ledger_cases(engine: Engine, settings: Settings) -> LedgerResult:
+    """Open a rectification case for every 差评 that has none, on the [ledger] deadline rules."""
+    from feedback.clock import local_now
+    from feedback.ledger import cases
+
+    rules = cases.rules_from_settings(settings.ledger)
+    with engine.begin() as conn:
+        opened = cases.sync_cases(conn, rules=rules, now=local_now(settings.ingest.timezone), since=None)
+    return LedgerResult(opened)
+
+
+def evaluate_alerts(engine: Engine, settings: Settings):
+    """Evaluate the 预警 rules (a CheckResult), or nothing (None) when [alerts] enabled is false."""
+    from feedback.alerts.check import check_alerts
+
+    if not settings.alerts.enabled:
+        return None
+    return check_alerts(engine, settings)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("score", "评分", score_new),
+    Stage("rollups", "汇总", rebuild_rollups),
+    Stage("tasks", "任务", rebuild_task_list),
+    Stage("ledger", "台账", open_ledger_cases),
+    Stage("alerts", "预警", evaluate_alerts),
+)
+
+
+def stage(name: str) -> Stage:
+    """The stage of STAGES called ``name``."""
+    for s in STAGES:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+def run_stages(engine: Engine, settings: Settings, stages: Iterable[Stage] = STAGES,
+               on_result: Callable[[StageOutcome], None] | None = None) -> list[StageOutcome]:
+    """Run each stage once, in order, and never raise: an error (a domain error such as ScoringError, or any
+    other) is kept in that stage's outcome and the next stage still runs. ``on_result`` sees each outcome as soon
+    as its stage is done (the command line prints it there); an error of ``on_result`` itself is not caught."""
     outcomes = []
-    for name, stage, unavailable in stages if stages is not None else later_stages():
+    for s in stages:
         t0 = time.perf_counter()
-        if stage is None:
-            outcomes.append(StageOutcome(name, False, 0.0, unavailable))
-            continue
-        out, err = io.StringIO(), io.StringIO()
         try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                stage(app, True)
-        except SystemExit as exc:  # the command-line `fail` of a stage: its message is on stderr
-            why = err.getvalue().strip()[-500:] or f"exited with code {exc.code}"
-            outcomes.append(StageOutcome(name, False, time.perf_counter() - t0, why))
+            result = s.run(engine, settings)
         except Exception as exc:  # noqa: BLE001 - one stage must not stop the others
-            outcomes.append(StageOutcome(name, False, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}"))
+            outcome = StageOutcome(s.name, False, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
+            log.debug("stage %s failed", s.name, exc_info=True)
         else:
-            outcomes.append(StageOutcome(name, True, time.perf_counter() - t0))
-        finally:
-            log.debug("stage %s: %s %s", name, out.getvalue()[:2000], err.getvalue()[:2000])
+            outcome = StageOutcome(s.name, True, time.perf_counter() - t0, result=result)
+            log.debug("stage %s: %s", s.name, result)
+        outcomes.append(outcome)
+        if on_result is not None:
+            on_result(outcome)
     return outcomes

@@ -1,4 +1,4 @@
-"""The in-process job runner of the later stages after a push or an upload added records.
+"""The in-process job runner of the later stages (feedback.pipeline) after a push or an upload added records.
 
 One worker thread runs the stages one run at a time; batches that arrive while a run is going on are covered
 by one more run after it (the stages work on whatever is new). The status of each batch's run is kept in memory
@@ -100,11 +100,11 @@ class StageRunner:
 
 
 def default_runner(engine: Engine, settings: Settings, on_done: Callable[[], None] | None = None) -> StageRunner:
-    from feedback.pipeline import run_later_stages
+    from feedback.pipeline import run_stages
 
     def run() -> list:
         try:
-            return run_later_stages(engine, settings)
+            return run_stages(engine, settings)
         finally:
             if on_done is not None:  # e.g. drop cached overview results: the rollups have changed
                 on_done()

@@ -57,13 +57,11 @@ def alerts_cmd(app: AppContext, weeks: int | None, no_post: bool, top: int, as_j
         _print(result, open_alerts)
 
 
-def alerts_stage(app: AppContext, as_json: bool) -> None:
-    """Stage after every ingest (and `haocha demo`): evaluate the rules unless [alerts] enabled is false."""
-    from feedback.alerts.check import check_alerts
-
-    if not app.settings().alerts.enabled:
+def print_alerts_stage(result, as_json: bool) -> None:
+    """What the alerts stage of `haocha ingest` / `haocha demo` prints (nothing when [alerts] enabled is false:
+    the stage then has no result)."""
+    if result is None:
         return
-    result = check_alerts(app.engine(), app.settings())
     if as_json:
         click.echo(json.dumps({"stage": "alerts", "new": len(result.new), "open": result.open,
                                "posted": result.posted, "errors": result.errors}, ensure_ascii=False))

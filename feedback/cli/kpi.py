@@ -94,10 +94,7 @@ def kpi_cmd(app: AppContext, month: str | None, depts: tuple[str, ...], regions:
         Console(width=max(Console().width, 100)).print(_table(result))
 
 
-def rollup_stage(app: AppContext, as_json: bool) -> None:
-    """`haocha demo` stage: rebuild the daily rollups the dashboard and reports read."""
-    from feedback.stats.rollups import refresh_rollups
-
-    result = refresh_rollups(app.engine())
+def print_rollup_stage(result, as_json: bool) -> None:
+    """What the rollups stage of `haocha ingest` / `haocha demo` prints (nothing with --json)."""
     if not as_json:
         click.echo(f"rollups refreshed: {result}")

@@ -175,8 +175,7 @@ def escalate_cmd(app: AppContext, record_id: int, by, note) -> None:
     click.echo(f"case {case} opened for record {record_id}")
 
 
-def ledger_stage(app: AppContext, as_json: bool) -> None:
-    """`haocha demo` stage: open a rectification case for every 差评 that has none."""
-    opened = _run(app, ledger.sync_cases, rules=_rules(app), now=_now(app), since=None)
+def print_ledger_stage(result, as_json: bool) -> None:
+    """What the ledger stage of `haocha ingest` / `haocha demo` prints (nothing with --json)."""
     if not as_json:
-        click.echo(f"ledger: {opened} new 差评 cases opened")
+        click.echo(f"ledger: {result.opened} new 差评 cases opened")

@@ -9,7 +9,7 @@ import click
 from feedback.cli.context import AppContext, fail, pass_app
 
 
-def _progress_bar(enabled: bool):
+def progress_bar(enabled: bool):
     """A tqdm progress callback (on stderr, only on a terminal) and the bar to close."""
     if not enabled:
         return None, None
@@ -32,7 +32,7 @@ def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str 
     from feedback.scoring.score import ScoringError, score_store
     from feedback.stats.rollups import refresh_rollups
 
-    advance, bar = _progress_bar(show_progress)
+    advance, bar = progress_bar(show_progress)
     try:
         run = score_store(app.engine(), app.settings(), rescore_all=rescore_all, engine_name=engine_name,
                           progress=advance)
@@ -71,9 +71,8 @@ def score_cmd(app: AppContext, rescore_all: bool, engine_name: str | None, as_js
     click.echo(line)
 
 
-def score_stage(app: AppContext, as_json: bool) -> None:
-    """`haocha demo` / post-ingest stage: score what is new."""
-    run = run_scoring(app, show_progress=not as_json)
+def print_score_stage(run, as_json: bool) -> None:
+    """What the score stage of `haocha ingest` / `haocha demo` prints (nothing with --json)."""
     if not as_json:
         click.echo(f"scored {run.scored:,} records under {run.version} ({run.docs_per_s:,.0f}/s)")
 

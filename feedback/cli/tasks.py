@@ -172,14 +172,9 @@ def export_cmd(app: AppContext, fmt: str, out: str, top: int, statuses: tuple[st
     click.echo(f"{len(tasks)} tasks written to {path}")
 
 
-def tasks_stage(app: AppContext, as_json: bool) -> None:
-    """Demo / pipeline stage after scoring: rebuild the tasks and print the top ten briefly."""
-    from feedback.tasks.queries import list_tasks
-    from feedback.tasks.rebuild import rebuild_tasks
-
-    s = rebuild_tasks(app.engine(), app.settings())
-    with app.engine().connect() as conn:
-        top = list_tasks(conn, top=10)
+def print_tasks_stage(result, as_json: bool) -> None:
+    """What the tasks stage of `haocha ingest` / `haocha demo` prints: the rebuild and the top ten, briefly."""
+    s, top = result.summary, result.top
     if as_json:
         click.echo(json.dumps({"stage": "tasks", "tasks": s.tasks, "seconds": round(s.seconds, 2),
                                "top": [_contract(t) for t in top]}, ensure_ascii=False, default=str))

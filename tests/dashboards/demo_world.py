@@ -17,7 +17,7 @@ from feedback.alerts.check import check_alerts
 from feedback.db import make_engine, upgrade
 from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerEvent, Task
-from feedback.pipeline import later_stages, run_later_stages
+from feedback.pipeline import STAGES, run_stages
 from feedback.regions import write_region_names
 from feedback.settings import Settings
 from feedback.tasks import repository as task_repository
@@ -32,7 +32,7 @@ def build_demo(engine: Engine, settings: Settings, rows: int, seed: int = 7) -> 
     for path in write_demo(settings.instance_path / "demo", rows=rows, seed=seed):
         result = ingest_file(engine, settings, path, profile="zhejiang" if "zhejiang" in path.name else "auto")
         assert result.loaded == result.read, result
-    failed = [o for o in run_later_stages(engine, settings) if not o.ok]
+    failed = [o for o in run_stages(engine, settings) if not o.ok]
     assert not failed, failed
 
 
@@ -85,8 +85,8 @@ def _ship_outage_fix(engine: Engine, settings: Settings) -> int:
         for when, who, tid, change in [(w, who, task_id, c) for w, who, c in steps] + later:
             mp.setattr(task_repository, "_now", lambda when=when: when)
             task_repository.change_task(conn, tid, by=who, **change)
-    tasks_stage = [s for s in later_stages() if s[0].endswith("_tasks")]
-    failed = [o for o in run_later_stages(engine, settings, tasks_stage) if not o.ok]
+    tasks_stage = [s for s in STAGES if s.name == "tasks"]
+    failed = [o for o in run_stages(engine, settings, tasks_stage) if not o.ok]
     assert tasks_stage and not failed, failed
     return task_id
 

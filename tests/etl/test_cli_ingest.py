@@ -98,7 +98,7 @@ def test_ingest_runs_the_later_stages_after_a_load_unless_told_not_to(runner, tm
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in res.output.strip().splitlines() if x.startswith("{")]
     assert lines[-1]["loaded"] == 20  # the batch summary stays last
-    assert any(x.get("stage") == "alerts" for x in lines)  # the 50_alerts stage ran after the load
+    assert any(x.get("stage") == "alerts" for x in lines)  # the alerts stage ran after the load
     other = write_csv(tmp_path / "m.csv", national_rows(25)[20:])
     quiet = runner.invoke(main, ["ingest", str(other), "--profile", "national", "--json", "--no-stages"])
     assert quiet.exit_code == 0 and not any('"stage"' in x for x in quiet.output.splitlines())

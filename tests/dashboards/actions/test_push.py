@@ -14,7 +14,7 @@ from dashboards.api.openapi import document
 from dashboards.config import DashboardOptions
 from dashboards.users import issue_token
 from feedback.models import AuditLog, Batch, LedgerCase, Record, Reject, RollupDaily, Score
-from feedback.pipeline import run_later_stages
+from feedback.pipeline import Stage, run_stages
 from tests.dashboards.conftest import DEPT_A, DEPT_B, csrf_from
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to validate against the OpenAPI doc")
@@ -205,7 +205,7 @@ def test_malformed_requests_are_400_with_a_message(app, engine, token_for, paylo
 
 
 def test_stages_run_after_a_push_and_show_in_the_history(app, engine, settings, token_for, schema):
-    app.extensions[jobs.EXTENSION] = jobs.StageRunner(lambda: run_later_stages(engine, settings), synchronous=True)
+    app.extensions[jobs.EXTENSION] = jobs.StageRunner(lambda: run_stages(engine, settings), synchronous=True)
     records = [_rating(i) for i in range(40)]
     body = app.test_client().post("/api/v1/push", json=_body(records), headers=token_for("ops")).json
     assert body["loaded"] == 40
@@ -278,23 +278,26 @@ def test_background_runner_runs_queued_batches_one_run_at_a_time():
 
 
 def test_run_later_stages_reports_each_failure_and_goes_on(engine, settings, capsys):
-    from feedback.cli.context import fail
+    from feedback.scoring.score import ScoringError
 
     ran = []
 
-    def ok(app, as_json):
-        ran.append(app.engine() is engine and as_json)
-        print("a summary line the server must not print")
+    def ok(e, s):
+        ran.append(e is engine and s is settings)
+        return "a summary line the server must not print"
 
-    def exits(app, as_json):
-        fail("database not ready: run `haocha init`")
+    def exits(e, s):
+        raise ScoringError("database not ready: run `haocha init`")
 
-    def raises(app, as_json):
+    def raises(e, s):
         raise ValueError("bad taxonomy")
 
-    stages = [("10_ok", ok, None), ("20_exit", exits, None), ("30_raise", raises, None),
-              ("40_missing", None, "unavailable: No module named x"), ("50_ok", ok, None)]
-    outcomes = run_later_stages(engine, settings, stages)
+    def missing(e, s):
+        raise ModuleNotFoundError("No module named x")
+
+    stages = [Stage("10_ok", "", ok), Stage("20_exit", "", exits), Stage("30_raise", "", raises),
+              Stage("40_missing", "", missing), Stage("50_ok", "", ok)]
+    outcomes = run_stages(engine, settings, stages)
     assert [(o.name, o.ok) for o in outcomes] == [("10_ok", True), ("20_exit", False), ("30_raise", False),
                                                  ("40_missing", False), ("50_ok", True)]
     assert "database not ready" in outcomes[1].error and outcomes[2].error == "ValueError: bad taxonomy"

@@ -64,10 +64,11 @@ def test_rebuild_list_set_show_export(runner, settings, tmp_path):
 
 def test_stage_prints_top_ten(runner, settings):
     from feedback.cli.context import AppContext
-    from feedback.cli.tasks import tasks_stage
+    from feedback.cli.tasks import print_tasks_stage
+    from feedback.pipeline import rebuild_task_list
 
     _seed(settings)
     app = AppContext()
     app._settings = settings
-    tasks_stage(app, False)
-    tasks_stage(app, True)
+    print_tasks_stage(rebuild_task_list(app.engine(), settings), False)
+    print_tasks_stage(rebuild_task_list(app.engine(), settings), True)
