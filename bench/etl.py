@@ -119,7 +119,7 @@ def engine_floor(url: str) -> dict:
 
 
 def make_input(rows: int, workdir: Path) -> Path:
-    from etl.demo import generate
+    from etl.demo.generate import generate
     path = workdir / f"bench_{rows}.csv"
     if not path.exists():
         data = generate(rows=rows, seed=11)

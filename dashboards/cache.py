@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cachetools import TTLCache
-from sqlalchemy import Connection, func, select
 
-from feedback.models import Batch, LedgerEvent, ModelVersion
+from dashboards.queries.version import data_version
+
+__all__ = ["ResultCache", "data_version"]
 
 T = TypeVar("T")
-
-
-def data_version(conn: Connection) -> tuple[Any, ...]:
-    """Three indexed lookups that change whenever the numbers on the overview can change."""
-    batch = conn.execute(select(func.max(Batch.id)).where(Batch.finished_at.is_not(None))).scalar()
-    event = conn.execute(select(func.max(LedgerEvent.id))).scalar()
-    active = tuple(conn.execute(select(ModelVersion.version).where(ModelVersion.active.is_(True))
-                                .order_by(ModelVersion.version)).scalars())
-    return batch, event, active
 
 
 class ResultCache:

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from etl.load import ChunkCounts, load_chunks
-from etl.profiles import Profile, ProfileNotFound, all_profiles, detect_profile
+from etl.profiles import Profile, ProfileError, ProfileNotFound, all_profiles, detect_profile
 from etl.sources.detect import InputError, open_source
 from etl.transform.chunk import TransformContext
 from feedback.records import repository
@@ -20,8 +20,8 @@ from feedback.settings import Settings
 from feedback.text.pii import load_hash_key
 
 __all__ = [
-    "BatchKeyReused", "IngestResult", "InputError", "ProfileNotFound", "ingest_file", "ingest_records", "ingest_sql", "preview_file",
-    "push_key", "resolve_profile",
+    "BatchKeyReused", "IngestResult", "InputError", "ProfileError", "ProfileNotFound", "ingest_file", "ingest_records",
+    "ingest_sql", "preview_file", "push_key", "resolve_profile",
 ]
 
 Progress = Callable[[int], None]

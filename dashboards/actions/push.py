@@ -70,8 +70,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[str, Any]) -> tuple[dict, bool]:
     """Load the checked body; returns the answer (counts, every reject with its index) and whether it replays
     an earlier batch. A department-bound user's records of other departments are rejected."""
-    from etl.pipeline import BatchKeyReused, InputError, ProfileNotFound, ingest_records
-    from etl.profiles import ProfileError
+    from etl.pipeline import BatchKeyReused, InputError, ProfileError, ProfileNotFound, ingest_records
 
     key = (user.username, body["batch_id"])
     with _in_flight_lock:  # a client retrying while its first request still loads must not load twice

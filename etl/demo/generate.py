@@ -10,8 +10,12 @@ import numpy as np
 import pandas as pd
 
 from etl.demo import city as dc
+from etl.demo import columns as cols
+from etl.demo import dates, places, planted, topics
+from etl.demo import people as ppl
 from etl.demo import text as dt_
-from etl.demo.city import DEFAULT_END, period, planted_plan
+from etl.demo.dates import DEFAULT_END, period
+from etl.demo.planted import planted_plan
 from etl.demo.text import Composer
 
 __all__ = ["DEFAULT_END", "MSG_COLUMNS", "NATIONAL_COLUMNS", "DemoData", "generate", "period", "planted_plan",
@@ -66,7 +70,7 @@ def region_names() -> list[tuple[str, str]]:
 def _ratings(city: dc.City, rng, composer: Composer, rows: int, first: dt.date, last: dt.date, plan) -> pd.DataFrame:
     svc = city.svc
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    dw, kinds = dc.day_weights(days)
+    dw, kinds = dates.day_weights(days)
     month = np.array([d.month for d in days])
     season = np.array([[dc.SEASON.get(s["name"], {}).get(m, 1.0) for m in month] for s in svc])
     joint = np.array([s["vol"] for s in svc])[:, None] * dw[None, :] * season
@@ -77,18 +81,18 @@ def _ratings(city: dc.City, rng, composer: Composer, rows: int, first: dt.date, 
     col = {k: np.array([s[k] for s in svc]) for k in ("diff", "online", "legal", "days", "city_share", "dept")}
     dist = rng.choice(np.arange(1, len(city.region_codes)), size=n0, p=city.district_p[1:])
     a["area"] = np.where(rng.random(n0) < col["city_share"][s_idx], 0, dist)
-    a["ch"] = dc.channels(rng, col["online"], s_idx, kinds[d_idx] > 0)
+    a["ch"] = ppl.channels(rng, col["online"], s_idx, kinds[d_idx] > 0)
     a["dept"] = col["dept"][s_idx]
     a["level"], a["cat"], a["hidden"], a["pid"], overdue = _levels(rng, city, a, col, plan, first)
-    a["ts"] = dc.start_ts(first) + d_idx * DAY + dc.time_of_day(rng, a["ch"])
-    a["accept"], a["promise"] = dc.accept_times(rng, a["ts"], a["ch"], col["days"][s_idx], overdue)
+    a["ts"] = dates.start_ts(first) + d_idx * DAY + ppl.time_of_day(rng, a["ch"])
+    a["accept"], a["promise"] = ppl.accept_times(rng, a["ts"], a["ch"], col["days"][s_idx], overdue)
     a["seq"] = rng.permutation(n0)
-    a.update(dc.users(rng, city, a["area"], col["legal"][s_idx]))
+    a.update(ppl.users(rng, city, a["area"], col["legal"][s_idx]))
     a["staff"] = rng.integers(0, city.staff.shape[2], n0)
     a["staff"][a["pid"] == _pid_index(plan, "P4_baisha_staff_attitude")] = 0
     a["number"] = np.ones(n0, dtype=np.int8)
     a["tone"] = np.zeros(n0, dtype=np.int8)  # 0 by level, 1 fixed, 2 unfixed, 3 later
-    _follow_ups(rng, a, rows - n0, dc.start_ts(last + dt.timedelta(days=1)) - 1)
+    _follow_ups(rng, a, rows - n0, dates.start_ts(last + dt.timedelta(days=1)) - 1)
     order = np.argsort(a["ts"], kind="stable")
     a = {k: v[order] for k, v in a.items()}
     tags, texts = _tags_and_texts(rng, composer, city, a, plan)
@@ -103,14 +107,14 @@ def _levels(rng, city, a, col, plan, first: dt.date):
     n = len(a["svc"])
     s_idx, ch, day = a["svc"], a["ch"], a["day"]
     diff = col["diff"][s_idx]
-    p_bad = (0.0004 + 0.003 * diff**1.5) * dc.CH_BAD[ch]
+    p_bad = (0.0004 + 0.003 * diff**1.5) * planted.CH_BAD[ch]
     p3 = (0.004 + 0.016 * diff) * (ch != 7)
     p4 = (0.02 + 0.06 * diff) * (ch != 7)
     x_bad, x3, x_hid = np.zeros(n), np.zeros(n), np.zeros(n)
     pid = np.full(n, -1, dtype=np.int16)
     overdue = np.zeros(n, dtype=bool)
     for k, p in enumerate(plan):
-        eff = dc.EFFECTS.get(p["id"])
+        eff = planted.EFFECTS.get(p["id"])
         if eff is None or p["kind"] != "rating":
             continue
         s = (dt.date.fromisoformat(p["start"]) - first).days
@@ -139,14 +143,14 @@ def _levels(rng, city, a, col, plan, first: dt.date):
     hidden = (level >= 3) & (ch != 7) & (rng.random(n) < HIDDEN_P[level] + x_hid)
     cat = np.full(n, -1, dtype=np.int8)
     need = (level <= 3) | hidden
-    w = dc.category_weights(col)[s_idx[need]] * dc.CH_CAT[ch[need]]
+    w = planted.category_weights(col)[s_idx[need]] * planted.CH_CAT[ch[need]]
     cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
-    cat[need] = np.minimum((rng.random(int(need.sum()))[:, None] > cum).sum(axis=1), len(dc.CATEGORIES) - 1)
+    cat[need] = np.minimum((rng.random(int(need.sum()))[:, None] > cum).sum(axis=1), len(planted.CATEGORIES) - 1)
     share = np.where(level <= 2, x_bad / np.maximum(bad, 1e-12),
                      np.where(level == 3, 0.9 * x3 / np.maximum(p3 + x3, 1e-12),
                               x_hid / np.maximum(HIDDEN_P[level] + x_hid, 1e-12)))
     planted_cat = need & (pid >= 0) & (rng.random(n) < share)
-    pcat = np.array([dc.CATEGORIES.index(p["category"]) if p.get("category") else -1 for p in plan])
+    pcat = np.array([planted.CATEGORIES.index(p["category"]) if p.get("category") else -1 for p in plan])
     cat[planted_cat] = pcat[pid[planted_cat]]
     pid[~planted_cat] = -1
     overdue |= (cat == 0) & ((level <= 3) | hidden)
@@ -165,7 +169,7 @@ def _follow_ups(rng, a: dict, k: int, end_ts: int) -> None:
     fixed = was_bad & (rng.random(k) < 0.55)
     new["tone"] = np.where(fixed, 1, np.where(was_bad, 2, 3)).astype(np.int8)
     new["level"] = np.where(fixed, rng.choice([4, 5], k), np.where(was_bad, new["level"], 5)).astype(np.int8)
-    new["cat"] = np.where(was_bad & ~fixed, dc.CATEGORIES.index("complaint_handling"), -1).astype(np.int8)
+    new["cat"] = np.where(was_bad & ~fixed, planted.CATEGORIES.index("complaint_handling"), -1).astype(np.int8)
     new["hidden"][:] = False
     new["pid"][:] = -1
     new["number"][:] = 2
@@ -191,13 +195,13 @@ def _tags_and_texts(rng, composer: Composer, city, a, plan):
     ctx_cache: dict = {}
     for i in loop:
         lv, c, grp = int(level[i]), int(a["cat"][i]), bool(online_grp[i])
-        cat = dc.CATEGORIES[c] if c >= 0 else None
+        cat = planted.CATEGORIES[c] if c >= 0 else None
         if lv <= 3:
             tags[i] = dt_.problem_tags(r, lv, cat, grp)
         if not want[i]:
             continue
         key = (int(a["svc"][i]), int(a["area"][i]), grp)
-        ctx = ctx_cache.get(key) or ctx_cache.setdefault(key, dc.comment_ctx(city, *key))
+        ctx = ctx_cache.get(key) or ctx_cache.setdefault(key, ppl.comment_ctx(city, *key))
         tone = int(a["tone"][i])
         pid = plan[a["pid"][i]]["id"] if a["pid"][i] >= 0 else None
         if tone:
@@ -218,30 +222,30 @@ def _frame(city, a, tags, texts) -> pd.DataFrame:
     offs = np.concatenate([[0], np.cumsum(n_subs)[:-1]])
     sub_i = offs[s_idx] + (a["seq"] * 7919 % 1000 * n_subs[s_idx] // 1000)
     num = [str(i) for i in range(8)]
-    accept = dc.fmt_ts(a["accept"])
-    project = dc.char_mat([dc.as_chars(city.region_codes)[area], accept[:, [0, 1, 2, 3, 5, 6, 8, 9]],
-                           dc.digits(a["seq"], 7)])
+    accept = cols.fmt_ts(a["accept"])
+    project = cols.char_mat([cols.as_chars(city.region_codes)[area], accept[:, [0, 1, 2, 3, 5, 6, 8, 9]],
+                           cols.digits(a["seq"], 7)])
     staff = (dept * city.staff.shape[1] + area) * city.staff.shape[2] + a["staff"]
     return pd.DataFrame({
-        "projectNo": dc.str_col(project),
-        "taskCode": dc.take_col([s["code"] for s in svc], s_idx),
-        "taskName": dc.take_col([s["name"] for s in svc], s_idx),
-        "subMatter": dc.take_col([x for xs in subs for x in xs], sub_i),
-        "deptCode": dc.take_col(city.dept_codes, dept),
-        "proDepart": dc.take_col(city.dept_names, dept),
-        "areaCode": dc.take_col(city.region_codes, area),
-        "pf": dc.take_col(num, a["ch"]),
-        "satisfaction": dc.take_col(num, a["level"]),
+        "projectNo": cols.str_col(project),
+        "taskCode": cols.take_col([s["code"] for s in svc], s_idx),
+        "taskName": cols.take_col([s["name"] for s in svc], s_idx),
+        "subMatter": cols.take_col([x for xs in subs for x in xs], sub_i),
+        "deptCode": cols.take_col(city.dept_codes, dept),
+        "proDepart": cols.take_col(city.dept_names, dept),
+        "areaCode": cols.take_col(city.region_codes, area),
+        "pf": cols.take_col(num, a["ch"]),
+        "satisfaction": cols.take_col(num, a["level"]),
         "evalDetail": pd.Series(tags, dtype="str"),
         "writingEvaluation": pd.Series(texts, dtype="str"),
-        "assessTime": dc.str_col(dc.fmt_ts(a["ts"])),
-        "assessNumber": dc.take_col(num, a["number"]),
-        "userProp": dc.take_col(num, a["prop"]),
-        "userName": dc.take_col(dc.name_pool(city), a["name"]),
-        "certKeyGOV": dc.str_col(a["cert"]),
-        "proManager": dc.take_col(city.staff.ravel(), staff),
-        "acceptDate": dc.str_col(accept),
-        "promiseTime": dc.str_col(dc.fmt_ts(a["promise"])),
+        "assessTime": cols.str_col(cols.fmt_ts(a["ts"])),
+        "assessNumber": cols.take_col(num, a["number"]),
+        "userProp": cols.take_col(num, a["prop"]),
+        "userName": cols.take_col(ppl.name_pool(city), a["name"]),
+        "certKeyGOV": cols.str_col(a["cert"]),
+        "proManager": cols.take_col(city.staff.ravel(), staff),
+        "acceptDate": cols.str_col(accept),
+        "promiseTime": cols.str_col(cols.fmt_ts(a["promise"])),
     })
 
 
@@ -252,12 +256,12 @@ PLACE_KIND_W = {"estate": 0.40, "road": 0.22, "school": 0.12, "market": 0.08, "b
 def _messages(city, rng, composer: Composer, n: int, first: dt.date, last: dt.date, plan) -> pd.DataFrame:
     """12345 / message-board posts: one concrete problem at one place each, plus the planted recurring ones."""
     r = composer.r
-    t0, t_end = dc.start_ts(first), dc.start_ts(last + dt.timedelta(days=1)) - 1
+    t0, t_end = dates.start_ts(first), dates.start_ts(last + dt.timedelta(days=1)) - 1
     n_days = (last - first).days + 1
-    district = {p[0]: p[2] for p in dc.PLACES}
+    district = {p[0]: p[2] for p in places.PLACES}
     items = []  # (ts, subject, detail, topic, ctx, hot rank or -1)
     for p in plan:
-        if p["id"] not in dt_.HOT:
+        if p["id"] not in topics.HOT:
             continue
         hot = p["kind"] == "message"
         k = min(int(np.clip(n // 60, 15, 50)), n // 4) if hot else min(6, n // 20)
@@ -266,10 +270,10 @@ def _messages(city, rng, composer: Composer, n: int, first: dt.date, last: dt.da
         place = p["place"] or dc.APP
         for rank, t in enumerate(ts):
             ctx = {"place": place, "district": district.get(place, r.choice(city.region_names[1:]))}
-            subj, det = dt_.compose_message(composer, dt_.HOT[p["id"]], "hot" if hot else "online", ctx)
-            items.append((int(t), subj, det, dt_.HOT[p["id"]], ctx, rank / k if hot else 0.3 + 0.7 * rank / k))
+            subj, det = dt_.compose_message(composer, topics.HOT[p["id"]], "hot" if hot else "online", ctx)
+            items.append((int(t), subj, det, topics.HOT[p["id"]], ctx, rank / k if hot else 0.3 + 0.7 * rank / k))
     kinds = list(PLACE_KIND_W)
-    by_kind = {k: [pl for pl in dc.PLACES if pl[1] == k] for k in kinds}
+    by_kind = {k: [pl for pl in places.PLACES if pl[1] == k] for k in kinds}
     dw = np.where(np.array([d.weekday() for d in (first + dt.timedelta(days=i) for i in range(n_days))]) >= 5, .7, 1)
     n_bg = max(n - len(items), 0)
     days = rng.choice(n_days, n_bg, p=dw / dw.sum())
@@ -279,7 +283,7 @@ def _messages(city, rng, composer: Composer, n: int, first: dt.date, last: dt.da
     for d, sec, ki in zip(days, secs, kind_i, strict=True):
         kind = kinds[ki]
         place, _, dist = r.choice(by_kind[kind])
-        topic = r.choice(dt_.TOPICS[kind])
+        topic = r.choice(topics.TOPICS[kind])
         ctx = {"place": place, "district": dist}
         subj, det = dt_.compose_message(composer, topic, kind, ctx)
         items.append((int(t0 + d * DAY + sec), subj, det, topic, ctx, -1.0))

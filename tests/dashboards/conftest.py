@@ -8,13 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from dashboards.actions import jobs
 from dashboards.app import create_app
 from dashboards.config import DashboardOptions
 from dashboards.users import create_user
-from feedback.models import Batch, Record, Reject
+from tests import factory
 
 PASSWORD = "correct-horse-battery"
 DEPT_A, DEPT_B = "11439900MB0000001A", "11439900MB0000002B"
@@ -89,18 +88,17 @@ def client_for(app, users):
     return make
 
 
-def _record(i: int, batch_id: int, **over) -> dict:
-    base = {
+def rating_row(i: int, batch_id: int, **over) -> dict:
+    """The seed's i-th national rating (even rows department A, odd rows B), with ``over`` applied."""
+    return factory.record_row(**{
         "source_system": "national", "record_key": f"P{i:06d}", "kind": "rating", "batch_id": batch_id,
         "row_number": i + 2, "project_no": f"P{i:06d}", "service_code": "T001", "service_name": "社保卡申领",
         "dept_code": DEPT_A if i % 2 == 0 else DEPT_B,
         "dept_name": "市人力资源和社会保障局" if i % 2 == 0 else "市公安局", "region_code": "439902000000",
         "channel": "pc", "level": 5 - i % 5, "level_raw": str(5 - i % 5), "level_scheme": "platform",
         "is_default": i % 10 == 9, "tags": "110,209" if i % 5 == 4 else None, "text": f"第{i}条评价，办理很顺利",
-        "rated_at": datetime(2026, 3, 1, 9) + timedelta(hours=i), "content_hash": f"{i:064d}",
-    }
-    base.update(over)
-    return base
+        "rated_at": datetime(2026, 3, 1, 9) + timedelta(hours=i), "content_hash": f"{i:064d}", **over,
+    })
 
 
 @pytest.fixture
@@ -113,22 +111,20 @@ def seed(engine) -> dict:
     a LIKE-wildcard text in B, and three rejects whose cells look like spreadsheet formulas."""
     now = datetime(2026, 3, 2, 12)
     with engine.begin() as conn:
-        batch_id = conn.execute(insert(Batch).values(
-            source_system="national", profile="national", file_name="/srv/uploads/abc/三月评价.csv",
+        batch_id = factory.add_batch(
+            conn, source_system="national", profile="national", file_name="/srv/uploads/abc/三月评价.csv",
             file_sha256="0" * 64, status="done", rows_done=23, read=23, loaded=20, duplicate=0, rejected=3,
-            started_at=now, finished_at=now).returning(Batch.id)).scalar_one()
-        rows = [_record(i, batch_id) for i in range(20)]
+            started_at=now, finished_at=now)
+        rows = [rating_row(i, batch_id) for i in range(20)]
         rows[0]["text"] = XSS
         rows[0]["level"] = 1
         rows[1]["text"] = "收费100%_不合理"
-        conn.execute(insert(Record), rows)
-        conn.execute(insert(Reject), [
-            {"batch_id": batch_id, "file_name": "三月评价.csv", "row_number": 7, "column": "satisfaction",
-             "reason": "=满意度 9 不在 1..5", "raw": '{"projectNo": "=HYPERLINK(\\"http://x\\")", "pf": "+1"}'},
-            {"batch_id": batch_id, "file_name": "三月评价.csv", "row_number": 9, "column": "assessTime",
-             "reason": "时间无效", "raw": '{"projectNo": "@SUM(A1)", "pf": "-2"}'},
-            {"batch_id": batch_id, "file_name": "三月评价.csv", "row_number": 11, "column": None,
-             "reason": "字段数不符", "raw": '{"projectNo": "P1", "pf": "1"}'},
+        factory.add_records(conn, rows)
+        factory.add_rejects(conn, batch_id, "三月评价.csv", [
+            {"row_number": 7, "column": "satisfaction", "reason": "=满意度 9 不在 1..5",
+             "raw": '{"projectNo": "=HYPERLINK(\\"http://x\\")", "pf": "+1"}'},
+            {"row_number": 9, "column": "assessTime", "reason": "时间无效", "raw": '{"projectNo": "@SUM(A1)", "pf": "-2"}'},
+            {"row_number": 11, "column": None, "reason": "字段数不符", "raw": '{"projectNo": "P1", "pf": "1"}'},
         ])
     return {"batch_id": batch_id, "dept_a": DEPT_A, "dept_b": DEPT_B}
 

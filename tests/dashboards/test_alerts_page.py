@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from feedback.models import Alert, ModelVersion, Record, Score
+from feedback.models import Alert, Record, Score
+from tests import factory
 from tests.dashboards.conftest import DEPT_A, csrf_from
 from tests.dashboards.work_data import A_NAME, B_NAME, seed_work
 
@@ -65,10 +66,9 @@ def test_overview_shows_the_latest_open_alerts(client_for, work, engine):
 
 def test_explorer_hidden_filter_shows_only_hidden_complaints(client_for, seeded, engine):
     with engine.begin() as conn:
-        conn.execute(insert(ModelVersion).values(version="m1", kind="scoring", description="{}", active=True,
-                                                 created_at=datetime(2026, 3, 1)))
+        factory.add_model_version(conn, "m1", created_at=datetime(2026, 3, 1))
         ids = [i for (i,) in conn.execute(select(Record.id).order_by(Record.id).limit(3))]
-        conn.execute(insert(Score), [
+        factory.add_scores(conn, [
             {"record_id": rid, "model_version": "m1", "sentiment": "neg", "sentiment_score": 0.2,
              "hidden_complaint": rid == ids[2], "scored_at": datetime(2026, 3, 2)} for rid in ids])
         key = conn.execute(select(Record.record_key).where(Record.id == ids[2])).scalar_one()

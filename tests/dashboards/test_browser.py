@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from feedback.db import make_engine, upgrade
-from feedback.models import Record
 from feedback.stats.rollups import refresh_rollups
-from tests.dashboards.conftest import PASSWORD, XSS, _record, add_users, seed
+from tests import factory
+from tests.dashboards.conftest import PASSWORD, XSS, add_users, rating_row, seed
 from tests.dashboards.work_data import TITLE_A, seed_work
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,7 +39,7 @@ def _demo_rows(batch_id: int) -> list[dict]:
     for i in range(200):
         service, dept = SERVICES[i % len(SERVICES)]
         level = [2, 1, 5, 2, 3, 5, 4, 1][i % 8]  # complaints carry bad levels, praise good ones
-        rows.append(_record(1000 + i, batch_id, service_name=service, dept_name=dept,
+        rows.append(rating_row(1000 + i, batch_id, service_name=service, dept_name=dept,
                             dept_code=f"DEPT{SERVICES.index((service, dept)) % 4}", level=level,
                             channel=["pc", "mobile", "hall_pad", "phone"][i % 4], text=TEXTS[i % len(TEXTS)] or None,
                             rated_at=datetime(2026, 3, 3, 8) + timedelta(minutes=37 * i), is_default=i % 25 == 0))
@@ -72,7 +72,7 @@ def _fill(engine: Engine) -> None:
     ids = seed(engine)
     seed_work(engine)  # tasks and alerts of two departments
     with engine.begin() as conn:
-        conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
+        factory.add_records(conn, _demo_rows(ids["batch_id"]))
     refresh_rollups(engine)  # the overview reads the daily rollups, as after an import
 
 

@@ -9,10 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from feedback.ledger import cases as ledger
-from feedback.models import Record
+from tests import factory
 from tests.dashboards.conftest import PASSWORD, XSS, seed
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,7 +27,7 @@ from tests.dashboards.test_browser import _demo_rows, open_page, serving  # noqa
 def _fill(engine) -> None:
     ids = seed(engine)
     with engine.begin() as conn:
-        conn.execute(insert(Record), _demo_rows(ids["batch_id"]))
+        factory.add_records(conn, _demo_rows(ids["batch_id"]))
         opened = ledger.sync_cases(conn, now=datetime(2026, 3, 4, 8))  # March deadlines: overdue by now
     assert opened > 0
 

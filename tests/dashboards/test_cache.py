@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
-
 from dashboards.cache import ResultCache, data_version
-from feedback.models import Batch
+from tests import factory
 
 
 class Clock:
@@ -45,9 +43,9 @@ def test_ttl_zero_is_off():
 def test_a_new_batch_changes_the_version(engine):
     with engine.begin() as conn:
         before = data_version(conn)
-        conn.execute(insert(Batch).values(source_system="t", profile="national", file_name="f.csv",
-                                          file_sha256="0" * 64, status="done", started_at=datetime(2026, 3, 1),
-                                          finished_at=datetime(2026, 3, 1, 0, 1), read=0, loaded=0))
+        factory.add_batch(conn, source_system="t", profile="national", file_name="f.csv", file_sha256="0" * 64,
+                          status="done", started_at=datetime(2026, 3, 1), finished_at=datetime(2026, 3, 1, 0, 1),
+                          read=0, loaded=0)
         assert data_version(conn) != before
 
 
@@ -64,9 +62,9 @@ def test_page_and_api_share_entries_and_a_new_batch_refreshes(app, client_for, u
     client.get("/api/v1/overview")
     assert cache.misses == misses + 1
     with engine.begin() as conn:
-        conn.execute(insert(Batch).values(source_system="t", profile="national", file_name="g.csv",
-                                          file_sha256="1" * 64, status="done", started_at=datetime(2026, 3, 1),
-                                          finished_at=datetime(2026, 3, 1, 0, 1), read=0, loaded=0))
+        factory.add_batch(conn, source_system="t", profile="national", file_name="g.csv", file_sha256="1" * 64,
+                          status="done", started_at=datetime(2026, 3, 1), finished_at=datetime(2026, 3, 1, 0, 1),
+                          read=0, loaded=0)
     client.get("/api/v1/overview")
     assert cache.misses == misses + 3  # a new data version: the data and its JSON are computed again
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 
-from feedback.models import Alert, Record, Task, TaskEvent
+from feedback.models import Alert, Task, TaskEvent
+from tests import factory
 from tests.dashboards.conftest import DEPT_A, DEPT_B, XSS
 
 A_NAME, B_NAME = "市人力资源和社会保障局", "市公安局"
@@ -44,8 +45,7 @@ def seed_work(engine) -> dict:
     with engine.begin() as conn:
         existing = {k: i for k, i in conn.execute(select(Task.task_key, Task.id))}
         if "task-a" not in existing:
-            rec = {k: i for k, i in conn.execute(select(Record.record_key, Record.id)
-                                                 .where(Record.record_key.in_(["P000000", "P000001"])))}
+            rec = factory.record_ids(conn, ["P000000", "P000001"])
             ev_a = {"record_id": rec["P000000"], "title": None, "text": XSS, "rated_at": "2026-03-01 09:00",
                     "level": 1, "hidden": False, "votes": None, "channel": "PC端", "similarity": 0.9}
             ev_b = {"record_id": rec["P000001"], "title": None, "text": TEXT_B, "rated_at": "2026-03-01 10:00",

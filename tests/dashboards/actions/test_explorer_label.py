@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from dashboards.api.openapi import document
 from dashboards.users import issue_token
 from feedback.models import AuditLog, GoldLabel, Record, Score
 from feedback.scoring import repository as store
 from feedback.scoring.score import gold_agreement, score_store
+from tests import factory
 from tests.dashboards.conftest import csrf_from
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to validate against the OpenAPI doc")
@@ -152,7 +153,7 @@ def test_explorer_reads_only_the_active_scoring_version(client_for, engine, seed
     with engine.begin() as conn:
         store.register_version(conn, "sent-x", store.SENTIMENT, {"path": "m.joblib"}, active=True)
         store.register_version(conn, "sc-a", store.SCORING, {}, active=True)
-        conn.execute(insert(Score), [
+        factory.add_scores(conn, [
             {"record_id": rid, "model_version": v, "sentiment": "neg", "sentiment_score": 0.2,
              "hidden_complaint": False, "category": c, "category_conf": 0.7, "scored_at": datetime(2026, 3, 3)}
             for v, c in (("sent-x", "queue_onsite"), ("sc-a", "staff_attitude"))])

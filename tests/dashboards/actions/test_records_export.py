@@ -6,11 +6,10 @@ import csv
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import insert
 
 from dashboards.users import audit_entries
-from feedback.models import Record
-from tests.dashboards.conftest import XSS, _record
+from tests import factory
+from tests.dashboards.conftest import XSS, rating_row
 
 
 def _rows(response) -> list[list[str]]:
@@ -19,9 +18,9 @@ def _rows(response) -> list[list[str]]:
 
 def _add_tricky(engine, batch_id):
     with engine.begin() as conn:
-        conn.execute(insert(Record), [
-            _record(100, batch_id, text="=HYPERLINK(\"http://evil\",\"点我\") 电话 13812345678 催办", level=1),
-            _record(102, batch_id, text="@SUM(1+1) 办事大厅排队太久", level=2),
+        factory.add_records(conn, [
+            rating_row(100, batch_id, text="=HYPERLINK(\"http://evil\",\"点我\") 电话 13812345678 催办", level=1),
+            rating_row(102, batch_id, text="@SUM(1+1) 办事大厅排队太久", level=2),
         ])
 
 

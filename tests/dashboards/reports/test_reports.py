@@ -10,15 +10,15 @@ from datetime import datetime
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from sqlalchemy import insert, select
 
 from dashboards.reports import render
 from feedback.bulletin import build_bulletin
 from feedback.cli import main
 from feedback.filters import Filters
-from feedback.models import ModelVersion, Record, Score
+from feedback.models import Record
 from feedback.stats import kpi
 from feedback.stats.rollups import refresh_rollups
+from tests import factory
 from tests.dashboards.conftest import DEPT_A, XSS, seed
 
 FORMULA = '=HYPERLINK("http://evil.example","点这里")材料交了三遍还说不全'
@@ -30,14 +30,13 @@ def scored_seed(engine) -> dict:
     files the XSS comment (A, 非常不满意) and a formula-like comment (A, 非常不满意) under complaint categories."""
     ids = seed(engine)
     with engine.begin() as conn:
-        keys = dict(conn.execute(select(Record.record_key, Record.id)).all())
+        keys = factory.record_ids(conn)
         conn.execute(Record.__table__.update().where(Record.id == keys["P000004"]).values(text=FORMULA))
-        conn.execute(insert(ModelVersion).values(version="v-test", kind="scoring", description="{}", active=True,
-                                                 created_at=datetime(2026, 3, 2)))
-        for key, cat in (("P000000", "staff_attitude"), ("P000004", "materials"), ("P000003", "timeliness")):
-            conn.execute(insert(Score).values(record_id=keys[key], model_version="v-test", sentiment="neg",
-                                              sentiment_score=0.1, hidden_complaint=False, category=cat,
-                                              category_conf=0.9, scored_at=datetime(2026, 3, 2)))
+        factory.add_model_version(conn, "v-test", created_at=datetime(2026, 3, 2))
+        factory.add_scores(conn, [
+            dict(record_id=keys[key], model_version="v-test", sentiment="neg", sentiment_score=0.1,
+                 hidden_complaint=False, category=cat, category_conf=0.9, scored_at=datetime(2026, 3, 2))
+            for key, cat in (("P000000", "staff_attitude"), ("P000004", "materials"), ("P000003", "timeliness"))])
     refresh_rollups(engine)
     return ids
 

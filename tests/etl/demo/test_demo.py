@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from etl.demo import city as demo_city
+from etl.demo import planted as demo_planted
 from etl.demo.generate import (
     MSG_COLUMNS,
     NATIONAL_COLUMNS,
@@ -21,7 +22,7 @@ from etl.demo.generate import (
     region_names,
     write_demo,
 )
-from etl.demo.text import TAGS
+from etl.demo.phrases import TAGS
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "planted_problems.json"
 TAXONOMY = {"timeliness", "materials", "guide_info", "conditions_compliance", "trips_process", "online_platform",
@@ -175,7 +176,7 @@ def test_hidden_complaints_in_good_ratings(ratings):
 
 def test_fixture_agrees_with_generator_plan(demo, fixture_plan):
     assert fixture_plan == planted_plan() == demo.planted
-    assert set(demo_city.EFFECTS) <= {p["id"] for p in fixture_plan}
+    assert set(demo_planted.EFFECTS) <= {p["id"] for p in fixture_plan}
     city = demo_city.build_city()
     names = {s["name"] for s in city.svc}
     problems = [p for p in fixture_plan if not p.get("control")]

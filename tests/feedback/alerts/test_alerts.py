@@ -18,7 +18,7 @@ from feedback.alerts.repository import list_alerts, set_status
 from feedback.cli import main
 from feedback.models import Alert
 from feedback.settings import AlertSettings
-from tests.feedback.tasks import factory as f
+from tests import factory as f
 
 CFG = AlertSettings(lookback_weeks=1, dept_bad_rate_threshold=2.0, dept_bad_rate_min_volume=50,
                     dept_bad_rate_min_bad=3, burst_factor=3.0, burst_baseline_weeks=8, burst_min_count=10,

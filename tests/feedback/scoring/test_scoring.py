@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from feedback.cli import main
-from feedback.models import Batch, ModelVersion, Record, Score
+from feedback.models import ModelVersion, Score
 from feedback.scoring import repository as store
 from feedback.scoring.score import score_store, train_scorer
+from tests import factory
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
 _seq = itertools.count(1)
@@ -31,18 +32,14 @@ RECORDS = [  # (kind, level, title, text, tags)
 
 
 def _insert(engine, rows=RECORDS) -> list[int]:
-    ids = []
     with engine.begin() as conn:
-        bid = conn.execute(insert(Batch).values(source_system="t", profile="t", file_name="t.csv",
-                                                file_sha256="0" * 64, status="done", started_at=T0)).inserted_primary_key[0]
-        for kind, level, title, text, tags in rows:
-            n = next(_seq)
-            ids.append(conn.execute(insert(Record).values(
-                source_system="t", record_key=f"k{n}", kind=kind, batch_id=bid, row_number=n, level=level,
-                is_default=False, title=title, text=text, tags=tags, rated_at=T0 + timedelta(hours=n),
-                service_name="社会保障卡申领", dept_name="人社局", dept_code="D1",
-                content_hash=hashlib.sha256(str(n).encode()).hexdigest())).inserted_primary_key[0])
-    return ids
+        bid = factory.add_batch(conn, source_system="t", profile="t")
+        numbers = [next(_seq) for _ in rows]
+        return factory.add_records(conn, [
+            dict(source_system="t", record_key=f"k{n}", kind=kind, row_number=n, level=level, title=title, text=text,
+                 tags=tags, rated_at=T0 + timedelta(hours=n), service_name="社会保障卡申领", dept_name="人社局",
+                 dept_code="D1", content_hash=hashlib.sha256(str(n).encode()).hexdigest())
+            for n, (kind, level, title, text, tags) in zip(numbers, rows, strict=True)], batch_id=bid)
 
 
 def _scores(engine) -> pd.DataFrame:

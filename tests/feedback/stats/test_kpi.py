@@ -6,14 +6,13 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert
 
 from feedback.filters import Filters
 from feedback.ledger import cases as ledger
-from feedback.models import Batch, ModelVersion, Record, Score
 from feedback.stats import kpi
 from feedback.stats import queries as stats_queries
 from feedback.stats.rollups import refresh_rollups
+from tests import factory
 
 AS_OF = datetime(2026, 3, 25, 12, 0)
 A, B = "DA", "DB"
@@ -49,19 +48,17 @@ SCORES = {"v1": {"m4": ("neg", True, "timeliness"), "m7": ("neg", False, "timeli
 
 def insert_records(conn, rows, *, source: str = "test", kind: str = "rating") -> dict[str, int]:
     """Insert records directly (one Batch); rows as in MARCH. Returns record_key → id."""
-    batch = conn.execute(insert(Batch).values(
-        source_system=source, profile="test", file_name="fixture", file_sha256="0" * 64, status="done",
-        rows_done=len(rows), read=len(rows), loaded=len(rows), duplicate=0, rejected=0,
-        started_at=datetime(2026, 4, 1))).inserted_primary_key[0]
-    ids = {}
-    for i, (key, at, level, default, dept, region, channel, service, project, assess, tags) in enumerate(rows):
-        ids[key] = conn.execute(insert(Record).values(
-            source_system=source, record_key=key, kind=kind, batch_id=batch, row_number=i + 2,
-            project_no=project, service_code=service, service_name=f"事项{service}" if service else None,
-            dept_code=dept, dept_name=f"部门{dept}" if dept else None, region_code=region, channel=channel,
-            level=level, is_default=default, assess_number=assess, tags=tags,
-            rated_at=datetime.fromisoformat(at), content_hash=key)).inserted_primary_key[0]
-    return ids
+    batch = factory.add_batch(conn, source_system=source, file_name="fixture", rows_done=len(rows), read=len(rows),
+                              loaded=len(rows), duplicate=0, rejected=0, started_at=datetime(2026, 4, 1))
+    ids = factory.add_records(conn, [
+        dict(source_system=source, record_key=key, kind=kind, row_number=i + 2, project_no=project,
+             service_code=service, service_name=f"事项{service}" if service else None, dept_code=dept,
+             dept_name=f"部门{dept}" if dept else None, region_code=region, channel=channel, level=level,
+             is_default=default, assess_number=assess, tags=tags, rated_at=datetime.fromisoformat(at),
+             content_hash=key)
+        for i, (key, at, level, default, dept, region, channel, service, project, assess, tags) in enumerate(rows)
+    ], batch_id=batch)
+    return dict(zip([row[0] for row in rows], ids, strict=True))
 
 
 def load_fixture(engine) -> dict[str, int]:
@@ -70,12 +67,11 @@ def load_fixture(engine) -> dict[str, int]:
         ids |= insert_records(conn, [(MESSAGE[0], MESSAGE[1], None, False, A, RA, None, None, None, None, None)],
                               source="12345", kind="message")
         for version, active in (("v0", False), ("v1", True)):
-            conn.execute(insert(ModelVersion).values(version=version, kind="scoring", description="{}",
-                                                     active=active, created_at=datetime(2026, 4, 1)))
-            for key, (sentiment, hidden, category) in SCORES[version].items():
-                conn.execute(insert(Score).values(
-                    record_id=ids[key], model_version=version, sentiment=sentiment, sentiment_score=0.5,
-                    hidden_complaint=hidden, category=category, scored_at=datetime(2026, 4, 1)))
+            factory.add_model_version(conn, version, active=active, created_at=datetime(2026, 4, 1))
+            factory.add_scores(conn, [
+                dict(record_id=ids[key], model_version=version, sentiment=sentiment, sentiment_score=0.5,
+                     hidden_complaint=hidden, category=category, scored_at=datetime(2026, 4, 1))
+                for key, (sentiment, hidden, category) in SCORES[version].items()])
     refresh_rollups(engine)
     return ids
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from feedback.cli import main
 from feedback.db import make_engine, upgrade
-from tests.feedback.tasks import factory as f
+from tests import factory as f
 
 
 def _seed(settings):

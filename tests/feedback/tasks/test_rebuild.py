@@ -8,7 +8,7 @@ from feedback.tasks.lifecycle import LifecycleError, check_transition
 from feedback.tasks.queries import get_task, list_tasks, task_history
 from feedback.tasks.rebuild import rebuild_tasks
 from feedback.tasks.repository import change_task
-from tests.feedback.tasks import factory as f
+from tests import factory as f
 
 UPLOAD = "网上办理上传材料一直失败，页面卡住"
 

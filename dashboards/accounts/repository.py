@@ -1,0 +1,108 @@
+"""All reads and writes of dashboard accounts, API token hashes and the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from feedback.models import AuditLog, User
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    role: str
+    dept_code: str | None
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    has_token: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "username": self.username, "role": self.role, "dept_code": self.dept_code, "active": self.active,
+            "created_at": self.created_at.isoformat(sep=" "),
+            "last_login_at": self.last_login_at.isoformat(sep=" ") if self.last_login_at else None,
+            "has_token": self.has_token,
+        }
+
+
+_COLUMNS = (User.id, User.username, User.role, User.dept_code, User.active, User.created_at, User.last_login_at,
+            User.token_hash.is_not(None))
+
+
+def _row(r) -> UserRow:
+    return UserRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], bool(r[7]))
+
+
+def insert_user(conn: Connection, *, username: str, password_hash: str, role: str, dept_code: str | None,
+                created_at: datetime) -> int:
+    return conn.execute(
+        insert(User)
+        .values(username=username, password_hash=password_hash, role=role, dept_code=dept_code,
+                active=True, created_at=created_at)
+        .returning(User.id)
+    ).scalar_one()
+
+
+def get_user(conn: Connection, user_id: int) -> UserRow | None:
+    r = conn.execute(select(*_COLUMNS).where(User.id == user_id)).first()
+    return _row(r) if r else None
+
+
+def get_user_by_name(conn: Connection, username: str) -> UserRow | None:
+    r = conn.execute(select(*_COLUMNS).where(User.username == username)).first()
+    return _row(r) if r else None
+
+
+def list_users(conn: Connection) -> list[UserRow]:
+    return [_row(r) for r in conn.execute(select(*_COLUMNS).order_by(User.username))]
+
+
+def count_users(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+def login_row(conn: Connection, username: str) -> Row | None:
+    """(id, password_hash, active) of the user with this name, or None."""
+    return conn.execute(select(User.id, User.password_hash, User.active).where(User.username == username)).first()
+
+
+def update_user(conn: Connection, user_id: int, **values: Any) -> None:
+    conn.execute(update(User).where(User.id == user_id).values(**values))
+
+
+def set_token_hash(conn: Connection, username: str, token_hash: str, at: datetime) -> None:
+    conn.execute(update(User).where(User.username == username).values(token_hash=token_hash, token_created_at=at))
+
+
+def active_user_by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
+    r = conn.execute(select(*_COLUMNS).where(User.token_hash == token_hash, User.active.is_(True))).first()
+    return _row(r) if r else None
+
+
+def insert_audit(conn: Connection, *, at: datetime, username: str | None, action: str, ip: str | None,
+                 detail: str | None) -> None:
+    conn.execute(insert(AuditLog).values(at=at, username=username, action=action, ip=ip, detail=detail))
+
+
+def count_login_failures(conn: Connection, username: str, ip: str | None, since: datetime) -> int:
+    """Failed logins for this username from this address (None: an unknown one) since ``since``."""
+    same_ip = AuditLog.ip.is_(None) if ip is None else AuditLog.ip == ip
+    return conn.execute(
+        select(func.count()).select_from(AuditLog).where(
+            AuditLog.username == username, AuditLog.action == "login_failed", same_ip, AuditLog.at >= since,
+        )
+    ).scalar_one()
+
+
+def audit_rows(conn: Connection, *, action: str | None, limit: int) -> list[Row]:
+    """The latest audit entries, newest first, optionally of one action."""
+    q = select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.detail, AuditLog.ip)
+    if action:
+        q = q.where(AuditLog.action == action)
+    return list(conn.execute(q.order_by(AuditLog.id.desc()).limit(limit)).all())
