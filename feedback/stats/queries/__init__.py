@@ -9,6 +9,7 @@ and ledger cases. ``from feedback.stats import queries as stats_queries`` gives 
 from feedback.stats.queries.cases import CASE_COLUMNS, CASE_FLAGS, case_counts, case_frame
 from feedback.stats.queries.counts import (
     Prefetched,
+    batch_days,
     counts,
     latest_day,
     normalise,
@@ -36,7 +37,7 @@ from feedback.stats.queries.tags import TAG_DIMS, bad_conditions, bad_tag_frame,
 
 __all__ = [
     "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "RATING_DIMS", "TAG_DIMS", "Prefetched", "Source", "active_version",
-    "bad_conditions", "bad_tag_frame", "bad_tag_rows", "case_counts", "case_frame", "column", "counts", "day_expr",
+    "bad_conditions", "bad_tag_frame", "batch_days", "bad_tag_rows", "case_counts", "case_frame", "column", "counts", "day_expr",
     "filter_conditions", "latest_day", "month_expr", "month_start", "next_month", "normalise", "prefetch",
     "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source", "split_tags", "to_frame",
 ]

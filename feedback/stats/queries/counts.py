@@ -3,7 +3,7 @@ frames every KPI is computed from, optionally summed from one prefetched frame."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, select, union_all
 from sqlalchemy.sql import ColumnElement
 
 from feedback.filters import Filters
-from feedback.models import RollupDailyUnit
+from feedback.models import Record, RollupDailyUnit
 from feedback.stats.grouping import factorize, group_index
 from feedback.stats.queries.sources import (
     DIMENSIONS,
@@ -188,3 +188,16 @@ def latest_day(conn: Connection, kind: str = "rating") -> date | None:
     if value is None:
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def batch_days(conn: Connection, batch_ids: Iterable[int]) -> tuple[date, date] | None:
+    """First and last rating day of the records loaded by these batches (None when they loaded nothing)."""
+    ids = list(batch_ids)
+    if not ids:
+        return None
+    lo, hi = conn.execute(
+        select(func.min(Record.rated_at), func.max(Record.rated_at)).where(Record.batch_id.in_(ids))
+    ).one()
+    if lo is None:
+        return None
+    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
