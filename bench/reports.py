@@ -41,13 +41,13 @@ def run(db: Path, out: Path, months: int = 12) -> dict:
     from feedback.db import make_engine
     from feedback.filters import Filters
     from feedback.settings import settings_from_mapping
-    from feedback.stats import kpi
+    from feedback.stats import kpi, periods
 
     settings = settings_from_mapping({"database": {"url": f"sqlite:///{db}"}}, base_dir=db.parent)
     engine = make_engine(settings.database_url)
     out.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
-        last = kpi.latest_month(conn)
+        last = periods.latest_month(conn)
     if last is None:
         raise SystemExit("no ratings in the database")
     rows = []

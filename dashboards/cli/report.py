@@ -94,7 +94,7 @@ def monthly_cmd(app: AppContext, months: tuple[str, ...], jobs: int | None, form
     categories, optimisation tasks, the rectification ledger, and 存在问题与下步工作."""
     from dashboards.reports import FORMATS
     from feedback.bulletin.assemble import DEFAULT_ISSUER
-    from feedback.stats import kpi
+    from feedback.stats import periods
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
     unknown = sorted(set(wanted) - set(FORMATS))
@@ -107,7 +107,7 @@ def monthly_cmd(app: AppContext, months: tuple[str, ...], jobs: int | None, form
     settings, engine = app.settings(), app.engine()
     try:
         with engine.connect() as conn:
-            chosen = chosen or [m for m in [kpi.latest_month(conn)] if m]
+            chosen = chosen or [m for m in [periods.latest_month(conn)] if m]
     except (OperationalError, ProgrammingError) as exc:
         fail(f"database not ready ({type(exc.orig).__name__}): run `haocha init`")
     if not chosen:

@@ -14,8 +14,8 @@ from dashboards.queries.alerts import latest_open
 from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data
 from dashboards.queries.overview_filters import filter_options
 from dashboards.queries.overview_trend import GRAINS
-from feedback.bulletin import fmt
 from feedback.regions import region_name, region_names
+from feedback.stats import formats
 
 bp = Blueprint("overview", __name__)
 
@@ -94,5 +94,5 @@ def index():
     return render_template(
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
         good_basic=settings.kpi.good_includes_basic, charts=charts, explorer=base,
-        alerts=alerts, open_alerts=open_alerts, options=options, grains=GRAINS, grain=grain, fmt=fmt,
+        alerts=alerts, open_alerts=open_alerts, options=options, grains=GRAINS, grain=grain, fmt=formats,
     ), (400 if error else 200)

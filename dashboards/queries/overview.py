@@ -2,8 +2,8 @@
 anomaly marks, channels, levels (default vs active), region and department rankings with 红榜 / 黑榜, complaint
 categories, top 差评 services and tags, and the data-freshness line.
 
-Every figure comes from the daily rollups through the functions the bulletin uses (feedback.stats.kpi,
-feedback.bulletin.units / assemble), so the screen, the API, `haocha kpi` and the bulletin agree to the digit."""
+Every figure comes from the daily rollups through the functions the bulletin uses (feedback.stats: periods, kpi,
+rankings), so the screen, the API, `haocha kpi` and the bulletin agree to the digit."""
 
 from __future__ import annotations
 
@@ -18,27 +18,19 @@ from sqlalchemy import Connection
 
 from dashboards.queries.batches import freshness
 from dashboards.queries.overview_trend import GRAINS, trend_series
-from feedback.bulletin.assemble import service_table, taxonomy_for
-from feedback.bulletin.model import Ranking, _plain, round_frame
-from feedback.bulletin.units import unit_ranking
+from feedback.bulletin.assemble import taxonomy_for
 from feedback.filters import Filters
 from feedback.regions import region_names
 from feedback.scoring.taxonomy import Taxonomy
 from feedback.settings import Settings
-from feedback.stats import kpi
+from feedback.stats import kpi, periods, spec
 from feedback.stats import queries as stats_queries
 from feedback.stats.complaint_mix import UNSCORED, category_frame, category_table
+from feedback.stats.formats import plain
+from feedback.stats.kpi import round_frame
+from feedback.stats.rankings import Ranking, service_table, unit_ranking
 
-# The headline cards, in order: key, Chinese label, kind (rate in %, count, or 10-point score).
-KPI_CARDS: tuple[tuple[str, str, str], ...] = (
-    ("total", "评价数", "count"),
-    ("active_rate", "主动评价率", "rate"),
-    ("good_rate", "好评率", "rate"),
-    ("bad", "差评数", "count"),
-    ("bad_rate", "差评率", "rate"),
-    ("avg_score_10", "整体平均分", "score"),
-    ("hidden_complaints", "隐性投诉", "count"),
-)
+KPI_CARDS = spec.CARDS  # the headline cards, in order: key, Chinese label, kind (rate, count or score)
 TOP_SERVICES, TOP_TAGS = 10, 5
 
 
@@ -47,7 +39,7 @@ class Overview:
     total: int  # records (ratings and messages) matching the filters in the period
     levels: pd.DataFrame  # level, level_name, active, default, count, shares, records_query
     freshness: dict[str, Any] | None  # last finished batch
-    kpis: dict[str, Any] | None = None  # kpi.display(kpi.month_kpis(...)) of the period's end month
+    kpis: dict[str, Any] | None = None  # kpi.display(periods.month_kpis(...)) of the period's end month
     period: tuple[date, date] | None = None  # what every section but the KPI cards and the trend covers
     grain: str = "week"
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -61,7 +53,7 @@ class Overview:
 
     def as_json(self) -> dict[str, Any]:
         """The API body: the same frames as the page, NaN as None, dates as ISO strings."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+        out = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)
                if f.name not in ("filters", "period")}
         out["period"] = None if self.period is None else {"start": self.period[0].isoformat(),
                                                           "end": self.period[1].isoformat()}
@@ -112,22 +104,24 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
     # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it is
     # the period), channels, both rankings with their case-mix and the top services sum them in pandas. (The
     # previous period's frames stay separate queries: two of them read the small unit rollup.)
-    with stats_queries.prefetched(conn, cur, ("region", "dept", "service", "channel")):
-        return _overview(conn, filters, cur, prev, period, fresh, grain=grain, gib=gib, as_of=as_of,
-                         settings=settings)
+    pre = stats_queries.prefetch(conn, cur, ("region", "dept", "service", "channel"))
+    return _overview(conn, filters, cur, prev, period, fresh, grain=grain, gib=gib, as_of=as_of,
+                     settings=settings, pre=pre)
 
 
 def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, period: tuple[date, date],
               fresh: dict[str, Any] | None, *, grain: str, gib: bool, as_of: datetime,
-              settings: Settings | None) -> Overview:
+              settings: Settings | None, pre: stats_queries.Prefetched) -> Overview:
     month = period[1].strftime("%Y-%m")
-    kpis = kpi.display(kpi.month_kpis(conn, month, filters, as_of=as_of, good_includes_basic=gib))
-    frame = stats_queries.rating_frame(conn, cur, ("channel",))
+    kpis = kpi.display(periods.month_kpis(conn, month, filters, as_of=as_of, good_includes_basic=gib,
+                                          prefetched=pre))
+    frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
     min_volume = settings.kpi.min_ranking_volume if settings else 30
     board = settings.kpi.board_size if settings else 5
     names = region_names(settings) if settings else {}
     ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
-                             min_volume=min_volume, board_size=board, region_names=names) for u in ("region", "dept")}
+                             min_volume=min_volume, board_size=board, region_names=names, prefetched=pre)
+             for u in ("region", "dept")}
     taxonomy = cached_taxonomy(settings) if settings else None
     return Overview(
         total=int(stats_queries.counts(conn, cur)["n"].sum()), levels=_levels(frame, cur), freshness=fresh,
@@ -137,7 +131,7 @@ def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, p
         regions=_linked_ranking(ranks["region"], cur, "regions"),
         depts=_linked_ranking(ranks["dept"], cur, "depts"),
         categories=_categories(conn, cur, taxonomy),
-        services=_services(conn, cur, prev, gib),
+        services=_services(conn, cur, prev, gib, pre),
         tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)),
         filters=cur,
     )
@@ -188,8 +182,9 @@ def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
     return t
 
 
-def _services(conn: Connection, cur: Filters, prev: Filters, gib: bool) -> pd.DataFrame:
-    t = round_frame(service_table(conn, cur, prev, gib, TOP_SERVICES))
+def _services(conn: Connection, cur: Filters, prev: Filters, gib: bool,
+              pre: stats_queries.Prefetched) -> pd.DataFrame:
+    t = round_frame(service_table(conn, cur, prev, gib, TOP_SERVICES, prefetched=pre))
     t["records_query"] = [records_query(cur, services=(k,), kinds=("rating",), levels=(1, 2))
                           for k in t["service_key"]]
     return t

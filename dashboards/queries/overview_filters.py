@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import Connection, Select, func, select, union_all
 
 from dashboards import display
-from feedback.bulletin.units import region_label
 from feedback.filters import Filters
 from feedback.models import RollupMonthlyUnit
 from feedback.scoring.taxonomy import Taxonomy
 from feedback.stats.queries import filter_conditions, rollup_parts
+from feedback.stats.rankings import region_label
 
 MAX_SERVICES = 500
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from feedback.bulletin import Bulletin, fmt
-from feedback.stats import kpi
+from feedback.bulletin import Bulletin
+from feedback.stats import formats, spec
 
 # kind → XLSX number format
 NUMBER_FORMATS = {"count": "#,##0", "rate": "0.00##", "score": "0.00", "pp": "+0.00##;-0.00##;0.00",
@@ -49,28 +49,24 @@ class Table:
 
 
 def _plain(v: Any) -> Any:
-    if fmt.missing(v):
+    if formats.missing(v):
         return None
     return v.item() if hasattr(v, "item") and not isinstance(v, str) else v
 
 
 def cell_text(kind: str, v: Any) -> str:
-    if v is None or fmt.missing(v):
-        return "—"
-    if kind == "count":
-        return fmt.count(v)
-    if kind == "rate":
-        return fmt.rate(v).rstrip("%")
-    if kind in ("score", "ratio"):
-        return fmt.number(v)
+    """A cell as text: KPI kinds by the shared formatter (rates without %, pp and points without their unit,
+    which the headers name), ratio and number with two and one decimals."""
+    if formats.missing(v):
+        return formats.MISSING
+    if kind in ("count", "rate", "score"):
+        return formats.value_text(kind, v, unit=False)
+    if kind in ("pp", "pct", "points"):
+        return formats.change_text(kind, v, unit=kind == "pct")
+    if kind == "ratio":
+        return formats.number(v)
     if kind == "number":
-        return fmt.number(v, 1)
-    if kind == "pp":
-        return fmt.change("bad_rate", v).replace("个百分点", "")
-    if kind == "pct":
-        return fmt.change("total", v)
-    if kind == "points":
-        return fmt.change("avg_score_10", v).replace("分", "")
+        return formats.number(v, 1)
     if kind == "bool":
         return "是" if v else "否"
     return str(v)
@@ -80,24 +76,22 @@ def _cols(*spec: tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(*s) for s in spec)
 
 
-KPI_ROWS = ("total", "projects", "active_total", "active_rate", "good_rate", "active_good_rate", "bad", "bad_rate",
-            "avg_score_10", "hidden_complaints", "voided", "cases", "reply_rate", "on_time_rate",
-            "revisit_satisfaction_rate", "open_cases", "overdue_cases")
-
-
 def kpi_rows(b: Bulletin) -> list[tuple[str, str, Any, Any, Any]]:
-    """(key, 指标, 本月, 环比, 同比) of the headline table: the values of `haocha kpi --json`."""
+    """(key, 指标, 本月, 环比, 同比) of the headline table (the spec's headline KPIs): the values of
+    `haocha kpi --json`."""
     k = b.kpis
-    return [(key, kpi.LABELS[key] + ("(%)" if key in kpi.RATE_KEYS else ""), k.get(key), k["mom"].get(key),
-             k["yoy"].get(key)) for key in KPI_ROWS]
+    return [(s.key, s.label + ("(%)" if s.kind == "rate" else ""), k.get(s.key), k["mom"].get(s.key),
+             k["yoy"].get(s.key)) for s in spec.SPECS if s.headline]
 
 
 def change_kind(key: str) -> str:
-    return "pp" if key in kpi.RATE_KEYS else "points" if key in kpi.SCORE_KEYS else "pct"
+    """The cell kind of a KPI's 环比 / 同比: pp, points or pct."""
+    return spec.change_kind(key)
 
 
 def value_kind(key: str) -> str:
-    return "rate" if key in kpi.RATE_KEYS else "score" if key in kpi.SCORE_KEYS else "count"
+    """The cell kind of a KPI's value: rate, score or count."""
+    return spec.kind_of(key)
 
 
 RATING_COLS = _cols(("total", "评价数", "count"), ("active_rate", "主动评价率(%)", "rate"),

@@ -10,16 +10,17 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from feedback.bulletin import findings, sections
-from feedback.bulletin.model import Bulletin, round_frame
-from feedback.bulletin.units import unit_changes, unit_ranking
+from feedback.bulletin.model import Bulletin
+from feedback.bulletin.units import unit_changes
 from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 from feedback.settings import Settings
-from feedback.stats import kpi
+from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
+from feedback.stats.rankings import region_label, service_table, unit_ranking
 
 DEFAULT_ISSUER = "政务服务管理办公室"
-TOP_SERVICES, TOP_TAGS, TOP_TASKS = 5, 3, 10
+TOP_TAGS, TOP_TASKS = 3, 10
 
 
 def bulletin_title(month: str) -> str:
@@ -48,7 +49,7 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
                    issue_no: str | None = None) -> Bulletin:
     """The bulletin of ``month`` ('YYYY-MM') for the filters' scope (their own period is ignored).
 
-    Headline figures are ``kpi.display(kpi.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
+    Headline figures are ``kpi.display(periods.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
     agree to the last digit; ledger figures are as of ``as_of`` (default: now, local time)."""
     from feedback.clock import local_now
 
@@ -60,7 +61,7 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     prev = scope.with_period(*kpi.month_bounds(kpi.shift_month(month, -1)))
     taxonomy = taxonomy or taxonomy_for(settings)
 
-    kpis = kpi.display(kpi.month_kpis(conn, month, scope, as_of=as_of, good_includes_basic=gib))
+    kpis = kpi.display(periods.month_kpis(conn, month, scope, as_of=as_of, good_includes_basic=gib))
     frame = stats_queries.rating_frame(conn, cur, ("channel",))
     channels = kpi.channel_table(frame, good_includes_basic=gib) if not frame.empty else _empty_channels()
     levels = _levels(frame)
@@ -77,8 +78,8 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     return Bulletin(
         month=month, title=bulletin_title(month), issue_no=issue_no or default_issue_no(month), issuer=issuer,
         scope=scope_info, as_of=as_of, period=(start, end), kpis=kpis,
-        channels=round_frame(channels), levels=round_frame(levels), regions=ranks["region"], depts=ranks["dept"],
-        services=round_frame(services), tags=round_frame(tags), complaints=complaints, tasks=tasks, ledger=ledger,
+        channels=kpi.round_frame(channels), levels=kpi.round_frame(levels), regions=ranks["region"], depts=ranks["dept"],
+        services=kpi.round_frame(services), tags=kpi.round_frame(tags), complaints=complaints, tasks=tasks, ledger=ledger,
         summary=findings.summary(month, kpis, scope_info["label"]),
         problems=findings.problems(kpis, changes, ranks["region"], ranks["dept"], services, tags, complaints,
                                    ledger),
@@ -104,18 +105,6 @@ def notes(good_includes_basic: bool, min_volume: int, as_of: datetime) -> list[s
     ]
 
 
-def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: int = TOP_SERVICES) -> pd.DataFrame:
-    """The ``n`` services with most 差评 in ``cur`` (kpi.top_services) and their 差评 in ``prev`` (bad_prev);
-    the dashboard's 总览 shows the same table."""
-    top = kpi.top_services(stats_queries.rating_frame(conn, cur, ("service",)), n,
-                           good_includes_basic=gib)
-    if top.empty:
-        return top.assign(bad_prev=pd.Series(dtype="int64"))
-    old = kpi.rating_table(stats_queries.rating_frame(conn, prev.with_period(prev.start, prev.end), ("service",)),
-                           ["service_key"], good_includes_basic=gib).set_index("service_key")["bad"]
-    return top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64"))
-
-
 def _levels(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         frame = pd.DataFrame({"level": pd.array([5], dtype="Int64"), "is_default": [False], "voided": [False],
@@ -128,8 +117,6 @@ def _empty_channels() -> pd.DataFrame:
 
 
 def _scope(filters: Filters, depts: pd.DataFrame, region_names: Mapping[str, str] | None) -> dict:
-    from feedback.bulletin.units import region_label
-
     names = depts.set_index("key")["name"].to_dict() if not depts.empty else {}
     parts = [names.get(d, d) for d in filters.depts] + [region_label(r, region_names) for r in filters.regions]
     return {"depts": list(filters.depts), "regions": list(filters.regions),

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from feedback.bulletin import queries
-from feedback.bulletin.model import Complaints, LedgerSummary, Tasks, round_frame
+from feedback.bulletin.model import Complaints, LedgerSummary, Tasks
 from feedback.codes import channel_name
 from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy
@@ -61,7 +61,7 @@ def complaint_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *,
     table["name"] = table["category"].map(lambda c: "未分类" if c == UNSCORED else taxonomy.name(c))
     table["residual"] = table["category"].isin([UNSCORED, taxonomy.other_slug])  # 其他问题, 未分类: last
     table = table.sort_values(["residual", "total", "category"], ascending=[True, False, True], ignore_index=True)
-    return Complaints(version, True, round_frame(table[CATEGORY_COLUMNS]),
+    return Complaints(version, True, kpi.round_frame(table[CATEGORY_COLUMNS]),
                       _quotes(rows, table[~table["residual"]], per_category, top))
 
 
@@ -104,7 +104,7 @@ def task_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top:
     states = counts.assign(o=counts["status"].map(order).fillna(len(order))).sort_values(["o", "status"])
     states.insert(1, "name", states["status"].map(STATUSES).fillna(states["status"]))
     states = states.drop(columns="o").astype({"n": "int64"}).reset_index(drop=True)
-    return Tasks(round_frame(tasks[TASK_COLUMNS]), states, int(states["n"].sum()))
+    return Tasks(kpi.round_frame(tasks[TASK_COLUMNS]), states, int(states["n"].sum()))
 
 
 def ledger_section(conn: Connection, month: Filters, *, today: date, good_includes_basic: bool,
@@ -130,7 +130,7 @@ def ledger_section(conn: Connection, month: Filters, *, today: date, good_includ
     units = units[units["overdue_cases"] > 0].sort_values(["overdue_cases", "dept_key"], ascending=[False, True])
     units = units.head(top).assign(name=lambda t: t["dept_key"].map(names).fillna(t["dept_key"]))
     return LedgerSummary(month=kpi.rounded(summary), backlog=kpi.rounded(backlog), statuses=statuses,
-                         overdue_units=round_frame(units[["dept_key", "name", "open_cases", "overdue_cases"]]
+                         overdue_units=kpi.round_frame(units[["dept_key", "name", "open_cases", "overdue_cases"]]
                                                    .reset_index(drop=True)))
 
 

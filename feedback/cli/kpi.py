@@ -13,36 +13,12 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from feedback.cli.context import AppContext, fail, pass_app
 from feedback.filters import Filters
-from feedback.stats import kpi
-
-SHOWN = ("total", "projects", "active_total", "active_rate", "good_rate", "active_good_rate", "bad", "bad_rate",
-         "avg_score_10", "hidden_complaints", "voided", "cases", "reply_rate", "on_time_rate",
-         "revisit_satisfaction_rate", "open_cases", "overdue_cases")
+from feedback.stats import formats, kpi, periods, spec
 
 
 def as_json(result: dict[str, Any]) -> dict[str, Any]:
     """The JSON contract: rounded values plus ``mom`` / ``yoy`` objects holding the same keys' changes."""
     return kpi.display(result)
-
-
-def _value(key: str, v: Any) -> str:
-    if v is None:
-        return "—"
-    if key in kpi.RATE_KEYS:
-        return f"{v:.2f}%"
-    if key in kpi.SCORE_KEYS:
-        return f"{v:.2f}"
-    return f"{v:,}"
-
-
-def _change(key: str, v: float | None) -> str:
-    if v is None:
-        return "—"
-    if key in kpi.RATE_KEYS:
-        return f"{v:+.2f}个百分点"
-    if key in kpi.SCORE_KEYS:
-        return f"{v:+.2f}分"
-    return f"{v:+.1f}%"
 
 
 def _table(result: dict[str, Any]) -> Table:
@@ -52,9 +28,10 @@ def _table(result: dict[str, Any]) -> Table:
     table.add_column("本月", justify="right")
     table.add_column(f"环比（{result['mom_month']}）", justify="right")
     table.add_column(f"同比（{result['yoy_month']}）", justify="right")
-    for key in SHOWN:
-        table.add_row(kpi.LABELS[key], _value(key, result[key]), _change(key, result["mom"].get(key)),
-                      _change(key, result["yoy"].get(key)))
+    for key in spec.HEADLINE:
+        table.add_row(spec.LABELS[key], formats.value(key, result[key], style=formats.FIXED),
+                      formats.change(key, result["mom"].get(key), style=formats.FIXED),
+                      formats.change(key, result["yoy"].get(key), style=formats.FIXED))
     return table
 
 
@@ -80,12 +57,12 @@ def kpi_cmd(app: AppContext, month: str | None, depts: tuple[str, ...], regions:
         if refresh:
             refresh_rollups(engine)
         with engine.connect() as conn:
-            month = month or kpi.latest_month(conn)
+            month = month or periods.latest_month(conn)
             if month is None:
                 fail("no ratings in the rollups: load data, then run `haocha kpi --refresh`")
-            result = kpi.month_kpis(conn, month, Filters(depts=depts, regions=regions),
-                                    as_of=local_now(settings.ingest.timezone),
-                                    good_includes_basic=settings.kpi.good_includes_basic)
+            result = periods.month_kpis(conn, month, Filters(depts=depts, regions=regions),
+                                        as_of=local_now(settings.ingest.timezone),
+                                        good_includes_basic=settings.kpi.good_includes_basic)
     except (OperationalError, ProgrammingError) as exc:
         fail(f"database not ready ({type(exc.orig).__name__}): run `haocha init`")
     if json_out:

@@ -1,4 +1,6 @@
-"""The bulletin KPIs (DOMAIN.md §6): pure formulas over count frames, 环比 / 同比, and the period helpers.
+"""The bulletin KPIs (DOMAIN.md §6): pure formulas over count frames, 环比 / 同比, the period helpers and the
+display rounding. The frames come from ``feedback.stats.queries``; ``feedback.stats.periods`` runs the queries
+and these formulas for a period or a month; the KPIs' names and kinds are in ``feedback.stats.spec``.
 
 Units: rates are percentages (0-100). Changes (``changes``): rates → difference in percentage points; counts →
 relative change in percent; 整体平均分 → difference in points. A change is None when either side is None or a
@@ -9,29 +11,18 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
 
 from feedback.codes import BAD_LEVELS, LEVELS, SCORE_10, channel_name, tag_info
-from feedback.filters import Filters
-from feedback.stats import queries as stats_queries
+from feedback.stats import spec
+from feedback.stats.grouping import group_index
 
 BAD_MAX_LEVEL = max(BAD_LEVELS)  # 差评 = 不满意 + 非常不满意, non-default ratings only
 
-LABELS = {
-    "total": "评价数", "projects": "办件数", "active_total": "主动评价数", "active_rate": "主动评价率",
-    "good": "好评数", "good_rate": "好评率", "active_good_rate": "主动评价好评率", "bad": "差评数",
-    "bad_rate": "差评率", "avg_score_10": "整体平均分", "hidden_complaints": "隐性投诉数", "voided": "无效差评数",
-    "cases": "差评工单数", "reply_rate": "回复率", "on_time_rate": "按时整改率",
-    "revisit_satisfaction_rate": "回访整改满意率", "open_cases": "未办结工单数", "overdue_cases": "超期工单数",
-}
-RATE_KEYS = frozenset({"active_rate", "good_rate", "active_good_rate", "bad_rate", "reply_rate", "on_time_rate",
-                       "revisit_satisfaction_rate"})
-SCORE_KEYS = frozenset({"avg_score_10"})
 RATING_COLUMNS = ("total", "projects", "active_total", "active_rate", "good", "good_rate", "active_good_rate",
                   "bad", "bad_rate", "avg_score_10", "hidden_complaints", "voided")
 
@@ -103,7 +94,7 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     if frame.empty:  # no groups: the key columns keep their dtypes
         return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in by},
                 {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
-    keys, inverse, groups = stats_queries.group_index(frame, by)
+    keys, inverse, groups = group_index(frame, by)
     sums = {}
     for k, v in parts.items():
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
@@ -112,8 +103,8 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
 
 
 def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
-    """The groups of ``groupby(by, dropna=False, sort=True)`` (stats_queries.group_index); None when empty."""
-    return None if frame.empty else stats_queries.group_index(frame, by)
+    """The groups of ``groupby(by, dropna=False, sort=True)`` (grouping.group_index); None when empty."""
+    return None if frame.empty else group_index(frame, by)
 
 
 def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -181,7 +172,7 @@ def changes(current: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, fl
         old = base.get(key)
         if cur is None or old is None:
             out[key] = None
-        elif key in RATE_KEYS or key in SCORE_KEYS:
+        elif spec.change_kind(key) != "pct":  # rates in pp, 平均分 in points
             out[key] = cur - old
         else:
             out[key] = None if old == 0 else (cur - old) / old * 100.0
@@ -226,7 +217,10 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def rounded(values: Mapping[str, Any], digits: int = 4) -> dict[str, Any]:
+DIGITS = 4  # the display rounding of every figure and table
+
+
+def rounded(values: Mapping[str, Any], digits: int = DIGITS) -> dict[str, Any]:
     """The display form used by the CLI JSON, the API and the reports alike (same rounding everywhere)."""
     return {k: round(v, digits) if isinstance(v, float) else v for k, v in values.items()}
 
@@ -237,43 +231,20 @@ def display(result: Mapping[str, Any]) -> dict[str, Any]:
     return {**out, "mom": rounded(result["mom"]), "yoy": rounded(result["yoy"])}
 
 
-# --- one call for a period or a month: what the CLI, the dashboard API and the bulletin all use ---------------
-
-def period_kpis(conn: Connection, filters: Filters, *, as_of: datetime, good_includes_basic: bool = True,
-                raw: bool = False) -> dict[str, Any]:
-    """Every headline KPI for the filters' period and scope (``raw=True``: from records, to check rollups)."""
-    values = rating_kpis(stats_queries.rating_frame(conn, filters, raw=raw), good_includes_basic=good_includes_basic)
-    cases = stats_queries.case_counts(conn, filters, today=as_of.date())
-    return values | case_kpis(cases, good_includes_basic=good_includes_basic)
-
-
-def month_kpis(conn: Connection, month: str, filters: Filters | None = None, *, as_of: datetime,
-               good_includes_basic: bool = True, raw: bool = False) -> dict[str, Any]:
-    """The KPIs of one month with ``mom`` (环比, previous month) and ``yoy`` (同比, same month a year earlier);
-    the filters' own period is replaced by the month."""
-    filters = filters or Filters()
-
-    def at(m: str) -> dict[str, Any]:
-        return period_kpis(conn, filters.with_period(*month_bounds(m)), as_of=as_of,
-                           good_includes_basic=good_includes_basic, raw=raw)
-
-    prev, last_year = shift_month(month, -1), shift_month(month, -12)
-    cur = at(month)
-    return {"month": month, **cur, "mom": changes(cur, at(prev)), "yoy": changes(cur, at(last_year)),
-            "mom_month": prev, "yoy_month": last_year, "good_includes_basic": good_includes_basic,
-            "as_of": as_of.isoformat(timespec="seconds")}
-
-
-def latest_month(conn: Connection) -> str | None:
-    """'YYYY-MM' of the latest rating day in the rollups (None when there are none)."""
-    day = stats_queries.latest_day(conn)
-    return None if day is None else day.strftime("%Y-%m")
+def round_frame(frame: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
+    """Floats rounded like ``rounded``, so a table cell and the JSON agree to the last digit."""
+    if frame.columns.has_duplicates:
+        out = frame.copy()
+        for i in range(out.shape[1]):
+            if pd.api.types.is_float_dtype(out.iloc[:, i]):
+                out.isetitem(i, out.iloc[:, i].round(digits))
+        return out
+    out = pd.DataFrame({c: s.round(digits) if pd.api.types.is_float_dtype(s) else s for c, s in frame.items()},
+                       index=frame.index, columns=frame.columns)  # one constructor, not a set per column
+    return out
 
 
 # --- breakdown tables of the bulletin -----------------------------------------------------------------------
-
-RANK_ORDER = (("avg_score_10", False), ("bad_rate", True), ("active_rate", False), ("total", False))
-
 
 def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> pd.DataFrame:
     """KPIs by channel (frame split by ``channel``), largest first, with each channel's share of 评价数 (%)."""
@@ -295,55 +266,6 @@ def level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
     counts["total"] = counts["active"] + counts["default"]
     shares = {f"{col}_share": _rate(v, np.full(len(v), v.sum())) for col, v in counts.items()}
     return pd.DataFrame({"level": levels, "name": [LEVELS[lv] for lv in levels], **counts, **shares})
-
-
-def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd.DataFrame | None = None,
-            order: Sequence[tuple[str, bool]] = RANK_ORDER) -> pd.DataFrame:
-    """Rank units (rows of a ``rating_table`` by ``key``, optionally merged with a ``case_table``).
-
-    Only units with 评价数 ≥ min_volume are ranked (``eligible``); the others follow with rank None. Order: 整体平均分
-    desc, then 差评率 asc, 主动评价率 desc, 评价数 desc; units equal on all of these share a rank; the key breaks
-    the listing tie. With ``previous`` (the same table a month earlier) the *_mom columns are 环比 (rates in pp,
-    平均分 in points, 评价数 in %)."""
-    cols, asc = [c for c, _ in order], [a for _, a in order]
-    t = table.assign(eligible=table["total"] >= min_volume).sort_values(
-        ["eligible", *cols, key], ascending=[False, *asc, True], na_position="last", ignore_index=True)
-    eligible = t["eligible"].to_numpy(dtype=bool)
-    sig = [tuple(row) for row in t[cols].to_numpy(dtype="float64")[eligible].round(12).tolist()]
-    first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
-    rank: list[int | None] = [None] * len(t)
-    for pos, s in zip(np.flatnonzero(eligible).tolist(), sig, strict=True):
-        rank[pos] = first[s]
-    out = dict(t.items())  # the new columns join in one constructor (inserting them one by one costs more)
-    out["rank"] = pd.array(rank, dtype="Int64")
-    if previous is not None:
-        at = pd.Index(previous[key]).get_indexer(t[key])  # what Series.map does (NaN keys meet NaN keys)
-
-        def prev(col: str) -> np.ndarray:
-            v = previous[col].to_numpy(dtype="float64", na_value=np.nan)
-            return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(t), np.nan)
-
-        for col in ("good_rate", "bad_rate", "avg_score_10"):
-            out[f"{col}_mom"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - prev(col)
-        base = prev("total")
-        total = t["total"].to_numpy(dtype="float64")
-        out["total_mom"] = np.divide(total - base, base, out=np.full(len(t), np.nan), where=base > 0) * 100.0
-    return pd.DataFrame(out)
-
-
-def boards(ranked: pd.DataFrame, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜)."""
-    eligible = ranked[ranked["eligible"]]
-    red = eligible.head(size)
-    black = eligible.drop(red.index).iloc[::-1].head(size)
-    return red.reset_index(drop=True), black.reset_index(drop=True)
-
-
-def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True) -> pd.DataFrame:
-    """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
-    t = rating_table(frame, ["service_key", "service_name"], good_includes_basic=good_includes_basic)
-    t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
-    return t.head(n).reset_index(drop=True)
 
 
 def top_tags(tags: pd.DataFrame, n: int = 3) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from feedback.bulletin.assemble import taxonomy_for
 from feedback.bulletin.sections import complaint_section
 from feedback.cli import main
 from feedback.filters import Filters
-from feedback.stats import kpi
+from feedback.stats import kpi, periods
 from feedback.stats.rollups import refresh_rollups
 from tests.dashboards.conftest import seed
 from tests.dashboards.test_overview_parts import _strings
@@ -77,14 +77,14 @@ def test_overview_cards_equal_the_kpi_module(client_for, engine, users):
     refresh_rollups(engine)
     html_text = client_for("admin").get("/").text
     with engine.connect() as conn:
-        expected = kpi.month_kpis(conn, "2026-03", Filters(), as_of=datetime.now())
+        expected = periods.month_kpis(conn, "2026-03", Filters(), as_of=datetime.now())
     assert "2026-03 月度指标" in html_text
     assert _card(html_text, "total") == f"{expected['total']:,}"
     assert _card(html_text, "good_rate") == f"{expected['good_rate']:.2f}%"
     assert _card(html_text, "bad") == f"{expected['bad']:,}"
     # department scoping: a user of department A sees A's figures only
     with engine.connect() as conn:
-        only_a = kpi.month_kpis(conn, "2026-03", Filters(depts=(ids["dept_a"],)), as_of=datetime.now())
+        only_a = periods.month_kpis(conn, "2026-03", Filters(depts=(ids["dept_a"],)), as_of=datetime.now())
     assert only_a["total"] < expected["total"]
     scoped = client_for("viewer_a").get("/?dept=" + ids["dept_b"]).text
     assert _card(scoped, "total") == f"{only_a['total']:,}"

@@ -16,7 +16,7 @@ from feedback.bulletin import build_bulletin
 from feedback.cli import main
 from feedback.filters import Filters
 from feedback.models import Record
-from feedback.stats import kpi
+from feedback.stats import periods
 from feedback.stats.rollups import refresh_rollups
 from tests import factory
 from tests.dashboards.conftest import DEPT_A, XSS, seed
@@ -115,8 +115,8 @@ def test_department_user_gets_only_its_department(app, engine, users, client_for
     assert res.status_code == 200 and DEPT_A in res.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(res.data))
     with engine.connect() as conn:
-        only_a = kpi.month_kpis(conn, MONTH, Filters(depts=(DEPT_A,)), as_of=datetime.now())
-        everyone = kpi.month_kpis(conn, MONTH, Filters(), as_of=datetime.now())
+        only_a = periods.month_kpis(conn, MONTH, Filters(depts=(DEPT_A,)), as_of=datetime.now())
+        everyone = periods.month_kpis(conn, MONTH, Filters(), as_of=datetime.now())
     rows = {r[1]: r for r in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
     assert rows["total"][2] == only_a["total"] < everyone["total"]
     assert rows["bad"][2] == only_a["bad"]

@@ -11,10 +11,10 @@ from sqlalchemy import update
 
 from feedback.bulletin import build_bulletin
 from feedback.bulletin.sections import quote
-from feedback.bulletin.units import region_label
 from feedback.cli import main
 from feedback.filters import Filters
 from feedback.models import ModelVersion, Record
+from feedback.stats.rankings import region_label
 from feedback.stats.rollups import refresh_rollups
 from tests.feedback.stats.test_kpi import RA, RB, A, B, load_fixture
 

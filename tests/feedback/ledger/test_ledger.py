@@ -9,7 +9,7 @@ import pytest
 from feedback.filters import Filters
 from feedback.ledger import cases as ledger
 from feedback.ledger.cases import DeadlineRule, LedgerError
-from feedback.stats import kpi
+from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
 from tests.feedback.stats.test_kpi import insert_records
 
@@ -155,7 +155,7 @@ def test_cannot_fix_goes_on_to_feedback_and_leaves_on_time_rate(engine, cases):
         ledger.decide(conn, req, approve=True, by="科长", now=datetime(2026, 3, 3, 9))
         ledger.set_status(conn, c["mar"], "已反馈", by="ops", note="已解释说明", now=datetime(2026, 3, 3, 10))
         row = stats_queries.case_frame(conn, Filters()).set_index("case_id").loc[c["mar"]]
-        k = kpi.period_kpis(conn, Filters(start=date(2026, 3, 1)), as_of=datetime(2026, 3, 20))
+        k = periods.period_kpis(conn, Filters(start=date(2026, 3, 1)), as_of=datetime(2026, 3, 20))
     assert (row.status, row.outcome) == ("replied", "cannot_fix") and "诉求超出政策规定" in row.ruling
     assert k["cases"] == 1 and k["on_time_rate"] is None and k["reply_rate"] == 100.0
 
@@ -174,7 +174,7 @@ def test_overdue_with_a_frozen_now(engine, cases):
     with engine.connect() as conn:  # the KPI (SQL flags) and the listing (frame) agree on what is overdue
         for now in (datetime(2026, 3, 3, 23), datetime(2026, 3, 4, 8), datetime(2026, 3, 10, 8)):
             listed = ledger.list_cases(conn, overdue=True, now=now)
-            assert kpi.period_kpis(conn, Filters(), as_of=now)["overdue_cases"] == len(listed)
+            assert periods.period_kpis(conn, Filters(), as_of=now)["overdue_cases"] == len(listed)
     with engine.begin() as conn:
         ledger.set_status(conn, mar, "rectifying", by="ops", now=datetime(2026, 3, 4, 9))
         assert ledger.list_cases(conn, overdue=True, now=datetime(2026, 3, 9, 18)).case_id.tolist() == [

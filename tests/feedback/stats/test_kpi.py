@@ -9,7 +9,7 @@ import pytest
 
 from feedback.filters import Filters
 from feedback.ledger import cases as ledger
-from feedback.stats import kpi
+from feedback.stats import kpi, periods, rankings
 from feedback.stats import queries as stats_queries
 from feedback.stats.rollups import refresh_rollups
 from tests import factory
@@ -121,7 +121,7 @@ def test_month_boundaries_and_messages_excluded(engine, data):
 
 def test_mom_and_yoy(engine, data):
     with engine.connect() as conn:
-        m = kpi.month_kpis(conn, "2026-03", as_of=AS_OF)
+        m = periods.month_kpis(conn, "2026-03", as_of=AS_OF)
     assert (m["month"], m["mom_month"], m["yoy_month"]) == ("2026-03", "2026-02", "2025-03")
     mom, yoy = m["mom"], m["yoy"]
     assert mom["total"] == pytest.approx(150.0)  # (10 - 4) / 4, relative %
@@ -183,7 +183,7 @@ def test_breakdowns(engine, data):
     with engine.connect() as conn:
         by_channel = kpi.channel_table(stats_queries.rating_frame(conn, MARCH_F, ("channel",)))
         levels = kpi.level_distribution(stats_queries.rating_frame(conn, MARCH_F))
-        services = kpi.top_services(stats_queries.rating_frame(conn, MARCH_F, ("service",)))
+        services = rankings.top_services(stats_queries.rating_frame(conn, MARCH_F, ("service",)))
         tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, MARCH_F))
     assert by_channel[["channel", "total", "bad"]].values.tolist() == [
         ["pc", 5, 2], ["default", 2, 0], ["mobile", 2, 1], ["phone", 1, 0]]
@@ -203,14 +203,14 @@ def test_ranking_boards_and_case_mix(engine, data):
         prev = kpi.rating_table(stats_queries.rating_frame(
             conn, Filters(start=date(2026, 2, 1), end=date(2026, 2, 28)), ("dept",)), ["dept_key"])
         mix = kpi.case_mix(stats_queries.rating_frame(conn, MARCH_F, ("dept", "service", "channel")), "dept_key")
-    ranked = kpi.ranking(cur, "dept_key", min_volume=5, previous=prev)
+    ranked = rankings.ranking(cur, "dept_key", min_volume=5, previous=prev)
     assert ranked[["dept_key", "rank", "avg_score_10"]].values.tolist() == [["DA", 1, 7.6], ["DB", 2, 5.0]]
     assert ranked.loc[0, "avg_score_10_mom"] == pytest.approx(7.6 - 9.0)  # Feb DA: f1 10, f4 8
     assert ranked.loc[1, "total_mom"] == pytest.approx(150.0)  # DB 5 vs 2
-    red, black = kpi.boards(ranked, size=1)
+    red, black = rankings.boards(ranked, size=1)
     assert red.dept_key.tolist() == ["DA"] and black.dept_key.tolist() == ["DB"]
-    small = kpi.ranking(cur, "dept_key", min_volume=6)
-    assert small["rank"].isna().all() and kpi.boards(small)[0].empty
+    small = rankings.ranking(cur, "dept_key", min_volume=6)
+    assert small["rank"].isna().all() and rankings.boards(small)[0].empty
     # Cells (S1, pc) hold m1 (A, good) and m9 (A, bad) only, so A's bad is entirely expected there.
     m = mix.set_index("dept_key")
     assert m.loc["DA", "expected"] == pytest.approx(1.0) and m.loc["DA", "oe_ratio"] == pytest.approx(1.0)
@@ -220,7 +220,7 @@ def test_ranking_boards_and_case_mix(engine, data):
 def test_equal_units_share_a_rank():
     t = pd.DataFrame({"unit": ["x", "y", "z"], "total": [40, 40, 50], "avg_score_10": [9.0, 9.0, 9.5],
                       "bad_rate": [1.0, 1.0, 0.0], "active_rate": [90.0, 90.0, 95.0], "good_rate": [99.0] * 3})
-    r = kpi.ranking(t, "unit", min_volume=30)
+    r = rankings.ranking(t, "unit", min_volume=30)
     assert r[["unit", "rank"]].values.tolist() == [["z", 1], ["x", 2], ["y", 2]]
 
 
@@ -238,7 +238,7 @@ def test_ledger_kpis_and_voided_rating_leaves_kpis(engine, data):
         ledger.set_status(conn, c8, "已整改", by="ops", now=datetime(2026, 3, 16, 9))
         # m9: rated Fri 03-20, verify due Mon 03-23: still 待核实 on 03-25 → overdue
     with engine.connect() as conn:
-        k = kpi.period_kpis(conn, MARCH_F, as_of=AS_OF)
+        k = periods.period_kpis(conn, MARCH_F, as_of=AS_OF)
     assert (k["cases"], k["open_cases"], k["overdue_cases"]) == (3, 2, 1)
     assert k["reply_rate"] == pytest.approx(100 / 3)
     assert k["on_time_rate"] == pytest.approx(50.0)  # due: c7 (on time), c8 (late); c9 not yet due on 03-25
@@ -253,8 +253,8 @@ def test_ledger_kpis_and_voided_rating_leaves_kpis(engine, data):
         req = ledger.request(conn, c8, "void", reason="误评：申请人确认点错", by="dept", now=datetime(2026, 3, 17))
         ledger.decide(conn, req, approve=True, by="reviewer", now=datetime(2026, 3, 18))
     with engine.connect() as conn:
-        after = kpi.period_kpis(conn, MARCH_F, as_of=AS_OF)
-        raw = kpi.period_kpis(conn, MARCH_F, as_of=AS_OF, raw=True)
+        after = periods.period_kpis(conn, MARCH_F, as_of=AS_OF)
+        raw = periods.period_kpis(conn, MARCH_F, as_of=AS_OF, raw=True)
         listed = ledger.list_cases(conn, MARCH_F, now=AS_OF)
     assert after == raw
     assert (after["total"], after["bad"], after["voided"], after["projects"]) == (9, 2, 1, 7)
@@ -277,226 +277,3 @@ def test_period_helpers_and_change_units():
                      {"total": 10, "good_rate": 99.0, "avg_score_10": 9.3, "bad": 0, "cases": 4})
     assert ch["total"] == pytest.approx(20.0) and ch["good_rate"] == pytest.approx(0.5)
     assert ch["avg_score_10"] == pytest.approx(-0.2) and ch["bad"] is None and ch["cases"] is None
-
-
-def _pandas_sum_by(frame: pd.DataFrame, by: list[str], parts: dict, ints) -> pd.DataFrame:
-    """Column sums per group in plain pandas: what kpi._group_sums' numpy grouping must reproduce exactly."""
-    p = pd.DataFrame(parts, index=frame.index)
-    if by:
-        p[by] = frame[by]
-        t = p.groupby(by, dropna=False, sort=True).sum(numeric_only=True).reset_index()
-    else:
-        t = p.sum(numeric_only=True).to_frame().T
-    return t.astype({c: "int64" for c in ints})
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_group_sums_like_pandas(seed):
-    """Groups, their order (missing keys last), key values and dtypes, and sums equal pandas' groupby for the
-    key kinds the frames carry: strings with gaps, nullable levels, flags, dates, object columns with None."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 400))
-    pick = lambda values: [values[i] for i in rng.integers(0, len(values), n)]  # noqa: E731
-    frame = pd.DataFrame({
-        "dept_key": pd.Series(pick(["d1", "d2", "部门乙", None, "d10"]), dtype="str"),
-        "service_name": pd.Series(pick(["社保", None, "公积金", "a"]), dtype=object),
-        "level": pd.array(pick([1, 2, 3, 4, 5, None]), dtype="Int64"),
-        "is_default": pick([True, False]), "voided": pick([False, False, True]),
-        "day": pick([date(2026, 3, 2), date(2026, 3, 1), date(2025, 12, 31)]),
-        "channel": pd.Series(pick(["1", "2", "10", None]), dtype="str"),
-    })
-    parts = {"n": rng.integers(0, 1000, n), "score": rng.integers(0, 1000, n) * 8.0,
-             "hidden": rng.integers(0, 3, n)}
-    for by in ([], ["dept_key"], ["service_name"], ["level", "is_default", "voided"], ["day"],
-               ["dept_key", "service_name", "channel", "level", "is_default", "voided"], ["channel", "day"]):
-        keys, sums = kpi._group_sums(frame, by, parts, ints=("n",))  # hidden: an int part not listed
-        got = pd.DataFrame({**keys, **sums})
-        want = _pandas_sum_by(frame, by, parts, ints=("n",))
-        pd.testing.assert_frame_equal(got, want, check_index_type=False)
-    empty, none = frame.iloc[:0], {k: v[:0] for k, v in parts.items()}
-    keys, sums = kpi._group_sums(empty, ["dept_key"], none, ("n",))
-    pd.testing.assert_frame_equal(pd.DataFrame({**keys, **sums}), _pandas_sum_by(empty, ["dept_key"], none, ("n",)))
-
-
-def _pandas_case_mix(frame: pd.DataFrame, unit: str, mix=("service_key", "channel")) -> pd.DataFrame:
-    """kpi.case_mix in plain pandas groupby / transform: the reference its array form must equal."""
-    t = kpi.rating_table(frame, [unit, *mix])
-    cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
-    t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
-    u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
-    overall = u["bad"].sum() / u["total"].sum() * 100.0 if u["total"].sum() else None
-    u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
-    u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
-    return u
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_case_mix_equals_pandas_reference(seed):
-    import numpy as np
-
-    rng = np.random.default_rng(100 + seed)
-    n = int(rng.integers(20, 3000))
-    pick = lambda values: [values[i] for i in rng.integers(0, len(values), n)]  # noqa: E731
-    frame = pd.DataFrame({
-        "dept_key": pd.Series(pick([f"d{i}" for i in range(25)] + [None]), dtype="str"),
-        "service_key": pd.Series(pick([f"s{i}" for i in range(150)] + [None]), dtype="str"),
-        "channel": pd.Series(pick(list("1234567")), dtype="str"),
-        "level": pd.array(pick([1, 2, 3, 4, 5, 5, 5, 4]), dtype="Int64"), "is_default": pick([True, False, False]),
-        "voided": pick([False] * 20 + [True]), "n": rng.integers(1, 5000, n), "projects": 0,
-        "hidden": rng.integers(0, 3, n)})
-    got, want = kpi.case_mix(frame, "dept_key"), _pandas_case_mix(frame, "dept_key")
-    pd.testing.assert_frame_equal(got, want, check_exact=True)
-    calm = frame.assign(level=pd.array([5] * n, dtype="Int64"))  # no 差评 at all: no ratio
-    pd.testing.assert_frame_equal(kpi.case_mix(calm, "dept_key"), _pandas_case_mix(calm, "dept_key"),
-                                  check_exact=True)
-
-
-def _pandas_normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """stats_queries._normalise column by column (the reference of its one-constructor form)."""
-    frame = frame.copy()
-    for c in ("n", "projects", "hidden"):
-        if c in frame:
-            frame[c] = frame[c].fillna(0).astype("int64")
-    for c in ("is_default", "voided"):
-        if c in frame:
-            frame[c] = frame[c].astype(bool)
-    if "level" in frame:
-        frame["level"] = frame["level"].astype("Int64")
-    if "day" in frame:
-        frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame
-
-
-def test_normalise_gives_the_same_frames():
-    from decimal import Decimal
-
-    rows = [
-        [(date(2026, 3, 2), "d1", 5, False, False, 7, 0, 1), (date(2026, 3, 1), None, None, True, True, 2, 1, 0)],
-        [("2026-03-02", "d1", 5, 0, 1, Decimal(7), None, Decimal(1)), ("2026-03-01", "d2", 1, 1, 0, Decimal(2), 3, 0)],
-        [(datetime(2026, 3, 2, 0, 0), None, 3, None, False, 1, 0, 0)],
-        [],
-    ]
-    cols = ["day", "dept_key", "level", "is_default", "voided", "n", "projects", "hidden"]
-    for r in rows:
-        frame = stats_queries._frame(r, cols)
-        pd.testing.assert_frame_equal(stats_queries._normalise(frame.copy()), _pandas_normalise(frame))
-    frame = stats_queries._frame([("a", 1, 2)], ["tag", "n", "other"])
-    pd.testing.assert_frame_equal(stats_queries._normalise(frame.copy()), _pandas_normalise(frame))
-
-
-def _pandas_level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
-    """kpi.level_distribution as a pivot table (the reference of its array form)."""
-    f = frame[~frame["voided"].astype(bool)]
-    pivot = f.assign(col=f["is_default"].map({True: "default", False: "active"})).pivot_table(
-        index="level", columns="col", values="n", aggfunc="sum", fill_value=0)
-    t = pivot.reindex(index=[5, 4, 3, 2, 1], columns=["active", "default"], fill_value=0).astype("int64")
-    t["total"] = t["active"] + t["default"]
-    for col in ("active", "default", "total"):
-        t[f"{col}_share"] = kpi._pct(t[col], pd.Series(t[col].sum(), index=t.index))
-    t.insert(0, "name", [kpi.LEVELS[lv] for lv in t.index])
-    return t.rename_axis("level").reset_index()
-
-
-def test_level_distribution_equals_pivot_reference():
-    frame = pd.DataFrame({"level": pd.array([5, 5, 4, 1, 2, 5, 3], dtype="Int64"),
-                          "is_default": [False, True, False, False, False, True, False],
-                          "voided": [False, False, False, True, False, False, False], "n": [7, 30, 2, 4, 1, 3, 5]})
-    for f in (frame, frame[frame["is_default"]], frame.assign(voided=True)):
-        got, want = kpi.level_distribution(f), _pandas_level_distribution(f)
-        pd.testing.assert_frame_equal(got, want, check_names=False, check_exact=True)
-        assert got["level"].tolist() == [5, 4, 3, 2, 1]
-    assert kpi.level_distribution(frame)["default"].tolist() == [33, 0, 0, 0, 0]
-
-
-def _pandas_ranking(table, key, *, min_volume=30, previous=None, order=kpi.RANK_ORDER):
-    """kpi.ranking with a Series per step (the reference of its array form)."""
-    t = table.copy()
-    t["eligible"] = t["total"] >= min_volume
-    cols, asc = [c for c, _ in order], [a for _, a in order]
-    t = t.sort_values(["eligible", *cols, key], ascending=[False, *asc, True], na_position="last",
-                      ignore_index=True)
-    ranked = t[t["eligible"]]
-    sig = ranked[cols].astype("float64").round(12).apply(tuple, axis=1)
-    first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
-    t["rank"] = pd.Series([first[s] for s in sig], index=ranked.index, dtype="Int64").reindex(t.index)
-    if previous is not None:
-        prev = previous.set_index(key)
-        for col in ("good_rate", "bad_rate", "avg_score_10"):
-            t[f"{col}_mom"] = t[col] - t[key].map(prev[col])
-        base = t[key].map(prev["total"])
-        t["total_mom"] = (t["total"] - base) / base.where(base > 0) * 100.0
-    return t
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_ranking_equals_series_reference(seed):
-    import numpy as np
-
-    rng = np.random.default_rng(200 + seed)
-    n = int(rng.integers(2, 60))
-    frame = pd.DataFrame({
-        "dept_key": pd.Series([f"d{i:02d}" for i in range(n - 1)] + [None], dtype="str"),
-        "channel": pd.Series(rng.choice(["1", "2"], n), dtype="str"),
-        "level": pd.array(rng.choice([1, 2, 5, 5], n), dtype="Int64"), "is_default": rng.random(n) < 0.3,
-        "voided": False, "n": rng.integers(0, 80, n), "projects": 0, "hidden": 0})
-    frame = pd.concat([frame, frame.assign(level=pd.array([5] * n, dtype="Int64"))], ignore_index=True)  # ties
-    table = kpi.rating_table(frame, ["dept_key"])
-    previous = kpi.rating_table(frame.sample(frac=0.5, random_state=seed), ["dept_key"])
-    for prev in (None, previous, previous.iloc[:0]):
-        got = kpi.ranking(table, "dept_key", min_volume=40, previous=prev)
-        want = _pandas_ranking(table, "dept_key", min_volume=40, previous=prev)
-        pd.testing.assert_frame_equal(got, want, check_exact=True)
-
-
-def test_prefetched_frames_equal_their_queries(engine, data):
-    """Inside stats_queries.prefetched, rating frames are summed from one fetched frame: the same rows as their
-    own GROUP BY, for every filter set and split the overview asks for (and the SQL when not covered)."""
-    splits = [(), ("region",), ("dept",), ("service",), ("channel",), ("dept", "service", "channel"),
-              ("region", "service", "channel"), ("region", "dept", "service"), ("service", "dept")]
-    for filters in AGREEMENT_FILTERS:
-        with engine.connect() as conn:
-            want = {by: stats_queries.rating_frame(conn, filters, by) for by in splits}
-            with stats_queries.prefetched(conn, filters, ("region", "dept", "service", "channel")):
-                got = {by: stats_queries.rating_frame(conn, filters, by) for by in splits}
-                assert stats_queries.rating_frame(conn, filters, ("level",)).equals(
-                    stats_queries.rating_frame(conn, filters, ()))  # level is always there
-                other = Filters(start=date(2026, 3, 2), end=date(2026, 3, 31))
-                pd.testing.assert_frame_equal(stats_queries.rating_frame(conn, other, ("dept",)),
-                                              want_other := _query(conn, other, ("dept",)))
-                assert len(want_other) > 0
-            for by in splits:
-                keys = [c for c in want[by].columns if c not in ("n", "projects", "hidden")]
-                w = want[by].sort_values(keys, ignore_index=True)
-                g = got[by].sort_values(keys, ignore_index=True)
-                assert list(g.columns) == list(w.columns), by
-                pd.testing.assert_frame_equal(g, w, check_dtype=False, obj=f"{filters} {by}")
-                assert g.dtypes.to_dict() == w.dtypes.to_dict() or w.empty, by
-
-
-def _query(conn, filters, by):
-    """rating_frame with no prefetched frame in the way (a fresh connection's view)."""
-    saved = conn.info.pop(stats_queries._PREFETCHED, None)
-    try:
-        return stats_queries.rating_frame(conn, filters, by)
-    finally:
-        if saved is not None:
-            conn.info[stats_queries._PREFETCHED] = saved
-
-
-def test_group_index_with_too_many_key_combinations_to_number():
-    """Seven keys of 700 values each cannot be numbered in 64 bits: the rows of codes are ranked instead, in the
-    same lexicographic order as groupby."""
-    import numpy as np
-
-    rng = np.random.default_rng(7)
-    n = 700
-    frame = pd.DataFrame({f"k{i}": pd.Series([f"v{x:03d}" for x in rng.permutation(n)], dtype="str")
-                          for i in range(7)})
-    frame = pd.concat([frame, frame.iloc[:50]], ignore_index=True)  # 50 keys twice
-    parts = {"n": np.ones(len(frame), dtype="int64")}
-    by = [f"k{i}" for i in range(7)]
-    keys, sums = kpi._group_sums(frame, by, parts, ints=("n",))
-    pd.testing.assert_frame_equal(pd.DataFrame({**keys, **sums}), _pandas_sum_by(frame, by, parts, ("n",)))
-    assert sums["n"].sum() == n + 50 and (sums["n"] == 2).sum() == 50

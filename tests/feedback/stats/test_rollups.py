@@ -18,7 +18,7 @@ from feedback.models import (
     RollupMonthlyUnit,
     Score,
 )
-from feedback.stats import kpi
+from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
 from feedback.stats.rollups import refresh_days, refresh_rollups
 from tests.feedback.stats.test_kpi import MARCH_F, RA, insert_records, load_fixture
@@ -71,7 +71,7 @@ def test_incremental_refresh_by_batch_touches_only_its_days(engine):
     assert total(engine, Filters()) == before + 2
     assert total(engine) == 11
     with engine.connect() as conn:
-        assert kpi.latest_month(conn) == "2026-04"
+        assert periods.latest_month(conn) == "2026-04"
         tags = stats_queries.bad_tag_frame(conn, MARCH_F)
     assert tags.groupby("tag")["n"].sum().to_dict()["110"] == 3
     incremental = snapshot(engine)

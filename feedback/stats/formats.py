@@ -1,0 +1,111 @@
+"""How KPI figures are written: values and 环比 / 同比 changes as text (by the KPI spec's kinds), and the
+JSON-ready form of values, for the CLI, the 总览 screen, the bulletin's sentences and every renderer.
+
+Two styles, one set of rules:
+- ``text`` (the default; the bulletin, the 总览 and the report tables): rates with two decimals, four for small
+  non-zero values (差评率 is often a few hundredths of a percent); a change that rounds to zero is written
+  without a sign ('0.00分', never '-0.00分'); counts as whole numbers with thousands separators.
+- ``fixed`` (the `haocha kpi` table): rates and changes always with two decimals and a sign.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from feedback.stats.spec import CHANGE_KINDS, CHANGE_UNITS, kind_of
+
+TEXT, FIXED = "text", "fixed"
+MISSING = "—"
+
+
+def missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _digits(v: float) -> int:
+    """Two decimals, four for small non-zero values (差评率 is often a few hundredths of a percent)."""
+    return 4 if 0 < abs(v) < 0.1 else 2
+
+
+def rate(v: Any) -> str:
+    """12.3456 → '12.35%'; 0.0123 → '0.0123%'."""
+    return MISSING if missing(v) else f"{v:.{_digits(v)}f}%"
+
+
+def number(v: Any, digits: int = 2) -> str:
+    return MISSING if missing(v) else f"{v:.{digits}f}"
+
+
+def count(v: Any) -> str:
+    return MISSING if missing(v) else f"{int(v):,}"
+
+
+def value_text(kind: str, v: Any, *, style: str = TEXT, unit: bool = True) -> str:
+    """A value of a KPI kind: rates in % (``unit=False``: without the sign), scores with two decimals, counts
+    with thousands separators."""
+    if missing(v):
+        return MISSING
+    if kind == "rate":
+        digits = 2 if style == FIXED else _digits(v)
+        return f"{v:.{digits}f}" + ("%" if unit else "")
+    if kind == "score":
+        return f"{v:.2f}"
+    return f"{v:,}" if style == FIXED else f"{int(v):,}"
+
+
+def change_text(change: str, v: Any, *, style: str = TEXT, unit: bool = True) -> str:
+    """A change of a change kind (spec.CHANGE_KINDS): pp '+0.12个百分点', points '+0.30分', pct '+4.2%';
+    ``unit=False`` leaves out 个百分点 / 分 (a table whose header names it)."""
+    if missing(v):
+        return MISSING
+    digits = {"pp": 2 if style == FIXED else _digits(v), "points": 2, "pct": 1}[change]
+    suffix = CHANGE_UNITS[change] if unit else ""
+    if style != FIXED and round(v, digits) == 0:
+        return f"{0:.{digits}f}{suffix}"
+    return f"{v:+.{digits}f}{suffix}"
+
+
+def value(key: str, v: Any, *, style: str = TEXT) -> str:
+    """A headline KPI as shown: rates in %, 平均分 with two decimals, counts with thousands separators."""
+    return value_text(kind_of(key), v, style=style)
+
+
+def change(key: str, v: Any, *, style: str = TEXT) -> str:
+    """A 环比 / 同比 change of ``key``: '+0.12个百分点' for rates, '+0.30分' for 平均分, '+4.2%' for counts."""
+    return change_text(CHANGE_KINDS[kind_of(key)], v, style=style)
+
+
+def trend(key: str, v: Any) -> str:
+    """A change in words: '上升0.12个百分点', '下降3.1%', '持平' (when it rounds to zero)."""
+    if missing(v):
+        return "无可比数据"
+    text = change(key, abs(v))
+    if not text.startswith("+"):
+        return "持平"
+    return ("上升" if v > 0 else "下降") + text[1:]
+
+
+def plain(value: Any) -> Any:
+    """The JSON-ready form of a value: frames as lists of records, dataclasses as dicts, NaN / NA as None,
+    dates as ISO strings, numpy scalars as Python ones."""
+    if isinstance(value, pd.DataFrame):
+        return [{k: plain(v) for k, v in row.items()} for row in value.to_dict(orient="records")]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return plain(value.item())
+    return value

@@ -1,0 +1,43 @@
+"""Read-only SQL for statistics: counts from the daily rollups (or, to check them, raw records), 差评 tag counts
+and ledger cases. ``from feedback.stats import queries as stats_queries`` gives every public name:
+
+- sources: the rollup and raw-record sources, dimensions, the filter set as SQL conditions;
+- counts: ``counts`` / ``rating_frame`` (the KPI formulas' input) and ``prefetch`` (one frame, summed in pandas);
+- tags: 差评 evaluation-tag counts; cases: ledger cases and their KPI flags.
+"""
+
+from feedback.stats.queries.cases import CASE_COLUMNS, CASE_FLAGS, case_counts, case_frame
+from feedback.stats.queries.counts import (
+    Prefetched,
+    batch_days,
+    counts,
+    latest_day,
+    normalise,
+    prefetch,
+    rating_frame,
+    regroup,
+    to_frame,
+)
+from feedback.stats.queries.sources import (
+    DIMENSIONS,
+    RATING_DIMS,
+    Source,
+    active_version,
+    column,
+    day_expr,
+    filter_conditions,
+    month_expr,
+    month_start,
+    next_month,
+    raw_source,
+    rollup_parts,
+    rollup_source,
+)
+from feedback.stats.queries.tags import TAG_DIMS, bad_conditions, bad_tag_frame, bad_tag_rows, split_tags
+
+__all__ = [
+    "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "RATING_DIMS", "TAG_DIMS", "Prefetched", "Source", "active_version",
+    "bad_conditions", "bad_tag_frame", "batch_days", "bad_tag_rows", "case_counts", "case_frame", "column", "counts", "day_expr",
+    "filter_conditions", "latest_day", "month_expr", "month_start", "next_month", "normalise", "prefetch",
+    "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source", "split_tags", "to_frame",
+]

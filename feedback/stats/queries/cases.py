@@ -1,0 +1,104 @@
+"""Ledger cases (差评整改工单) for statistics: one row per case with its record's dimensions, or counted by the
+flags the ledger KPIs need as of a day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, false, func, select, true
+from sqlalchemy.sql import ColumnElement, FromClause
+
+from feedback.filters import Filters
+from feedback.models import LedgerCase, Score
+from feedback.stats.queries.counts import to_frame
+from feedback.stats.queries.sources import (
+    DIMENSIONS,
+    Source,
+    active_version,
+    check_by,
+    column,
+    day_expr,
+    filter_conditions,
+    month_expr,
+)
+
+CASE_COLUMNS = ("case_id", "record_id", "origin", "status", "outcome", "rule", "opened_at", "verify_due",
+                "rectify_due", "extended_days", "verified_at", "rectified_at", "replied_at", "revisited_at",
+                "closed_at", "satisfaction", "ruling")
+
+
+_CASE_DIMS = ("dept_key", "dept_code", "dept_name", "region_code", "channel", "service_key", "service_code",
+              "service_name", "level", "is_default", "kind")
+
+
+def case_frame(conn: Connection, filters: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Ledger cases whose record passes the filters (period = the record's rating time), one row per case,
+    with the record's dimensions (copied onto the case: dept_key … kind, rated_at) and any day / month ``by``
+    columns. Reads only the cases table, and the active scores when a category or sentiment filter is set."""
+    check_by(by)
+    c = LedgerCase.__table__
+    src = _case_source(conn, filters)
+    from_ = src.from_
+    extra = [src.day.label("day") if b == "day" else month_expr(conn, c.c.rated_at).label("month")
+             for b in dict.fromkeys(by) if b in ("day", "month")]
+    own = [c.c.id.label("case_id"), *(c.c[k].label(k) for k in CASE_COLUMNS[1:])]
+    dims = [column(src, k).label(k) for k in _CASE_DIMS]
+    stmt = (select(*own, *dims, c.c.rated_at.label("rated_at"), *extra)
+            .select_from(from_).where(*filter_conditions(src, filters)).order_by(c.c.id))
+    names = [e.name for e in (*own, *dims)] + ["rated_at"] + [e.name for e in extra]
+    frame = to_frame(conn.execute(stmt).all(), names)
+    for col in ("verify_due", "rectify_due"):
+        frame[col] = pd.to_datetime(frame[col]).dt.date
+    for col in ("opened_at", "verified_at", "rectified_at", "replied_at", "revisited_at", "closed_at", "rated_at"):
+        frame[col] = pd.to_datetime(frame[col])
+    frame["satisfaction"] = frame["satisfaction"].astype("Int64")
+    frame["level"] = frame["level"].astype("Int64")
+    frame["is_default"] = frame["is_default"].astype(bool)
+    return frame
+
+
+def _case_source(conn: Connection, filters: Filters) -> Source:
+    """The cases table with its copied record dimensions; the active scores only when a filter needs them."""
+    c = LedgerCase.__table__
+    cols: dict[str, ColumnElement] = {k: c.c[k] for k in _CASE_DIMS if k in c.c}
+    from_: FromClause = c
+    if filters.categories or filters.sentiments:
+        s = Score.__table__
+        from_ = c.outerjoin(s, and_(s.c.record_id == c.c.record_id, s.c.model_version == active_version(conn)))
+        cols |= {"sentiment": s.c.sentiment, "category": s.c.category}
+    return Source(from_, cols, {}, day_expr(conn, c.c.rated_at), ts=c.c.rated_at,
+                  text_ts=conn.dialect.name == "sqlite")
+
+
+CASE_FLAGS = ("status", "outcome", "satisfaction", "replied", "done", "on_time", "rectify_past", "verify_past")
+
+
+def case_counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, today: date) -> pd.DataFrame:
+    """Cases counted by ``by`` and the flags the ledger KPIs need, as of ``today``: status, outcome,
+    satisfaction, replied (反馈 given), done (rectified), on_time (rectified on or before rectify_due),
+    rectify_past / verify_past (deadline before today); n. Small whatever the number of cases."""
+    check_by(by)
+    c = LedgerCase.__table__
+    src = _case_source(conn, filters)
+
+    def flag(cond: ColumnElement) -> ColumnElement:
+        return case((cond, true()), else_=false())
+
+    keys = [src.day.label("day") if b == "day" else month_expr(conn, c.c.rated_at).label("month")
+            if b == "month" else column(src, DIMENSIONS[b][0]).label(DIMENSIONS[b][0]) for b in dict.fromkeys(by)]
+    flags = [c.c.status, c.c.outcome, c.c.satisfaction, flag(c.c.replied_at.is_not(None)).label("replied"),
+             flag(c.c.rectified_at.is_not(None)).label("done"),
+             flag(and_(c.c.rectified_at.is_not(None), day_expr(conn, c.c.rectified_at) <= c.c.rectify_due))
+             .label("on_time"),
+             flag(c.c.rectify_due < today).label("rectify_past"), flag(c.c.verify_due < today).label("verify_past")]
+    stmt = (select(*keys, *flags, func.count().label("n")).select_from(src.from_)
+            .where(*filter_conditions(src, filters)).group_by(*keys, *flags))
+    frame = to_frame(conn.execute(stmt).all(), [k.name for k in keys] + list(CASE_FLAGS) + ["n"])
+    for col in CASE_FLAGS[3:]:
+        frame[col] = frame[col].astype(bool)
+    frame["satisfaction"] = frame["satisfaction"].astype("Int64")
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+

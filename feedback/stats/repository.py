@@ -1,0 +1,99 @@
+"""Writes of the rollup tables: the statements that rebuild daily, monthly and tag rollup rows for a span of days
+(feedback.stats.rollups decides which days, in one transaction)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, delete, func, insert, select
+
+from feedback.filters import Filters
+from feedback.models import RollupBadTag, RollupDaily, RollupDailyUnit, RollupMonthly, RollupMonthlyUnit
+from feedback.stats.queries import bad_tag_rows, filter_conditions, month_start, next_month, raw_source
+
+FINE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name",
+             "level", "is_default", "voided", "sentiment", "category")
+UNIT_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "level", "is_default", "voided")
+_TAG_CHUNK = 50_000
+
+
+def delete_days(conn: Connection, start_day: date | None, end_day: date | None) -> None:
+    """Delete the daily and tag rollup rows of [start_day, end_day] (open ends: all days)."""
+    for model in (RollupDaily, RollupDailyUnit, RollupBadTag):
+        stmt = delete(model)
+        if start_day is not None:
+            stmt = stmt.where(model.day >= start_day)
+        if end_day is not None:
+            stmt = stmt.where(model.day <= end_day)
+        conn.execute(stmt)
+
+
+def insert_fine(conn: Connection, period: Filters) -> int:
+    """The fine daily rollup of the period (every dimension) from records; returns its rows."""
+    src = raw_source(conn)
+    dims = [src.day.label("day"), *(src.cols[d].label(d) for d in FINE_DIMS)]
+    stmt = (
+        select(*dims, *(m.label(k) for k, m in src.measures.items()))
+        .select_from(src.from_)
+        .where(*filter_conditions(src, period))
+        .group_by(*dims)
+    )
+    cols = ["day", *FINE_DIMS, "n", "projects", "hidden"]
+    conn.execute(insert(RollupDaily).from_select(cols, stmt))
+    return count_rows(conn, RollupDaily, period)
+
+
+def insert_unit(conn: Connection, start_day: date | None, end_day: date | None) -> int:
+    """The daily unit rollup of the days from the fine one; returns its rows."""
+    t = RollupDaily.__table__
+    keys = [t.c.day, *(t.c[d] for d in UNIT_DIMS)]
+    conds = []
+    if start_day is not None:
+        conds.append(t.c.day >= start_day)
+    if end_day is not None:
+        conds.append(t.c.day <= end_day)
+    stmt = (
+        select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden))
+        .where(*conds)
+        .group_by(*keys)
+    )
+    cols = ["day", *UNIT_DIMS, "n", "projects", "hidden"]
+    conn.execute(insert(RollupDailyUnit).from_select(cols, stmt))
+    return count_rows(conn, RollupDailyUnit, Filters(start=start_day, end=end_day))
+
+
+def count_rows(conn: Connection, model, period: Filters) -> int:
+    """Rows a refresh wrote (rowcount of INSERT … SELECT is not reliable across drivers)."""
+    conds = ([model.day >= period.start] if period.start else []) + ([model.day <= period.end] if period.end else [])
+    return conn.execute(select(func.count()).select_from(model).where(*conds)).scalar_one()
+
+
+def rebuild_months(conn: Connection, start_day: date | None, end_day: date | None) -> None:
+    """Rebuild the months that contain the refreshed days, from the (complete) daily tables: the monthly unit
+    table from the daily unit one, the monthly fine table from the daily fine one."""
+    first = start_day.replace(day=1) if start_day else None
+    last = end_day.replace(day=1) if end_day else None
+    for monthly, daily, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
+                                 (RollupMonthly, RollupDaily, FINE_DIMS)):
+        m = monthly
+        conn.execute(delete(m).where(*([m.month >= first] if first else []), *([m.month <= last] if last else [])))
+        t = daily.__table__
+        month = month_start(conn, t.c.day)
+        keys = [month, *(t.c[d] for d in dims)]
+        conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
+        stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
+                .group_by(*keys))
+        conn.execute(insert(m).from_select(["month", *dims, "n", "projects", "hidden"], stmt))
+
+
+def insert_tags(conn: Connection, period: Filters) -> int:
+    """差评 tag mentions of the period split from records (bad_tag_rows) into rollup_bad_tags, in chunks."""
+    rows = bad_tag_rows(conn, period)
+    records = [
+        {k: (None if pd.isna(v) else (int(v) if k in ("level", "n") else v)) for k, v in row.items()}
+        for row in rows.astype(object).to_dict("records")
+    ]
+    for i in range(0, len(records), _TAG_CHUNK):
+        conn.execute(insert(RollupBadTag), records[i:i + _TAG_CHUNK])
+    return len(records)
