@@ -9,12 +9,11 @@ from dashboards import assets, auth, context, display, errors, security
 from dashboards.actions import jobs
 from dashboards.api import routes as api
 from dashboards.cache import ResultCache
-from dashboards.config import DashboardOptions, options_from
 from dashboards.context import EXTENSION, AppState
 from dashboards.pages import alerts, explorer, ingest, ledger, models, overview, reports, tasks
 from dashboards.queries.ledger import overdue_count
 from feedback.regions import region_name, region_names
-from feedback.settings import Settings
+from feedback.settings import DashboardSettings, Settings
 
 NAV = (  # (endpoint, label, capability)
     ("overview.index", "总览", "read"),
@@ -29,8 +28,9 @@ NAV = (  # (endpoint, label, capability)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
-               options: DashboardOptions | None = None) -> Flask:
-    """Build the app; settings come from config.toml and the engine from them when not given."""
+               options: DashboardSettings | None = None) -> Flask:
+    """Build the app; settings come from config.toml and the engine from them when not given; ``options``
+    replace the settings' [dashboard] section."""
     if settings is None:
         from feedback.settings import load_settings
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         from feedback.db import make_engine
 
         engine = make_engine(settings.database_url, echo=settings.database.echo)
-    options = options or options_from(settings)
+    options = options or settings.dashboard
 
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options,

@@ -1,4 +1,4 @@
-"""The running app's engine, settings and options, and the client address, as seen from inside a request."""
+"""The running app's engine, settings, options and taxonomy, and the client address, as seen from inside a request."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from flask import current_app, request
 from sqlalchemy import Engine
 
 from dashboards.cache import ResultCache
-from dashboards.config import DashboardOptions
-from feedback.settings import Settings
+from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
+from feedback.settings import DashboardSettings, Settings
 
 EXTENSION = "haocha"
 
@@ -18,7 +18,7 @@ EXTENSION = "haocha"
 class AppState:
     settings: Settings
     engine: Engine
-    options: DashboardOptions
+    options: DashboardSettings  # settings.dashboard unless create_app was given others
     cache: ResultCache
 
 
@@ -34,8 +34,13 @@ def settings() -> Settings:
     return state().settings
 
 
-def options() -> DashboardOptions:
+def options() -> DashboardSettings:
     return state().options
+
+
+def taxonomy() -> Taxonomy:
+    """The complaint taxonomy of the settings (``[scoring] taxonomy``): every screen's category names."""
+    return taxonomy_of(settings())
 
 
 def cache() -> ResultCache:

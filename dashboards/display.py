@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from feedback import codes
+from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 
-# Complaint taxonomy of DOMAIN.md §7; replace with the taxonomy module's names once it exists.
-CATEGORY_NAMES = {
-    "timeliness": "办理时效", "materials": "申报材料", "guide_info": "办事指南与告知",
-    "conditions_compliance": "审批条件与依法行政", "trips_process": "跑动与流程", "online_platform": "网上办理与系统",
-    "staff_attitude": "服务态度", "staff_competence": "业务能力", "queue_onsite": "排队与现场",
-    "access_consultation": "预约咨询与可及性", "complaint_handling": "差评处置与回访",
-    "policy_or_invalid": "政策诉求与无效评价", "other": "其他",
-}
 SENTIMENT_NAMES = {"neg": "负面", "neu": "中性", "pos": "正面"}
 KIND_NAMES = {"rating": "评价", "message": "留言"}
 LEVELS = dict(codes.LEVELS)
@@ -36,8 +29,17 @@ def channel_name(code: str | None) -> str:
     return codes.channel_name(code) or (code or "—")
 
 
-def category_name(slug: str | None) -> str:
-    return CATEGORY_NAMES.get(slug or "", slug or "—")
+def category_name(slug: str | None, taxonomy: Taxonomy | None = None) -> str:
+    """A category's name in the taxonomy (the app's, ``context.taxonomy()``; None: the packaged one)."""
+    if not slug:
+        return "—"
+    return (taxonomy if taxonomy is not None else load_taxonomy()).name(slug)
+
+
+def category_order(taxonomy: Taxonomy | None = None) -> list[str]:
+    """First-level category slugs in the taxonomy's order, then its "other"."""
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    return [*taxonomy.slugs, taxonomy.other_slug]
 
 
 def sentiment_name(code: str | None) -> str:

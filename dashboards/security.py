@@ -9,8 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from dashboards.config import DashboardOptions
-from feedback.settings import Settings
+from feedback.settings import DashboardSettings, Settings
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -43,7 +42,7 @@ class SecretKeyMissing(RuntimeError):
     """No session secret in the environment and development key files are off."""
 
 
-def load_secret_key(settings: Settings, options: DashboardOptions) -> str:
+def load_secret_key(settings: Settings, options: DashboardSettings) -> str:
     """The session-signing key from the environment; in development a random key kept in instance/."""
     value = settings.env.get(options.secret_key_env, "")
     if value:
@@ -71,7 +70,7 @@ def is_bearer_request() -> bool:
     return request.path.startswith(API_PREFIX) and request.headers.get("Authorization", "").startswith("Bearer ")
 
 
-def install(app: Flask, settings: Settings, options: DashboardOptions) -> None:
+def install(app: Flask, settings: Settings, options: DashboardSettings) -> None:
     """Secret key, cookie flags, CSRF on every unsafe request except bearer-token API calls, headers."""
     app.config.update(
         SECRET_KEY=load_secret_key(settings, options),

@@ -95,16 +95,18 @@ class AlertSettings:
 
 @dataclass(frozen=True)
 class DashboardSettings:
-    secret_key_env: str = "HAOCHA_SECRET_KEY"
-    secure_cookies: bool = False
-    session_hours: int = 8
-    max_upload_mb: int = 50
-    login_max_failures: int = 5
-    login_window_minutes: int = 5
-    page_size: int = 50
-    upload_keep_hours: int = 24
-    push_max_kb: int = 10_240
-    cache_seconds: int = 300
+    """The [dashboard] section: everything the web app needs besides the database (``create_app`` options)."""
+
+    secret_key_env: str = "HAOCHA_SECRET_KEY"  # environment variable holding the session-signing key
+    secure_cookies: bool = False  # send the session cookie only over HTTPS (turn on behind TLS)
+    session_hours: int = 8  # a login lasts this long
+    max_upload_mb: int = 50  # largest file accepted by 数据导入
+    login_max_failures: int = 5  # failed logins per username + IP …
+    login_window_minutes: int = 5  # … within this many minutes before answers become 429
+    page_size: int = 50  # rows per page in the explorer and the API (the API caps per_page at 200)
+    upload_keep_hours: int = 24  # unconfirmed uploads are deleted after this long
+    push_max_kb: int = 10_240  # largest JSON body accepted by POST /api/v1/push (413 above it)
+    cache_seconds: int = 300  # the overview's results are reused this long unless the data changes (0 = off)
 
 
 @dataclass(frozen=True)

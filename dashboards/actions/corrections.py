@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from dashboards.queries.records import record_visible
 from dashboards.users import UserRow
 from feedback.scoring import repository as store
-from feedback.scoring.score import taxonomy_of
+from feedback.scoring.taxonomy import taxonomy_of
 from feedback.settings import Settings
 
 MAX_NOTE = 500

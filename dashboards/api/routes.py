@@ -13,7 +13,6 @@ from dashboards.actions import corrections as labels
 from dashboards.actions import jobs, push
 from dashboards.actions.exports import rejects_response
 from dashboards.api import openapi
-from dashboards.config import API_MAX_PAGE_SIZE
 from dashboards.queries.alerts import AlertFilters, alert_page
 from dashboards.queries.batches import batch_history
 from dashboards.queries.records import search_records
@@ -22,6 +21,7 @@ from feedback.filters import FilterError, Filters
 from feedback.tasks.config import task_settings
 
 T = TypeVar("T")
+API_MAX_PAGE_SIZE = 200  # per_page above this is capped ([dashboard] page_size is the default)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -74,7 +74,8 @@ def records():
     filters = _parsed(lambda: auth.scope(Filters.from_query_args(request.args)))
     page, per_page = _paging()
     with context.engine().connect() as conn:
-        result = search_records(conn, filters, request.args.get("q", "").strip(), page, per_page)
+        result = search_records(conn, filters, request.args.get("q", "").strip(), page, per_page,
+                                taxonomy=context.taxonomy())
     return jsonify(result.as_json())
 
 
@@ -101,7 +102,7 @@ def tasks():
     tf = _parsed(lambda: TaskFilters.from_args(request.args).scoped(auth.current_user().dept_code))
     page, per_page = _paging()
     with context.engine().connect() as conn:
-        result = task_page(conn, tf, page, per_page)
+        result = task_page(conn, tf, page, per_page, context.taxonomy())
     return jsonify(result.as_json())
 
 
@@ -109,7 +110,8 @@ def tasks():
 def task(task_id: int):
     """One task as its detail view shows it (404 for another department's task)."""
     with context.engine().connect() as conn:
-        t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()))
+        t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()),
+                        context.taxonomy())
     if t is None:
         abort(404, description=f"任务 {task_id} 不存在，或不属于本部门")
     return jsonify(t)

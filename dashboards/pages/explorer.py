@@ -27,8 +27,10 @@ def index():
     q = request.args.get("q", "").strip()
     hidden = request.args.get("hidden") == "1"  # only hidden complaints (the link of a 隐性投诉 预警)
     user = auth.current_user()
+    taxonomy = context.taxonomy()
     with context.engine().connect() as conn:
-        result = search_records(conn, filters, q, page_number(), context.options().page_size, hidden=hidden)
+        result = search_records(conn, filters, q, page_number(), context.options().page_size, hidden=hidden,
+                                taxonomy=taxonomy)
         choices = filter_choices(conn, user.dept_code)
     label_choices = labels.category_choices(context.settings()) if auth.can(user, "label") else []
     # a drill-down's 事项 filter holds codes: show the names the listed records carry
@@ -36,7 +38,7 @@ def index():
     return render_template(
         "pages/explorer.html", result=result, filters=filters, q=q, choices=choices, error=error, hidden=hidden,
         label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"), export_limit=EXPORT_LIMIT,
-        service_names=service_names,
+        service_names=service_names, taxonomy=taxonomy,
     ), (400 if error else 200)
 
 
@@ -53,7 +55,8 @@ def export(fmt: str):
     q = request.args.get("q", "").strip()
     hidden = request.args.get("hidden") == "1"
     with context.engine().connect() as conn:
-        header, rows, truncated = export_rows(conn, filters, q, hidden=hidden, limit=EXPORT_LIMIT)
+        header, rows, truncated = export_rows(conn, filters, q, hidden=hidden, limit=EXPORT_LIMIT,
+                                              taxonomy=context.taxonomy())
     body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes("评价明细", header, rows)
     auth.audit_request("export", what="records", format=fmt, rows=len(rows), truncated=truncated, q=q,
                        hidden=hidden, filters=filters.to_query_args())

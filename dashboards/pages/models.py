@@ -16,7 +16,8 @@ bp = Blueprint("models", __name__)
 @bp.get("/models")
 @auth.require("read")
 def index():
-    from feedback.scoring.score import ScoringError, gold_agreement, taxonomy_of
+    from feedback.scoring.score import ScoringError, gold_agreement
+    from feedback.scoring.taxonomy import taxonomy_of
 
     filters, error = request_filters()
     user = auth.current_user()

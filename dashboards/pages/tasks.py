@@ -55,8 +55,8 @@ def index():
     tf, error = request_task_filters()
     user = auth.current_user()
     with context.engine().connect() as conn:
-        result = task_page(conn, tf, page_number(), context.options().page_size)
-        choices = task_choices(conn, user.dept_code)
+        result = task_page(conn, tf, page_number(), context.options().page_size, context.taxonomy())
+        choices = task_choices(conn, user.dept_code, context.taxonomy())
     return render_template("pages/tasks.html", result=result, tf=tf, choices=choices, error=error,
                            formats=FORMATS), (400 if error else 200)
 
@@ -65,7 +65,8 @@ def index():
 @auth.require("read")
 def detail(task_id: int):
     with context.engine().connect() as conn:
-        t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()))
+        t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()),
+                        context.taxonomy())
     if t is None:
         abort(404, description=f"任务 {task_id} 不存在，或不属于本部门")
     rows = pd.DataFrame(t["component_rows"])

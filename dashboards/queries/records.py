@@ -13,6 +13,7 @@ from dashboards.queries.paging import Page
 from dashboards.queries.where import active_versions, record_conditions
 from feedback.filters import Filters
 from feedback.models import GoldLabel, LedgerCase, Record, Score
+from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 
 COUNT_CAP = 10_000  # counting stops here ("10000+"), so a broad search stays fast on millions of rows
 MAX_PAGE = 1_000  # deeper pages: narrow the filters instead
@@ -44,7 +45,7 @@ def record_visible(conn: Connection, record_id: int, dept: str | None) -> bool:
     return conn.execute(q).first() is not None
 
 
-def _item(r, title: str | None, text: str | None, voided: bool) -> dict[str, Any]:
+def _item(r, title: str | None, text: str | None, voided: bool, taxonomy: Taxonomy) -> dict[str, Any]:
     corrected = r.gold_category is not None
     category = r.gold_category if corrected else r.category
     return {
@@ -56,15 +57,16 @@ def _item(r, title: str | None, text: str | None, voided: bool) -> dict[str, Any
         "dept_name": r.dept_name, "region_code": r.region_code,
         "tags": display.tag_texts(r.tags), "title": title, "text": text, "votes_up": r.votes_up,
         "sentiment": r.sentiment, "category": category,
-        "category_name": display.category_name(category) if category else None,
+        "category_name": display.category_name(category, taxonomy) if category else None,
         "category_conf": 1.0 if corrected else None if r.category_conf is None else round(float(r.category_conf), 3),
         "category_corrected": corrected, "voided": voided,
     }
 
 
-def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limit: int, offset: int = 0
-           ) -> list[dict[str, Any]]:
-    """Records matching the filters, newest first, with their active scores and gold labels, text masked."""
+def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limit: int, offset: int = 0,
+           taxonomy: Taxonomy | None = None) -> list[dict[str, Any]]:
+    """Records matching the filters, newest first, with their active scores and gold labels, text masked;
+    category names from ``taxonomy`` (the app's; None: the packaged one)."""
     score_join = and_(Score.record_id == Record.id, Score.model_version.in_(active_versions()))
     latest = _latest_gold()
     rows = conn.execute(
@@ -83,15 +85,16 @@ def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limi
     ).all()
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
-    return [_item(r, t, x, r.voided_case is not None) for r, t, x in zip(rows, titles, texts, strict=True)]
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    return [_item(r, t, x, r.voided_case is not None, taxonomy) for r, t, x in zip(rows, titles, texts, strict=True)]
 
 
 def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int, *,
-                   hidden: bool = False) -> RecordPage:
+                   hidden: bool = False, taxonomy: Taxonomy | None = None) -> RecordPage:
     """Newest first; ``filters`` must already be scoped to the user's department; ``hidden``: only hidden
-    complaints."""
+    complaints; ``taxonomy`` names the categories (the app's; None: the packaged one)."""
     page = max(1, min(page, MAX_PAGE))
-    items = _items(conn, filters, q, hidden, per_page + 1, (page - 1) * per_page)
+    items = _items(conn, filters, q, hidden, per_page + 1, (page - 1) * per_page, taxonomy)
     total = count_records(conn, filters, q, cap=COUNT_CAP + 1, hidden=hidden)
     return RecordPage(
         items=items[:per_page], page=page, per_page=per_page, has_next=len(items) > per_page,
@@ -109,11 +112,11 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(conn: Connection, filters: Filters, q: str | None, *, hidden: bool = False, limit: int
-                ) -> tuple[list[str], list[list[Any]], bool]:
+def export_rows(conn: Connection, filters: Filters, q: str | None, *, hidden: bool = False, limit: int,
+                taxonomy: Taxonomy | None = None) -> tuple[list[str], list[list[Any]], bool]:
     """The explorer's result as a table for download: header, rows (newest first, text masked, names in words)
     and whether ``limit`` cut it. ``filters`` must already be scoped."""
-    items = _items(conn, filters, q, hidden, limit + 1)
+    items = _items(conn, filters, q, hidden, limit + 1, taxonomy=taxonomy)
     rows = []
     for r in items[:limit]:
         flat = {**r, "kind_name": display.KIND_NAMES.get(r["kind"], r["kind"]),

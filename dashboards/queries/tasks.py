@@ -23,6 +23,7 @@ from dashboards import display
 from dashboards.queries.paging import Page
 from feedback.filters import FilterError
 from feedback.models import Record, Task, TaskBuild
+from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 from feedback.tasks.config import COMPONENT_LABELS, COMPONENTS, TaskSettings
 from feedback.tasks.impact import Impact, wilson
 from feedback.tasks.lifecycle import STATUSES, TRANSITIONS
@@ -97,15 +98,15 @@ def _decode(r) -> dict[str, Any]:
     return d
 
 
-def summary(t: Mapping[str, Any]) -> dict[str, Any]:
-    """One task as the list and the API show it."""
+def summary(t: Mapping[str, Any], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
+    """One task as the list and the API show it (category names from ``taxonomy``, None: the packaged one)."""
     return {
         "rank": t["rank"], "id": t["id"], "key": t["task_key"], "title": t["title"],
         "score": round(float(t["score"] or 0), 2), "status": t["status"],
         "status_name": STATUSES.get(t["status"], t["status"]), "owner": t["owner"], "due_date": t["due_date"],
         "kind": t["kind"], "kind_name": KIND_NAMES.get(t["kind"], t["kind"]), "source": t["source"],
         "category": t["category"],
-        "category_name": display.category_name(t["category"]) if t["category"] else None,
+        "category_name": display.category_name(t["category"], taxonomy) if t["category"] else None,
         "service": t["service_name"], "dept_code": t["dept_code"], "department": t["dept_name"],
         "anchor": t["anchor"], "signals": int(t["signals"] or 0), "first_seen": t["first_seen"],
         "last_seen": t["last_seen"], "active": bool(t["active"]), "keywords": t["keywords"] or [],
@@ -116,13 +117,15 @@ def summary(t: Mapping[str, Any]) -> dict[str, Any]:
 TaskPage = Page
 
 
-def task_page(conn: Connection, tf: TaskFilters, page: int, per_page: int) -> TaskPage:
+def task_page(conn: Connection, tf: TaskFilters, page: int, per_page: int,
+              taxonomy: Taxonomy | None = None) -> TaskPage:
     """A page of the ranked list (best first); ``tf`` must already be scoped to the user's department."""
     page = max(1, page)
     rows = conn.execute(select(Task.__table__).where(*_conditions(tf)).order_by(*_ORDER)
                         .limit(per_page + 1).offset((page - 1) * per_page)).all()
     total = conn.execute(select(func.count()).select_from(Task).where(*_conditions(tf))).scalar_one()
-    items = [summary(_decode(r)) for r in rows[:per_page]]
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    items = [summary(_decode(r), taxonomy) for r in rows[:per_page]]
     return TaskPage(items, page, per_page, len(rows) > per_page, total)
 
 
@@ -207,7 +210,8 @@ def impact_view(impact: Mapping[str, Any] | None, confidence: float) -> dict[str
     return out
 
 
-def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSettings) -> dict[str, Any] | None:
+def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSettings,
+                taxonomy: Taxonomy | None = None) -> dict[str, Any] | None:
     """Everything the detail view and ``/api/v1/tasks/<id>`` show."""
     t = get_scoped_task(conn, task_id, dept)
     if t is None:
@@ -220,7 +224,7 @@ def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSetti
     texts = display.mask_texts([e.get("text") for e in t.get("evidence") or []])
     evidence = [{**e, "text": x or ""} for e, x in zip(t.get("evidence") or [], texts, strict=True)]
     return {
-        **summary(t), "subcategory": t.get("subcategory"), "region_code": t.get("region_code"),
+        **summary(t, taxonomy), "subcategory": t.get("subcategory"), "region_code": t.get("region_code"),
         "source_name": SOURCE_NAMES.get(t["source"], t["source"]),
         "dismissed_reason": t.get("dismissed_reason"), "shipped_at": t.get("shipped_at"),
         "formula": priority_formula(build_cfg), "component_rows": component_rows(t["components"] or {}, build_cfg),
@@ -232,12 +236,15 @@ def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSetti
     }
 
 
-def task_choices(conn: Connection, dept: str | None) -> dict[str, list[tuple[str, str]]]:
+def task_choices(conn: Connection, dept: str | None,
+                 taxonomy: Taxonomy | None = None) -> dict[str, list[tuple[str, str]]]:
     """(value, label) pairs for the category and department controls, from the current tasks."""
     scope = [Task.active == true()] + ([Task.dept_code == dept] if dept else [])
     cats = [c for (c,) in conn.execute(select(Task.category).where(*scope).distinct())]
-    order = list(display.CATEGORY_NAMES)  # the taxonomy's order, "other" and unclassified topics last
-    categories = sorted(((c or NO_CATEGORY, display.category_name(c) if c else "未分类（话题）") for c in cats),
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    order = display.category_order(taxonomy)  # the taxonomy's order, "other" and unclassified topics last
+    categories = sorted(((c or NO_CATEGORY, display.category_name(c, taxonomy) if c else "未分类（话题）")
+                         for c in cats),
                         key=lambda p: (p[0] == NO_CATEGORY, order.index(p[0]) if p[0] in order else len(order), p[1]))
     rows = conn.execute(select(Task.dept_code, func.max(Task.dept_name)).where(*scope, Task.dept_code.is_not(None))
                         .group_by(Task.dept_code)).all()

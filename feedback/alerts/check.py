@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from feedback.alerts import repository as alert_store
 from feedback.alerts.rules import evaluate, webhook_text
 from feedback.alerts.webhook import WebhookError, post_text
+from feedback.scoring.taxonomy import taxonomy_of
 
 log = logging.getLogger("haocha.alerts")
 
@@ -69,14 +70,13 @@ def notify(cfg: Any, alerts: list[dict[str, Any]]) -> tuple[list[int], list[str]
 def check_alerts(engine: Engine, settings: Any, *, lookback_weeks: int | None = None,
                  post: bool = True) -> CheckResult:
     """Evaluate every rule over the checked weeks; new alerts are stored and (``post``) sent to the webhook."""
-    from feedback.tasks.labels import labels
-
     cfg = settings.alerts
     if lookback_weeks is not None:
         cfg = dataclasses.replace(cfg, lookback_weeks=max(1, lookback_weeks))
     with engine.connect() as conn:
         inputs = alert_store.load_inputs(conn, cfg)
-    names = {slug: labels().name(slug) for slug in
+    taxonomy = taxonomy_of(settings)
+    names = {slug: taxonomy.name(slug) for slug in
              (inputs.complaints["category"].unique() if not inputs.complaints.empty else [])}
     fired = evaluate(inputs, cfg, names=names, good_includes_basic=settings.kpi.good_includes_basic)
     with engine.begin() as conn:

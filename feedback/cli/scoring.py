@@ -91,7 +91,7 @@ def label_group() -> None:
 def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None) -> None:
     """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other")."""
     from feedback.scoring import repository as store
-    from feedback.scoring.score import taxonomy_of
+    from feedback.scoring.taxonomy import taxonomy_of
 
     taxonomy = taxonomy_of(app.settings())
     allowed = [*taxonomy.slugs, taxonomy.other_slug]

@@ -25,7 +25,7 @@ from feedback.scoring.scorer import Scorer, scoring_text
 from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
 from feedback.scoring.sentiment.engines import ModelEngine
 from feedback.scoring.sentiment.model import load_model
-from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
+from feedback.scoring.taxonomy import taxonomy_of
 from feedback.settings import Settings
 
 
@@ -50,14 +50,6 @@ class ScoreRun:
 
 def models_dir(settings: Settings) -> Path:
     return settings.instance_path / "models"
-
-
-def taxonomy_of(settings: Settings) -> Taxonomy:
-    path = settings.scoring.taxonomy
-    if not path:
-        return load_taxonomy()
-    p = Path(path)
-    return load_taxonomy(p if p.is_absolute() else settings.base_dir / p)
 
 
 def fusion_of(settings: Settings) -> FusionParams:

@@ -10,8 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedback.text.features import normalize, strip_punct, trie_regex
+
+if TYPE_CHECKING:
+    from feedback.settings import Settings
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^[1-5]\d\d$")
@@ -225,6 +229,15 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     except OSError as exc:
         raise TaxonomyError(f"{p}: cannot read: {exc}") from exc
     return _parse_bytes(raw, str(p))
+
+
+def taxonomy_of(settings: Settings) -> Taxonomy:
+    """The taxonomy the settings name (``[scoring] taxonomy``, relative to config.toml; "" = the packaged one)."""
+    path = settings.scoring.taxonomy
+    if not path:
+        return load_taxonomy()
+    p = Path(path)
+    return load_taxonomy(p if p.is_absolute() else settings.base_dir / p)
 
 
 @functools.lru_cache(maxsize=8)

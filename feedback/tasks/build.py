@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from feedback.regions import region_name
+from feedback.scoring.taxonomy import Taxonomy
 from feedback.tasks import places
 from feedback.tasks.clusters import TopicGroup, centroids, cluster_topics, topic_documents, vectorise
 from feedback.tasks.config import TaskSettings
-from feedback.tasks.labels import labels, tag_category
+from feedback.tasks.labels import Labels, labels
 
 # Columns of a signal frame (one row per complaint signal; see queries.load_signals).
 SIGNAL_COLUMNS = (
@@ -51,10 +52,9 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("string").fillna("").str.strip()
 
 
-def subcategories(sig: pd.DataFrame, text: pd.Series) -> list[str | None]:
+def subcategories(sig: pd.DataFrame, text: pd.Series, lab: Labels) -> list[str | None]:
     """Second-level category of each signal: the model's (column ``subcategory``), else the seed phrases in its
     text, else its tag codes."""
-    lab = labels()
     model = sig["subcategory"].tolist() if "subcategory" in sig else [None] * len(sig)
     out = []
     for m, c, t, tg in zip(model, sig["category"].tolist(), text.tolist(), sig["tags"].tolist(), strict=True):
@@ -78,9 +78,11 @@ def leading_subcategories(sig: pd.DataFrame, share: float = 0.25, most: int = 2)
 
 
 def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
-                     region_names: Mapping[str, str] | None = None) -> Candidates:
+                     region_names: Mapping[str, str] | None = None, taxonomy: Taxonomy | None = None) -> Candidates:
     """Assign every signal to one candidate task (pure: a frame in, frames out); ``region_names`` name the
-    region of a local hall's title (feedback.regions), else its code is shown."""
+    region of a local hall's title (feedback.regions), else its code is shown; ``taxonomy`` names the categories
+    (default: the packaged one)."""
+    lab = labels(taxonomy)
     sig = signals.reset_index(drop=True).copy()
     sig["weight"] = severity(sig, cfg)
     text = _text(sig["text"])
@@ -88,10 +90,10 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
     cat = sig["category"].astype("string")
     missing = cat.isna() | cat.isin(["", "other"])
     if missing.any():
-        from_tags = sig.loc[missing, "tags"].map(tag_category).astype("string")
+        from_tags = sig.loc[missing, "tags"].map(lab.tag_category).astype("string")
         cat = cat.mask(missing & from_tags.notna(), from_tags)
     sig["category"] = cat.where(~cat.isin(["", "other"]), pd.NA)
-    sig["subcategory"] = subcategories(sig, text)
+    sig["subcategory"] = subcategories(sig, text, lab)
     is_msg = sig["kind"].eq("message")
     has_text = (text.str.len() > 0) | (title.str.len() > 0)
     no_cat = sig["category"].isna()
@@ -139,7 +141,7 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
     sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat"])
     groups = pd.DataFrame(rows)
     groups.insert(0, "group", np.arange(len(groups)))
-    return Candidates(_describe(groups, sig, title, text, region_names or {}), sig)
+    return Candidates(_describe(groups, sig, title, text, region_names or {}, lab), sig)
 
 
 def _centres(titles: list[str], texts: list[str], topics: list[TopicGroup]) -> list[int]:
@@ -190,9 +192,8 @@ HALL_LOCAL_SHARE = 0.6
 
 
 def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series,
-              region_names: Mapping[str, str]) -> pd.DataFrame:
+              region_names: Mapping[str, str], lab: Labels) -> pd.DataFrame:
     """Titles, identity keys and the descriptive columns of each group."""
-    lab = labels()
     leading = leading_subcategories(sig)
     first = _modes(sig, ["service_code", "service_name", "dept_code", "dept_name", "region_code"])
     counts = sig.assign(msg=sig["kind"].eq("message")).groupby("group").agg(n_msg=("msg", "sum"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,14 +35,23 @@ class Labels:
                 return sub
         return None
 
+    def tag_category(self, tags: str | None) -> str | None:
+        """The category of the first complaint tag code in a comma- or bar-separated tag list."""
+        hits = self.taxonomy.tag_categories(tags) if isinstance(tags, str) else []
+        return hits[0][0] if hits else None
 
-@functools.lru_cache(maxsize=1)
-def labels() -> Labels:
-    taxonomy = load_taxonomy()
-    return Labels(taxonomy, PhraseMatcher(taxonomy))
+
+_BUILT: dict[int, Labels] = {}  # id(taxonomy) → its labels (the phrase matcher is built once per taxonomy)
+_LOCK = threading.Lock()
 
 
-def tag_category(tags: str | None) -> str | None:
-    """The category of the first complaint tag code in a comma- or bar-separated tag list."""
-    hits = labels().taxonomy.tag_categories(tags) if isinstance(tags, str) else []
-    return hits[0][0] if hits else None
+def labels(taxonomy: Taxonomy | None = None) -> Labels:
+    """The labels of ``taxonomy`` (``feedback.scoring.taxonomy.taxonomy_of(settings)``; None: the packaged one)."""
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    with _LOCK:
+        lab = _BUILT.get(id(taxonomy))
+        if lab is None or lab.taxonomy is not taxonomy:
+            if len(_BUILT) >= 8:
+                _BUILT.clear()
+            lab = _BUILT[id(taxonomy)] = Labels(taxonomy, PhraseMatcher(taxonomy))
+    return lab

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from feedback.regions import region_names
+from feedback.scoring.taxonomy import taxonomy_of
 from feedback.tasks import queries, repository
 from feedback.tasks.build import build_candidates
 from feedback.tasks.config import TaskSettings, task_settings
@@ -112,7 +113,8 @@ def rebuild_tasks(engine: Engine, settings=None, *, cfg: TaskSettings | None = N
     rows: list[dict] = []
     members = pd.DataFrame(columns=["task_key", "record_id", "weight"])
     if not sig.empty:
-        cand = build_candidates(sig, cfg, region_names(settings) if settings is not None else None)
+        cand = build_candidates(sig, cfg, region_names(settings) if settings is not None else None,
+                                taxonomy_of(settings) if settings is not None else None)
         groups = _adopt_topic_keys(cand.groups, cand.signals, old_members, set(old["task_key"]))
         metrics = group_metrics(cand.signals, groups, denominators, as_of, cfg)
         comps = components(metrics, cfg)

@@ -11,8 +11,8 @@ import pytest
 
 from dashboards.actions import jobs
 from dashboards.app import create_app
-from dashboards.config import DashboardOptions
 from dashboards.users import create_user
+from feedback.settings import DashboardSettings as DashboardOptions
 from tests import factory
 
 PASSWORD = "correct-horse-battery"

@@ -36,7 +36,7 @@ def test_login_and_logout(app, users, engine):
 
 def test_secure_cookie_option(settings, engine, users):
     from dashboards.app import create_app
-    from dashboards.config import DashboardOptions
+    from feedback.settings import DashboardSettings as DashboardOptions
 
     app = create_app(settings, engine, options=DashboardOptions(secure_cookies=True))
     response = login(app.test_client(), "viewer")

@@ -73,8 +73,8 @@ def test_untrusted_text_is_shown_as_text(client_for, seeded):
 
 
 def test_secret_key_comes_from_the_environment(settings_factory, tmp_path):
-    from dashboards.config import DashboardOptions
     from dashboards.security import SecretKeyMissing, load_secret_key
+    from feedback.settings import DashboardSettings as DashboardOptions
     from feedback.settings import settings_from_mapping
 
     env_settings = settings_from_mapping({}, base_dir=tmp_path, env={"HAOCHA_SECRET_KEY": "from-env"})

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from dashboards.config import DashboardOptions
 from dashboards.users import audit_entries
 from feedback.models import Batch, Record
+from feedback.settings import DashboardSettings as DashboardOptions
 from tests.dashboards.conftest import csrf_from
 
 NATIONAL = ["projectNo", "taskCode", "taskName", "deptCode", "proDepart", "areaCode", "pf", "satisfaction",

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from dashboards.actions import jobs
 from dashboards.api.openapi import document
-from dashboards.config import DashboardOptions
 from dashboards.users import issue_token
 from feedback.models import AuditLog, Batch, LedgerCase, Record, Reject, RollupDaily, Score
 from feedback.pipeline import Stage, run_stages
+from feedback.settings import DashboardSettings as DashboardOptions
 from tests.dashboards.conftest import DEPT_A, DEPT_B, csrf_from
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to validate against the OpenAPI doc")
