@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Engine
 from werkzeug.datastructures import FileStorage
 
+from feedback import files
 from feedback.settings import Settings
 
-ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".json", ".jsonl", ".ndjson")
+ALLOWED_SUFFIXES = files.known_suffixes()  # the reader is chosen by content (feedback.files.sniff_format)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _UNSAFE = re.compile(r"[^\w.\-()（）\[\]【】 ]+")
 

@@ -1,4 +1,4 @@
-"""Read a labelled corpus (CSV in UTF-8/GBK/GB18030, XLSX or JSON Lines) for training and evaluation."""
+"""Read a labelled corpus (CSV in UTF-8/GBK/GB18030, XLSX or JSON Lines, told by content) for training and eval."""
 
 from __future__ import annotations
 
@@ -6,16 +6,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from feedback.files import FormatError, sniff_format
+
 
 class LabelledDataError(ValueError):
     """The labelled file cannot be used; the message names the file, and the row and column where it applies."""
 
 
 def _read(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    try:
+        kind = sniff_format(path)
+    except FormatError as exc:
+        raise LabelledDataError(str(exc)) from None
+    if kind in ("xlsx", "xls"):
         return pd.read_excel(path, dtype=str, engine="calamine")
-    if suffix in (".jsonl", ".ndjson"):
+    if kind == "jsonl":
         return pd.read_json(path, lines=True, dtype=False)
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
