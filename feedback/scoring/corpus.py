@@ -1,4 +1,4 @@
-"""Read a labelled corpus (CSV in UTF-8/GBK/GB18030, XLSX or JSON Lines, told by content) for training and eval."""
+"""A labelled corpus for training and evaluation: CSV (UTF-8/GBK/GB18030), XLSX or JSON Lines, by content."""
 
 from __future__ import annotations
 
