@@ -27,7 +27,7 @@ from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 from feedback.tasks.config import COMPONENT_LABELS, COMPONENTS, TaskSettings
 from feedback.tasks.impact import Impact, wilson
 from feedback.tasks.lifecycle import STATUSES, TRANSITIONS
-from feedback.tasks.priority import priority_formula
+from feedback.tasks.priority import component_points, priority_formula
 from feedback.tasks.queries import task_history
 
 NO_CATEGORY = "none"  # filter value of tasks without a category (topics from messages)
@@ -177,15 +177,10 @@ def _build_settings(conn: Connection, build_id: int | None, fallback: TaskSettin
 
 
 def component_rows(components: Mapping[str, float | None], cfg: TaskSettings) -> list[dict[str, Any]]:
-    """Each component with its weight and the points it adds: 100·w·value ÷ Σ(weights of applicable ones)."""
-    weights = cfg.weights()
-    den = sum(weights[c] for c in COMPONENTS if components.get(c) is not None)
-    out = []
-    for c in COMPONENTS:
-        v = components.get(c)
-        out.append({"name": c, "label": COMPONENT_LABELS[c], "value": v, "weight": weights[c],
-                    "points": None if v is None or den <= 0 else round(100.0 * weights[c] * v / den, 2)})
-    return out
+    """Each component with its weight and the points it adds (``feedback.tasks.priority.component_points``)."""
+    weights, points = cfg.weights(), component_points(components, cfg)
+    return [{"name": c, "label": COMPONENT_LABELS[c], "value": components.get(c), "weight": weights[c],
+             "points": None if points[c] is None else round(points[c], 2)} for c in COMPONENTS]
 
 
 def impact_view(impact: Mapping[str, Any] | None, confidence: float) -> dict[str, Any] | None:

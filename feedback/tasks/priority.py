@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -160,14 +161,44 @@ def components(m: pd.DataFrame, cfg: TaskSettings) -> pd.DataFrame:
     return c[list(COMPONENTS)]
 
 
+def _values(comps: pd.DataFrame, cfg: TaskSettings) -> tuple[dict[str, float], dict[str, np.ndarray], np.ndarray]:
+    """The weights, the components (NaN where one does not apply) and each task's divisor, Σ(weights of the
+    components that apply) in COMPONENTS order, NaN where none applies."""
+    w = cfg.weights()
+    values = {c: comps[c].to_numpy(dtype=float) for c in COMPONENTS}
+    den = np.zeros(len(comps))
+    for c, v in values.items():
+        den = den + np.where(np.isnan(v), 0.0, w[c])
+    return w, values, np.where(den > 0, den, np.nan)
+
+
+def priority(comps: pd.DataFrame, cfg: TaskSettings) -> pd.Series:
+    """The priority formula: 100 × Σ(weight · component) ÷ Σ(weights of the applicable components), 0..100 per
+    task (one column per component, NaN where one does not apply: it leaves the divisor too)."""
+    w, values, den = _values(comps, cfg)
+    num = np.zeros(len(comps))
+    for c, v in values.items():
+        num = num + np.nan_to_num(v * w[c], nan=0.0)
+    return pd.Series(100.0 * num / den, index=comps.index).fillna(0.0)
+
+
+def points(comps: pd.DataFrame, cfg: TaskSettings) -> pd.DataFrame:
+    """What each component adds to the priority, 100 · weight · component ÷ the same divisor (NaN where it does
+    not apply): a task's points sum to its priority."""
+    w, values, den = _values(comps, cfg)
+    return pd.DataFrame({c: 100.0 * w[c] * v / den for c, v in values.items()}, index=comps.index)
+
+
+def component_points(components: Mapping[str, float | None], cfg: TaskSettings) -> dict[str, float | None]:
+    """:func:`points` of one task from its stored components (None where one does not apply)."""
+    comps = pd.DataFrame([[components.get(c) for c in COMPONENTS]], columns=list(COMPONENTS), dtype=float)
+    row = points(comps, cfg).iloc[0]
+    return {c: None if pd.isna(row[c]) else float(row[c]) for c in COMPONENTS}
+
+
 def score(m: pd.DataFrame, comps: pd.DataFrame, keys: pd.Series, cfg: TaskSettings) -> pd.DataFrame:
     """Score 0..100 and rank (1 = best), ties broken by volume, support, recency of the last signal, key."""
-    w = pd.Series(cfg.weights())
-    values = comps[w.index]
-    applicable = values.notna()
-    num = (values.fillna(0.0) * w).sum(axis=1)
-    den = (applicable * w).sum(axis=1).replace(0, np.nan)
-    out = pd.DataFrame({"score": (100.0 * num / den).fillna(0.0).round(6)}, index=m.index)
+    out = pd.DataFrame({"score": priority(comps, cfg).round(6)}, index=m.index)
     order = pd.DataFrame({
         "score": out["score"], "volume": m["volume"].round(9), "support": m["support"].round(9),
         "last": m["last_seen"], "key": keys.reindex(m.index),
