@@ -1,7 +1,7 @@
 """整改台账 Rectification ledger: the case list with overdue flags, a case's page with its history, and the forms
 that drive the ledger (next status, 回访 satisfaction, 延期 / 无法整改 / 差评无效 requests, approvals).
 
-Rules live in ``feedback.ledger.cases``; routes parse the form, make one call, audit it and show the ledger's verdict in
+Rules live in ``feedback.ledger``; routes parse the form, make one call, audit it and show the ledger's verdict in
 Chinese. Department scoping: see ``dashboards.queries.ledger``."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dashboards import auth, context
 from dashboards.pages.common import page_number
 from dashboards.queries.ledger import LedgerFilters, case_detail, ledger_page, scoped_case
 from dashboards.queries.records import filter_choices
+from feedback import ledger
 from feedback.clock import local_now
 from feedback.filters import FilterError
-from feedback.ledger import cases as ledger
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 MAX_NOTE, MAX_DAYS = 2000, 60

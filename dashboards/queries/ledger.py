@@ -1,5 +1,5 @@
 """整改台账 for the page, the nav badge and the API: one filtered case list with counts, one case with its record,
-requests and history. Reads only; every change goes through ``feedback.ledger.cases``.
+requests and history. Reads only; every change goes through ``feedback.ledger``.
 
 A case belongs to the department of its record (``dept_code``, copied onto the case). A department-bound user sees
 only their department's cases; another department's case is "not found" for them."""
@@ -16,8 +16,8 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from dashboards import display
 from dashboards.queries.paging import Page
+from feedback import ledger
 from feedback.filters import FilterError, Filters
-from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerRequest, Record
 
 OPEN_EXCLUDED = ("closed", "voided")  # finished cases; everything else is still open

@@ -111,7 +111,7 @@ def ledger_section(conn: Connection, month: Filters, *, today: date, good_includ
                    top: int = 5) -> LedgerSummary:
     """The month's 差评 cases (by rating time) with their states; the open and overdue backlog of every case
     rated up to the month end, as of ``today``; the departments with most overdue cases."""
-    from feedback.ledger.cases import STATUSES
+    from feedback.ledger.rules import STATUSES
 
     counts = stats_queries.case_counts(conn, month, today=today)
     k = kpi.case_kpis(counts, good_includes_basic=good_includes_basic)

@@ -12,11 +12,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from feedback import ledger
 from feedback.cli.context import AppContext, fail, pass_app
 from feedback.clock import local_now
 from feedback.codes import LEVELS
 from feedback.filters import Filters
-from feedback.ledger import cases as ledger
 
 
 def _rules(app: AppContext) -> dict[str, ledger.DeadlineRule]:

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, select, update
 
 from etl.demo.generate import region_names, write_demo
 from etl.pipeline import ingest_file
+from feedback import ledger
 from feedback.alerts.check import check_alerts
 from feedback.db import make_engine, upgrade
-from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerEvent, Task
 from feedback.pipeline import STAGES, run_stages
 from feedback.regions import write_region_names

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feedback.ledger import cases as ledger
+from feedback import ledger
 from tests import factory
 from tests.dashboards.conftest import PASSWORD, XSS, seed
 

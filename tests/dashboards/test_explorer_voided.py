@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from feedback.ledger import cases as ledger
+from feedback import ledger
 from feedback.models import LedgerCase
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from dashboards.queries.ledger import LedgerFilters, ledger_page, overdue_count
 from dashboards.users import audit_entries
+from feedback import ledger
 from feedback.clock import local_now
-from feedback.ledger import cases as ledger
 from feedback.models import LedgerCase, LedgerRequest
 from tests.dashboards.conftest import DEPT_A, DEPT_B, XSS, csrf_from
 

@@ -197,7 +197,7 @@ def test_page_equals_api(client_for, engine, data, settings, users):
 
 
 def test_api_kpis_equal_haocha_kpi_and_the_bulletin(client_for, runner, engine, data, settings, users):
-    from feedback.ledger import cases as ledger
+    from feedback import ledger
     with engine.begin() as conn:
         ledger.sync_cases(conn, now=datetime(2026, 3, 21))
     client = client_for("admin")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from feedback.ledger import cases as ledger
+from feedback import ledger
 from feedback.regions import write_region_names
 
 

@@ -210,7 +210,7 @@ def _ledger_cases(client) -> dict[str, list[int]]:
 
     from sqlalchemy import select
 
-    from feedback.ledger import cases as ledger
+    from feedback import ledger
     from feedback.models import LedgerCase
 
     engine = client.application.extensions["haocha"].engine

@@ -114,7 +114,7 @@ def test_sentences_state_what_changed_and_where(engine, data, settings):
 
 
 def test_ledger_summary(engine, data, settings):
-    from feedback.ledger import cases as ledger
+    from feedback import ledger
     with engine.begin() as conn:
         ledger.sync_cases(conn, now=datetime(2026, 3, 21))
     b = bulletin(engine, settings)

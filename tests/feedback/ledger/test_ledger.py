@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from feedback import ledger
 from feedback.filters import Filters
-from feedback.ledger import cases as ledger
-from feedback.ledger.cases import DeadlineRule, LedgerError
+from feedback.ledger.rules import DeadlineRule, LedgerError
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
 from tests.feedback.stats.test_kpi import insert_records

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from feedback.ledger.cases import DeadlineRule, LedgerError, deadlines, rules_from_mapping
+from feedback.ledger.rules import DeadlineRule, LedgerError, deadlines, rules_from_mapping
 from feedback.ledger.workdays import (
     Calendar,
     CalendarRangeError,

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from feedback import ledger
 from feedback.filters import Filters
-from feedback.ledger import cases as ledger
 from feedback.stats import kpi, periods, rankings
 from feedback.stats import queries as stats_queries
 from feedback.stats.rollups import refresh_rollups
