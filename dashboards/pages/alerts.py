@@ -7,8 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from dashboards import auth, context
 from dashboards.pages.common import page_number
 from dashboards.queries.alerts import AlertFilters, alert_page, scoped_alert
-from feedback.alerts.repository import STATUSES, set_status
-from feedback.alerts.rules import RULES
+from feedback.alerts.repository import set_status
+from feedback.alerts.rules import RULES, STATUSES
 from feedback.filters import FilterError
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")

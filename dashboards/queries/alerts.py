@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection
 
 from dashboards.queries.paging import Page
-from feedback.alerts.repository import STATUSES, count_alerts, get_alert, list_alerts
-from feedback.alerts.rules import RULES
+from feedback.alerts.queries import count_alerts, get_alert, list_alerts
+from feedback.alerts.rules import RULES, STATUSES
 from feedback.filters import FilterError
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 
-from feedback.alerts import repository as alert_store
+from feedback.alerts import queries, repository
 from feedback.alerts.rules import evaluate, webhook_text
 from feedback.alerts.webhook import WebhookError, post_text
 from feedback.scoring.taxonomy import taxonomy_of
@@ -74,20 +74,20 @@ def check_alerts(engine: Engine, settings: Any, *, lookback_weeks: int | None = 
     if lookback_weeks is not None:
         cfg = dataclasses.replace(cfg, lookback_weeks=max(1, lookback_weeks))
     with engine.connect() as conn:
-        inputs = alert_store.load_inputs(conn, cfg)
+        inputs = queries.load_inputs(conn, cfg)
     taxonomy = taxonomy_of(settings)
     names = {slug: taxonomy.name(slug) for slug in
              (inputs.complaints["category"].unique() if not inputs.complaints.empty else [])}
     fired = evaluate(inputs, cfg, names=names, good_includes_basic=settings.kpi.good_includes_basic)
     with engine.begin() as conn:
-        new_ids, refreshed = alert_store.store(conn, fired)
-        new = [alert_store.get_alert(conn, i) for i in new_ids]
+        new_ids, refreshed = repository.store(conn, fired)
+        new = [queries.get_alert(conn, i) for i in new_ids]
     posted_ids, errors, accepted = notify(cfg, new) if post else ([], [], 0)
     with engine.begin() as conn:
-        alert_store.mark_notified(conn, posted_ids)
+        repository.mark_notified(conn, posted_ids)
         failed = [a["id"] for a in new if a["id"] not in set(posted_ids)]
         if errors:
-            alert_store.mark_notified(conn, failed, error="; ".join(errors))
-        open_ = alert_store.count_alerts(conn, statuses=("open",))
+            repository.mark_notified(conn, failed, error="; ".join(errors))
+        open_ = queries.count_alerts(conn, statuses=("open",))
     return CheckResult(inputs.as_of.isoformat() if inputs.as_of else None, len(fired), new, refreshed, open_,
                        accepted, errors)

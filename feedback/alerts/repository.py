@@ -1,40 +1,20 @@
-"""Alerts in the database: the frames the rules read, stored alerts (deduplicated), listing, closing, notices."""
+"""Writes of alerts: store fired alerts once (refreshing open ones), close or reopen them, record notices."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-import pandas as pd
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, update
 
-from feedback.alerts.rules import AlertInputs, Fired, complaint_counts, window_start
-from feedback.filters import Filters
-from feedback.models import Alert, Record
-from feedback.stats import queries as stats_queries
-
-STATUSES = {"open": "待处理", "closed": "已处理"}
+from feedback.alerts.queries import stored_figures
+from feedback.alerts.rules import STATUSES, Fired
+from feedback.models import Alert
 
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-def load_inputs(conn: Connection, cfg: Any) -> AlertInputs:
-    """Count frames of the checked weeks and their baseline weeks, straight from the records and the active
-    scores (exact whatever the state of the rollups; the window is a few weeks, so it stays cheap)."""
-    first, last = conn.execute(select(func.min(Record.rated_at), func.max(Record.rated_at))).one()
-    if last is None:
-        return AlertInputs(None, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
-    as_of, data_start = last.date(), first.date()
-    period = Filters(start=max(window_start(as_of, cfg), data_start), end=as_of)
-    ratings = stats_queries.rating_frame(conn, period, ("dept", "day"), raw=True)
-    counts = stats_queries.counts(conn, period, ("category", "day", "kind", "level", "is_default"), raw=True)
-    hidden = stats_queries.counts(conn, period, ("service", "dept", "day"), raw=True, ratings_only=True)
-    hidden = hidden[["service_key", "service_name", "dept_key", "dept_name", "day", "hidden"]]
-    return AlertInputs(as_of, data_start, ratings, complaint_counts(counts), hidden)
 
 
 def store(conn: Connection, fired: Sequence[Fired]) -> tuple[list[int], int]:
@@ -43,10 +23,7 @@ def store(conn: Connection, fired: Sequence[Fired]) -> tuple[list[int], int]:
     if not fired:
         return [], 0
     now = _now()
-    periods = sorted({f.period for f in fired})
-    existing = {(r.rule, r.subject, r.period): (r.id, r.status, r.value, r.count) for r in conn.execute(
-        select(Alert.id, Alert.rule, Alert.subject, Alert.period, Alert.status, Alert.value, Alert.count)
-        .where(Alert.period.in_(periods)))}
+    existing = stored_figures(conn, sorted({f.period for f in fired}))
     new_ids, refreshed = [], 0
     for f in fired:
         values = dict(subject_name=f.subject_name[:200], period_end=f.period_end, dept_code=f.dept_code,
@@ -63,47 +40,6 @@ def store(conn: Connection, fired: Sequence[Fired]) -> tuple[list[int], int]:
             conn.execute(update(Alert).where(Alert.id == old[0]).values(**values))
             refreshed += 1
     return new_ids, refreshed
-
-
-def _row(r) -> dict[str, Any]:
-    d = dict(r._mapping)
-    d["link"] = [tuple(p) for p in json.loads(d["link"] or "[]")]
-    for k in ("period_start", "period_end"):
-        d[k] = d[k].isoformat()
-    for k in ("created_at", "updated_at", "closed_at", "notified_at"):
-        d[k] = d[k].isoformat(sep=" ") if d[k] else None
-    return d
-
-
-def _conditions(dept: str | None, statuses: Sequence[str], rules: Sequence[str]) -> list:
-    conds = []
-    if dept is not None:
-        conds.append(Alert.dept_code == dept)  # city-wide alerts (no department) are not a department's data
-    if statuses:
-        conds.append(Alert.status.in_(list(statuses)))
-    if rules:
-        conds.append(Alert.rule.in_(list(rules)))
-    return conds
-
-
-def list_alerts(conn: Connection, *, dept: str | None = None, statuses: Sequence[str] = (),
-                rules: Sequence[str] = (), limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Alerts newest week first (then newest stored), limited to ``dept`` for a department-bound user."""
-    stmt = (select(Alert.__table__).where(*_conditions(dept, statuses, rules))
-            .order_by(Alert.period_start.desc(), Alert.created_at.desc(), Alert.id.desc())
-            .limit(limit).offset(offset))
-    return [_row(r) for r in conn.execute(stmt)]
-
-
-def count_alerts(conn: Connection, *, dept: str | None = None, statuses: Sequence[str] = (),
-                 rules: Sequence[str] = ()) -> int:
-    return conn.execute(select(func.count()).select_from(Alert)
-                        .where(*_conditions(dept, statuses, rules))).scalar_one()
-
-
-def get_alert(conn: Connection, alert_id: int, *, dept: str | None = None) -> dict[str, Any] | None:
-    r = conn.execute(select(Alert.__table__).where(Alert.id == alert_id, *_conditions(dept, (), ()))).first()
-    return _row(r) if r else None
 
 
 def set_status(conn: Connection, alert_id: int, status: str, *, by: str) -> None:

@@ -33,6 +33,7 @@ RULES: dict[str, str] = {
     "category_burst": "问题类别激增",
     "hidden_doubling": "隐性投诉翻倍",
 }
+STATUSES = {"open": "待处理", "closed": "已处理"}  # a stored alert's status
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def hidden_doubling(hidden: pd.DataFrame, weeks: Iterable[date], as_of: date, da
 
 @dataclass(frozen=True)
 class AlertInputs:
-    """The frames the rules read (built by ``feedback.alerts.repository.load_inputs``)."""
+    """The frames the rules read (built by ``feedback.alerts.queries.load_inputs``)."""
 
     as_of: date | None  # day of the latest record
     data_start: date | None  # day of the first record

@@ -43,7 +43,7 @@ def alerts_cmd(app: AppContext, weeks: int | None, no_post: bool, top: int, as_j
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from feedback.alerts.check import check_alerts
-    from feedback.alerts.repository import list_alerts
+    from feedback.alerts.queries import list_alerts
 
     try:
         result = check_alerts(app.engine(), app.settings(), lookback_weeks=weeks, post=not no_post)

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from feedback.alerts import rules as alerts
 from feedback.alerts.check import check_alerts
-from feedback.alerts.repository import list_alerts, set_status
+from feedback.alerts.queries import list_alerts
+from feedback.alerts.repository import set_status
 from feedback.cli import main
 from feedback.models import Alert
 from feedback.settings import AlertSettings
