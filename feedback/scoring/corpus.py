@@ -21,7 +21,7 @@ def _read(path: Path) -> pd.DataFrame:
     if kind in ("xlsx", "xls"):
         return pd.read_excel(path, dtype=str, engine="calamine")
     if kind == "jsonl":
-        return pd.read_json(path, lines=True, dtype=False)
+        return pd.read_json(path, lines=True, dtype=False, encoding="utf-8-sig")  # a BOM, as the ETL allows
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:

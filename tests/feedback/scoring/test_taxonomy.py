@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from feedback.scoring.taxonomy import TaxonomyError, load_taxonomy
+from feedback.scoring.taxonomy import TaxonomyError, default_taxonomy_path, load_taxonomy, taxonomy_of
 
 SLUGS = ["timeliness", "materials", "guide_info", "conditions_compliance", "trips_process", "online_platform",
          "staff_attitude", "staff_competence", "queue_onsite", "access_consultation", "complaint_handling",
@@ -89,3 +90,57 @@ def test_subcategory_of_other_category(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(TaxonomyError, match="cannot read"):
         load_taxonomy(tmp_path / "absent.toml")
+
+
+def _renamed(tmp_path, old: str, new: str):
+    """The packaged taxonomy with one name changed, saved beside a would-be config.toml."""
+    text = default_taxonomy_path().read_text(encoding="utf-8")
+    assert f'name = "{old}"' in text
+    return write(tmp_path, text.replace(f'name = "{old}"', f'name = "{new}"', 1))
+
+
+def test_taxonomy_of_settings_reads_the_configured_file(tmp_path, settings_factory):
+    assert taxonomy_of(settings_factory()).name("timeliness") == "办理时效"  # "" = the packaged file
+    _renamed(tmp_path, "办理时效", "办事速度")
+    configured = settings_factory(scoring={"taxonomy": "taxonomy.toml"})  # relative to the config's folder
+    assert taxonomy_of(configured).name("timeliness") == "办事速度"
+    absolute = settings_factory(scoring={"taxonomy": str(tmp_path / "taxonomy.toml")})
+    assert taxonomy_of(absolute) is taxonomy_of(configured)  # parsed once per content
+
+
+def test_task_labels_follow_the_configured_taxonomy(tmp_path, settings_factory):
+    from feedback.tasks.build import build_candidates
+    from feedback.tasks.config import TaskSettings
+    from feedback.tasks.labels import labels
+    from tests.feedback.tasks.test_build import _signals
+
+    assert labels().name("online_platform") == "网上办理与系统"  # the default stays the packaged taxonomy
+    _renamed(tmp_path, "网上办理与系统", "网办系统")
+    custom = taxonomy_of(settings_factory(scoring={"taxonomy": "taxonomy.toml"}))
+    assert labels(custom).name("online_platform") == "网办系统" and labels(custom) is labels(custom)
+    assert labels().name("online_platform") == "网上办理与系统"
+    titles = build_candidates(_signals(), TaskSettings(), taxonomy=custom).groups["title"].tolist()
+    assert any(t.startswith("社会保障卡申领 — 网办系统") for t in titles)
+    default = build_candidates(_signals(), TaskSettings()).groups["title"].tolist()
+    assert any(t.startswith("社会保障卡申领 — 网上办理与系统") for t in default)
+
+
+def test_alerts_name_categories_from_the_configured_taxonomy(tmp_path, settings_factory, engine, monkeypatch):
+    """check_alerts passes the configured taxonomy's names to the rules (what its messages show)."""
+    import feedback.alerts.check as check
+    from feedback.alerts.rules import AlertInputs
+
+    _renamed(tmp_path, "办理时效", "办事速度")
+    seen = {}
+
+    def fake_evaluate(inputs, cfg, *, names, good_includes_basic):
+        seen.update(names)
+        return []
+
+    complaints = pd.DataFrame({"category": ["timeliness", "other"]})
+    monkeypatch.setattr(check.queries, "load_inputs", lambda conn, cfg: AlertInputs(
+        None, None, pd.DataFrame(), complaints, pd.DataFrame()))
+    monkeypatch.setattr(check, "evaluate", fake_evaluate)
+    configured = settings_factory(scoring={"taxonomy": "taxonomy.toml"})
+    check.check_alerts(engine, configured, post=False)
+    assert seen == {"timeliness": "办事速度", "other": "其他问题"}
