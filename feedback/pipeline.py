@@ -75,8 +75,8 @@ def rebuild_task_list(engine: Engine, settings: Settings) -> TasksResult:
 
 def open_ledger_cases(engine: Engine, settings: Settings) -> LedgerResult:
     """Open a rectification case for every 差评 that has none, on the [ledger] deadline rules."""
+    from feedback import ledger as cases
     from feedback.clock import local_now
-    from feedback.ledger import cases
 
     rules = cases.rules_from_settings(settings.ledger)
     with engine.begin() as conn:
