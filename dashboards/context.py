@@ -1,4 +1,4 @@
-"""The running app's engine, settings, options and taxonomy, and the client address, as seen from inside a request."""
+"""The running app's engine, settings, options and taxonomy, and the client address, inside a request."""
 
 from __future__ import annotations
 
