@@ -18,10 +18,9 @@ from sqlalchemy import Connection
 
 from dashboards.queries.batches import freshness
 from dashboards.queries.overview_trend import GRAINS, trend_series
-from feedback.bulletin.assemble import taxonomy_for
 from feedback.filters import Filters
 from feedback.regions import region_names
-from feedback.scoring.taxonomy import Taxonomy
+from feedback.scoring.taxonomy import Taxonomy, load_taxonomy, taxonomy_of
 from feedback.settings import Settings
 from feedback.stats import kpi, periods, spec
 from feedback.stats import queries as stats_queries
@@ -68,7 +67,7 @@ def cached_taxonomy(settings: Settings) -> Taxonomy:
     """The scoring taxonomy of the settings, parsed once per process (it only changes with a new deployment)."""
     key = (str(getattr(getattr(settings, "scoring", None), "taxonomy", "") or ""), str(settings.base_dir))
     if key not in _TAXONOMIES:
-        _TAXONOMIES[key] = taxonomy_for(settings)
+        _TAXONOMIES[key] = taxonomy_of(settings)
     return _TAXONOMIES[key]
 
 
@@ -175,7 +174,6 @@ def _linked_ranking(r: Ranking, cur: Filters, field_name: str) -> Ranking:
 
 def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
     if taxonomy is None:
-        from feedback.scoring.taxonomy import load_taxonomy
         taxonomy = load_taxonomy()
     t = round_frame(category_table(category_frame(conn, cur), taxonomy))
     t["records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,)) for c in t["category"]]

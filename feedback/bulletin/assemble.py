@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -13,7 +12,7 @@ from feedback.bulletin import findings, sections
 from feedback.bulletin.model import Bulletin
 from feedback.bulletin.units import unit_changes
 from feedback.filters import Filters
-from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
+from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
 from feedback.settings import Settings
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
@@ -34,15 +33,6 @@ def default_issue_no(month: str) -> str:
     return f"〔{y}〕{m}号"
 
 
-def taxonomy_for(settings: Settings) -> Taxonomy:
-    """The complaint taxonomy the scoring uses ([scoring] taxonomy, relative to config.toml; "" = packaged)."""
-    path = getattr(getattr(settings, "scoring", None), "taxonomy", "") or ""
-    if not path:
-        return load_taxonomy()
-    p = Path(path)
-    return load_taxonomy(p if p.is_absolute() else settings.base_dir / p)
-
-
 def build_bulletin(conn: Connection, month: str, filters: Filters | None = None, *, settings: Settings,
                    as_of: datetime | None = None, taxonomy: Taxonomy | None = None,
                    region_names: Mapping[str, str] | None = None, issuer: str = DEFAULT_ISSUER,
@@ -59,7 +49,7 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     start, end = kpi.month_bounds(month)
     cur = scope.with_period(start, end)
     prev = scope.with_period(*kpi.month_bounds(kpi.shift_month(month, -1)))
-    taxonomy = taxonomy or taxonomy_for(settings)
+    taxonomy = taxonomy or taxonomy_of(settings)
 
     kpis = kpi.display(periods.month_kpis(conn, month, scope, as_of=as_of, good_includes_basic=gib))
     frame = stats_queries.rating_frame(conn, cur, ("channel",))

@@ -13,10 +13,10 @@ import pytest
 
 from dashboards.queries.overview import overview_data, records_query
 from feedback.bulletin import build_bulletin
-from feedback.bulletin.assemble import taxonomy_for
 from feedback.bulletin.sections import complaint_section
 from feedback.cli import main
 from feedback.filters import Filters
+from feedback.scoring.taxonomy import taxonomy_of
 from feedback.stats import kpi, periods
 from feedback.stats.rollups import refresh_rollups
 from tests.dashboards.conftest import seed
@@ -125,7 +125,7 @@ def test_sections_agree_with_the_bulletin(engine, data, settings):
     d = _data(engine, settings)
     with engine.connect() as conn:
         b = build_bulletin(conn, "2026-03", Filters(), settings=settings, as_of=AS_OF)
-        complaints = complaint_section(conn, MARCH, taxonomy_for(settings))
+        complaints = complaint_section(conn, MARCH, taxonomy_of(settings))
     assert {k: v for k, v in d.kpis.items() if k != "as_of"} == {k: v for k, v in b.kpis.items() if k != "as_of"}
     cols = ["key", "rank", "total", "bad", "bad_rate", "adjusted_bad_rate", "avg_score_10", "avg_score_10_mom"]
     for mine, theirs in ((d.depts, b.depts), (d.regions, b.regions)):
