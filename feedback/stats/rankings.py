@@ -131,19 +131,6 @@ def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str
     return pd.DataFrame(out)
 
 
-def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str, ...]]) -> pd.DataFrame:
-    """``left`` with float columns looked up from other tables by ``key`` (unique there; NaN where a unit has
-    no row): a left merge on the key, done as index lookups and one constructor."""
-    out = dict(left.items())
-    keys = left[key]
-    for other, cols in others:
-        at = pd.Index(other[key]).get_indexer(keys)  # NaN keys meet NaN keys, as in a merge
-        for col in cols:
-            values = pd.to_numeric(other[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-            out[col] = np.where(at >= 0, values[at], np.nan) if len(values) else np.full(len(left), np.nan)
-    return pd.DataFrame(out)
-
-
 def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True) -> pd.DataFrame:
     """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
     t = kpi.rating_table(frame, ["service_key", "service_name"], good_includes_basic=good_includes_basic)
