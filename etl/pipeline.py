@@ -141,7 +141,8 @@ def _run_batch(
 
 def preview_file(path: str | Path, settings: Settings, *, sheet: str | None = None) -> list[str]:
     """The headers of a file as the readers see them (for a preview before loading)."""
-    return list(open_source(Path(path), sheet=sheet, chunk_size=settings.ingest.chunk_size).headers)
+    return list(open_source(Path(path), sheet=sheet, chunk_size=settings.ingest.chunk_size,
+                            limits=settings.ingest.workbook_limits()).headers)
 
 
 def ingest_file(
@@ -155,7 +156,8 @@ def ingest_file(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    raw = open_source(path, sheet=sheet, chunk_size=settings.ingest.chunk_size)
+    raw = open_source(path, sheet=sheet, chunk_size=settings.ingest.chunk_size,
+                      limits=settings.ingest.workbook_limits())
     prof = resolve_profile(raw.headers, profile, settings)
     return _run_batch(
         engine, settings, raw.chunks(), profile=prof, source_system=source or prof.name, file_name=str(path),

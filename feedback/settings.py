@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feedback.files import WorkbookLimits
 from feedback.tasks.config import TaskSettings
 
 
@@ -42,6 +43,17 @@ class IngestSettings:
     region_code_width: int = 12
     reject_preview: int = 10
     max_text_chars: int = 5_000
+    xlsx_max_cells: int = 50_000_000
+    xlsx_max_uncompressed_mb: int = 2_048
+    xlsx_max_ratio: int = 200
+    xlsx_max_shared_strings: int = 5_000_000
+
+    def workbook_limits(self) -> WorkbookLimits:
+        """The limits an .xlsx is inspected against before it is read (feedback.files.check_workbook)."""
+        return WorkbookLimits(
+            max_cells=self.xlsx_max_cells, max_uncompressed_mb=self.xlsx_max_uncompressed_mb,
+            max_ratio=self.xlsx_max_ratio, max_shared_strings=self.xlsx_max_shared_strings,
+        )
 
 
 @dataclass(frozen=True)
