@@ -218,10 +218,17 @@ def check_workbook(path: str | Path, limits: WorkbookLimits | None = None) -> No
                         raise FormatError(
                             f"{name}: 共享字符串表有 {count:,} 项，超过上限 {limits.max_shared_strings:,} 项"
                             "（ingest.xlsx_max_shared_strings），拒绝读取")
-                elif low.startswith("xl/worksheets/") and low.endswith(".xml"):
+                elif _is_worksheet(zf, info):  # wherever the workbook's relationships put it
                     _check_sheet(name, zf, info, limits)
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise FormatError(f"{name}: 不是可读取的 Excel 工作簿（{info.filename} 无法解压：{exc}）") from None
+
+
+def _is_worksheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    if info.is_dir() or info.file_size == 0:
+        return False
+    with zf.open(info) as fh:
+        return bool(_PREFIX.search(fh.read(4096)))
 
 
 def _check_sheet(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: WorkbookLimits) -> None:

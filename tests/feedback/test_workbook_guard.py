@@ -34,16 +34,19 @@ _SST_REL = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/off
             'sharedStrings" Target="sharedStrings.xml"/>')
 
 
-def _book(path, rows_xml, *, dimension="A1:B2", shared=None):
+def _book(path, rows_xml, *, dimension="A1:B2", shared=None, sheet_path="xl/worksheets/sheet1.xml"):
     """A hand-built .xlsx: ``rows_xml`` is the sheetData content, ``shared`` the sharedStrings.xml (or None)."""
     sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}><dimension ref="{dimension}"/>'
              f'<sheetData>{rows_xml}</sheetData></worksheet>')
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", _CT.format(sst=_SST_CT if shared else ""))
+        target = sheet_path.removeprefix("xl/")
+        zf.writestr("[Content_Types].xml", _CT.format(sst=_SST_CT if shared else "").replace(
+            "/xl/worksheets/sheet1.xml", "/" + sheet_path))
         zf.writestr("_rels/.rels", _RELS)
         zf.writestr("xl/workbook.xml", _WB)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WB_RELS.format(sst=_SST_REL if shared else ""))
-        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+        zf.writestr("xl/_rels/workbook.xml.rels", _WB_RELS.format(sst=_SST_REL if shared else "").replace(
+            "worksheets/sheet1.xml", target))
+        zf.writestr(sheet_path, sheet)
         if shared:
             zf.writestr("xl/sharedStrings.xml", shared)
     return path
@@ -91,6 +94,17 @@ def test_far_cell_is_refused_naming_file_and_area(tmp_path, ref, cells):
 def test_far_cell_without_dimension_is_found_in_the_cells(tmp_path):
     p = _book(tmp_path / "far.xlsx", _HEADER + '<row r="200000"><c r="ZZ200000"><v>1</v></c></row>')
     with pytest.raises(FormatError, match="实际使用区域为 200,000 行 × 702 列"):
+        check_workbook(p)
+
+
+def test_far_cell_in_a_sheet_stored_elsewhere_is_found(tmp_path):
+    from etl.sources.detect import open_source
+
+    ok = _book(tmp_path / "ok.xlsx", _HEADER + '<row r="2"><c r="A2"><v>7</v></c></row>', sheet_path="xl/data/s.xml")
+    assert open_source(ok).headers == ["projectNo", "satisfaction"]  # the reader follows the relationship
+    p = _book(tmp_path / "hidden.xlsx", _HEADER + '<row r="200000"><c r="ZZ200000"><v>1</v></c></row>',
+              sheet_path="xl/data/s.xml")
+    with pytest.raises(FormatError, match="工作表 s.xml 的实际使用区域为 200,000 行 × 702 列"):
         check_workbook(p)
 
 
