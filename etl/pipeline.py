@@ -141,7 +141,8 @@ def _run_batch(
 
 def preview_file(path: str | Path, settings: Settings, *, sheet: str | None = None) -> list[str]:
     """The headers of a file as the readers see them (for a preview before loading)."""
-    return list(open_source(Path(path), sheet=sheet, chunk_size=settings.ingest.chunk_size).headers)
+    return list(open_source(Path(path), sheet=sheet, chunk_size=settings.ingest.chunk_size,
+                            limits=settings.ingest.workbook_limits()).headers)
 
 
 def ingest_file(
@@ -155,12 +156,19 @@ def ingest_file(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    raw = open_source(path, sheet=sheet, chunk_size=settings.ingest.chunk_size)
+    raw = open_source(path, sheet=sheet, chunk_size=settings.ingest.chunk_size,
+                      limits=settings.ingest.workbook_limits())
     prof = resolve_profile(raw.headers, profile, settings)
-    return _run_batch(
-        engine, settings, raw.chunks(), profile=prof, source_system=source or prof.name, file_name=str(path),
-        sha256=sha256_file(path), resume=True, progress=progress,
-    )
+    sha256, source_system = sha256_file(path), source or prof.name
+    with _input_lock(engine, settings, source_system, sha256):  # one load of this file at a time
+        return _run_batch(
+            engine, settings, raw.chunks(), profile=prof, source_system=source_system, file_name=str(path),
+            sha256=sha256, resume=True, progress=progress,
+        )
+
+
+def _input_lock(engine: Engine, settings: Settings, source_system: str, sha256: str):
+    return repository.input_lock(engine, f"{source_system}\0{sha256}", settings.instance_path / "locks")
 
 
 def ingest_sql(
@@ -214,11 +222,21 @@ def ingest_records(
     department (or of none) are rejected. Row numbers are the 1-based positions in ``records``; every reject is
     returned in ``first_rejects``. Raises BatchKeyReused when the key was used before for other records (their
     digest is kept with the batch), InputError / ProfileNotFound before writing anything."""
-    from etl.sources.records import RecordsSource
-
     sha256 = push_key(username, client_batch_id)
     digest = records_digest(records)
     label = f"push:{username}:{client_batch_id}"
+    with _input_lock(engine, settings, "push", sha256):  # parallel sends of one batch: the others replay it
+        return _ingest_records_locked(engine, settings, records, profile=profile, sha256=sha256, digest=digest,
+                                      label=label, client_batch_id=client_batch_id, source=source,
+                                      only_dept=only_dept)
+
+
+def _ingest_records_locked(
+    engine: Engine, settings: Settings, records: list, *, profile: str, sha256: str, digest: str, label: str,
+    client_batch_id: str, source: str | None, only_dept: str | None,
+) -> tuple[IngestResult, bool]:
+    from etl.sources.records import RecordsSource
+
     with engine.connect() as conn:
         if repository.batch_contents(conn, sha256=sha256) - {digest}:
             raise BatchKeyReused(

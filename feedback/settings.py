@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feedback.files import WorkbookLimits
+from feedback.tasks.config import RANGES as TASK_RANGES
 from feedback.tasks.config import TaskSettings
 
 
@@ -42,6 +44,17 @@ class IngestSettings:
     region_code_width: int = 12
     reject_preview: int = 10
     max_text_chars: int = 5_000
+    xlsx_max_cells: int = 50_000_000
+    xlsx_max_uncompressed_mb: int = 2_048
+    xlsx_max_ratio: int = 200
+    xlsx_max_shared_strings: int = 5_000_000
+
+    def workbook_limits(self) -> WorkbookLimits:
+        """The limits an .xlsx is inspected against before it is read (feedback.files.check_workbook)."""
+        return WorkbookLimits(
+            max_cells=self.xlsx_max_cells, max_uncompressed_mb=self.xlsx_max_uncompressed_mb,
+            max_ratio=self.xlsx_max_ratio, max_shared_strings=self.xlsx_max_shared_strings,
+        )
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,32 @@ _SECTIONS = {
 }
 
 
+# Allowed ranges (inclusive; None = unbounded) of the keys that need more than "not negative", which every
+# number must be; a value outside is an error naming section and key.
+_RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "ingest": {"chunk_size": (1, 10_000_000), "region_code_width": (2, 12), "max_text_chars": (1, None),
+               "xlsx_max_cells": (1, None), "xlsx_max_uncompressed_mb": (1, None), "xlsx_max_ratio": (1, None)},
+    "kpi": {"board_size": (1, 100)},
+    "ledger": {"rectify_days": (1, 365), "verify_days": (0, 365), "extend_days": (1, 365)},
+    "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
+                "hidden_below": (0, 1), "adopt_margin": (0, 1), "min_per_class": (1, None)},
+    "alerts": {"lookback_weeks": (1, 520), "burst_factor": (1, None), "burst_baseline_weeks": (1, 520),
+               "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300)},
+    "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
+                  "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
+    "tasks": TASK_RANGES,
+}
+
+
+def _check_range(name: str, key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    lo, hi = _RANGES.get(name, {}).get(key, (0, None))
+    if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):  # NaN fails too
+        allowed = f"{lo} 到 {hi}" if lo is not None and hi is not None else f"不小于 {lo}"
+        raise SettingsError(f"{name}.{key} = {value!r} 超出允许范围（{allowed}）")
+
+
 def _section(name: str, cls: type, raw: Any) -> Any:
     if not isinstance(raw, dict):
         raise SettingsError(f"[{name}] must be a table, got {type(raw).__name__}")
@@ -179,6 +218,11 @@ def _section(name: str, cls: type, raw: Any) -> Any:
             continue
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise SettingsError(f"{name}.{key} must be {expected.__name__}, got {value!r}")
+    for key, value in raw.items():
+        _check_range(name, key, value)
+    if name == "tasks" and raw.get("rate_prior_strength_min", defaults.rate_prior_strength_min) > raw.get(
+            "rate_prior_strength_max", defaults.rate_prior_strength_max):
+        raise SettingsError("tasks.rate_prior_strength_min 大于 tasks.rate_prior_strength_max")
     return cls(**raw)
 
 

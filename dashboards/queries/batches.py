@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
@@ -41,22 +42,42 @@ def get_batch(conn: Connection, batch_id: int) -> dict[str, Any] | None:
     return _batch(r) if r else None
 
 
+def _raw(text: str | None) -> dict[str, Any]:
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError:
+        raw = {"raw": text}
+    return raw if isinstance(raw, dict) else {"raw": raw}
+
+
+def _rejects_query(batch_id: int):
+    return (select(Reject.row_number, Reject.column, Reject.reason, Reject.raw)
+            .where(Reject.batch_id == batch_id).order_by(Reject.row_number, Reject.id))
+
+
+def iter_batch_rejects(conn: Connection, batch_id: int, *, chunk: int = 2_000) -> Iterator[dict[str, Any]]:
+    """Every reject of the batch in row order, with its raw row (already de-identified by the ETL) as a dict,
+    fetched ``chunk`` rows at a time (a million rejects never sit in memory together)."""
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(_rejects_query(batch_id))
+    for r in result:
+        yield {"row_number": r.row_number, "column": r.column, "reason": r.reason, "raw": _raw(r.raw)}
+
+
+def reject_raw_columns(conn: Connection, batch_id: int, *, chunk: int = 2_000) -> tuple[list[str], int]:
+    """The raw rows' column names in first-seen (row) order and the number of rejects, read as a stream."""
+    cols: dict[str, None] = {}
+    n = 0
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
+        select(Reject.raw).where(Reject.batch_id == batch_id).order_by(Reject.row_number, Reject.id))
+    for (raw,) in result:
+        cols.update(dict.fromkeys(_raw(raw)))
+        n += 1
+    return list(cols), n
+
+
 def batch_rejects(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
     """Every reject of the batch in row order, with its raw row (already de-identified by the ETL) as a dict."""
-    rows = conn.execute(
-        select(Reject.row_number, Reject.column, Reject.reason, Reject.raw)
-        .where(Reject.batch_id == batch_id)
-        .order_by(Reject.row_number, Reject.id)
-    ).all()
-    out = []
-    for r in rows:
-        try:
-            raw = json.loads(r.raw) if r.raw else {}
-        except ValueError:
-            raw = {"raw": r.raw}
-        out.append({"row_number": r.row_number, "column": r.column, "reason": r.reason,
-                    "raw": raw if isinstance(raw, dict) else {"raw": raw}})
-    return out
+    return list(iter_batch_rejects(conn, batch_id))
 
 
 def freshness(conn: Connection, dept: str | None) -> dict[str, Any] | None:

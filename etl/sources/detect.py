@@ -8,7 +8,7 @@ from etl.sources.csvfile import CsvSource
 from etl.sources.jsonl import JsonlSource
 from etl.sources.raw import ERROR, ROW, InputError, RawSource
 from etl.sources.xlsx import XlsxSource
-from feedback.files import FormatError, has_utf8_bom, sniff_format
+from feedback.files import FormatError, WorkbookLimits, check_workbook, has_utf8_bom, sniff_format
 
 __all__ = ["ERROR", "ROW", "InputError", "RawSource", "open_source", "sniff_kind"]
 
@@ -22,10 +22,17 @@ def sniff_kind(path: Path) -> str:
         raise InputError(str(exc)) from None
 
 
-def open_source(path: Path, *, sheet: str | None = None, chunk_size: int = 50_000) -> RawSource:
-    """Open ``path`` for reading in chunks. ``sheet`` picks a worksheet of a workbook (default: the first)."""
+def open_source(path: Path, *, sheet: str | None = None, chunk_size: int = 50_000,
+                limits: WorkbookLimits | None = None) -> RawSource:
+    """Open ``path`` for reading in chunks. ``sheet`` picks a worksheet of a workbook (default: the first). An
+    .xlsx is inspected against ``limits`` (default: WorkbookLimits()) before its reader sees it."""
     path = Path(path)
     kind = sniff_kind(path)
+    if kind == "xlsx":
+        try:
+            check_workbook(path, limits)
+        except FormatError as exc:
+            raise InputError(str(exc)) from None
     if kind in ("xlsx", "xls"):
         return XlsxSource(path, sheet=sheet, chunk_size=chunk_size, kind=kind)
     if sheet is not None:

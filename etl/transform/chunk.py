@@ -37,6 +37,7 @@ __all__ = ["REJECT_COLUMNS", "TransformContext", "TransformResult", "transform"]
 MIN_TIME = pd.Timestamp("2000-01-01")
 STR_LEN = {c.name: getattr(c.type, "length", None) for c in Record.__table__.columns}
 ID_SHAPED = r"[0-9A-Za-z][0-9A-Za-z_@.\-]{5,}"  # a user name that is really an account / ID number
+IDENTIFIERS = ("project_no", "service_code", "dept_code")  # over-long values are rejected, never truncated
 LEVEL_HELP = {"platform": "1 非常不满意 … 5 非常满意", "gbt39046": "1 非常满意 … 5 非常不满意（GB/T 39046）",
               "text": "非常满意/满意/基本满意/不满意/非常不满意"}
 
@@ -111,9 +112,10 @@ def transform(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> Tra
 
     Rejected: a reader ``__error__``; an empty id field (when the file has the id column); a missing, unreadable,
     pre-2000 or more-than-a-day-ahead ``rated_at``; a rating whose level is missing or not valid in the
-    profile's scheme; a region code that is not 6/9/12 digits (or longer than ``region_width``); a message with
-    no text, title or level. Kept with the value emptied and a line in ``warnings``: unreadable optional times,
-    assess numbers, votes, flags, user types. Unknown channels become ``other`` (raw kept in ``channel_raw``).
+    profile's scheme; a region code that is not 2/4/6/9/12 digits (or longer than ``region_width``); a message with
+    no text, title or level; an identifier (办件编号, 事项编码, 部门编码) longer than its column; a rating's assess
+    number that is not 1–32767 (it is part of the key). Kept with the value emptied and a line in ``warnings``:
+    unreadable optional times, a message's assess number, votes, flags, user types. Unknown channels become ``other`` (raw kept in ``channel_raw``).
     Tags: unknown codes are dropped from ``tags`` and counted in ``unknown_tags`` (per batch, for the log).
     ``record_key`` = id fields joined by ``#`` plus ``#assess_number`` for ratings (``1`` when empty), or
     ``h:`` + ``content_hash`` when the profile has no id fields or the file lacks their columns."""
@@ -138,9 +140,16 @@ def transform(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> Tra
         rej.add(raw[ERROR].notna().to_numpy(), None, lambda m: raw[ERROR].to_numpy(dtype=object))
 
     # --- text fields ------------------------------------------------------------------------------------------
-    s, _ = f.get("project_no")
-    out["project_no"] = _truncate(clean_text(s), STR_LEN["project_no"]) if s is not None else f.na_str()
-    for name in ("service_code", "dept_code", "service_name", "dept_name"):
+    for name in IDENTIFIERS:  # never cut to the column: two different ids would merge as duplicates
+        s, h = f.get(name)
+        if s is None:
+            out[name] = f.na_str()
+            continue
+        out[name] = clean_text(s) if name == "project_no" else Distinct(s).cleaned_series(idx)
+        limit = STR_LEN[name]
+        rej.add(out[name].str.len().gt(limit).fillna(False).to_numpy(dtype=bool), h,
+                bad_value(out[name], h, f"超过 {limit} 个字符（编号不截断，以免不同记录被当作重复合并）"))
+    for name in ("service_name", "dept_name"):
         s, _ = f.get(name)
         out[name] = Distinct(s).cleaned_series(idx, STR_LEN[name]) if s is not None else f.na_str()
     for name in ("title", "text", "reply_text"):
@@ -153,8 +162,11 @@ def transform(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> Tra
     if assess_s is not None:
         d = Distinct(assess_s)
         out["assess_number"] = pd.Series(d.take(d.apply(int_parser(1, 32767)), "Int64"), index=idx)
-        warn(assess_s.notna().to_numpy() & out["assess_number"].isna().to_numpy(), assess_s, assess_h,
-             "不是 1–32767 的整数")
+        bad = assess_s.notna().to_numpy() & out["assess_number"].isna().to_numpy()
+        if profile.kind == RATING:  # part of the record key: emptied, different 追评 would collapse into one
+            rej.add(bad, assess_h, bad_value(assess_s, assess_h, "不是 1–32767 的整数（追评序号是记录编号的一部分）"))
+        else:
+            warn(bad, assess_s, assess_h, "不是 1–32767 的整数")
     key_parts: list[pd.Series] = []
     for name in profile.id_fields:
         s, h = f.get(name)

@@ -15,6 +15,7 @@ from feedback.text.normalise import STR_DTYPE, clean_scalar
 
 _CHANNEL_NAMES_CF = {k.casefold(): v for k, v in CHANNEL_NAMES.items()} | {c: c for c in CHANNELS}
 _LEVEL_WORDS = {k.casefold(): v for k, v in LEVEL_WORDS.items()}
+REGION_LENGTHS = (2, 4, 6, 9, 12)  # the levels of a 行政区划 code (DOMAIN.md §4)
 _TAG_SPLIT = re.compile(r"[,|，;；、\s]+")
 _FLAGS = {
     "1": True, "0": False, "是": True, "否": False, "true": True, "false": False, "t": True, "f": False,
@@ -112,8 +113,9 @@ def int_parser(lo: int, hi: int) -> Callable[[str], int | None]:
 
 
 def region_parser(width: int) -> Callable[[str], str | None]:
-    """Digits only, 6 (county), 9 (township) or 12 (village) long, padded right with zeros to ``width``."""
-    allowed = {n for n in (6, 9, 12) if n <= width} | {width}
+    """Digits only, 2 (province), 4 (city), 6 (county), 9 (township) or 12 (village) long, padded right with zeros
+    to ``width``."""
+    allowed = {n for n in REGION_LENGTHS if n <= width} | {width}
 
     def parse(raw: str) -> str | None:
         key = norm_value(raw)
@@ -125,5 +127,5 @@ def region_parser(width: int) -> Callable[[str], str | None]:
 
 
 def region_rule(width: int) -> str:
-    allowed = sorted({n for n in (6, 9, 12) if n <= width} | {width})
+    allowed = sorted({n for n in REGION_LENGTHS if n <= width} | {width})
     return "、".join(str(n) for n in allowed)

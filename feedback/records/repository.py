@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from feedback.models import Batch, Reject, Watermark
 
@@ -28,6 +32,33 @@ class BatchRow:
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
+
+
+@contextmanager
+def input_lock(engine: Engine, key: str, lock_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on one input (its source and hash) while it loads, so two concurrent loads of the
+    same file never share or double a batch: the second waits, then finds the first one's batch finished.
+    PostgreSQL: a session advisory lock on a connection held for the duration. SQLite (one host by nature): an
+    ``flock`` on a file named after the key in ``lock_dir``."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    if engine.dialect.name == "postgresql":
+        ident = int.from_bytes(digest[:8], "big", signed=True)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ident})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ident})
+                conn.commit()
+        return
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{digest.hex()[:32]}.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def create_batch(conn: Connection, *, source_system: str, profile: str, file_name: str, sha256: str,

@@ -6,16 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback.files import FormatError, sniff_format
+from feedback.files import FormatError, WorkbookLimits, check_workbook, sniff_format
 
 
 class LabelledDataError(ValueError):
     """The labelled file cannot be used; the message names the file, and the row and column where it applies."""
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, limits: WorkbookLimits | None) -> pd.DataFrame:
     try:
         kind = sniff_format(path)
+        if kind == "xlsx":
+            check_workbook(path, limits)
     except FormatError as exc:
         raise LabelledDataError(str(exc)) from None
     if kind in ("xlsx", "xls"):
@@ -36,13 +38,15 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
 
 
-def read_labelled(path: str | Path, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
-    """(texts, labels) of every row; an empty text or label is an error naming its row (1 = first data row)."""
+def read_labelled(path: str | Path, text_col: str, label_col: str, *,
+                  limits: WorkbookLimits | None = None) -> tuple[list[str], list[str]]:
+    """(texts, labels) of every row; an empty text or label is an error naming its row (1 = first data row). An
+    .xlsx is inspected against ``limits`` (default: WorkbookLimits()) before it is read."""
     path = Path(path)
     if not path.exists():
         raise LabelledDataError(f"{path}: no such file")
     try:
-        frame = _read(path)
+        frame = _read(path, limits)
     except LabelledDataError:
         raise
     except Exception as exc:  # parser errors of pandas/calamine: say which file

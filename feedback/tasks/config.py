@@ -75,6 +75,17 @@ class TaskSettings:
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
+# Allowed ranges (inclusive; None = unbounded) of the [tasks] keys that need more than "not negative", which
+# every number of the settings must be (feedback.settings checks both when the file is read).
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "trend_window_days": (1, None), "trend_cap": (1, None), "recency_half_life_days": (0.01, None),
+    "persistence_full_weeks": (1, None), "rate_prior_strength_min": (1, None), "rate_prior_strength_max": (1, None),
+    "rate_lift_cap": (1, None), "topic_threshold": (0, 2), "topic_merge_similarity": (0, 1),
+    "topic_max_docs": (1, None), "duplicate_similarity": (0, 1), "impact_window_days": (1, None),
+    "impact_confidence": (0.5, 0.999), "burst_z_cap": (0.01, None),
+}
+
+
 def task_settings(settings: Any = None) -> TaskSettings:
     """The ``[tasks]`` section of application settings when it exists, else the defaults above."""
     section = getattr(settings, "tasks", None) if settings is not None else None

@@ -55,3 +55,29 @@ def test_alert_rules_are_checked_and_the_webhook_may_come_from_the_environment(t
     s = settings_from_mapping({"alerts": {"webhook_url": ""}}, base_dir=tmp_path,
                               env={"HAOCHA_ALERTS_WEBHOOK_URL": "https://oapi.dingtalk.com/robot/send?access_token=x"})
     assert s.alerts.webhook_url.startswith("https://oapi.dingtalk.com/") and s.alerts.burst_factor == 3.0
+
+
+@pytest.mark.parametrize("section, key, value", [
+    ("ingest", "chunk_size", -5), ("ingest", "chunk_size", 0), ("alerts", "burst_factor", -1),
+    ("alerts", "burst_factor", 0.5), ("dashboard", "page_size", 0), ("ledger", "rectify_days", -1),
+    ("scoring", "category_threshold", 1.5), ("tasks", "w_rate", -0.2), ("tasks", "impact_confidence", 1.0),
+    ("kpi", "min_ranking_volume", -1), ("alerts", "webhook_timeout_seconds", float("nan")),
+])
+def test_value_out_of_range_is_an_error_naming_section_and_key(section, key, value):
+    with pytest.raises(SettingsError, match=rf"^{section}\.{key} = .* 超出允许范围"):
+        settings_from_mapping({section: {key: value}})
+
+
+def test_every_default_is_within_its_range():
+    import dataclasses
+
+    from feedback.settings import _SECTIONS
+
+    data = {name: {k: v for k, v in dataclasses.asdict(cls()).items() if not isinstance(v, dict | list)}
+            for name, cls in _SECTIONS.items()}
+    assert settings_from_mapping(data).ingest.chunk_size == 50_000
+
+
+def test_prior_strength_bounds_in_order():
+    with pytest.raises(SettingsError, match="rate_prior_strength_min 大于"):
+        settings_from_mapping({"tasks": {"rate_prior_strength_min": 500.0, "rate_prior_strength_max": 200.0}})

@@ -221,3 +221,14 @@ def test_rejects_csv_is_neutralised_and_audited(client_for, seeded, engine):
         exports = audit_entries(conn, action="export")
     assert exports[0]["username"] == "ops" and exports[0]["detail"]["rows"] == 3
     assert client.get("/ingest/batches/999999/rejects.csv").status_code == 404
+
+
+def test_rejects_csv_is_streamed_in_pieces(client_for, seeded, engine, monkeypatch):
+    from dashboards.actions import exports
+
+    monkeypatch.setattr(exports, "_FLUSH", 10)  # a piece per row: the body is produced while it is sent
+    response = client_for("ops").get(f"/ingest/batches/{seeded['batch_id']}/rejects.csv", buffered=False)
+    assert response.is_streamed
+    pieces = list(response.response)
+    assert len(pieces) >= 4 and pieces[0].startswith("\ufeff".encode())
+    assert b"".join(pieces).decode("utf-8-sig").splitlines()[1].startswith("7,satisfaction,")

@@ -180,7 +180,7 @@ def test_rejects_one_per_row_first_problem_named():
         national(projectNo="E", satisfaction="9"),
         national(projectNo="F", satisfaction=None),
         national(projectNo="G", areaCode="43A100"),
-        national(projectNo="H", areaCode="4301"),
+        national(projectNo="H", areaCode="43010"),
         national(projectNo=None, assessTime="garbage", satisfaction="0"),  # three problems: the id is first
         national(projectNo="OK"),
     ]
@@ -246,9 +246,11 @@ def test_text_cleaned_masked_truncated():
 
 
 def test_region_codes_padded_to_width():
-    rows = [national(projectNo=f"P{i}", areaCode=a) for i, a in enumerate(["430100", "430102001", "430102001002"])]
+    codes = ["430100", "430102001", "430102001002", "44", "4401"]
+    rows = [national(projectNo=f"P{i}", areaCode=a) for i, a in enumerate(codes)]
     assert transform(raw(rows), P["national"], CTX).records["region_code"].tolist() == [
-        "430100000000", "430102001000", "430102001002"]
+        "430100000000", "430102001000", "430102001002", "440000000000", "440100000000"]
+    rows = rows[:3]
     ctx9 = TransformContext("unit", KEY, region_width=9, now=CTX.now)
     r = transform(raw(rows), P["national"], ctx9)
     assert r.records["region_code"].tolist() == ["430100000", "430102001"]
@@ -289,20 +291,34 @@ def test_identity_normalised_before_hashing():
 
 
 def test_optional_fields_set_empty_with_warning():
-    rows = [national(promiseTime="soon", assessNumber="x", userProp="9")]
+    rows = [national(promiseTime="soon", userProp="9")]
     r = transform(raw(rows), P["national"], CTX)
     rec = r.records.iloc[0]
-    assert pd.isna(rec["promised_at"]) and pd.isna(rec["assess_number"]) and pd.isna(rec["user_type"])
+    assert pd.isna(rec["promised_at"]) and pd.isna(rec["user_type"])
     assert rec["record_key"] == "4301002024000001#1"
-    assert len(r.warnings) == 3 and any(w.startswith("promiseTime: 1 个值") for w in r.warnings)
+    assert len(r.warnings) == 2 and any(w.startswith("promiseTime: 1 个值") for w in r.warnings)
 
 
-def test_long_ids_fit_the_key_column():
-    rec = transform(raw([national(projectNo="P" * 70)]), P["national"], CTX).records
-    assert rec["project_no"].iloc[0] == "P" * 64
-    assert rec["record_key"].iloc[0] == "P" * 64 + "#1"
-    rec = transform(raw([national(projectNo="Q" * 200)]), P["national"], CTX).records
-    assert len(rec["record_key"].iloc[0]) <= 128
+def test_long_ids_are_rejected_never_cut():
+    rows = [national(projectNo="P" * 64 + "A"), national(projectNo="P" * 64 + "B"), national(projectNo="P" * 64),
+            national(projectNo="D1", deptCode="X" * 33), national(projectNo="S1", taskCode="T" * 65)]
+    r = transform(raw(rows), P["national"], CTX)
+    assert r.records["project_no"].tolist() == ["P" * 64]  # the two 65-character ids did not become this one
+    rj = r.rejects.set_index("row_number")
+    assert rj["column"].tolist() == ["projectNo", "projectNo", "deptCode", "taskCode"]
+    assert rj.loc[2, "reason"].startswith("projectNo '" + "P" * 59) and "超过 64 个字符" in rj.loc[2, "reason"]
+    assert "超过 32 个字符" in rj.loc[5, "reason"] and "超过 64 个字符" in rj.loc[6, "reason"]
+    assert len(r.records) + len(r.rejects) == len(rows)
+
+
+def test_assess_number_out_of_range_rejects_the_rating():
+    rows = [national(assessNumber="1"), national(assessNumber="1" * 40), national(assessNumber="x"),
+            national(assessNumber="2")]
+    r = transform(raw(rows), P["national"], CTX)
+    assert r.records["record_key"].tolist() == ["4301002024000001#1", "4301002024000001#2"]
+    rj = r.rejects.set_index("row_number")
+    assert rj["column"].tolist() == ["assessNumber", "assessNumber"]
+    assert "不是 1–32767 的整数" in rj.loc[3, "reason"] and "'x'" in rj.loc[4, "reason"]
 
 
 def test_missing_columns_and_empty_chunk():
