@@ -1,0 +1,41 @@
+"""Hot issues on planted scenarios the project writes: each planted problem one task, decoys apart, in the top."""
+
+import pytest
+
+from feedback.tasks.evaluation import grouped, score_problems
+from tests.fixtures.hot_scenarios import planted, signal_frame
+
+PROBLEMS = ["P1", "P2", "P3", "P4"]
+
+
+def test_score_problems_counts_share_foreign_and_rank():
+    labels = ["A", "A", "A", "B", None, "A", "B"]
+    groups = [1, 1, 2, 1, 1, 3, 4]
+    ranks = {1: 5, 2: 1, 3: 2, 4: 3}
+    a, b = score_problems(labels, groups, ranks, ["A", "B"])
+    assert (a.messages, a.biggest, a.tasks, a.foreign, a.background, a.rank) == (4, 2, 3, 1, 1, 5)
+    assert a.share == 0.5 and not a.ok()
+    # B: one message in group 1 and one in group 4; the tie goes to the better-ranked task
+    assert (b.biggest, b.rank, b.foreign) == (1, 3, 0)
+    clean = score_problems(["A", "A", "A", None], [1, 1, 2, 3], {1: 2, 2: 1, 3: 3})[0]
+    assert clean.ok() and not clean.ok(top=1) and not clean.ok(min_share=0.8)
+
+
+def test_scenarios_vary_wording_and_naming():
+    items = planted(7)
+    p1 = [m for lab, m in items if lab == "P1"]
+    texts = [(m["title"] or "") + m["text"] for m in p1]
+    assert len({m["title"] for m in p1}) >= 15  # not one template
+    assert any("枫林家园" not in t for t in texts) and any("枫林家园" in t for t in texts)
+    assert any("交叉口" in t or "路口" in t or "交汇" in t for t in texts)
+    assert {lab for lab, _ in items} >= {"P1", "P2", "P3", "P4", "D-estate", "D-school", "D-bus", None}
+
+
+@pytest.mark.xfail(reason="grouping fragments planted problems (issue 14)", strict=True)
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_each_planted_problem_is_one_task_in_the_top_15(seed):
+    sig, labels = signal_frame(planted(seed))
+    group_of, ranks, _, _ = grouped(sig)
+    scores = score_problems(labels, [group_of[r] for r in sig["record_id"]], ranks, PROBLEMS)
+    failed = [s for s in scores if not s.ok(min_share=0.6, top=15)]
+    assert not failed, failed
