@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 # kind → suffixes; the core before a suffix is 2–6 characters
 _SUFFIXES = {
-    "estate": "小区|家园|花园|新城|新村|公馆|苑|城|湾|府|庭|公寓|大厦",
+    "estate": "小区|家园|花园|新城|新村|公馆|苑|城|湾|庭|公寓|大厦",
     "road": "大道|路|街|巷|桥",
     "school": "小学|中学|学校|幼儿园|大学|学院",
     "hospital": "医院|卫生院",
@@ -22,7 +22,35 @@ _SUFFIXES = {
     "village": "村|社区|街道|镇",
 }
 _APP = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,6}?)(?:APP|App|app|客户端|小程序|公众号|系统|平台)")
-_LINE = re.compile(r"(?<![0-9A-Za-z])([0-9]{1,3})(?:路|号线)")
+_LINE = re.compile(r"(?<![0-9A-Za-z])([0-9]{1,3})(路|号线)")
+# a case or product named by letters or digits and two characters ('58车贷', 'K9县' is not: 县 is admin)
+_CASE = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]{2,}[\u4e00-\u9fff]{2})")
+_MEASURE = set("年月日号时点分秒元万千百亿个人次期栋楼层户天岁周米平方号线路区县市省")
+_SUFFIX_WORDS = {w for v in ("小区|家园|花园|新城|新村|公馆|公寓|大厦|大道|小学|中学|学校|幼儿园|大学|学院|医院|卫生院"
+                             "|公司|集团|物业|银行|社区|街道",) for w in v.split("|")}
+# part-of-speech tags (jieba's dictionary) of a core that make it an ordinary word, not a name: verbs, adverbs,
+# pronouns, numbers, locatives, time words ('安置小区', '未经小区', '违建小区')
+_NOT_NAME_TAGS = ("v", "d", "p", "r", "c", "u", "m", "f", "t", "q", "a")
+_TAGS: dict = {}
+
+
+def _tag(word: str) -> str | None:
+    if not _TAGS:
+        import jieba.posseg
+
+        _TAGS.update(jieba.posseg.dt.word_tag_tab)
+    return _TAGS.get(word)
+
+
+def _generic(kind: str, candidate: str, suffix_start: int) -> bool:
+    """A candidate whose core is an ordinary word or itself a place word, or that ends in a common noun
+    ('公交线路', '过马路'); facilities (搅拌站) are judged by how common they are instead."""
+    if kind in ("company", "station"):
+        return False
+    core = candidate[:suffix_start]
+    tag = _tag(core)
+    return (core in _SUFFIX_WORDS or (tag is not None and tag.startswith(_NOT_NAME_TAGS))
+            or (kind == "road" and candidate.endswith("路") and _tag(candidate[-2:]) == "n"))
 _ADMIN = re.compile(r"[A-Z][0-9]*[市区县省]|西地省")
 _SPLIT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 # characters a name never holds (particles, pronouns, verbs of motion)
@@ -48,7 +76,7 @@ def _spans(text: str):
                         continue
                     if not all("\u4e00" <= ch <= "\u9fff" for ch in core):
                         continue
-                    cands.append(piece[k:e])
+                    cands.append((piece[k:e], s - k))
                 if cands:
                     yield kind, cands
 
@@ -57,7 +85,7 @@ def candidate_frequency(docs: Sequence[str]) -> Counter:
     """How many documents hold each candidate name (the first pass of :func:`extract`)."""
     df: Counter = Counter()
     for d in docs:
-        df.update({c for _, cands in _spans(d) for c in cands})
+        df.update({c for _, cands in _spans(d) for c, _ in cands})
     return df
 
 
@@ -73,11 +101,14 @@ def extract(doc: str, df: Counter) -> set[str]:
     """The anchors one document names, as keys ('estate:枫林家园', 'line:62', 'app:市民通')."""
     out: set[str] = set()
     for kind, cands in _spans(doc):
-        best = max(cands, key=lambda c: (df.get(c, 0), len(c)))
-        if df.get(best, 0) >= 1:
+        best, cut = max(cands, key=lambda c: (df.get(c[0], 0), len(c[0])))
+        if df.get(best, 0) >= 1 and not _generic(kind, best, cut):
             out.add(f"{kind}:{_normal(kind, best)}")
     for m in _LINE.finditer(doc):
-        out.add(f"line:{m.group(1)}")
+        out.add(f"{'line' if m.group(2) == '路' else 'metro'}:{m.group(1)}")
+    for m in _CASE.finditer(doc):
+        if not set(m.group(1)) & _MEASURE:
+            out.add(f"case:{m.group(1)}")
     for m in _APP.finditer(_ADMIN.sub(" ", doc)):
         core = m.group(1).lstrip("".join(_NOT_IN_NAME))
         if len(core) >= 2 and not any(ch in _NOT_IN_NAME for ch in core):
@@ -91,7 +122,9 @@ def anchors_of(docs: Sequence[str]) -> list[set[str]]:
     found = [extract(d, df) for d in docs]
     # a name nearly every document uses is a kind of thing, not a place
     n = Counter(a for f in found for a in f)
-    common = {a for a, c in n.items() if c > max(50, 0.05 * len(docs))}
+    # (a facility kind — 物业公司, 公交站 — sooner: it says what is there, and many places have one)
+    common = {a for a, c in n.items() if c > max(50, 0.05 * len(docs))
+              or (a.split(":", 1)[0] in ("company", "station") and c > max(20, 0.005 * len(docs)))}
     # the same school or estate written with or without a road character ('青禾路小学' / '青禾小学')
     alias = _spelling_aliases(set(n))
     # an app is often named without the word 'app': the names found teach the bare mentions
@@ -172,4 +205,4 @@ def place_of(doc_anchors: Sequence[set[str]], places: dict[str, str]) -> list[st
 def label(anchor: str) -> str:
     """The anchor as shown ('estate:枫林家园' → '枫林家园', 'line:62' → '62路')."""
     kind, _, name = anchor.partition(":")
-    return f"{name}路" if kind == "line" else name
+    return f"{name}路" if kind == "line" else f"{name}号线" if kind == "metro" else name

@@ -84,7 +84,7 @@ def _compatible(a: Counter, b: Counter) -> bool:
 
 
 def place_topics(docs: Sequence[str], *, max_docs: int = 6000, problem_distance: float = 0.9,
-                 merge_similarity: float = 0.3) -> tuple[list[PlacedGroup], list[int]]:
+                 merge_similarity: float = 0.25) -> tuple[list[PlacedGroup], list[int]]:
     """Groups of two or more documents that name one place and one problem, and the positions left over (no
     anchor, or alone with their problem at their place)."""
     doc_anchors = entities.anchors_of(docs)
@@ -121,22 +121,36 @@ def _centroids(X, groups: list[PlacedGroup]):
 
 def _merge_fragments(groups: list[PlacedGroup], X, min_sim: float) -> list[PlacedGroup]:
     """A smaller group joins the most similar bigger one when their problems read alike (centroid similarity at
-    least ``min_sim``, half that within one place) and no anchor of one names another thing of the same kind as
-    the other's."""
+    least ``min_sim``, a third of it within one place) and they may be one place (:func:`_compatible`). Only
+    groups that share an anchor (or a facility) are compared, so the cost grows with the groups, not their
+    square."""
     if len(groups) < 2:
         return groups
     order = sorted(range(len(groups)), key=lambda i: (-len(groups[i].members), groups[i].members[0]))
+    rank = {i: pos for pos, i in enumerate(order)}
     C = _centroids(X, groups)
-    sims = (C @ C.T).toarray()
+    naming: dict[str, list[int]] = defaultdict(list)
+    facility: list[int] = []
+    for i, g in enumerate(groups):
+        for a in g.anchors:
+            naming[a].append(i)
+        if any(_kind(a) in _FACILITY for a in g.anchors):
+            facility.append(i)
     into: dict[int, int] = {}
-    for pos, i in enumerate(order):
-        best, best_sim = None, min_sim
-        for j in order[:pos]:
-            if j in into or len(groups[j].members) < len(groups[i].members):
-                continue
-            need = min_sim / 2 if groups[i].place == groups[j].place else min_sim
-            if sims[i, j] >= max(need, best_sim) and _compatible(groups[i].anchors, groups[j].anchors):
-                best, best_sim = j, sims[i, j]
+    for i in order:
+        g = groups[i]
+        only_facility = all(_kind(a) in _FACILITY for a in g.anchors)
+        near = {j for a in g.anchors for j in naming[a]} | (set(facility) if only_facility else set())
+        near = sorted(j for j in near if rank[j] < rank[i] and j not in into
+                      and len(groups[j].members) >= len(g.members))
+        if not near:
+            continue
+        sims = np.asarray((C[near] @ C[i].T).todense()).ravel()
+        best, best_sim = None, 0.0
+        for j, sim in zip(near, sims.tolist(), strict=True):
+            need = min_sim / 3 if g.place == groups[j].place else min_sim
+            if sim >= need and sim > best_sim and _compatible(g.anchors, groups[j].anchors):
+                best, best_sim = j, sim
         if best is not None:
             into[i] = best
     merged: dict[int, PlacedGroup] = {}
