@@ -24,7 +24,7 @@ _SUFFIXES = {
 _APP = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,6}?)(?:APP|App|app|客户端|小程序|公众号|系统|平台)")
 _LINE = re.compile(r"(?<![0-9A-Za-z])([0-9]{1,3})(路|号线)")
 # a case or product named by letters or digits and two characters ('58车贷', 'K9县' is not: 县 is admin)
-_CASE = re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z]{2,}[\u4e00-\u9fff]{2})")
+_CASE = re.compile(r"(?<![0-9A-Za-z])((?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,}[\u4e00-\u9fff]{2})")
 _MEASURE = set("年月日号时点分秒元万千百亿个人次期栋楼层户天岁周米平方号线路区县市省")
 _SUFFIX_WORDS = {w for v in ("小区|家园|花园|新城|新村|公馆|公寓|大厦|大道|小学|中学|学校|幼儿园|大学|学院|医院|卫生院"
                              "|公司|集团|物业|银行|社区|街道",) for w in v.split("|")}
@@ -143,6 +143,13 @@ def _spelling_aliases(names: set[str]) -> dict[str, str]:
         if kind not in ("school", "estate", "hospital"):
             continue
         short = {a.split(":", 1)[1]: a for a in items}
+        # 丽发新城社区 (the estate's neighbourhood committee) is the estate
+        for v in sorted(by_kind.get("village", [])):
+            name = v.split(":", 1)[1]
+            for k in range(len(name) - 2, 2, -1):
+                if name[:k] in short and kind == "estate":
+                    out[v] = short[name[:k]]
+                    break
         for a in sorted(items):
             name = a.split(":", 1)[1]
             for ch in "路街":
