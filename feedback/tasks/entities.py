@@ -107,7 +107,9 @@ def extract(doc: str, df: Counter) -> set[str]:
     for m in _LINE.finditer(doc):
         out.add(f"{'line' if m.group(2) == '路' else 'metro'}:{m.group(1)}")
     for m in _CASE.finditer(doc):
-        if not set(m.group(1)) & _MEASURE:
+        code = m.group(1)[:-2]
+        # a phone or hotline number (12345投诉) is a channel, not a case
+        if not set(m.group(1)) & _MEASURE and not (code.isdigit() and len(code) >= 4):
             out.add(f"case:{m.group(1)}")
     for m in _APP.finditer(_ADMIN.sub(" ", doc)):
         core = m.group(1).lstrip("".join(_NOT_IN_NAME))

@@ -99,7 +99,9 @@ def place_topics(docs: Sequence[str], *, max_docs: int = 6000, problem_distance:
     left: list[int] = [i for i, p in enumerate(where) if p is None]
     for p in sorted(by_place):
         members = by_place[p]
-        parts = _linkage(X, members, problem_distance) if len(members) <= max_docs else [members]
+        # a case (58车贷) is its own problem: what people say about it varies (进展, 保护伞, 退赔) but is one matter
+        whole = len(members) > max_docs or p.startswith("case:")
+        parts = [members] if whole else _linkage(X, members, problem_distance)
         for part in parts:
             if len(part) == 1:
                 left.extend(part)
