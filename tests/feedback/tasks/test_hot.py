@@ -62,3 +62,17 @@ def test_alias_graph_links_places_named_together_but_not_through_a_common_name()
     assert places["road:银杉路"] == places["estate:枫林家园"] == places["station:搅拌站"]
     assert places["estate:锦江花园"] != places["estate:枫林家园"]
     assert places["line:15"] != places["estate:枫林家园"]  # named together once: not an alias
+
+
+def test_a_topic_title_speaks_for_the_group():
+    from feedback.tasks.titles import group_title
+
+    t = group_title("枫林家园", "投诉枫林家园旁沥青搅拌站夜间生产", ["枫林家园", "异味", "搅拌站", "扰民"], 38, 5, 1110)
+    assert t == "枫林家园旁沥青搅拌站夜间生产、异味、扰民（38 条，5 周，点赞 1,110）"
+    sig, labels = signal_frame(planted(7))
+    group_of, ranks, groups, _ = grouped(sig)
+    g = groups.set_index("group")
+    p3 = {group_of[r] for r, lab in zip(sig["record_id"], labels, strict=True) if lab == "P3"}
+    assert len(p3) == 1
+    title = g.loc[p3.pop(), "title"]
+    assert title.startswith("62路") and "（16 条，" in title  # the place and the figures of the whole group
