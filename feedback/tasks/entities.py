@@ -81,11 +81,11 @@ def _spans(text: str):
                     yield kind, cands
 
 
-def candidate_frequency(docs: Sequence[str]) -> Counter:
+def candidate_frequency(docs: Sequence[str], spans: Sequence[list] | None = None) -> Counter:
     """How many documents hold each candidate name (the first pass of :func:`extract`)."""
     df: Counter = Counter()
-    for d in docs:
-        df.update({c for _, cands in _spans(d) for c, _ in cands})
+    for i, d in enumerate(docs):
+        df.update({c for _, cands in (spans[i] if spans is not None else _spans(d)) for c, _ in cands})
     return df
 
 
@@ -97,10 +97,10 @@ def _normal(kind: str, name: str) -> str:
     return name
 
 
-def extract(doc: str, df: Counter) -> set[str]:
+def extract(doc: str, df: Counter, spans: list | None = None) -> set[str]:
     """The anchors one document names, as keys ('estate:枫林家园', 'line:62', 'app:市民通')."""
     out: set[str] = set()
-    for kind, cands in _spans(doc):
+    for kind, cands in (spans if spans is not None else _spans(doc)):
         best, cut = max(cands, key=lambda c: (df.get(c[0], 0), len(c[0])))
         if df.get(best, 0) >= 1 and not _generic(kind, best, cut):
             out.add(f"{kind}:{_normal(kind, best)}")
@@ -120,8 +120,9 @@ def extract(doc: str, df: Counter) -> set[str]:
 
 def anchors_of(docs: Sequence[str]) -> list[set[str]]:
     """Anchors of every document (two passes: candidate frequency, then the best-supported name per mention)."""
-    df = candidate_frequency(docs)
-    found = [extract(d, df) for d in docs]
+    spans = [list(_spans(d)) for d in docs]
+    df = candidate_frequency(docs, spans)
+    found = [extract(d, df, sp) for d, sp in zip(docs, spans, strict=True)]
     # a name nearly every document uses is a kind of thing, not a place
     n = Counter(a for f in found for a in f)
     # (a facility kind — 物业公司, 公交站 — sooner: it says what is there, and many places have one)
