@@ -11,7 +11,7 @@ import pandas as pd
 
 from feedback.regions import region_name
 from feedback.scoring.taxonomy import Taxonomy
-from feedback.tasks import places
+from feedback.tasks import places, titles
 from feedback.tasks.clusters import TopicGroup, centroids, cluster_topics, topic_documents, vectorise
 from feedback.tasks.config import TaskSettings
 from feedback.tasks.labels import Labels, labels
@@ -160,6 +160,24 @@ def _centres(titles: list[str], texts: list[str], topics: list[TopicGroup]) -> l
     return out
 
 
+def _topic_keywords(g: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series) -> dict:
+    """Keywords of message topics big enough for a group title (their subjects, else their texts' start)."""
+    from feedback.tasks.evidence import keywords_for
+
+    if "_pool" not in g:
+        return {}
+    big = g.index[g["kind"].eq("topic") & g["_pool"].eq("message") & (g["n"] >= titles.MIN_MESSAGES)]
+    if len(big) == 0:
+        return {}
+    part = sig[sig["group"].isin(set(big))]
+    docs = [t or x[:60] for t, x in zip(title.loc[part.index].tolist(), text.loc[part.index].tolist(), strict=True)]
+    texts: dict[int, list[str]] = {}
+    for grp, d in zip(part["group"].tolist(), docs, strict=True):
+        texts.setdefault(int(grp), []).append(d)
+    anchors = {int(k): v for k, v in g.loc[big, "anchor"].items() if isinstance(v, str)}
+    return keywords_for(texts, 4, anchors)
+
+
 def _region_share(sig: pd.DataFrame) -> pd.DataFrame:
     """Per group: how many regions its signals come from and the share of the most frequent one."""
     v = sig.loc[sig["region_code"].notna() & (sig["region_code"].astype("string") != ""), ["group", "region_code"]]
@@ -200,6 +218,8 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
                                                                              n=("kind", "size"))
     first = first.join(counts).join(_region_share(sig))
     g = groups.set_index("group").join(first)
+    named = _topic_keywords(g, sig, title, text)
+    figs = titles.figures(sig)
     out = []
     for gid, r in g.iterrows():
         kind = r["kind"]
@@ -230,6 +250,9 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
             if r["_pool"] == "rating":
                 svc = r["service_name"] or "多个事项"
                 title_ = f"{svc} — {issue or places.clean(subject)[:24]}"
+            elif gid in named:
+                f = figs.loc[gid]
+                title_ = titles.group_title(anchor, subject, named[gid], int(f["n"]), int(f["weeks"]), f["likes"])
             else:
                 title_ = places.topic_title(subject, anchor)
             key = task_key("topic", r["_pool"], r["_anchor_key"] if anchor else f"#{int(r['_first'])}")

@@ -93,6 +93,35 @@ def cluster_topics(
     merge_similarity: float = 0.25,
     max_docs: int = 6000,
 ) -> list[TopicGroup]:
+    """Group documents into concrete topics: first by place × problem (the anchors they name, linked into places
+    by the alias graph, see :mod:`feedback.tasks.placed`), then the rest by shared n-gram anchors and text."""
+    from feedback.tasks.placed import display, place_topics
+
+    n = len(titles)
+    if n == 0:
+        return []
+    placed, left = place_topics(topic_documents(titles, texts), max_docs=max_docs)
+    groups = [TopicGroup(list(g.members), anchor=g.place, coverage=1.0, label=display(g)) for g in placed]
+    if left:
+        rest = _text_topics([titles[i] for i in left], [texts[i] for i in left],
+                            recency=None if recency is None else [recency[i] for i in left],
+                            threshold=threshold, merge_similarity=merge_similarity, max_docs=max_docs)
+        for g in rest:
+            g.members = [left[i] for i in g.members]
+            groups.append(g)
+    groups.sort(key=lambda g: g.members[0])
+    return groups
+
+
+def _text_topics(
+    titles: Sequence[str | None],
+    texts: Sequence[str | None],
+    *,
+    recency: Sequence[float] | None = None,
+    threshold: float = 0.85,
+    merge_similarity: float = 0.25,
+    max_docs: int = 6000,
+) -> list[TopicGroup]:
     """Group documents into concrete topics; a group of two or more always shares an anchor (place or case).
 
     The ``max_docs`` most recent documents (by ``recency``, larger = newer) are clustered with average linkage
