@@ -211,6 +211,22 @@ class ComplaintClassifier:
     def hasher(self) -> CharNgramHasher:
         return self.params.classifier.hasher()
 
+    def _subcategory(self, top: str, subs: list[str], sub_row: np.ndarray | None, sidx: dict[str, int]
+                     ) -> str | None:
+        """The second-level category of ``top``: the one named most often by phrases and tags, else the sub-model's
+        best; every tie broken by the sub-model's score, then taxonomy order (never by hashing or set order)."""
+        own = [s.slug for s in self.taxonomy.category(top).subcategories]
+        candidates = [s for s in own if s in subs] if subs else [s for s in own if s in sidx]
+        if not candidates:
+            return None
+        order = {s: k for k, s in enumerate(own)}
+
+        def key(s: str) -> tuple[int, float, int]:
+            score = float(sub_row[sidx[s]]) if sub_row is not None and s in sidx else 0.0
+            return (-subs.count(s), -score, order[s])
+
+        return min(candidates, key=key)
+
     def classify(self, texts: Sequence[object], tags: Sequence[object] | None = None,
                  gold: Sequence[object] | None = None, counts: sp.csr_matrix | None = None,
                  p_pos: Sequence[float] | None = None) -> list[ComplaintResult]:
@@ -250,11 +266,7 @@ class ComplaintClassifier:
                 continue
             top = labels[0][0]
             subs = [s for s in hits.get(top, [])] + [s for c, s in tag_hits if c == top and s]
-            if subs:
-                sub = max(set(subs), key=subs.count)
-            else:
-                own = [s.slug for s in self.taxonomy.category(top).subcategories if s.slug in sidx]
-                sub = max(own, key=lambda s: sub_p[i, sidx[s]]) if own else None
+            sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
             out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model"))
         return out
 
