@@ -42,7 +42,7 @@ class Neutral:  # a fixed sentiment engine: the test is about the complaint side
 
 texts = json.loads(sys.argv[1])
 tax = load_taxonomy()
-clf = train_complaint_classifier(tax, texts + texts[::-1], negatives=["非常满意", "很好"])
+clf = train_complaint_classifier(tax, texts + texts[::-1], negatives=["非常满意", "很好"], corpus=[])
 frame = pd.DataFrame({"record_id": range(len(texts)), "kind": "rating", "level": 1, "tags": None,
                       "title": None, "text": texts})
 scored = Scorer(Neutral(), clf, FusionParams()).score(frame)
