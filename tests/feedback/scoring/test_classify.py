@@ -74,8 +74,18 @@ def test_complaints_typical_phrases(complaints):
 
 
 def test_complaints_other_is_open_set(complaints):
-    res = complaints.classify(["今天天气不错", "明天去公园放风筝"], p_pos=[0.6, 0.5])
-    assert [r.category for r in res] == ["other", "other"]
+    import dataclasses
+
+    from feedback.scoring.classify import ComplaintParams
+
+    outside, inside = ["今天天气不错", "明天去公园放风筝"], ["窗口工作人员态度很差", "系统故障，上传不了材料"]
+    best = complaints.categories.predict_proba(outside + inside).max(axis=1)
+    assert max(best[:2]) < min(best[2:])  # text outside the taxonomy is less sure of any category
+    cut = float((max(best[:2]) + min(best[2:])) / 2)
+    open_set = dataclasses.replace(complaints, params=ComplaintParams(other_below=cut))
+    res = open_set.classify(outside + inside, p_pos=[0.6, 0.5, 0.1, 0.1])
+    assert [r.category for r in res] == ["other", "other", "staff_attitude", "online_platform"]
+    res = res[:2]
     assert all(r.source == "other" and 0.0 <= r.confidence <= 1.0 for r in res)
     # Sentiment does not decide the category: praise and complaint text get the same answer either way.
     texts = ["态度很好但是让我给好评", "窗口工作人员说话很冲"]
