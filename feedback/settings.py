@@ -81,6 +81,7 @@ class ScoringSettings:
     taxonomy: str = ""
     train_sample: int = 200_000
     category_threshold: float = 0.5
+    other_below: float = 0.24
     hidden_below: float = 0.3
     adopt_margin: float = 0.005
     min_per_class: int = 300

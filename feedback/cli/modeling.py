@@ -182,3 +182,38 @@ def eval_classifier_cmd(app: AppContext, data, text_col, label_col, model_path, 
               for k, v in report["per_class"].items()]
     lines.append(f"baseline ({report['baseline']['method']}): {_fig(report['baseline'])}")
     _emit(report, as_json, lines)
+
+
+@eval_group.command("complaints")
+@_data
+@_text
+@_label
+@click.option("--rating-col", help="Column with the rating (1-5); gives hidden-complaint precision/recall.")
+@click.option("--split", help="Only rows whose `split` column has this value (e.g. test).")
+@click.option("--fresh", is_flag=True, help="Train a new version as `score --all` would, instead of the active one.")
+@_json
+@pass_app
+def eval_complaints_cmd(app: AppContext, data, text_col, label_col, rating_col, split, fresh, as_json):
+    """The default pipeline exactly as `haocha score` applies it: category top-1, macro-F1, per class, confusion,
+    share of other, hidden-complaint P/R, complaint vs praise, docs/s. Labels: a category slug, other, or
+    anything else for a non-complaint (praise, neutral)."""
+    from feedback.scoring.complaint_eval import evaluate_complaints, read_eval_table, report_lines
+    from feedback.scoring.corpus import LabelledDataError
+    from feedback.scoring.score import ScoringError, pipeline_scorer
+
+    if not data:
+        fail("--data FILE is required")
+    try:
+        texts, labels, ratings = read_eval_table(data, text_col, label_col, rating_col, split)
+    except LabelledDataError as exc:
+        fail(str(exc))
+    try:
+        scorer = pipeline_scorer(app.engine(), app.settings(), fresh)
+    except ScoringError as exc:
+        fail(str(exc))
+    except Exception as exc:  # an uninitialised store: say what to run
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            fail("the database has no tables; run `haocha init` first")
+        raise
+    report = evaluate_complaints(scorer, texts, labels, ratings)
+    _emit(report, as_json, report_lines(report))

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from feedback.scoring.artifacts import load_artifact, save_artifact
+from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
 from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
 from feedback.text.features import (
     CharNgramHasher,
@@ -166,7 +167,8 @@ def load_classifier(path: Path | str):
 
 @dataclass(frozen=True)
 class ComplaintParams:
-    threshold: float = 0.5  # a category is assigned at this confidence or above
+    threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
+    other_below: float = 0.24  # open set: best category's confidence below this = "other" (calibrated, see docs)
     max_labels: int = 3
     phrase_conf: float = 0.8  # confidence given by a matching seed phrase
     tag_conf: float = 0.9  # confidence given by a complaint tag code of the record
@@ -174,7 +176,7 @@ class ComplaintParams:
     weak_weight: float = 1.0  # weight of a corpus text labelled by phrases or tags
     gold_weight: float = 4.0  # weight of a human-labelled text
     unlabelled_weight: float = 0.3  # weight of a corpus text no rule labels (a negative for every class)
-    praise_above: float = 0.65  # text P(positive) above which the model alone assigns no category
+    corpus_weight: float = 2.0  # weight of a labelled development-corpus text (feedback/data/corpus, train rows)
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
 
 
@@ -211,13 +213,32 @@ class ComplaintClassifier:
     def hasher(self) -> CharNgramHasher:
         return self.params.classifier.hasher()
 
+    def _subcategory(self, top: str, subs: list[str], sub_row: np.ndarray | None, sidx: dict[str, int]
+                     ) -> str | None:
+        """The second-level category of ``top``: the one named most often by phrases and tags, else the sub-model's
+        best; every tie broken by the sub-model's score, then taxonomy order (never by hashing or set order)."""
+        own = [s.slug for s in self.taxonomy.category(top).subcategories]
+        candidates = [s for s in own if s in subs] if subs else [s for s in own if s in sidx]
+        if not candidates:
+            return None
+        order = {s: k for k, s in enumerate(own)}
+
+        def key(s: str) -> tuple[int, float, int]:
+            score = float(sub_row[sidx[s]]) if sub_row is not None and s in sidx else 0.0
+            return (-subs.count(s), -score, order[s])
+
+        return min(candidates, key=key)
+
     def classify(self, texts: Sequence[object], tags: Sequence[object] | None = None,
                  gold: Sequence[object] | None = None, counts: sp.csr_matrix | None = None,
                  p_pos: Sequence[float] | None = None) -> list[ComplaintResult]:
-        """Categories per text; a record's gold label (a slug or list of slugs) always wins.
+        """Categories per text (the caller decided they are complaint signals); a gold label always wins.
 
-        ``p_pos`` (text sentiment, optional): texts above ``params.praise_above`` get no model-only category
-        (praise of 态度 is not a 服务态度 complaint); seed phrases and tag codes still apply.
+        Whether a text is a complaint is not asked here (sentiment and the rating answer that): every text gets
+        its best category with its confidence, and more categories at ``params.threshold`` or above. Only when
+        the best confidence is below ``params.other_below`` (an open-set rule calibrated on held-out text, see
+        :func:`calibrate_other_below`) is the text outside the taxonomy: ``other``. ``p_pos`` is accepted for
+        callers' convenience and not used: praise does not decide the category.
         """
         p = self.params
         norm = [normalize(t) for t in texts]
@@ -226,6 +247,7 @@ class ComplaintClassifier:
         cat_p = self.categories.predict_proba(norm, counts) if len(norm) else np.zeros((0, 0))
         sub_p = self.subcategories.predict_proba(norm, counts) if len(norm) else np.zeros((0, 0))
         cidx = {c: j for j, c in enumerate(self.categories.classes)}
+        order = {c: k for k, c in enumerate(self.taxonomy.slugs)}
         sidx = {s: j for j, s in enumerate(self.subcategories.classes)}
         out = []
         for i, text in enumerate(norm):
@@ -233,8 +255,7 @@ class ComplaintClassifier:
             if g:
                 out.append(ComplaintResult([(c, 1.0) for c in g], None, "gold"))
                 continue
-            praise = p_pos is not None and p_pos[i] is not None and p_pos[i] > p.praise_above
-            conf = {c: 0.0 if praise else float(cat_p[i, j]) for c, j in cidx.items()}
+            conf = {c: float(cat_p[i, j]) for c, j in cidx.items()}
             hits = self.matcher.match(text)
             tag_hits = self.taxonomy.tag_categories(tags[i]) if tags is not None else []
             rule = set(hits) | {c for c, _ in tag_hits}
@@ -242,19 +263,15 @@ class ComplaintClassifier:
                 conf[c] = max(conf.get(c, 0.0), p.phrase_conf)
             for c, _ in tag_hits:
                 conf[c] = max(conf.get(c, 0.0), p.tag_conf)
-            ranked = sorted(conf.items(), key=lambda kv: -kv[1])
-            labels = [(c, v) for c, v in ranked[: p.max_labels] if v >= p.threshold]
-            if not labels:
-                best = ranked[0][1] if ranked else 0.0
-                out.append(ComplaintResult([(self.taxonomy.other_slug, 1.0 - best)], None, "other"))
+            ranked = sorted(conf.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+            best = ranked[0][1] if ranked else 0.0
+            if best < p.other_below:
+                out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other"))
                 continue
+            labels = ranked[:1] + [(c, v) for c, v in ranked[1: p.max_labels] if v >= p.threshold]
             top = labels[0][0]
             subs = [s for s in hits.get(top, [])] + [s for c, s in tag_hits if c == top and s]
-            if subs:
-                sub = max(set(subs), key=subs.count)
-            else:
-                own = [s.slug for s in self.taxonomy.category(top).subcategories if s.slug in sidx]
-                sub = max(own, key=lambda s: sub_p[i, sidx[s]]) if own else None
+            sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
             out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model"))
         return out
 
@@ -273,15 +290,21 @@ def default_negatives() -> list[str]:
 
 def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (), tags: Sequence[object] | None = None,
                                gold: Sequence[object] | None = None, params: ComplaintParams | None = None,
-                               negatives: Sequence[str] | None = None) -> ComplaintClassifier:
-    """Train on seed phrases, weak labels of ``texts`` (phrases, tag codes) and gold labels, which win.
+                               negatives: Sequence[str] | None = None, corpus: Sequence[CorpusRow] | None = None
+                               ) -> ComplaintClassifier:
+    """Train on seed phrases, the labelled corpus, weak labels of ``texts`` (phrases, tag codes) and gold labels,
+    which win.
 
     ``negatives`` are texts known to fit no category; they teach the model what "other" is. Default: the
     packaged positive seed comments (praise mentions 态度, 窗口, 效率 too, without complaining).
+    ``corpus``: labelled rows (default: the ``train`` rows of the packaged ``feedback/data/corpus/*.tsv``, none
+    when it is absent); complaint rows train their categories, other and non-complaint rows are negatives.
     """
     params = params or ComplaintParams()
     if negatives is None:
         negatives = default_negatives()
+    if corpus is None:
+        corpus = read_corpus(split="train")
     matcher = PhraseMatcher(taxonomy)
     docs, cat_sets, sub_sets, weights = [], [], [], []
 
@@ -305,6 +328,11 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
         add(str(t), cats, subs, w)
     for t in negatives:
         add(t, [], [], params.weak_weight)
+    known, known_subs = set(taxonomy.slugs), set(taxonomy.subcategory_slugs)
+    for row in corpus:
+        cats = [c for c in row.categories if c in known]
+        subs = [s for s in row.subcategories if s in known_subs]
+        add(row.text, cats, subs if cats else [], params.corpus_weight if cats else params.weak_weight)
     cp = params.classifier
     cat_model = train_classifier(docs, cat_sets, cp, weights, classes=taxonomy.slugs)
     sub_idx = [i for i, s in enumerate(sub_sets) if s]
@@ -313,3 +341,19 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     version = "cmp-" + _digest(CODE_VERSION, taxonomy.digest, asdict(params), cat_model.version,
                                sub_model.version)[:12]
     return ComplaintClassifier(taxonomy, params, cat_model, sub_model, version)
+
+
+def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float] = (), target_other: float = 0.05
+                          ) -> dict:
+    """The open-set threshold from held-out best-category confidences: the largest value that files at most
+    ``target_other`` of in-taxonomy texts as ``other``; with the share of in-taxonomy texts it files as other and
+    the recall on out-of-taxonomy texts (``outside``) that it reaches."""
+    ins = np.sort(np.asarray(in_taxonomy, dtype=float))
+    if not len(ins):
+        raise ValueError("no in-taxonomy confidences to calibrate on")
+    k = int(np.floor(target_other * len(ins)))
+    threshold = float(ins[k]) if k < len(ins) else float(ins[-1])
+    out = np.asarray(outside, dtype=float)
+    return {"other_below": round(threshold, 4), "n_in": int(len(ins)), "n_out": int(len(out)),
+            "other_rate_in": float((ins < threshold).mean()),
+            "recall_out": float((out < threshold).mean()) if len(out) else None}

@@ -57,7 +57,7 @@ def fusion_of(settings: Settings) -> FusionParams:
 
 
 def complaint_params(settings: Settings) -> ComplaintParams:
-    return ComplaintParams(threshold=settings.scoring.category_threshold)
+    return ComplaintParams(threshold=settings.scoring.category_threshold, other_below=settings.scoring.other_below)
 
 
 def _sentiment(settings: Settings, engine_name: str | None, conn) -> tuple[object, dict]:
@@ -100,6 +100,16 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
         "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
     }
     return scorer, description
+
+
+def pipeline_scorer(engine: Engine, settings: Settings, fresh: bool = False) -> Scorer:
+    """The scorer ``haocha score`` applies: the active version's, or (``fresh``, or none active) a new one trained
+    as ``haocha score --all`` would train it (its classifier saved under instance/models; nothing activated)."""
+    with engine.connect() as conn:
+        active = store.active_version(conn)
+    if active is not None and not fresh:
+        return load_scorer(settings, active)
+    return train_scorer(engine, settings)[0]
 
 
 def load_scorer(settings: Settings, version: dict) -> Scorer:

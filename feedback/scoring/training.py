@@ -169,7 +169,7 @@ def train_classifier_file(texts: list[str], labels: list[str], out: Path, *, cv:
 
 def cross_validation(texts: list[str], labels: list[str], k: int = 5, seed: int = 0,
                      params: ClassifierParams = CORPUS_PARAMS) -> dict:
-    counts = {lab: labels.count(lab) for lab in set(labels)}
+    counts = {lab: labels.count(lab) for lab in sorted(set(labels))}
     if min(counts.values()) < k:
         raise ModelingError(f"{k}-fold cross-validation needs at least {k} examples per class; "
                             f"{min(counts, key=counts.get)!r} has {min(counts.values())}")

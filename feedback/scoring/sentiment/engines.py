@@ -24,6 +24,8 @@ from feedback.text.features import CharNgramHasher
 
 DEFAULT_ENGINE = "linear"
 SEED_WEIGHT = 3.0  # weight of each authored seed comment against one corpus line
+CORPUS_WEIGHT = 3.0  # weight of each train row of the labelled 好差评 corpus (feedback/data/corpus)
+NON_COMPLAINT = {"praise": 1, "neutral": None}  # corpus labels that are no complaint (neutral: left out)
 
 
 @runtime_checkable
@@ -106,7 +108,20 @@ def default_training_set(corpus_dir: Path | None = None, seed: Path | None = Non
     texts = neg + pos + s_texts
     labels = [0] * len(neg) + [1] * len(pos) + s_labels
     weights = [1.0] * (len(neg) + len(pos)) + [SEED_WEIGHT] * len(s_texts)
+    for row in corpus_rows():  # train rows only; complaints are negative, praise positive
+        y = NON_COMPLAINT.get(row.label, 0)
+        if y is not None:
+            texts.append(row.text)
+            labels.append(y)
+            weights.append(CORPUS_WEIGHT)
     return texts, labels, weights
+
+
+def corpus_rows() -> list:
+    """The ``train`` rows of the packaged labelled corpus (none when it is absent)."""
+    from feedback.scoring.labelled_corpus import read_corpus
+
+    return read_corpus(split="train")
 
 
 class LinearEngine:

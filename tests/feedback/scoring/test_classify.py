@@ -30,7 +30,7 @@ def taxonomy():
 
 @pytest.fixture(scope="module")
 def complaints(taxonomy):
-    return train_complaint_classifier(taxonomy)
+    return train_complaint_classifier(taxonomy, corpus=())
 
 
 def test_generic_classifier_single_label(tmp_path):
@@ -73,12 +73,72 @@ def test_complaints_typical_phrases(complaints):
     assert [r.category for r in results] == list(cases.values())
 
 
-def test_complaints_other(complaints):
-    res = complaints.classify(["今天天气不错", "不满意", "工作人员态度很好，谢谢"], p_pos=[0.6, 0.05, 0.97])
-    assert [r.category for r in res] == ["other", "other", "other"]
+def test_complaints_other_is_open_set(complaints):
+    import dataclasses
+
+    from feedback.scoring.classify import ComplaintParams
+
+    outside, inside = ["今天天气不错", "明天去公园放风筝"], ["窗口工作人员态度很差", "系统故障，上传不了材料"]
+    best = complaints.categories.predict_proba(outside + inside).max(axis=1)
+    assert max(best[:2]) < min(best[2:])  # text outside the taxonomy is less sure of any category
+    cut = float((max(best[:2]) + min(best[2:])) / 2)
+    open_set = dataclasses.replace(complaints, params=ComplaintParams(other_below=cut))
+    res = open_set.classify(outside + inside, p_pos=[0.6, 0.5, 0.1, 0.1])
+    assert [r.category for r in res] == ["other", "other", "staff_attitude", "online_platform"]
+    res = res[:2]
     assert all(r.source == "other" and 0.0 <= r.confidence <= 1.0 for r in res)
-    # Praise is gated by sentiment only for the model: a seed phrase still counts.
-    assert complaints.classify(["态度很好但是让我给好评"], p_pos=[0.9])[0].category == "staff_attitude"
+    # Sentiment does not decide the category: praise and complaint text get the same answer either way.
+    texts = ["态度很好但是让我给好评", "窗口工作人员说话很冲"]
+    assert ([r.labels for r in complaints.classify(texts, p_pos=[0.95, 0.95])]
+            == [r.labels for r in complaints.classify(texts)])
+    assert complaints.classify(texts[:1], p_pos=[0.9])[0].category == "staff_attitude"
+
+
+def test_best_category_below_the_multi_label_threshold(taxonomy):
+    """A complaint signal gets its best category with its confidence even when no category reaches the 0.5
+    multi-label threshold; only ``other_below`` (open set) files it as other."""
+    import dataclasses
+
+    from feedback.scoring.classify import ComplaintParams
+
+    base = train_complaint_classifier(taxonomy, negatives=PRAISE, corpus=())
+    texts = ["办个证前前后后折腾了好久", "问了三个人三个说法", "今天天气不错", "窗口的人一直低头不理人"]
+    confs = [max(c for c in row) for row in base.categories.predict_proba(texts)]
+    assert min(confs) < 0.5  # some best guesses are below the old fixed threshold
+    keep_all = dataclasses.replace(base, params=ComplaintParams(other_below=0.0))
+    res = keep_all.classify(texts)
+    assert all(r.category in taxonomy.slugs and r.source in ("model", "rule") for r in res)
+    assert all(r.confidence >= c - 1e-9 for r, c in zip(res, confs, strict=True))
+    confs = [r.confidence for r in res]
+    cut = sorted(confs)[1]
+    some = dataclasses.replace(base, params=ComplaintParams(other_below=cut)).classify(texts)
+    assert [r.category == "other" for r in some] == [c < cut for c in confs]
+
+
+def test_corpus_rows_train_categories_and_subcategories(taxonomy):
+    from feedback.scoring.labelled_corpus import CorpusRow
+
+    rows = [CorpusRow(f"x{i}", t, 1, "staff_attitude", ("staff_attitude",), ("cold_rude",), "-", "train")
+            for i, t in enumerate(["窗口小李总是叉腰站着瞪人", "小李叉腰瞪人还吼人", "那个小李瞪着眼叉着腰"])]
+    rows.append(CorpusRow("p1", "办得很顺利，谢谢", 5, "praise", ("praise",), (), "-", "train"))
+    before = train_complaint_classifier(taxonomy, negatives=PRAISE, corpus=())
+    after = train_complaint_classifier(taxonomy, negatives=PRAISE, corpus=rows)
+    b, a = before.classify(["小李又叉腰瞪人"])[0], after.classify(["小李又叉腰瞪人"])[0]
+    assert a.category == "staff_attitude" and a.subcategory == "cold_rude"
+    assert a.confidence > (b.confidence if b.category == "staff_attitude" else 0.0)
+    assert after.version != before.version
+
+
+def test_calibrate_other_below():
+    from feedback.scoring.classify import calibrate_other_below
+
+    ins = [i / 100 for i in range(100)]  # 0.00 … 0.99
+    res = calibrate_other_below(ins, [0.01, 0.02, 0.5], target_other=0.05)
+    assert res["other_below"] == 0.05 and res["other_rate_in"] == 0.05
+    assert res["recall_out"] == pytest.approx(2 / 3)
+    assert calibrate_other_below(ins, target_other=0.0)["other_rate_in"] == 0.0
+    with pytest.raises(ValueError):
+        calibrate_other_below([])
 
 
 def test_tags_and_gold(complaints):

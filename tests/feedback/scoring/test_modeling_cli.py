@@ -126,3 +126,33 @@ def test_from_ratings_adopts_only_a_better_model(runner, config_file):
     with eng.connect() as conn:
         assert store.active_version(conn, store.SENTIMENT)["version"] == out["version"]
     eng.dispose()
+
+
+def test_eval_complaints_measures_the_pipeline(runner, tmp_path):
+    rows = [("排了三个小时队，窗口只开一个", 1, "queue_onsite", "train"),
+            ("工作人员态度很差，爱理不理", 1, "staff_attitude", "test"),
+            ("系统一直登录不上，上传不了材料", 2, "online_platform", "test"),
+            ("又让我去开一个证明，跑了好几趟", 1, "materials", "test"),
+            ("说好三天办结，一个月了还在审核中，太慢了", 4, "timeliness", "test"),
+            ("办事效率很高，非常满意，谢谢", 5, "praise", "test"),
+            ("服务热情周到，一次就办好了", 5, "praise", "test")]
+    data = tmp_path / "gold.tsv"
+    data.write_text("id\ttext\trating\tlabel\tsplit\n" + "".join(
+        f"r{i}\t{t}\t{r}\t{lab}\t{s}\n" for i, (t, r, lab, s) in enumerate(rows)), encoding="utf-8")
+    assert runner.invoke(main, ["eval", "complaints", "--data", str(data)]).exit_code == 2  # no tables yet
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    res = runner.invoke(main, ["eval", "complaints", "--data", str(data), "--rating-col", "rating", "--split",
+                               "test", "--json"])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output)
+    assert r["n"] == 6 and r["complaints"] == 4
+    assert {"top1", "macro_f1", "per_class", "confusion", "other_share", "docs_per_s"} <= set(r)
+    assert sum(map(sum, r["confusion"]["matrix"])) == 4 and "other" in r["confusion"]["labels"]
+    assert 0.0 <= r["top1"] <= 1.0 and r["top1"] >= 0.5  # typical complaints: most right
+    h = r["hidden_complaints"]
+    assert h["n"] == 3 and h["positives"] == 1  # the complaint under rating 4; two praise rows
+    assert r["complaint_vs_praise"]["n"] == 6 and r["complaint_vs_praise"]["accuracy"] >= 0.8
+    text = runner.invoke(main, ["eval", "complaints", "--data", str(data), "--rating-col", "rating"])
+    assert text.exit_code == 0 and "top-1" in text.output and "hidden complaints" in text.output
+    res = runner.invoke(main, ["eval", "complaints", "--data", str(data), "--rating-col", "nope"])
+    assert res.exit_code == 2 and "nope" in res.output

@@ -1,0 +1,95 @@
+"""Complaint pipeline: calibrate the open-set ``other`` threshold on held-out corpus rows, and measure throughput.
+
+    python -m bench.complaints [--corpus-dir DIR] [--data-dir ../shared/data] [--target-other 0.05] [--n 20000]
+
+Calibration uses the ``train`` rows of the labelled corpus only (never ``test``): a stratified 80/20 split; the
+classifier is trained on the 80 % (plus seed phrases), and ``[scoring].other_below`` is the largest threshold that
+files at most ``--target-other`` of the held-out in-taxonomy complaints as ``other``. Its recall on text outside the
+taxonomy is measured on the subjects of the teddy2020c 12345 messages (city matters; skipped when absent) and a
+few bare verdicts. Throughput: the whole default pipeline (sentiment, fusion, gates, categories) on one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feedback.scoring.classify import (
+    ComplaintParams,
+    calibrate_other_below,
+    train_complaint_classifier,
+)
+from feedback.scoring.evaluation import stratified_folds
+from feedback.scoring.labelled_corpus import read_corpus
+from feedback.scoring.scorer import Scorer
+from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
+from feedback.scoring.taxonomy import load_taxonomy
+
+VERDICTS = ["不满意", "非常不满意", "差评", "很差", "太差了", "垃圾", "无语", "呵呵"]
+
+
+def _outside(data_dir: Path) -> list[str]:
+    path = data_dir / "teddy2020c" / "attach2_sample_495.csv"
+    subjects = pd.read_csv(path)["留言主题"].astype(str).tolist() if path.exists() else []
+    return subjects + VERDICTS
+
+
+def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int = 0) -> dict:
+    tax = load_taxonomy()
+    rows = [r for r in read_corpus(corpus_dir, split="train")]
+    if not rows:
+        return {"skipped": "no corpus train rows"}
+    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
+    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
+    dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+    clf = train_complaint_classifier(tax, params=ComplaintParams(other_below=0.0), corpus=fit)
+    best = lambda texts: clf.categories.predict_proba(texts).max(axis=1)  # noqa: E731
+    outside = _outside(data_dir)
+    res = calibrate_other_below(best([r.text for r in dev]), best(outside), target)
+    pred = clf.classify([r.text for r in dev])
+    res["dev_top1_no_other"] = round(float(np.mean([p.category == r.label for p, r in zip(pred, dev, strict=True)])),
+                                     4)
+    res.update(n_fit=len(fit), target_other=target)
+    return res
+
+
+def throughput(corpus_dir: Path | None, n: int) -> dict:
+    tax = load_taxonomy()
+    rows = read_corpus(corpus_dir, split=None) or [type("R", (), {"text": "排队太久了", "rating": 1})()]
+    clf = train_complaint_classifier(tax)
+    with tempfile.TemporaryDirectory() as tmp:
+        scorer = Scorer(make_sentiment_engine("linear", Path(tmp)), clf, FusionParams())
+        picks = [rows[i % len(rows)] for i in range(n)]
+        frame = pd.DataFrame({"record_id": np.arange(n), "kind": "rating",
+                              "level": pd.array([r.rating for r in picks], "Int64"), "tags": None, "title": None,
+                              "text": [r.text + f" {i % 97}" for i, r in enumerate(picks)]})
+        scorer.score(frame.head(200))  # warm up
+        start = time.perf_counter()
+        scorer.score(frame)
+        secs = time.perf_counter() - start
+    return {"n": n, "seconds": round(secs, 2), "docs_per_s": round(n / secs, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.complaints", description=__doc__)
+    ap.add_argument("--corpus-dir", type=Path, default=None, help="labelled corpus (default: the packaged one)")
+    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--target-other", type=float, default=0.05)
+    ap.add_argument("--n", type=int, default=20000, help="records scored for the throughput figure")
+    ap.add_argument("--skip-throughput", action="store_true")
+    args = ap.parse_args(argv)
+    report = {"calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other)}
+    if not args.skip_throughput:
+        report["throughput"] = throughput(args.corpus_dir, args.n)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
