@@ -9,11 +9,22 @@ import csv
 import pytest
 from sqlalchemy import select
 
+from dashboards.users import issue_token
 from etl.pipeline import ingest_file
 from feedback.models import Batch, Record
 from feedback.settings import SettingsError, settings_from_mapping
-from tests.dashboards.actions.test_push import _body, _rating, token_for  # noqa: F401 - fixture
+from tests.dashboards.actions.test_push import _body, _rating
 from tests.dashboards.conftest import DEPT_A
+
+
+@pytest.fixture
+def token_for(engine, users):
+    def make(name: str) -> dict:
+        with engine.begin() as conn:
+            return {"Authorization": f"Bearer {issue_token(conn, name)}"}
+
+    return make
+
 
 OFFICIAL_BAD = _rating(7, satisfaction=1, writingEvaluation="窗口推诿，来回跑了三趟")
 
@@ -33,7 +44,7 @@ def _records(engine, key: str) -> list:
                             .join(Batch, Batch.id == Record.batch_id).where(Record.record_key == key)).all()
 
 
-def _squat(app, token_for, source="national"):  # noqa: F811 - the fixture
+def _squat(app, token_for, source="national"):
     """A department-bound account pushes a harmless 5-star record under the official 差评's key."""
     squat = dict(OFFICIAL_BAD, satisfaction=5, writingEvaluation="很满意")
     body = {**_body([squat], batch_id="squat-1"), "source": source}
