@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from dashboards.security import API_PREFIX
@@ -61,6 +61,16 @@ def install(app: Flask) -> None:
         if getattr(exc.orig, "sqlstate", None) == "57014":
             app.logger.warning("statement timeout on %s", request.path)
             return _render(503, "查询超过了时间上限（[dashboard] statement_timeout_s），请缩小时间范围或筛选条件后重试")
+        return _crash(exc)
+
+    @app.errorhandler(OverflowError)
+    def _overflow(exc: OverflowError):  # an id or number past 64 bits (SQLite's driver refuses it)
+        return _render(400, "参数中的数字超出范围")
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        if getattr(exc.orig, "sqlstate", None) == "22003":  # PostgreSQL: numeric value out of range
+            return _render(400, "参数中的数字超出范围")
         return _crash(exc)
 
     @app.errorhandler(Exception)

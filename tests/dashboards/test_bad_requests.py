@@ -36,7 +36,9 @@ def test_deeply_nested_json_is_400(app, token_for):
 
 
 @pytest.mark.parametrize("url", ["/api/v1/records?page=99999999999999999999", "/api/v1/tasks?page=99999999999999999999",
-                                 "/records?page=99999999999999999999", "/api/v1/alerts?page=1e400"])
+                                 "/records?page=99999999999999999999", "/api/v1/alerts?page=1e400",
+                                 "/api/v1/tasks/99999999999999999999", "/ledger/99999999999999999999",
+                                 "/api/v1/ledger/99999999999999999999"])
 def test_huge_page_numbers_are_clamped_or_400(client_for, seeded, url):
     response = client_for("viewer").get(url)
     assert response.status_code in (200, 400), response.status_code
