@@ -111,6 +111,8 @@ def _safe_next(target: str | None) -> str:
     """Only same-site paths are followed after login (no open redirects)."""
     if not target:
         return url_for("overview.index")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):  # CR/LF (header injection); tab/LF browsers drop
+        return url_for("overview.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return url_for("overview.index")

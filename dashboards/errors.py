@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from dashboards.security import API_PREFIX
@@ -17,6 +18,7 @@ MESSAGES = {
     413: "文件太大",
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误，请联系管理员",
+    503: "查询超时",
 }
 
 
@@ -46,7 +48,30 @@ def install(app: Flask) -> None:
         code = exc.code or 500
         # Werkzeug's default English descriptions are not shown; messages we set ourselves are Chinese.
         detail = exc.description if exc.description and exc.description != type(exc).description else None
-        return _render(code, detail)
+        body, status = _render(code, detail)
+        response = app.make_response((body, status))
+        allow = getattr(exc, "valid_methods", None)
+        if code == 405 and allow:  # RFC 9110: a 405 names the methods the resource supports
+            response.headers["Allow"] = ", ".join(sorted(allow))
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database(exc: OperationalError):
+        # [dashboard] statement_timeout_s cancelled a read (PostgreSQL's query_canceled, SQLSTATE 57014)
+        if getattr(exc.orig, "sqlstate", None) == "57014":
+            app.logger.warning("statement timeout on %s", request.path)
+            return _render(503, "查询超过了时间上限（[dashboard] statement_timeout_s），请缩小时间范围或筛选条件后重试")
+        return _crash(exc)
+
+    @app.errorhandler(OverflowError)
+    def _overflow(exc: OverflowError):  # an id or number past 64 bits (SQLite's driver refuses it)
+        return _render(400, "参数中的数字超出范围")
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):
+        if getattr(exc.orig, "sqlstate", None) == "22003":  # PostgreSQL: numeric value out of range
+            return _render(400, "参数中的数字超出范围")
+        return _crash(exc)
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception):

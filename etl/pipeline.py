@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from etl.load import ChunkCounts, load_chunks
 from etl.profiles import Profile, ProfileError, ProfileNotFound, all_profiles, detect_profile
 from etl.sources.detect import InputError, open_source
+from etl.sources.raw import ROW
 from etl.transform.chunk import TransformContext
 from feedback.records import repository
 from feedback.settings import Settings
@@ -199,6 +201,39 @@ def ingest_sql(
     return result
 
 
+class SourceNotAllowed(PermissionError):
+    """A push names (or defaults to) a source system its account is not registered for ([push] sources)."""
+
+
+def _without_claimed(engine: Engine, chunks: Iterator[pd.DataFrame], profile: Profile, ctx: TransformContext,
+                     owner: str, claimed: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Push only: ``chunks`` without the rows whose record key another account's push or a file already holds in
+    the same source (they go to ``claimed`` as rejects with the reason) - never a silent "duplicate"."""
+    from etl.transform.chunk import transform
+
+    for raw in chunks:
+        records = transform(raw, profile, ctx).records
+        with engine.connect() as conn:
+            owners = repository.key_owners(conn, ctx.source_system, records["record_key"].tolist())
+        foreign = {k: f for k, f in owners.items() if not f.startswith(owner)}
+        hit = records[records["record_key"].isin(list(foreign))]
+        if hit.empty:
+            yield raw
+            continue
+        claimed.append(pd.DataFrame({
+            "row_number": hit["row_number"].astype("int64").to_numpy(), "column": None,
+            "reason": [f"记录键 {k} 在来源 {ctx.source_system} 中已由{_holder(foreign[k])}写入：推送不能占用或覆盖"
+                       "其他账号、其他文件的记录（不计为重复）" for k in hit["record_key"]],
+            "raw": [json.dumps({"record_key": k}, ensure_ascii=False) for k in hit["record_key"]]}))
+        yield raw[~raw[ROW].isin(set(hit["row_number"].tolist()))].reset_index(drop=True)
+
+
+def _holder(file_name: str) -> str:
+    if file_name.startswith("push:"):
+        return f"账号 {file_name.split(':')[1]} 的推送"
+    return "导入的文件" if not file_name.startswith("sql:") else "数据库抽取"
+
+
 def push_key(username: str, client_batch_id: str) -> str:
     """The batch hash of a pushed batch: one per account and client batch id (the idempotency key)."""
     return hashlib.sha256(f"push\0{username}\0{client_batch_id}".encode()).hexdigest()
@@ -212,7 +247,7 @@ def records_digest(records: list) -> str:
 
 def ingest_records(
     engine: Engine, settings: Settings, records: list, *, profile: str, username: str, client_batch_id: str,
-    source: str | None = None, only_dept: str | None = None,
+    source: str | None = None, only_dept: str | None = None, allowed_sources: frozenset[str] | None = None,
 ) -> tuple[IngestResult, bool]:
     """Load records pushed over the API (a list of JSON objects) through the same transform, rejects and
     de-duplication as a file; returns the result and whether it is a replay.
@@ -252,8 +287,23 @@ def _ingest_records_locked(
         ), True
     raw = RecordsSource(records, label=label, chunk_size=settings.ingest.chunk_size)
     prof = resolve_profile(raw.headers, profile, settings)
+    if allowed_sources is not None and (source or prof.name) not in allowed_sources:  # push: sources per account
+        raise SourceNotAllowed(source or prof.name)
+    claimed: list[pd.DataFrame] = []
+    chunks = _without_claimed(engine, raw.chunks(), prof, _context(settings, source or prof.name, label, only_dept),
+                              f"push:{username}:", claimed)
     result = _run_batch(
-        engine, settings, raw.chunks(), profile=prof, source_system=source or prof.name, file_name=label,
+        engine, settings, chunks, profile=prof, source_system=source or prof.name, file_name=label,
         sha256=sha256, resume=True, progress=None, only_dept=only_dept, all_rejects=True, content_sha256=digest,
     )
+    if claimed:  # the claimed rows join the batch as rejects: read = loaded + duplicate + rejected still holds
+        rejects = pd.concat(claimed, ignore_index=True)
+        with engine.begin() as conn:
+            repository.insert_rejects(conn, result.batch_id, label, rejects)
+            repository.checkpoint_batch(conn, result.batch_id, read=len(rejects), loaded=0, duplicate=0,
+                                        rejected=len(rejects))
+            repository.mark_batch(conn, result.batch_id, status="done")
+            first = repository.batch_rejects(conn, result.batch_id)
+        result = dataclasses.replace(result, read=result.read + len(rejects),
+                                     rejected=result.rejected + len(rejects), first_rejects=first)
     return result, False

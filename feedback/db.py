@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 PG_WORK_MEM = "32MB"  # per sort / hash of a session; the rollup aggregations need a few MB each
@@ -41,6 +41,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             dbapi_conn.commit()
 
     return engine
+
+
+def limit_statement_time(conn: Connection, seconds: float) -> None:
+    """PostgreSQL: cancel any statement of ``conn``'s current transaction that runs longer than ``seconds``
+    (``SET LOCAL``: it ends with the transaction, a pooled connection keeps no limit). 0 or SQLite: no limit."""
+    if seconds <= 0 or conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
 
 
 def alembic_config(url: str):

@@ -19,7 +19,23 @@ _URL_NAMES = {  # URL parameter → field
     "service": "services", "level": "levels", "category": "categories", "sentiment": "sentiments", "kind": "kinds",
 }
 SENTIMENTS = ("neg", "neu", "pos")
+# Dates a filter may name: ratings exist from the 2000s on; a date like 0001-01-01 or 9999-12-31 is a typo or a
+# probe, and would make every period computation (and the work of a request) unbounded.
+MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
 KINDS = ("rating", "message")
+
+
+def parse_date(name: str, raw: Any) -> date:
+    """A URL date (YYYY-MM-DD) between MIN_DATE and MAX_DATE; FilterError with a Chinese message otherwise."""
+    text = str(raw).strip()
+    try:
+        value = date.fromisoformat(text)
+    except ValueError as exc:
+        raise FilterError(f"{name}：'{text[:40]}' 不是日期（格式 YYYY-MM-DD）") from exc
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise FilterError(f"{name}：日期 {value.isoformat()} 超出允许范围 {MIN_DATE.isoformat()} 至 "
+                          f"{MAX_DATE.isoformat()}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -80,10 +96,7 @@ class Filters:
             if fname is None or raw is None or str(raw).strip() == "":
                 continue
             if fname in ("start", "end"):
-                try:
-                    data[fname] = date.fromisoformat(str(raw).strip())
-                except ValueError as exc:
-                    raise FilterError(f"{key}: '{raw}' is not a date (YYYY-MM-DD)") from exc
+                data[fname] = parse_date(key, raw)
                 continue
             for part in str(raw).split(","):
                 part = part.strip()

@@ -121,6 +121,19 @@ class DashboardSettings:
     upload_keep_hours: int = 24  # unconfirmed uploads are deleted after this long
     push_max_kb: int = 10_240  # largest JSON body accepted by POST /api/v1/push (413 above it)
     cache_seconds: int = 300  # the overview's results are reused this long unless the data changes (0 = off)
+    statement_timeout_s: int = 30  # PostgreSQL: a dashboard read statement is cancelled after this long (0 = off)
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """The [push] section: the source systems each push account may write (POST /api/v1/push)."""
+
+    sources: dict = field(default_factory=dict)  # account name → list of source names
+
+    def __post_init__(self) -> None:
+        for account, names in self.sources.items():
+            if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+                raise SettingsError(f"push.sources.{account} must be a list of source names, got {names!r}")
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,7 @@ class Settings:
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    push: PushSettings = field(default_factory=PushSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default=Path("."))
@@ -174,6 +188,7 @@ _SECTIONS = {
     "ledger": LedgerSettings,
     "scoring": ScoringSettings,
     "alerts": AlertSettings,
+    "push": PushSettings,
 }
 
 

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets (Excel with an East Asian IME, WPS) turn a leading full-width ＝ ＋ － ＠ into the ASCII operator.
+FULL_WIDTH_PREFIXES = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def neutralise(value: Any) -> Any:
-    """A text cell that starts like a formula (= + - @, tab, CR) gets a leading apostrophe; other values as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """A text cell that starts like a formula (= + - @, their full-width forms ＝ ＋ － ＠, tab, CR) gets a leading
+    apostrophe; other values as is."""
+    if isinstance(value, str) and value.lstrip(" \u3000").startswith(FORMULA_PREFIXES + FULL_WIDTH_PREFIXES):
         return "'" + value
     return value
 

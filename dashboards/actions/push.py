@@ -3,6 +3,9 @@
 The body is ``{"profile": NAME, "batch_id": KEY, "records": [{...}, ...]}``; each record carries the fields of the
 source profile (e.g. the national interface's projectNo, pf, satisfaction, assessTime …). Records go through
 ``etl.pipeline.ingest_records``: the same transform, reject reasons and de-duplication as a file.
+
+Sources belong to accounts: an account writes only the source systems [push] sources lists for it (by default its
+own ``push-ACCOUNT``), so no account can claim an official feed's record keys before the official file arrives.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ class PushError(ValueError):
     """A push request that cannot be used as it is (answered 400 with this message)."""
 
 
+class PushForbidden(PermissionError):
+    """The account may not write the source system the push names or defaults to (answered 403)."""
+
+
 class PushInProgress(RuntimeError):
     """The same account's batch_id is being loaded by another request right now (answered 409)."""
 
@@ -47,6 +54,8 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise PushError("请求体不是 UTF-8 编码的 JSON") from None
     except json.JSONDecodeError as exc:
         raise PushError(f"请求体不是有效的 JSON：{exc.msg}（第 {exc.lineno} 行第 {exc.colno} 列）") from None
+    except RecursionError:  # thousands of nested [ or {: the parser's recursion limit, not a server error
+        raise PushError("请求体的 JSON 嵌套层数过多：每条记录应是字段到值的扁平对象") from None
     if not isinstance(body, dict):
         raise PushError('请求体必须是 JSON 对象：{"profile": …, "batch_id": …, "records": [...]}')
     missing = [k for k in BODY_KEYS if k not in body]
@@ -67,10 +76,47 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return {"profile": profile.strip(), "batch_id": batch_id, "records": records, "source": source}
 
 
+def own_source(username: str) -> str:
+    """The source system an account not listed in [push] sources writes: ``push-`` and its name (lower case,
+    other characters as ``_``); no official feed is named like that."""
+    return "push-" + re.sub(r"[^a-z0-9_\-]", "_", username.lower())[:58]
+
+
+def allowed_sources(settings: Settings, username: str) -> frozenset[str]:
+    """The source systems the account may write: those [push] sources lists for it, else its own source."""
+    listed = settings.push.sources.get(username)
+    return frozenset(listed) if listed else frozenset({own_source(username)})
+
+
+def _source_for(settings: Settings, username: str, requested: str | None) -> str | None:
+    """The source to load into (None: the profile's name, checked by the pipeline against the account's)."""
+    allowed = allowed_sources(settings, username)
+    if requested is not None:
+        if requested not in allowed:
+            raise PushForbidden(_forbidden(username, requested, allowed))
+        return requested
+    return next(iter(allowed)) if len(allowed) == 1 else None
+
+
+def _forbidden(username: str, source: str, allowed: frozenset[str]) -> str:
+    return (f"账号 {username} 未登记为来源系统 {source} 的推送方，不能写入该来源；可写入的来源：{'、'.join(sorted(allowed))}"
+            "（由管理员在 config.toml 的 [push] sources 中登记）")
+
+
 def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[str, Any]) -> tuple[dict, bool]:
     """Load the checked body; returns the answer (counts, every reject with its index) and whether it replays
     an earlier batch. A department-bound user's records of other departments are rejected."""
-    from etl.pipeline import BatchKeyReused, InputError, ProfileError, ProfileNotFound, ingest_records
+    from etl.pipeline import (
+        BatchKeyReused,
+        InputError,
+        ProfileError,
+        ProfileNotFound,
+        SourceNotAllowed,
+        ingest_records,
+    )
+
+    allowed = allowed_sources(settings, user.username)
+    source = _source_for(settings, user.username, body["source"])  # before anything is loaded or locked
 
     key = (user.username, body["batch_id"])
     with _in_flight_lock:  # a client retrying while its first request still loads must not load twice
@@ -80,8 +126,10 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
     try:
         result, replayed = ingest_records(
             engine, settings, body["records"], profile=body["profile"], username=user.username,
-            client_batch_id=body["batch_id"], source=body["source"], only_dept=user.dept_code,
+            client_batch_id=body["batch_id"], source=source, only_dept=user.dept_code, allowed_sources=allowed,
         )
+    except SourceNotAllowed as exc:
+        raise PushForbidden(_forbidden(user.username, str(exc), allowed)) from None
     except BatchKeyReused as exc:
         raise PushConflict(str(exc)) from None
     except ProfileNotFound as exc:

@@ -13,6 +13,7 @@ from dashboards.actions import corrections as labels
 from dashboards.actions import jobs, push
 from dashboards.actions.exports import rejects_response
 from dashboards.api import openapi
+from dashboards.pages.common import read_connection
 from dashboards.queries.alerts import AlertFilters, alert_page
 from dashboards.queries.batches import batch_history
 from dashboards.queries.records import search_records
@@ -41,7 +42,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         value = int(raw)
     except ValueError:
         abort(400, description=f"{name} 必须是整数")
-    return max(low, min(value, high))
+    if value < low:
+        abort(400, description=f"{name} 不能小于 {low}")
+    return min(value, high)  # above the cap: the cap (page numbers past the last page answer an empty page)
 
 
 def _paging() -> tuple[int, int]:
@@ -73,7 +76,7 @@ def me():
 def records():
     filters = _parsed(lambda: auth.scope(Filters.from_query_args(request.args)))
     page, per_page = _paging()
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         result = search_records(conn, filters, request.args.get("q", "").strip(), page, per_page,
                                 taxonomy=context.taxonomy())
     return jsonify(result.as_json())
@@ -84,7 +87,7 @@ def records():
 def batches():
     _require("import")
     page, per_page = _paging()
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         items, has_next = batch_history(conn, page=page, per_page=per_page)
     return jsonify(page=page, per_page=per_page, has_next=has_next, items=jobs.runner().annotate(items))
 
@@ -101,7 +104,7 @@ def tasks():
     """The 优化任务 list of the page: same filters, same query, same department scoping."""
     tf = _parsed(lambda: TaskFilters.from_args(request.args).scoped(auth.current_user().dept_code))
     page, per_page = _paging()
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         result = task_page(conn, tf, page, per_page, context.taxonomy())
     return jsonify(result.as_json())
 
@@ -109,7 +112,7 @@ def tasks():
 @bp.get("/tasks/<int:task_id>")
 def task(task_id: int):
     """One task as its detail view shows it (404 for another department's task)."""
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()),
                         context.taxonomy())
     if t is None:
@@ -122,7 +125,7 @@ def alerts():
     """The 预警 list of the page, newest week first, scoped to the user's department."""
     af = _parsed(lambda: AlertFilters.from_args(request.args))
     page, per_page = _paging()
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         result = alert_page(conn, af, auth.current_user().dept_code, page, per_page)
     return jsonify(result.as_json())
 
@@ -131,12 +134,16 @@ def alerts():
 def overview():
     """Everything the 总览 page shows, from the same query function, with the same filters and scoping."""
     from dashboards.pages.overview import cached_overview_json, request_grain
+    from dashboards.queries.overview import period_error
 
     filters = _parsed(lambda: auth.scope(Filters.from_query_args(request.args)))
     grain, error = request_grain()
     if error:
         abort(400, description=error)
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
+        too_long = period_error(conn, filters, grain)
+        if too_long:
+            abort(400, description=f"筛选条件无效：{too_long}")
         body = cached_overview_json(conn, filters, auth.current_user().dept_code, grain)
     return jsonify(body)
 
@@ -149,7 +156,7 @@ def ledger_cases():
 
     lf = _parsed(lambda: LedgerFilters.from_args(request.args).scoped(auth.current_user().dept_code))
     page, per_page = _paging()
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         result = ledger_page(conn, lf, page, per_page, local_now(context.settings().ingest.timezone))
     return jsonify(result.as_json())
 
@@ -160,7 +167,7 @@ def ledger_case(case_id: int):
     from dashboards.queries.ledger import case_detail
     from feedback.clock import local_now
 
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         c = case_detail(conn, case_id, auth.current_user().dept_code, local_now(context.settings().ingest.timezone))
     if c is None:
         abort(404, description=f"工单 {case_id} 不存在，或不属于本部门")
@@ -195,6 +202,8 @@ def push_batch():
         return _too_large(limit_kb)
     except push.PushError as exc:
         abort(400, description=str(exc))
+    except push.PushForbidden as exc:
+        abort(403, description=str(exc))
     except (push.PushInProgress, push.PushConflict) as exc:
         abort(409, description=str(exc))
     runner = jobs.runner()
@@ -211,7 +220,10 @@ def push_batch():
 def record_label(record_id: int):
     """Correct a record's complaint category (stored as a gold label); pm, ops and admin, own department only."""
     _require("label")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # deeply nested JSON: the parser's recursion limit
+        body = None
     if not isinstance(body, dict):
         abort(400, description='请求体必须是 JSON 对象：{"category": "分类代码", "note": "说明（可选）"}')
     try:

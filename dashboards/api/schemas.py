@@ -51,8 +51,9 @@ _TASK_DETAIL: dict[str, Any] = {
                        "votes": _nullable("integer"), "channel": _nullable("string"), "similarity": _NUM}}},
     "breakdown": {"type": "object", "additionalProperties": {"type": "array", "items": {
         "type": "object", "required": ["name", "signals"], "properties": {"name": _STR, "signals": _NUM}}}},
-    "series": {"type": "array", "items": {"type": "array", "prefixItems": [_STR, _NUM], "minItems": 2,
-                                          "maxItems": 2}, "description": "[week's Monday, weighted complaints]"},
+    "series": {"type": "array", "items": {"type": "array", "prefixItems": [_STR, _NUM], "minItems": 2, "maxItems": 2,
+                                          "items": {"anyOf": [_STR, _NUM]}},  # OpenAPI 3.0 tools need items
+               "description": "[week's Monday, weighted complaints]"},
     "impact": {"type": ["object", "null"], "description": "latest impact check: windows, counts, rates, interval"},
     "history": {"type": "array", "items": {
         "type": "object", "required": ["at", "actor", "action", "action_name"],

@@ -1,11 +1,26 @@
-"""Helpers the page blueprints share: filters from the URL (scoped to the user) and page numbers."""
+"""Helpers the page blueprints share: filters from the URL (scoped to the user), page numbers and the read
+connection (with its statement timeout)."""
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from dashboards import auth
+from flask import request
+from sqlalchemy import Connection
+
+from dashboards import auth, context
+from feedback.db import limit_statement_time
 from feedback.filters import FilterError, Filters
+
+
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """A connection for a screen's or the API's reads: on PostgreSQL every statement is cancelled after
+    [dashboard] statement_timeout_s (one request cannot hold the database for minutes)."""
+    with context.engine().connect() as conn:
+        limit_statement_time(conn, context.options().statement_timeout_s)
+        yield conn
 
 
 def request_filters() -> tuple[Filters, str | None]:
@@ -16,8 +31,11 @@ def request_filters() -> tuple[Filters, str | None]:
         return auth.scope(Filters()), f"筛选条件无效：{exc}"
 
 
+MAX_PAGE = 1_000_000  # page numbers above this are clamped (an offset past 2**63 would be a database error)
+
+
 def page_number(name: str = "page") -> int:
     try:
-        return max(1, int(request.args.get(name, "1")))
+        return min(max(1, int(request.args.get(name, "1"))), MAX_PAGE)
     except ValueError:
         return 1

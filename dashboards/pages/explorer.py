@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from dashboards import auth, context
 from dashboards.actions import corrections as labels
-from dashboards.pages.common import page_number, request_filters
+from dashboards.pages.common import page_number, read_connection, request_filters
 from dashboards.queries.records import export_rows, filter_choices, search_records
 from feedback.sheets import csv_bytes, xlsx_bytes
 
@@ -28,7 +28,7 @@ def index():
     hidden = request.args.get("hidden") == "1"  # only hidden complaints (the link of a 隐性投诉 预警)
     user = auth.current_user()
     taxonomy = context.taxonomy()
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         result = search_records(conn, filters, q, page_number(), context.options().page_size, hidden=hidden,
                                 taxonomy=taxonomy)
         choices = filter_choices(conn, user.dept_code)
@@ -54,7 +54,7 @@ def export(fmt: str):
         abort(400, description=error)
     q = request.args.get("q", "").strip()
     hidden = request.args.get("hidden") == "1"
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
         header, rows, truncated = export_rows(conn, filters, q, hidden=hidden, limit=EXPORT_LIMIT,
                                               taxonomy=context.taxonomy())
     body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes("评价明细", header, rows)

@@ -9,11 +9,12 @@ from dashboards import auth, context
 from dashboards.cache import data_version
 from dashboards.figures import overview as figures_overview
 from dashboards.figures import style as figures
-from dashboards.pages.common import request_filters
+from dashboards.pages.common import read_connection, request_filters
 from dashboards.queries.alerts import latest_open
-from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data
+from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data, period_error
 from dashboards.queries.overview_filters import filter_options
 from dashboards.queries.overview_trend import GRAINS
+from feedback.filters import Filters
 from feedback.regions import region_name, region_names
 from feedback.stats import formats
 
@@ -78,7 +79,10 @@ def index():
     settings = context.settings()
     cache = context.cache()
     base = url_for("explorer.index")
-    with context.engine().connect() as conn:
+    with read_connection() as conn:
+        too_long = None if error else period_error(conn, filters, grain)
+        if too_long:  # show the default period with the message instead of computing an unbounded one
+            error, filters = f"筛选条件无效：{too_long}", auth.scope(Filters())
         version = data_version(conn) if cache.ttl else None
         data = cache.get(("overview", filters, user.dept_code, grain), version,
                          lambda: overview_data(conn, filters, user.dept_code, grain=grain, settings=settings))

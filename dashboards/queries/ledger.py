@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from dashboards import display
 from dashboards.queries.paging import Page
 from feedback import ledger
-from feedback.filters import FilterError, Filters
+from feedback.filters import FilterError, Filters, parse_date
 from feedback.models import LedgerCase, LedgerRequest, Record
 
 OPEN_EXCLUDED = ("closed", "voided")  # finished cases; everything else is still open
@@ -51,10 +51,7 @@ class LedgerFilters:
         dates = {}
         for name in ("start", "end"):
             raw = (args.get(name) or "").strip()
-            try:
-                dates[name] = date.fromisoformat(raw) if raw else None
-            except ValueError as exc:
-                raise FilterError(f"{name}: '{raw}' is not a date (YYYY-MM-DD)") from exc
+            dates[name] = parse_date(name, raw) if raw else None  # 2000..2100, like every other filter
         if dates["start"] and dates["end"] and dates["start"] > dates["end"]:
             raise FilterError("start is after end")
         return cls(statuses, args.get("overdue") in ("1", "true", "on"), many("dept"), **dates)

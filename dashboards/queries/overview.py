@@ -85,6 +85,29 @@ def overview_period(conn: Connection, filters: Filters) -> tuple[date, date] | N
     return (start, end) if start <= end else (start, start)
 
 
+# The longest period one request may cover, by trend grain: a day-grain trend over 400 days is already 400
+# points; ten years is the limit at any grain (the work of a request stays bounded whatever the URL says).
+MAX_PERIOD_DAYS = {"day": 400, "week": 3653, "month": 3653}
+
+
+def period_error(conn: Connection, filters: Filters, grain: str) -> str | None:
+    """A Chinese message when the period the filters resolve to is longer than MAX_PERIOD_DAYS allows for
+    ``grain``; None when it may be computed."""
+    period = overview_period(conn, filters)
+    limit = MAX_PERIOD_DAYS.get(grain)
+    if period is None or limit is None:
+        return None
+    days = (period[1] - period[0]).days + 1
+    if days <= limit:
+        return None
+    hint = "请缩短时间范围，或按周、按月查看趋势" if grain == "day" else "请缩短时间范围"
+    return (f"时间范围过长：{period[0].isoformat()} 至 {period[1].isoformat()} 共 {days:,} 天，"
+            f"按{GRAIN_NAMES.get(grain, grain)}查看最多 {limit:,} 天；{hint}")
+
+
+GRAIN_NAMES = {"day": "日", "week": "周", "month": "月"}
+
+
 def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_includes_basic: bool = True,
                   now: datetime | None = None, grain: str = "week", settings: Settings | None = None) -> Overview:
     """Everything the 总览 page shows; ``filters`` already scoped to ``dept``. The KPI month is the month of the

@@ -187,3 +187,18 @@ def batch_rejects(conn: Connection, batch_id: int, limit: int | None = None) -> 
 
 def table_counts(conn: Connection, tables: Sequence[str] = ("batches", "records", "rejects")) -> dict[str, int]:
     return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}  # noqa: S608
+
+
+def key_owners(conn: Connection, source_system: str, keys: Sequence[str]) -> dict[str, str]:
+    """record_key → file name of the batch that loaded it, for the ``keys`` that exist in ``source_system``
+    (a pushed record whose key another account or a file already holds is rejected, not counted as a duplicate)."""
+    from feedback.models import Record
+
+    out: dict[str, str] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 500):
+        stmt = (select(Record.record_key, Batch.file_name).join(Batch, Batch.id == Record.batch_id)
+                .where(Record.source_system == source_system, Record.record_key.in_(unique[start:start + 500])))
+        out.update({k: f for k, f in conn.execute(stmt)})
+    return out
+

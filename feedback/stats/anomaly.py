@@ -40,13 +40,21 @@ def mark_anomalies(series: pd.DataFrame, rule: AnomalyRule = DEFAULT_RULE) -> pd
     total = out["total"].fillna(0).astype("int64").tolist()
     bad = out["bad"].fillna(0).astype("int64").tolist()
     base_rates, expected, zs, marks, reasons = [], [], [], [], []
+    # Prefix sums over the points with enough volume: the baseline of point i is the last ``window`` of the
+    # ``seen`` such points before it, so each point costs O(1) (a series of decades of days stays linear).
+    cum_bad, cum_total, seen = [0], [0], 0
     for i in range(len(out)):
-        earlier = [j for j in range(i) if total[j] >= rule.min_volume][-rule.window:]
-        if len(earlier) < rule.min_points or total[i] < rule.min_volume:
+        points = min(seen, rule.window)
+        if points >= rule.min_points and total[i] >= rule.min_volume:
+            b = cum_bad[seen] - cum_bad[seen - points]
+            n = cum_total[seen] - cum_total[seen - points]
+        if total[i] >= rule.min_volume:
+            cum_bad.append(cum_bad[-1] + bad[i])
+            cum_total.append(cum_total[-1] + total[i])
+            seen += 1
+        if points < rule.min_points or total[i] < rule.min_volume:
             base_rates.append(None), expected.append(None), zs.append(None), marks.append(None), reasons.append(None)
             continue
-        b = sum(bad[j] for j in earlier)
-        n = sum(total[j] for j in earlier)
         p = (b + 0.5) / (n + 1.0)
         exp = total[i] * p
         z = (bad[i] - exp) / math.sqrt(total[i] * p * (1.0 - p))
@@ -59,8 +67,7 @@ def mark_anomalies(series: pd.DataFrame, rule: AnomalyRule = DEFAULT_RULE) -> pd
         expected.append(exp)
         zs.append(z)
         marks.append(mark)
-        reasons.append(None if mark is None else _reason(mark, bad[i], total[i], b / n * 100.0, exp, z,
-                                                         len(earlier)))
+        reasons.append(None if mark is None else _reason(mark, bad[i], total[i], b / n * 100.0, exp, z, points))
     out["baseline_rate"] = pd.Series(base_rates, dtype="float64")
     out["expected_bad"] = pd.Series(expected, dtype="float64")
     out["z"] = pd.Series(zs, dtype="float64")

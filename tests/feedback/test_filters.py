@@ -18,7 +18,10 @@ def test_multidict_style_and_commas():
 
 
 @pytest.mark.parametrize("args, msg", [
-    ({"start": "2026-02-30"}, "not a date"),
+    ({"start": "2026-02-30"}, "不是日期"),
+    ({"start": "0001-01-01"}, "超出允许范围"),
+    ({"end": "9999-12-31"}, "超出允许范围"),
+    ({"end": "1999-12-31"}, "2000-01-01 至 2100-12-31"),
     ({"level": "7"}, "between 1 and 5"),
     ({"level": "bad"}, "numbers"),
     ({"sentiment": "angry"}, "unknown"),
@@ -33,3 +36,8 @@ def test_scoping_replaces_requested_departments():
     f = Filters(depts=("OTHER", "MINE"))
     assert f.scoped("MINE").depts == ("MINE",)
     assert f.scoped(None) is f
+
+
+def test_dates_at_the_bounds_are_accepted():
+    f = Filters.from_query_args({"start": "2000-01-01", "end": "2100-12-31"})
+    assert (f.start, f.end) == (date(2000, 1, 1), date(2100, 12, 31))

@@ -31,3 +31,16 @@ def test_xlsx_text_is_never_a_formula():
     cells = [[c for c in r] for r in ws.iter_rows()]
     assert cells[1][0].value == "'=HYPERLINK(\"http://x\")" and cells[1][0].data_type == "s"
     assert cells[1][1].value == 1 and cells[2][1].value is None
+
+
+FULL_WIDTH = ("＝HYPERLINK(\"http://x\")", "＋86", "－3", "＠SUM(A1)", " ＝1+1", "\u3000=1")
+
+
+def test_full_width_formula_characters_are_neutralised_like_ascii():
+    assert [neutralise(v) for v in FULL_WIDTH] == ["'" + v for v in FULL_WIDTH]
+    assert [neutralise(v) for v in ("办事＝顺利", "满意＋1")] == ["办事＝顺利", "满意＋1"]
+    rows = list(csv.reader(io.StringIO(csv_bytes(["内容"], [[v] for v in FULL_WIDTH]).decode("utf-8-sig"),
+                                       newline="")))
+    assert [r[0] for r in rows[1:]] == ["'" + v for v in FULL_WIDTH]
+    ws = load_workbook(io.BytesIO(xlsx_bytes("评价", ["内容"], [[v] for v in FULL_WIDTH])))["评价"]
+    assert [r[0].value for r in ws.iter_rows(min_row=2)] == ["'" + v for v in FULL_WIDTH]

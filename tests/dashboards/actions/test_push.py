@@ -157,9 +157,9 @@ def test_a_batch_id_reused_for_other_records_is_refused(app, engine, token_for):
     again = client.post("/api/v1/push", data=json.dumps(_body(reordered), indent=2), headers=auth,
                         content_type="application/json")
     assert again.status_code == 200 and again.json["replayed"] is True
-    # the key is per account: another account may use the same batch_id for its own records
+    # the key is per account: another account may use the same batch_id for its own records (its own source)
     other = client.post("/api/v1/push", json=_body(changed), headers=token_for("admin"))
-    assert other.status_code == 201 and other.json["loaded"] == 1
+    assert other.status_code == 201 and other.json["loaded"] == 5 and other.json["source"] == "push-admin"
 
 
 def test_department_bound_token_pushes_only_its_department(app, engine, token_for):

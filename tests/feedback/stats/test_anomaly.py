@@ -50,3 +50,42 @@ def test_low_points_and_window():
 def test_bad_rule_is_refused():
     with pytest.raises(ValueError, match="min_points"):
         mark_anomalies(series([1], [0]), AnomalyRule(window=2, min_points=3))
+
+
+def _quadratic_reference(totals, bads, rule):
+    """The original O(n²) formula: each point's baseline re-collected from all earlier points."""
+    out = []
+    for i in range(len(totals)):
+        earlier = [j for j in range(i) if totals[j] >= rule.min_volume][-rule.window:]
+        if len(earlier) < rule.min_points or totals[i] < rule.min_volume:
+            out.append((None, None, None))
+            continue
+        b, n = sum(bads[j] for j in earlier), sum(totals[j] for j in earlier)
+        p = (b + 0.5) / (n + 1.0)
+        out.append((b / n * 100.0, totals[i] * p, (bads[i] - totals[i] * p) / (totals[i] * p * (1 - p)) ** 0.5))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_linear_marking_equals_the_quadratic_formula_on_random_series(seed):
+    import random
+
+    rng = random.Random(seed)
+    rule = AnomalyRule(window=rng.randint(1, 10), min_points=1, min_volume=rng.choice([1, 30, 200]),
+                       z_limit=rng.choice([2.0, 3.0]), min_bad=rng.randint(0, 4))
+    rule = AnomalyRule(window=rule.window, min_points=rng.randint(1, rule.window), min_volume=rule.min_volume,
+                       z_limit=rule.z_limit, min_bad=rule.min_bad)
+    n = rng.randint(0, 300)
+    totals = [rng.choice([0, 5, 29, 30, 100, 1000, rng.randint(0, 3000)]) for _ in range(n)]
+    bads = [rng.randint(0, max(t // rng.choice([5, 50, 500]), 0)) for t in totals]
+    out = mark_anomalies(series(totals, bads), rule)
+    ref = _quadratic_reference(totals, bads, rule)
+    for (base, exp, z), row in zip(ref, out.itertuples(), strict=True):
+        if base is None:
+            assert pd.isna(row.baseline_rate) and pd.isna(row.z) and row.anomaly is None
+            continue
+        assert row.baseline_rate == pytest.approx(base, rel=1e-12)
+        assert row.expected_bad == pytest.approx(exp, rel=1e-12)
+        assert row.z == pytest.approx(z, rel=1e-9, abs=1e-12)
+        want = ("high" if z >= rule.z_limit and row.bad >= rule.min_bad else "low" if z <= -rule.z_limit else None)
+        assert row.anomaly == want
