@@ -263,12 +263,13 @@ def ingest_records(
     with _input_lock(engine, settings, "push", sha256):  # parallel sends of one batch: the others replay it
         return _ingest_records_locked(engine, settings, records, profile=profile, sha256=sha256, digest=digest,
                                       label=label, client_batch_id=client_batch_id, source=source,
-                                      only_dept=only_dept)
+                                      only_dept=only_dept, username=username, allowed_sources=allowed_sources)
 
 
 def _ingest_records_locked(
     engine: Engine, settings: Settings, records: list, *, profile: str, sha256: str, digest: str, label: str,
-    client_batch_id: str, source: str | None, only_dept: str | None,
+    client_batch_id: str, source: str | None, only_dept: str | None, username: str,
+    allowed_sources: frozenset[str] | None,
 ) -> tuple[IngestResult, bool]:
     from etl.sources.records import RecordsSource
 
