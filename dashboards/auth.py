@@ -52,7 +52,9 @@ def _load_user() -> UserRow | None:
         if not isinstance(uid, int):
             return None
         user = users.get_user(conn, uid)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session.get("sv") != user.session_version:
+        return None  # disabled, or the session ended (logout, new password, deactivation)
+    return user
 
 
 def scope(filters: Filters) -> Filters:
@@ -143,6 +145,7 @@ def login_post():
         users.audit(conn, "login", username=user.username, ip=ip)
     session.clear()  # a fresh session on every login (no fixation)
     session["uid"] = user.id
+    session["sv"] = user.session_version
     session.permanent = True
     return redirect(_safe_next(nxt))
 
@@ -152,6 +155,7 @@ def logout():
     user = current_user()
     if user is not None:
         with context.engine().begin() as conn:
+            users.end_sessions(conn, user.id)  # a copy of this cookie (or another device's) no longer works
             users.audit(conn, "logout", username=user.username, ip=context.client_ip())
     session.clear()
     return redirect(url_for("auth.login"))

@@ -21,6 +21,7 @@ class UserRow:
     created_at: datetime
     last_login_at: datetime | None
     has_token: bool
+    session_version: int = 0  # in the session cookie; a session with another one has ended
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -32,11 +33,11 @@ class UserRow:
 
 
 _COLUMNS = (User.id, User.username, User.role, User.dept_code, User.active, User.created_at, User.last_login_at,
-            User.token_hash.is_not(None))
+            User.token_hash.is_not(None), User.session_version)
 
 
 def _row(r) -> UserRow:
-    return UserRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], bool(r[7]))
+    return UserRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], bool(r[7]), int(r[8] or 0))
 
 
 def insert_user(conn: Connection, *, username: str, password_hash: str, role: str, dept_code: str | None,
@@ -76,7 +77,13 @@ def update_user(conn: Connection, user_id: int, **values: Any) -> None:
     conn.execute(update(User).where(User.id == user_id).values(**values))
 
 
-def set_token_hash(conn: Connection, username: str, token_hash: str, at: datetime) -> None:
+def end_sessions(conn: Connection, user_id: int, **values: Any) -> None:
+    """Bump the user's session version (every session cookie issued so far stops working), with ``values``."""
+    conn.execute(update(User).where(User.id == user_id)
+                 .values(session_version=User.session_version + 1, **values))
+
+
+def set_token_hash(conn: Connection, username: str, token_hash: str | None, at: datetime | None) -> None:
     conn.execute(update(User).where(User.username == username).values(token_hash=token_hash, token_created_at=at))
 
 
