@@ -19,7 +19,7 @@ from dashboards.accounts.repository import UserRow, count_users, get_user, get_u
 
 __all__ = ["MIN_PASSWORD", "ROLES", "UserError", "UserRow", "audit", "audit_entries", "authenticate", "count_users",
            "create_user", "end_sessions", "get_user", "get_user_by_name", "hash_token", "issue_token", "list_users",
-           "recent_failures", "revoke_token", "set_active", "set_password", "user_by_token"]
+           "login_allowed", "login_succeeded", "revoke_token", "set_active", "set_password", "user_by_token"]
 
 ROLES = ("admin", "ops", "pm", "viewer")
 MIN_PASSWORD = 8
@@ -137,11 +137,31 @@ def audit(conn: Connection, action: str, *, username: str | None, ip: str | None
     )
 
 
-def recent_failures(conn: Connection, username: str, ip: str | None, minutes: int) -> int:
-    """Failed logins for this username from this address within the last ``minutes``."""
-    since = _now() - timedelta(minutes=minutes)
-    ip = (ip or "")[:64] or None
-    return repository.count_login_failures(conn, username[:64], ip, since)
+# A username from one address gets ``max_failures`` tries a window; one account from all addresses, and one
+# address over all usernames (password spraying), get IP_ACCOUNT_FACTOR times as many.
+IP_ACCOUNT_FACTOR = 4
+
+
+def _throttle_keys(username: str, ip: str | None, max_failures: int) -> dict[str, int]:
+    name, addr = username[:64], (ip or "")[:64] or "-"
+    return {f"pair:{addr} {name}": max_failures, f"user:{name}": max_failures * IP_ACCOUNT_FACTOR,
+            f"ip:{addr}": max_failures * IP_ACCOUNT_FACTOR}
+
+
+def login_allowed(conn: Connection, username: str, ip: str | None, *, max_failures: int, minutes: int) -> bool:
+    """Count this login attempt (atomically, before the password is checked) per username + address, per
+    account and per address; False when any of them is over its limit within the last ``minutes``."""
+    now = _now()
+    since = now - timedelta(minutes=minutes)
+    counts = {key: repository.count_attempt(conn, key, now=now, since=since)
+              for key in _throttle_keys(username, ip, max_failures)}
+    return all(counts[key] <= limit for key, limit in _throttle_keys(username, ip, max_failures).items())
+
+
+def login_succeeded(conn: Connection, username: str, ip: str | None, *, max_failures: int) -> None:
+    """A successful login does not count against the limits."""
+    for key in _throttle_keys(username, ip, max_failures):
+        repository.uncount_attempt(conn, key)
 
 
 def audit_entries(conn: Connection, *, action: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from feedback.models import AuditLog, User
+from feedback.models import AuditLog, LoginThrottle, User
 
 
 @dataclass(frozen=True)
@@ -97,14 +98,23 @@ def insert_audit(conn: Connection, *, at: datetime, username: str | None, action
     conn.execute(insert(AuditLog).values(at=at, username=username, action=action, ip=ip, detail=detail))
 
 
-def count_login_failures(conn: Connection, username: str, ip: str | None, since: datetime) -> int:
-    """Failed logins for this username from this address (None: an unknown one) since ``since``."""
-    same_ip = AuditLog.ip.is_(None) if ip is None else AuditLog.ip == ip
-    return conn.execute(
-        select(func.count()).select_from(AuditLog).where(
-            AuditLog.username == username, AuditLog.action == "login_failed", same_ip, AuditLog.at >= since,
-        )
-    ).scalar_one()
+def count_attempt(conn: Connection, key: str, *, now: datetime, since: datetime) -> int:
+    """Count one login attempt under ``key`` in one atomic statement (an upsert, so parallel attempts each see
+    their own number) and return the attempts in the window; a window that began before ``since`` restarts."""
+    insert_for = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert_for(LoginThrottle).values(key=key, attempts=1, window_start=now)
+    expired = LoginThrottle.window_start < since
+    stmt = stmt.on_conflict_do_update(index_elements=[LoginThrottle.key], set_={
+        "attempts": case((expired, 1), else_=LoginThrottle.attempts + 1),
+        "window_start": case((expired, now), else_=LoginThrottle.window_start),
+    })
+    return conn.execute(stmt.returning(LoginThrottle.attempts)).scalar_one()
+
+
+def uncount_attempt(conn: Connection, key: str) -> None:
+    """Take back one attempt under ``key`` (it succeeded), so the counters hold failures only."""
+    conn.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+                 .values(attempts=LoginThrottle.attempts - 1))
 
 
 def audit_rows(conn: Connection, *, action: str | None, limit: int) -> list[Row]:
