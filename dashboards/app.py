@@ -64,6 +64,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         return {"current_user": user, "can": auth.can, "nav": nav, "role_names": auth.ROLE_NAMES,
                 "display": display, "plotly_url": assets.plotly_url, "nav_badges": _nav_badges(user)}
 
+    if settings.security.proxies > 0:  # the client address behind trusted proxies only
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.security.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
 
 

@@ -52,7 +52,9 @@ def _load_user() -> UserRow | None:
         if not isinstance(uid, int):
             return None
         user = users.get_user(conn, uid)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session.get("sv") != user.session_version:
+        return None  # disabled, or the session ended (logout, new password, deactivation)
+    return user
 
 
 def scope(filters: Filters) -> Filters:
@@ -132,19 +134,27 @@ def login_post():
     password = request.form.get("password", "")
     nxt = request.form.get("next", "")
     ip, opts = context.client_ip(), context.options()
-    with context.engine().begin() as conn:
-        if users.recent_failures(conn, username, ip, opts.login_window_minutes) >= opts.login_max_failures:
+    limits = dict(max_failures=opts.login_max_failures)
+    with context.engine().begin() as conn:  # counted and committed before the password is checked
+        allowed = users.login_allowed(conn, username, ip, minutes=opts.login_window_minutes, **limits)
+        if not allowed:
             users.audit(conn, "login_blocked", username=username, ip=ip)
-            message = f"登录失败次数过多，请 {opts.login_window_minutes} 分钟后再试"
-            body = render_template("login.html", error=message, username=username, next=nxt)
-            return body, 429, {"Retry-After": str(opts.login_window_minutes * 60)}
+    if not allowed:
+        message = f"登录失败次数过多，请 {opts.login_window_minutes} 分钟后再试"
+        body = render_template("login.html", error=message, username=username, next=nxt)
+        return body, 429, {"Retry-After": str(opts.login_window_minutes * 60)}
+    with context.engine().begin() as conn:
         user = users.authenticate(conn, username, password) if username and password else None
         if user is None:
             users.audit(conn, "login_failed", username=username, ip=ip)
-            return render_template("login.html", error="用户名或密码错误", username=username, next=nxt), 401
-        users.audit(conn, "login", username=user.username, ip=ip)
+        else:
+            users.login_succeeded(conn, username, ip, **limits)
+            users.audit(conn, "login", username=user.username, ip=ip)
+    if user is None:  # rendered after the commit: the page reads the database on another connection
+        return render_template("login.html", error="用户名或密码错误", username=username, next=nxt), 401
     session.clear()  # a fresh session on every login (no fixation)
     session["uid"] = user.id
+    session["sv"] = user.session_version
     session.permanent = True
     return redirect(_safe_next(nxt))
 
@@ -154,6 +164,7 @@ def logout():
     user = current_user()
     if user is not None:
         with context.engine().begin() as conn:
+            users.end_sessions(conn, user.id)  # a copy of this cookie (or another device's) no longer works
             users.audit(conn, "logout", username=user.username, ip=context.client_ip())
     session.clear()
     return redirect(url_for("auth.login"))

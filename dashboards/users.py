@@ -18,8 +18,8 @@ from dashboards.accounts import repository
 from dashboards.accounts.repository import UserRow, count_users, get_user, get_user_by_name, list_users
 
 __all__ = ["MIN_PASSWORD", "ROLES", "UserError", "UserRow", "audit", "audit_entries", "authenticate", "count_users",
-           "create_user", "get_user", "get_user_by_name", "hash_token", "issue_token", "list_users",
-           "recent_failures", "user_by_token"]
+           "create_user", "end_sessions", "get_user", "get_user_by_name", "hash_token", "issue_token", "list_users",
+           "login_allowed", "login_succeeded", "revoke_token", "set_active", "set_password", "user_by_token"]
 
 ROLES = ("admin", "ops", "pm", "viewer")
 MIN_PASSWORD = 8
@@ -54,13 +54,48 @@ def create_user(conn: Connection, username: str, password: str, role: str, dept_
         raise UserError("用户名只能包含字母、数字、汉字和 . _ - @，最长 64 个字符")
     if role not in ROLES:
         raise UserError(f"unknown role '{role}' (use {', '.join(ROLES)})")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"password must have at least {MIN_PASSWORD} characters")
+    _check_password(password)
     if get_user_by_name(conn, username) is not None:
         raise UserError(f"user '{username}' already exists")
     dept_code = (dept_code or "").strip() or None
     return repository.insert_user(conn, username=username, password_hash=_hasher.hash(password), role=role,
                                   dept_code=dept_code, created_at=_now())
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password must have at least {MIN_PASSWORD} characters")
+
+
+def _existing(conn: Connection, username: str) -> UserRow:
+    user = get_user_by_name(conn, username)
+    if user is None:
+        raise UserError(f"no user '{username}'")
+    return user
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """End every session of the user (logout ends them all, on every device)."""
+    repository.end_sessions(conn, user_id)
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new password; every session of the user ends."""
+    _check_password(password)
+    repository.end_sessions(conn, _existing(conn, username).id, password_hash=_hasher.hash(password))
+
+
+def set_active(conn: Connection, username: str, active: bool) -> None:
+    """Disable (no login, no API token, every session ends) or enable a user."""
+    user = _existing(conn, username)
+    repository.end_sessions(conn, user.id, active=active)
+
+
+def revoke_token(conn: Connection, username: str) -> bool:
+    """Remove the user's API token; False when there was none."""
+    user = _existing(conn, username)
+    repository.set_token_hash(conn, user.username, None, None)
+    return user.has_token
 
 
 def authenticate(conn: Connection, username: str, password: str) -> UserRow | None:
@@ -82,8 +117,7 @@ def authenticate(conn: Connection, username: str, password: str) -> UserRow | No
 
 def issue_token(conn: Connection, username: str) -> str:
     """A new bearer token for the user (replacing any earlier one); only its hash is stored."""
-    if get_user_by_name(conn, username) is None:
-        raise UserError(f"no user '{username}'")
+    _existing(conn, username)
     token = "hc_" + secrets.token_urlsafe(32)
     repository.set_token_hash(conn, username, hash_token(token), _now())
     return token
@@ -103,11 +137,31 @@ def audit(conn: Connection, action: str, *, username: str | None, ip: str | None
     )
 
 
-def recent_failures(conn: Connection, username: str, ip: str | None, minutes: int) -> int:
-    """Failed logins for this username from this address within the last ``minutes``."""
-    since = _now() - timedelta(minutes=minutes)
-    ip = (ip or "")[:64] or None
-    return repository.count_login_failures(conn, username[:64], ip, since)
+# A username from one address gets ``max_failures`` tries a window; one account from all addresses, and one
+# address over all usernames (password spraying), get IP_ACCOUNT_FACTOR times as many.
+IP_ACCOUNT_FACTOR = 4
+
+
+def _throttle_keys(username: str, ip: str | None, max_failures: int) -> dict[str, int]:
+    name, addr = username[:64], (ip or "")[:64] or "-"
+    return {f"pair:{addr} {name}": max_failures, f"user:{name}": max_failures * IP_ACCOUNT_FACTOR,
+            f"ip:{addr}": max_failures * IP_ACCOUNT_FACTOR}
+
+
+def login_allowed(conn: Connection, username: str, ip: str | None, *, max_failures: int, minutes: int) -> bool:
+    """Count this login attempt (atomically, before the password is checked) per username + address, per
+    account and per address; False when any of them is over its limit within the last ``minutes``."""
+    now = _now()
+    since = now - timedelta(minutes=minutes)
+    counts = {key: repository.count_attempt(conn, key, now=now, since=since)
+              for key in _throttle_keys(username, ip, max_failures)}
+    return all(counts[key] <= limit for key, limit in _throttle_keys(username, ip, max_failures).items())
+
+
+def login_succeeded(conn: Connection, username: str, ip: str | None, *, max_failures: int) -> None:
+    """A successful login does not count against the limits."""
+    for key in _throttle_keys(username, ip, max_failures):
+        repository.uncount_attempt(conn, key)
 
 
 def audit_entries(conn: Connection, *, action: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

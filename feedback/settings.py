@@ -35,6 +35,7 @@ class PathSettings:
 class SecuritySettings:
     hash_key_env: str = "HAOCHA_HASH_KEY"
     dev_key_file: bool = True
+    proxies: int = 0  # trusted reverse proxies in front of the dashboard (ProxyFix); 0: none
 
 
 @dataclass(frozen=True)

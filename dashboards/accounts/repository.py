@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from feedback.models import AuditLog, User
+from feedback.models import AuditLog, LoginThrottle, User
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class UserRow:
     created_at: datetime
     last_login_at: datetime | None
     has_token: bool
+    session_version: int = 0  # in the session cookie; a session with another one has ended
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -32,11 +34,11 @@ class UserRow:
 
 
 _COLUMNS = (User.id, User.username, User.role, User.dept_code, User.active, User.created_at, User.last_login_at,
-            User.token_hash.is_not(None))
+            User.token_hash.is_not(None), User.session_version)
 
 
 def _row(r) -> UserRow:
-    return UserRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], bool(r[7]))
+    return UserRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], bool(r[7]), int(r[8] or 0))
 
 
 def insert_user(conn: Connection, *, username: str, password_hash: str, role: str, dept_code: str | None,
@@ -76,7 +78,13 @@ def update_user(conn: Connection, user_id: int, **values: Any) -> None:
     conn.execute(update(User).where(User.id == user_id).values(**values))
 
 
-def set_token_hash(conn: Connection, username: str, token_hash: str, at: datetime) -> None:
+def end_sessions(conn: Connection, user_id: int, **values: Any) -> None:
+    """Bump the user's session version (every session cookie issued so far stops working), with ``values``."""
+    conn.execute(update(User).where(User.id == user_id)
+                 .values(session_version=User.session_version + 1, **values))
+
+
+def set_token_hash(conn: Connection, username: str, token_hash: str | None, at: datetime | None) -> None:
     conn.execute(update(User).where(User.username == username).values(token_hash=token_hash, token_created_at=at))
 
 
@@ -90,14 +98,23 @@ def insert_audit(conn: Connection, *, at: datetime, username: str | None, action
     conn.execute(insert(AuditLog).values(at=at, username=username, action=action, ip=ip, detail=detail))
 
 
-def count_login_failures(conn: Connection, username: str, ip: str | None, since: datetime) -> int:
-    """Failed logins for this username from this address (None: an unknown one) since ``since``."""
-    same_ip = AuditLog.ip.is_(None) if ip is None else AuditLog.ip == ip
-    return conn.execute(
-        select(func.count()).select_from(AuditLog).where(
-            AuditLog.username == username, AuditLog.action == "login_failed", same_ip, AuditLog.at >= since,
-        )
-    ).scalar_one()
+def count_attempt(conn: Connection, key: str, *, now: datetime, since: datetime) -> int:
+    """Count one login attempt under ``key`` in one atomic statement (an upsert, so parallel attempts each see
+    their own number) and return the attempts in the window; a window that began before ``since`` restarts."""
+    insert_for = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert_for(LoginThrottle).values(key=key, attempts=1, window_start=now)
+    expired = LoginThrottle.window_start < since
+    stmt = stmt.on_conflict_do_update(index_elements=[LoginThrottle.key], set_={
+        "attempts": case((expired, 1), else_=LoginThrottle.attempts + 1),
+        "window_start": case((expired, now), else_=LoginThrottle.window_start),
+    })
+    return conn.execute(stmt.returning(LoginThrottle.attempts)).scalar_one()
+
+
+def uncount_attempt(conn: Connection, key: str) -> None:
+    """Take back one attempt under ``key`` (it succeeded), so the counters hold failures only."""
+    conn.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+                 .values(attempts=LoginThrottle.attempts - 1))
 
 
 def audit_rows(conn: Connection, *, action: str | None, limit: int) -> list[Row]:

@@ -1,4 +1,4 @@
-"""``haocha users``: parse options, call the users repository (add users, list them, issue API tokens)."""
+"""``haocha users``: parse options, call the users repository (add, list, passwords, disable, API tokens)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from feedback.cli.context import AppContext, fail, pass_app
 
 @click.group("users")
 def users_group() -> None:
-    """Dashboard accounts: add users, list them, issue API tokens."""
+    """Dashboard accounts: add, list, change passwords, disable and enable, issue and revoke API tokens."""
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -90,3 +90,62 @@ def token_cmd(app: AppContext, name: str) -> None:
     except (OperationalError, ProgrammingError) as exc:
         schema_missing(exc)
     click.echo(token)
+
+
+def _change(app: AppContext, work) -> None:
+    """Run ``work(conn)`` in one transaction; a user error or a missing schema ends the command."""
+    from dashboards.users import UserError
+
+    try:
+        with app.engine().begin() as conn:
+            return work(conn)
+    except UserError as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        schema_missing(exc)
+
+
+@users_group.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@pass_app
+def passwd_cmd(app: AppContext, name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME; every session of NAME ends."""
+    from dashboards.users import set_password
+
+    password = _read_password(password_stdin)
+    _change(app, lambda conn: set_password(conn, name, password))
+    click.echo(f"password of {name} changed; its sessions have ended")
+
+
+@users_group.command("disable")
+@click.argument("name")
+@pass_app
+def disable_cmd(app: AppContext, name: str) -> None:
+    """Disable NAME: no login, no API access; every session of NAME ends."""
+    from dashboards.users import set_active
+
+    _change(app, lambda conn: set_active(conn, name, False))
+    click.echo(f"user {name} disabled; its sessions have ended")
+
+
+@users_group.command("enable")
+@click.argument("name")
+@pass_app
+def enable_cmd(app: AppContext, name: str) -> None:
+    """Enable NAME again (it signs in anew; an API token it held works again unless revoked)."""
+    from dashboards.users import set_active
+
+    _change(app, lambda conn: set_active(conn, name, True))
+    click.echo(f"user {name} enabled")
+
+
+@users_group.command("revoke-token")
+@click.argument("name")
+@pass_app
+def revoke_token_cmd(app: AppContext, name: str) -> None:
+    """Revoke the API bearer token of NAME (it is refused from now on)."""
+    from dashboards.users import revoke_token
+
+    had = _change(app, lambda conn: revoke_token(conn, name))
+    click.echo(f"API token of {name} revoked" if had else f"{name} held no API token")

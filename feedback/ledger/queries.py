@@ -40,17 +40,21 @@ def case_of_record(conn: Connection, record_id: int) -> int | None:
     return conn.execute(select(LedgerCase.id).where(LedgerCase.record_id == record_id)).scalar()
 
 
-def case_row(conn: Connection, case_id: int) -> Any:
-    """A case's row; LedgerError when there is none."""
-    row = conn.execute(select(LedgerCase.__table__).where(LedgerCase.id == case_id)).first()
+def case_row(conn: Connection, case_id: int, *, lock: bool = False) -> Any:
+    """A case's row; LedgerError when there is none. ``lock``: hold the row (``SELECT … FOR UPDATE``) until the
+    transaction ends, so parallel changes of one case run one after the other (PostgreSQL; SQLite has one
+    writer at a time and the writes are conditional)."""
+    stmt = select(LedgerCase.__table__).where(LedgerCase.id == case_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
     if row is None:
         raise LedgerError(f"no case {case_id}")
     return row
 
 
-def request_row(conn: Connection, request_id: int) -> Any:
-    """A request's row; LedgerError when there is none."""
-    req = conn.execute(select(LedgerRequest.__table__).where(LedgerRequest.id == request_id)).first()
+def request_row(conn: Connection, request_id: int, *, lock: bool = False) -> Any:
+    """A request's row; LedgerError when there is none (``lock`` as for case_row)."""
+    stmt = select(LedgerRequest.__table__).where(LedgerRequest.id == request_id)
+    req = conn.execute(stmt.with_for_update() if lock else stmt).first()
     if req is None:
         raise LedgerError(f"no request {request_id}")
     return req

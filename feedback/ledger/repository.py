@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, and_, insert, update
+from sqlalchemy.exc import IntegrityError
 
 from feedback.clock import local_now
 from feedback.ledger import queries
@@ -93,9 +94,9 @@ def set_status(conn: Connection, case_id: int, status: str, *, by: str, note: st
     """Move a case along the main line; 已回访 needs the citizen's satisfaction with the fix (1..5, 5 best)."""
     now = now or local_now()
     target = parse_status(status)
-    case = queries.case_row(conn, case_id)
+    case = queries.case_row(conn, case_id, lock=True)
     values = transition(case_id, case.status, target, satisfaction, now)
-    conn.execute(update(LedgerCase).where(LedgerCase.id == case_id).values(**values))
+    _update_case(conn, case, values)
     _event(conn, case_id, at=now, actor=by, action="transition", from_status=case.status, to_status=target,
            note=note)
 
@@ -105,14 +106,18 @@ def request(conn: Connection, case_id: int, type: str, *, reason: str, by: str, 
     """File a 延期 / 无法整改 / 差评无效 request; it changes nothing until approved. Returns the request id."""
     now = now or local_now()
     check_request_form(type, reason)
-    case = queries.case_row(conn, case_id)
+    case = queries.case_row(conn, case_id, lock=True)
     check_request_applies(case_id, case.status, type, extra_days)
     pending = queries.pending_request(conn, case_id, type)
+    taken = f"case {case_id} already has a pending {REQUEST_TYPES[type]} request"
     if pending is not None:
-        raise LedgerError(f"case {case_id} already has a pending {REQUEST_TYPES[type]} request ({pending})")
-    req_id = conn.execute(insert(LedgerRequest).values(
-        case_id=case_id, type=type, status="pending", reason=reason.strip(), extra_days=extra_days,
-        requested_by=by, requested_at=now).returning(LedgerRequest.id)).scalar_one()
+        raise LedgerError(f"{taken} ({pending})")
+    try:  # the unique index on pending requests decides a race the row lock did not (SQLite)
+        req_id = conn.execute(insert(LedgerRequest).values(
+            case_id=case_id, type=type, status="pending", reason=reason.strip(), extra_days=extra_days,
+            requested_by=by, requested_at=now).returning(LedgerRequest.id)).scalar_one()
+    except IntegrityError as exc:
+        raise LedgerError(f"{taken}（同时提交的另一申请已保存，本申请未保存）") from exc
     _event(conn, case_id, at=now, actor=by, action="request", from_status=case.status, to_status=case.status,
            note=f"{REQUEST_TYPES[type]}申请：{reason.strip()}", request_id=req_id)
     return req_id
@@ -124,16 +129,22 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
     by working days; 无法整改 and 差评无效 set the case's state and keep the ruling on the case. A voided
     差评 is never deleted: its day's rollups are rebuilt so the KPIs that exclude voided ratings drop it."""
     now = now or local_now()
-    req = queries.request_row(conn, request_id)
+    case = queries.case_row(conn, queries.request_row(conn, request_id).case_id, lock=True)  # the case first,
+    req = queries.request_row(conn, request_id, lock=True)  # then its request: one lock order everywhere
     if req.status != "pending":
         raise LedgerError(f"request {request_id} was already decided: {REQUEST_STATUSES[req.status]}")
-    case = queries.case_row(conn, req.case_id)
     word = REQUEST_TYPES[req.type]
     if approve and not request_applies(req.type, case.status):
         raise LedgerError(f"case {case.id} is now {STATUSES[case.status]}: the {word} request no longer "
                           "applies; reject it")
-    conn.execute(update(LedgerRequest).where(LedgerRequest.id == request_id).values(
-        status="approved" if approve else "rejected", decided_by=by, decided_at=now, decision_note=note))
+    decided = conn.execute(update(LedgerRequest).where(LedgerRequest.id == request_id,
+                                                       LedgerRequest.status == "pending").values(
+        status="approved" if approve else "rejected", decided_by=by, decided_at=now, decision_note=note)
+        .returning(LedgerRequest.id)).first()
+    if decided is None:  # decided in parallel since it was read
+        status = queries.request_row(conn, request_id).status
+        raise LedgerError(f"request {request_id} was already decided: {REQUEST_STATUSES.get(status, status)}"
+                          "（已由他人同时审批）")
     verdict = "通过" if approve else "驳回"
     text = f"{word}{verdict}" + (f"：{note}" if note else "")
     if not approve:
@@ -154,13 +165,24 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
         values.update(status=target, outcome=target, ruling=ruling)
         if case.verified_at is None:
             values["verified_at"] = now
-    conn.execute(update(LedgerCase).where(LedgerCase.id == case.id).values(**values))
+    _update_case(conn, case, values)
     _event(conn, case.id, at=now, actor=by, action="approve", from_status=case.status, to_status=target, note=text,
            request_id=request_id)
     if target == "voided":
         _close_pending(conn, case.id, by=by, now=now)
         day = pd.Timestamp(case.rated_at)
         refresh_days(conn, day.date(), day.date())
+
+
+def _update_case(conn: Connection, case: Any, values: dict[str, Any]) -> None:
+    """Write ``values`` only if the case is still as read (status, deadline); LedgerError when a parallel change
+    came first, so no change is applied twice."""
+    done = conn.execute(update(LedgerCase).where(
+        LedgerCase.id == case.id, LedgerCase.status == case.status, LedgerCase.rectify_due == case.rectify_due,
+        LedgerCase.extended_days == case.extended_days).values(**values).returning(LedgerCase.id)).first()
+    if done is None:
+        raise LedgerError(f"工单 {case.id} 刚被他人修改（原为“{STATUSES.get(case.status, case.status)}”），"
+                          "本次修改未保存，请刷新后重试")
 
 
 def _close_pending(conn: Connection, case_id: int, *, by: str, now: datetime) -> None:

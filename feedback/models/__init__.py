@@ -2,7 +2,7 @@
 exactly. Everything is re-exported here, so ``from feedback.models import Record`` works.
 """
 
-from feedback.models.accounts import AuditLog, User
+from feedback.models.accounts import AuditLog, LoginThrottle, User
 from feedback.models.alerts import Alert
 from feedback.models.base import NAMING, Base
 from feedback.models.ledger import LedgerCase, LedgerEvent, LedgerRequest
@@ -30,6 +30,7 @@ __all__ = [
     "GoldLabel",
     "User",
     "AuditLog",
+    "LoginThrottle",
     "LedgerCase",
     "LedgerRequest",
     "LedgerEvent",

@@ -32,6 +32,19 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # sha256 of the bearer token
     token_created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Stored in the session cookie and compared on every request; logout, a new password and deactivation bump
+    # it, which ends every session of the user (migration 0011).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginThrottle(Base):
+    """Login attempts per key (``user:NAME`` or ``ip:ADDRESS``) in the current window, counted atomically."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
 
 
 class AuditLog(Base):

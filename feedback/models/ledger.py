@@ -81,6 +81,12 @@ class LedgerRequest(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
 
 
+# At most one pending request of each type per case, also under parallel requests (migration 0011).
+_PENDING = LedgerRequest.status == "pending"
+Index("uq_ledger_requests_pending", LedgerRequest.case_id, LedgerRequest.type, unique=True,
+      sqlite_where=_PENDING, postgresql_where=_PENDING)
+
+
 class LedgerEvent(Base):
     """One step in a case's history: who did what, when, from which state to which, and why."""
 

@@ -107,12 +107,36 @@ def replace_members(conn: Connection, members: pd.DataFrame) -> None:
 
 def change_task(conn: Connection, task_id: int, *, by: str, status: str | None = None, owner: str | None = None,
                 note: str | None = None, due: date | None = None) -> dict:
-    """Apply a person's change (status, owner, due date, note), each with its own history entry."""
-    row = conn.execute(select(Task.status, Task.owner, Task.due_date).where(Task.id == task_id)).first()
-    if row is None:
-        raise LifecycleError(f"no task {task_id}")
-    current, old_owner, old_due = row
+    """Apply a person's change (status, owner, due date, note), each with its own history entry. The task row is
+    locked while it is read (PostgreSQL) and written only if it is still as read, so parallel changes apply once:
+    a change that finds the task already changed is planned again from the new state."""
+    for _ in range(_ATTEMPTS):
+        row = conn.execute(select(Task.status, Task.owner, Task.due_date).where(Task.id == task_id)
+                           .with_for_update()).first()
+        if row is None:
+            raise LifecycleError(f"no task {task_id}")
+        current, old_owner, old_due = row
+        values, events = _plan(current, old_owner, old_due, status=status, owner=owner, note=note, due=due)
+        if values:
+            done = conn.execute(update(Task).where(
+                Task.id == task_id, Task.status == current, Task.owner.is_not_distinct_from(old_owner),
+                Task.due_date.is_not_distinct_from(old_due)).values(**values).returning(Task.id)).first()
+            if done is None:
+                continue  # changed in parallel since it was read
+        for event in events:
+            add_event(conn, task_id, actor=by, at=values.get("updated_at"), **event)
+        return values
+    raise LifecycleError(f"任务 {task_id} 正被他人同时修改，本次修改未保存，请刷新后重试")
+
+
+_ATTEMPTS = 3
+
+
+def _plan(current: str, old_owner: str | None, old_due: date | None, *, status: str | None, owner: str | None,
+          note: str | None, due: date | None) -> tuple[dict, list[dict]]:
+    """The column values and history entries of a change to a task in state (current, old_owner, old_due)."""
     values: dict = {}
+    events: list[dict] = []
     now = _now()
     if status and status != current:
         check_transition(current, status, note=note)
@@ -121,28 +145,30 @@ def change_task(conn: Connection, task_id: int, *, by: str, status: str | None =
             values["shipped_at"] = now
         if status == "dismissed":
             values["dismissed_reason"] = note
-        add_event(conn, task_id, actor=by, action="status", from_status=current, to_status=status, note=note, at=now)
+        events.append(dict(action="status", from_status=current, to_status=status, note=note))
     if owner is not None and owner != old_owner:
         values["owner"] = owner or None
-        add_event(conn, task_id, actor=by, action="owner", note=owner or None,
-                  data={"from": old_owner, "to": owner or None}, at=now)
+        events.append(dict(action="owner", note=owner or None, data={"from": old_owner, "to": owner or None}))
     if due is not None and due != old_due:
         values["due_date"] = due
-        add_event(conn, task_id, actor=by, action="due", data={"from": old_due, "to": due}, at=now)
+        events.append(dict(action="due", data={"from": old_due, "to": due}))
     if note and not (status and status != current):
-        add_event(conn, task_id, actor=by, action="note", note=note, at=now)
+        events.append(dict(action="note", note=note))
     if values:
         values["updated_at"] = now
-        conn.execute(update(Task).where(Task.id == task_id).values(**values))
-    return values
+    return values, events
 
 
 def record_impact(conn: Connection, task_id: int, impact: dict, *, new_status: str | None, current: str,
                   summary: str) -> None:
     """Store an impact check; a verdict that changes the state (verified / reopened) is logged as the system."""
     values: dict = {"impact": _json(impact), "updated_at": _now()}
-    if new_status and new_status != current:
+    moves = bool(new_status and new_status != current)
+    if moves:
         values["status"] = new_status
+    # only from the state the check saw: a person's change in the meantime wins over the verdict
+    done = conn.execute(update(Task).where(Task.id == task_id, Task.status == current).values(**values)
+                        .returning(Task.id)).first()
+    if done is not None and moves:
         add_event(conn, task_id, actor=SYSTEM, action="status", from_status=current, to_status=new_status,
                   note=summary, data=impact)
-    conn.execute(update(Task).where(Task.id == task_id).values(**values))
