@@ -201,11 +201,12 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "kpi": {"board_size": (1, 100)},
     "ledger": {"rectify_days": (1, 365), "verify_days": (0, 365), "extend_days": (1, 365)},
     "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
-                "hidden_below": (0, 1), "adopt_margin": (0, 1), "min_per_class": (1, None)},
+                "hidden_below": (0, 1), "adopt_margin": (0, 1), "other_below": (0, 1), "min_per_class": (1, None)},
     "alerts": {"lookback_weeks": (1, 520), "burst_factor": (1, None), "burst_baseline_weeks": (1, 520),
                "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
                   "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
+    "security": {"proxies": (0, 10)},
     "tasks": TASK_RANGES,
 }
 
