@@ -11,7 +11,7 @@ import pytest
 
 from dashboards.actions import jobs
 from dashboards.app import create_app
-from dashboards.users import create_user
+from dashboards.users import create_user, issue_token
 from feedback.settings import DashboardSettings as DashboardOptions
 from tests import factory
 
@@ -135,3 +135,13 @@ def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("HAOCHA_SCREENSHOT_DIR") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def token_for(engine, users):
+    """Bearer headers of a test user's API token."""
+    def make(name: str) -> dict:
+        with engine.begin() as conn:
+            return {"Authorization": f"Bearer {issue_token(conn, name)}"}
+
+    return make

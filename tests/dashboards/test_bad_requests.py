@@ -7,18 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboards.api.openapi import document
-from dashboards.users import issue_token
 from tests.dashboards.conftest import PASSWORD, csrf_from
-
-
-@pytest.fixture
-def token_for(engine, users):
-    def make(name: str) -> dict:
-        with engine.begin() as conn:
-            return {"Authorization": f"Bearer {issue_token(conn, name)}"}
-
-    return make
-
 
 DEEP = 100_000
 

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from dashboards.actions import jobs
 from dashboards.api.openapi import document
-from dashboards.users import issue_token
 from feedback.models import AuditLog, Batch, LedgerCase, Record, Reject, RollupDaily, Score
 from feedback.pipeline import Stage, run_stages
 from feedback.settings import DashboardSettings as DashboardOptions
@@ -33,15 +32,6 @@ def _rating(i: int, **over) -> dict:
 
 def _body(records, batch_id="b-0001", profile="national") -> dict:
     return {"profile": profile, "batch_id": batch_id, "records": records}
-
-
-@pytest.fixture
-def token_for(engine, users):
-    def make(name: str) -> dict:
-        with engine.begin() as conn:
-            return {"Authorization": f"Bearer {issue_token(conn, name)}"}
-
-    return make
 
 
 @pytest.fixture

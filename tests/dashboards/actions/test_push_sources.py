@@ -9,22 +9,11 @@ import csv
 import pytest
 from sqlalchemy import select
 
-from dashboards.users import issue_token
 from etl.pipeline import ingest_file
 from feedback.models import Batch, Record
 from feedback.settings import SettingsError, settings_from_mapping
 from tests.dashboards.actions.test_push import _body, _rating
 from tests.dashboards.conftest import DEPT_A
-
-
-@pytest.fixture
-def token_for(engine, users):
-    def make(name: str) -> dict:
-        with engine.begin() as conn:
-            return {"Authorization": f"Bearer {issue_token(conn, name)}"}
-
-    return make
-
 
 OFFICIAL_BAD = _rating(7, satisfaction=1, writingEvaluation="窗口推诿，来回跑了三趟")
 
