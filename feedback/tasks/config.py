@@ -62,6 +62,18 @@ class TaskSettings:
     impact_window_days: int = 28
     impact_confidence: float = 0.95
     impact_min_signals: int = 5  # fewer complaints before shipping than this: no verdict
+    # Heat index (热度) of topic tasks (feedback.tasks.heat): weights, the figures that earn a full component,
+    # and the share of a topic's priority the heat takes.
+    heat_w_volume: float = 0.2  # 留言量
+    heat_w_citizens: float = 0.15  # 留言人数 (distinct writers)
+    heat_w_support: float = 0.2  # 支持度 (net likes)
+    heat_w_persistence: float = 0.15  # 持续周数
+    heat_w_burst: float = 0.15  # 突发 (against the group's own weekly median)
+    heat_w_recency: float = 0.15  # 时效
+    heat_volume_full: float = 50.0  # messages that earn the full volume component
+    heat_citizens_full: float = 30.0  # distinct writers that earn the full citizens component
+    heat_support_full: float = 1000.0  # net likes that earn the full support component
+    heat_share: float = 0.5  # topic priority = (1 − share) × priority formula + share × heat
 
     def weights(self) -> dict[str, float]:
         return {name: float(getattr(self, f"w_{name}")) for name in COMPONENTS}
@@ -83,6 +95,9 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "rate_lift_cap": (1, None), "topic_threshold": (0, 2), "topic_merge_similarity": (0, 1),
     "topic_max_docs": (1, None), "duplicate_similarity": (0, 1), "impact_window_days": (1, None),
     "impact_confidence": (0.5, 0.999), "burst_z_cap": (0.01, None),
+    "heat_w_volume": (0, 10), "heat_w_citizens": (0, 10), "heat_w_support": (0, 10), "heat_w_persistence": (0, 10),
+    "heat_w_burst": (0, 10), "heat_w_recency": (0, 10), "heat_volume_full": (1, 100000),
+    "heat_citizens_full": (1, 100000), "heat_support_full": (1, 10000000), "heat_share": (0, 1),
 }
 
 

@@ -75,6 +75,7 @@ def grouped(signals, cfg=None):
     cand = build_candidates(signals, cfg)
     as_of = pd.to_datetime(signals["rated_at"]).max().to_pydatetime()
     metrics = group_metrics(cand.signals, cand.groups, pd.DataFrame(), as_of, cfg)
-    ranked = score(metrics, components(metrics, cfg), cand.groups.set_index("group")["task_key"], cfg)
+    g = cand.groups.set_index("group")
+    ranked = score(metrics, components(metrics, cfg), g["task_key"], cfg, g["kind"])
     group_of = dict(zip(cand.signals["record_id"].tolist(), cand.signals["group"].tolist(), strict=True))
     return group_of, ranked["rank"].astype(int).to_dict(), cand.groups, metrics

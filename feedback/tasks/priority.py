@@ -31,7 +31,8 @@ def priority_formula(cfg: TaskSettings | None = None) -> str:
         f"持续性 = 有投诉的周数 ÷ {cfg.persistence_full_weeks}（封顶 1）\n"
         "支持度 = ln(1+Σ(点赞 − 反对)) ÷ ln(1+最大值)（仅适用于留言）\n"
         f"时效 = 0.5^(距最近一条的天数 ÷ {cfg.recency_half_life_days:g})\n"
-        "同分时依次比较：加权投诉量、支持度、最近时间、任务键。"
+        "同分时依次比较：加权投诉量、支持度、最近时间、任务键。\n"
+        f"话题类任务（留言）的优先级 = {1 - cfg.heat_share:g} × 上式 + {cfg.heat_share:g} × 热度（见热度公式）"
     )
 
 
@@ -119,6 +120,7 @@ def group_metrics(signals: pd.DataFrame, groups: pd.DataFrame, denominators: pd.
     m["active_weeks"] = pd.Series((counts > 0).sum(axis=1), index=table.index).reindex(m.index).fillna(0)
     m["age_days"] = (as_of - m["last_seen"]).dt.total_seconds() / 86400.0
     # people reached: distinct raters / writers, plus those who backed a message ("me too" votes)
+    m["citizens"] = m["reach"]
     m["reach"] = m["reach"] + m["supporters"]
     g = groups.set_index("group")
     n = pd.Series(np.nan, index=g.index)
@@ -196,9 +198,16 @@ def component_points(components: Mapping[str, float | None], cfg: TaskSettings) 
     return {c: None if pd.isna(row[c]) else float(row[c]) for c in COMPONENTS}
 
 
-def score(m: pd.DataFrame, comps: pd.DataFrame, keys: pd.Series, cfg: TaskSettings) -> pd.DataFrame:
-    """Score 0..100 and rank (1 = best), ties broken by volume, support, recency of the last signal, key."""
-    out = pd.DataFrame({"score": priority(comps, cfg).round(6)}, index=m.index)
+def score(m: pd.DataFrame, comps: pd.DataFrame, keys: pd.Series, cfg: TaskSettings,
+          kinds: pd.Series | None = None) -> pd.DataFrame:
+    """Score 0..100 and rank (1 = best), ties broken by volume, support, recency of the last signal, key. With
+    ``kinds`` (group → task kind) a topic's score blends in its heat index (:func:`feedback.tasks.heat.blend`)."""
+    from feedback.tasks.heat import blend, heat_scores
+
+    base = priority(comps, cfg)
+    if kinds is not None:
+        base = blend(base, heat_scores(m, cfg), kinds.reindex(m.index).eq("topic"), cfg)
+    out = pd.DataFrame({"score": base.round(6)}, index=m.index)
     order = pd.DataFrame({
         "score": out["score"], "volume": m["volume"].round(9), "support": m["support"].round(9),
         "last": m["last_seen"], "key": keys.reindex(m.index),

@@ -16,6 +16,7 @@ from feedback.tasks import queries, repository
 from feedback.tasks.build import build_candidates
 from feedback.tasks.config import TaskSettings, task_settings
 from feedback.tasks.evidence import build_evidence
+from feedback.tasks.heat import heat_records
 from feedback.tasks.impact import compare
 from feedback.tasks.lifecycle import OPEN
 from feedback.tasks.priority import components, group_metrics, score, weekly_table
@@ -58,7 +59,7 @@ def _adopt_topic_keys(groups: pd.DataFrame, sig: pd.DataFrame, old: pd.DataFrame
     return groups.assign(task_key=groups["group"].map(keys))
 
 
-def _rows(groups, metrics, comps, ranked, evidence, sig) -> list[dict]:
+def _rows(groups, metrics, comps, ranked, evidence, sig, heat=None) -> list[dict]:
     m = metrics.join(ranked)
     comp_dicts = {g: {c: (None if v != v else round(float(v), 4)) for c, v in d.items()}
                   for g, d in comps.to_dict(orient="index").items()}
@@ -88,6 +89,7 @@ def _rows(groups, metrics, comps, ranked, evidence, sig) -> list[dict]:
                 "burst_week": None if pd.isna(r["burst_week"]) else pd.Timestamp(r["burst_week"]).strftime("%Y-%m-%d"),
                 "active_weeks": int(r["active_weeks"]), "messages": int(r["messages"]),
                 "age_days": round(float(r["age_days"]), 1),
+                **({"heat": heat[g.group]} if heat and g.group in heat else {}),
             },
             "keywords": ev.get("keywords", []), "evidence": ev.get("evidence", []),
             "breakdown": ev.get("breakdown", {}), "series": ev.get("series", []),
@@ -118,7 +120,9 @@ def rebuild_tasks(engine: Engine, settings=None, *, cfg: TaskSettings | None = N
         groups = _adopt_topic_keys(cand.groups, cand.signals, old_members, set(old["task_key"]))
         metrics = group_metrics(cand.signals, groups, denominators, as_of, cfg)
         comps = components(metrics, cfg)
-        ranked = score(metrics, comps, groups.set_index("group")["task_key"], cfg)
+        by_group = groups.set_index("group")
+        ranked = score(metrics, comps, by_group["task_key"], cfg, by_group["kind"])
+        heat = heat_records(metrics, cfg, groups.loc[groups["kind"].eq("topic"), "group"])
         worked = set(old.loc[~old["status"].eq("new"), "task_key"])
         detail = set(ranked.index[ranked["rank"] <= cfg.detail_top]) | set(
             groups.loc[groups["task_key"].isin(worked), "group"])
@@ -126,7 +130,7 @@ def rebuild_tasks(engine: Engine, settings=None, *, cfg: TaskSettings | None = N
         weekly = weekly_table(cand.signals, as_of, max(start, cand.signals["rated_at"].min()))
         anchors = groups.set_index("group")["anchor"].dropna().to_dict()
         evidence = build_evidence(cand.signals, detail, weekly, cfg, anchors)
-        rows = _rows(groups, metrics, comps, ranked, evidence, cand.signals)
+        rows = _rows(groups, metrics, comps, ranked, evidence, cand.signals, heat)
         members = cand.signals[["group", "record_id", "weight"]].merge(groups[["group", "task_key"]], on="group")
     with engine.begin() as conn:
         ids = repository.save_tasks(conn, rows, build_id)

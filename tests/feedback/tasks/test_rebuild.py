@@ -61,6 +61,11 @@ def test_identity_state_and_notes_survive_rebuilds_and_new_evidence_attaches(eng
     assert again["status"] == "accepted" and again["owner"] == "张三"
     assert again["signals"] == upload["signals"] + 3
     assert estate2["id"] == estate["id"] and estate2["signals"] == 3
+    # a topic stores its heat with every component (raw figure and points); a service task has none
+    heat = estate2["metrics"]["heat"]
+    assert heat["components"]["volume"]["value"] == 3 and heat["components"]["support"]["value"] == 30 + 31 + 12
+    assert sum(c["points"] for c in heat["components"].values()) == pytest.approx(heat["score"], abs=0.05)
+    assert "heat" not in again["metrics"]
     with engine.connect() as conn:
         history = task_history(conn, upload["id"])
         notes = [h["note"] for h in task_history(conn, estate["id"])]
