@@ -22,6 +22,18 @@ _STOP = set(
     "非常 特别 真的 就是 这样 那么 时候 今年 去年 目前 进行 工作 要求 同时 其中 以及 之后 以后 之前 一下 "
     "办理 一些 这些 那些 本人 自己 大家 如果 可能 需要 没人 的话 而 及时 尽快 多次 几次".split()
 )
+# filler a keyword chip must never be: time words, frequency adverbs, verbs of asking (一句, 天天, 上班 …)
+_STOP |= set(
+    "一句 一下子 天天 每天 整天 一天 晚上 白天 早上 凌晨 平时 经常 总是 老是 马上 立即 上班 下班 存在 出现 导致 "
+    "加快 力度 进一步 一系列 问问 询问 何时 到底 究竟 为何 是不是 能不能 有没有 怎么办 何年何月 现状 几个 有关 "
+    "严重 尽早 一定 根本 完全 还有 其他 以上 以下 东路 西路 南路 北路 中路 小区 社区 街道 附近 周边 疑问 刻不容缓".split()
+)
+# part-of-speech tags (jieba's dictionary) of words that never name a problem: numerals, measure words, pronouns,
+# prepositions, conjunctions, particles, locatives, interjections, onomatopoeia, adjectives, and place or person
+# names (a piece of a name, '中海', '东路': the place is the anchor's job)
+_NOT_KEYWORD_TAGS = ("m", "q", "r", "p", "c", "u", "f", "y", "e", "o", "a", "ns", "nr")
+# what follows a word that is the start of a name ('劳动|东路', '中海|国际社区')
+_NAME_TAIL = re.compile(r"[东西南北中]?(?:路|街|大道|巷|小区|社区|花园|家园|新城|广场|大厦|公寓)")
 _ADMIN = re.compile(r"^[A-Z][0-9]*[市区县省]?$|^西地省$|^[市区县省]$")
 _ADMIN_TEXT = re.compile(r"[A-Z][0-9]*[市区县省]|西地省")
 _KEEP = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z0-9]+[\u4e00-\u9fff]+|[\u4e00-\u9fff]+[A-Za-z0-9]+")
@@ -95,6 +107,31 @@ def _tokenizer():
     return lambda s: jieba.lcut(s)
 
 
+def _tag(word: str) -> str | None:
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(word)
+
+
+def _name_pieces(words: set[str], texts: list[str], anchor: str | None) -> set[str]:
+    """Words of a group that are mostly a piece of a longer name in its texts: right before the anchor or before
+    a road or estate suffix ('中海|国际社区', '劳动|东路')."""
+    out = set()
+    for w in words:
+        seen = named = 0
+        for t in texts:
+            start = t.find(w)
+            while start >= 0:
+                seen += 1
+                rest = t[start + len(w):]
+                if (anchor and rest.startswith(anchor)) or _NAME_TAIL.match(rest):
+                    named += 1
+                start = t.find(w, start + 1)
+        if seen and named * 2 >= seen:
+            out.add(w)
+    return out
+
+
 def keywords_for(groups: dict[int, list[str]], k: int, anchors: dict[int, str] | None = None) -> dict[int, list[str]]:
     """Distinctive words of each group's texts (document share in the group × inverse share elsewhere); the
     group's anchor is one keyword and its fragments are not."""
@@ -104,7 +141,8 @@ def keywords_for(groups: dict[int, list[str]], k: int, anchors: dict[int, str] |
 
     def words(s: str) -> set[str]:
         if s not in cache:
-            cache[s] = {w for w in tokenize(s) if _KEEP.fullmatch(w) and w not in _STOP and not _ADMIN.match(w)}
+            cache[s] = {w for w in tokenize(s) if _KEEP.fullmatch(w) and w not in _STOP and not _ADMIN.match(w)
+                        and not (_tag(w) or "").startswith(_NOT_KEYWORD_TAGS)}
         return cache[s]
 
     def strip(s: str, anchor: str | None) -> str:
@@ -112,6 +150,10 @@ def keywords_for(groups: dict[int, list[str]], k: int, anchors: dict[int, str] |
         return s.replace(anchor, "，") if anchor else s
 
     per_group = {g: [words(strip(s, anchors.get(g))) for s in texts] for g, texts in groups.items()}
+    for g, docs in per_group.items():
+        pieces = _name_pieces(set().union(*docs) if docs else set(), groups[g], anchors.get(g))
+        if pieces:
+            per_group[g] = [d - pieces for d in docs]
     df: Counter = Counter()
     total = 0
     for docs in per_group.values():

@@ -185,9 +185,19 @@ def topic_title(subject: str, anchor: str | None, limit: int = 60) -> str:
     put in front when the subject does not name it ('58车贷：A4区公安派出所对…办案的进度')."""
     s = clean(subject).strip("，。、？！?!:：；; ")
     s = _BOILER_HEAD.sub("", s) or s
-    if anchor and anchor not in s:
-        s = f"{anchor}：{s}"
+    name = bare_anchor(anchor)
+    if name and name not in s:
+        # an anchor that holds the whole subject ('建议208路城乡公交增加班次') is said once, not twice
+        s = name if s in name else f"{name}：{s}"
     return s[:limit]
+
+
+def bare_anchor(anchor: str | None) -> str | None:
+    """An anchor as a title names it: without a leading verb ('建议208路…' → '208路…') or end punctuation."""
+    if not anchor:
+        return anchor
+    a = clean(anchor).strip("，。、？！?!:：；; ")
+    return (_BOILER_HEAD.sub("", a) or a) or None
 
 
 def issue_phrase(subject: str, anchor: str | None, limit: int = 28) -> str:

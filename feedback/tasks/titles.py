@@ -21,8 +21,12 @@ def group_title(anchor: str | None, subject: str, keywords: list[str], n: int, w
                 limit: int = 80) -> str:
     """'丽发新城附近搅拌站噪音污染严重、灰尘（52 条，12 周，点赞 47）': the place, the central message's issue,
     up to two of the group's own keywords it does not already say, and the figures."""
+    anchor = places.bare_anchor(anchor)
     issue = places.issue_phrase(subject, anchor)
-    extra = [k for k in keywords if k != anchor and k not in issue and (not anchor or k not in anchor)][:2]
+    if anchor and issue and issue in anchor:
+        issue = ""  # the subject only repeats the anchor: said once
+    extra = [k for k in keywords if k != anchor and k not in issue and (not anchor or k not in anchor)
+             and not (issue and issue in k)][:2]
     what = "、".join([issue, *extra]) if issue else "、".join(extra)
     head = f"{anchor}{what}" if anchor else (what or places.clean(subject))
     tail = f"（{n} 条，{weeks} 周" + (f"，点赞 {int(likes):,}）" if likes > 0 else "）")

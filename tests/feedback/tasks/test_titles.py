@@ -1,0 +1,33 @@
+"""Titles of topic tasks: the anchor said once, no echo of the subject, filler never a keyword chip."""
+
+from feedback.tasks import places
+from feedback.tasks.evidence import keywords_for
+from feedback.tasks.titles import group_title
+
+
+def test_an_anchor_that_holds_the_subject_is_not_repeated():
+    t = places.topic_title("建议208路城乡公交增加班次", "建议208路城乡公交增加班次")
+    assert t == "208路城乡公交增加班次"
+    assert places.topic_title("关于208路城乡公交增加班次的建议", "208路") == "208路城乡公交增加班次的建议"
+    assert places.topic_title("金毛湾配套入学的问题", "梅溪湖金毛湾") == "梅溪湖金毛湾：金毛湾配套入学的问题"
+
+
+def test_group_title_does_not_echo_its_anchor():
+    t = group_title("建议208路城乡公交增加班次", "建议208路城乡公交增加班次", ["增加班次", "城乡公交"], 6, 3, 0)
+    assert t.count("208路") == 1 and t.count("增加班次") == 1
+    assert t.endswith("（6 条，3 周）")
+    t = group_title("208路", "208路城乡公交增加班次", ["208路", "班次", "末班车"], 5, 2, 12)
+    assert t == "208路城乡公交增加班次、末班车（5 条，2 周，点赞 12）"
+
+
+def test_keyword_chips_skip_filler_and_pieces_of_names():
+    docs = {
+        1: ["魅力之城小区一楼夜宵摊油烟扰民，劳动东路上天天有人烧烤", "魅力之城夜宵摊油烟太大，一句话也不听",
+            "劳动东路魅力之城楼下夜宵摊油烟，上班都睡不好", "魅力之城夜宵摊烧烤油烟，天天如此"],
+        2: ["中海国际社区三期旁空地夜间施工噪音", "中海国际社区夜间施工，天天如此", "国际社区工地夜间施工噪音扰民"],
+        3: ["地铁站出口太少", "公交线路调整", "路灯不亮", "垃圾没人清运", "停车位不够"],
+    }
+    words = keywords_for(docs, 6, {1: "魅力之城", 2: "国际社区"})
+    for g in (1, 2):
+        assert not {"一句", "天天", "上班", "东路", "劳动", "中海"} & set(words[g]), words[g]
+    assert {"夜宵", "油烟"} <= set(words[1]) and {"施工", "噪音"} <= set(words[2])
