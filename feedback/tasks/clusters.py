@@ -202,7 +202,9 @@ def _merge(groups: list[TopicGroup], X, leads: list[str], min_sim: float) -> lis
                 continue
             if len(groups[other].members) > len(groups[h].members):
                 continue
-            if float(cents[h].multiply(cents[other]).sum()) >= min_sim:
+            # a name no other group uses ('五矿万境K9县') is this one matter: a third of the similarity will do
+            need = min_sim / 3 if set(naming) <= {h, other} else min_sim
+            if float(cents[h].multiply(cents[other]).sum()) >= need:
                 absorbed[other] = h
     merged: dict[int, list[int]] = defaultdict(list)
     for i, g in enumerate(groups):

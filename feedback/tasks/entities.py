@@ -25,7 +25,9 @@ _APP = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,6}?)(?:APP|App|app|客户端|小程
 _LINE = re.compile(r"(?<![0-9A-Za-z])([0-9]{1,3})(路|号线)")
 # a case or product named by letters or digits and two characters ('58车贷', 'K9县' is not: 县 is admin)
 _CASE = re.compile(r"(?<![0-9A-Za-z])((?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,}[\u4e00-\u9fff]{2})")
-_MEASURE = set("年月日号时点分秒元万千百亿个人次期栋楼层户天岁周米平方号线路区县市省")
+_MEASURE = set("年月日号时点分秒元万千百亿个人次期栋楼层户天岁周米平方号线路区县市省条度吨伏室强")
+# a number with a unit ('110kv高压', '500KV线路') is a measure, not a case
+_UNIT = re.compile(r"[0-9](?:kv|kw|km|kg|mm|cm|m|g|t|w|v)$", re.IGNORECASE)
 _SUFFIX_WORDS = {w for v in ("小区|家园|花园|新城|新村|公馆|公寓|大厦|大道|小学|中学|学校|幼儿园|大学|学院|医院|卫生院"
                              "|公司|集团|物业|银行|社区|街道",) for w in v.split("|")}
 # part-of-speech tags (jieba's dictionary) of a core that make it an ordinary word, not a name: verbs, adverbs,
@@ -69,11 +71,13 @@ def _spans(text: str):
         for kind, rx in _KINDS:
             for m in rx.finditer(piece):
                 s, e = m.start(), m.end()
+                if kind == "road" and piece.startswith("街道", s):
+                    continue  # 星沙街道 is a 街道 (village kind), not a road 星沙街
                 cands = []
                 for k in range(max(0, s - _MAX_CORE), s - 1):
                     core = piece[k:s]
-                    if core[0] in _NOT_FIRST or any(ch in _NOT_IN_NAME for ch in core):
-                        continue
+                    if core[0] in _NOT_FIRST or any(ch in _NOT_IN_NAME for ch in core) or "街道" in core:
+                        continue  # (a name never runs across a 街道: '星沙街道凉塘路' is 凉塘路 in 星沙街道)
                     if not all("\u4e00" <= ch <= "\u9fff" for ch in core):
                         continue
                     cands.append((piece[k:e], s - k))
@@ -109,7 +113,7 @@ def extract(doc: str, df: Counter, spans: list | None = None) -> set[str]:
     for m in _CASE.finditer(doc):
         code = m.group(1)[:-2]
         # a phone or hotline number (12345投诉) is a channel, not a case
-        if not set(m.group(1)) & _MEASURE and not (code.isdigit() and len(code) >= 4):
+        if not set(m.group(1)) & _MEASURE and not (code.isdigit() and len(code) >= 4) and not _UNIT.search(code):
             out.add(f"case:{m.group(1)}")
     for m in _APP.finditer(_ADMIN.sub(" ", doc)):
         core = m.group(1).lstrip("".join(_NOT_IN_NAME))

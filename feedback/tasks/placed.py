@@ -74,8 +74,10 @@ def _compatible(a: Counter, b: Counter) -> bool:
     kinds_b: dict[str, list[str]] = defaultdict(list)
     for y in b:
         kinds_b[_kind(y)].append(y)
+    # a place ``a`` names only in passing (half as often as its most named one) does not make it another place
+    main = max(a.values(), default=0)
     for x in a:
-        if x in b or _kind(x) in _FACILITY:
+        if x in b or _kind(x) in _FACILITY or a[x] * 2 < main:
             continue
         same = kinds_b.get(_kind(x), [])
         if same and not any(len(set(_core(x)) & set(_core(y))) >= 3 for y in same):
@@ -150,7 +152,9 @@ def _merge_fragments(groups: list[PlacedGroup], X, min_sim: float) -> list[Place
         sims = np.asarray((C[near] @ C[i].T).todense()).ravel()
         best, best_sim = None, 0.0
         for j, sim in zip(near, sims.tolist(), strict=True):
-            need = min_sim / 3 if g.place == groups[j].place else min_sim
+            # one place, or names of two kinds in common (月亮岛路 + 110kv高压 + 变电站): a third of the similarity
+            shared = {_kind(a) for a in set(g.anchors) & set(groups[j].anchors)}
+            need = min_sim / 3 if g.place == groups[j].place or len(shared) >= 2 else min_sim
             if sim >= need and sim > best_sim and _compatible(g.anchors, groups[j].anchors):
                 best, best_sim = j, sim
         if best is not None:

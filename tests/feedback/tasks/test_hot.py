@@ -76,3 +76,29 @@ def test_a_topic_title_speaks_for_the_group():
     assert len(p3) == 1
     title = g.loc[p3.pop(), "title"]
     assert title.startswith("62路") and "（16 条，" in title  # the place and the figures of the whole group
+
+
+def test_units_and_articles_are_not_cases_and_a_jiedao_is_not_a_road():
+    from feedback.tasks import entities
+
+    found = entities.anchors_of(["月亮岛路架设110kv高压线", "依据第105条中的规定", "500KV线路离房屋太近",
+                                 "58车贷案件进展", "星沙街道凉塘路旧城改造"])
+    assert not any(a.startswith("case:") for f in found[:3] for a in f)
+    assert "case:58车贷" in found[3]
+    assert "road:星沙街" not in found[4] and "road:凉塘路" in found[4]
+
+
+def test_fragments_naming_one_line_and_one_facility_merge_across_places():
+    from collections import Counter
+
+    from feedback.tasks.placed import PlacedGroup, _merge_fragments
+    from feedback.tasks.vectors import char_tfidf
+
+    docs = ["沿线架设高压电线杆的投诉", "沿线架设高压线杆的投诉", "高压线杆离小区太近",
+            "高压线的现状和规划", "高压线规划的建议", "停车位不够用", "绿化带没人管"]
+    X = char_tfidf(docs, min_df=1, max_df=1.0)
+    a = PlacedGroup([0, 1, 2], "estate:三润城", Counter({"estate:三润城": 3, "road:月亮岛路": 3, "station:变电站": 3}))
+    b = PlacedGroup([3, 4], "road:月亮岛路", Counter({"road:月亮岛路": 2, "station:变电站": 1}))
+    c = PlacedGroup([5, 6], "road:月亮岛路", Counter({"road:月亮岛路": 2}))
+    merged = _merge_fragments([a, b, c], X, 0.25)
+    assert sorted(len(g.members) for g in merged) == [2, 5]  # the power line is one task; parking stays apart
