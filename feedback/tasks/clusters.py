@@ -109,8 +109,39 @@ def cluster_topics(
         for g in rest:
             g.members = [left[i] for i in g.members]
             groups.append(g)
+        groups = _join_placed(groups, len(placed), titles, texts, merge_similarity)
     groups.sort(key=lambda g: g.members[0])
     return groups
+
+
+def _join_placed(groups: list[TopicGroup], n_placed: int, titles, texts, min_sim: float) -> list[TopicGroup]:
+    """A text topic (of the documents the place grouping left over) whose anchor is the name of a place group
+    ('丽发新城小区附近太吵了' next to the 丽发新城 plant) joins the most similar such group when their texts are at least
+    ``min_sim`` alike and it is the smaller one."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for k in range(n_placed):
+        if groups[k].label:
+            by_label[groups[k].label].append(k)
+    pairs = [(t, k) for t in range(n_placed, len(groups)) if groups[t].anchor
+             for k in by_label.get(groups[t].label or "", []) + by_label.get(groups[t].anchor, [])
+             if len(groups[k].members) >= len(groups[t].members)]
+    if not pairs:
+        return groups
+    involved = sorted({i for t, k in pairs for i in (*groups[t].members, *groups[k].members)})
+    pos = {i: n for n, i in enumerate(involved)}
+    X = vectorise(topic_documents([titles[i] for i in involved], [texts[i] for i in involved]))
+    ids = sorted({g for pair in pairs for g in pair})
+    C = centroids(X, [[pos[i] for i in groups[g].members] for g in ids])
+    row = {g: n for n, g in enumerate(ids)}
+    best: dict[int, tuple[float, int]] = {}
+    for t, k in pairs:
+        sim = float(C[row[t]].multiply(C[row[k]]).sum())
+        if sim >= min_sim and sim > best.get(t, (0.0, -1))[0]:
+            best[t] = (sim, k)
+    for t, (_, k) in best.items():
+        groups[k].members.extend(groups[t].members)
+        groups[k].members.sort()
+    return [g for n, g in enumerate(groups) if n not in best]
 
 
 def _text_topics(

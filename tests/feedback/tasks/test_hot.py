@@ -102,3 +102,16 @@ def test_fragments_naming_one_line_and_one_facility_merge_across_places():
     c = PlacedGroup([5, 6], "road:月亮岛路", Counter({"road:月亮岛路": 2}))
     merged = _merge_fragments([a, b, c], X, 0.25)
     assert sorted(len(g.members) for g in merged) == [2, 5]  # the power line is one task; parking stays apart
+
+
+def test_a_text_topic_named_like_a_place_group_joins_it_when_it_says_the_same():
+    from feedback.tasks.clusters import TopicGroup, _join_placed
+
+    titles = ["锦绣家园旁搅拌站夜间噪音扰民", "锦绣家园附近搅拌站噪音太大", "锦绣家园搅拌站晚上噪音",
+              "锦绣家园搅拌站噪音扰民睡不着", "锦绣家园搅拌站夜里噪音", "锦绣家园停车位被占", "锦绣家园车位乱停"]
+    texts = [""] * len(titles)
+    groups = [TopicGroup([0, 1, 2], "estate:锦绣家园", 1.0, label="锦绣家园"),
+              TopicGroup([3, 4], "锦绣家园", 0.5, label="锦绣家园"),
+              TopicGroup([5, 6], "锦绣家园", 0.5, label="锦绣家园")]
+    out = _join_placed(groups, 1, titles, texts, 0.25)
+    assert sorted(sorted(g.members) for g in out) == [[0, 1, 2, 3, 4], [5, 6]]
