@@ -27,7 +27,7 @@ def problem_vectors(docs: Sequence[str], doc_anchors: Sequence[set[str]]):
     complaints about one place are compared on their problem, not on the shared name)."""
     masked = []
     for d, f in zip(docs, doc_anchors, strict=True):
-        for a in sorted(f, key=lambda a: -len(a)):
+        for a in sorted(f, key=lambda a: (-len(a), a)):
             d = d.replace(entities.label(a), "，")
         masked.append(d)
     n = len(masked)
@@ -41,11 +41,13 @@ def _linkage(X, members: list[int], threshold: float) -> list[list[int]]:
     if len(members) == 1:
         return [members]
     sub = X[members]
-    sim = np.clip((sub @ sub.T).toarray(), 0.0, 1.0)
-    dist = 1.0 - sim
+    dist = (sub @ sub.T).toarray()  # similarities, turned into distances in place (one n × n array, not three)
+    np.clip(dist, 0.0, 1.0, out=dist)
+    np.subtract(1.0, dist, out=dist)
     np.fill_diagonal(dist, 0.0)
-    labels = fcluster(linkage(squareform(dist, checks=False), method="average"), t=threshold,
-                      criterion="distance")
+    condensed = squareform(dist, checks=False).astype(np.float64)
+    del dist
+    labels = fcluster(linkage(condensed, method="average"), t=threshold, criterion="distance")
     out: dict[int, list[int]] = defaultdict(list)
     for pos, lab in zip(members, labels.tolist(), strict=True):
         out[lab].append(pos)

@@ -115,3 +115,21 @@ def test_a_text_topic_named_like_a_place_group_joins_it_when_it_says_the_same():
               TopicGroup([5, 6], "锦绣家园", 0.5, label="锦绣家园")]
     out = _join_placed(groups, 1, titles, texts, 0.25)
     assert sorted(sorted(g.members) for g in out) == [[0, 1, 2, 3, 4], [5, 6]]
+
+
+def test_problem_vectors_do_not_depend_on_the_hash_seed():
+    # two anchors of one length whose names overlap ('时代星城' / '星城小区'): which is taken out first must not
+    # depend on set order, which changes with PYTHONHASHSEED from one run to the next
+    import os
+    import subprocess
+    import sys
+
+    code = ("from feedback.tasks.placed import problem_vectors as p; import numpy as np;"
+            "X = p(['时代星城小区门口摆摊', '时代星城小区摆摊严重'], [{'estate:时代星城', 'estate:星城小区'}] * 2);"
+            "print(np.round(X.toarray(), 5).tolist())")
+    out = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                               check=True).stdout)
+    assert len(out) == 1
