@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import time
@@ -55,6 +55,7 @@ def real(path: Path, top: int) -> None:
 
 def _speed_child(n: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bench.memory import peak_rss_mb
     from feedback.tasks.evaluation import grouped
     from tests.fixtures.hot_scenarios import planted, signal_frame
 
@@ -66,11 +67,13 @@ def _speed_child(n: int) -> None:
     sig = pd.concat(frames, ignore_index=True).head(n)
     sig["record_id"] = range(1, len(sig) + 1)
     sig["rated_at"] = pd.to_datetime(sig["rated_at"]) - pd.to_timedelta(sig.index // 400 * 7, unit="D")
-    started = time.perf_counter()
+    before = peak_rss_mb()
+    started, cpu0 = time.perf_counter(), time.process_time()
     _, _, groups, _ = grouped(sig)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"messages": len(sig), "tasks": len(groups), "seconds": round(seconds, 1), "peak_mb": round(peak)}))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    print(json.dumps({"messages": len(sig), "tasks": len(groups), "seconds": round(seconds, 1), "cpu_s": round(cpu, 1),
+                      "peak_mb": round(peak_rss_mb()), "input_peak_mb": round(before),
+                      "load_average": round(os.getloadavg()[0], 2)}))
 
 
 def main(argv: list[str] | None = None) -> None:

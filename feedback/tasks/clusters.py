@@ -54,10 +54,9 @@ def _average_linkage(X, threshold: float) -> np.ndarray:
     n = X.shape[0]
     if n == 1:
         return np.zeros(1, dtype=int)
-    sim = (X @ X.T).toarray()
-    np.clip(sim, 0.0, 1.0, out=sim)
-    dist = 1.0 - sim
-    del sim
+    dist = (X @ X.T).toarray()  # similarities, turned into distances in place
+    np.clip(dist, 0.0, 1.0, out=dist)
+    np.subtract(1.0, dist, out=dist)
     np.fill_diagonal(dist, 0.0)
     condensed = squareform(dist, checks=False).astype(np.float64)
     del dist

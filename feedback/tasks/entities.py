@@ -63,26 +63,39 @@ _KINDS = [(k, re.compile(f"(?:{v})")) for k, v in _SUFFIXES.items()]
 _ESTATE_TAIL = re.compile(r"(?:[一二三四五六七八九十0-9]+期|小区)$")
 
 
-def _spans(text: str):
-    """(kind, candidate strings) for every suffix occurrence: the strings ending there with a 2–6 char core."""
+def _spans(text: str, cache: dict[str, tuple] | None = None):
+    """(kind, candidate strings) for every suffix occurrence: the strings ending there with a 2–6 char core.
+    With ``cache`` (piece → its spans) a piece seen before is not searched again, and its spans are the same
+    objects (a subject is repeated in its text, and many messages share phrases)."""
     for piece in _SPLIT.split(_ADMIN.sub(" ", text)):
         if len(piece) < 3:
             continue
-        for kind, rx in _KINDS:
-            for m in rx.finditer(piece):
-                s, e = m.start(), m.end()
-                if kind == "road" and piece.startswith("街道", s):
-                    continue  # 星沙街道 is a 街道 (village kind), not a road 星沙街
-                cands = []
-                for k in range(max(0, s - _MAX_CORE), s - 1):
-                    core = piece[k:s]
-                    if core[0] in _NOT_FIRST or any(ch in _NOT_IN_NAME for ch in core) or "街道" in core:
-                        continue  # (a name never runs across a 街道: '星沙街道凉塘路' is 凉塘路 in 星沙街道)
-                    if not all("\u4e00" <= ch <= "\u9fff" for ch in core):
-                        continue
-                    cands.append((piece[k:e], s - k))
-                if cands:
-                    yield kind, cands
+        if cache is None:
+            yield from _piece_spans(piece)
+            continue
+        found = cache.get(piece)
+        if found is None:
+            found = cache[piece] = tuple(_piece_spans(piece))
+        yield from found
+
+
+def _piece_spans(piece: str):
+    """The spans of one piece of text (see :func:`_spans`)."""
+    for kind, rx in _KINDS:
+        for m in rx.finditer(piece):
+            s, e = m.start(), m.end()
+            if kind == "road" and piece.startswith("街道", s):
+                continue  # 星沙街道 is a 街道 (village kind), not a road 星沙街
+            cands = []
+            for k in range(max(0, s - _MAX_CORE), s - 1):
+                core = piece[k:s]
+                if core[0] in _NOT_FIRST or any(ch in _NOT_IN_NAME for ch in core) or "街道" in core:
+                    continue  # (a name never runs across a 街道: '星沙街道凉塘路' is 凉塘路 in 星沙街道)
+                if not all("\u4e00" <= ch <= "\u9fff" for ch in core):
+                    continue
+                cands.append((piece[k:e], s - k))
+            if cands:
+                yield kind, tuple(cands)
 
 
 def candidate_frequency(docs: Sequence[str], spans: Sequence[list] | None = None) -> Counter:
@@ -101,13 +114,27 @@ def _normal(kind: str, name: str) -> str:
     return name
 
 
-def extract(doc: str, df: Counter, spans: list | None = None) -> set[str]:
-    """The anchors one document names, as keys ('estate:枫林家园', 'line:62', 'app:市民通')."""
+def _best(kind: str, cands: tuple, df: Counter) -> str | None:
+    best, cut = max(cands, key=lambda c: (df.get(c[0], 0), len(c[0])))
+    if df.get(best, 0) >= 1 and not _generic(kind, best, cut):
+        return f"{kind}:{_normal(kind, best)}"
+    return None
+
+
+def extract(doc: str, df: Counter, spans: list | None = None, memo: dict | None = None) -> set[str]:
+    """The anchors one document names, as keys ('estate:枫林家园', 'line:62', 'app:市民通'); ``memo`` keeps the
+    name chosen for each span object (spans from one :func:`_spans` cache are shared)."""
     out: set[str] = set()
-    for kind, cands in (spans if spans is not None else _spans(doc)):
-        best, cut = max(cands, key=lambda c: (df.get(c[0], 0), len(c[0])))
-        if df.get(best, 0) >= 1 and not _generic(kind, best, cut):
-            out.add(f"{kind}:{_normal(kind, best)}")
+    for span in (spans if spans is not None else _spans(doc)):
+        if memo is None:
+            name = _best(span[0], span[1], df)
+        else:
+            key = id(span)
+            if key not in memo:
+                memo[key] = _best(span[0], span[1], df)
+            name = memo[key]
+        if name is not None:
+            out.add(name)
     for m in _LINE.finditer(doc):
         out.add(f"{'line' if m.group(2) == '路' else 'metro'}:{m.group(1)}")
     for m in _CASE.finditer(doc):
@@ -124,9 +151,11 @@ def extract(doc: str, df: Counter, spans: list | None = None) -> set[str]:
 
 def anchors_of(docs: Sequence[str]) -> list[set[str]]:
     """Anchors of every document (two passes: candidate frequency, then the best-supported name per mention)."""
-    spans = [list(_spans(d)) for d in docs]
+    cache: dict[str, tuple] = {}
+    spans = [list(_spans(d, cache)) for d in docs]
     df = candidate_frequency(docs, spans)
-    found = [extract(d, df, sp) for d, sp in zip(docs, spans, strict=True)]
+    memo: dict[int, str | None] = {}
+    found = [extract(d, df, sp, memo) for d, sp in zip(docs, spans, strict=True)]
     # a name nearly every document uses is a kind of thing, not a place
     n = Counter(a for f in found for a in f)
     # (a facility kind — 物业公司, 公交站 — sooner: it says what is there, and many places have one)

@@ -103,11 +103,11 @@ def group_metrics(signals: pd.DataFrame, groups: pd.DataFrame, denominators: pd.
     sig["recent"] = np.where(sig["rated_at"] > as_of - win, sig["weight"], 0.0)
     sig["previous"] = np.where((sig["rated_at"] > as_of - 2 * win) & (sig["rated_at"] <= as_of - win),
                                sig["weight"], 0.0)
+    sig["is_message"] = sig["kind"].eq("message").astype(np.int64)
     by = sig.groupby("group")
     m = by.agg(signals=("record_id", "size"), volume=("weight", "sum"), reach=("who", "nunique"),
                support=("support", "sum"), supporters=("supporters", "sum"), recent=("recent", "sum"), previous=("previous", "sum"),
-               first_seen=("rated_at", "min"), last_seen=("rated_at", "max"),
-               messages=("kind", lambda k: int((k == "message").sum())))
+               first_seen=("rated_at", "min"), last_seen=("rated_at", "max"), messages=("is_message", "sum"))
     start = sig["rated_at"].min() if cfg.horizon_days <= 0 else as_of - timedelta(days=cfg.horizon_days)
     table = weekly_table(sig, as_of, max(start, sig["rated_at"].min()))
     counts = table.to_numpy()
