@@ -235,12 +235,16 @@ def link(doc_anchors: Sequence[set[str]], share: float = 0.3, min_count: int = 2
     return {a: rep[root(a)] for a in df}
 
 
+_FACILITY_KINDS = ("company", "station")
+
+
 def place_of(doc_anchors: Sequence[set[str]], places: dict[str, str]) -> list[str | None]:
     """Each document's place: the component of its anchors named by most documents (None when it names none)."""
     size = Counter(places[a] for f in doc_anchors for a in f)
     out: list[str | None] = []
     for f in doc_anchors:
-        ps = {places[a] for a in f}
+        # a facility (搅拌站, 物业公司) says what is there, not where: a document that also names a place is there
+        ps = {places[a] for a in f if a.split(":", 1)[0] not in _FACILITY_KINDS} or {places[a] for a in f}
         out.append(min(ps, key=lambda p: (-size[p], p)) if ps else None)
     return out
 

@@ -28,7 +28,7 @@ def test_scenarios_vary_wording_and_naming():
     assert len({m["title"] for m in p1}) >= 15  # not one template
     assert any("枫林家园" not in t for t in texts) and any("枫林家园" in t for t in texts)
     assert any("交叉口" in t or "路口" in t or "交汇" in t for t in texts)
-    assert {lab for lab, _ in items} >= {"P1", "P2", "P3", "P4", "D-estate", "D-school", "D-bus", None}
+    assert {lab for lab, _ in items} >= {"P1", "P2", "P3", "P4", "D-estate", "D-school", "D-bus", "D-plant", None}
 
 
 @pytest.mark.parametrize("seed", [7, 11, 23])
