@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from feedback.tasks import places
-from feedback.tasks.vectors import char_tfidf
+from feedback.tasks.vectors import char_tfidf, cosine_distances
 
 _TIGHT = 0.6  # cosine distance used to split a group that names no common place
 
@@ -54,10 +54,7 @@ def _average_linkage(X, threshold: float) -> np.ndarray:
     n = X.shape[0]
     if n == 1:
         return np.zeros(1, dtype=int)
-    dist = (X @ X.T).toarray()  # similarities, turned into distances in place
-    np.clip(dist, 0.0, 1.0, out=dist)
-    np.subtract(1.0, dist, out=dist)
-    np.fill_diagonal(dist, 0.0)
+    dist = cosine_distances(X)
     condensed = squareform(dist, checks=False).astype(np.float64)
     del dist
     return fcluster(linkage(condensed, method="average"), t=threshold, criterion="distance") - 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from feedback.tasks import entities
-from feedback.tasks.vectors import char_tfidf
+from feedback.tasks.vectors import char_tfidf, cosine_distances
 
 
 @dataclass
@@ -40,11 +40,7 @@ def _linkage(X, members: list[int], threshold: float) -> list[list[int]]:
 
     if len(members) == 1:
         return [members]
-    sub = X[members]
-    dist = (sub @ sub.T).toarray()  # similarities, turned into distances in place (one n × n array, not three)
-    np.clip(dist, 0.0, 1.0, out=dist)
-    np.subtract(1.0, dist, out=dist)
-    np.fill_diagonal(dist, 0.0)
+    dist = cosine_distances(X[members])
     condensed = squareform(dist, checks=False).astype(np.float64)
     del dist
     labels = fcluster(linkage(condensed, method="average"), t=threshold, criterion="distance")

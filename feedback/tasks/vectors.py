@@ -64,3 +64,18 @@ def char_tfidf(
     norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms).astype(np.float32) @ tfidf, dtype=np.float32)
+
+
+def cosine_distances(X: sparse.csr_matrix, block: int = 512) -> np.ndarray:
+    """Dense ``1 − clip(X · Xᵀ, 0, 1)`` with a zero diagonal (float32), built a block of rows at a time so that the
+    sparse product of all rows with all rows (larger than the dense result) is never held at once."""
+    n = X.shape[0]
+    out = np.empty((n, n), dtype=np.float32)
+    XT = sparse.csr_matrix(X.T)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        out[start:stop] = (X[start:stop] @ XT).toarray()
+    np.clip(out, 0.0, 1.0, out=out)
+    np.subtract(1.0, out, out=out)
+    np.fill_diagonal(out, 0.0)
+    return out
