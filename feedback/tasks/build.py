@@ -126,13 +126,14 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
         idx = np.flatnonzero(mask.to_numpy())
         if len(idx) == 0:
             continue
+        pool_vectors = vectorise(topic_documents(title.iloc[idx].tolist(), text.iloc[idx].tolist()))
         topics = cluster_topics(
             title.iloc[idx].tolist(), text.iloc[idx].tolist(),
             recency=pd.to_datetime(sig["rated_at"].iloc[idx]).astype("int64").tolist(),
             threshold=cfg.topic_threshold, merge_similarity=cfg.topic_merge_similarity,
-            max_docs=cfg.topic_max_docs,
+            max_docs=cfg.topic_max_docs, vectors=pool_vectors,
         )
-        centre = _centres(title.iloc[idx].tolist(), text.iloc[idx].tolist(), topics)
+        centre = _centres(pool_vectors, topics)
         for t, c in zip(topics, centre, strict=True):
             group_of[idx[t.members]] = len(rows)
             rows.append({"kind": "topic", "_pool": pool, "anchor": t.label, "_anchor_key": t.anchor,
@@ -144,11 +145,11 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
     return Candidates(_describe(groups, sig, title, text, region_names or {}, lab), sig)
 
 
-def _centres(titles: list[str], texts: list[str], topics: list[TopicGroup]) -> list[int]:
-    """The member of each topic nearest its centroid (its subject names the topic best)."""
+def _centres(X, topics: list[TopicGroup]) -> list[int]:
+    """The member of each topic nearest its centroid (its subject names the topic best); ``X``: the pool's
+    :func:`feedback.tasks.clusters.vectorise` rows."""
     if not topics:
         return []
-    X = vectorise(topic_documents(titles, texts))
     C = centroids(X, [t.members for t in topics])
     out = []
     for k, t in enumerate(topics):

@@ -88,9 +88,11 @@ def cluster_topics(
     threshold: float = 0.85,
     merge_similarity: float = 0.25,
     max_docs: int = 6000,
+    vectors=None,
 ) -> list[TopicGroup]:
     """Group documents into concrete topics: first by place × problem (the anchors they name, linked into places
-    by the alias graph, see :mod:`feedback.tasks.placed`), then the rest by shared n-gram anchors and text."""
+    by the alias graph, see :mod:`feedback.tasks.placed`), then the rest by shared n-gram anchors and text.
+    ``vectors``: :func:`vectorise` of all the documents when the caller has it (else computed when needed)."""
     from feedback.tasks.placed import display, place_topics
 
     n = len(titles)
@@ -105,29 +107,34 @@ def cluster_topics(
         for g in rest:
             g.members = [left[i] for i in g.members]
             groups.append(g)
-        groups = _join_placed(groups, len(placed), titles, texts, merge_similarity)
+        groups = _join_placed(groups, len(placed), titles, texts, merge_similarity, vectors)
     groups.sort(key=lambda g: g.members[0])
     return groups
 
 
-def _join_placed(groups: list[TopicGroup], n_placed: int, titles, texts, min_sim: float) -> list[TopicGroup]:
-    """A text topic (of the documents the place grouping left over) whose anchor is the name of a place group
-    ('丽发新城小区附近太吵了' next to the 丽发新城 plant) joins the most similar such group when their texts are at least
+def _join_placed(groups: list[TopicGroup], n_placed: int, titles, texts, min_sim: float,
+                 vectors=None) -> list[TopicGroup]:
+    """A text topic (of the documents the place grouping left over) whose anchor holds the name of a place group
+    ('丽发新城小区附近太吵了' next to the 丽发新城 plant, '建议208路城乡公交增加班次' next to 208路) joins the most similar such group when their texts are at least
     ``min_sim`` alike and it is the smaller one."""
     by_label: dict[str, list[int]] = defaultdict(list)
     for k in range(n_placed):
         if groups[k].label:
             by_label[groups[k].label].append(k)
-    pairs = [(t, k) for t in range(n_placed, len(groups)) if groups[t].anchor
-             for k in by_label.get(groups[t].label or "", []) + by_label.get(groups[t].anchor, [])
+
+    def named(t: int) -> set[int]:
+        """Place groups whose name is in the text topic's anchor ('208路' in '建议208路城乡公交增加班次')."""
+        a = groups[t].label or groups[t].anchor or ""
+        return {k for i in range(len(a)) for j in range(i + 3, len(a) + 1) for k in by_label.get(a[i:j], ())}
+
+    pairs = [(t, k) for t in range(n_placed, len(groups)) if groups[t].anchor for k in sorted(named(t))
              if len(groups[k].members) >= len(groups[t].members)]
     if not pairs:
         return groups
-    involved = sorted({i for t, k in pairs for i in (*groups[t].members, *groups[k].members)})
-    pos = {i: n for n, i in enumerate(involved)}
-    X = vectorise(topic_documents([titles[i] for i in involved], [texts[i] for i in involved]))
+    # the vectors of all documents (not of the ones involved: a pair's similarity must not depend on the others)
+    X = vectors if vectors is not None else vectorise(topic_documents(titles, texts))
     ids = sorted({g for pair in pairs for g in pair})
-    C = centroids(X, [[pos[i] for i in groups[g].members] for g in ids])
+    C = centroids(X, [groups[g].members for g in ids])
     row = {g: n for n, g in enumerate(ids)}
     best: dict[int, tuple[float, int]] = {}
     for t, k in pairs:

@@ -133,3 +133,15 @@ def test_problem_vectors_do_not_depend_on_the_hash_seed():
         out.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                check=True).stdout)
     assert len(out) == 1
+
+
+def test_a_text_topic_whose_anchor_holds_a_bus_line_joins_that_line():
+    from feedback.tasks.clusters import TopicGroup, _join_placed
+
+    titles = ["208路公交增加班次", "208路班次太少等车太久", "208路城乡公交增加班次", "建议208路城乡公交增加班次",
+              "15路公交增加班次", "15路班次太少"]
+    texts = [""] * len(titles)
+    groups = [TopicGroup([0, 1], "line:208", 1.0, label="208路"), TopicGroup([4, 5], "line:15", 1.0, label="15路"),
+              TopicGroup([2, 3], "208路城乡公交增加班次", 0.5, label="208路城乡公交增加班次")]
+    out = _join_placed(groups, 2, titles, texts, 0.25)
+    assert sorted(sorted(g.members) for g in out) == [[0, 1, 2, 3], [4, 5]]
