@@ -115,8 +115,8 @@ def cluster_topics(
 def _join_placed(groups: list[TopicGroup], n_placed: int, titles, texts, min_sim: float,
                  vectors=None) -> list[TopicGroup]:
     """A text topic (of the documents the place grouping left over) whose anchor holds the name of a place group
-    ('丽发新城小区附近太吵了' next to the 丽发新城 plant, '建议208路城乡公交增加班次' next to 208路) joins the most similar such group when their texts are at least
-    ``min_sim`` alike and it is the smaller one."""
+    ('建议208路城乡公交增加班次' next to 208路) joins the most similar such group when their texts are at least
+    ``min_sim`` alike and it is the smaller one. ``groups``: the ``n_placed`` place groups, then the text topics."""
     by_label: dict[str, list[int]] = defaultdict(list)
     for k in range(n_placed):
         if groups[k].label:
@@ -236,7 +236,7 @@ def _merge(groups: list[TopicGroup], X, leads: list[str], min_sim: float) -> lis
                 continue
             if len(groups[other].members) > len(groups[h].members):
                 continue
-            # a name no other group uses ('五矿万境K9县') is this one matter: a third of the similarity will do
+            # a name no other group's documents use is this one matter: a third of the similarity will do
             need = min_sim / 3 if set(naming) <= {h, other} else min_sim
             if float(cents[h].multiply(cents[other]).sum()) >= need:
                 absorbed[other] = h
