@@ -106,3 +106,13 @@ def test_a_hot_topic_outranks_a_cold_one_of_the_same_size_through_the_blend():
 def test_formula_names_the_configured_weights_and_scales():
     text = heat_formula(TaskSettings(heat_w_support=0.35, heat_support_full=2000, heat_share=0.4))
     assert "0.35·支持度" in text and "ln(1+2000)" in text and "0.6 × 优先级公式 + 0.4 × 热度" in text
+
+
+@pytest.mark.parametrize("key, value", [("heat_share", 1.5), ("heat_w_support", -0.1), ("heat_support_full", 0)])
+def test_heat_keys_out_of_range_are_refused(key, value):
+    from feedback.settings import SettingsError, settings_from_mapping
+
+    with pytest.raises(SettingsError, match=rf"^tasks\.{key} = .* 超出允许范围"):
+        settings_from_mapping({"tasks": {key: value}})
+    assert getattr(settings_from_mapping({"tasks": {key: 0.3 if key != "heat_support_full" else 500}}).tasks, key) in (
+        0.3, 500)
