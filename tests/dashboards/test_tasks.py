@@ -27,7 +27,7 @@ def work(engine, seeded):
 @pytest.mark.parametrize("user", ["admin", "ops", "pm", "viewer"])
 def test_list_and_detail_render_for_every_role(client_for, work, user):
     client = client_for(user)
-    page = client.get("/tasks")
+    page = client.get("/tasks?type=all")
     assert page.status_code == 200
     html = page.text
     assert html.index(TITLE_A) < html.index("@SUM(1+1)") < html.index(TITLE_TOPIC)  # best first
@@ -35,7 +35,7 @@ def test_list_and_detail_render_for_every_role(client_for, work, user):
     detail = client.get(f"/tasks/{work['task-a']}")
     assert detail.status_code == 200
     d = detail.text
-    assert "优先级 = 100 × (" in d and "计算公式" in d and "贡献分" in d  # components and formula
+    assert "优先级 = 100 × (" in d and "计算方法" in d and "贡献分" in d  # components and formula
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in d and "<script>alert(1)" not in d  # comments are text
     assert 'data-figure="' in d and "处理历史" in d and "创建" in d
     assert ('id="task-form"' in d) is (user != "viewer")
@@ -45,9 +45,9 @@ def test_list_filters_live_in_the_url(client_for, work):
     client = client_for("viewer")
     html = client.get("/tasks?category=timeliness").text
     assert "@SUM(1+1)" in html and TITLE_A not in html and "共 1 项任务" in html
-    html = client.get(f"/tasks?dept={DEPT_A}&dept={DEPT_B}").text
+    html = client.get(f"/tasks?dept={DEPT_A}&dept={DEPT_B}&type=all").text
     assert TITLE_A in html and "@SUM(1+1)" in html and TITLE_TOPIC not in html
-    assert TITLE_TOPIC in client.get("/tasks?category=none").text
+    assert TITLE_TOPIC in client.get("/tasks?category=none&type=topic").text
     assert "共 0 项任务" in client.get("/tasks?status=verified").text
     bad = client.get("/tasks?status=finished")
     assert bad.status_code == 400 and "筛选条件无效" in bad.text
@@ -129,16 +129,17 @@ def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, en
     rows = _csv_rows(res.data)
     assert rows[0][:4] == ["排名", "任务ID", "标题", "优先级"]
     titles = [r[2] for r in rows[1:]]
-    assert titles == [TITLE_A, "'" + TITLE_B, TITLE_TOPIC]  # @… is text, not a formula
+    assert titles == [TITLE_A, "'" + TITLE_B]  # @… is text, not a formula; 政务服务 tasks by default
     only_b = _csv_rows(client.get("/tasks/export/csv?category=timeliness").data)
     assert [r[2] for r in only_b[1:]] == ["'" + TITLE_B]
     jira = _csv_rows(client.get("/tasks/export/jira").data)
-    assert jira[0] == ["Summary", "Description", "Priority", "Labels"] and jira[2][0] == "'" + TITLE_B
+    assert jira[0] == ["Summary", "Description", "Priority", "Labels", "Assignee", "Due Date"]
+    assert jira[2][0] == "'" + TITLE_B
     xlsx = client.get("/tasks/export/xlsx")
     ws = load_workbook(io.BytesIO(xlsx.data)).active
     cell = ws.cell(row=3, column=3)
     assert cell.value == "'" + TITLE_B and cell.data_type == "s"
-    data = json.loads(client.get("/tasks/export/json").data)
+    data = json.loads(client.get("/tasks/export/json?type=all").data)
     assert [t["title"] for t in data] == [TITLE_A, TITLE_B, TITLE_TOPIC]
     assert client.get("/tasks/export/pdf").status_code == 404
     with engine.connect() as conn:
@@ -147,11 +148,11 @@ def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, en
 
 def test_api_serves_the_page_data(client_for, work, engine):
     client = client_for("admin")
-    api = client.get("/api/v1/tasks").json
+    api = client.get("/api/v1/tasks?type=all").json
     with engine.connect() as conn:
-        direct = task_page(conn, TaskFilters(), 1, 50).as_json()
+        direct = task_page(conn, TaskFilters(task_type="all"), 1, 50).as_json()
     assert api == json.loads(json.dumps(direct))
-    html = client.get("/tasks").text
+    html = client.get("/tasks?type=all").text
     for item in api["items"]:
         assert item["title"].replace("@", "") in html.replace("@", "") and f"{item['score']:.1f}" in html
     detail = client.get(f"/api/v1/tasks/{work['task-a']}").json
@@ -175,6 +176,7 @@ def test_task_and_alert_api_responses_match_the_openapi_document(client_for, wor
     for name in ("TaskSummary", "TaskDetail", "Alert"):
         jsonschema.Draft202012Validator.check_schema(doc["components"]["schemas"][name])
     cases = [("/tasks", "/api/v1/tasks?per_page=2", 200), ("/tasks", "/api/v1/tasks?status=x", 400),
+             ("/tasks", "/api/v1/tasks?type=topic", 200), ("/tasks", "/api/v1/tasks?type=city", 400),
              ("/tasks/{task_id}", f"/api/v1/tasks/{work['task-a']}", 200),
              ("/tasks/{task_id}", f"/api/v1/tasks/{work['task-topic']}", 200),
              ("/tasks/{task_id}", "/api/v1/tasks/999999", 404),
