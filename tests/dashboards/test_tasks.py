@@ -185,3 +185,40 @@ def test_task_and_alert_api_responses_match_the_openapi_document(client_for, wor
         response = client.get(url)
         assert response.status_code == code, url
         jsonschema.validate(response.json, _schema_for(doc, path, code), cls=jsonschema.Draft202012Validator)
+
+
+def test_task_types_apart_on_the_page_the_api_and_the_exports(client_for, work):
+    client = client_for("admin")
+    html = client.get("/tasks").text  # 政务服务 first, by default
+    assert TITLE_A in html and TITLE_TOPIC not in html and 'id="task-types"' in html
+    topics = client.get("/tasks?type=topic").text
+    assert TITLE_TOPIC in topics and TITLE_A not in topics and "共 1 项任务" in topics
+    assert '<td class="num rank">1</td>' in topics  # ranked within its type, not 3rd of all
+    for url in ("/tasks?type=city", "/api/v1/tasks?type=city", "/tasks/export/csv?type=city"):
+        bad = client.get(url)
+        assert bad.status_code == 400 and "任务类型" in bad.get_data(as_text=True), url
+    api = client.get("/api/v1/tasks?type=topic").json
+    assert [(t["title"], t["position"], t["rank"], t["type"]) for t in api["items"]] == [(TITLE_TOPIC, 1, 3, "topic")]
+    assert [t["title"] for t in client.get("/api/v1/tasks").json["items"]] == [TITLE_A, TITLE_B]
+    rows = _csv_rows(client.get("/tasks/export/csv?type=topic").data)
+    assert [(r[0], r[2]) for r in rows[1:]] == [("1", TITLE_TOPIC)]
+    found = _csv_rows(client.get("/tasks/export/csv?type=all&q=换领身份证").data)
+    assert [r[2] for r in found[1:]] == ["'" + TITLE_B]
+    detail = client.get(f"/api/v1/tasks/{work['task-topic']}").json
+    assert detail["position"] == 1 and "12345 话题任务中排第 1 名" in detail["explanation"]
+
+
+def test_exports_keep_owner_and_due_date_and_lay_out_the_workbook(client_for, work):
+    client = client_for("pm")
+    _change(client, work["task-b"], status="accepted", owner="李四", due="2026-06-30")
+    jira = _csv_rows(client.get("/tasks/export/jira?status=accepted").data)
+    assert [r[0] for r in jira[1:]] == ["'" + TITLE_B]
+    assert dict(zip(jira[0], jira[1], strict=True))["Assignee"] == "李四"
+    assert dict(zip(jira[0], jira[1], strict=True))["Due Date"] == "2026-06-30"
+    ws = load_workbook(io.BytesIO(client.get("/tasks/export/xlsx?type=all").data)).active
+    header = [c.value for c in ws[1]]
+    score = ws.cell(row=2, column=header.index("优先级") + 1)
+    assert score.value == 60.0 and score.number_format == "0.0" and score.data_type == "n"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}4"
+    assert ws.column_dimensions["C"].width >= 40  # the title column is wide
+    assert ws.max_row == 4
