@@ -222,3 +222,17 @@ def test_exports_keep_owner_and_due_date_and_lay_out_the_workbook(client_for, wo
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}4"
     assert ws.column_dimensions["C"].width >= 40  # the title column is wide
     assert ws.max_row == 4
+
+
+def test_a_topics_heat_shows_on_its_page_only_when_stored(client_for, work, engine):
+    from sqlalchemy import update
+
+    client = client_for("admin")
+    assert 'id="heat"' not in client.get(f"/tasks/{work['task-topic']}").text  # no heat stored: nothing shown
+    heat = {"score": 57.3, "components": {"volume": {"value": 12, "points": 10.2},
+                                          "support": {"value": 1757, "points": 19.6}}}
+    with engine.begin() as conn:
+        conn.execute(update(Task).where(Task.id == work["task-topic"]).values(metrics=json.dumps({"heat": heat})))
+    html = client.get(f"/tasks/{work['task-topic']}").text
+    assert 'id="heat"' in html and "热度 57.3" in html and "1757 个点赞" in html and "19.6" in html
+    assert client.get(f"/api/v1/tasks/{work['task-topic']}").json["heat"]["score"] == 57.3
