@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -236,3 +237,18 @@ def test_a_topics_heat_shows_on_its_page_only_when_stored(client_for, work, engi
     html = client.get(f"/tasks/{work['task-topic']}").text
     assert 'id="heat"' in html and "热度 57.3" in html and "1757 个点赞" in html and "19.6" in html
     assert client.get(f"/api/v1/tasks/{work['task-topic']}").json["heat"]["score"] == 57.3
+
+
+def test_the_list_pages_twenty_tasks_with_positions_that_continue(client_for, work, engine):
+    from sqlalchemy import insert
+
+    from tests.dashboards.work_data import _task
+
+    with engine.begin() as conn:
+        conn.execute(insert(Task), [_task(f"extra-{i}", f"事项{i:02d} — 办理时效", 10 + i, None, [], score=40.0 - i * 0.1)
+                                    for i in range(25)])
+    client = client_for("viewer")
+    first = client.get("/tasks").text
+    assert first.count('<td class="num rank">') == 20 and "共 27 项任务，每页 20 项，共 2 页" in first
+    second = client.get("/tasks?page=2").text
+    assert [int(x) for x in re.findall(r'<td class="num rank">(\d+)</td>', second)] == list(range(21, 28))
