@@ -41,6 +41,10 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 _TASK_PARAMS = [
+    {"name": "type", "in": "query", "schema": {"enum": ["gov", "topic", "all"], "default": "gov"},
+     "description": "任务类型：gov = 政务服务（事项、窗口），topic = 12345 话题，all = 全部；其他值返回 400"},
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+     "description": "在标题、事项、地点、部门和关键词中查找"},
     {"name": "status", "in": "query", "style": "form", "explode": True,
      "schema": {"type": "array", "items": {"enum": list(TASK_STATUSES)}}},
     {"name": "category", "in": "query", "style": "form", "explode": True,

@@ -31,15 +31,25 @@ _TASK: dict[str, Any] = {
     "keywords": {"type": "array", "items": _STR},
     "components": {"type": "object", "additionalProperties": {"type": ["number", "null"]},
                    "description": "component name → value in [0, 1] (null: does not apply)"},
+    "position": _nullable("integer", description="place in the filtered list of the chosen type (1 = first); in a "
+                          "detail, the place among the active tasks of its type; null when not ranked"),
+    "type": {"enum": ["gov", "topic"], "description": "gov = 政务服务 (service, hall), topic = 12345 话题"},
+    "type_name": _STR,
 }
 _TASK_DETAIL: dict[str, Any] = {
     "subcategory": _nullable("string"), "region_code": _nullable("string"), "source_name": _STR,
     "dismissed_reason": _nullable("string"), "shipped_at": _nullable("string"),
     "formula": {"type": "string", "description": "the priority formula with the weights of the task's build"},
     "component_rows": {"type": "array", "items": {
-        "type": "object", "additionalProperties": False, "required": ["name", "label", "value", "weight", "points"],
+        "type": "object", "additionalProperties": False,
+        "required": ["name", "label", "value", "weight", "share", "points"],
         "properties": {"name": _STR, "label": _STR, "value": {"type": ["number", "null"]}, "weight": _NUM,
+                       "share": {"type": ["number", "null"],
+                                 "description": "part of the 100 points the component can earn (points = 100 × "
+                                                "value × share); the points add up to the score"},
                        "points": {"type": ["number", "null"], "description": "points added to the score"}}}},
+    "explanation": {"type": "string", "description": "why the task ranks where it does, one sentence"},
+    "heat": {"type": ["object", "null"], "description": "a topic's heat index and its components, null when none"},
     "build": {"type": "object", "properties": {"build": _INT, "built_at": _STR, "model_version": _nullable("string"),
                                                "settings_hash": _STR}},
     "metrics": {"type": "object"},

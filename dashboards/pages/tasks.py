@@ -4,9 +4,7 @@ Department scoping: see ``dashboards.queries.tasks`` (a task belongs to its ``de
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -22,12 +20,14 @@ from dashboards.queries.tasks import (
     task_detail,
     task_page,
     task_rows,
+    type_counts,
 )
 from feedback.filters import FilterError
 from feedback.tasks.config import task_settings
-from feedback.tasks.export import FORMATS, export_tasks
+from feedback.tasks.export import FORMATS, export_bytes
 from feedback.tasks.lifecycle import STATUSES, LifecycleError
 from feedback.tasks.repository import change_task
+from feedback.tasks.selection import TYPE_NAMES
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -38,6 +38,7 @@ EXPORT_TYPES = {  # format → (file suffix, MIME type)
     "jira": ("csv", "text/csv"),
 }
 MAX_OWNER, MAX_NOTE = 64, 2000
+PER_PAGE = 20  # tasks a page of the list shows (the list stays a few screens tall; the API keeps page_size)
 
 
 def request_task_filters() -> tuple[TaskFilters, str | None]:
@@ -55,10 +56,11 @@ def index():
     tf, error = request_task_filters()
     user = auth.current_user()
     with context.engine().connect() as conn:
-        result = task_page(conn, tf, page_number(), context.options().page_size, context.taxonomy())
+        result = task_page(conn, tf, page_number(), PER_PAGE, context.taxonomy())
         choices = task_choices(conn, user.dept_code, context.taxonomy())
+        counts = type_counts(conn, tf)
     return render_template("pages/tasks.html", result=result, tf=tf, choices=choices, error=error,
-                           formats=FORMATS), (400 if error else 200)
+                           formats=FORMATS, types=TYPE_NAMES, type_counts=counts), (400 if error else 200)
 
 
 @bp.get("/<int:task_id>")
@@ -152,9 +154,7 @@ def export(fmt: str):
     with context.engine().connect() as conn:
         rows = task_rows(conn, tf, dept)
     suffix, mimetype = EXPORT_TYPES[fmt]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = export_tasks(rows, fmt, Path(tmp) / f"tasks.{suffix}")
-        body = path.read_bytes()
+    body = export_bytes(rows, fmt)
     auth.audit_request("export", what="tasks", format=fmt, rows=len(rows), filters=tf.to_args())
     name = f"haocha_tasks{'_jira' if fmt == 'jira' else ''}_{date.today():%Y%m%d}.{suffix}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -13,24 +13,25 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, true
+from sqlalchemy import Connection, func, select, true
 
 from dashboards import display
 from dashboards.queries.paging import Page
-from feedback.filters import FilterError
 from feedback.models import Record, Task, TaskBuild
 from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
-from feedback.tasks.config import COMPONENT_LABELS, COMPONENTS, TaskSettings
+from feedback.tasks.config import TaskSettings
+from feedback.tasks.explain import contributions, explain
 from feedback.tasks.impact import Impact, wilson
 from feedback.tasks.lifecycle import STATUSES, TRANSITIONS
-from feedback.tasks.priority import component_points, priority_formula
-from feedback.tasks.queries import task_history
+from feedback.tasks.priority import priority_formula
+from feedback.tasks.queries import count_tasks, select_tasks, task_history, type_position
+from feedback.tasks.selection import NO_CATEGORY, TYPE_NAMES, TaskFilters, type_of
 
-NO_CATEGORY = "none"  # filter value of tasks without a category (topics from messages)
+__all__ = ["NO_CATEGORY", "TaskFilters", "task_page", "task_rows", "task_detail", "task_choices"]
+
 KIND_NAMES = {"service": "事项", "hall": "窗口", "topic": "话题"}
 SOURCE_NAMES = {"rating": "评价", "message": "留言", "mixed": "评价与留言"}
 ACTION_NAMES = {"created": "创建", "status": "状态变更", "owner": "负责人", "due": "截止日期", "note": "备注",
@@ -39,50 +40,6 @@ VERDICTS = {"improved": "显著改善", "worse": "显著变差", "no_change": "�
             "too_little_data": "数据不足"}
 
 
-@dataclass(frozen=True)
-class TaskFilters:
-    """The task list's filters, with their URL form (``status``, ``category``, ``dept``, ``inactive``)."""
-
-    statuses: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    depts: tuple[str, ...] = ()
-    include_inactive: bool = False
-
-    @classmethod
-    def from_args(cls, args: Any) -> TaskFilters:
-        def many(name: str) -> tuple[str, ...]:
-            values = [p.strip() for v in args.getlist(name) for p in str(v).split(",")]
-            return tuple(dict.fromkeys(v for v in values if v))
-
-        statuses = many("status")
-        bad = [s for s in statuses if s not in STATUSES]
-        if bad:
-            raise FilterError(f"status: unknown {bad} (use {', '.join(STATUSES)})")
-        return cls(statuses, many("category"), many("dept"), args.get("inactive") in ("1", "true", "on"))
-
-    def to_args(self) -> list[tuple[str, str]]:
-        out = [("status", s) for s in self.statuses] + [("category", c) for c in self.categories]
-        out += [("dept", d) for d in self.depts]
-        return out + ([("inactive", "1")] if self.include_inactive else [])
-
-    def scoped(self, dept: str | None) -> TaskFilters:
-        return self if dept is None else dataclasses.replace(self, depts=(dept,))
-
-
-def _conditions(tf: TaskFilters) -> list:
-    conds = [] if tf.include_inactive else [Task.active == true()]
-    if tf.statuses:
-        conds.append(Task.status.in_(tf.statuses))
-    if tf.categories:
-        named = [c for c in tf.categories if c != NO_CATEGORY]
-        either = [Task.category.in_(named)] if named else []
-        conds.append(or_(*either, *([Task.category.is_(None)] if NO_CATEGORY in tf.categories else [])))
-    if tf.depts:
-        conds.append(Task.dept_code.in_(tf.depts))
-    return conds
-
-
-_ORDER = (Task.active.desc(), func.coalesce(Task.rank, 10**9), Task.score.desc(), Task.task_key)
 _JSON = ("components", "metrics", "keywords", "evidence", "breakdown", "series", "impact")
 
 
@@ -101,10 +58,11 @@ def _decode(r) -> dict[str, Any]:
 def summary(t: Mapping[str, Any], taxonomy: Taxonomy | None = None) -> dict[str, Any]:
     """One task as the list and the API show it (category names from ``taxonomy``, None: the packaged one)."""
     return {
-        "rank": t["rank"], "id": t["id"], "key": t["task_key"], "title": t["title"],
+        "rank": t["rank"], "position": t.get("position"), "id": t["id"], "key": t["task_key"], "title": t["title"],
         "score": round(float(t["score"] or 0), 2), "status": t["status"],
         "status_name": STATUSES.get(t["status"], t["status"]), "owner": t["owner"], "due_date": t["due_date"],
-        "kind": t["kind"], "kind_name": KIND_NAMES.get(t["kind"], t["kind"]), "source": t["source"],
+        "kind": t["kind"], "kind_name": KIND_NAMES.get(t["kind"], t["kind"]),
+        "type": type_of(t["kind"]), "type_name": TYPE_NAMES[type_of(t["kind"])], "source": t["source"],
         "category": t["category"],
         "category_name": display.category_name(t["category"], taxonomy) if t["category"] else None,
         "service": t["service_name"], "dept_code": t["dept_code"], "department": t["dept_name"],
@@ -119,19 +77,25 @@ TaskPage = Page
 
 def task_page(conn: Connection, tf: TaskFilters, page: int, per_page: int,
               taxonomy: Taxonomy | None = None) -> TaskPage:
-    """A page of the ranked list (best first); ``tf`` must already be scoped to the user's department."""
+    """A page of the ranked list (best first, ``position`` = place in the filtered list); ``tf`` must already be
+    scoped to the user's department."""
     page = max(1, page)
-    rows = conn.execute(select(Task.__table__).where(*_conditions(tf)).order_by(*_ORDER)
-                        .limit(per_page + 1).offset((page - 1) * per_page)).all()
-    total = conn.execute(select(func.count()).select_from(Task).where(*_conditions(tf))).scalar_one()
+    rows = select_tasks(conn, tf, limit=per_page + 1, offset=(page - 1) * per_page)
+    total = count_tasks(conn, tf)
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-    items = [summary(_decode(r), taxonomy) for r in rows[:per_page]]
+    items = [summary(r, taxonomy) for r in rows[:per_page]]
     return TaskPage(items, page, per_page, len(rows) > per_page, total)
 
 
+def type_counts(conn: Connection, tf: TaskFilters) -> dict[str, int]:
+    """How many tasks each type (gov, topic, all) has under the other filters: the numbers on the tabs."""
+    return {t: count_tasks(conn, tf.with_type(t)) for t in TYPE_NAMES}
+
+
 def task_rows(conn: Connection, tf: TaskFilters, dept: str | None) -> list[dict[str, Any]]:
-    """Every task of the filters, full rows (evidence scoped to ``dept``), for the exports."""
-    rows = [_decode(r) for r in conn.execute(select(Task.__table__).where(*_conditions(tf)).order_by(*_ORDER))]
+    """Every task of the filters, full rows with their ``position`` (evidence scoped to ``dept``), for the
+    exports."""
+    rows = select_tasks(conn, tf)
     return [scope_task(conn, t, dept) for t in rows] if dept else rows
 
 
@@ -176,11 +140,13 @@ def _build_settings(conn: Connection, build_id: int | None, fallback: TaskSettin
     return cfg, info
 
 
-def component_rows(components: Mapping[str, float | None], cfg: TaskSettings) -> list[dict[str, Any]]:
-    """Each component with its weight and the points it adds (``feedback.tasks.priority.component_points``)."""
-    weights, points = cfg.weights(), component_points(components, cfg)
-    return [{"name": c, "label": COMPONENT_LABELS[c], "value": components.get(c), "weight": weights[c],
-             "points": None if points[c] is None else round(points[c], 2)} for c in COMPONENTS]
+def component_rows(components: Mapping[str, float | None], cfg: TaskSettings,
+                   heat: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each component with its weight, its share of the 100 points and the points it adds
+    (``feedback.tasks.explain.contributions``, rounded for the screen): the points add up to the priority."""
+    return [{**r, "share": None if r["share"] is None else round(r["share"], 4),
+             "points": None if r["points"] is None else round(r["points"], 2)}
+            for r in contributions(components, cfg, heat)]
 
 
 def impact_view(impact: Mapping[str, Any] | None, confidence: float) -> dict[str, Any] | None:
@@ -205,6 +171,26 @@ def impact_view(impact: Mapping[str, Any] | None, confidence: float) -> dict[str
     return out
 
 
+HEAT_LABELS = {"volume": "留言量", "citizens": "留言人数", "support": "支持度", "persistence": "持续周数",
+               "burst": "突发", "recency": "时效"}  # the names of feedback.tasks.heat (where that module exists)
+HEAT_UNITS = {"volume": "条", "citizens": "人", "support": "个点赞", "persistence": "周", "burst": "z 值",
+              "recency": "天前"}
+
+
+def heat_view(heat: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A topic's stored heat index (``metrics["heat"]``) as rows to show, None when the task has none."""
+    if not heat or heat.get("score") is None:
+        return None
+    try:
+        from feedback.tasks.heat import HEAT_LABELS as labels
+    except ImportError:
+        labels = HEAT_LABELS
+    comps = heat.get("components") or {}
+    rows = [{"name": k, "label": labels.get(k, k), "value": c.get("value"), "unit": HEAT_UNITS.get(k, ""),
+             "points": c.get("points")} for k, c in comps.items() if isinstance(c, Mapping)]
+    return {"score": heat["score"], "rows": rows}
+
+
 def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSettings,
                 taxonomy: Taxonomy | None = None) -> dict[str, Any] | None:
     """Everything the detail view and ``/api/v1/tasks/<id>`` show."""
@@ -212,6 +198,9 @@ def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSetti
     if t is None:
         return None
     build_cfg, build = _build_settings(conn, t.get("build_id"), cfg)
+    heat = (t.get("metrics") or {}).get("heat")
+    rows = component_rows(t["components"] or {}, build_cfg, heat)
+    position = type_position(conn, t, dept)
     history = [{**h, "action_name": ACTION_NAMES.get(h["action"], h["action"]),
                 "from_name": STATUSES.get(h["from_status"]) if h["from_status"] else None,
                 "to_name": STATUSES.get(h["to_status"]) if h["to_status"] else None}
@@ -222,7 +211,9 @@ def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSetti
         **summary(t, taxonomy), "subcategory": t.get("subcategory"), "region_code": t.get("region_code"),
         "source_name": SOURCE_NAMES.get(t["source"], t["source"]),
         "dismissed_reason": t.get("dismissed_reason"), "shipped_at": t.get("shipped_at"),
-        "formula": priority_formula(build_cfg), "component_rows": component_rows(t["components"] or {}, build_cfg),
+        "formula": priority_formula(build_cfg), "component_rows": rows, "position": position,
+        "explanation": explain(t, rows, build_cfg, position=position, type_name=TYPE_NAMES[type_of(t["kind"])]),
+        "heat": heat_view(heat),
         "build": build, "metrics": t.get("metrics") or {}, "evidence": evidence,
         "breakdown": t.get("breakdown") or {}, "series": t.get("series") or [],
         "impact": impact_view(t.get("impact"), build_cfg.impact_confidence), "history": history,

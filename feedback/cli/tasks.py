@@ -158,18 +158,47 @@ def set_cmd(app: AppContext, ident: str, status, owner, note, due, by, as_json: 
 @tasks_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "jira"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file.")
-@click.option("--top", default=0, show_default=True, help="How many tasks (0 = all active).")
+@click.option("--top", default=0, show_default=True, help="How many tasks (0 = all of the filters).")
+@click.option("--type", "task_type", type=click.Choice(["gov", "topic", "all"]), default="gov", show_default=True,
+              help="gov: service and hall tasks; topic: 12345 topics; all: both.")
 @click.option("--status", "statuses", multiple=True, help="Only these statuses (repeatable).")
+@click.option("--category", "categories", multiple=True, help="Only these categories (repeatable; none = topics).")
+@click.option("--dept", "depts", multiple=True, help="Only these department codes (repeatable).")
+@click.option("--q", "query", default="", help="Only tasks whose title, service, place, department or keywords "
+              "contain this text.")
 @pass_app
-def export_cmd(app: AppContext, fmt: str, out: str, top: int, statuses: tuple[str, ...]) -> None:
-    """Export tasks (jira: Summary, Description, Priority, Labels — imports into Jira, PingCode, Worktile)."""
+def export_cmd(app: AppContext, fmt: str, out: str, top: int, task_type: str, statuses: tuple[str, ...],
+               categories: tuple[str, ...], depts: tuple[str, ...], query: str) -> None:
+    """Export the tasks of the filters, the dashboard's exporter (jira: Summary, Description, Priority, Labels,
+    Assignee, Due Date — imports into Jira, PingCode, Worktile)."""
+    from feedback.filters import FilterError
     from feedback.tasks.export import export_tasks
-    from feedback.tasks.queries import list_tasks
+    from feedback.tasks.queries import select_tasks
+    from feedback.tasks.selection import TaskFilters
 
+    args = [("type", task_type), *(("status", s) for s in statuses), *(("category", c) for c in categories),
+            *(("dept", d) for d in depts), ("q", query)]
+    try:
+        tf = TaskFilters.from_args(_Args(args))
+    except FilterError as exc:
+        fail(str(exc))
     with app.engine().connect() as conn:
-        tasks = list_tasks(conn, top=top or None, statuses=statuses)
+        tasks = select_tasks(conn, tf, limit=top or None)
     path = export_tasks(tasks, fmt, out)
     click.echo(f"{len(tasks)} tasks written to {path}")
+
+
+class _Args:
+    """Command-line options in the shape of URL arguments (``get``, ``getlist``) for TaskFilters.from_args."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+
+    def get(self, name: str, default=None):
+        return next((v for k, v in self.pairs if k == name), default)
+
+    def getlist(self, name: str) -> list[str]:
+        return [v for k, v in self.pairs if k == name]
 
 
 def print_tasks_stage(result, as_json: bool) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, false, func, literal, or_, select, true
 
 from feedback.models import GoldLabel, ModelVersion, Record, Score, Task, TaskEvent, TaskRecord
+from feedback.tasks.selection import NO_CATEGORY, TASK_TYPES, TaskFilters, type_of
 
 
 def active_model_version(conn: Connection) -> str | None:
@@ -111,6 +112,53 @@ def list_tasks(conn: Connection, *, top: int | None = None, statuses: tuple[str,
     if top:
         stmt = stmt.limit(top)
     return [_row(r) for r in conn.execute(stmt)]
+
+
+def task_conditions(tf: TaskFilters) -> list:
+    """The WHERE conditions of a task list's filters (``tf`` scoped to the user's department by the caller)."""
+    conds = [] if tf.include_inactive else [Task.active == true()]
+    kinds = tf.kinds()
+    if kinds is not None:
+        conds.append(Task.kind.in_(kinds))
+    if tf.statuses:
+        conds.append(Task.status.in_(tf.statuses))
+    if tf.categories:
+        named = [c for c in tf.categories if c != NO_CATEGORY]
+        either = [Task.category.in_(named)] if named else []
+        conds.append(or_(*either, *([Task.category.is_(None)] if NO_CATEGORY in tf.categories else [])))
+    if tf.depts:
+        conds.append(Task.dept_code.in_(tf.depts))
+    if tf.q:
+        conds.append(or_(*(col.contains(tf.q, autoescape=True)
+                           for col in (Task.title, Task.service_name, Task.anchor, Task.dept_name, Task.keywords))))
+    return conds
+
+
+TASK_ORDER = (Task.active.desc(), func.coalesce(Task.rank, 10**9), Task.score.desc(), Task.task_key)
+
+
+def select_tasks(conn: Connection, tf: TaskFilters, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """The tasks of the filters best first, each with its ``position`` in this list (1 = first): the rank within
+    the chosen type and filters, which the page, the API and the exports show."""
+    stmt = select(Task.__table__).where(*task_conditions(tf)).order_by(*TASK_ORDER).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [{**_row(r), "position": offset + i + 1} for i, r in enumerate(conn.execute(stmt))]
+
+
+def count_tasks(conn: Connection, tf: TaskFilters) -> int:
+    return conn.execute(select(func.count()).select_from(Task).where(*task_conditions(tf))).scalar_one()
+
+
+def type_position(conn: Connection, task: dict, dept: str | None) -> int | None:
+    """An active task's place among the active tasks of its type (政务服务 or 话题), within ``dept`` when the user
+    is bound to one (None for a task the latest rebuild did not rank)."""
+    if not task.get("active") or task.get("rank") is None:
+        return None
+    conds = [Task.active == true(), Task.kind.in_(TASK_TYPES[type_of(task["kind"])]), Task.rank < task["rank"]]
+    if dept:
+        conds.append(Task.dept_code == dept)
+    return int(conn.execute(select(func.count()).select_from(Task).where(*conds)).scalar_one()) + 1
 
 
 def get_task(conn: Connection, ident: int | str) -> dict | None:

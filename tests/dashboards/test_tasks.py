@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -27,7 +28,7 @@ def work(engine, seeded):
 @pytest.mark.parametrize("user", ["admin", "ops", "pm", "viewer"])
 def test_list_and_detail_render_for_every_role(client_for, work, user):
     client = client_for(user)
-    page = client.get("/tasks")
+    page = client.get("/tasks?type=all")
     assert page.status_code == 200
     html = page.text
     assert html.index(TITLE_A) < html.index("@SUM(1+1)") < html.index(TITLE_TOPIC)  # best first
@@ -35,7 +36,7 @@ def test_list_and_detail_render_for_every_role(client_for, work, user):
     detail = client.get(f"/tasks/{work['task-a']}")
     assert detail.status_code == 200
     d = detail.text
-    assert "优先级 = 100 × (" in d and "计算公式" in d and "贡献分" in d  # components and formula
+    assert "优先级 = 100 × (" in d and "计算方法" in d and "贡献分" in d  # components and formula
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in d and "<script>alert(1)" not in d  # comments are text
     assert 'data-figure="' in d and "处理历史" in d and "创建" in d
     assert ('id="task-form"' in d) is (user != "viewer")
@@ -45,9 +46,9 @@ def test_list_filters_live_in_the_url(client_for, work):
     client = client_for("viewer")
     html = client.get("/tasks?category=timeliness").text
     assert "@SUM(1+1)" in html and TITLE_A not in html and "共 1 项任务" in html
-    html = client.get(f"/tasks?dept={DEPT_A}&dept={DEPT_B}").text
+    html = client.get(f"/tasks?dept={DEPT_A}&dept={DEPT_B}&type=all").text
     assert TITLE_A in html and "@SUM(1+1)" in html and TITLE_TOPIC not in html
-    assert TITLE_TOPIC in client.get("/tasks?category=none").text
+    assert TITLE_TOPIC in client.get("/tasks?category=none&type=topic").text
     assert "共 0 项任务" in client.get("/tasks?status=verified").text
     bad = client.get("/tasks?status=finished")
     assert bad.status_code == 400 and "筛选条件无效" in bad.text
@@ -129,16 +130,17 @@ def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, en
     rows = _csv_rows(res.data)
     assert rows[0][:4] == ["排名", "任务ID", "标题", "优先级"]
     titles = [r[2] for r in rows[1:]]
-    assert titles == [TITLE_A, "'" + TITLE_B, TITLE_TOPIC]  # @… is text, not a formula
+    assert titles == [TITLE_A, "'" + TITLE_B]  # @… is text, not a formula; 政务服务 tasks by default
     only_b = _csv_rows(client.get("/tasks/export/csv?category=timeliness").data)
     assert [r[2] for r in only_b[1:]] == ["'" + TITLE_B]
     jira = _csv_rows(client.get("/tasks/export/jira").data)
-    assert jira[0] == ["Summary", "Description", "Priority", "Labels"] and jira[2][0] == "'" + TITLE_B
+    assert jira[0] == ["Summary", "Description", "Priority", "Labels", "Assignee", "Due Date"]
+    assert jira[2][0] == "'" + TITLE_B
     xlsx = client.get("/tasks/export/xlsx")
     ws = load_workbook(io.BytesIO(xlsx.data)).active
     cell = ws.cell(row=3, column=3)
     assert cell.value == "'" + TITLE_B and cell.data_type == "s"
-    data = json.loads(client.get("/tasks/export/json").data)
+    data = json.loads(client.get("/tasks/export/json?type=all").data)
     assert [t["title"] for t in data] == [TITLE_A, TITLE_B, TITLE_TOPIC]
     assert client.get("/tasks/export/pdf").status_code == 404
     with engine.connect() as conn:
@@ -147,11 +149,11 @@ def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, en
 
 def test_api_serves_the_page_data(client_for, work, engine):
     client = client_for("admin")
-    api = client.get("/api/v1/tasks").json
+    api = client.get("/api/v1/tasks?type=all").json
     with engine.connect() as conn:
-        direct = task_page(conn, TaskFilters(), 1, 50).as_json()
+        direct = task_page(conn, TaskFilters(task_type="all"), 1, 50).as_json()
     assert api == json.loads(json.dumps(direct))
-    html = client.get("/tasks").text
+    html = client.get("/tasks?type=all").text
     for item in api["items"]:
         assert item["title"].replace("@", "") in html.replace("@", "") and f"{item['score']:.1f}" in html
     detail = client.get(f"/api/v1/tasks/{work['task-a']}").json
@@ -175,6 +177,7 @@ def test_task_and_alert_api_responses_match_the_openapi_document(client_for, wor
     for name in ("TaskSummary", "TaskDetail", "Alert"):
         jsonschema.Draft202012Validator.check_schema(doc["components"]["schemas"][name])
     cases = [("/tasks", "/api/v1/tasks?per_page=2", 200), ("/tasks", "/api/v1/tasks?status=x", 400),
+             ("/tasks", "/api/v1/tasks?type=topic", 200), ("/tasks", "/api/v1/tasks?type=city", 400),
              ("/tasks/{task_id}", f"/api/v1/tasks/{work['task-a']}", 200),
              ("/tasks/{task_id}", f"/api/v1/tasks/{work['task-topic']}", 200),
              ("/tasks/{task_id}", "/api/v1/tasks/999999", 404),
@@ -183,3 +186,69 @@ def test_task_and_alert_api_responses_match_the_openapi_document(client_for, wor
         response = client.get(url)
         assert response.status_code == code, url
         jsonschema.validate(response.json, _schema_for(doc, path, code), cls=jsonschema.Draft202012Validator)
+
+
+def test_task_types_apart_on_the_page_the_api_and_the_exports(client_for, work):
+    client = client_for("admin")
+    html = client.get("/tasks").text  # 政务服务 first, by default
+    assert TITLE_A in html and TITLE_TOPIC not in html and 'id="task-types"' in html
+    topics = client.get("/tasks?type=topic").text
+    assert TITLE_TOPIC in topics and TITLE_A not in topics and "共 1 项任务" in topics
+    assert '<td class="num rank">1</td>' in topics  # ranked within its type, not 3rd of all
+    for url in ("/tasks?type=city", "/api/v1/tasks?type=city", "/tasks/export/csv?type=city"):
+        bad = client.get(url)
+        assert bad.status_code == 400 and "任务类型" in bad.get_data(as_text=True), url
+    api = client.get("/api/v1/tasks?type=topic").json
+    assert [(t["title"], t["position"], t["rank"], t["type"]) for t in api["items"]] == [(TITLE_TOPIC, 1, 3, "topic")]
+    assert [t["title"] for t in client.get("/api/v1/tasks").json["items"]] == [TITLE_A, TITLE_B]
+    rows = _csv_rows(client.get("/tasks/export/csv?type=topic").data)
+    assert [(r[0], r[2]) for r in rows[1:]] == [("1", TITLE_TOPIC)]
+    found = _csv_rows(client.get("/tasks/export/csv?type=all&q=换领身份证").data)
+    assert [r[2] for r in found[1:]] == ["'" + TITLE_B]
+    detail = client.get(f"/api/v1/tasks/{work['task-topic']}").json
+    assert detail["position"] == 1 and "12345 话题任务中排第 1 名" in detail["explanation"]
+
+
+def test_exports_keep_owner_and_due_date_and_lay_out_the_workbook(client_for, work):
+    client = client_for("pm")
+    _change(client, work["task-b"], status="accepted", owner="李四", due="2026-06-30")
+    jira = _csv_rows(client.get("/tasks/export/jira?status=accepted").data)
+    assert [r[0] for r in jira[1:]] == ["'" + TITLE_B]
+    assert dict(zip(jira[0], jira[1], strict=True))["Assignee"] == "李四"
+    assert dict(zip(jira[0], jira[1], strict=True))["Due Date"] == "2026-06-30"
+    ws = load_workbook(io.BytesIO(client.get("/tasks/export/xlsx?type=all").data)).active
+    header = [c.value for c in ws[1]]
+    score = ws.cell(row=2, column=header.index("优先级") + 1)
+    assert score.value == 60.0 and score.number_format == "0.0" and score.data_type == "n"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}4"
+    assert ws.column_dimensions["C"].width >= 40  # the title column is wide
+    assert ws.max_row == 4
+
+
+def test_a_topics_heat_shows_on_its_page_only_when_stored(client_for, work, engine):
+    from sqlalchemy import update
+
+    client = client_for("admin")
+    assert 'id="heat"' not in client.get(f"/tasks/{work['task-topic']}").text  # no heat stored: nothing shown
+    heat = {"score": 57.3, "components": {"volume": {"value": 12, "points": 10.2},
+                                          "support": {"value": 1757, "points": 19.6}}}
+    with engine.begin() as conn:
+        conn.execute(update(Task).where(Task.id == work["task-topic"]).values(metrics=json.dumps({"heat": heat})))
+    html = client.get(f"/tasks/{work['task-topic']}").text
+    assert 'id="heat"' in html and "热度 57.3" in html and "1757 个点赞" in html and "19.6" in html
+    assert client.get(f"/api/v1/tasks/{work['task-topic']}").json["heat"]["score"] == 57.3
+
+
+def test_the_list_pages_twenty_tasks_with_positions_that_continue(client_for, work, engine):
+    from sqlalchemy import insert
+
+    from tests.dashboards.work_data import _task
+
+    with engine.begin() as conn:
+        conn.execute(insert(Task), [_task(f"extra-{i}", f"事项{i:02d} — 办理时效", 10 + i, None, [], score=40.0 - i * 0.1)
+                                    for i in range(25)])
+    client = client_for("viewer")
+    first = client.get("/tasks").text
+    assert first.count('<td class="num rank">') == 20 and "共 27 项任务，每页 20 项，共 2 页" in first
+    second = client.get("/tasks?page=2").text
+    assert [int(x) for x in re.findall(r'<td class="num rank">(\d+)</td>', second)] == list(range(21, 28))

@@ -55,6 +55,13 @@ def test_rebuild_list_set_show_export(runner, settings, tmp_path):
         out = tmp_path / f"tasks.{fmt}"
         r = runner.invoke(main, ["tasks", "export", "--format", fmt, "--out", str(out)])
         assert r.exit_code == 0, r.output and out.exists()
+    out = tmp_path / "accepted.json"  # the page's filters, through the same query
+    r = runner.invoke(main, ["tasks", "export", "--format", "json", "--out", str(out), "--type", "all",
+                             "--status", "accepted"])
+    assert r.exit_code == 0, r.output
+    assert [(t["id"], t["position"], t["owner"]) for t in json.loads(out.read_text(encoding="utf-8"))] == [
+        (top, 1, "张三")]
+    assert runner.invoke(main, ["tasks", "export", "--format", "csv", "--out", str(out), "--type", "city"]).exit_code == 2
     import csv
 
     for name in ("tasks.csv", "tasks.jira"):

@@ -30,7 +30,7 @@ def test_csv_and_tracker_csv(tmp_path):
     assert rows[1][2].startswith("'=HYPERLINK")
     export_tasks(TASKS, "jira", tmp_path / "j.csv")
     jira = list(csv.reader((tmp_path / "j.csv").open(encoding="utf-8-sig")))
-    assert jira[0] == ["Summary", "Description", "Priority", "Labels"]
+    assert jira[0] == ["Summary", "Description", "Priority", "Labels", "Assignee", "Due Date"]
     assert jira[1][0].startswith("'=") and "上传一直失败" in jira[1][1] and jira[1][2] == "Highest"
     assert "haocha" in jira[1][3].split() and "online_platform" in jira[1][3]
     assert "翠湖湾" in tracker_row(TASKS[1])[0]
