@@ -27,7 +27,7 @@ from feedback.stats import queries as stats_queries
 from feedback.stats.complaint_mix import UNSCORED, category_frame, category_table
 from feedback.stats.formats import plain
 from feedback.stats.kpi import round_frame
-from feedback.stats.rankings import Ranking, service_table, unit_ranking
+from feedback.stats.rankings import Ranking, RankRule, service_table, unit_ranking
 
 KPI_CARDS = spec.CARDS  # the headline cards, in order: key, Chinese label, kind (rate, count or score)
 TOP_SERVICES, TOP_TAGS = 10, 5
@@ -138,11 +138,11 @@ def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, p
     kpis = kpi.display(periods.month_kpis(conn, month, filters, as_of=as_of, good_includes_basic=gib,
                                           prefetched=pre))
     frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
-    min_volume = settings.kpi.min_ranking_volume if settings else 30
-    board = settings.kpi.board_size if settings else 5
+    rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
     names = region_names(settings) if settings else {}
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
-                             min_volume=min_volume, board_size=board, region_names=names, prefetched=pre)
+    year_ago = filters.with_period(*kpi.shift_period(*period, -12))
+    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
+                             region_names=names, prefetched=pre, year_ago=year_ago)
              for u in ("region", "dept")}
     taxonomy = cached_taxonomy(settings) if settings else None
     return Overview(
