@@ -50,7 +50,7 @@ def _linked(frame, base: str):
     """Every ``*records_query`` column as a URL column: records_query → link, bad_records_query → bad_link …"""
     out = frame.copy()
     for col in [c for c in out.columns if str(c).endswith("records_query")]:
-        out[col[: -len("records_query")] + "link"] = [None if q is None else f"{base}?{q}" for q in out[col]]
+        out[col[: -len("records_query")] + "link"] = [None if formats.missing(q) else f"{base}?{q}" for q in out[col]]
     return out
 
 
