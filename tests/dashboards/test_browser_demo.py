@@ -169,7 +169,7 @@ def test_login_and_overview(browse, demo, shots):
     filtered = assert_cards_match_api(page)
     assert filtered["kpis"]["total"] < body["kpis"]["total"]
     assert page.locator("#fig-volume .bars .point").count() == len(filtered["trend"])  # one bar per month
-    assert "已全部列入红榜" in page.inner_text("#rank-dept table.board-black")  # one department: nothing for 黑榜
+    assert "没有符合黑榜条件的单位" in page.inner_text("#rank-dept table.board-black")  # one department: nothing for 黑榜
     page.screenshot(path=shots / "overview_filtered.png", full_page=True)
 
     # drill down from a chart mark: the channel bar opens exactly that channel's ratings of the period
