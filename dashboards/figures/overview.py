@@ -265,7 +265,7 @@ def level_split(levels: pd.DataFrame) -> Spec:
     # a log axis: 不满意 and 非常不满意 are a few hundredths of the ratings, 2 px tall on a linear one; the labels
     # above the bars carry the exact counts
     peak = max(1, int(max(totals, default=0)))
-    axes = {"xaxis": {}, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35],
+    axes = {"xaxis": {}, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35], "dtick": 1,
                                    "title": {"text": "评价数（条，对数刻度）"}}}
     layout = _layout("五级评价分布（主动评价与系统默认）", 420, axes, barmode="stack")
     layout["legend"] = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0.5, "xanchor": "center"}

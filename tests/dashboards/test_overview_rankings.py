@@ -4,7 +4,7 @@ stated under the tables, the full unit table lists every unit with links to its 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
 import pytest
@@ -38,6 +38,10 @@ def world(engine):
                 rows.append(rating_row(i, batch, dept_code=f"D{unit}", dept_name=f"部门{unit}", level=level,
                                        level_raw=str(level), is_default=False, tags=None))
                 i += 1
+        # February: department A had 2 差评 in 5 ratings (40 %), so its March 20 % is better
+        rows += [rating_row(100 + k, batch, dept_code="DA", dept_name="部门A", level=1 if k < 2 else 5,
+                            level_raw="1" if k < 2 else "5", is_default=False, tags=None,
+                            rated_at=datetime(2026, 2, 10, 9) + timedelta(hours=k)) for k in range(5)]
         factory.add_records(conn, rows)
     refresh_rollups(engine)
 
@@ -65,6 +69,11 @@ def test_black_board_rule_caption_and_unit_table(client_for, world, users):
     table = section[section.index('id="units-dept"'):]
     assert len(re.findall(r'<tr data-key="D[ABCT]"', table)) == 4
     assert 'data-key="DT" data-bad="1" class="small-sample"' in table and "样本少" in table
+    # 差评率环比 of A: 20 % against 40 % — down, which for 差评率 is better: green ▼
+    row_a = table[table.index('data-key="DA"'):table.index("</tr>", table.index('data-key="DA"'))]
+    assert '<span class="chg chg-better"><span class="arrow" aria-hidden="true">▼</span>-20.00个百分点</span>' in row_a
+    card = page[page.index('data-kpi="bad_rate"'):page.index('data-kpi="avg_score_10"')]
+    assert 'chg chg-better">环比 <span class="arrow" aria-hidden="true">▼</span>' in card
     # the unit's 差评 count opens its 差评 (levels 1-2), not all its ratings
     link = re.search(r'<a class="bad-link" href="/records\?([^"]+)"', table).group(1)
     assert "level=1&amp;level=2" in link
