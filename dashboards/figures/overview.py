@@ -189,18 +189,34 @@ def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | No
 
 
 def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date] | None = None) -> Spec:
-    """好评率 (left axis, %) and 整体平均分 (right axis, 10 points) per bucket."""
-    custom = [list(p) for p in zip(_links(trend), _spans(trend), strict=True)]
+    """好评率 (left axis, %) and 整体平均分 (right axis, 10 points) per bucket; a 样本少 bucket is a grey mark held
+    inside the range of the others (hover: its real figures), so one rating cannot pull the axes."""
+    spans, links, small = _spans(trend), _links(trend), _small(trend)
+    custom = [list(p) for p in zip(links, spans, strict=True)]
     x = vals(trend["period"])
+    good, score = vals(trend["good_rate"]), vals(trend["avg_score_10"])
     data = [
-        {"type": "scatter", "x": x, "y": vals(trend["good_rate"]), "name": "好评率（%）", "mode": "lines+markers",
+        {"type": "scatter", "x": x, "y": [None if sm else v for v, sm in zip(good, small, strict=True)],
+         "name": "好评率（%）", "mode": "lines+markers", "connectgaps": True,
          "line": {"color": GREEN, "width": 3}, "marker": {"size": 7}, "customdata": custom,
          "hovertemplate": "%{customdata[1]}<br>好评率 %{y:.2f}%<extra></extra>", "xaxis": "x", "yaxis": "y"},
-        {"type": "scatter", "x": x, "y": vals(trend["avg_score_10"]), "name": "整体平均分（10分制）",
+        {"type": "scatter", "x": x, "y": [None if sm else v for v, sm in zip(score, small, strict=True)],
+         "name": "整体平均分（10分制）", "connectgaps": True,
          "mode": "lines+markers", "line": {"color": BLUE, "width": 3, "dash": "dot"}, "marker": {"size": 7},
          "customdata": custom, "hovertemplate": "%{customdata[1]}<br>整体平均分 %{y:.2f}<extra></extra>",
          "xaxis": "x", "yaxis": "y2"},
     ]
+    few = [i for i, sm in enumerate(small) if sm and good[i] is not None]
+    kept = [float(v) for v, sm in zip(good, small, strict=True) if not sm and v is not None]
+    if few:
+        lo, hi = (min(kept), max(kept)) if kept else (0.0, 100.0)
+        totals = vals(trend["total"])
+        data.append({"type": "scatter", "x": [x[i] for i in few],
+                     "y": [min(max(float(good[i]), lo), hi) for i in few], "name": "样本少", "mode": "markers",
+                     "marker": {"size": 9, "color": GREY}, "xaxis": "x", "yaxis": "y",
+                     "customdata": [[links[i], spans[i], good[i], totals[i]] for i in few],
+                     "hovertemplate": "%{customdata[1]}<br>样本少：评价数 %{customdata[3]:,} 条<br>"
+                                      "好评率 %{customdata[2]:.2f}%（不参与坐标轴范围）<extra></extra>"})
     axes = _secondary_axes(grain, {"title": {"text": "好评率（%）"}, "tickformat": ".1f", "ticksuffix": "%"},
                            {"title": {"text": "整体平均分"}, "showgrid": False, "tickformat": ".2f"})
     layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 430, axes, legend=LEGEND_BELOW)

@@ -167,3 +167,16 @@ def test_rate_marks_open_the_bad_ratings_and_small_samples_stay_off_the_axis():
                          "bad_link": ["/records?b"], "hidden_link": ["/records?h"], "messages_link": ["/records?m"]})
     segments = fo.categories_bar(cats)["data"]
     assert [s["customdata"][0][0] for s in segments] == ["/records?b", "/records?h", "/records?m"]
+
+
+def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9, 16)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 22)],
+                          "total": [400, 380, 2], "bad": [1, 2, 1], "bad_rate": [0.25, 0.53, 50.0],
+                          "good_rate": [99.0, 98.0, 50.0], "avg_score_10": [9.5, 9.4, 5.0], "small": [False, False, True],
+                          "link": ["/records?w=1", "/records?w=2", "/records?w=3"]})
+    spec = fo.trend_satisfaction(trend, "week")
+    good, score, few = spec["data"]
+    assert good["y"] == [99.0, 98.0, None] and score["y"] == [9.5, 9.4, None]
+    assert few["name"] == "样本少" and few["y"] == [98.0] and few["customdata"][0][2:] == [50.0, 2]
+    go.Figure(spec)  # valid
