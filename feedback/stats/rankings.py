@@ -86,7 +86,7 @@ class Ranking:
     red: pd.DataFrame  # 红榜: best ``board_size`` ranked units
     black: pd.DataFrame  # 黑榜: worst ``board_size`` ranked units, worst first
     min_volume: int
-    metric: str = "mean_score"
+    metric: str = "adjusted_bad_rate"  # the RankRule metric it was ranked on
     caption: str = ""  # rule_caption(rule): shown under every table of this ranking
 
 
