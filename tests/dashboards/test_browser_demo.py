@@ -150,6 +150,10 @@ def test_login_and_overview(browse, demo, shots):
     assert int(page.inner_text("#kpi-cards [data-kpi=total] .card-value").replace(",", "")) > 0
     assert f"{body['total']:,}" in page.inner_text("#period-title")
     assert page.locator("#rank-dept table.board-red tbody tr").count() == len(body["depts"]["red"])
+    # the 黑榜 lists only departments with 差评 (issue 15), and the full table lists every department
+    assert all(r["bad"] > 0 for r in body["depts"]["black"])
+    assert page.locator("#rank-dept table.board-black tbody td.unit").count() == len(body["depts"]["black"])
+    assert page.locator("#units-dept tbody tr").count() == len(body["depts"]["table"])
     page.screenshot(path=shots / "overview.png", full_page=True)
 
     # region names, not codes, in the filter bar and the ranking (the code in the tooltip)
@@ -191,7 +195,7 @@ def test_login_and_overview(browse, demo, shots):
 
     # … and from a ranking row: the department's records
     page.goto(f"{demo['url']}/")
-    link = page.locator("#rank-dept table.board-black tbody td.unit a").first
+    link = page.locator("#units-dept tbody td.unit a").last  # the full table's last row (the 黑榜 may be empty)
     name = link.inner_text()
     link.click()
     page.wait_for_url("**/records?**")
