@@ -63,6 +63,9 @@ class KpiSettings:
     good_includes_basic: bool = True
     min_ranking_volume: int = 30
     board_size: int = 5
+    ranking_metric: str = "adjusted_bad_rate"  # adjusted_bad_rate | bad_rate | mean_score (stats.rankings)
+    black_requires_bad: bool = True  # the 黑榜 lists only units with at least one 差评
+    chart_min_volume: int = 30  # rate charts grey out (样本少) and keep off the axis buckets with fewer ratings
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,8 @@ class Settings:
         return url
 
 
+RANKING_METRICS = ("adjusted_bad_rate", "bad_rate", "mean_score")  # kpi.ranking_metric (stats.rankings.METRIC_ORDERS)
+
 _SECTIONS = {
     "database": DatabaseSettings,
     "paths": PathSettings,
@@ -198,7 +203,7 @@ _SECTIONS = {
 _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "ingest": {"chunk_size": (1, 10_000_000), "region_code_width": (2, 12), "max_text_chars": (1, None),
                "xlsx_max_cells": (1, None), "xlsx_max_uncompressed_mb": (1, None), "xlsx_max_ratio": (1, None)},
-    "kpi": {"board_size": (1, 100)},
+    "kpi": {"board_size": (1, 100), "min_ranking_volume": (0, 1_000_000), "chart_min_volume": (0, 1_000_000)},
     "ledger": {"rectify_days": (1, 365), "verify_days": (0, 365), "extend_days": (1, 365)},
     "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
                 "hidden_below": (0, 1), "adopt_margin": (0, 1), "other_below": (0, 1), "min_per_class": (1, None)},
@@ -238,6 +243,8 @@ def _section(name: str, cls: type, raw: Any) -> Any:
             raise SettingsError(f"{name}.{key} must be {expected.__name__}, got {value!r}")
     for key, value in raw.items():
         _check_range(name, key, value)
+    if name == "kpi" and raw.get("ranking_metric", defaults.ranking_metric) not in RANKING_METRICS:
+        raise SettingsError(f"kpi.ranking_metric = {raw['ranking_metric']!r} 不是 {' / '.join(RANKING_METRICS)} 之一")
     if name == "tasks" and raw.get("rate_prior_strength_min", defaults.rate_prior_strength_min) > raw.get(
             "rate_prior_strength_max", defaults.rate_prior_strength_max):
         raise SettingsError("tasks.rate_prior_strength_min 大于 tasks.rate_prior_strength_max")

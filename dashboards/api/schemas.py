@@ -238,12 +238,23 @@ _RANK_ROW = {"rank": _nullable("integer"), "key": _nullable("string"), "name": _
              "expected": _nullable("number"), "oe_ratio": _nullable("number"), "adjusted_bad_rate": _RATE,
              "on_time_rate": _RATE, "avg_score_10": _nullable("number"), "avg_score_10_mom": _nullable("number"),
              "bad_rate_mom": _nullable("number"), "total_mom": _nullable("number"), "eligible": {"type": "boolean"},
-             "records_query": _LINK}
-_RANKING = {"type": ["object", "null"], "required": ["unit", "table", "red", "black", "min_volume"],
+             "good_rate_mom": _nullable("number", description="环比, percentage points"),
+             "good_rate_yoy": _nullable("number", description="同比, percentage points"),
+             "bad_rate_yoy": _nullable("number", description="同比, percentage points"),
+             "records_query": _LINK,
+             "bad_records_query": _nullable("string", description="query string of /records showing the unit's "
+                                                                  "差评 (levels 1-2); null without 差评"),
+             "small": {"type": "boolean", "description": "评价数 under [kpi] chart_min_volume (样本少)"}}
+_RANKING = {"type": ["object", "null"], "required": ["unit", "table", "red", "black", "min_volume", "metric",
+                                                     "caption"],
             "properties": {"unit": {"enum": ["region", "dept"]}, "table": _rows(_RANK_ROW),
                            "red": _rows(_RANK_ROW, ["rank", "key", "name"]),
-                           "black": _rows(_RANK_ROW, ["rank", "key", "name"]), "min_volume": _INT},
-            "description": "kpi.ranking of the bulletin: 红榜 best first, 黑榜 worst first"}
+                           "black": _rows(_RANK_ROW, ["rank", "key", "name", "bad"]), "min_volume": _INT,
+                           "metric": {"enum": ["adjusted_bad_rate", "bad_rate", "mean_score"]},
+                           "caption": {"type": "string", "description": "the ranking rule in Chinese "
+                                                                        "(rankings.rule_caption)"}},
+            "description": "rankings.unit_ranking of the bulletin under [kpi]'s rule: 红榜 best first, 黑榜 worst "
+                           "first (with black_requires_bad only units with 差评)"}
 SCHEMAS["Overview"] = {
     "type": "object", "additionalProperties": False,
     "required": ["total", "levels", "freshness", "kpis", "period", "grain", "trend", "channels", "regions",
@@ -256,8 +267,11 @@ SCHEMAS["Overview"] = {
                    "description": "the filters' dates; open end = latest rating day, open start = its month's 1st"},
         "grain": {"enum": ["day", "week", "month"]},
         "kpis": {"type": ["object", "null"], "required": ["month", *_KPI_ROW, "mom", "yoy"],
-                 "description": "identical to `haocha kpi --month M --json` for the period end's month",
-                 "properties": {"month": _STR, **_KPI_ROW, "mom": {"type": "object"}, "yoy": {"type": "object"}}},
+                 "description": "the period's KPIs with 环比 / 同比 of the same span a month / a year earlier; for a "
+                                "whole calendar month identical to `haocha kpi --month M --json` (other spans: "
+                                "month null, start / end and mom_start … yoy_end name the spans)",
+                 "properties": {"month": _nullable("string"), **_KPI_ROW, "mom": {"type": "object"},
+                                "yoy": {"type": "object"}}},
         "freshness": {"type": ["object", "null"], "description": "last finished batch (rows read, loaded, rejected)"},
         "levels": _rows({"level": {"type": "integer", "minimum": 1, "maximum": 5}, "level_name": _STR,
                          "active": _COUNT, "default": _COUNT, "count": _COUNT, "records_query": _LINK}),
@@ -265,9 +279,10 @@ SCHEMAS["Overview"] = {
                                                                                        "format": "date"},
                         **{k: v for k, v in _KPI_ROW.items() if k != "active_rate"}, "baseline_rate": _RATE, "expected_bad": _nullable("number"),
                         "z": _nullable("number"), "anomaly": {"enum": ["high", "low", None]},
-                        "reason": _nullable("string"), "records_query": _LINK}),
+                        "reason": _nullable("string"), "records_query": _LINK, "bad_records_query": _LINK,
+                        "small": {"type": "boolean"}}),
         "channels": _rows({"channel": _STR, "channel_name": _STR, **_KPI_ROW, "share": _RATE,
-                           "records_query": _LINK}),
+                           "records_query": _LINK, "bad_records_query": _LINK, "small": {"type": "boolean"}}),
         "regions": _RANKING, "depts": _RANKING,
         "categories": _rows({"category": _STR, "name": _STR, "bad": _COUNT, "hidden": _COUNT, "messages": _COUNT,
                              "total": _COUNT, "share": _RATE, "residual": {"type": "boolean"},

@@ -71,8 +71,24 @@ def _layout(title: str, height: int, axes: dict[str, dict], **extra: Any) -> Spe
     return layout
 
 
-def _links(frame: pd.DataFrame) -> list:
-    return vals(frame["link"]) if "link" in frame else [None] * len(frame)
+def _links(frame: pd.DataFrame, column: str = "link") -> list:
+    """A frame's drill-down URLs (``column``: link, or bad_link for the 差评 behind a rate; a frame without that
+    column falls back to its ``link``)."""
+    for col in (column, "link"):
+        if col in frame:
+            return vals(frame[col])
+    return [None] * len(frame)
+
+
+def _small(frame: pd.DataFrame) -> list[bool]:
+    """The 样本少 flags of the rows (buckets under ``[kpi] chart_min_volume``); none without the column."""
+    return [bool(v) for v in vals(frame["small"])] if "small" in frame else [False] * len(frame)
+
+
+def _rate_top(rates: list, small: list[bool]) -> float:
+    """The largest rate of the buckets with enough ratings: what a rate axis is scaled to (样本少 left out)."""
+    return max((float(v) for v, sm in zip(rates, small, strict=True)
+                if not sm and v is not None and math.isfinite(float(v))), default=0.0)
 
 
 def _span(start: Any, end: Any) -> str:
@@ -125,31 +141,46 @@ def _secondary_axes(grain: str, left: dict, right: dict) -> dict[str, dict]:
 def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | None = None) -> Spec:
     """评价数 (bars, left axis) and 差评率 (line, right axis) per bucket; anomalies as large rings with the reason."""
     spans = _spans(trend)
-    links = _links(trend)
+    links, bad_links = _links(trend), _links(trend, "bad_link")
     x = vals(trend["period"])
+    rates, small, totals, bads = vals(trend["bad_rate"]), _small(trend), vals(trend["total"]), vals(trend["bad"])
+    rate_axis = nice_axis(_rate_top(rates, small))
+    top = rate_axis["range"][1]
+    # the 差评率 line joins the buckets with enough ratings; a 样本少 bucket is a grey mark held inside the axis
+    # (its hover gives the real rate and n), so one 差评 in five ratings cannot stretch the axis
     data = [
-        {"type": "bar", "x": x, "y": vals(trend["total"]), "name": "评价数", "marker": {"color": "#9fb8d3"},
+        {"type": "bar", "x": x, "y": totals, "name": "评价数", "marker": {"color": "#9fb8d3"},
          "customdata": [list(p) for p in zip(links, spans, strict=True)],
          "hovertemplate": "%{customdata[1]}<br>评价数 %{y:,} 条<extra></extra>", "xaxis": "x", "yaxis": "y"},
-        {"type": "scatter", "x": x, "y": vals(trend["bad_rate"]), "name": "差评率", "mode": "lines+markers",
-         "line": {"color": RED, "width": 3}, "marker": {"size": 7},
-         "customdata": [list(p) for p in zip(links, spans, vals(trend["bad"]), strict=True)],
-         "hovertemplate": "%{customdata[1]}<br>差评率 %{y:.4f}%<br>差评 %{customdata[2]:,} 条<extra></extra>",
+        {"type": "scatter", "x": x, "y": [None if sm else v for v, sm in zip(rates, small, strict=True)],
+         "name": "差评率", "mode": "lines+markers", "line": {"color": RED, "width": 3}, "marker": {"size": 7},
+         "connectgaps": True,
+         "customdata": [list(p) for p in zip(bad_links, spans, bads, strict=True)],
+         "hovertemplate": "%{customdata[1]}<br>差评率 %{y:.4f}%<br>差评 %{customdata[2]:,} 条（点击查看差评）"
+                          "<extra></extra>",
          "xaxis": "x", "yaxis": "y2"},
     ]
+    few = [i for i, sm in enumerate(small) if sm and rates[i] is not None]
+    if few:
+        data.append({"type": "scatter", "x": [x[i] for i in few], "y": [min(float(rates[i]), top) for i in few],
+                     "name": "样本少", "mode": "markers", "marker": {"size": 9, "color": GREY, "symbol": "circle"},
+                     "customdata": [[bad_links[i], spans[i], rates[i], totals[i], bads[i]] for i in few],
+                     "hovertemplate": "%{customdata[1]}<br>样本少：评价数 %{customdata[3]:,} 条，差评 %{customdata[4]:,} 条"
+                                      "<br>差评率 %{customdata[2]:.2f}%（不参与坐标轴范围）<extra></extra>",
+                     "xaxis": "x", "yaxis": "y2"})
     marked = [i for i, a in enumerate(vals(trend["anomaly"])) if a is not None]
     if marked:
-        reasons, rates = vals(trend["reason"]), data[1]["y"]
-        data.append({"type": "scatter", "x": [x[i] for i in marked], "y": [rates[i] for i in marked],
+        reasons = vals(trend["reason"])
+        data.append({"type": "scatter", "x": [x[i] for i in marked],
+                     "y": [None if rates[i] is None else min(float(rates[i]), top) for i in marked],
                      "name": "异常点", "mode": "markers",
                      "marker": {"size": 20, "symbol": "circle-open", "color": "#000000", "line": {"width": 3}},
-                     "customdata": [[links[i], spans[i], safe(reasons[i])] for i in marked],
+                     "customdata": [[bad_links[i], spans[i], safe(reasons[i])] for i in marked],
                      "hovertemplate": "%{customdata[1]}<br><b>异常</b>：%{customdata[2]}<extra></extra>",
                      "xaxis": "x", "yaxis": "y2"})
-    rate_max = max((float(v) for v in data[1]["y"] if v is not None and math.isfinite(float(v))), default=0.0)
     axes = _secondary_axes(grain, {"title": {"text": "评价数（条）"}, "rangemode": "tozero"},
                            {"title": {"text": "差评率（%）"}, "showgrid": False, "tickformat": ".2f",
-                            "ticksuffix": "%", **nice_axis(rate_max)})
+                            "ticksuffix": "%", **rate_axis})
     # the legend goes under the axis: above it, it ran into the title
     layout = _layout(f"评价数与差评率趋势（{GRAIN_NAMES[grain]}）", 470, axes, legend=LEGEND_BELOW)
     layout["margin"] = {**layout["margin"], "b": 90}
@@ -158,18 +189,34 @@ def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | No
 
 
 def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date] | None = None) -> Spec:
-    """好评率 (left axis, %) and 整体平均分 (right axis, 10 points) per bucket."""
-    custom = [list(p) for p in zip(_links(trend), _spans(trend), strict=True)]
+    """好评率 (left axis, %) and 整体平均分 (right axis, 10 points) per bucket; a 样本少 bucket is a grey mark held
+    inside the range of the others (hover: its real figures), so one rating cannot pull the axes."""
+    spans, links, small = _spans(trend), _links(trend), _small(trend)
+    custom = [list(p) for p in zip(links, spans, strict=True)]
     x = vals(trend["period"])
+    good, score = vals(trend["good_rate"]), vals(trend["avg_score_10"])
     data = [
-        {"type": "scatter", "x": x, "y": vals(trend["good_rate"]), "name": "好评率（%）", "mode": "lines+markers",
+        {"type": "scatter", "x": x, "y": [None if sm else v for v, sm in zip(good, small, strict=True)],
+         "name": "好评率（%）", "mode": "lines+markers", "connectgaps": True,
          "line": {"color": GREEN, "width": 3}, "marker": {"size": 7}, "customdata": custom,
          "hovertemplate": "%{customdata[1]}<br>好评率 %{y:.2f}%<extra></extra>", "xaxis": "x", "yaxis": "y"},
-        {"type": "scatter", "x": x, "y": vals(trend["avg_score_10"]), "name": "整体平均分（10分制）",
+        {"type": "scatter", "x": x, "y": [None if sm else v for v, sm in zip(score, small, strict=True)],
+         "name": "整体平均分（10分制）", "connectgaps": True,
          "mode": "lines+markers", "line": {"color": BLUE, "width": 3, "dash": "dot"}, "marker": {"size": 7},
          "customdata": custom, "hovertemplate": "%{customdata[1]}<br>整体平均分 %{y:.2f}<extra></extra>",
          "xaxis": "x", "yaxis": "y2"},
     ]
+    few = [i for i, sm in enumerate(small) if sm and good[i] is not None]
+    kept = [float(v) for v, sm in zip(good, small, strict=True) if not sm and v is not None]
+    if few:
+        lo, hi = (min(kept), max(kept)) if kept else (0.0, 100.0)
+        totals = vals(trend["total"])
+        data.append({"type": "scatter", "x": [x[i] for i in few],
+                     "y": [min(max(float(good[i]), lo), hi) for i in few], "name": "样本少", "mode": "markers",
+                     "marker": {"size": 9, "color": GREY}, "xaxis": "x", "yaxis": "y",
+                     "customdata": [[links[i], spans[i], good[i], totals[i]] for i in few],
+                     "hovertemplate": "%{customdata[1]}<br>样本少：评价数 %{customdata[3]:,} 条<br>"
+                                      "好评率 %{customdata[2]:.2f}%（不参与坐标轴范围）<extra></extra>"})
     axes = _secondary_axes(grain, {"title": {"text": "好评率（%）"}, "tickformat": ".1f", "ticksuffix": "%"},
                            {"title": {"text": "整体平均分"}, "showgrid": False, "tickformat": ".2f"})
     layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 430, axes, legend=LEGEND_BELOW)
@@ -183,19 +230,24 @@ def channel_mix(channels: pd.DataFrame) -> Spec:
     c = channels.iloc[::-1]
     names = [safe(n, LABEL_CHARS) for n in c["channel_name"]]
     custom = [list(p) for p in zip(_links(c), vals(c["total"]), vals(c["bad"]), strict=True)]
-    share, rate = vals(c["share"]), vals(c["bad_rate"])
+    share, rate, small = vals(c["share"]), vals(c["bad_rate"]), _small(c)
+    # a 样本少 channel gets no bar (its rate stays off the axis), only a grey label; the hover has the figures
+    bad_custom = [list(p) for p in zip(_links(c, "bad_link"), vals(c["total"]), vals(c["bad"]), rate, strict=True)]
     data = [
         {"type": "bar", "y": names, "x": share, "orientation": "h", "marker": {"color": BLUE}, "name": "评价数占比",
          "text": [f"{v or 0:.1f}%" for v in share], "textposition": "auto", "customdata": custom,
          "hovertemplate": "%{y}<br>评价数 %{customdata[1]:,} 条，占 %{x:.2f}%<extra></extra>",
          "xaxis": "x", "yaxis": "y"},
-        {"type": "bar", "y": names, "x": rate, "orientation": "h", "marker": {"color": RED}, "name": "差评率",
-         "text": [f"{v or 0:.2f}%" for v in rate], "textposition": "outside", "cliponaxis": False,
-         "customdata": custom,
-         "hovertemplate": "%{y}<br>差评率 %{x:.4f}%（差评 %{customdata[2]:,} 条）<extra></extra>",
+        {"type": "bar", "y": names, "x": [0 if sm else v for v, sm in zip(rate, small, strict=True)],
+         "orientation": "h", "marker": {"color": [GREY if sm else RED for sm in small]}, "name": "差评率",
+         "text": [f"样本少（{int(n or 0):,}条）" if sm else f"{v or 0:.2f}%"
+                  for v, sm, n in zip(rate, small, vals(c["total"]), strict=True)],
+         "textposition": "outside", "cliponaxis": False, "customdata": bad_custom,
+         "hovertemplate": "%{y}<br>差评率 %{customdata[3]:.4f}%（差评 %{customdata[2]:,} 条，评价数 %{customdata[1]:,} 条）"
+                          "<br>点击查看差评<extra></extra>",
          "xaxis": "x2", "yaxis": "y2"},
     ]
-    top = max((v for v in rate if v is not None), default=0.0)
+    top = _rate_top(rate, small)
     # make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=…)
     axes = {
         "xaxis": {"anchor": "y", "domain": [0.0, 0.48], "rangemode": "tozero", "ticksuffix": "%"},
@@ -226,8 +278,11 @@ def level_split(levels: pd.DataFrame) -> Spec:
     totals = [a + d for a, d in zip(active, default, strict=True)]
     data.append({"type": "scatter", "x": x, "y": totals, "mode": "text", "text": [f"{int(v):,}" for v in totals],
                  "textposition": "top center", "showlegend": False, "hoverinfo": "skip"})
-    axes = {"xaxis": {}, "yaxis": {"range": [0, max(1, int(max(totals, default=0))) * 1.18],
-                                   "title": {"text": "评价数（条）"}}}
+    # a log axis: 不满意 and 非常不满意 are a few hundredths of the ratings, 2 px tall on a linear one; the labels
+    # above the bars carry the exact counts
+    peak = max(1, int(max(totals, default=0)))
+    axes = {"xaxis": {}, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35], "dtick": 1,
+                                   "title": {"text": "评价数（条，对数刻度）"}}}
     layout = _layout("五级评价分布（主动评价与系统默认）", 420, axes, barmode="stack")
     layout["legend"] = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0.5, "xanchor": "center"}
     layout["margin"] = {**layout["margin"], "b": 90}
@@ -238,12 +293,18 @@ def categories_bar(categories: pd.DataFrame) -> Spec:
     """Complaints per category, 差评 / 隐性投诉 / 留言 stacked, largest on top."""
     t = categories.iloc[::-1]
     names = [safe(n, LABEL_CHARS) for n in t["name"]]
-    custom = [list(p) for p in zip(_links(t), vals(t["total"]), vals(t["share"]), strict=True)]
+
+
+    def custom(link: str) -> list:  # each segment opens what it counts (差评, 隐性投诉 or 留言 of the category)
+        links = _links(t, link)
+        return [list(p) for p in zip(links, vals(t["total"]), vals(t["share"]), strict=True)]
+
     data = [{"type": "bar", "y": names, "x": vals(t[col]), "orientation": "h", "name": name,
-             "marker": {"color": colour}, "customdata": custom,
+             "marker": {"color": colour}, "customdata": custom(link),
              "hovertemplate": "%{y}<br>" + name + " %{x:,} 条<br>合计 %{customdata[1]:,} 条，"
                               "占 %{customdata[2]:.1f}%<extra></extra>"}
-            for col, name, colour in (("bad", "差评", RED), ("hidden", "隐性投诉", AMBER), ("messages", "留言", BLUE))]
+            for col, name, colour, link in (("bad", "差评", RED, "bad_link"), ("hidden", "隐性投诉", AMBER, "hidden_link"),
+                                            ("messages", "留言", BLUE, "messages_link"))]
     axes = {"xaxis": {"title": {"text": "条数"}, "rangemode": "tozero"}, "yaxis": {}}
     return {"data": data, "layout": _layout("投诉问题分类", max(300, 40 * len(t) + 140), axes, barmode="stack")}
 

@@ -47,9 +47,10 @@ def cached_overview_json(conn, filters, dept: str | None, grain: str) -> dict:
 
 
 def _linked(frame, base: str):
+    """Every ``*records_query`` column as a URL column: records_query → link, bad_records_query → bad_link …"""
     out = frame.copy()
-    if "records_query" in out:
-        out["link"] = [None if q is None else f"{base}?{q}" for q in out["records_query"]]
+    for col in [c for c in out.columns if str(c).endswith("records_query")]:
+        out[col[: -len("records_query")] + "link"] = [None if formats.missing(q) else f"{base}?{q}" for q in out[col]]
     return out
 
 
@@ -99,4 +100,5 @@ def index():
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
         good_basic=settings.kpi.good_includes_basic, charts=charts, explorer=base,
         alerts=alerts, open_alerts=open_alerts, options=options, grains=GRAINS, grain=grain, fmt=formats,
+        chart_min=settings.kpi.chart_min_volume,
     ), (400 if error else 200)

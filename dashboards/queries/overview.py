@@ -27,7 +27,7 @@ from feedback.stats import queries as stats_queries
 from feedback.stats.complaint_mix import UNSCORED, category_frame, category_table
 from feedback.stats.formats import plain
 from feedback.stats.kpi import round_frame
-from feedback.stats.rankings import Ranking, service_table, unit_ranking
+from feedback.stats.rankings import Ranking, RankRule, service_table, unit_ranking
 
 KPI_CARDS = spec.CARDS  # the headline cards, in order: key, Chinese label, kind (rate, count or score)
 TOP_SERVICES, TOP_TAGS = 10, 5
@@ -38,8 +38,8 @@ class Overview:
     total: int  # records (ratings and messages) matching the filters in the period
     levels: pd.DataFrame  # level, level_name, active, default, count, shares, records_query
     freshness: dict[str, Any] | None  # last finished batch
-    kpis: dict[str, Any] | None = None  # kpi.display(periods.month_kpis(...)) of the period's end month
-    period: tuple[date, date] | None = None  # what every section but the KPI cards and the trend covers
+    kpis: dict[str, Any] | None = None  # kpi.display(periods.span_kpis(...)) of the period (a whole month: month_kpis)
+    period: tuple[date, date] | None = None  # what every section but the trend covers
     grain: str = "week"
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
     channels: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -76,6 +76,20 @@ def records_query(filters: Filters, **changes: Any) -> str:
     return urlencode(dataclasses.replace(filters, **changes).to_query_args())
 
 
+BAD_LEVELS = tuple(sorted(kpi.BAD_LEVELS))  # the levels of 差评 (不满意, 非常不满意)
+
+
+def bad_query(filters: Filters, **changes: Any) -> str:
+    """The explorer's query string of the 差评 behind a rate (levels 1-2 of ``filters`` narrowed by ``changes``):
+    the drill-down of every 差评率 mark, so a click answers "which 差评?" rather than listing every rating."""
+    return records_query(filters, kinds=("rating",), levels=BAD_LEVELS, **changes)
+
+
+def small_sample(totals: pd.Series, min_volume: int) -> pd.Series:
+    """True where a bucket has fewer than ``min_volume`` ratings (样本少: greyed, kept off rate axes)."""
+    return pd.to_numeric(totals, errors="coerce").fillna(0) < min_volume
+
+
 def overview_period(conn: Connection, filters: Filters) -> tuple[date, date] | None:
     """The filters' dates; an open end is the latest rating day, an open start the 1st of the end's month."""
     end = filters.end or stats_queries.latest_day(conn)
@@ -110,8 +124,8 @@ GRAIN_NAMES = {"day": "日", "week": "周", "month": "月"}
 
 def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_includes_basic: bool = True,
                   now: datetime | None = None, grain: str = "week", settings: Settings | None = None) -> Overview:
-    """Everything the 总览 page shows; ``filters`` already scoped to ``dept``. The KPI month is the month of the
-    period's end — the same function and arguments as `haocha kpi --month`."""
+    """Everything the 总览 page shows; ``filters`` already scoped to ``dept``. The KPI cards cover the period; for
+    a whole calendar month they are `haocha kpi --month`'s figures (the same function and arguments)."""
     if grain not in GRAINS:
         raise ValueError(f"grain '{grain}' is not one of {', '.join(GRAINS)}")
     fresh = freshness(conn, dept)
@@ -134,29 +148,38 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
 def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, period: tuple[date, date],
               fresh: dict[str, Any] | None, *, grain: str, gib: bool, as_of: datetime,
               settings: Settings | None, pre: stats_queries.Prefetched) -> Overview:
-    month = period[1].strftime("%Y-%m")
-    kpis = kpi.display(periods.month_kpis(conn, month, filters, as_of=as_of, good_includes_basic=gib,
-                                          prefetched=pre))
+    kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
+                                         good_includes_basic=gib, prefetched=pre))
     frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
-    min_volume = settings.kpi.min_ranking_volume if settings else 30
-    board = settings.kpi.board_size if settings else 5
+    rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
     names = region_names(settings) if settings else {}
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
-                             min_volume=min_volume, board_size=board, region_names=names, prefetched=pre)
+    year_ago = filters.with_period(*kpi.shift_period(*period, -12))
+    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
+                             region_names=names, prefetched=pre, year_ago=year_ago)
              for u in ("region", "dept")}
     taxonomy = cached_taxonomy(settings) if settings else None
+    floor = settings.kpi.chart_min_volume if settings else 30
     return Overview(
         total=int(stats_queries.counts(conn, cur)["n"].sum()), levels=_levels(frame, cur), freshness=fresh,
         kpis=kpis, period=period, grain=grain,
-        trend=_trend(conn, filters, grain, period, gib),
-        channels=_channels(frame, cur, gib),
-        regions=_linked_ranking(ranks["region"], cur, "regions"),
-        depts=_linked_ranking(ranks["dept"], cur, "depts"),
+        trend=_trend(conn, filters, grain, period, gib, floor),
+        channels=_channels(frame, cur, gib, floor),
+        regions=_linked_ranking(ranks["region"], cur, "regions", floor),
+        depts=_linked_ranking(ranks["dept"], cur, "depts", floor),
         categories=_categories(conn, cur, taxonomy),
         services=_services(conn, cur, prev, gib, pre),
         tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)),
         filters=cur,
     )
+
+
+def _kpi_span(filters: Filters, period: tuple[date, date]) -> tuple[date, date]:
+    """The span of the KPI cards: the period; an open end (the latest rating day) from the 1st of its month is
+    that whole month — no rating lies after it — so the default view shows the month's bulletin figures."""
+    start, end = period
+    if filters.end is None and start.day == 1 and (start.year, start.month) == (end.year, end.month):
+        return kpi.month_bounds(end.strftime("%Y-%m"))
+    return period
 
 
 def _levels(frame: pd.DataFrame, cur: Filters) -> pd.DataFrame:
@@ -169,27 +192,36 @@ def _levels(frame: pd.DataFrame, cur: Filters) -> pd.DataFrame:
     return t
 
 
-def _trend(conn: Connection, filters: Filters, grain: str, period: tuple[date, date], gib: bool) -> pd.DataFrame:
+def _trend(conn: Connection, filters: Filters, grain: str, period: tuple[date, date], gib: bool,
+           floor: int = 0) -> pd.DataFrame:
     t = round_frame(trend_series(conn, filters, grain, period, good_includes_basic=gib))
-    t["records_query"] = [records_query(filters, start=s, end=e, kinds=("rating",))
-                          for s, e in zip(t["period"], t["period_end"], strict=True)]
+    spans = list(zip(t["period"], t["period_end"], strict=True))
+    t["records_query"] = [records_query(filters, start=s, end=e, kinds=("rating",)) for s, e in spans]
+    t["bad_records_query"] = [bad_query(filters, start=s, end=e) for s, e in spans]
+    t["small"] = small_sample(t["total"], floor)
     return t
 
 
-def _channels(frame: pd.DataFrame, cur: Filters, gib: bool) -> pd.DataFrame:
+def _channels(frame: pd.DataFrame, cur: Filters, gib: bool, floor: int = 0) -> pd.DataFrame:
     if frame.empty:
-        return pd.DataFrame(columns=["channel", "channel_name", *kpi.RATING_COLUMNS, "share", "records_query"])
+        return pd.DataFrame(columns=["channel", "channel_name", *kpi.RATING_COLUMNS, "share", "records_query",
+                                     "bad_records_query", "small"])
     t = round_frame(kpi.channel_table(frame, good_includes_basic=gib))
     t["channel_name"] = t["channel_name"].fillna(t["channel"])
     t["records_query"] = [records_query(cur, channels=(c,), kinds=("rating",)) for c in t["channel"]]
+    t["bad_records_query"] = [bad_query(cur, channels=(c,)) for c in t["channel"]]
+    t["small"] = small_sample(t["total"], floor)
     return t
 
 
-def _linked_ranking(r: Ranking, cur: Filters, field_name: str) -> Ranking:
+def _linked_ranking(r: Ranking, cur: Filters, field_name: str, floor: int = 0) -> Ranking:
     def link(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
-        out["records_query"] = [None if k is None or pd.isna(k) else records_query(cur, **{field_name: (k,)})
-                                for k in out["key"]]
+        keys = [None if k is None or pd.isna(k) else k for k in out["key"]]
+        out["records_query"] = [None if k is None else records_query(cur, **{field_name: (k,)}) for k in keys]
+        out["bad_records_query"] = [None if k is None or not b else bad_query(cur, **{field_name: (k,)})
+                                    for k, b in zip(keys, out["bad"].fillna(0), strict=True)]
+        out["small"] = small_sample(out["total"], floor)
         return out
 
     return dataclasses.replace(r, table=link(r.table), red=link(r.red), black=link(r.black))
@@ -200,6 +232,13 @@ def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
         taxonomy = load_taxonomy()
     t = round_frame(category_table(category_frame(conn, cur), taxonomy))
     t["records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,)) for c in t["category"]]
+    # each stacked segment opens what it counts: the 差评, the hidden complaints, the messages of the category
+    t["bad_records_query"] = [None if c == UNSCORED else bad_query(cur, categories=(c,)) for c in t["category"]]
+    t["hidden_records_query"] = [
+        None if c == UNSCORED else records_query(cur, categories=(c,), kinds=("rating",)) + "&hidden=1"
+        for c in t["category"]]
+    t["messages_records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,), kinds=("message",))
+                                   for c in t["category"]]
     return t
 
 

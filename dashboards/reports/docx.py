@@ -79,6 +79,8 @@ class _Doc:
         caption.paragraph_format.keep_with_next = True
         if t.frame.empty:
             self.para(t.empty, size=11, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+            if t.note:
+                self.para(t.note, size=10, space_after=6)
             return
         idx = [t.columns.index(c) for c in cols]
         grid = self.doc.add_table(rows=1, cols=len(cols))
@@ -99,6 +101,8 @@ class _Doc:
             for cell, i, w in zip(cells, idx, widths, strict=True):
                 side = "left" if kinds[i] == "text" else "right"
                 _cell(cell, row[i], self.styles[side + ("_keep" if keep and not last else "")], w)
+        if t.note:
+            self.para(t.note, size=10, space_after=6)
         self.para(size=6)
 
     def picture(self, png: bytes) -> None:

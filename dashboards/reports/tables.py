@@ -31,6 +31,7 @@ class Table:
     columns: tuple[Column, ...]
     frame: pd.DataFrame
     empty: str = "本月无数据。"  # said instead of an empty table
+    note: str = ""  # a sentence under the table (the ranking rule under every ranking table)
 
     def rows(self) -> list[list[Any]]:
         """Raw cell values in column order (None for missing)."""
@@ -124,12 +125,14 @@ def board_tables(b: Bulletin, unit: str) -> tuple[Table, Table]:
     r = b.regions if unit == "region" else b.depts
     label = "县区" if unit == "region" else "部门"
     none = f"评价数不少于{r.min_volume}条的单位不足，本月未排名。"
-    return Table(f"{label}红榜", RANK_COLS, r.red, none), Table(f"{label}黑榜", RANK_COLS, r.black, none)
+    black_none = "没有符合黑榜条件的单位。" if not r.red.empty else none
+    return (Table(f"{label}红榜", RANK_COLS, r.red, none, r.caption),
+            Table(f"{label}黑榜", RANK_COLS, r.black, black_none, r.caption))
 
 
 def ranking_table(b: Bulletin, unit: str) -> Table:
     r = b.regions if unit == "region" else b.depts
-    return Table("县区排名" if unit == "region" else "部门排名", RANK_FULL_COLS, r.table)
+    return Table("县区排名" if unit == "region" else "部门排名", RANK_FULL_COLS, r.table, note=r.caption)
 
 
 def service_table(b: Bulletin) -> Table:

@@ -50,6 +50,8 @@ def _sheet(wb: Workbook, t: tables.Table) -> None:
     for i, (kinds, row) in enumerate(zip(t.kinds(), t.rows(), strict=True), start=2):
         for j, (kind, v) in enumerate(zip(kinds, row, strict=True), start=1):
             _put(ws, i, j, v, kind)
+    if t.note:  # under the data, one empty row between
+        ws.cell(row=max(ws.max_row, 2) + 2, column=1, value=neutralise(t.note))
     _widths(ws, [max(10, min(60, len(c.header) * 2 + 2)) if c.kind != "text" else 24 for c in t.columns])
 
 

@@ -16,7 +16,7 @@ from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
 from feedback.settings import Settings
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
-from feedback.stats.rankings import region_label, service_table, unit_ranking
+from feedback.stats.rankings import RankRule, region_label, rule_caption, service_table, unit_ranking
 
 DEFAULT_ISSUER = "政务服务管理办公室"
 TOP_TAGS, TOP_TASKS = 3, 10
@@ -55,8 +55,8 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     frame = stats_queries.rating_frame(conn, cur, ("channel",))
     channels = kpi.channel_table(frame, good_includes_basic=gib) if not frame.empty else _empty_channels()
     levels = _levels(frame)
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib,
-                             min_volume=settings.kpi.min_ranking_volume, board_size=settings.kpi.board_size,
+    rule = RankRule.from_settings(settings.kpi)
+    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
                              region_names=region_names) for u in ("region", "dept")}
     services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
@@ -74,11 +74,11 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
         problems=findings.problems(kpis, changes, ranks["region"], ranks["dept"], services, tags, complaints,
                                    ledger),
         actions=findings.actions(kpis, ranks["dept"], services, tags, tasks, ledger),
-        notes=notes(gib, settings.kpi.min_ranking_volume, as_of),
+        notes=notes(gib, rule, as_of),
     )
 
 
-def notes(good_includes_basic: bool, min_volume: int, as_of: datetime) -> list[str]:
+def notes(good_includes_basic: bool, rule: RankRule, as_of: datetime) -> list[str]:
     """The definitions printed under the tables (footnotes)."""
     basic = "含" if good_includes_basic else "不含"
     return [
@@ -86,8 +86,7 @@ def notes(good_includes_basic: bool, min_volume: int, as_of: datetime) -> list[s
         "差评 = 非系统默认的不满意与非常不满意评价；差评率 = 差评数 / 有效评价数；申诉复核认定无效的差评不计入。",
         "整体平均分按非常满意10分、满意8分、基本满意6分、不满意3分、非常不满意0分计；主动评价率 = 非系统默认评价数 / 有效评价数。",
         "环比、同比：比率为百分点差，平均分为分差，数量为相对变化（%）。",
-        f"排名：评价数不少于{min_volume}条的单位参与排名，依次按整体平均分（高者优先）、差评率（低者优先）、主动评价率、评价数排序；"
-        "红榜为排名前列单位，黑榜为排名末尾单位（末位在前）。",
+        rule_caption(rule),
         "调整后差评率（事项与渠道结构调整）：按通报范围内每个“事项 × 评价渠道”组合的差评率，乘以该单位在各组合的评价数，"
         "求和得到该单位的预期差评数；实际差评数 / 预期差评数 = 实际/预期比；调整后差评率 = 通报范围整体差评率 × 实际/预期比。"
         "比值大于1表示差评多于其所办事项和渠道应有的水平，办理难度较大的单位不因事项本身而显得更差。",

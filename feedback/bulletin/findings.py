@@ -75,8 +75,9 @@ def actions(kpis: dict[str, Any], depts: Ranking, services: pd.DataFrame, tags: 
     reply = ledger.month.get("reply_rate")
     if not fmt.missing(reply) and reply < 100:
         out.append(f"本月差评回复率为{fmt.rate(reply)}，对未反馈的差评逐件反馈并回访，做到实名差评回访率100%。")
-    if not depts.black.empty:
-        out.append(f"对黑榜部门{fmt.joined(list(depts.black['name']))}开展跟踪督办，分析差评原因并限期整改。")
+    named = _with_bad(depts.black)
+    if not named.empty:
+        out.append(f"对黑榜部门{fmt.joined(list(named['name']))}开展跟踪督办，分析差评原因并限期整改。")
     if not services.empty:
         top = services.iloc[0]
         out.append(f"针对“{top['service_name']}”的差评，梳理办理流程和材料要求，减少重复跑动和补正。")
@@ -102,10 +103,17 @@ def _where(changes: pd.DataFrame) -> str | None:
     return f"{place}（差评{fmt.count(r['bad'])}条，较上月增加{fmt.count(r['delta'])}条）"
 
 
+def _with_bad(board: pd.DataFrame) -> pd.DataFrame:
+    """The units of a board that have 差评: only they are named for 督办 (whatever the ranking rule lets onto
+    the 黑榜, a unit nobody rated 不满意 has no 差评 to analyse)."""
+    return board[pd.to_numeric(board["bad"], errors="coerce").fillna(0) > 0]
+
+
 def _boards(ranking: Ranking, label: str) -> list[str]:
-    if ranking.black.empty:
+    black = _with_bad(ranking.black)
+    if black.empty:
         return []
-    r = ranking.black.iloc[0]
+    r = black.iloc[0]
     s = (f"{label}排名末位为{r['name']}：整体平均分{fmt.number(r['avg_score_10'])}，差评率{fmt.rate(r['bad_rate'])}")
     if not fmt.missing(r["adjusted_bad_rate"]):
         s += f"（按事项和渠道结构调整后{fmt.rate(r['adjusted_bad_rate'])}）"

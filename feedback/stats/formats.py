@@ -3,8 +3,9 @@ JSON-ready form of values, for the CLI, the 总览 screen, the bulletin's senten
 
 Two styles, one set of rules:
 - ``text`` (the default; the bulletin, the 总览 and the report tables): rates with two decimals, four for small
-  non-zero values (差评率 is often a few hundredths of a percent); a change that rounds to zero is written
-  without a sign ('0.00分', never '-0.00分'); counts as whole numbers with thousands separators.
+  non-zero values (差评率 is often a few hundredths of a percent); changes in percentage points with two decimals
+  at most ('+0.03个百分点', never '+0.0252个百分点': it wrapped on the 总览 cards); a change that rounds to zero is
+  written without a sign ('0.00分', never '-0.00分'); counts as whole numbers with thousands separators.
 - ``fixed`` (the `haocha kpi` table): rates and changes always with two decimals and a sign.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback.stats.spec import CHANGE_KINDS, CHANGE_UNITS, kind_of
+from feedback.stats.spec import BETTER, CHANGE_KINDS, CHANGE_UNITS, kind_of
 
 TEXT, FIXED = "text", "fixed"
 MISSING = "—"
@@ -64,7 +65,7 @@ def change_text(change: str, v: Any, *, style: str = TEXT, unit: bool = True) ->
     ``unit=False`` leaves out 个百分点 / 分 (a table whose header names it)."""
     if missing(v):
         return MISSING
-    digits = {"pp": 2 if style == FIXED else _digits(v), "points": 2, "pct": 1}[change]
+    digits = {"pp": 2, "points": 2, "pct": 1}[change]
     suffix = CHANGE_UNITS[change] if unit else ""
     if style != FIXED and round(v, digits) == 0:
         return f"{0:.{digits}f}{suffix}"
@@ -79,6 +80,30 @@ def value(key: str, v: Any, *, style: str = TEXT) -> str:
 def change(key: str, v: Any, *, style: str = TEXT) -> str:
     """A 环比 / 同比 change of ``key``: '+0.12个百分点' for rates, '+0.30分' for 平均分, '+4.2%' for counts."""
     return change_text(CHANGE_KINDS[kind_of(key)], v, style=style)
+
+
+def direction(key: str, v: Any) -> str | None:
+    """Whether a 环比 / 同比 change of ``key`` is "better", "worse", "flat" (rounds to zero as written) or
+    "up" / "down" (a KPI that is neither better nor worse higher, such as 评价数); None when missing. For
+    差评率 up is worse (spec.BETTER)."""
+    if missing(v):
+        return None
+    if not change(key, abs(v)).startswith("+"):
+        return "flat"
+    better = BETTER.get(key)
+    if better is None:
+        return "up" if v > 0 else "down"
+    return "better" if (v > 0) == (better == "up") else "worse"
+
+
+def arrow(key: str, v: Any) -> str:
+    """▲ for a rise, ▼ for a fall, ＝ when it rounds to zero, '' when missing (the colour says better / worse)."""
+    d = direction(key, v)
+    if d is None:
+        return ""
+    if d == "flat":
+        return "＝"
+    return "▲" if v > 0 else "▼"
 
 
 def trend(key: str, v: Any) -> str:

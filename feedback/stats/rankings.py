@@ -3,6 +3,7 @@ the ledger's 按时整改率 and the case-mix-adjusted 差评率 on every row), 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,12 +18,63 @@ from feedback.stats import kpi
 from feedback.stats import queries as stats_queries
 
 RANK_ORDER = (("avg_score_10", False), ("bad_rate", True), ("active_rate", False), ("total", False))
+# The ranking metrics of ``[kpi] ranking_metric``: the sort order (column, ascending) and how the caption says it.
+# adjusted_bad_rate: a unit without case-mix figures (no 差评 anywhere in the scope) sorts on its 差评率, which the
+# ``rank_key`` column holds in its place.
+METRIC_ORDERS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "adjusted_bad_rate": (("rank_key", True), ("bad_rate", True), ("avg_score_10", False), ("total", False)),
+    "bad_rate": (("bad_rate", True), ("avg_score_10", False), ("active_rate", False), ("total", False)),
+    "mean_score": RANK_ORDER,
+}
+METRIC_WORDS = {
+    "adjusted_bad_rate": "调整后差评率（按事项与渠道结构调整）由低到高",
+    "bad_rate": "差评率由低到高",
+    "mean_score": "整体平均分由高到低（同分时差评率低者在前）",
+}
 TOP_SERVICES = 5
 # unit → (stats_queries dimension, key column, extra grouping columns)
 UNITS = {"region": ("region", "region_code", ()), "dept": ("dept", "dept_key", ("dept_name",))}
 COLUMNS = ("rank", "key", "name", "total", "active_rate", "good_rate", "bad", "bad_rate", "expected", "oe_ratio",
            "adjusted_bad_rate", "on_time_rate", "avg_score_10", "avg_score_10_mom", "bad_rate_mom", "total_mom",
-           "eligible")
+           "eligible", "good_rate_mom", "good_rate_yoy", "bad_rate_yoy")
+
+
+@dataclass(frozen=True)
+class RankRule:
+    """Who is ranked and on what (``[kpi]`` ranking_metric, min_ranking_volume, black_requires_bad, board_size).
+
+    Only units with 评价数 ≥ ``min_volume`` are ranked; the 红榜 holds the best ``board_size`` of them; the 黑榜 the
+    worst ``board_size`` of those not on the 红榜 — with ``black_requires_bad``, only units with at least one 差评
+    (a unit nobody rated 不满意 is never sent to 督办)."""
+
+    metric: str = "adjusted_bad_rate"
+    min_volume: int = 30
+    black_requires_bad: bool = True
+    board_size: int = 5
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRIC_ORDERS:
+            raise ValueError(f"ranking metric '{self.metric}' is not one of {', '.join(METRIC_ORDERS)}")
+
+    @classmethod
+    def from_settings(cls, kpi_settings) -> RankRule:
+        """The rule of a ``KpiSettings``."""
+        return cls(metric=kpi_settings.ranking_metric, min_volume=kpi_settings.min_ranking_volume,
+                   black_requires_bad=kpi_settings.black_requires_bad, board_size=kpi_settings.board_size)
+
+    @property
+    def order(self) -> tuple[tuple[str, bool], ...]:
+        return METRIC_ORDERS[self.metric]
+
+
+def rule_caption(rule: RankRule) -> str:
+    """The ranking rule in one Chinese sentence: the caption under every ranking table (总览, API, bulletin)."""
+    black = "有差评的参与排名单位中" if rule.black_requires_bad else "参与排名单位中"
+    s = (f"排名规则：评价数不少于{rule.min_volume}条的单位参与排名，按{METRIC_WORDS[rule.metric]}排序；"
+         f"红榜为前{rule.board_size}名，黑榜为{black}排名末尾的{rule.board_size}个（末位在前，不与红榜重复）")
+    if rule.black_requires_bad:
+        s += "，没有差评的单位不列入黑榜"
+    return s + "。"
 
 
 @dataclass(frozen=True)
@@ -34,17 +86,23 @@ class Ranking:
     red: pd.DataFrame  # 红榜: best ``board_size`` ranked units
     black: pd.DataFrame  # 黑榜: worst ``board_size`` ranked units, worst first
     min_volume: int
+    metric: str = "adjusted_bad_rate"  # the RankRule metric it was ranked on
+    caption: str = ""  # rule_caption(rule): shown under every table of this ranking
 
 
 def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd.DataFrame | None = None,
-            order: Sequence[tuple[str, bool]] = RANK_ORDER) -> pd.DataFrame:
+            order: Sequence[tuple[str, bool]] = RANK_ORDER, year_ago: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rank units (rows of a ``rating_table`` by ``key``, optionally merged with a ``case_table``).
 
-    Only units with 评价数 ≥ min_volume are ranked (``eligible``); the others follow with rank None. Order: 整体平均分
-    desc, then 差评率 asc, 主动评价率 desc, 评价数 desc; units equal on all of these share a rank; the key breaks
-    the listing tie. With ``previous`` (the same table a month earlier) the *_mom columns are 环比 (rates in pp,
-    平均分 in points, 评价数 in %)."""
+    Only units with 评价数 ≥ min_volume are ranked (``eligible``); the others follow with rank None. ``order``: the
+    sort columns (default 整体平均分 desc, then 差评率 asc, 主动评价率 desc, 评价数 desc; ``METRIC_ORDERS`` has
+    the others); units equal on all of these share a rank; the key breaks the listing tie. With ``previous`` (the
+    same table a month earlier) the *_mom columns are 环比 (rates in pp, 平均分 in points, 评价数 in %); with
+    ``year_ago`` the *_yoy columns are 同比 of the rates."""
     cols, asc = [c for c, _ in order], [a for _, a in order]
+    if "rank_key" in cols:  # the adjusted 差评率; a unit without case-mix figures sorts on its 差评率
+        table = table.assign(rank_key=pd.to_numeric(table["adjusted_bad_rate"], errors="coerce")
+                             .fillna(pd.to_numeric(table["bad_rate"], errors="coerce")))
     t = table.assign(eligible=table["total"] >= min_volume).sort_values(
         ["eligible", *cols, key], ascending=[False, *asc, True], na_position="last", ignore_index=True)
     eligible = t["eligible"].to_numpy(dtype=bool)
@@ -56,26 +114,50 @@ def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd
     out = dict(t.items())  # the new columns join in one constructor (inserting them one by one costs more)
     out["rank"] = pd.array(rank, dtype="Int64")
     if previous is not None:
-        at = pd.Index(previous[key]).get_indexer(t[key])  # what Series.map does (NaN keys meet NaN keys)
-
-        def prev(col: str) -> np.ndarray:
-            v = previous[col].to_numpy(dtype="float64", na_value=np.nan)
-            return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(t), np.nan)
-
+        prev = _lookup(previous, key, t[key])
         for col in ("good_rate", "bad_rate", "avg_score_10"):
             out[f"{col}_mom"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - prev(col)
         base = prev("total")
         total = t["total"].to_numpy(dtype="float64")
         out["total_mom"] = np.divide(total - base, base, out=np.full(len(t), np.nan), where=base > 0) * 100.0
+    if year_ago is not None:
+        old = _lookup(year_ago, key, t[key])
+        for col in ("good_rate", "bad_rate"):
+            out[f"{col}_yoy"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - old(col)
     return pd.DataFrame(out)
 
 
-def boards(ranked: pd.DataFrame, size: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜)."""
-    eligible = ranked[ranked["eligible"]]
+def _lookup(other: pd.DataFrame, key: str, keys: pd.Series):
+    """A function giving ``other[col]`` for each of ``keys`` as floats (NaN where ``other`` has no row)."""
+    at = pd.Index(other[key]).get_indexer(keys)  # what Series.map does (NaN keys meet NaN keys)
+
+    def values(col: str) -> np.ndarray:
+        v = other[col].to_numpy(dtype="float64", na_value=np.nan)
+        return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(keys), np.nan)
+
+    return values
+
+
+def boards(ranked: pd.DataFrame, size: int = 5, *, black_requires_bad: bool = False
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜; with
+    ``black_requires_bad`` only units with at least one 差评)."""
+    eligible = ranked[ranked["eligible"].astype(bool)]
     red = eligible.head(size)
-    black = eligible.drop(red.index).iloc[::-1].head(size)
+    rest = eligible.drop(red.index)
+    if black_requires_bad:
+        rest = rest[pd.to_numeric(rest["bad"], errors="coerce").fillna(0) > 0]
+    black = rest.iloc[::-1].head(size)
     return red.reset_index(drop=True), black.reset_index(drop=True)
+
+
+def rank_units(table: pd.DataFrame, key: str, rule: RankRule, *, previous: pd.DataFrame | None = None,
+               year_ago: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``ranking`` and ``boards`` under one rule: (every unit ranked, 红榜, 黑榜)."""
+    ranked = ranking(table, key, min_volume=rule.min_volume, previous=previous, order=rule.order,
+                     year_ago=year_ago)
+    red, black = boards(ranked, rule.board_size, black_requires_bad=rule.black_requires_bad)
+    return ranked, red, black
 
 
 def region_label(code: str | None, names: Mapping[str, str] | None = None) -> str:
@@ -86,25 +168,34 @@ def region_label(code: str | None, names: Mapping[str, str] | None = None) -> st
 
 
 def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters, *, today: date,
-                 good_includes_basic: bool, min_volume: int, board_size: int,
-                 region_names: Mapping[str, str] | None = None,
-                 prefetched: stats_queries.Prefetched | None = None) -> Ranking:
-    """Every unit of the scope for the month: KPIs, 按时整改率, case-mix columns, rank, 环比; and the boards.
+                 good_includes_basic: bool, rule: RankRule | None = None, min_volume: int | None = None,
+                 board_size: int | None = None, region_names: Mapping[str, str] | None = None,
+                 prefetched: stats_queries.Prefetched | None = None, year_ago: Filters | None = None) -> Ranking:
+    """Every unit of the scope for the month: KPIs, 按时整改率, case-mix columns, rank, 环比 (同比 of the rates with
+    ``year_ago``); and the boards under ``rule`` (default: ``RankRule()``; ``min_volume`` / ``board_size``
+    override its fields).
 
     expected = 差评 the unit would have at the scope's 差评率 of each (事项, 渠道) cell it handles; oe_ratio =
     差评 / expected; adjusted_bad_rate = the scope's 差评率 × oe_ratio (see kpi.case_mix)."""
+    rule = rule or RankRule()
+    if min_volume is not None or board_size is not None:
+        rule = dataclasses.replace(rule, min_volume=rule.min_volume if min_volume is None else min_volume,
+                                   board_size=rule.board_size if board_size is None else board_size)
     dim, key, extra = UNITS[unit]
     by = [key, *extra]
-    cur = kpi.rating_table(stats_queries.rating_frame(conn, month, (dim,), prefetched=prefetched), by,
-                           good_includes_basic=good_includes_basic)
-    prev = kpi.rating_table(stats_queries.rating_frame(conn, previous, (dim,), prefetched=prefetched), by,
-                            good_includes_basic=good_includes_basic)
+
+    def table_of(f: Filters) -> pd.DataFrame:
+        return kpi.rating_table(stats_queries.rating_frame(conn, f, (dim,), prefetched=prefetched), by,
+                                good_includes_basic=good_includes_basic)
+
+    cur, prev = table_of(month), table_of(previous)
+    old = table_of(year_ago) if year_ago is not None else None
     cases = kpi.case_table(stats_queries.case_counts(conn, month, (dim,), today=today), [key],
                            good_includes_basic=good_includes_basic)
     mix = kpi.case_mix(stats_queries.rating_frame(conn, month, (dim, "service", "channel"), prefetched=prefetched),
                        key)
     table = _joined(cur, key, (cases, ("on_time_rate",)), (mix, ("expected", "oe_ratio", "adjusted_bad_rate")))
-    ranked = ranking(table, key, min_volume=min_volume, previous=prev)
+    ranked = ranking(table, key, min_volume=rule.min_volume, previous=prev, order=rule.order, year_ago=old)
     if unit == "region":
         ranked["name"] = ranked[key].map(lambda c: region_label(c, region_names))
     else:
@@ -114,8 +205,9 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
         if col not in ranked:
             ranked[col] = None
     out = kpi.round_frame(ranked[list(COLUMNS)])
-    red, black = boards(out, board_size)
-    return Ranking(unit=unit, table=out, red=red, black=black, min_volume=min_volume)
+    red, black = boards(out, rule.board_size, black_requires_bad=rule.black_requires_bad)
+    return Ranking(unit=unit, table=out, red=red, black=black, min_volume=rule.min_volume, metric=rule.metric,
+                   caption=rule_caption(rule))
 
 
 def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str, ...]]) -> pd.DataFrame:

@@ -62,6 +62,14 @@ SPECS: tuple[Kpi, ...] = (
 )
 BY_KEY: dict[str, Kpi] = {s.key: s for s in SPECS}
 
+# Which way a KPI is better ("up" / "down"); a KPI not listed (评价数, 办件数 …) is neither better nor worse
+# higher. The 总览 colours its 环比 / 同比 arrows by this (formats.direction): for 差评率 up is worse.
+BETTER: dict[str, str] = {
+    "active_rate": "up", "good_rate": "up", "active_good_rate": "up", "avg_score_10": "up", "reply_rate": "up",
+    "on_time_rate": "up", "revisit_satisfaction_rate": "up",
+    "bad": "down", "bad_rate": "down", "hidden_complaints": "down", "open_cases": "down", "overdue_cases": "down",
+}
+
 LABELS: dict[str, str] = {s.key: s.label for s in SPECS}
 HEADLINE: tuple[str, ...] = tuple(s.key for s in SPECS if s.headline)  # the headline table's rows, in order
 CARDS: tuple[tuple[str, str, str], ...] = tuple((s.key, s.card, s.kind) for s in SPECS if s.card)  # 总览 cards

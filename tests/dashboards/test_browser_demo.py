@@ -150,6 +150,10 @@ def test_login_and_overview(browse, demo, shots):
     assert int(page.inner_text("#kpi-cards [data-kpi=total] .card-value").replace(",", "")) > 0
     assert f"{body['total']:,}" in page.inner_text("#period-title")
     assert page.locator("#rank-dept table.board-red tbody tr").count() == len(body["depts"]["red"])
+    # the 黑榜 lists only departments with 差评 (issue 15), and the full table lists every department
+    assert all(r["bad"] > 0 for r in body["depts"]["black"])
+    assert page.locator("#rank-dept table.board-black tbody td.unit").count() == len(body["depts"]["black"])
+    assert page.locator("#units-dept tbody tr").count() == len(body["depts"]["table"])
     page.screenshot(path=shots / "overview.png", full_page=True)
 
     # region names, not codes, in the filter bar and the ranking (the code in the tooltip)
@@ -169,7 +173,7 @@ def test_login_and_overview(browse, demo, shots):
     filtered = assert_cards_match_api(page)
     assert filtered["kpis"]["total"] < body["kpis"]["total"]
     assert page.locator("#fig-volume .bars .point").count() == len(filtered["trend"])  # one bar per month
-    assert "已全部列入红榜" in page.inner_text("#rank-dept table.board-black")  # one department: nothing for 黑榜
+    assert "没有符合黑榜条件的单位" in page.inner_text("#rank-dept table.board-black")  # one department: nothing for 黑榜
     page.screenshot(path=shots / "overview_filtered.png", full_page=True)
 
     # drill down from a chart mark: the channel bar opens exactly that channel's ratings of the period
@@ -191,7 +195,7 @@ def test_login_and_overview(browse, demo, shots):
 
     # … and from a ranking row: the department's records
     page.goto(f"{demo['url']}/")
-    link = page.locator("#rank-dept table.board-black tbody td.unit a").first
+    link = page.locator("#units-dept tbody td.unit a").last  # the full table's last row (the 黑榜 may be empty)
     name = link.inner_text()
     link.click()
     page.wait_for_url("**/records?**")

@@ -115,7 +115,9 @@ def test_figure_specs_are_valid_plotly_figures():
     assert json.loads(figures.to_json(specs[0]))["data"][1]["y"][2] is None
     assert [t["name"] for t in specs[0]["data"]] == ["评价数", "差评率", "异常点"]
     assert specs[0]["layout"]["shapes"][0]["x0"] == date(2026, 3, 9)  # the period's buckets are shaded
-    assert specs[2]["layout"]["yaxis"]["range"] == [0, 80 * 1.18]
+    # levels on a log axis (issue 15: the 不满意 bars were 2 px tall), up to a bit above the tallest bar
+    assert specs[2]["layout"]["yaxis"]["type"] == "log"
+    assert specs[2]["layout"]["yaxis"]["range"][1] > math.log10(80)
 
 
 @pytest.mark.parametrize(("maximum", "integer"), [(0.4762, False), (0.026, False), (3, True), (137, True),
@@ -130,3 +132,51 @@ def test_nice_axis_has_round_even_ticks_covering_the_maximum(maximum, integer):
     assert top >= (maximum if maximum == maximum else 0) and top / step <= 7  # a handful of ticks, none odd
     if integer:
         assert step >= 1 and float(step).is_integer()
+
+
+def test_rate_marks_open_the_bad_ratings_and_small_samples_stay_off_the_axis():
+    """Issue 15: a 差评率 mark opens the 差评 behind it (bad_link), not every rating; a bucket under
+    chart_min_volume is a grey 样本少 mark that does not stretch the rate axis."""
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9, 16)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 22)],
+                          "total": [400, 380, 5], "bad": [1, 2, 3], "bad_rate": [0.25, 0.53, 60.0],
+                          "good_rate": [99.0, 98.0, 40.0], "avg_score_10": [9.5, 9.4, 4.0],
+                          "anomaly": [None, None, None], "reason": [None, None, None],
+                          "small": [False, False, True], "link": ["/records?w=1", "/records?w=2", "/records?w=3"],
+                          "bad_link": ["/records?w=1&level=1&level=2", "/records?w=2&level=1&level=2",
+                                       "/records?w=3&level=1&level=2"]})
+    spec = fo.trend_volume(trend, "week")
+    bars, line, few = spec["data"][:3]
+    assert bars["customdata"][0][0] == "/records?w=1"  # the volume bar: every rating of the week
+    assert line["customdata"][1][0] == "/records?w=2&level=1&level=2"  # the rate point: its 差评
+    assert line["y"] == [0.25, 0.53, None] and few["name"] == "样本少"
+    top = spec["layout"]["yaxis2"]["range"][1]
+    assert 0.53 <= top < 1 and few["y"] == [top]  # held at the top of an axis scaled to the real buckets
+    assert few["customdata"][0][2:] == [60.0, 5, 3]  # the hover tells the real rate and n
+    channels = pd.DataFrame({"channel": ["pc", "up"], "channel_name": ["PC端", "上传"], "total": [391, 2],
+                             "bad": [1, 1], "bad_rate": [0.26, 50.0], "share": [99.5, 0.5], "small": [False, True],
+                             "link": ["/records?c=pc", "/records?c=up"],
+                             "bad_link": ["/records?c=pc&level=1&level=2", "/records?c=up&level=1&level=2"]})
+    mix = fo.channel_mix(channels)
+    share, rate = mix["data"]
+    assert share["customdata"][-1][0] == "/records?c=pc" and rate["customdata"][-1][0].endswith("level=2")
+    assert rate["x"] == [0, 0.26] and rate["text"][0].startswith("样本少")  # reversed: largest channel on top
+    assert rate["marker"]["color"][0] == fo.GREY and mix["layout"]["xaxis2"]["range"][1] < 1
+    cats = pd.DataFrame({"category": ["x"], "name": ["材料"], "bad": [1], "hidden": [2], "messages": [3],
+                         "total": [6], "share": [100.0], "link": ["/records?category=x"],
+                         "bad_link": ["/records?b"], "hidden_link": ["/records?h"], "messages_link": ["/records?m"]})
+    segments = fo.categories_bar(cats)["data"]
+    assert [s["customdata"][0][0] for s in segments] == ["/records?b", "/records?h", "/records?m"]
+
+
+def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9, 16)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 22)],
+                          "total": [400, 380, 2], "bad": [1, 2, 1], "bad_rate": [0.25, 0.53, 50.0],
+                          "good_rate": [99.0, 98.0, 50.0], "avg_score_10": [9.5, 9.4, 5.0], "small": [False, False, True],
+                          "link": ["/records?w=1", "/records?w=2", "/records?w=3"]})
+    spec = fo.trend_satisfaction(trend, "week")
+    good, score, few = spec["data"]
+    assert good["y"] == [99.0, 98.0, None] and score["y"] == [9.5, 9.4, None]
+    assert few["name"] == "样本少" and few["y"] == [98.0] and few["customdata"][0][2:] == [50.0, 2]
+    go.Figure(spec)  # valid

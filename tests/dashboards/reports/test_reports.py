@@ -120,7 +120,10 @@ def test_department_user_gets_only_its_department(app, engine, users, client_for
     rows = {r[1]: r for r in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
     assert rows["total"][2] == only_a["total"] < everyone["total"]
     assert rows["bad"][2] == only_a["bad"]
-    assert [r[-1] for r in wb["部门排名"].iter_rows(min_row=2, values_only=True)] == [DEPT_A]
+    ranked = list(wb["部门排名"].iter_rows(min_row=2, values_only=True))
+    blank = [all(v is None for v in r) for r in ranked].index(True)  # the data, then the ranking rule below it
+    assert [r[-1] for r in ranked[:blank]] == [DEPT_A]
+    assert ranked[blank + 1][0].startswith("排名规则：") and all(v is None for v in ranked[blank + 1][1:])
     cells = [c for s in wb.worksheets for row in s.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not any("市公安局" in c for c in cells)  # department B's name appears nowhere
     html = client.get(f"/reports/monthly?month={MONTH}&format=html").text
@@ -171,3 +174,25 @@ def test_benchmark_writes_every_month(engine, settings, tmp_path):
     result = run(Path(settings.database_url.removeprefix("sqlite:///")), tmp_path / "year", months=2)
     assert [r["month"] for r in result["months"]] == ["2026-02", MONTH]
     assert len(list((tmp_path / "year").iterdir())) == 6 and result["per_bulletin_s"] > 0
+
+
+def test_every_ranking_table_states_the_rule(engine, settings):
+    """The rule caption (rankings.rule_caption) under the 红榜, 黑榜 and full ranking tables of every format."""
+    import dataclasses
+
+    from feedback.stats.rankings import RankRule, rule_caption
+
+    scored_seed(engine)
+    ruled = dataclasses.replace(settings, kpi=dataclasses.replace(settings.kpi, min_ranking_volume=1, board_size=1))
+    with engine.connect() as conn:
+        b = build_bulletin(conn, MONTH, Filters(), settings=ruled)
+    caption = rule_caption(RankRule.from_settings(ruled.kpi))
+    assert b.depts.caption == caption and caption in b.notes
+    assert (b.depts.black["bad"] > 0).all() and (b.regions.black["bad"] > 0).all()
+    html = render(b, "html").decode("utf-8")
+    assert html.count(caption) >= 6  # 红榜, 黑榜 for regions and departments, and the notes
+    doc = Document(io.BytesIO(render(b, "docx")))
+    assert sum(p.text == caption for p in doc.paragraphs) >= 4
+    wb = load_workbook(io.BytesIO(render(b, "xlsx")))
+    for sheet in ("县区红榜", "县区黑榜", "部门红榜", "部门黑榜", "县区排名", "部门排名"):
+        assert caption in [c for row in wb[sheet].iter_rows(values_only=True) for c in row], sheet

@@ -56,7 +56,8 @@ def test_values(key, v, text, fixed):
 
 @pytest.mark.parametrize(("key", "v", "text", "fixed"), [
     ("good_rate", -5.0, "-5.00个百分点", "-5.00个百分点"),
-    ("bad_rate", 0.05, "+0.0500个百分点", "+0.05个百分点"),
+    ("bad_rate", 0.05, "+0.05个百分点", "+0.05个百分点"),
+    ("bad_rate", 0.0252, "+0.03个百分点", "+0.03个百分点"),  # issue 15: never four decimals (the cards wrapped)
     ("avg_score_10", -1.45, "-1.45分", "-1.45分"),
     ("avg_score_10", -0.001, "0.00分", "-0.00分"),  # text: a change that rounds to zero has no sign
     ("total", 150.0, "+150.0%", "+150.0%"),
@@ -68,6 +69,20 @@ def test_changes(key, v, text, fixed):
     assert formats.change(key, v, style=formats.FIXED) == fixed
 
 
+@pytest.mark.parametrize(("key", "v", "direction", "arrow"), [
+    ("bad_rate", 0.03, "worse", "▲"),  # 差评率 up is worse
+    ("bad_rate", -0.03, "better", "▼"),
+    ("good_rate", 0.5, "better", "▲"),
+    ("avg_score_10", -0.2, "worse", "▼"),
+    ("total", 12.0, "up", "▲"),  # 评价数 is neither better nor worse higher
+    ("bad_rate", 0.001, "flat", "＝"),  # rounds to 0.00个百分点
+    ("bad", None, None, ""),
+])
+def test_change_directions(key, v, direction, arrow):
+    assert formats.direction(key, v) == direction
+    assert formats.arrow(key, v) == arrow
+
+
 def test_trends_and_table_cells():
     assert formats.trend("good_rate", 0.12) == "上升0.12个百分点"
     assert formats.trend("total", -3.14) == "下降3.1%"
@@ -76,3 +91,8 @@ def test_trends_and_table_cells():
     assert tables.cell_text("rate", 12.3456) == "12.35" and tables.cell_text("pp", -0.5) == "-0.50"
     assert tables.cell_text("points", 0.3) == "+0.30" and tables.cell_text("pct", 4.25) == "+4.2%"
     assert tables.cell_text("count", 1234.0) == "1,234" and tables.cell_text("score", None) == "—"
+
+
+def test_better_directions_name_spec_kpis():
+    from feedback.stats.spec import BETTER, BY_KEY
+    assert set(BETTER) <= set(BY_KEY) and set(BETTER.values()) == {"up", "down"}
