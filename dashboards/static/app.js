@@ -10,6 +10,7 @@
       try { fig = JSON.parse(el.getAttribute("data-figure")); } catch (e) { return; }
       window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
         displaylogo: false,
+        locale: "zh-CN",
         responsive: true,
         modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]
       }).then(function () { drillDown(el); });
