@@ -22,24 +22,33 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 CSV with a BOM and CRLF line ends; every cell neutralised, None as an empty cell."""
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], info: str | None = None) -> bytes:
+    """UTF-8 CSV with a BOM and CRLF line ends; every cell neutralised, None as an empty cell. ``info`` (the
+    filters the table follows, "当前筛选：…") is a one-cell first line above the header."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
+    if info:
+        writer.writerow([neutralise(info)])
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    """One sheet with a frozen header row; text cells neutralised and stored as text (never a formula)."""
+def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+               info: str | None = None) -> Path:
+    """One sheet with a frozen header row; text cells neutralised and stored as text (never a formula). ``info``
+    (the filters the table follows) is a first row above the header."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "A3" if info else "A2"
+    if info:
+        cell = WriteOnlyCell(ws, value=neutralise(info))
+        cell.data_type = "s"
+        ws.append([cell])
     ws.append(list(header))
 
     for row in rows:
@@ -54,7 +63,7 @@ def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: It
     return out
 
 
-def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]], info: str | None = None) -> bytes:
     buf = io.BytesIO()
-    write_xlsx(buf, sheet, header, rows)
+    write_xlsx(buf, sheet, header, rows, info)
     return buf.getvalue()

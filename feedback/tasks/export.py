@@ -39,12 +39,12 @@ def rows(tasks: list[dict]) -> list[list]:
     return [[neutralise(_flat(t, c)) for c in COLUMNS] for t in tasks]
 
 
-def write_csv(tasks: list[dict], out: Path) -> None:
-    out.write_bytes(csv_bytes([HEADERS[c] for c in COLUMNS], rows(tasks)))
+def write_csv(tasks: list[dict], out: Path, info: str | None = None) -> None:
+    out.write_bytes(csv_bytes([HEADERS[c] for c in COLUMNS], rows(tasks), info=info))
 
 
-def write_xlsx(tasks: list[dict], out: Path) -> None:
-    sheets.write_xlsx(out, "优化任务", [HEADERS[c] for c in COLUMNS], rows(tasks))
+def write_xlsx(tasks: list[dict], out: Path, info: str | None = None) -> None:
+    sheets.write_xlsx(out, "优化任务", [HEADERS[c] for c in COLUMNS], rows(tasks), info=info)
 
 
 def write_json(tasks: list[dict], out: Path) -> None:
@@ -84,12 +84,16 @@ def write_tracker(tasks: list[dict], out: Path) -> None:
             w.writerow([neutralise(v) for v in tracker_row(t)])
 
 
-def export_tasks(tasks: list[dict], fmt: str, out: str | Path) -> Path:
-    """Write ``tasks`` (as returned by queries.list_tasks) in one of FORMATS."""
+def export_tasks(tasks: list[dict], fmt: str, out: str | Path, info: str | None = None) -> Path:
+    """Write ``tasks`` (as returned by queries.list_tasks) in one of FORMATS. ``info`` (the filters followed,
+    "当前筛选：…") is the first line of CSV and XLSX; JSON and the tracker CSV, read by programs, leave it out."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = {"csv": write_csv, "xlsx": write_xlsx, "json": write_json, "jira": write_tracker}.get(fmt)
     if writer is None:
         raise ValueError(f"unknown export format '{fmt}' (use {', '.join(FORMATS)})")
-    writer(tasks, out)
+    if fmt in ("csv", "xlsx"):
+        writer(tasks, out, info)
+    else:
+        writer(tasks, out)
     return out

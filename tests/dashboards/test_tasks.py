@@ -127,16 +127,18 @@ def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, en
     res = client.get("/tasks/export/csv")
     assert res.status_code == 200 and res.mimetype == "text/csv" and "attachment" in res.headers["Content-Disposition"]
     rows = _csv_rows(res.data)
-    assert rows[0][:4] == ["排名", "任务ID", "标题", "优先级"]
-    titles = [r[2] for r in rows[1:]]
+    assert rows[0] == ["当前筛选：全部数据"]  # the filters the export follows head it
+    assert rows[1][:4] == ["排名", "任务ID", "标题", "优先级"]
+    titles = [r[2] for r in rows[2:]]
     assert titles == [TITLE_A, "'" + TITLE_B, TITLE_TOPIC]  # @… is text, not a formula
     only_b = _csv_rows(client.get("/tasks/export/csv?category=timeliness").data)
-    assert [r[2] for r in only_b[1:]] == ["'" + TITLE_B]
+    assert only_b[0] == ["当前筛选：问题类别：办理时效"] and [r[2] for r in only_b[2:]] == ["'" + TITLE_B]
     jira = _csv_rows(client.get("/tasks/export/jira").data)
     assert jira[0] == ["Summary", "Description", "Priority", "Labels"] and jira[2][0] == "'" + TITLE_B
     xlsx = client.get("/tasks/export/xlsx")
     ws = load_workbook(io.BytesIO(xlsx.data)).active
-    cell = ws.cell(row=3, column=3)
+    assert ws.cell(row=1, column=1).value == "当前筛选：全部数据"
+    cell = ws.cell(row=4, column=3)
     assert cell.value == "'" + TITLE_B and cell.data_type == "s"
     data = json.loads(client.get("/tasks/export/json").data)
     assert [t["title"] for t in data] == [TITLE_A, TITLE_B, TITLE_TOPIC]
