@@ -34,7 +34,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import open_page, save_task_form  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import open_page, pick, save_task_form  # noqa: E402 - after the skip checks
 
 ROWS = int(os.environ.get("HAOCHA_SCREENSHOT_ROWS") or 20_000)
 CHART = 15_000  # ms for Plotly to draw
@@ -208,9 +208,8 @@ def test_explorer_search_filter_pages(browse, demo, shots):
     shot(page, shots, "explorer.png", top_only=True)
 
     # filter by level and kind, page through the result: the filter survives paging
-    page.check("input[name=level][value='1']")
-    page.check("input[name=level][value='2']")
-    page.check("input[name=kind][value='rating']")
+    pick(page, "level", "非常不满意", "不满意")
+    pick(page, "kind", "评价")
     page.click("#explorer-filters button[type=submit]")
     page.wait_for_url("**kind=rating**")
     args = parse_qs(query(page))
