@@ -13,7 +13,8 @@
         displaylogo: false,
         locale: "zh-CN",
         responsive: true,
-        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]
+        // sendChartToCloud would upload the figure's data to Plotly Cloud: nothing leaves the site
+        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendChartToCloud"]
       }).then(function () { drillDown(el); });
     });
   }

@@ -269,5 +269,15 @@ def test_no_screen_is_wider_than_the_window(live_server, shots):
         cut = page.evaluate("""() => [...document.querySelectorAll('.rankings th')]
             .filter(th => th.scrollWidth > th.clientWidth + 1).map(th => th.innerText)""")
         assert not cut, f"column heads cut at 1366 px: {cut}"
+        # the chart toolbar speaks Chinese and has no button sending data off the site; month ticks read 2025年11月
+        page.hover("[data-figure]")
+        titles = page.locator(".modebar-btn").evaluate_all("els => els.map(e => e.getAttribute('data-title'))")
+        assert titles and "缩放" in titles and not any(re.search(r"[A-Za-z]{4,}", t) for t in titles), titles
+        ticks = page.evaluate("""async () => {
+            const d = document.createElement('div'); d.style.width = '700px'; document.body.appendChild(d);
+            await Plotly.newPlot(d, [{type: 'scatter', x: ['2025-11-01', '2026-04-01'], y: [1, 2]}], {},
+                                 {locale: 'zh-CN'});
+            const t = [...d.querySelectorAll('.xtick text')].map(e => e.textContent); d.remove(); return t; }""")
+        assert "2025年11月" in ticks and not any(re.search(r"[A-Za-z]", t) for t in ticks), ticks
         browser.close()
     assert not problems, problems
