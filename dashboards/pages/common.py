@@ -1,5 +1,5 @@
-"""Helpers the page blueprints share: filters from the URL (scoped to the user), page numbers and the read
-connection (with its statement timeout)."""
+"""Helpers the page blueprints share: filters from the URL (scoped to the user), the filter bar's options and
+当前筛选 line, page numbers and the read connection (with its statement timeout)."""
 
 from __future__ import annotations
 
