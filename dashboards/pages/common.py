@@ -45,8 +45,10 @@ def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | N
     settings = context.settings()
     cache = context.cache()
     version = data_version(conn) if cache.ttl else None
-    options = cache.get(("options", user.dept_code, period, filters), version,
-                        lambda: filter_options(conn, user.dept_code, period, filters, cached_taxonomy(settings)))
+    # services are those rated in the period: the one shown, else the filters' own complete date range
+    scope = period or ((filters.start, filters.end) if filters.start and filters.end else None)
+    options = cache.get(("options", user.dept_code, scope, filters), version,
+                        lambda: filter_options(conn, user.dept_code, scope, filters, cached_taxonomy(settings)))
     names = region_names(settings)  # the rollups hold codes: name the region choices
     options = {**options, "region": [(c, region_name(c, names) or label) for c, label in options["region"]]}
     return options, describe_filters(filters, option_names(options), period, extra)
