@@ -4,18 +4,26 @@ heads are not cut, the chart toolbar and month ticks are Chinese."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
+from feedback import ledger
 from tests.dashboards.conftest import PASSWORD
 from tests.dashboards.test_browser import _fill, open_page, serving, sync_api
 
 WIDTHS = (390, 1366, 1440)
 
 
+def _fill_with_cases(engine) -> None:
+    _fill(engine)
+    with engine.begin() as conn:  # 整改台账 cases for the 差评, so a case page can be opened
+        ledger.sync_cases(conn, now=datetime(2026, 3, 4, 8))
+
+
 @pytest.fixture
 def live_server(settings_factory, tmp_path):
-    with serving(settings_factory, tmp_path, _fill) as url:
+    with serving(settings_factory, tmp_path, _fill_with_cases) as url:
         yield url
 
 
@@ -32,7 +40,9 @@ def test_no_screen_is_wider_than_the_window(live_server, shots):
         page.wait_for_url(f"{live_server}/")
         page.goto(f"{live_server}/tasks")
         task = page.locator("a.task-title").first.get_attribute("href")
-        screens = ["/", "/records", "/tasks", task, "/reports", "/ingest", "/alerts", "/models", "/ledger"]
+        page.goto(f"{live_server}/ledger")
+        case = page.locator("table.ledger a[href^='/ledger/']").first.get_attribute("href")
+        screens = ["/", "/records", "/tasks", task, "/reports", "/ingest", "/alerts", "/models", "/ledger", case]
         wide = []
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
