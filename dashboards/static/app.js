@@ -3,6 +3,7 @@
    marks busy forms. No inline scripts anywhere (the CSP forbids them); every script is served locally. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");  // styles that need this script (the folded menu) apply
 
   function drawCharts() {
     if (typeof window.Plotly === "undefined") { return; }
