@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["region_name"] = lambda code: region_name(code, region_names(settings))  # macros too
     security.install(app, settings, options)
+    assets.install(app, compress=options.compress_static)
     for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,
                       alerts.bp, models.bp, api.bp, reports.bp, ledger.bp):
         app.register_blueprint(blueprint)
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         nav = [(ep, label) for ep, label, cap in NAV if auth.can(user, cap) and not (
             ep == "ingest.index" and user is not None and user.dept_code)]
         return {"current_user": user, "can": auth.can, "nav": nav, "role_names": auth.ROLE_NAMES,
-                "display": display, "plotly_url": assets.plotly_url, "nav_badges": _nav_badges(user)}
+                "display": display, "plotly_url": assets.plotly_url, "static_url": assets.static_url,
+                "plotly_locale_url": assets.plotly_locale_url, "nav_badges": _nav_badges(user)}
 
     if settings.security.proxies > 0:  # the client address behind trusted proxies only
         from werkzeug.middleware.proxy_fix import ProxyFix

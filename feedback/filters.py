@@ -123,3 +123,31 @@ class Filters:
             levels=levels,
             **{f: tuple(dict.fromkeys(data[f])) for f in _MULTI if f != "levels"},
         )
+
+
+FIELD_LABELS = (("depts", "部门"), ("regions", "区划"), ("channels", "渠道"), ("services", "事项"),
+                ("levels", "满意度"), ("categories", "问题分类"), ("sentiments", "情感"), ("kinds", "类型"))
+MAX_NAMED = 5  # values named in the line; more are summed up ("等 12 项")
+
+
+def describe_filters(filters: Filters, names: Mapping[str, Mapping[str, str]],
+                     period: tuple[date, date] | None = None,
+                     extra: Iterable[tuple[str, str]] = ()) -> str:
+    """The one-line statement of what a screen or an export shows: "当前筛选：2026-09-15 至 2026-10-15 · 渠道：
+    移动端、PC端 · 部门：…". ``names`` maps a Filters field to {value: label} (a value without a label is shown
+    as is); ``period`` is the period actually shown (defaults to the filters' own dates); ``extra`` adds a page's
+    own conditions as (label, text) pairs (empty texts are left out)."""
+    parts: list[str] = []
+    start, end = period if period else (filters.start, filters.end)
+    if start or end:
+        parts.append(f"{start.isoformat() if start else '最早'} 至 {end.isoformat() if end else '最新'}")
+    for field, label in FIELD_LABELS:
+        values = getattr(filters, field)
+        if not values:
+            continue
+        known = names.get(field, {})
+        shown = [known.get(str(v)) or str(v) for v in values]
+        text = "、".join(shown[:MAX_NAMED]) + (f" 等 {len(shown)} 项" if len(shown) > MAX_NAMED else "")
+        parts.append(f"{label}：{text}")
+    parts.extend(f"{label}：{text}" for label, text in extra if text)
+    return "当前筛选：" + (" · ".join(parts) if parts else "全部数据")

@@ -22,24 +22,33 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 CSV with a BOM and CRLF line ends; every cell neutralised, None as an empty cell."""
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], info: str | None = None) -> bytes:
+    """UTF-8 CSV with a BOM and CRLF line ends; every cell neutralised, None as an empty cell. ``info`` (the
+    filters the table follows, "当前筛选：…") is a one-cell first line above the header."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
+    if info:
+        writer.writerow([neutralise(info)])
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    """One sheet with a frozen header row; text cells neutralised and stored as text (never a formula)."""
+def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+               info: str | None = None) -> Path:
+    """One sheet with a frozen header row; text cells neutralised and stored as text (never a formula). ``info``
+    (the filters the table follows) is a first row above the header."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "A3" if info else "A2"
+    if info:
+        cell = WriteOnlyCell(ws, value=neutralise(info))
+        cell.data_type = "s"
+        ws.append([cell])
     ws.append(list(header))
 
     for row in rows:
@@ -54,16 +63,18 @@ def write_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: It
     return out
 
 
-def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]], info: str | None = None) -> bytes:
     buf = io.BytesIO()
-    write_xlsx(buf, sheet, header, rows)
+    write_xlsx(buf, sheet, header, rows, info)
     return buf.getvalue()
 
 
 def write_table_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *,
-                     widths: Sequence[float] | None = None, formats: dict[int, str] | None = None) -> Path:
+                     widths: Sequence[float] | None = None, formats: dict[int, str] | None = None,
+                     info: str | None = None) -> Path:
     """Like :func:`write_xlsx`, laid out as a table to work in: column ``widths`` (in characters), an autofilter
-    on the header row, the header frozen, and number ``formats`` by column index (e.g. ``{3: "0.0"}``)."""
+    on the header row, the header frozen, and number ``formats`` by column index (e.g. ``{3: "0.0"}``). ``info``
+    (the filters followed, "当前筛选：…") is the first row, above the header."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -71,11 +82,14 @@ def write_table_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], ro
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.freeze_panes = "A2"
+    top = 2 if info else 1
+    ws.freeze_panes = f"A{top + 1}"
     for i, width in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     formats = formats or {}
     bold = Font(bold=True)
+    if info:
+        ws.append([WriteOnlyCell(ws, value=neutralise(info))])
     head = []
     for h in header:
         cell = WriteOnlyCell(ws, value=neutralise(h))
@@ -95,6 +109,6 @@ def write_table_xlsx(out: Path | BinaryIO, sheet: str, header: Sequence[str], ro
         ws.append(cells)
         count += 1
     if header:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+        ws.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{count + top}"
     wb.save(out)
     return out

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from dashboards import auth, context
-from dashboards.pages.common import page_number
+from dashboards.pages.common import named, page_number
 from dashboards.queries.alerts import AlertFilters, alert_page, scoped_alert
 from feedback.alerts.repository import set_status
 from feedback.alerts.rules import RULES, STATUSES
-from feedback.filters import FilterError
+from feedback.filters import FilterError, Filters, describe_filters
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -25,8 +25,10 @@ def index():
     cfg = context.settings().alerts
     with context.engine().connect() as conn:
         result = alert_page(conn, af, auth.current_user().dept_code, page_number(), context.options().page_size)
+    current = describe_filters(Filters(), {}, extra=[("状态", named(af.statuses, STATUSES.items())),
+                                                     ("规则", named(af.rules, RULES.items()))])
     return render_template("pages/alerts.html", result=result, af=af, error=error, rules=RULES,
-                           statuses=STATUSES, cfg=cfg), (400 if error else 200)
+                           statuses=STATUSES, cfg=cfg, current=current), (400 if error else 200)
 
 
 @bp.post("/<int:alert_id>/status")

@@ -1,17 +1,22 @@
-"""Helpers the page blueprints share: filters from the URL (scoped to the user), page numbers and the read
-connection (with its statement timeout)."""
+"""Helpers the page blueprints share: filters from the URL (scoped to the user), the filter bar's options and
+当前筛选 line, page numbers and the read connection (with its statement timeout)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from flask import request
 from sqlalchemy import Connection
 
 from dashboards import auth, context
+from dashboards.cache import data_version
+from dashboards.queries.overview import cached_taxonomy
+from dashboards.queries.overview_filters import Options, filter_options, option_names
 from feedback.db import limit_statement_time
-from feedback.filters import FilterError, Filters
+from feedback.filters import FilterError, Filters, describe_filters
+from feedback.regions import region_name, region_names
 
 
 @contextmanager
@@ -29,6 +34,30 @@ def request_filters() -> tuple[Filters, str | None]:
         return auth.scope(Filters.from_query_args(request.args)), None
     except FilterError as exc:
         return auth.scope(Filters()), f"筛选条件无效：{exc}"
+
+
+def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | None = None,
+               extra: Iterable[tuple[str, str]] = ()) -> tuple[dict[str, Options], str]:
+    """Every screen's filter fields and its 当前筛选 line: the option lists of ``filter_options`` (the user's
+    department, regions by name; cached with the data) and ``describe_filters`` of ``filters`` over ``period``
+    (the period shown; the filters' own dates when None), with a page's own conditions in ``extra``."""
+    user = auth.current_user()
+    settings = context.settings()
+    cache = context.cache()
+    version = data_version(conn) if cache.ttl else None
+    # services are those rated in the period: the one shown, else the filters' own complete date range
+    scope = period or ((filters.start, filters.end) if filters.start and filters.end else None)
+    options = cache.get(("options", user.dept_code, scope, filters), version,
+                        lambda: filter_options(conn, user.dept_code, scope, filters, cached_taxonomy(settings)))
+    names = region_names(settings)  # the rollups hold codes: name the region choices
+    options = {**options, "region": [(c, region_name(c, names) or label) for c, label in options["region"]]}
+    return options, describe_filters(filters, option_names(options), period, extra)
+
+
+def named(values: Iterable[str], options: Iterable[tuple[str, str]]) -> str:
+    """Chosen values by their labels, "、"-joined (a page's own condition in the 当前筛选 line)."""
+    labels = dict(options)
+    return "、".join(labels.get(v, v) for v in values)
 
 
 MAX_PAGE = 1_000_000  # page numbers above this are clamped (an offset past 2**63 would be a database error)

@@ -10,8 +10,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from dashboards import auth, context
 from dashboards.actions import corrections as labels
-from dashboards.pages.common import page_number, read_connection, request_filters
-from dashboards.queries.records import export_rows, filter_choices, search_records
+from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
+from dashboards.queries.records import export_rows, search_records
 from feedback.sheets import csv_bytes, xlsx_bytes
 
 bp = Blueprint("explorer", __name__)
@@ -31,15 +31,17 @@ def index():
     with read_connection() as conn:
         result = search_records(conn, filters, q, page_number(), context.options().page_size, hidden=hidden,
                                 taxonomy=taxonomy)
-        choices = filter_choices(conn, user.dept_code)
+        options, current = filter_bar(conn, filters, extra=_search_terms(q, hidden))
     label_choices = labels.category_choices(context.settings()) if auth.can(user, "label") else []
-    # a drill-down's 事项 filter holds codes: show the names the listed records carry
-    service_names = {r["service_code"]: r["service_name"] for r in result.items if r.get("service_code")}
     return render_template(
-        "pages/explorer.html", result=result, filters=filters, q=q, choices=choices, error=error, hidden=hidden,
-        label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"), export_limit=EXPORT_LIMIT,
-        service_names=service_names, taxonomy=taxonomy,
+        "pages/explorer.html", result=result, filters=filters, q=q, options=options, current=current, error=error,
+        hidden=hidden, label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"),
+        export_limit=EXPORT_LIMIT, taxonomy=taxonomy,
     ), (400 if error else 200)
+
+
+def _search_terms(q: str, hidden: bool) -> list[tuple[str, str]]:
+    return [("关键词", q), ("仅隐性投诉", "是" if hidden else "")]
 
 
 @bp.get("/records/export.<fmt>")
@@ -57,7 +59,8 @@ def export(fmt: str):
     with read_connection() as conn:
         header, rows, truncated = export_rows(conn, filters, q, hidden=hidden, limit=EXPORT_LIMIT,
                                               taxonomy=context.taxonomy())
-    body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes("评价明细", header, rows)
+        _, info = filter_bar(conn, filters, extra=_search_terms(q, hidden))
+    body = csv_bytes(header, rows, info=info) if fmt == "csv" else xlsx_bytes("评价明细", header, rows, info=info)
     auth.audit_request("export", what="records", format=fmt, rows=len(rows), truncated=truncated, q=q,
                        hidden=hidden, filters=filters.to_query_args())
     name = f"haocha_records_{date.today():%Y%m%d}.{fmt}"

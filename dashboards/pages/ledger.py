@@ -9,12 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from dashboards import auth, context
-from dashboards.pages.common import page_number
+from dashboards.pages.common import filter_bar, named, page_number
 from dashboards.queries.ledger import LedgerFilters, case_detail, ledger_page, scoped_case
-from dashboards.queries.records import filter_choices
 from feedback import ledger
 from feedback.clock import local_now
-from feedback.filters import FilterError
+from feedback.filters import FilterError, Filters
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 MAX_NOTE, MAX_DAYS = 2000, 60
@@ -40,12 +39,12 @@ def request_ledger_filters() -> tuple[LedgerFilters, str | None]:
 @auth.require("read")
 def index():
     lf, error = request_ledger_filters()
-    user = auth.current_user()
     with context.engine().connect() as conn:
         result = ledger_page(conn, lf, page_number(), context.options().page_size, now())
-        depts = filter_choices(conn, user.dept_code)["depts"]
-    statuses = list(ledger.STATUSES.items())
-    return render_template("pages/ledger.html", result=result, lf=lf, error=error, depts=depts,
+        statuses = list(ledger.STATUSES.items())
+        options, current = filter_bar(conn, Filters(start=lf.start, end=lf.end, depts=lf.depts), extra=[
+            ("状态", named(lf.statuses, statuses)), ("只看超期", "是" if lf.overdue else "")])
+    return render_template("pages/ledger.html", result=result, lf=lf, error=error, options=options, current=current,
                            statuses=statuses), (400 if error else 200)
 
 

@@ -9,13 +9,11 @@ from dashboards import auth, context
 from dashboards.cache import data_version
 from dashboards.figures import overview as figures_overview
 from dashboards.figures import style as figures
-from dashboards.pages.common import read_connection, request_filters
+from dashboards.pages.common import filter_bar, read_connection, request_filters
 from dashboards.queries.alerts import latest_open
-from dashboards.queries.overview import KPI_CARDS, Overview, cached_taxonomy, overview_data, period_error
-from dashboards.queries.overview_filters import filter_options
+from dashboards.queries.overview import KPI_CARDS, Overview, overview_data, period_error
 from dashboards.queries.overview_trend import GRAINS
 from feedback.filters import Filters
-from feedback.regions import region_name, region_names
 from feedback.stats import formats
 
 bp = Blueprint("overview", __name__)
@@ -88,17 +86,13 @@ def index():
         data = cache.get(("overview", filters, user.dept_code, grain), version,
                          lambda: overview_data(conn, filters, user.dept_code, grain=grain, settings=settings))
         alerts, open_alerts = latest_open(conn, user.dept_code)
-        options = cache.get(("options", user.dept_code, data.period, filters), version,
-                            lambda: filter_options(conn, user.dept_code, data.period, filters,
-                                                   cached_taxonomy(settings)))
+        options, current = filter_bar(conn, filters, data.period, [("趋势粒度", GRAINS[grain])])
     # building Plotly figures costs more than reading the rollups: the figures' JSON is cached with the data
-    names = region_names(settings)  # the rollups hold codes: name the region choices
-    options = {**options, "region": [(c, region_name(c, names) or label) for c, label in options["region"]]}
     charts = cache.get(("figures", filters, user.dept_code, grain, base), version,
                        lambda: overview_figures(data, base))
     return render_template(
         "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
         good_basic=settings.kpi.good_includes_basic, charts=charts, explorer=base,
-        alerts=alerts, open_alerts=open_alerts, options=options, grains=GRAINS, grain=grain, fmt=formats,
-        chart_min=settings.kpi.chart_min_volume,
+        alerts=alerts, open_alerts=open_alerts, options=options, current=current, grains=GRAINS, grain=grain,
+        fmt=formats, chart_min=settings.kpi.chart_min_volume,
     ), (400 if error else 200)

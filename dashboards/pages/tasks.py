@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from dashboards import auth, context
 from dashboards.figures import style as figures
 from dashboards.figures import tasks as figures_tasks
-from dashboards.pages.common import page_number
+from dashboards.pages.common import filter_bar, named, page_number
 from dashboards.queries.tasks import (
     TaskFilters,
     get_scoped_task,
@@ -22,7 +22,7 @@ from dashboards.queries.tasks import (
     task_rows,
     type_counts,
 )
-from feedback.filters import FilterError
+from feedback.filters import FilterError, Filters
 from feedback.tasks.config import task_settings
 from feedback.tasks.export import FORMATS, export_bytes
 from feedback.tasks.lifecycle import STATUSES, LifecycleError
@@ -59,8 +59,19 @@ def index():
         result = task_page(conn, tf, page_number(), PER_PAGE, context.taxonomy())
         choices = task_choices(conn, user.dept_code, context.taxonomy())
         counts = type_counts(conn, tf)
-    return render_template("pages/tasks.html", result=result, tf=tf, choices=choices, error=error,
-                           formats=FORMATS, types=TYPE_NAMES, type_counts=counts), (400 if error else 200)
+        options, current = task_filter_bar(conn, tf, choices)
+    return render_template("pages/tasks.html", result=result, tf=tf, choices=choices, options=options,
+                           current=current, error=error, formats=FORMATS, types=TYPE_NAMES,
+                           type_counts=counts), (400 if error else 200)
+
+
+def task_filter_bar(conn, tf: TaskFilters, choices: dict) -> tuple[dict, str]:
+    """The shared filter options (departments) and the 当前筛选 line of the task filters."""
+    return filter_bar(conn, Filters(depts=tf.depts), extra=[
+        ("任务类型", TYPE_NAMES.get(tf.task_type, "")),
+        ("问题类别", named(tf.categories, choices["categories"])), ("状态", named(tf.statuses, choices["statuses"])),
+        ("关键词", tf.q or ""),
+        ("含未再出现的任务", "是" if tf.include_inactive else "")])
 
 
 @bp.get("/<int:task_id>")
@@ -153,8 +164,9 @@ def export(fmt: str):
     dept = auth.current_user().dept_code
     with context.engine().connect() as conn:
         rows = task_rows(conn, tf, dept)
+        _, info = task_filter_bar(conn, tf, task_choices(conn, dept, context.taxonomy()))
     suffix, mimetype = EXPORT_TYPES[fmt]
-    body = export_bytes(rows, fmt)
+    body = export_bytes(rows, fmt, info)
     auth.audit_request("export", what="tasks", format=fmt, rows=len(rows), filters=tf.to_args())
     name = f"haocha_tasks{'_jira' if fmt == 'jira' else ''}_{date.today():%Y%m%d}.{suffix}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

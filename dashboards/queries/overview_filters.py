@@ -1,4 +1,5 @@
-"""Options of the 总览 filter bar, from the rollups (never the records) and scoped to the user's department."""
+"""Options of every filter bar (总览, 评价明细, 优化任务, 整改台账), from the rollups (never the records) and scoped to
+the user's department: one list of departments, regions, channels and services for every screen."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ MAX_SERVICES = 500
 Options = list[tuple[str, str]]
 
 
-def _keep_selected(options: Options, selected: tuple) -> Options:
-    """Selected values the data no longer has stay in the list (so the form never drops a filter silently)."""
+def _keep_selected(options: Options, selected: tuple, label=str) -> Options:
+    """Selected values the data no longer has stay in the list (so the form never drops a filter silently),
+    named by ``label`` where it knows them."""
     have = {v for v, _ in options}
-    return options + [(str(v), str(v)) for v in selected if str(v) not in have]
+    return options + [(str(v), label(v) or str(v)) for v in selected if str(v) not in have]
 
 
 def _services_stmt(dept: str | None, period: tuple[date, date] | None) -> Select:
@@ -56,10 +58,20 @@ def filter_options(conn: Connection, dept: str | None, period: tuple[date, date]
     return {
         "dept": _keep_selected(depts, filters.depts if not dept else ()),
         "region": _keep_selected(regions, filters.regions),
-        "channel": _keep_selected(channels, filters.channels),
+        "channel": _keep_selected(channels, filters.channels, display.channel_name),
         "service": _keep_selected(services, filters.services),
         "level": [(str(k), v) for k, v in display.LEVELS.items()],
         "category": _keep_selected(sorted((c.slug, c.name) for c in taxonomy.categories) +
                                    [(taxonomy.other_slug, taxonomy.other_name)], filters.categories),
         "sentiment": list(display.SENTIMENT_NAMES.items()),
+        "kind": list(display.KIND_NAMES.items()),
     }
+
+
+URL_FIELDS = {"dept": "depts", "region": "regions", "channel": "channels", "service": "services", "level": "levels",
+              "category": "categories", "sentiment": "sentiments", "kind": "kinds"}
+
+
+def option_names(options: dict[str, Options]) -> dict[str, dict[str, str]]:
+    """{Filters field: {value: label}} of filter_options' lists, for ``feedback.filters.describe_filters``."""
+    return {URL_FIELDS[k]: dict(pairs) for k, pairs in options.items() if k in URL_FIELDS}

@@ -150,18 +150,3 @@ def level_counts(conn: Connection, filters: Filters) -> pd.DataFrame:
         frame[col] = frame["level"].map(lambda lv, c=counts: c.get(lv, 0)).astype("int64")
     frame["count"] = frame["active"] + frame["default"]
     return frame
-
-
-def filter_choices(conn: Connection, dept: str | None) -> dict[str, list[tuple[str, str]]]:
-    """(value, label) pairs for the department and channel controls; a bound user only gets their own."""
-    q = select(Record.dept_code, func.max(Record.dept_name)).where(Record.dept_code.is_not(None))
-    if dept:
-        q = q.where(Record.dept_code == dept)
-    rows = conn.execute(q.group_by(Record.dept_code)).all()
-    names = [name or code for code, name in rows]
-    # Two codes under one name (a renamed or split department) are told apart by their code.
-    depts = [(code, label if names.count(label) == 1 else f"{label}（{code}）")
-             for (code, _), label in zip(rows, names, strict=True)]
-    depts.sort(key=lambda p: p[1])
-    channels = [(code, display.channel_name(code)) for code in display.CHANNELS]
-    return {"depts": depts, "channels": channels}

@@ -1,7 +1,9 @@
-/* Haocha dashboard behaviour: draws Plotly figures from data-figure attributes, marks busy forms.
-   No inline scripts anywhere (the CSP forbids them); this file and plotly.min.js are served locally. */
+/* Haocha dashboard behaviour: draws Plotly figures from data-figure attributes (Chinese locale), turns filter
+   multi-selects into searchable fields with removable chips (tom-select), folds the main menu on narrow screens,
+   marks busy forms. No inline scripts anywhere (the CSP forbids them); every script is served locally. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");  // styles that need this script (the folded menu) apply
 
   function drawCharts() {
     if (typeof window.Plotly === "undefined") { return; }
@@ -10,8 +12,10 @@
       try { fig = JSON.parse(el.getAttribute("data-figure")); } catch (e) { return; }
       window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
         displaylogo: false,
+        locale: "zh-CN",
         responsive: true,
-        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]
+        // sendChartToCloud would upload the figure's data to Plotly Cloud: nothing leaves the site
+        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendChartToCloud"]
       }).then(function () { drillDown(el); });
     });
   }
@@ -48,7 +52,36 @@
     });
   }
 
-  function start() { drawCharts(); busyForms(); }
+  /* Every select[data-multi] of a filter bar: type to search, chips with a 移除 button, the dropdown stays open
+     while picking several. Option texts are data: tom-select escapes them when it renders. */
+  function multiSelects() {
+    if (typeof window.TomSelect === "undefined") { return; }
+    document.querySelectorAll("select[data-multi]").forEach(function (el) {
+      new window.TomSelect(el, {
+        plugins: { remove_button: { title: "移除" } },
+        placeholder: el.getAttribute("data-placeholder") || "",
+        hidePlaceholder: true,
+        closeAfterSelect: false,
+        maxOptions: null,
+        render: {
+          no_results: function () { return '<div class="no-results">没有匹配的选项</div>'; }
+        }
+      });
+    });
+  }
+
+  /* 菜单 button: on a narrow screen the main menu is folded until asked for. */
+  function navToggle() {
+    var button = document.getElementById("nav-toggle");
+    var nav = document.getElementById("mainnav");
+    if (!button || !nav) { return; }
+    button.addEventListener("click", function () {
+      var open = nav.classList.toggle("open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function start() { navToggle(); multiSelects(); drawCharts(); busyForms(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -56,15 +56,15 @@ def rows(tasks: list[dict]) -> list[list]:
     return [[neutralise(_flat(t, c)) for c in COLUMNS] for t in tasks]
 
 
-def csv_export(tasks: list[dict]) -> bytes:
-    return csv_bytes([HEADERS[c] for c in COLUMNS], rows(tasks))
+def csv_export(tasks: list[dict], info: str | None = None) -> bytes:
+    return csv_bytes([HEADERS[c] for c in COLUMNS], rows(tasks), info=info)
 
 
-def xlsx_export(tasks: list[dict]) -> bytes:
+def xlsx_export(tasks: list[dict], info: str | None = None) -> bytes:
     """One sheet laid out to work in: widths, autofilter, frozen header, priorities as numbers shown 0.0."""
     buf = io.BytesIO()
     sheets.write_table_xlsx(buf, "优化任务", [HEADERS[c] for c in COLUMNS], rows(tasks),
-                            widths=[WIDTHS[c] for c in COLUMNS], formats={COLUMNS.index("score"): "0.0"})
+                            widths=[WIDTHS[c] for c in COLUMNS], formats={COLUMNS.index("score"): "0.0"}, info=info)
     return buf.getvalue()
 
 
@@ -102,18 +102,19 @@ def tracker_export(tasks: list[dict]) -> bytes:
     return csv_bytes(TRACKER_COLUMNS, (tracker_row(t) for t in tasks))
 
 
-def export_bytes(tasks: list[dict], fmt: str) -> bytes:
+def export_bytes(tasks: list[dict], fmt: str, info: str | None = None) -> bytes:
     """``tasks`` (rows of ``queries.select_tasks``, best first, with their ``position``) in one of FORMATS: the
-    one exporter of the dashboard's downloads and ``haocha tasks export``."""
+    one exporter of the dashboard's downloads and ``haocha tasks export``. ``info`` (the filters followed,
+    "当前筛选：…") is the first line of CSV and XLSX; JSON and the tracker CSV, read by programs, leave it out."""
     writer = {"csv": csv_export, "xlsx": xlsx_export, "json": json_export, "jira": tracker_export}.get(fmt)
     if writer is None:
         raise ValueError(f"unknown export format '{fmt}' (use {', '.join(FORMATS)})")
-    return writer(tasks)
+    return writer(tasks, info) if fmt in ("csv", "xlsx") else writer(tasks)
 
 
-def export_tasks(tasks: list[dict], fmt: str, out: str | Path) -> Path:
+def export_tasks(tasks: list[dict], fmt: str, out: str | Path, info: str | None = None) -> Path:
     """Write :func:`export_bytes` to the file ``out``."""
-    body = export_bytes(tasks, fmt)
+    body = export_bytes(tasks, fmt, info)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(body)

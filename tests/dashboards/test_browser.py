@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -90,6 +91,19 @@ def open_page(pw, base: str, problems: list[str]):
     return browser, page
 
 
+def pick(page, name: str, *texts: str) -> None:
+    """Choose options of a filter field as a user does: type into its search box, click the option whose text is
+    exactly ``text``; the chosen ones show as chips."""
+    box = page.locator(f"#f-{name}-ts-control")
+    for text in texts:
+        box.click()
+        box.fill(text)
+        page.locator(f"#f-{name}-ts-dropdown .option").filter(has_text=re.compile(f"^{re.escape(text)}$")).click()
+    page.keyboard.press("Escape")
+    chips = page.locator(f"#f-{name}-ts-control").locator("xpath=..").locator(".item").all_inner_texts()
+    assert all(any(t in c for c in chips) for t in texts), chips
+
+
 def save_task_form(page, status: str, owner: str, note: str, due: str | None = None) -> None:
     """Fill the task's status form (status, owner, optional due date, note), submit it and wait for the page;
     asserts the save was confirmed with the new status."""
@@ -155,8 +169,7 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
         assert page.locator("table.records img").count() == 0
         page.goto(f"{live_server}/records")
         page.screenshot(path=shots / "03_explorer.png")
-        page.check("input[name=level][value='1']")
-        page.check("input[name=level][value='2']")
+        pick(page, "level", "非常不满意", "不满意")
         page.fill("input[name=q]", "窗口")
         page.click("#explorer-filters button[type=submit]")
         page.wait_for_load_state()
@@ -164,6 +177,7 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
         levels = page.locator("table.records tbody td:nth-child(2) .level").all_inner_texts()
         assert levels and set(levels) <= {"不满意", "非常不满意"}
         assert all("窗口" in t for t in page.locator("table.records tbody td.text").all_inner_texts())
+        assert page.inner_text("#current-filters") == "当前筛选：满意度：非常不满意、不满意 · 关键词：窗口"
         page.screenshot(path=shots / "04_explorer_filtered.png")
 
         page.goto(f"{live_server}/ingest")
@@ -212,3 +226,4 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
     assert len(list(shots.glob("*.png"))) == 10
     if os.environ.get("HAOCHA_SCREENSHOT_DIR") is None:
         shutil.rmtree(shots, ignore_errors=True)
+

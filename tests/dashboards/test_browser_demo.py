@@ -34,7 +34,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import open_page, save_task_form  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import open_page, pick, save_task_form  # noqa: E402 - after the skip checks
 
 ROWS = int(os.environ.get("HAOCHA_SCREENSHOT_ROWS") or 20_000)
 CHART = 15_000  # ms for Plotly to draw
@@ -212,9 +212,8 @@ def test_explorer_search_filter_pages(browse, demo, shots):
     shot(page, shots, "explorer.png", top_only=True)
 
     # filter by level and kind, page through the result: the filter survives paging
-    page.check("input[name=level][value='1']")
-    page.check("input[name=level][value='2']")
-    page.check("input[name=kind][value='rating']")
+    pick(page, "level", "非常不满意", "不满意")
+    pick(page, "kind", "评价")
     page.click("#explorer-filters button[type=submit]")
     page.wait_for_url("**kind=rating**")
     args = parse_qs(query(page))
@@ -260,7 +259,9 @@ def test_task_work_and_export(browse, demo, shots):
     assert 0 < expected["total"] <= 200
     with page.expect_download() as download:
         page.click("#task-exports >> text=CSV")
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    info, body = Path(download.value.path()).read_text(encoding="utf-8-sig").split("\n", 1)  # read_text: \r\n → \n
+    assert info == "当前筛选：问题类别：办理时效"  # the export says which filters it follows
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert len(rows) == expected["total"]
     title = next(k for k in rows[0] if "标题" in k or k.lower() == "title")
     assert [r[title] for r in rows] == [t["title"] for t in expected["items"]]

@@ -1,5 +1,5 @@
 """Region names from [paths] region_names on the screens that show a region, the code kept in the tooltip;
-drill-down filters the explorer cannot edit are shown by name, not by code or slug."""
+the 当前筛选 line names drill-down filters, not by code or slug."""
 
 from __future__ import annotations
 
@@ -21,6 +21,6 @@ def test_ledger_and_explorer_name_regions(settings, engine, seeded, client_for):
     assert "清溪区" in client.get(f"/ledger/{case}").text
 
     page = client.get("/records?region=439902000000&category=timeliness&sentiment=neg&service=T001").text
-    pills = page.split('id="carried-filters"', 1)[1].split("</p>", 1)[0]
-    assert "清溪区" in pills and "办理时效" in pills and "负面" in pills
-    assert "timeliness" not in pills.replace('value="timeliness"', "")  # the slug only in the hidden input
+    line = page.split('id="current-filters"', 1)[1].split("</p>", 1)[0]
+    assert "区划：清溪区" in line and "问题分类：办理时效" in line and "情感：负面" in line
+    assert "timeliness" not in line and "439902000000" not in line  # names, never the slug or the code

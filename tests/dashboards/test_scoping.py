@@ -45,9 +45,9 @@ def _record_exports(client, seeded):
     for url in ("/records/export.csv", f"/records/export.csv?dept={DEPT_B}", "/records/export.csv?q=不合理"):
         body = client.get(url).data.decode("utf-8-sig")
         assert B_NAME not in body and "收费100%" not in body, url
-    assert body.count("\r\n") == 1  # header only: the search matches department B's record alone
+    assert body.count("\r\n") == 2  # 当前筛选 line and header only: the search matches department B's record alone
     body = client.get("/records/export.csv").data.decode("utf-8-sig")
-    assert A_NAME in body and body.count("\r\n") == 11  # header + department A's 10 records
+    assert A_NAME in body and body.count("\r\n") == 12  # 当前筛选 line, header + department A's 10 records
     assert B_NAME.encode() not in client.get(f"/records/export.xlsx?dept={DEPT_B}").data
 
 

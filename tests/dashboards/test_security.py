@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import re
 
+import brotli
 import plotly
 import pytest
 
+from dashboards.assets import plotly_js_path
 from dashboards.security import HEADERS
-from tests.dashboards.conftest import XSS
+from tests.dashboards.conftest import XSS, login
 
 PAGES = ("/", "/records", "/ingest", "/tasks", "/alerts", "/models")
 
@@ -48,15 +51,53 @@ def test_pages_have_no_inline_script_and_nothing_external(client_for, seeded):
 
 
 def test_plotly_is_served_locally_with_caching(app, client_for):
+    """The pages load the vendored basic bundle and its zh-CN locale under content-versioned URLs kept a year."""
     client = client_for("viewer")
     overview = client.get("/").text
-    assert f'src="/static/vendor/plotly.min.js?v={plotly.__version__}"' in overview
+    scripts = re.findall(r'<script src="(/static/vendor/plotly[^"]+)"', overview)
+    assert [s.split("?")[0] for s in scripts] == ["/static/vendor/plotly-basic.min.js",
+                                                  "/static/vendor/plotly-locale-zh-cn.js"]
+    for url in scripts:
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "text/javascript", url
+        assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+        response.close()
+    basic = client.get(scripts[0])
+    assert 500_000 < len(basic.data) < plotly_js_path().stat().st_size / 2  # the basic bundle, not the full one
+    assert b"window.Plotly" in basic.data
+    # an unversioned URL is not cached for a year (it may change under the same name)
+    assert "immutable" not in client.get("/static/app.js").headers.get("Cache-Control", "")
+
+
+def test_the_full_plotly_bundle_stays_available(settings, engine, users):
+    from dashboards.app import create_app
+    from feedback.settings import DashboardSettings
+
+    app = create_app(settings, engine, options=DashboardSettings(plotly_basic=False))
+    client = app.test_client()
+    login(client, "viewer")
+    assert f'src="/static/vendor/plotly.min.js?v={plotly.__version__}"' in client.get("/").text
     response = client.get(f"/static/vendor/plotly.min.js?v={plotly.__version__}")
-    assert response.status_code == 200 and response.mimetype == "text/javascript"
-    assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
-    assert len(response.data) > 1_000_000
+    assert response.status_code == 200 and len(response.data) > 1_000_000
+    assert "immutable" in response.headers["Cache-Control"]
     etag = response.headers["ETag"]
     assert client.get("/static/vendor/plotly.min.js", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_scripts_are_compressed_pages_never(client_for):
+    """Static scripts travel compressed; HTML (which carries the CSRF token) and JSON never do (BREACH)."""
+    client = client_for("viewer")
+    page = client.get("/", headers={"Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in page.headers and "csrf_token" in page.text
+    assert "Content-Encoding" not in client.get("/api/v1/overview", headers={"Accept-Encoding": "gzip"}).headers
+    url = re.search(r'<script src="(/static/vendor/plotly-basic[^"]+)"', page.text).group(1)
+    plain = client.get(url).data
+    for encoding, decode in (("gzip", gzip.decompress), ("br", brotli.decompress)):
+        response = client.get(url, headers={"Accept-Encoding": encoding})
+        assert response.headers["Content-Encoding"] == encoding
+        assert len(response.data) < len(plain) / 2
+        assert decode(response.data) == plain
+    assert client.get("/static/app.css", headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
 
 
 def test_untrusted_text_is_shown_as_text(client_for, seeded):

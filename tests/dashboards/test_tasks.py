@@ -128,17 +128,19 @@ def test_exports_neutralise_formulas_and_follow_the_filters(client_for, work, en
     res = client.get("/tasks/export/csv")
     assert res.status_code == 200 and res.mimetype == "text/csv" and "attachment" in res.headers["Content-Disposition"]
     rows = _csv_rows(res.data)
-    assert rows[0][:4] == ["排名", "任务ID", "标题", "优先级"]
-    titles = [r[2] for r in rows[1:]]
+    assert rows[0] == ["当前筛选：任务类型：政务服务"]  # the filters the export follows head it
+    assert rows[1][:4] == ["排名", "任务ID", "标题", "优先级"]
+    titles = [r[2] for r in rows[2:]]
     assert titles == [TITLE_A, "'" + TITLE_B]  # @… is text, not a formula; 政务服务 tasks by default
     only_b = _csv_rows(client.get("/tasks/export/csv?category=timeliness").data)
-    assert [r[2] for r in only_b[1:]] == ["'" + TITLE_B]
+    assert "问题类别：办理时效" in only_b[0][0] and [r[2] for r in only_b[2:]] == ["'" + TITLE_B]
     jira = _csv_rows(client.get("/tasks/export/jira").data)
     assert jira[0] == ["Summary", "Description", "Priority", "Labels", "Assignee", "Due Date"]
     assert jira[2][0] == "'" + TITLE_B
     xlsx = client.get("/tasks/export/xlsx")
     ws = load_workbook(io.BytesIO(xlsx.data)).active
-    cell = ws.cell(row=3, column=3)
+    assert ws.cell(row=1, column=1).value == "当前筛选：任务类型：政务服务"
+    cell = ws.cell(row=4, column=3)
     assert cell.value == "'" + TITLE_B and cell.data_type == "s"
     data = json.loads(client.get("/tasks/export/json?type=all").data)
     assert [t["title"] for t in data] == [TITLE_A, TITLE_B, TITLE_TOPIC]
@@ -202,9 +204,9 @@ def test_task_types_apart_on_the_page_the_api_and_the_exports(client_for, work):
     assert [(t["title"], t["position"], t["rank"], t["type"]) for t in api["items"]] == [(TITLE_TOPIC, 1, 3, "topic")]
     assert [t["title"] for t in client.get("/api/v1/tasks").json["items"]] == [TITLE_A, TITLE_B]
     rows = _csv_rows(client.get("/tasks/export/csv?type=topic").data)
-    assert [(r[0], r[2]) for r in rows[1:]] == [("1", TITLE_TOPIC)]
+    assert rows[0] == ["当前筛选：任务类型：12345 话题"] and [(r[0], r[2]) for r in rows[2:]] == [("1", TITLE_TOPIC)]
     found = _csv_rows(client.get("/tasks/export/csv?type=all&q=换领身份证").data)
-    assert [r[2] for r in found[1:]] == ["'" + TITLE_B]
+    assert [r[2] for r in found[2:]] == ["'" + TITLE_B]
     detail = client.get(f"/api/v1/tasks/{work['task-topic']}").json
     assert detail["position"] == 1 and "12345 话题任务中排第 1 名" in detail["explanation"]
 
@@ -217,12 +219,13 @@ def test_exports_keep_owner_and_due_date_and_lay_out_the_workbook(client_for, wo
     assert dict(zip(jira[0], jira[1], strict=True))["Assignee"] == "李四"
     assert dict(zip(jira[0], jira[1], strict=True))["Due Date"] == "2026-06-30"
     ws = load_workbook(io.BytesIO(client.get("/tasks/export/xlsx?type=all").data)).active
-    header = [c.value for c in ws[1]]
-    score = ws.cell(row=2, column=header.index("优先级") + 1)
+    assert ws.cell(row=1, column=1).value == "当前筛选：任务类型：全部"  # the filters followed, above the header
+    header = [c.value for c in ws[2]]
+    score = ws.cell(row=3, column=header.index("优先级") + 1)
     assert score.value == 60.0 and score.number_format == "0.0" and score.data_type == "n"
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}4"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == f"A2:{ws.cell(row=2, column=len(header)).column_letter}5"
     assert ws.column_dimensions["C"].width >= 40  # the title column is wide
-    assert ws.max_row == 4
+    assert ws.max_row == 5
 
 
 def test_a_topics_heat_shows_on_its_page_only_when_stored(client_for, work, engine):

@@ -41,3 +41,24 @@ def test_scoping_replaces_requested_departments():
 def test_dates_at_the_bounds_are_accepted():
     f = Filters.from_query_args({"start": "2000-01-01", "end": "2100-12-31"})
     assert (f.start, f.end) == (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def test_describe_filters_names_every_condition_by_its_label():
+    from feedback.filters import describe_filters
+
+    f = Filters(channels=("mobile", "pc"), depts=("D1",), levels=(1, 2), services=("S9",))
+    names = {"channels": {"mobile": "移动端", "pc": "PC端"}, "depts": {"D1": "市公安局"},
+             "levels": {"1": "非常不满意", "2": "不满意"}}
+    line = describe_filters(f, names, (date(2026, 9, 15), date(2026, 10, 15)), extra=[("状态", "待处理"), ("关键词", "")])
+    assert line == ("当前筛选：2026-09-15 至 2026-10-15 · 部门：市公安局 · 渠道：移动端、PC端 · 事项：S9 · "
+                    "满意度：非常不满意、不满意 · 状态：待处理")
+
+
+def test_describe_filters_without_conditions_and_with_many_values():
+    from feedback.filters import MAX_NAMED, describe_filters
+
+    assert describe_filters(Filters(), {}) == "当前筛选：全部数据"
+    assert describe_filters(Filters(start=date(2026, 1, 1)), {}) == "当前筛选：2026-01-01 至 最新"
+    many = Filters(services=tuple(f"S{i}" for i in range(MAX_NAMED + 3)))
+    line = describe_filters(many, {})
+    assert line.endswith(f"S{MAX_NAMED - 1} 等 {MAX_NAMED + 3} 项") and f"S{MAX_NAMED}" not in line

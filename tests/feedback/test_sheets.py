@@ -44,3 +44,13 @@ def test_full_width_formula_characters_are_neutralised_like_ascii():
     assert [r[0] for r in rows[1:]] == ["'" + v for v in FULL_WIDTH]
     ws = load_workbook(io.BytesIO(xlsx_bytes("评价", ["内容"], [[v] for v in FULL_WIDTH])))["评价"]
     assert [r[0].value for r in ws.iter_rows(min_row=2)] == ["'" + v for v in FULL_WIDTH]
+
+
+def test_info_is_the_first_line_above_the_header():
+    info = "当前筛选：2026-09-15 至 2026-10-15 · 渠道：移动端"
+    lines = list(csv.reader(io.StringIO(csv_bytes(["a", "b"], [[1, "x"]], info=info).decode("utf-8-sig"))))
+    assert lines == [[info], ["a", "b"], ["1", "x"]]
+    assert list(csv.reader(io.StringIO(csv_bytes(["a"], [[1]]).decode("utf-8-sig"))))[0] == ["a"]
+    ws = load_workbook(io.BytesIO(xlsx_bytes("s", ["a", "b"], [[1, "=x"]], info="=当前筛选"))).active
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [["'=当前筛选", None], ["a", "b"], [1, "'=x"]]
+    assert ws.freeze_panes == "A3"

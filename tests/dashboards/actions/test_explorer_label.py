@@ -37,7 +37,7 @@ def test_the_form_is_shown_only_to_roles_that_may_label(client_for, seeded):
         assert "校正分类" in page and 'name="category"' in page, name
         assert '<option value="materials"' in page and "申报材料" in page and '<option value="other"' in page
     page = client_for("viewer").get("/records").text
-    assert "校正分类" not in page and 'name="category"' not in page
+    assert "校正分类" not in page and '<select name="category" required>' not in page
 
 
 def test_label_needs_csrf_and_the_capability(client_for, engine, seeded):
@@ -162,11 +162,13 @@ def test_explorer_reads_only_the_active_scoring_version(client_for, engine, seed
     assert len(shown) == 1 and shown[0]["category"] == "staff_attitude"
 
 
-def test_drill_down_filters_without_a_control_are_shown_and_kept(client_for, seeded):
+def test_drill_down_filters_are_controls_and_named_in_the_current_line(client_for, seeded):
     page = client_for("admin").get("/records?region=439902000000&category=materials&sentiment=neg"
                                    "&service=%3Cb%3Ex%3C/b%3E").text
-    assert 'id="carried-filters"' in page
     for name, value in (("region", "439902000000"), ("category", "materials"), ("sentiment", "neg")):
-        assert f'<input type="hidden" name="{name}" value="{value}">' in page
+        select = page.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        assert f'<option value="{value}" selected>' in select, name
+    line = page.split('id="current-filters"', 1)[1].split("</p>", 1)[0]
+    assert "情感：负面" in line and "问题分类：" in line and "materials" not in line
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page  # a filter value is text, never markup
-    assert 'id="carried-filters"' not in client_for("admin").get("/records").text
+    assert "当前筛选：全部数据" in client_for("admin").get("/records").text

@@ -13,7 +13,10 @@ from tests.dashboards.conftest import XSS, rating_row
 
 
 def _rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+    """The header and data rows, below the export's 当前筛选 line (checked here)."""
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+    assert len(rows[0]) == 1 and rows[0][0].startswith("当前筛选："), rows[0]
+    return rows[1:]
 
 
 def _add_tricky(engine, batch_id):
@@ -40,6 +43,8 @@ def test_csv_follows_the_filters_and_is_safe(client_for, seeded, engine):
     assert len(bad) > 1 and {r[level_col] for r in bad[1:]} == {"非常不满意"}
     searched = _rows(client.get("/records/export.csv?q=排队"))
     assert [r[text_col] for r in searched[1:]] == ["'@SUM(1+1) 办事大厅排队太久"]
+    line = client.get("/records/export.csv?level=1&channel=pc&q=排队").data.decode("utf-8-sig").split("\r\n")[0]
+    assert line == "当前筛选：渠道：PC端 · 满意度：非常不满意 · 关键词：排队"
 
 
 def test_xlsx_has_the_same_rows_as_text_cells(client_for, seeded, engine):
@@ -50,8 +55,9 @@ def test_xlsx_has_the_same_rows_as_text_cells(client_for, seeded, engine):
     ws = load_workbook(io.BytesIO(res.data))["评价明细"]
     values = [[c.value for c in r] for r in ws.iter_rows()]
     csv_rows = _rows(client.get("/records/export.csv?level=1&level=2"))
-    assert len(values) == len(csv_rows) == int(res.headers["X-Haocha-Rows"]) + 1
-    cells = [c for r in ws.iter_rows(min_row=2) for c in r if isinstance(c.value, str)]
+    assert values[0][0] == "当前筛选：满意度：非常不满意、不满意"
+    assert len(values) - 1 == len(csv_rows) == int(res.headers["X-Haocha-Rows"]) + 1
+    cells = [c for r in ws.iter_rows(min_row=3) for c in r if isinstance(c.value, str)]
     assert all(c.data_type == "s" and not c.value.startswith(("=", "@")) for c in cells)
 
 

@@ -1,0 +1,81 @@
+"""Headless Chromium at phone and laptop widths: every screen fits its window, the menu folds behind 菜单, ranking
+heads are not cut, the chart toolbar and month ticks are Chinese."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from feedback import ledger
+from tests.dashboards.conftest import PASSWORD
+from tests.dashboards.test_browser import _fill, open_page, serving, sync_api
+
+WIDTHS = (390, 1366, 1440)
+
+
+def _fill_with_cases(engine) -> None:
+    _fill(engine)
+    with engine.begin() as conn:  # 整改台账 cases for the 差评, so a case page can be opened
+        ledger.sync_cases(conn, now=datetime(2026, 3, 4, 8))
+
+
+@pytest.fixture
+def live_server(settings_factory, tmp_path):
+    with serving(settings_factory, tmp_path, _fill_with_cases) as url:
+        yield url
+
+
+def test_no_screen_is_wider_than_the_window(live_server, shots):
+    """At phone and laptop widths every screen fits its window (nothing to scroll sideways); on a phone the menu
+    folds behind 菜单; at 1366 px the rankings' column heads (调整后差评率) are not cut."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser, page = open_page(pw, live_server, problems)
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        page.goto(f"{live_server}/tasks")
+        task = page.locator("a.task-title").first.get_attribute("href")
+        page.goto(f"{live_server}/ledger")
+        case = page.locator("table.ledger a[href^='/ledger/']").first.get_attribute("href")
+        screens = ["/", "/records", "/tasks", task, "/reports", "/ingest", "/alerts", "/models", "/ledger", case]
+        wide = []
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in screens:
+                page.goto(f"{live_server}{path}")
+                page.wait_for_load_state("load")
+                if page.locator("[data-figure]").count():
+                    page.wait_for_selector("[data-figure] .main-svg", timeout=15_000)
+                overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 0:
+                    page.screenshot(path=shots / f"wide_{width}_{path.strip('/').replace('/', '_') or 'overview'}.png",
+                                    full_page=True)
+                    wide.append(f"{path} at {width} px is {overflow} px wider than the window")
+            if width == 390:
+                nav = page.locator("#mainnav")
+                assert not nav.is_visible()
+                page.click("#nav-toggle")
+                assert nav.is_visible() and page.locator("#mainnav a").count() >= 5
+        assert not wide, wide
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(f"{live_server}/")
+        cut = page.evaluate("""() => [...document.querySelectorAll('.rankings th')]
+            .filter(th => th.scrollWidth > th.clientWidth + 1).map(th => th.innerText)""")
+        assert not cut, f"column heads cut at 1366 px: {cut}"
+        # the chart toolbar speaks Chinese and has no button sending data off the site; month ticks read 2025年11月
+        page.hover("[data-figure]")
+        titles = page.locator(".modebar-btn").evaluate_all("els => els.map(e => e.getAttribute('data-title'))")
+        assert titles and "缩放" in titles and not any(re.search(r"[A-Za-z]{4,}", t) for t in titles), titles
+        ticks = page.evaluate("""async () => {
+            const d = document.createElement('div'); d.style.width = '700px'; document.body.appendChild(d);
+            await Plotly.newPlot(d, [{type: 'scatter', x: ['2025-11-01', '2026-04-01'], y: [1, 2]}], {},
+                                 {locale: 'zh-CN'});
+            const t = [...d.querySelectorAll('.xtick text')].map(e => e.textContent); d.remove(); return t; }""")
+        assert "2025年11月" in ticks and not any(re.search(r"[A-Za-z]", t) for t in ticks), ticks
+        browser.close()
+    assert not problems, problems
