@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -15,13 +16,15 @@ from feedback.models import Alert, Record
 from feedback.stats import queries as stats_queries
 
 
-def load_inputs(conn: Connection, cfg: Any) -> AlertInputs:
+def load_inputs(conn: Connection, cfg: Any, as_of: date | None = None) -> AlertInputs:
     """Count frames of the checked weeks and their baseline weeks, straight from the records and the active
-    scores (exact whatever the state of the rollups; the window is a few weeks, so it stays cheap)."""
+    scores (exact whatever the state of the rollups; the window is a few weeks, so it stays cheap). The weeks
+    end with the latest record, or with ``as_of`` when that is earlier (a week-by-week replay)."""
     first, last = conn.execute(select(func.min(Record.rated_at), func.max(Record.rated_at))).one()
-    if last is None:
+    if last is None or (as_of is not None and as_of < pd.Timestamp(first).date()):
         return AlertInputs(None, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
-    as_of, data_start = last.date(), first.date()
+    last_day = pd.Timestamp(last).date()
+    as_of, data_start = min(as_of or last_day, last_day), pd.Timestamp(first).date()
     period = Filters(start=max(window_start(as_of, cfg), data_start), end=as_of)
     ratings = stats_queries.rating_frame(conn, period, ("dept", "day"), raw=True)
     counts = stats_queries.counts(conn, period, ("category", "day", "kind", "level", "is_default"), raw=True)

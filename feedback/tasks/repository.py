@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
+from feedback.clock import local_now
 from feedback.models import Task, TaskBuild, TaskEvent, TaskRecord
 from feedback.tasks.lifecycle import LifecycleError, check_transition
 
@@ -15,7 +16,7 @@ SYSTEM = "system"
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return local_now()  # the one storage clock (simulated in a replay)
 
 
 def _json(value) -> str:
