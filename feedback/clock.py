@@ -32,3 +32,27 @@ def simulated(at: datetime) -> Iterator[datetime]:
         yield at
     finally:
         _SIMULATED.reset(token)
+
+
+def display_time(value: object, *, storage_tz: str = "Asia/Shanghai", display_tz: str = "Asia/Shanghai",
+                 fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """The one way a stored time is shown (screens, exports, the bulletin): a naive wall-clock time of
+    ``storage_tz`` (a datetime, a pandas Timestamp or an ISO string) converted to ``display_tz`` and written
+    with ``fmt``; "" for a missing value, a bare date as its ISO day."""
+    from datetime import date
+
+    import pandas as pd
+
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and len(value.strip()) == 10:
+        return value.strip()
+    try:
+        at = pd.Timestamp(value).to_pydatetime()
+    except (ValueError, TypeError):
+        return str(value)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(storage_tz))
+    return at.astimezone(ZoneInfo(display_tz)).strftime(fmt)

@@ -139,6 +139,8 @@ def _plan(current: str, old_owner: str | None, old_due: date | None, *, status: 
     values: dict = {}
     events: list[dict] = []
     now = _now()
+    if due is not None and due != old_due and due < now.date():
+        raise LifecycleError(f"截止日期 {due.isoformat()} 早于今天（{now:%Y-%m-%d}），请填写今天或以后的日期")
     if status and status != current:
         check_transition(current, status, note=note)
         values["status"] = status

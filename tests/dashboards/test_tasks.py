@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -73,10 +74,11 @@ def test_viewer_cannot_change_a_task_and_csrf_is_required(client_for, work, engi
 def test_status_owner_due_and_note_write_history(client_for, work, engine, user):
     client = client_for(user)
     tid = work["task-a"]
-    res = _change(client, tid, status="accepted", owner="张三", due="2026-06-30", note="先查上传接口")
+    due = (date.today() + timedelta(days=40)).isoformat()
+    res = _change(client, tid, status="accepted", owner="张三", due=due, note="先查上传接口")
     assert res.status_code == 302 and res.headers["Location"].endswith(f"/tasks/{tid}")
     page = client.get(f"/tasks/{tid}").text
-    assert "已保存" in page and "张三" in page and "2026-06-30" in page and "已受理" in page
+    assert "已保存" in page and "张三" in page and due in page and "已受理" in page
     with engine.connect() as conn:
         history = task_history(conn, tid)
     mine = [h for h in history if h["actor"] == user]
@@ -94,6 +96,8 @@ def test_status_owner_due_and_note_write_history(client_for, work, engine, user)
     with engine.connect() as conn:
         assert conn.execute(select(Task.status).where(Task.id == tid)).scalar_one() == "accepted"
     assert _change(client, tid, due="2026-13-01").status_code == 400
+    _change(client, tid, due="2020-01-31")  # a due date in the past is refused, in Chinese
+    assert "截止日期 2020-01-31 早于今天" in client.get(f"/tasks/{tid}").text
 
 
 def test_department_bound_users_see_and_change_only_their_tasks(app, work, engine):
