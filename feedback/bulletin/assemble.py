@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -70,7 +70,9 @@ def _build(conn: Connection, month: str, filters: Filters | None, *, settings: S
     services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
     complaints = sections.complaint_section(conn, cur, taxonomy)
-    tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS)
+    # frozen at the month's end: a later change of a task does not rewrite an older bulletin
+    frozen = min(as_of, datetime.combine(end, time(23, 59, 59)))
+    tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS, at=frozen)
     ledger = sections.ledger_section(conn, cur, today=as_of.date(), good_includes_basic=gib)
     changes = unit_changes(conn, cur, prev, region_names)
     scope_info = _scope(scope, ranks["dept"].table, region_names)

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from feedback.bulletin import build_bulletin
 from feedback.bulletin.sections import quote
 from feedback.cli import main
+from feedback.clock import simulated
 from feedback.filters import Filters
 from feedback.models import ModelVersion, Record
 from feedback.stats.rankings import region_label
@@ -153,7 +154,11 @@ def add_tasks(engine) -> dict[str, int]:
     with engine.begin() as conn:
         build = repository.insert_build(conn, as_of=AS_OF, model_version=None, settings_hash="t", settings={})
         ids = repository.save_tasks(conn, rows, build)
-        repository.change_task(conn, ids["k2"], by="pm", status="accepted", owner="张三")
+        with simulated(datetime(2026, 3, 20, 10)):  # during the bulletin's month
+            repository.change_task(conn, ids["k2"], by="pm", status="accepted", owner="张三")
+        with simulated(datetime(2026, 4, 1, 9)):  # after its end: not in the March bulletin
+            repository.change_task(conn, ids["k1"], by="pm", status="accepted", owner="李四")
+            repository.change_task(conn, ids["k2"], by="pm", status="in_progress", owner="王五")
     return ids
 
 
@@ -164,6 +169,7 @@ def test_tasks_ranked_with_states_and_scoped(engine, data, settings):
     assert b.tasks.total == 3 and dict(zip(b.tasks.states["name"], b.tasks.states["n"], strict=True)) == {
         "新建": 2, "已受理": 1}
     assert b.tasks.top.iloc[1]["category_name"] == "办理时效" and b.tasks.top.iloc[2]["owner"] == "张三"
+    assert b.tasks.top.iloc[1]["owner"] is None  # frozen at 03-31: the April changes do not show
     scoped = bulletin(engine, settings, filters=Filters(depts=(A,)))
     assert list(scoped.tasks.top["rank"]) == [2, 3]  # the city-wide topic belongs to no department
     none = bulletin(engine, settings, filters=Filters(depts=(B,)))
