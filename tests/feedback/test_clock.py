@@ -55,3 +55,4 @@ def test_display_timezone_and_bulletin_placeholders_are_checked(tmp_path):
         settings_from_mapping({"bulletin": {"opening": "现将{county}情况通报如下："}})
     with pytest.raises(SettingsError, match="bulletin.decimals"):
         settings_from_mapping({"bulletin": {"decimals": 7}})
+
