@@ -224,7 +224,15 @@ def _run_stages(app: AppContext, as_json: bool, skip: tuple[str, ...] = (), step
 
     try:
         return run_stages(app.engine(), app.settings(), stages, on_result=report,
-                          on_start=lambda s: steps.say(f"{s.label}（{s.name}）开始"))
+                          on_start=lambda s: steps.say(f"{s.label}（{s.name}）开始" + _first_time(app, s.name)))
     finally:
         if bar is not None:
             bar.close()
+
+
+def _first_time(app: AppContext, stage: str) -> str:
+    """A word on a slow first run: scoring trains the sentiment model once (then it is cached)."""
+    models = app.settings().instance_path / "models"
+    if stage == "score" and not (models.is_dir() and any(models.iterdir())):
+        return "：首次运行先训练情感模型（约1–2分钟），随后逐批评分"
+    return ""
