@@ -53,6 +53,10 @@ def test_the_ledger_lives_most_cases_closed_few_overdue(demo):
     assert 1 <= len(overdue) <= max(2, len(cases) // 10), (len(overdue), len(cases))
     assert set(overdue["status_name"]) <= {"待核实", "整改中"}
     assert "模拟办公" in output and "超期" in output
+    # a progress line for every step: scoring with a count and a percentage, each stage, the replay
+    for line in ("==> 导入 ratings_zhejiang.csv", "==> 评分（score）开始", "条（100%）", "==> 任务（tasks）开始",
+                 "==> 台账（ledger）开始", "==> 模拟办公年度", "==> 完成"):
+        assert line in output, line
 
 
 def test_history_is_dated_in_the_demos_past_and_agrees_with_the_case(demo):
