@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 from sqlalchemy import Engine
 
@@ -12,6 +14,7 @@ from dashboards.cache import ResultCache
 from dashboards.context import EXTENSION, AppState
 from dashboards.pages import alerts, explorer, ingest, ledger, models, overview, reports, tasks
 from dashboards.queries.ledger import overdue_count
+from feedback.clock import display_time
 from feedback.regions import region_name, region_names
 from feedback.settings import DashboardSettings, Settings
 
@@ -49,6 +52,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.jinja_env.autoescape = True  # every template, whatever its file name
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["region_name"] = lambda code: region_name(code, region_names(settings))  # macros too
+    # every time a template shows goes through this one filter: stored wall-clock time → [display] timezone
+    app.jinja_env.filters["localtime"] = partial(display_time, storage_tz=settings.ingest.timezone,
+                                                 display_tz=settings.display.timezone)
     security.install(app, settings, options)
     assets.install(app, compress=options.compress_static)
     for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from dashboards.accounts import repository
 from dashboards.accounts.repository import UserRow, count_users, get_user, get_user_by_name, list_users
+from feedback.clock import local_now
 
 __all__ = ["MIN_PASSWORD", "ROLES", "UserError", "UserRow", "audit", "audit_entries", "authenticate", "count_users",
            "create_user", "end_sessions", "get_user", "get_user_by_name", "hash_token", "issue_token", "list_users",
@@ -40,7 +41,7 @@ class UserError(ValueError):
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return local_now()  # the one storage clock (feedback.clock)
 
 
 def hash_token(token: str) -> str:

@@ -111,12 +111,16 @@ def stage(name: str) -> Stage:
 
 
 def run_stages(engine: Engine, settings: Settings, stages: Iterable[Stage] = STAGES,
-               on_result: Callable[[StageOutcome], None] | None = None) -> list[StageOutcome]:
+               on_result: Callable[[StageOutcome], None] | None = None,
+               on_start: Callable[[Stage], None] | None = None) -> list[StageOutcome]:
     """Run each stage once, in order, and never raise: an error (a domain error such as ScoringError, or any
     other) is kept in that stage's outcome and the next stage still runs. ``on_result`` sees each outcome as soon
-    as its stage is done (the command line prints it there); an error of ``on_result`` itself is not caught."""
+    as its stage is done (the command line prints it there), ``on_start`` each stage as it starts; an error of
+    either callback itself is not caught."""
     outcomes = []
     for s in stages:
+        if on_start is not None:
+            on_start(s)
         t0 = time.perf_counter()
         try:
             result = s.run(engine, settings)

@@ -143,6 +143,27 @@ class PushSettings:
 
 
 @dataclass(frozen=True)
+class DisplaySettings:
+    timezone: str = "Asia/Shanghai"  # every time on screens, in exports and the bulletin is shown in this zone
+
+
+@dataclass(frozen=True)
+class BulletinSettings:
+    """The letterhead and wording of the monthly bulletin (月度通报); {city} in any text is replaced by ``city``,
+    {year} / {month} in the 文号 pattern by the bulletin's month."""
+
+    city: str = "清源市"
+    issuer: str = "{city}政务服务管理办公室"
+    recipients: str = "各县（市、区）政务服务管理办公室，市直各有关单位"  # 主送机关
+    issue_no_pattern: str = "清政务办〔{year}〕{month}号"
+    opening: str = ("为进一步提升政务服务水平，推动“好差评”结果运用，现将{year}年{month}月{city}政务服务“好差评”"
+                    "情况通报如下：")
+    closing: str = "请各单位对照通报问题认真整改，整改情况于下月5日前报{issuer}。"
+    signature: str = "{issuer}"
+    decimals: int = 2  # decimals of every percentage and score in the bulletin (one rule for all its numbers)
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     paths: PathSettings = field(default_factory=PathSettings)
@@ -155,6 +176,8 @@ class Settings:
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     push: PushSettings = field(default_factory=PushSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+    bulletin: BulletinSettings = field(default_factory=BulletinSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
     profiles: Mapping[str, Any] = field(default_factory=dict)
     base_dir: Path = field(default=Path("."))
@@ -197,6 +220,8 @@ _SECTIONS = {
     "scoring": ScoringSettings,
     "alerts": AlertSettings,
     "push": PushSettings,
+    "display": DisplaySettings,
+    "bulletin": BulletinSettings,
 }
 
 
@@ -214,6 +239,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
                   "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
     "security": {"proxies": (0, 10)},
+    "bulletin": {"decimals": (0, 4)},
     "tasks": TASK_RANGES,
 }
 
@@ -250,7 +276,38 @@ def _section(name: str, cls: type, raw: Any) -> Any:
     if name == "tasks" and raw.get("rate_prior_strength_min", defaults.rate_prior_strength_min) > raw.get(
             "rate_prior_strength_max", defaults.rate_prior_strength_max):
         raise SettingsError("tasks.rate_prior_strength_min 大于 tasks.rate_prior_strength_max")
+    if name in ("display", "ingest") and "timezone" in raw:
+        _check_timezone(name, raw["timezone"])
+    if name == "bulletin":
+        _check_placeholders(raw)
     return cls(**raw)
+
+
+BULLETIN_PLACEHOLDERS = ("city", "issuer", "year", "month")
+
+
+def _check_placeholders(raw: Mapping[str, Any]) -> None:
+    """Every text of [bulletin] may use only {city}, {issuer}, {year} and {month} (the issuer not itself)."""
+    sample = dict.fromkeys(BULLETIN_PLACEHOLDERS, "x")
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            continue
+        try:
+            value.format_map(sample)
+        except (KeyError, ValueError, IndexError) as exc:
+            raise SettingsError(f"bulletin.{key} = {value!r}：只能使用占位符 "
+                                + "、".join("{" + k + "}" for k in BULLETIN_PLACEHOLDERS) + f"（{exc}）") from exc
+        if key == "issuer" and "{issuer}" in value:
+            raise SettingsError("bulletin.issuer 不能引用 {issuer} 自身")
+
+
+def _check_timezone(name: str, value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{name}.timezone = {value!r} 不是有效的时区名称（例如 Asia/Shanghai）") from exc
 
 
 def settings_from_mapping(

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from feedback.clock import local_now
 from feedback.settings import Settings
 
 EXTENSION = "haocha.stage_runner"
@@ -59,7 +59,7 @@ class StageRunner:
         return [{**b, "stages": self.status(b["id"])} for b in batches]
 
     def _set(self, batch_id: int, status: str, **extra: Any) -> None:
-        now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        now = local_now().isoformat(sep=" ")
         entry = self._status.setdefault(batch_id, {"status": status, "queued_at": now, "finished_at": None,
                                                    "errors": []})
         entry.update(status=status, **extra)
@@ -81,7 +81,7 @@ class StageRunner:
         except Exception as exc:  # noqa: BLE001 - the worker must survive anything a stage does
             log.exception("later stages failed")
             errors = [f"{type(exc).__name__}: {exc}"]
-        finished = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        finished = local_now().isoformat(sep=" ")
         with self._lock:
             for b in batch_ids:
                 self._set(b, "failed" if errors else "done", finished_at=finished, errors=errors)

@@ -8,7 +8,6 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import Engine
 from werkzeug.datastructures import FileStorage
 
 from feedback import files
+from feedback.clock import local_now
 from feedback.settings import Settings
 
 ALLOWED_SUFFIXES = files.known_suffixes()  # the reader is chosen by content (feedback.files.sniff_format)
@@ -94,7 +94,7 @@ def save_upload(settings: Settings, storage: FileStorage, username: str) -> str:
         raise UploadError("文件是空的")
     headers, profile, mapping, error = _inspect(settings, path)
     meta = Preview(token=token, file_name=name, size=size, uploaded_by=username,
-                   uploaded_at=datetime.now().replace(microsecond=0).isoformat(sep=" "), headers=headers,
+                   uploaded_at=local_now().isoformat(sep=" "), headers=headers,
                    profile=profile, mapping=mapping, error=error)
     (folder / "meta.json").write_text(json.dumps(asdict(meta), ensure_ascii=False), encoding="utf-8")
     return token

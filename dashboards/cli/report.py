@@ -82,8 +82,9 @@ def _write_month(job: dict) -> dict:
 @click.option("--region", "regions", multiple=True, help="Only this region code, 12 digits (repeatable).")
 @click.option("--region-names", type=click.Path(dir_okay=False, exists=True), default=None,
               help="CSV of region code,name to print names instead of codes (default: [paths] region_names).")
-@click.option("--issuer", default=None, help="Issuing office printed in the red header (default 政务服务管理办公室).")
-@click.option("--issue-no", default=None, help="文号 line, e.g. 清政服办〔2026〕10号 (default 〔YYYY〕M号).")
+@click.option("--issuer", default=None, help="Issuing office printed in the red header (default: [bulletin] issuer).")
+@click.option("--issue-no", default=None,
+              help="文号 line, e.g. 清政服办〔2026〕10号 (default: [bulletin] issue_no_pattern).")
 @click.option("--json", "json_out", is_flag=True, help="Print one JSON object: files, headline KPIs, sentences.")
 @pass_app
 def monthly_cmd(app: AppContext, months: tuple[str, ...], jobs: int | None, formats: str, out_dir: str,
@@ -93,7 +94,6 @@ def monthly_cmd(app: AppContext, months: tuple[str, ...], jobs: int | None, form
     红榜/黑榜 of regions and departments with case-mix-adjusted 差评率, top services and tags, complaint
     categories, optimisation tasks, the rectification ledger, and 存在问题与下步工作."""
     from dashboards.reports import FORMATS
-    from feedback.bulletin.assemble import DEFAULT_ISSUER
     from feedback.stats import periods
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -114,7 +114,7 @@ def monthly_cmd(app: AppContext, months: tuple[str, ...], jobs: int | None, form
         fail("no ratings in the rollups: load data, then run `haocha kpi --refresh`")
     names = read_region_names(region_names) if region_names else configured_names(settings)
     base = {"settings": settings, "depts": depts, "regions": regions, "names": names,
-            "issuer": issuer or DEFAULT_ISSUER, "issue_no": issue_no, "formats": wanted, "out_dir": out_dir}
+            "issuer": issuer, "issue_no": issue_no, "formats": wanted, "out_dir": out_dir}
     work = [{**base, "month": m} for m in chosen]
     workers = min(jobs or os.cpu_count() or 1, len(work))
     try:

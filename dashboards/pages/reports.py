@@ -9,7 +9,7 @@ import re
 from flask import Blueprint, Response, abort, render_template, request
 
 from dashboards import auth, context
-from dashboards.reports import FORMATS, MIME, file_name, render
+from dashboards.reports import FORMATS, MIME, attachment, chinese_file_name, file_name, render
 from feedback.filters import Filters
 from feedback.stats import queries as stats_queries
 
@@ -59,4 +59,4 @@ def monthly():
     name = file_name(bulletin, fmt)
     auth.audit_request("export", what="bulletin", month=month, format=fmt, depts=list(scope.depts), bytes=len(body))
     return Response(body, mimetype=MIME[fmt].split(";")[0], headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        "Content-Disposition": attachment(chinese_file_name(bulletin, fmt), name), "Cache-Control": "no-store"})

@@ -146,6 +146,8 @@ def change(task_id: int):
 
 
 def _lifecycle_message(exc: LifecycleError, current: str, target: str | None) -> str:
+    if str(exc).startswith("截止日期"):  # a due date in the past (the domain's own Chinese message)
+        return str(exc)
     if target == "dismissed" and "reason" in str(exc):
         return "设为“不予处理”需要在备注中写明理由"
     if target:

@@ -18,6 +18,7 @@ from dashboards import display
 from dashboards.queries.paging import Page
 from feedback import ledger
 from feedback.filters import FilterError, Filters, parse_date
+from feedback.ledger.rules import overdue_label
 from feedback.models import LedgerCase, LedgerRequest, Record
 
 OPEN_EXCLUDED = ("closed", "voided")  # finished cases; everything else is still open
@@ -86,11 +87,12 @@ def _clean(v: Any) -> Any:
 
 
 def overdue_days(status: str, verify_due: date, rectify_due: date, today: date) -> int:
-    """Calendar days past the deadline that binds the case now (0 when none is missed)."""
-    if status in ("pending_verify", "rectifying") and rectify_due < today:
-        return (today - rectify_due).days
+    """Calendar days past the deadline of the step the case is at (the one its overdue_label names; 0 when on
+    time): 核实 while 待核实, 整改 while 整改中."""
     if status == "pending_verify" and verify_due < today:
         return (today - verify_due).days
+    if status in ("pending_verify", "rectifying") and rectify_due < today:
+        return (today - rectify_due).days
     return 0
 
 
@@ -219,9 +221,7 @@ def case_detail(conn: Connection, case_id: int, dept: str | None, now: datetime)
         return None
     today = now.date()
     days = overdue_days(c["status"], c["verify_due"], c["rectify_due"], today)
-    late = None
-    if days:
-        late = "整改超期" if c["status"] in ("pending_verify", "rectifying") and c["rectify_due"] < today else "核实超期"
+    late = overdue_label(c["status"], c["verify_due"], c["rectify_due"], today)
     requests = _requests(conn, case_id)
     return {
         "id": c["id"], "record_id": c["record_id"], "origin": c["origin"], "status": c["status"],

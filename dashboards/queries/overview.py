@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from dashboards.queries.batches import freshness
 from dashboards.queries.overview_trend import GRAINS, trend_series
+from feedback.clock import local_now
 from feedback.filters import Filters
 from feedback.regions import region_names
 from feedback.scoring.taxonomy import Taxonomy, load_taxonomy, taxonomy_of
@@ -134,7 +135,7 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
         return Overview(total=0, levels=_levels(pd.DataFrame(), filters), freshness=fresh, grain=grain,
                         filters=filters)
     gib = settings.kpi.good_includes_basic if settings else good_includes_basic
-    as_of = now or datetime.now()
+    as_of = now or local_now(settings.ingest.timezone if settings else "Asia/Shanghai")
     cur = filters.with_period(*period)
     prev = filters.with_period(*kpi.shift_period(*period, -1))
     # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it is

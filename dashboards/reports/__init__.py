@@ -17,6 +17,14 @@ MIME = {"html": "text/html; charset=utf-8",
 
 
 def render(bulletin: Bulletin, fmt: str) -> bytes:
+    """The bulletin in ``fmt``, every number written with its one decimal rule ([bulletin] decimals)."""
+    from feedback.stats.formats import fixed_decimals
+
+    with fixed_decimals(bulletin.decimals):
+        return _render(bulletin, fmt)
+
+
+def _render(bulletin: Bulletin, fmt: str) -> bytes:
     if fmt == "html":
         from dashboards.reports.html import render_html
 
@@ -30,6 +38,24 @@ def render(bulletin: Bulletin, fmt: str) -> bytes:
 
         return render_docx(bulletin)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def chinese_file_name(bulletin: Bulletin, fmt: str) -> str:
+    """The download's Chinese name: 清源市2026年10月政务服务好差评通报.docx, with the scope for a department's or a
+    region's bulletin (…通报（市人社局）.docx); characters a file system refuses are dropped."""
+    y, m = (int(p) for p in bulletin.month.split("-"))
+    city = bulletin.issuer.removesuffix("政务服务管理办公室") if bulletin.issuer.endswith("政务服务管理办公室") else ""
+    scope = bulletin.scope.get("label", "")
+    name = f"{city}{y}年{m}月政务服务好差评通报" + (f"（{scope}）" if scope and scope != "全市" else "")
+    return "".join(ch for ch in name if ch not in '\\/:*?"<>|\r\n\t')[:120] + f".{fmt}"
+
+
+def attachment(name: str, fallback: str) -> str:
+    """A Content-Disposition value for a download called ``name`` (any language, RFC 5987 ``filename*``), with
+    an ASCII ``fallback`` for old clients."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def file_name(bulletin: Bulletin, fmt: str) -> str:

@@ -87,20 +87,21 @@ class _Doc:
         grid.style = "Table Grid"
         grid.alignment = WD_TABLE_ALIGNMENT.CENTER
         grid.autofit = False
-        widths = _widths(cols)
+        text_rows = t.text_rows()
+        widths = _widths(cols, [[row[i] for i in idx] for row in text_rows])
         for col, w in zip(grid.columns, widths, strict=True):
             col.width = w
         for cell, c, w in zip(grid.rows[0].cells, cols, widths, strict=True):
             _cell(cell, c.header, self.styles["head"], w, shade=True)
         _repeat_header(grid.rows[0])
-        text_rows = t.text_rows()
         keep = len(text_rows) <= KEEP_ROWS
         for n, (kinds, row) in enumerate(zip(t.kinds(), text_rows, strict=True), start=1):
             cells = grid.add_row().cells
             last = n == len(text_rows)
             for cell, i, w in zip(cells, idx, widths, strict=True):
                 side = "left" if kinds[i] == "text" else "right"
-                _cell(cell, row[i], self.styles[side + ("_keep" if keep and not last else "")], w)
+                _cell(cell, row[i], self.styles[side + ("_keep" if keep and not last else "")], w,
+                      no_wrap=side == "right")
         if t.note:
             self.para(t.note, size=10, space_after=6)
         self.para(size=6)
@@ -133,14 +134,37 @@ def _run(p: Paragraph, text: str, *, font: str, size: float, bold: bool = False,
     return r
 
 
-def _widths(cols: list[tables.Column]) -> list[Cm]:
-    """Column widths over the text width: names and titles get room, numbers stay narrow."""
+CELL_PAD_CM = 0.45  # left and right cell margins plus a little slack
+
+
+def text_width_cm(text: str, pt: float = TABLE_PT) -> float:
+    """Printed width of ``text`` at ``pt`` points: a Chinese character one em, a digit or sign about half."""
+    em = pt / 72 * 2.54
+    return sum(em if ord(ch) > 0x2E7F else em * 0.56 for ch in text)
+
+
+def _widths(cols: list[tables.Column], rows: list[list[str]] | None = None) -> list[Cm]:
+    """Column widths over the text width: names and titles get room, numbers stay narrow but never narrower
+    than their longest value, so a number is never broken over two lines ("100.0/0"); the text columns share
+    what is left."""
     weight = [4.0 if c.key in WIDE else 2.4 if c.kind == "text" else 1.3 for c in cols]
-    return [Cm(TEXT_WIDTH_CM * w / sum(weight)) for w in weight]
+    widths = [TEXT_WIDTH_CM * w / sum(weight) for w in weight]
+    need = [max((text_width_cm(r[i]) for r in rows or []), default=0.0) + CELL_PAD_CM if c.kind != "text" else 0.0
+            for i, c in enumerate(cols)]
+    short = sum(max(n - w, 0.0) for n, w in zip(need, widths, strict=True))
+    if short > 0:
+        widths = [max(w, n) for w, n in zip(widths, need, strict=True)]
+        text_cols = [i for i, c in enumerate(cols) if c.kind == "text"]
+        spare = sum(widths[i] for i in text_cols)
+        for i in text_cols:  # the text columns give back what the numbers took (text may wrap)
+            widths[i] = max(widths[i] - short * widths[i] / spare, 1.2) if spare else widths[i]
+    return [Cm(w) for w in widths]
 
 
-def _cell(cell, text: str, style, width, *, shade: bool = False) -> None:
+def _cell(cell, text: str, style, width, *, shade: bool = False, no_wrap: bool = False) -> None:
     cell.width = width
+    if no_wrap:  # a number stays on one line (w:noWrap), its column being wide enough for it (_widths)
+        cell._element.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
     p = cell.paragraphs[0]
     p._p.style = style.style_id  # by id: assigning the style object searches every style, per cell
     p.add_run(text)
@@ -220,6 +244,10 @@ def _head(d: _Doc, b: Bulletin) -> None:
     start, end = b.period
     d.para(f"（{b.scope['label']}　{start.year}年{start.month}月{start.day}日—{end.month}月{end.day}日）",
            font=KAI, size=14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    if b.recipients:  # 主送机关, flush left, then the opening "现将……通报如下："
+        d.para(f"{b.recipients}：")
+    if b.opening:
+        d.para(b.opening, indent=True)
 
 
 def _kpi_table(d: _Doc, b: Bulletin) -> None:
@@ -288,8 +316,10 @@ def render_docx(b: Bulletin) -> bytes:
     d.subheading(2, "下步工作")
     for i, s in enumerate(b.actions, start=1):
         d.para(f"{i}. {s}", indent=True)
+    if b.closing:
+        d.para(b.closing, indent=True)
     d.para()
-    d.para(b.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    d.para(b.signature or b.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT)
     d.para(f"{b.as_of.year}年{b.as_of.month}月{b.as_of.day}日", align=WD_ALIGN_PARAGRAPH.RIGHT)
     d.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     d.para("附注", font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER)

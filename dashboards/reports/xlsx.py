@@ -59,9 +59,9 @@ def _cover(wb: Workbook, b: Bulletin) -> None:
     ws = wb.active
     ws.title = "说明"
     ws.cell(row=1, column=1, value=neutralise(b.title)).font = TITLE_FONT
-    lines = [("发文单位", b.issuer), ("文号", b.issue_no), ("通报范围", b.scope["label"]),
-             ("统计期间", f"{b.period[0]} 至 {b.period[1]}"), ("数据截至", b.as_of.strftime("%Y-%m-%d %H:%M")),
-             ("总体情况", b.summary)]
+    lines = [("发文单位", b.issuer), ("文号", b.issue_no), ("主送机关", b.recipients), ("通报范围", b.scope["label"]),
+             ("统计期间", f"{b.period[0]} 至 {b.period[1]}"), ("数据截至", b.as_of_text),
+             ("开头", b.opening), ("总体情况", b.summary), ("结尾", b.closing), ("落款", b.signature or b.issuer)]
     for i, (k, v) in enumerate(lines, start=3):
         ws.cell(row=i, column=1, value=k).font = HEADER_FONT
         ws.cell(row=i, column=2, value=neutralise(v)).alignment = Alignment(wrap_text=True, vertical="top")

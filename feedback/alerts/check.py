@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -67,18 +68,24 @@ def notify(cfg: Any, alerts: list[dict[str, Any]]) -> tuple[list[int], list[str]
     return posted_ids, errors, accepted
 
 
-def check_alerts(engine: Engine, settings: Any, *, lookback_weeks: int | None = None,
-                 post: bool = True) -> CheckResult:
-    """Evaluate every rule over the checked weeks; new alerts are stored and (``post``) sent to the webhook."""
-    cfg = settings.alerts
-    if lookback_weeks is not None:
-        cfg = dataclasses.replace(cfg, lookback_weeks=max(1, lookback_weeks))
+def fire(engine: Engine, settings: Any, cfg: Any, as_of: date | None = None) -> tuple[Any, list]:
+    """The rules' inputs and the alerts they raise over the weeks of ``cfg`` (nothing stored)."""
     with engine.connect() as conn:
-        inputs = queries.load_inputs(conn, cfg)
+        inputs = queries.load_inputs(conn, cfg, as_of)
     taxonomy = taxonomy_of(settings)
     names = {slug: taxonomy.name(slug) for slug in
              (inputs.complaints["category"].unique() if not inputs.complaints.empty else [])}
-    fired = evaluate(inputs, cfg, names=names, good_includes_basic=settings.kpi.good_includes_basic)
+    return inputs, evaluate(inputs, cfg, names=names, good_includes_basic=settings.kpi.good_includes_basic)
+
+
+def check_alerts(engine: Engine, settings: Any, *, lookback_weeks: int | None = None,
+                 post: bool = True, as_of: date | None = None) -> CheckResult:
+    """Evaluate every rule over the checked weeks (ending with the latest record, or ``as_of`` when earlier);
+    new alerts are stored and (``post``) sent to the webhook."""
+    cfg = settings.alerts
+    if lookback_weeks is not None:
+        cfg = dataclasses.replace(cfg, lookback_weeks=max(1, lookback_weeks))
+    inputs, fired = fire(engine, settings, cfg, as_of)
     with engine.begin() as conn:
         new_ids, refreshed = repository.store(conn, fired)
         new = [queries.get_alert(conn, i) for i in new_ids]

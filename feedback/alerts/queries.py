@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -15,19 +16,27 @@ from feedback.models import Alert, Record
 from feedback.stats import queries as stats_queries
 
 
-def load_inputs(conn: Connection, cfg: Any) -> AlertInputs:
+def load_inputs(conn: Connection, cfg: Any, as_of: date | None = None) -> AlertInputs:
     """Count frames of the checked weeks and their baseline weeks, straight from the records and the active
-    scores (exact whatever the state of the rollups; the window is a few weeks, so it stays cheap)."""
-    first, last = conn.execute(select(func.min(Record.rated_at), func.max(Record.rated_at))).one()
-    if last is None:
+    scores (exact whatever the state of the rollups; the window is a few weeks, so it stays cheap). The weeks
+    end with the latest record, or with ``as_of`` when that is earlier (a week-by-week replay)."""
+    span = data_span(conn)
+    if span is None or (as_of is not None and as_of < span[0]):
         return AlertInputs(None, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
-    as_of, data_start = last.date(), first.date()
+    data_start, last_day = span
+    as_of = min(as_of or last_day, last_day)
     period = Filters(start=max(window_start(as_of, cfg), data_start), end=as_of)
     ratings = stats_queries.rating_frame(conn, period, ("dept", "day"), raw=True)
     counts = stats_queries.counts(conn, period, ("category", "day", "kind", "level", "is_default"), raw=True)
     hidden = stats_queries.counts(conn, period, ("service", "dept", "day"), raw=True, ratings_only=True)
     hidden = hidden[["service_key", "service_name", "dept_key", "dept_name", "day", "hidden"]]
     return AlertInputs(as_of, data_start, ratings, complaint_counts(counts), hidden)
+
+
+def data_span(conn: Connection) -> tuple[date, date] | None:
+    """Days of the first and the latest record (None when there are none)."""
+    first, last = conn.execute(select(func.min(Record.rated_at), func.max(Record.rated_at))).one()
+    return None if last is None else (pd.Timestamp(first).date(), pd.Timestamp(last).date())
 
 
 def stored_figures(conn: Connection, periods: Sequence[str]) -> dict[tuple[str, str, str], tuple]:

@@ -10,11 +10,12 @@ from sqlalchemy import Connection, insert, update
 
 from feedback.alerts.queries import stored_figures
 from feedback.alerts.rules import STATUSES, Fired
+from feedback.clock import local_now
 from feedback.models import Alert
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return local_now()  # the one storage clock (simulated in a replay)
 
 
 def store(conn: Connection, fired: Sequence[Fired]) -> tuple[list[int], int]:

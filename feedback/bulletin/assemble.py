@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from feedback.bulletin import findings, sections
+from feedback.bulletin.letterhead import letterhead
 from feedback.bulletin.model import Bulletin
 from feedback.bulletin.units import unit_changes
+from feedback.clock import display_time
 from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
 from feedback.settings import Settings
-from feedback.stats import kpi, periods
+from feedback.stats import formats, kpi, periods
 from feedback.stats import queries as stats_queries
 from feedback.stats.rankings import RankRule, region_label, rule_caption, service_table, unit_ranking
 
-DEFAULT_ISSUER = "政务服务管理办公室"
 TOP_TAGS, TOP_TASKS = 3, 10
 
 
@@ -28,19 +29,27 @@ def bulletin_title(month: str) -> str:
 
 
 def default_issue_no(month: str) -> str:
-    """文号 in the usual form 〔YYYY〕N号, numbered by month."""
+    """文号 in the bare form 〔YYYY〕N号, numbered by month (the bulletin itself uses [bulletin] issue_no_pattern)."""
     y, m = (int(p) for p in month.split("-"))
     return f"〔{y}〕{m}号"
 
 
 def build_bulletin(conn: Connection, month: str, filters: Filters | None = None, *, settings: Settings,
                    as_of: datetime | None = None, taxonomy: Taxonomy | None = None,
-                   region_names: Mapping[str, str] | None = None, issuer: str = DEFAULT_ISSUER,
+                   region_names: Mapping[str, str] | None = None, issuer: str | None = None,
                    issue_no: str | None = None) -> Bulletin:
     """The bulletin of ``month`` ('YYYY-MM') for the filters' scope (their own period is ignored).
 
     Headline figures are ``kpi.display(periods.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
     agree to the last digit; ledger figures are as of ``as_of`` (default: now, local time)."""
+    with formats.fixed_decimals(settings.bulletin.decimals):  # the sentences follow the one decimal rule too
+        return _build(conn, month, filters, settings=settings, as_of=as_of, taxonomy=taxonomy,
+                      region_names=region_names, issuer=issuer, issue_no=issue_no)
+
+
+def _build(conn: Connection, month: str, filters: Filters | None, *, settings: Settings, as_of: datetime | None,
+           taxonomy: Taxonomy | None, region_names: Mapping[str, str] | None, issuer: str | None,
+           issue_no: str | None) -> Bulletin:
     from feedback.clock import local_now
 
     scope = filters or Filters()
@@ -61,12 +70,15 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
     complaints = sections.complaint_section(conn, cur, taxonomy)
-    tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS)
+    # frozen at the month's end: a later change of a task does not rewrite an older bulletin
+    frozen = min(as_of, datetime.combine(end, time(23, 59, 59)))
+    tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS, at=frozen)
     ledger = sections.ledger_section(conn, cur, today=as_of.date(), good_includes_basic=gib)
     changes = unit_changes(conn, cur, prev, region_names)
     scope_info = _scope(scope, ranks["dept"].table, region_names)
+    head = letterhead(settings.bulletin, month, issuer=issuer, issue_no=issue_no)
     return Bulletin(
-        month=month, title=bulletin_title(month), issue_no=issue_no or default_issue_no(month), issuer=issuer,
+        month=month, title=bulletin_title(month), issue_no=head.issue_no, issuer=head.issuer,
         scope=scope_info, as_of=as_of, period=(start, end), kpis=kpis,
         channels=kpi.round_frame(channels), levels=kpi.round_frame(levels), regions=ranks["region"], depts=ranks["dept"],
         services=kpi.round_frame(services), tags=kpi.round_frame(tags), complaints=complaints, tasks=tasks, ledger=ledger,
@@ -75,6 +87,9 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
                                    ledger),
         actions=findings.actions(kpis, ranks["dept"], services, tags, tasks, ledger),
         notes=notes(gib, rule, as_of),
+        recipients=head.recipients, opening=head.opening, closing=head.closing, signature=head.signature,
+        as_of_text=display_time(as_of, storage_tz=settings.ingest.timezone, display_tz=settings.display.timezone),
+        decimals=settings.bulletin.decimals,
     )
 
 

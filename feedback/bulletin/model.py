@@ -69,6 +69,12 @@ class Bulletin:
     problems: list[str] = field(default_factory=list)  # 存在问题: sentences generated from the figures
     actions: list[str] = field(default_factory=list)  # 下步工作
     notes: list[str] = field(default_factory=list)  # definitions and footnotes
+    recipients: str = ""  # 主送机关
+    opening: str = ""  # "……现将……通报如下："
+    closing: str = ""  # the closing paragraph
+    signature: str = ""  # 落款 (the issuer when empty)
+    as_of_text: str = ""  # as_of as shown (the [display] time zone, one helper for every renderer)
+    decimals: int = 2  # decimals of its percentages and scores ([bulletin] decimals)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: frames as lists of records, NaN as None, dates as ISO strings."""

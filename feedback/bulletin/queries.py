@@ -3,11 +3,14 @@ their categories under the active scoring version (for the category table and it
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
 from feedback.filters import Filters
-from feedback.models import LedgerCase, Record, Score, Task
+from feedback.models import LedgerCase, Record, Score, Task, TaskEvent
 from feedback.stats import queries as stats_queries
 
 COMPLAINT_COLUMNS = ("record_id", "kind", "level", "is_default", "hidden", "rated_at", "service_name", "dept_name",
@@ -48,10 +51,15 @@ TASK_COLUMNS = ("rank", "title", "category", "service_name", "dept_name", "signa
                 "due_date", "last_seen")
 
 
-def scoped_tasks(conn: Connection, filters: Filters, limit: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scoped_tasks(conn: Connection, filters: Filters, limit: int,
+                 at: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``limit`` best active tasks of the scope (the order of feedback.tasks.queries.list_tasks: rank, then
     score) and the number of active tasks per status. Department and region filters apply to the task's own
-    department and region; tasks without one (e.g. 12345 topics) belong to no department."""
+    department and region; tasks without one (e.g. 12345 topics) belong to no department. With ``at`` the
+    tasks are as they were then (a bulletin frozen at its month's end): tasks created later are left out, and
+    state, owner and due date come from the task history (the last change on or before ``at``)."""
+    if at is not None:
+        return _tasks_at(conn, filters, limit, at)
     t = Task.__table__
     conds = [t.c.active.is_(True)]
     if filters.depts:
@@ -63,3 +71,34 @@ def scoped_tasks(conn: Connection, filters: Filters, limit: int) -> tuple[pd.Dat
     top = pd.DataFrame.from_records([tuple(r) for r in conn.execute(stmt).all()], columns=list(TASK_COLUMNS))
     states = conn.execute(select(t.c.status, func.count()).where(*conds).group_by(t.c.status)).all()
     return top, pd.DataFrame.from_records([tuple(r) for r in states], columns=["status", "n"])
+
+
+def _tasks_at(conn: Connection, filters: Filters, limit: int, at: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    t, e = Task.__table__, TaskEvent.__table__
+    conds = [t.c.active.is_(True), or_(t.c.first_seen.is_(None), t.c.first_seen <= at)]  # shown up by then
+    if filters.depts:
+        conds.append(t.c.dept_code.in_(list(filters.depts)))
+    if filters.regions:
+        conds.append(t.c.region_code.in_(list(filters.regions)))
+    cols = list(TASK_COLUMNS)
+    stmt = (select(t.c.id, *(t.c[c] for c in cols)).where(*conds)
+            .order_by(func.coalesce(t.c.rank, 10**9), t.c.score.desc(), t.c.task_key))
+    tasks = pd.DataFrame.from_records([tuple(r) for r in conn.execute(stmt).all()], columns=["id", *cols])
+    tasks = tasks.assign(status="new", owner=None, due_date=None).astype({"owner": object, "due_date": object})
+    if not tasks.empty:
+        events = conn.execute(select(e.c.task_id, e.c.action, e.c.to_status, e.c.note, e.c.data)
+                              .where(e.c.task_id.in_(tasks["id"].tolist()), e.c.at <= at,
+                                     e.c.action.in_(("status", "owner", "due")))
+                              .order_by(e.c.at, e.c.id)).all()
+        pos = {tid: i for i, tid in enumerate(tasks["id"])}
+        for ev in events:  # replayed in order: the last change on or before ``at`` wins
+            i = pos[ev.task_id]
+            if ev.action == "status" and ev.to_status:
+                tasks.at[i, "status"] = ev.to_status
+            elif ev.action == "owner":
+                tasks.at[i, "owner"] = ev.note
+            elif ev.action == "due":
+                tasks.at[i, "due_date"] = (json.loads(ev.data) or {}).get("to") if ev.data else None
+    states = tasks.groupby("status").size().rename("n").reset_index() if not tasks.empty else \
+        pd.DataFrame(columns=["status", "n"])
+    return tasks.drop(columns="id").head(limit).reset_index(drop=True), states

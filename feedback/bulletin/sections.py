@@ -4,7 +4,7 @@ optimisation tasks and their states, and the rectification ledger summary."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -91,11 +91,13 @@ def _channel(kind: str, channel: str | None) -> str | None:
     return channel_name(channel)
 
 
-def task_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top: int = 10) -> Tasks:
-    """The active optimisation tasks in scope, best first (ranks of the latest rebuild), and their states."""
+def task_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top: int = 10,
+                 at: datetime | None = None) -> Tasks:
+    """The active optimisation tasks in scope, best first (ranks of the latest rebuild), and their states; with
+    ``at``, as they were then (the bulletin's month end): a later change does not show in an older bulletin."""
     from feedback.tasks.lifecycle import STATUSES
 
-    tasks, counts = queries.scoped_tasks(conn, filters, top)
+    tasks, counts = queries.scoped_tasks(conn, filters, top, at)
     tasks["status_name"] = tasks["status"].map(STATUSES).fillna(tasks["status"])
     tasks["category_name"] = tasks["category"].map(lambda c: taxonomy.name(c) if isinstance(c, str) else "—")
     for col in ("due_date", "last_seen"):

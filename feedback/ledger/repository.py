@@ -58,9 +58,12 @@ def _insert_cases(conn: Connection, rows: list[dict], *, actor: str, note: str |
         chunk = rows[i:i + _CHUNK]
         got = conn.execute(insert(LedgerCase).returning(LedgerCase.id, sort_by_parameter_order=True), chunk)
         new = [r.id for r in got]
-        conn.execute(insert(LedgerEvent), [dict(case_id=c, request_id=None, at=now, actor=actor, action="open",
-                                                from_status=None, to_status="pending_verify", note=note)
-                                           for c in new])
+        # the 立案 event is dated when the case opened (the rating time of an automatic case), so a case's
+        # header and its history tell the same date
+        conn.execute(insert(LedgerEvent), [dict(case_id=c, request_id=None, at=row["opened_at"], actor=actor,
+                                                action="open", from_status=None, to_status="pending_verify",
+                                                note=note)
+                                           for c, row in zip(new, chunk, strict=True)])
         ids.extend(new)
     return ids
 

@@ -145,10 +145,20 @@ def check_request_applies(case_id: int, status: str, type: str, extra_days: int 
         raise LedgerError("extra working days are given only with an extend request, and are >= 1")
 
 
+def overdue_label(status: str, verify_due: date | None, rectify_due: date | None, today: date) -> str | None:
+    """The stage-appropriate overdue label of one case as of ``today``: a 待核实 case past its verify deadline is
+    核实超期 (whatever else is late: verifying is the step it is stuck at), a 整改中 case past its rectify deadline
+    整改超期; None when on time or finished."""
+    if status == "pending_verify" and verify_due is not None and verify_due < today:
+        return "核实超期"
+    if status in ("pending_verify", "rectifying") and rectify_due is not None and rectify_due < today:
+        return "整改超期"
+    return None
+
+
 def overdue_labels(cases: pd.DataFrame, today: date) -> pd.Series:
-    """核实超期 / 整改超期 (None when on time) of each case as of ``today``."""
-    late_verify = (cases["status"] == "pending_verify") & (cases["verify_due"] < today)
+    """overdue_label of each case as of ``today`` (None when on time)."""
     out = pd.Series([None] * len(cases), index=cases.index, dtype=object)
     out[overdue_mask(cases, today)] = "整改超期"
-    out[late_verify & ~(cases["rectify_due"] < today)] = "核实超期"
+    out[(cases["status"] == "pending_verify") & (cases["verify_due"] < today)] = "核实超期"
     return out

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
+from feedback.clock import local_now
 from feedback.models import Batch, Reject, Watermark
 
 _STAGE = "records_stage"
@@ -31,7 +32,7 @@ class BatchRow:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return local_now()  # the one storage clock (simulated in a replay)
 
 
 @contextmanager

@@ -12,7 +12,9 @@ Two styles, one set of rules:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,8 +31,31 @@ def missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
+_FIXED_DIGITS: ContextVar[int | None] = ContextVar("haocha_fixed_digits", default=None)
+
+
+@contextmanager
+def fixed_decimals(digits: int) -> Iterator[None]:
+    """Within the block every rate, change, score and ratio is written with ``digits`` decimals: the bulletin's
+    one decimal rule ([bulletin] decimals), so a column never mixes 0.0875 and 0.10."""
+    token = _FIXED_DIGITS.set(digits)
+    try:
+        yield
+    finally:
+        _FIXED_DIGITS.reset(token)
+
+
+def fixed_digits() -> int | None:
+    """The decimals of the enclosing ``fixed_decimals`` block (None outside one)."""
+    return _FIXED_DIGITS.get()
+
+
 def _digits(v: float) -> int:
-    """Two decimals, four for small non-zero values (差评率 is often a few hundredths of a percent)."""
+    """Two decimals, four for small non-zero values (差评率 is often a few hundredths of a percent); the
+    enclosing fixed_decimals rule when there is one."""
+    fixed = _FIXED_DIGITS.get()
+    if fixed is not None:
+        return fixed
     return 4 if 0 < abs(v) < 0.1 else 2
 
 
@@ -40,6 +65,7 @@ def rate(v: Any) -> str:
 
 
 def number(v: Any, digits: int = 2) -> str:
+    digits = _FIXED_DIGITS.get() if _FIXED_DIGITS.get() is not None else digits
     return MISSING if missing(v) else f"{v:.{digits}f}"
 
 
@@ -56,7 +82,7 @@ def value_text(kind: str, v: Any, *, style: str = TEXT, unit: bool = True) -> st
         digits = 2 if style == FIXED else _digits(v)
         return f"{v:.{digits}f}" + ("%" if unit else "")
     if kind == "score":
-        return f"{v:.2f}"
+        return f"{v:.{_digits(1) if _FIXED_DIGITS.get() is not None else 2}f}"
     return f"{v:,}" if style == FIXED else f"{int(v):,}"
 
 
@@ -65,7 +91,9 @@ def change_text(change: str, v: Any, *, style: str = TEXT, unit: bool = True) ->
     ``unit=False`` leaves out 个百分点 / 分 (a table whose header names it)."""
     if missing(v):
         return MISSING
-    digits = {"pp": 2, "points": 2, "pct": 1}[change]
+    fixed = _FIXED_DIGITS.get()
+    digits = {"pp": 2 if fixed is None else fixed, "points": 2 if fixed is None else fixed,
+              "pct": 1 if fixed is None else fixed}[change]
     suffix = CHANGE_UNITS[change] if unit else ""
     if style != FIXED and round(v, digits) == 0:
         return f"{0:.{digits}f}{suffix}"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 
+from feedback.clock import local_now
 from feedback.models import Task, TaskBuild, TaskEvent, TaskRecord
 from feedback.tasks.lifecycle import LifecycleError, check_transition
 
@@ -15,7 +16,7 @@ SYSTEM = "system"
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return local_now()  # the one storage clock (simulated in a replay)
 
 
 def _json(value) -> str:
@@ -138,6 +139,8 @@ def _plan(current: str, old_owner: str | None, old_due: date | None, *, status: 
     values: dict = {}
     events: list[dict] = []
     now = _now()
+    if due is not None and due != old_due and due < now.date():
+        raise LifecycleError(f"截止日期 {due.isoformat()} 早于今天（{now:%Y-%m-%d}），请填写今天或以后的日期")
     if status and status != current:
         check_transition(current, status, note=note)
         values["status"] = status

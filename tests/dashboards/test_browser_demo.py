@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -269,9 +270,10 @@ def test_task_work_and_export(browse, demo, shots):
     # work the best-ranked new task of that list: accept it with an owner, a due date and a note; history shows it
     page.locator("table.tasks tbody tr").filter(has=page.locator(".st-new")).first.locator("a.task-title").click()
     page.wait_for_selector("#trend .main-svg", timeout=CHART)
-    save_task_form(page, "accepted", "张伟", "与业务处室核对超期件清单，按周通报进度", due="2026-12-15")
+    due = (date.today() + timedelta(days=30)).isoformat()  # a due date in the past is refused
+    save_task_form(page, "accepted", "张伟", "与业务处室核对超期件清单，按周通报进度", due=due)
     assert "已受理" in page.inner_text("#task-status")
-    assert "负责人 张伟" in page.inner_text(".task-state") and "截止 2026-12-15" in page.inner_text(".task-state")
+    assert "负责人 张伟" in page.inner_text(".task-state") and f"截止 {due}" in page.inner_text(".task-state")
     history = page.inner_text("#history")
     assert "新建 → 已受理" in history and "与业务处室核对超期件清单" in history
     page.screenshot(path=shots / "task_detail.png", full_page=True)

@@ -64,7 +64,9 @@ def test_list_shows_counts_overdue_flags_and_sorts_overdue_first(client_for, cas
     assert f"共 {n} 件工单" in html
     ids = _ids(html)
     assert sorted(ids) == sorted(cases["a"] + cases["b"]) and ids[-1] == cases["fresh"]  # not overdue: last
-    assert html.count('class="late-badge"') == n - 1 and "超期 " in html and "整改超期" in html
+    # every late case is still 待核实: the label names that step (核实超期), never 整改超期
+    assert html.count('class="late-badge"') == n - 1 and "超期 " in html and "核实超期" in html
+    assert "整改超期" not in html
     counts = re.search(r'id="ledger-counts".*?</div>\s*</div>\s*</div>', html, re.S).group(0)
     assert [int(v.replace(",", "")) for v in re.findall(r'card-value[^"]*">([\d,]+)<', counts)] == [n, n - 1, 0, 0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -74,10 +75,11 @@ def test_viewer_cannot_change_a_task_and_csrf_is_required(client_for, work, engi
 def test_status_owner_due_and_note_write_history(client_for, work, engine, user):
     client = client_for(user)
     tid = work["task-a"]
-    res = _change(client, tid, status="accepted", owner="张三", due="2026-06-30", note="先查上传接口")
+    due = (date.today() + timedelta(days=40)).isoformat()
+    res = _change(client, tid, status="accepted", owner="张三", due=due, note="先查上传接口")
     assert res.status_code == 302 and res.headers["Location"].endswith(f"/tasks/{tid}")
     page = client.get(f"/tasks/{tid}").text
-    assert "已保存" in page and "张三" in page and "2026-06-30" in page and "已受理" in page
+    assert "已保存" in page and "张三" in page and due in page and "已受理" in page
     with engine.connect() as conn:
         history = task_history(conn, tid)
     mine = [h for h in history if h["actor"] == user]
@@ -95,6 +97,8 @@ def test_status_owner_due_and_note_write_history(client_for, work, engine, user)
     with engine.connect() as conn:
         assert conn.execute(select(Task.status).where(Task.id == tid)).scalar_one() == "accepted"
     assert _change(client, tid, due="2026-13-01").status_code == 400
+    _change(client, tid, due="2020-01-31")  # a due date in the past is refused, in Chinese
+    assert "截止日期 2020-01-31 早于今天" in client.get(f"/tasks/{tid}").text
 
 
 def test_department_bound_users_see_and_change_only_their_tasks(app, work, engine):
@@ -213,11 +217,12 @@ def test_task_types_apart_on_the_page_the_api_and_the_exports(client_for, work):
 
 def test_exports_keep_owner_and_due_date_and_lay_out_the_workbook(client_for, work):
     client = client_for("pm")
-    _change(client, work["task-b"], status="accepted", owner="李四", due="2026-06-30")
+    due = (date.today() + timedelta(days=30)).isoformat()  # a due date in the past is refused
+    _change(client, work["task-b"], status="accepted", owner="李四", due=due)
     jira = _csv_rows(client.get("/tasks/export/jira?status=accepted").data)
     assert [r[0] for r in jira[1:]] == ["'" + TITLE_B]
     assert dict(zip(jira[0], jira[1], strict=True))["Assignee"] == "李四"
-    assert dict(zip(jira[0], jira[1], strict=True))["Due Date"] == "2026-06-30"
+    assert dict(zip(jira[0], jira[1], strict=True))["Due Date"] == due
     ws = load_workbook(io.BytesIO(client.get("/tasks/export/xlsx?type=all").data)).active
     assert ws.cell(row=1, column=1).value == "当前筛选：任务类型：全部"  # the filters followed, above the header
     header = [c.value for c in ws[2]]

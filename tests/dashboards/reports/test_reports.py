@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from dashboards.reports import render
@@ -80,7 +81,10 @@ def test_xlsx_numbers_are_numbers_and_text_is_neutralised(month_bulletin):
 def test_docx_reads_like_a_bulletin(month_bulletin):
     doc = Document(io.BytesIO(render(month_bulletin, "docx")))
     text = [p.text for p in doc.paragraphs]
-    assert text[0] == "政务服务管理办公室" and text[1] == "〔2026〕3号"
+    assert text[0] == "清源市政务服务管理办公室" and text[1] == "清政务办〔2026〕3号"
+    assert "各县（市、区）政务服务管理办公室，市直各有关单位：" in text  # 主送机关, then the opening
+    assert any(t.startswith("为进一步提升") and t.endswith("通报如下：") for t in text)
+    assert any(t.startswith("请各单位对照通报问题认真整改") for t in text)
     assert "关于2026年3月政务服务\n“好差评”情况的通报" in text
     numbered = [t for t in text if re.match(r"^[一二三四五六七八九十]、", t)]
     assert numbered[:3] == ["一、总体情况", "二、分渠道评价情况", "三、县（市、区）和部门排名"]
@@ -105,7 +109,11 @@ def test_download_needs_login_and_checks_input(app, engine, users, client_for):
     assert f"/reports/monthly?month={MONTH}&amp;format=docx" in page.text
     res = client.get(f"/reports/monthly?month={MONTH}&format=docx")
     assert res.status_code == 200 and res.mimetype.endswith("wordprocessingml.document")
-    assert 'filename="haocha_bulletin_2026-03.docx"' in res.headers["Content-Disposition"]
+    assert 'filename="haocha_bulletin_2026-03.docx"' in res.headers["Content-Disposition"]  # ASCII fallback
+    from urllib.parse import unquote
+
+    chinese = unquote(res.headers["Content-Disposition"].split("filename*=UTF-8''")[1])
+    assert chinese == "清源市2026年3月政务服务好差评通报.docx"  # RFC 5987: the name people see
 
 
 def test_department_user_gets_only_its_department(app, engine, users, client_for, settings):
@@ -196,3 +204,24 @@ def test_every_ranking_table_states_the_rule(engine, settings):
     wb = load_workbook(io.BytesIO(render(b, "xlsx")))
     for sheet in ("县区红榜", "县区黑榜", "部门红榜", "部门黑榜", "县区排名", "部门排名"):
         assert caption in [c for row in wb[sheet].iter_rows(values_only=True) for c in row], sheet
+
+
+def test_docx_numbers_never_wrap_and_follow_one_decimal_rule(month_bulletin):
+    from dashboards.reports.docx import CELL_PAD_CM, text_width_cm
+
+    doc = Document(io.BytesIO(render(month_bulletin, "docx")))
+    numeric = re.compile(r"^[+-]?[\d,]+(\.\d+)?%?$")
+    decimals = set()
+    for table in doc.tables:
+        for row in table.rows[1:]:
+            for cell in row.cells:
+                text = cell.text
+                if not numeric.match(text) or not any(ch in text for ch in ".,%"):
+                    continue  # only formatted figures (a tag code such as 110 is text)
+                tc_pr = cell._element.tcPr
+                assert tc_pr is not None and tc_pr.find(qn("w:noWrap")) is not None, text
+                assert cell.width.cm >= text_width_cm(text) + CELL_PAD_CM - 0.01, (text, cell.width.cm)
+                if "." in text:
+                    decimals.add(len(text.rstrip("%").split(".")[1]))
+    assert decimals <= {2, 1}  # [bulletin] decimals = 2; 环比 of counts in % the same or fewer — never 4
+    assert 4 not in decimals

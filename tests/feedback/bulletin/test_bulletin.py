@@ -12,6 +12,7 @@ from sqlalchemy import update
 from feedback.bulletin import build_bulletin
 from feedback.bulletin.sections import quote
 from feedback.cli import main
+from feedback.clock import simulated
 from feedback.filters import Filters
 from feedback.models import ModelVersion, Record
 from feedback.stats.rankings import region_label
@@ -54,7 +55,11 @@ def test_headline_equals_haocha_kpi_json(engine, data, settings, runner, config_
 
 def test_sections_of_a_month(engine, data, settings):
     b = bulletin(engine, settings)
-    assert b.title == "关于2026年3月政务服务“好差评”情况的通报" and b.issue_no == "〔2026〕3号"
+    assert b.title == "关于2026年3月政务服务“好差评”情况的通报" and b.issue_no == "清政务办〔2026〕3号"
+    # the letterhead of [bulletin]: city in the issuer, 主送机关, "现将……通报如下", closing and signature
+    assert b.issuer == "清源市政务服务管理办公室" and b.signature == b.issuer and "市直各有关单位" in b.recipients
+    assert b.opening.endswith("现将2026年3月清源市政务服务“好差评”情况通报如下：")
+    assert "清源市政务服务管理办公室" in b.closing
     assert (b.kpis["total"], b.kpis["bad"], b.kpis["good_rate"]) == (10, 3, 70.0)
     assert b.channels["total"].sum() == 10 and list(b.levels["level"]) == [5, 4, 3, 2, 1]
     assert b.levels.set_index("level").loc[5, ["active", "default"]].tolist() == [3, 1]
@@ -109,7 +114,8 @@ def test_sentences_state_what_changed_and_where(engine, data, settings):
     # DA and DB both gained one 差评 on February; the tie goes to the unit with more 差评 (m7, m8)
     assert first.endswith("主要集中在区划439903部门DB（差评2条，较上月增加1条）。")
     assert any("差评最多的事项是“事项S3”" in s for s in b.problems)
-    assert b.summary.startswith("2026年3月，全市共收到有效评价10条，环比上升150.0%")
+    # one decimal rule ([bulletin] decimals = 2) for every number, the relative change of counts included
+    assert b.summary.startswith("2026年3月，全市共收到有效评价10条，环比上升150.00%，同比上升100.00%")
     assert b.actions and b.notes and any("预期差评数" in n for n in b.notes)
 
 
@@ -148,7 +154,11 @@ def add_tasks(engine) -> dict[str, int]:
     with engine.begin() as conn:
         build = repository.insert_build(conn, as_of=AS_OF, model_version=None, settings_hash="t", settings={})
         ids = repository.save_tasks(conn, rows, build)
-        repository.change_task(conn, ids["k2"], by="pm", status="accepted", owner="张三")
+        with simulated(datetime(2026, 3, 20, 10)):  # during the bulletin's month
+            repository.change_task(conn, ids["k2"], by="pm", status="accepted", owner="张三")
+        with simulated(datetime(2026, 4, 1, 9)):  # after its end: not in the March bulletin
+            repository.change_task(conn, ids["k1"], by="pm", status="accepted", owner="李四")
+            repository.change_task(conn, ids["k2"], by="pm", status="in_progress", owner="王五")
     return ids
 
 
@@ -159,6 +169,7 @@ def test_tasks_ranked_with_states_and_scoped(engine, data, settings):
     assert b.tasks.total == 3 and dict(zip(b.tasks.states["name"], b.tasks.states["n"], strict=True)) == {
         "新建": 2, "已受理": 1}
     assert b.tasks.top.iloc[1]["category_name"] == "办理时效" and b.tasks.top.iloc[2]["owner"] == "张三"
+    assert b.tasks.top.iloc[1]["owner"] is None  # frozen at 03-31: the April changes do not show
     scoped = bulletin(engine, settings, filters=Filters(depts=(A,)))
     assert list(scoped.tasks.top["rank"]) == [2, 3]  # the city-wide topic belongs to no department
     none = bulletin(engine, settings, filters=Filters(depts=(B,)))

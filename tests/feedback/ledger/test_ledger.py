@@ -169,7 +169,7 @@ def test_overdue_with_a_frozen_now(engine, cases):
     mar = c["mar"]
     assert on_due_day.set_index("case_id").loc[mar, "overdue"] is None
     assert next_day.set_index("case_id").loc[mar, "overdue"] == "核实超期"
-    assert later.set_index("case_id").loc[mar, "overdue"] == "整改超期"
+    assert later.set_index("case_id").loc[mar, "overdue"] == "核实超期"  # still at 核实: stage-appropriate label
     assert set(later.case_id) == {c["nd"], c["sf"], mar}
     with engine.connect() as conn:  # the KPI (SQL flags) and the listing (frame) agree on what is overdue
         for now in (datetime(2026, 3, 3, 23), datetime(2026, 3, 4, 8), datetime(2026, 3, 10, 8)):
@@ -240,3 +240,13 @@ def test_sync_since_a_day(engine):
         insert_records(conn, ROWS)
         assert ledger.sync_cases(conn, now=T0, since=date(2026, 3, 2)) == 1  # only "mar", rated 03-02 10:00
         assert ledger.sync_cases(conn, now=T0) == 2
+
+
+def test_overdue_label_names_the_step_the_case_is_at(engine, cases):
+    _, c, _ = cases
+    with engine.begin() as conn:
+        ledger.set_status(conn, c["mar"], "rectifying", by="ops", now=datetime(2026, 3, 5, 9))
+    with engine.connect() as conn:
+        later = ledger.list_cases(conn, now=datetime(2026, 3, 20, 8, 0)).set_index("case_id")
+    assert later.loc[c["mar"], "overdue"] == "整改超期"
+    assert {later.loc[c["nd"], "overdue"], later.loc[c["sf"], "overdue"]} <= {"核实超期", None}

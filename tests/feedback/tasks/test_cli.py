@@ -1,7 +1,7 @@
 """The ``haocha tasks`` commands and the JSON contract of ``tasks list --json``."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from feedback.cli import main
 from feedback.db import make_engine, upgrade
@@ -40,7 +40,7 @@ def test_rebuild_list_set_show_export(runner, settings, tmp_path):
     assert tasks[0]["score"] >= tasks[-1]["score"]
     top = tasks[0]["id"]
     r = runner.invoke(main, ["tasks", "set", str(top), "--status", "accepted", "--owner", "张三", "--note", "开始排查",
-                             "--due", "2026-07-01", "--by", "王经理", "--json"])
+                             "--due", (date.today() + timedelta(days=30)).isoformat(), "--by", "王经理", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["status"] == "accepted"
     r = runner.invoke(main, ["tasks", "set", str(top), "--status", "verified"])

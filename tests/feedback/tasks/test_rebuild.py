@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from feedback.clock import simulated
 from feedback.tasks.lifecycle import LifecycleError, check_transition
 from feedback.tasks.queries import get_task, list_tasks, task_history
 from feedback.tasks.rebuild import rebuild_tasks
@@ -89,7 +90,10 @@ def test_lifecycle_rules_and_history(engine):
     with engine.begin() as conn:
         for s in ("accepted", "in_progress", "shipped"):
             change_task(conn, t["id"], by="李四", status=s)
-        change_task(conn, t["id"], by="李四", due=f.T0.date() + timedelta(days=30))
+        with simulated(f.T0):  # the change is made on the data's day: a due date a month later is ahead
+            change_task(conn, t["id"], by="李四", due=f.T0.date() + timedelta(days=30))
+            with pytest.raises(LifecycleError, match="截止日期 .* 早于今天"):
+                change_task(conn, t["id"], by="李四", due=f.T0.date() - timedelta(days=1))
         row = get_task(conn, t["id"])
         history = task_history(conn, t["id"])
     assert row["status"] == "shipped" and row["shipped_at"] and row["due_date"]
