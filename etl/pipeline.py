@@ -17,6 +17,7 @@ from etl.profiles import Profile, ProfileError, ProfileNotFound, all_profiles, d
 from etl.sources.detect import InputError, open_source
 from etl.sources.raw import ROW
 from etl.transform.chunk import TransformContext
+from etl.transform.names import NameCodes
 from feedback.records import repository
 from feedback.settings import Settings
 from feedback.text.pii import load_hash_key
@@ -115,6 +116,7 @@ def _run_batch(
                 conn, source_system=source_system, profile=profile.name, file_name=file_name, sha256=sha256,
                 content_sha256=content_sha256,
             ), 0
+        names = NameCodes.from_pairs(repository.code_names(conn))  # rows with names only get the known codes
     resumed_from = skip
     unknown_tags: dict[str, int] = {}
 
@@ -125,7 +127,7 @@ def _run_batch(
             progress(counts.read)
 
     try:
-        load_chunks(engine, batch_id, _after(chunks, skip), profile, ctx, written)
+        load_chunks(engine, batch_id, _after(chunks, skip), profile, ctx, written, names)
     except Exception as exc:
         with engine.begin() as conn:
             repository.mark_batch(conn, batch_id, status="failed", error=f"{type(exc).__name__}: {exc}")
