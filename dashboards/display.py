@@ -19,6 +19,12 @@ FIELD_NAMES = {
     "accepted_at": "受理时间", "promised_at": "承诺办结时间", "handler": "经办人",
 }
 CHANNELS = dict(codes.CHANNELS)
+ENGINE_NAMES = {"linear": "内置线性模型", "default": "内置线性模型", "snownlp": "SnowNLP 模型", "model": "本单位训练的模型"}
+
+
+def engine_name(engine: str | None) -> str:
+    """A sentiment engine's name on screens (``linear`` → 内置线性模型)."""
+    return ENGINE_NAMES.get(engine or "", "其他模型" if engine else "—")
 
 
 def level_name(level: int | None) -> str:

@@ -320,7 +320,7 @@ def test_alerts_models_reports(browse, demo, shots):
     page.click("nav.mainnav >> text=模型")
     page.wait_for_url("**/models")
     cards = page.inner_text("#model-cards")
-    assert "评分版本" in cards and "linear" in cards
+    assert "评分版本" in cards and "内置线性模型" in cards and re.search(r"第 \d+ 版", cards)
     assert page.locator("#versions tbody tr").count() >= 1
     page.screenshot(path=shots / "models.png", full_page=True)
 
