@@ -13,7 +13,15 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from etl.load import ChunkCounts, load_chunks
-from etl.profiles import Profile, ProfileError, ProfileNotFound, all_profiles, detect_profile
+from etl.profiles import (
+    INPUT_FIELDS,
+    Profile,
+    ProfileError,
+    ProfileNotFound,
+    all_profiles,
+    detect_profile,
+    saved_profile_tables,
+)
 from etl.sources.detect import InputError, open_source
 from etl.sources.raw import ROW
 from etl.transform.chunk import TransformContext
@@ -23,8 +31,8 @@ from feedback.settings import Settings
 from feedback.text.pii import load_hash_key
 
 __all__ = [
-    "BatchKeyReused", "IngestResult", "InputError", "ProfileError", "ProfileNotFound", "ingest_file", "ingest_records",
-    "ingest_sql", "preview_file", "push_key", "resolve_profile",
+    "INPUT_FIELDS", "BatchKeyReused", "IngestResult", "InputError", "ProfileError", "ProfileNotFound", "ingest_file", "ingest_records",
+    "ingest_sql", "inspect_upload", "known_profiles", "preview_file", "save_mapping", "push_key", "resolve_profile",
 ]
 
 Progress = Callable[[int], None]
@@ -65,17 +73,23 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def known_profiles(settings: Settings) -> dict[str, Profile]:
+    """Built-ins, the profiles saved from the upload preview (instance/profiles.json) and config.toml's
+    ``[profiles.*]`` (config wins over a saved profile of the same name)."""
+    return all_profiles({**saved_profile_tables(settings.instance_path), **(settings.profiles or {})})
+
+
 def resolve_profile(headers: list[str], name: str, settings: Settings) -> Profile:
     """The named profile, or the best match for ``headers`` when ``name`` is ``auto``."""
-    profiles = all_profiles(settings.profiles)
+    profiles = known_profiles(settings)
     if name == "auto":
         return detect_profile(headers, profiles)
     if name not in profiles:
-        raise ProfileNotFound(f"unknown profile '{name}' (known: {', '.join(sorted(profiles))})")
+        raise ProfileNotFound(f"没有名为“{name}”的来源配置（已有：{'、'.join(sorted(profiles))}）")
     return detect_profile(headers, {name: profiles[name]})
 
 
-def _context(settings: Settings, source_system: str, file_name: str, only_dept: str | None = None
+def transform_context(settings: Settings, source_system: str, file_name: str, only_dept: str | None = None
              ) -> TransformContext:
     key = load_hash_key(
         settings.env, settings.instance_path, env_name=settings.security.hash_key_env,
@@ -104,7 +118,7 @@ def _run_batch(
     file_name: str, sha256: str, resume: bool, progress: Progress | None, only_dept: str | None = None,
     all_rejects: bool = False, content_sha256: str | None = None,
 ) -> IngestResult:
-    ctx = _context(settings, source_system, file_name, only_dept)
+    ctx = transform_context(settings, source_system, file_name, only_dept)
     with engine.begin() as conn:
         unfinished = repository.find_unfinished_batch(conn, source_system=source_system, sha256=sha256)
         if unfinished and resume:
@@ -141,6 +155,22 @@ def _run_batch(
         loaded=row.loaded, duplicate=row.duplicate, rejected=row.rejected, resumed_from=resumed_from,
         first_rejects=first, unknown_tags=unknown_tags,
     )
+
+
+def inspect_upload(settings: Settings, path: str | Path, chosen_profile: str = "auto",
+                   mapping_override: dict[str, str] | None = None):
+    """The upload preview of ``path`` (``etl.preview.UploadInspection``): one call, plain data, nothing written."""
+    from etl.preview import inspect_upload as inspect
+
+    return inspect(settings, path, chosen_profile, mapping_override)
+
+
+def save_mapping(settings: Settings, path: str | Path, name: str, chosen_profile: str,
+                 mapping_override: dict[str, str]) -> str:
+    """Save the preview's column mapping as a named profile (instance/profiles.json)."""
+    from etl.preview import save_mapping as save
+
+    return save(settings, path, name, chosen_profile, mapping_override)
 
 
 def preview_file(path: str | Path, settings: Settings, *, sheet: str | None = None) -> list[str]:
@@ -293,7 +323,7 @@ def _ingest_records_locked(
     if allowed_sources is not None and (source or prof.name) not in allowed_sources:  # push: sources per account
         raise SourceNotAllowed(source or prof.name)
     claimed: list[pd.DataFrame] = []
-    chunks = _without_claimed(engine, raw.chunks(), prof, _context(settings, source or prof.name, label, only_dept),
+    chunks = _without_claimed(engine, raw.chunks(), prof, transform_context(settings, source or prof.name, label, only_dept),
                               f"push:{username}:", claimed)
     result = _run_batch(
         engine, settings, chunks, profile=prof, source_system=source or prof.name, file_name=label,

@@ -295,9 +295,11 @@ def test_ingest_preview(browse, demo, shots):
                                                       "buffer": content.encode("gb18030")}])
     page.click(".upload-form button[type=submit]")
     page.wait_for_url("**/ingest/preview/**")
-    assert page.inner_text("#detected-profile").strip() == "gbt39046"
-    mapped = page.locator("table.headers tbody tr").all_inner_texts()
-    assert len(mapped) == 9 and not any("不导入" in m for m in mapped)
+    assert page.inner_text("#detected-profile").strip() == "国家标准（39046）格式"
+    assert "GB18030" in page.inner_text("#detected-encoding")
+    assert page.locator("table.headers tbody tr").count() == 9 and page.locator("tr.unmapped").count() == 0
+    assert "可导入 2 行" in page.inner_text("#row-checks")
+    assert "排队两个小时" in page.inner_text("#sample-rows")
     page.screenshot(path=shots / "ingest_preview.png", full_page=True)
     page.click("text=放弃")
     page.wait_for_url("**/ingest")
