@@ -13,6 +13,16 @@ CHANNELS = dict(codes.CHANNELS)
 ENGINE_NAMES = {"linear": "内置线性模型", "default": "内置线性模型", "snownlp": "SnowNLP 模型", "model": "本单位训练的模型"}
 
 
+CONFIDENCE_BANDS = ((0.7, "高"), (0.4, "中"), (0.0, "低"))  # a category's model probability as words on screens
+
+
+def confidence_name(conf: float | None) -> str | None:
+    """A classifier probability as 高 / 中 / 低 (a bare "100%" reads as certainty the model does not have)."""
+    if conf is None:
+        return None
+    return next(name for low, name in CONFIDENCE_BANDS if conf >= low)
+
+
 def engine_name(engine: str | None) -> str:
     """A sentiment engine's name on screens (``linear`` → 内置线性模型)."""
     return ENGINE_NAMES.get(engine or "", "其他模型" if engine else "—")

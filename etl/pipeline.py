@@ -189,7 +189,7 @@ def ingest_file(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}：文件不存在")
     raw = open_source(path, sheet=sheet, chunk_size=settings.ingest.chunk_size,
                       limits=settings.ingest.workbook_limits())
     prof = resolve_profile(raw.headers, profile, settings)
