@@ -87,3 +87,13 @@ def mask_texts(texts: list[str | None]) -> list[str | None]:
     series = pd.Series(texts, dtype="string")
     masked = mask_text(series)
     return [None if t is None else str(m) for t, m in zip(texts, masked.tolist(), strict=True)]
+
+
+def stage_error(error: str) -> str:
+    """A later stage's failure (``"score: ScoringError: …"``) as a line for screens: the stage's Chinese name; the
+    technical message stays in the server log."""
+    from feedback.pipeline import STAGES
+
+    names = {s.name: s.label for s in STAGES}
+    name = error.split(":", 1)[0].strip()
+    return f"“{names[name]}”一步失败，详情已记入系统日志" if name in names else "后续处理失败，详情已记入系统日志"

@@ -125,7 +125,7 @@ def _run_batch(
             batch_id, skip = unfinished.id, unfinished.rows_done
         else:
             if unfinished:
-                repository.mark_batch(conn, unfinished.id, status="failed", error="interrupted; superseded")
+                repository.mark_batch(conn, unfinished.id, status="failed", error="导入中断，已由重新导入取代")
             batch_id, skip = repository.create_batch(
                 conn, source_system=source_system, profile=profile.name, file_name=file_name, sha256=sha256,
                 content_sha256=content_sha256,
@@ -144,7 +144,7 @@ def _run_batch(
         load_chunks(engine, batch_id, _after(chunks, skip), profile, ctx, written, names)
     except Exception as exc:
         with engine.begin() as conn:
-            repository.mark_batch(conn, batch_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            repository.mark_batch(conn, batch_id, status="failed", error=f"导入失败：{exc}")
         raise
     with engine.begin() as conn:
         repository.mark_batch(conn, batch_id, status="done")
