@@ -25,3 +25,11 @@ def test_a_failed_stage_is_named_in_chinese_without_the_exception():
     assert "评分" in line and "ScoringError" not in line and "score" not in line
     assert "ValueError" not in display.stage_error("ValueError: boom")
     assert display.engine_name("linear") == "内置线性模型"
+
+
+def test_downloads_are_named_in_chinese_with_an_ascii_fallback():
+    from dashboards.actions.exports import attachment
+
+    header = attachment("拒收行_批次12.csv")
+    assert header.startswith('attachment; filename="12.csv"')
+    assert "filename*=UTF-8''%E6%8B%92" in header  # 拒… percent-encoded (RFC 6266)
