@@ -59,14 +59,17 @@ class NameCodes:
             if code_col not in records or name_col not in records:
                 continue
             codes, names = records[code_col], records[name_col]
-            both = codes.notna() & names.notna()
-            if both.any():
-                self._learn(code_col, zip(codes[both], names[both], strict=True))
-            todo = codes.isna() & names.notna()
+            both = (codes.notna() & names.notna()).to_numpy(dtype=bool)
+            if both.any():  # distinct pairs only: a chunk repeats the same few 事项 thousands of times
+                pairs = pd.DataFrame({"c": codes[both], "n": names[both]}).drop_duplicates()
+                self._learn(code_col, zip(pairs["c"], pairs["n"], strict=True))
+            todo = (codes.isna() & names.notna()).to_numpy(dtype=bool)
             if not todo.any():
                 continue
             table = self.codes.get(code_col, {})
-            found = names[todo].map(lambda n, t=table: t.get(name_key(n)))
+            wanted = names[todo]
+            lookup = {n: table.get(name_key(n)) for n in wanted.unique()}
+            found = wanted.map(lookup)
             found = found[found.notna()]
             if len(found):
                 records = records.copy() if not filled else records
