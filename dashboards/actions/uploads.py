@@ -122,7 +122,7 @@ def save_mapping(settings: Settings, token: str, name: str, chosen_profile: str,
     try:
         saved = pipeline.save_mapping(settings, _folder(settings, token) / preview.file_name, name, chosen_profile,
                                       mapping_override)
-    except pipeline.ProfileError as exc:
+    except (pipeline.ProfileError, pipeline.InputError) as exc:
         raise UploadError(str(exc)) from None
     return remap(settings, token, saved, None)
 
