@@ -81,7 +81,7 @@ def mapping(token: str):
     override = {**(preview.inspection.get("mapping_override", {}) if same_base else {}), **changed}
     settings = context.settings()
     try:
-        if request.form.get("name", "").strip():
+        if request.form.get("save"):  # 保存并重新识别 (an empty name is refused with a message)
             done = uploads.save_mapping(settings, token, request.form["name"], chosen, override)
             auth.audit_request("save_profile", file=preview.file_name, profile=done.profile)
             flash(f"已保存来源配置“{done.profile}”，以后同样表头的文件会自动识别", "ok")

@@ -45,6 +45,6 @@ def index():
                   "drift": figures.to_json(figures_models.drift_lines(drifts))}
     latest = drifts.iloc[-1].to_dict() if drifts is not None and len(drifts) else None
     return render_template("pages/models.html", data=data, agreement=agreement, n_labels=len(labels), names=names,
-                           trust=panel, measuring=measuring, taxonomy_size=len(taxonomy.slugs), numbers=version_numbers(data.versions),
+                           trust=panel, measuring=measuring, min_gold=trust.MIN_GOLD, taxonomy_size=len(taxonomy.slugs), numbers=version_numbers(data.versions),
                            charts=charts, latest=latest, error=error, filters=filters,
                            active="models"), (400 if error else 200)

@@ -265,7 +265,7 @@ def test_an_unknown_column_is_mapped_by_hand_saved_as_a_profile_and_then_detecte
     assert client.post(f"/ingest/preview/{token}/mapping", data=form).status_code == 302
     remapped = client.get(f"/ingest/preview/{token}").text
     assert "已手动调整" in remapped and "可导入 <strong>5</strong> 行" in remapped and "确认导入" not in remapped
-    form = {**form, "csrf_token": csrf_from(remapped), "name": "区大厅导出"}
+    form = {**form, "csrf_token": csrf_from(remapped), "name": "区大厅导出", "save": "1"}
     assert client.post(f"/ingest/preview/{token}/mapping", data=form).status_code == 302
     saved = client.get(f"/ingest/preview/{token}").text
     assert "已保存来源配置“区大厅导出”" in saved and "<strong>区大厅导出</strong>" in saved and "确认导入" in saved
@@ -278,6 +278,6 @@ def test_an_unknown_column_is_mapped_by_hand_saved_as_a_profile_and_then_detecte
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Record)).scalar_one() == 5
     fifth = _token_of(_upload(client, data, "五月.csv"))
-    bad = {"csrf_token": csrf_from(saved), "profile": "auto", f"col-{col}": "rated_at", "name": "national"}
+    bad = {"csrf_token": csrf_from(saved), "profile": "auto", f"col-{col}": "rated_at", "name": "national", "save": "1"}
     client.post(f"/ingest/preview/{fifth}/mapping", data=bad)
     assert "是内置来源配置的名称" in client.get(f"/ingest/preview/{fifth}").text
