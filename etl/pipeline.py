@@ -102,6 +102,9 @@ def transform_context(settings: Settings, source_system: str, file_name: str, on
     )
 
 
+_context = transform_context  # its former private name, still imported by tests and other branches
+
+
 def _after(chunks: Iterator[pd.DataFrame], skip: int) -> Iterator[pd.DataFrame]:
     """``chunks`` without their first ``skip`` rows (those a resumed batch has already committed)."""
     for chunk in chunks:
