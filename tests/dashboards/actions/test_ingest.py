@@ -262,7 +262,9 @@ def test_an_unknown_column_is_mapped_by_hand_saved_as_a_profile_and_then_detecte
     assert "全国一体化平台接口：缺少列 assessTime" in preview and "最接近：全国一体化平台接口" in preview
     col = NATIONAL.index("assessTime")
     form = {"csrf_token": csrf_from(preview), "profile": "auto", f"col-{col}": "rated_at"}
-    assert client.post(f"/ingest/preview/{token}/mapping", data=form).status_code == 302
+    typed = {**form, "name": "只是填了名称"}  # 按所选重新识别 with a name typed: previews, saves nothing
+    assert client.post(f"/ingest/preview/{token}/mapping", data=typed).status_code == 302
+    assert not (settings.instance_path / "profiles.json").exists()
     remapped = client.get(f"/ingest/preview/{token}").text
     assert "已手动调整" in remapped and "可导入 <strong>5</strong> 行" in remapped and "确认导入" not in remapped
     form = {**form, "csrf_token": csrf_from(remapped), "name": "区大厅导出", "save": "1"}
