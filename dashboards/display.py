@@ -8,17 +8,24 @@ from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 SENTIMENT_NAMES = {"neg": "负面", "neu": "中性", "pos": "正面"}
 KIND_NAMES = {"rating": "评价", "message": "留言"}
 LEVELS = dict(codes.LEVELS)
-# Canonical record fields as the upload preview names them.
-FIELD_NAMES = {
-    "record_key": "记录编号", "project_no": "办件编号", "service_code": "事项编码", "service_name": "事项名称",
-    "sub_matter": "子项", "dept_code": "部门编码", "dept_name": "部门名称", "region_code": "行政区划",
-    "channel_raw": "评价渠道", "channel": "评价渠道", "level_raw": "满意度", "level": "满意度", "tags": "评价标签",
-    "text": "文字评价", "title": "标题", "rated_at": "评价时间", "assess_number": "评价次数", "user_type": "用户类型",
-    "user_name": "评价人", "evaluator_id": "评价人证件（仅存哈希）", "is_anonymous": "是否匿名", "is_public": "是否公开",
-    "votes_up": "点赞数", "votes_down": "反对数", "reply_text": "答复意见", "replied_at": "答复时间",
-    "accepted_at": "受理时间", "promised_at": "承诺办结时间", "handler": "经办人",
-}
+FIELD_NAMES = codes.FIELD_NAMES  # one definition: feedback.codes
 CHANNELS = dict(codes.CHANNELS)
+ENGINE_NAMES = {"linear": "内置线性模型", "default": "内置线性模型", "snownlp": "SnowNLP 模型", "model": "本单位训练的模型"}
+
+
+CONFIDENCE_BANDS = ((0.7, "高"), (0.4, "中"), (0.0, "低"))  # a category's model probability as words on screens
+
+
+def confidence_name(conf: float | None) -> str | None:
+    """A classifier probability as 高 / 中 / 低 (a bare "100%" reads as certainty the model does not have)."""
+    if conf is None:
+        return None
+    return next(name for low, name in CONFIDENCE_BANDS if conf >= low)
+
+
+def engine_name(engine: str | None) -> str:
+    """A sentiment engine's name on screens (``linear`` → 内置线性模型)."""
+    return ENGINE_NAMES.get(engine or "", "其他模型" if engine else "—")
 
 
 def level_name(level: int | None) -> str:
@@ -47,11 +54,13 @@ def sentiment_name(code: str | None) -> str:
 
 
 def field_name(field: str | None) -> str:
-    """``"level_raw"`` → ``"满意度（level_raw）"``."""
-    if not field:
-        return "—"
-    name = FIELD_NAMES.get(field)
-    return f"{name}（{field}）" if name else field
+    """``"level_raw"`` → ``"满意度"`` (screens carry no field codes)."""
+    return codes.field_label(field)
+
+
+def profile_name(name: str | None) -> str:
+    """``"national"`` → ``"全国一体化平台接口"``; a saved profile keeps its own name."""
+    return codes.profile_name(name)
 
 
 def tag_texts(tags: str | None) -> list[str]:
@@ -78,3 +87,13 @@ def mask_texts(texts: list[str | None]) -> list[str | None]:
     series = pd.Series(texts, dtype="string")
     masked = mask_text(series)
     return [None if t is None else str(m) for t, m in zip(texts, masked.tolist(), strict=True)]
+
+
+def stage_error(error: str) -> str:
+    """A later stage's failure (``"score: ScoringError: …"``) as a line for screens: the stage's Chinese name; the
+    technical message stays in the server log."""
+    from feedback.pipeline import STAGES
+
+    names = {s.name: s.label for s in STAGES}
+    name = error.split(":", 1)[0].strip()
+    return f"“{names[name]}”一步失败，详情已记入系统日志" if name in names else "后续处理失败，详情已记入系统日志"

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from etl.dbwrite import insert_records
 from etl.profiles import Profile
 from etl.transform.chunk import TransformContext, transform
+from etl.transform.names import NameCodes
 from feedback.records import repository
 
 
@@ -36,10 +37,14 @@ class PreparedChunk:
     unknown_tags: dict
 
 
-def prepare_chunk(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> PreparedChunk:
-    """Transform a raw chunk (pure: touches no database)."""
+def prepare_chunk(raw: pd.DataFrame, profile: Profile, ctx: TransformContext,
+                  names: NameCodes | None = None) -> PreparedChunk:
+    """Transform a raw chunk (pure: touches no database). With ``names``, a 事项 or department given only by
+    name gets the code known for that name (after the keys are made: they do not change)."""
     result = transform(raw, profile, ctx)
     records = result.records
+    if names is not None:
+        records, _ = names.fill(records)
     dup_in_chunk = records["record_key"].duplicated()
     return PreparedChunk(
         read=len(raw), records=records.loc[~dup_in_chunk], in_chunk_duplicates=int(dup_in_chunk.sum()),
@@ -73,7 +78,8 @@ def _pipelined(engine: Engine) -> bool:
 
 
 def load_chunks(engine: Engine, batch_id: int, chunks: Iterable[pd.DataFrame], profile: Profile,
-                ctx: TransformContext, on_written: Callable[[ChunkCounts], None]) -> None:
+                ctx: TransformContext, on_written: Callable[[ChunkCounts], None],
+                names: NameCodes | None = None) -> None:
     """Transform and commit ``chunks`` in order, transforming chunk k+1 while chunk k is written.
 
     On PostgreSQL, one writer thread with at most one chunk waiting for it: the server's work overlaps the next
@@ -83,12 +89,12 @@ def load_chunks(engine: Engine, batch_id: int, chunks: Iterable[pd.DataFrame], p
     stays exact."""
     if not _pipelined(engine):
         for raw in chunks:
-            on_written(write_chunk(engine, batch_id, ctx.file_name, prepare_chunk(raw, profile, ctx)))
+            on_written(write_chunk(engine, batch_id, ctx.file_name, prepare_chunk(raw, profile, ctx, names)))
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="haocha-write") as writer:
         pending: Future[ChunkCounts] | None = None
         for raw in chunks:
-            prepared = prepare_chunk(raw, profile, ctx)
+            prepared = prepare_chunk(raw, profile, ctx, names)
             if pending is not None:
                 on_written(pending.result())
             pending = writer.submit(write_chunk, engine, batch_id, ctx.file_name, prepared)

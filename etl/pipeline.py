@@ -13,17 +13,26 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from etl.load import ChunkCounts, load_chunks
-from etl.profiles import Profile, ProfileError, ProfileNotFound, all_profiles, detect_profile
+from etl.profiles import (
+    INPUT_FIELDS,
+    Profile,
+    ProfileError,
+    ProfileNotFound,
+    all_profiles,
+    detect_profile,
+    saved_profile_tables,
+)
 from etl.sources.detect import InputError, open_source
 from etl.sources.raw import ROW
 from etl.transform.chunk import TransformContext
+from etl.transform.names import NameCodes
 from feedback.records import repository
 from feedback.settings import Settings
 from feedback.text.pii import load_hash_key
 
 __all__ = [
-    "BatchKeyReused", "IngestResult", "InputError", "ProfileError", "ProfileNotFound", "ingest_file", "ingest_records",
-    "ingest_sql", "preview_file", "push_key", "resolve_profile",
+    "INPUT_FIELDS", "BatchKeyReused", "IngestResult", "InputError", "ProfileError", "ProfileNotFound", "ingest_file", "ingest_records",
+    "ingest_sql", "inspect_upload", "known_profiles", "preview_file", "save_mapping", "push_key", "resolve_profile",
 ]
 
 Progress = Callable[[int], None]
@@ -64,17 +73,23 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def known_profiles(settings: Settings) -> dict[str, Profile]:
+    """Built-ins, the profiles saved from the upload preview (instance/profiles.json) and config.toml's
+    ``[profiles.*]`` (config wins over a saved profile of the same name)."""
+    return all_profiles({**saved_profile_tables(settings.instance_path), **(settings.profiles or {})})
+
+
 def resolve_profile(headers: list[str], name: str, settings: Settings) -> Profile:
     """The named profile, or the best match for ``headers`` when ``name`` is ``auto``."""
-    profiles = all_profiles(settings.profiles)
+    profiles = known_profiles(settings)
     if name == "auto":
         return detect_profile(headers, profiles)
     if name not in profiles:
-        raise ProfileNotFound(f"unknown profile '{name}' (known: {', '.join(sorted(profiles))})")
+        raise ProfileNotFound(f"没有名为“{name}”的来源配置（已有：{'、'.join(sorted(profiles))}）")
     return detect_profile(headers, {name: profiles[name]})
 
 
-def _context(settings: Settings, source_system: str, file_name: str, only_dept: str | None = None
+def transform_context(settings: Settings, source_system: str, file_name: str, only_dept: str | None = None
              ) -> TransformContext:
     key = load_hash_key(
         settings.env, settings.instance_path, env_name=settings.security.hash_key_env,
@@ -85,6 +100,9 @@ def _context(settings: Settings, source_system: str, file_name: str, only_dept: 
         source_system=source_system, hash_key=key, region_width=ing.region_code_width, timezone=ing.timezone,
         max_text_chars=ing.max_text_chars, file_name=file_name, only_dept=only_dept,
     )
+
+
+_context = transform_context  # its former private name, still imported by tests and other branches
 
 
 def _after(chunks: Iterator[pd.DataFrame], skip: int) -> Iterator[pd.DataFrame]:
@@ -103,18 +121,19 @@ def _run_batch(
     file_name: str, sha256: str, resume: bool, progress: Progress | None, only_dept: str | None = None,
     all_rejects: bool = False, content_sha256: str | None = None,
 ) -> IngestResult:
-    ctx = _context(settings, source_system, file_name, only_dept)
+    ctx = transform_context(settings, source_system, file_name, only_dept)
     with engine.begin() as conn:
         unfinished = repository.find_unfinished_batch(conn, source_system=source_system, sha256=sha256)
         if unfinished and resume:
             batch_id, skip = unfinished.id, unfinished.rows_done
         else:
             if unfinished:
-                repository.mark_batch(conn, unfinished.id, status="failed", error="interrupted; superseded")
+                repository.mark_batch(conn, unfinished.id, status="failed", error="导入中断，已由重新导入取代")
             batch_id, skip = repository.create_batch(
                 conn, source_system=source_system, profile=profile.name, file_name=file_name, sha256=sha256,
                 content_sha256=content_sha256,
             ), 0
+        names = NameCodes.from_pairs(repository.code_names(conn))  # rows with names only get the known codes
     resumed_from = skip
     unknown_tags: dict[str, int] = {}
 
@@ -125,10 +144,10 @@ def _run_batch(
             progress(counts.read)
 
     try:
-        load_chunks(engine, batch_id, _after(chunks, skip), profile, ctx, written)
+        load_chunks(engine, batch_id, _after(chunks, skip), profile, ctx, written, names)
     except Exception as exc:
         with engine.begin() as conn:
-            repository.mark_batch(conn, batch_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            repository.mark_batch(conn, batch_id, status="failed", error=f"导入失败：{exc}")
         raise
     with engine.begin() as conn:
         repository.mark_batch(conn, batch_id, status="done")
@@ -139,6 +158,22 @@ def _run_batch(
         loaded=row.loaded, duplicate=row.duplicate, rejected=row.rejected, resumed_from=resumed_from,
         first_rejects=first, unknown_tags=unknown_tags,
     )
+
+
+def inspect_upload(settings: Settings, path: str | Path, chosen_profile: str = "auto",
+                   mapping_override: dict[str, str] | None = None):
+    """The upload preview of ``path`` (``etl.preview.UploadInspection``): one call, plain data, nothing written."""
+    from etl.preview import inspect_upload as inspect
+
+    return inspect(settings, path, chosen_profile, mapping_override)
+
+
+def save_mapping(settings: Settings, path: str | Path, name: str, chosen_profile: str,
+                 mapping_override: dict[str, str]) -> str:
+    """Save the preview's column mapping as a named profile (instance/profiles.json)."""
+    from etl.preview import save_mapping as save
+
+    return save(settings, path, name, chosen_profile, mapping_override)
 
 
 def preview_file(path: str | Path, settings: Settings, *, sheet: str | None = None) -> list[str]:
@@ -157,7 +192,7 @@ def ingest_file(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}：文件不存在")
     raw = open_source(path, sheet=sheet, chunk_size=settings.ingest.chunk_size,
                       limits=settings.ingest.workbook_limits())
     prof = resolve_profile(raw.headers, profile, settings)
@@ -291,7 +326,7 @@ def _ingest_records_locked(
     if allowed_sources is not None and (source or prof.name) not in allowed_sources:  # push: sources per account
         raise SourceNotAllowed(source or prof.name)
     claimed: list[pd.DataFrame] = []
-    chunks = _without_claimed(engine, raw.chunks(), prof, _context(settings, source or prof.name, label, only_dept),
+    chunks = _without_claimed(engine, raw.chunks(), prof, transform_context(settings, source or prof.name, label, only_dept),
                               f"push:{username}:", claimed)
     result = _run_batch(
         engine, settings, chunks, profile=prof, source_system=source or prof.name, file_name=label,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
 
 from etl.builtin_profiles import BUILTIN_SPECS
-from feedback.codes import CHANNELS
+from feedback.codes import CHANNELS, profile_name
 from feedback.models import RECORD_COLUMNS
 from feedback.text.normalise import clean_scalar
 
@@ -161,11 +164,11 @@ def detect_profile(headers: Iterable[str], profiles: Mapping[str, Profile] | Ite
         if best is None or score > best[0]:
             best = (score, p)
     if best is None:
-        lines = [f"no profile fits the headers [{', '.join(headers)}]"]
+        lines = [f"没有与这些表头相符的来源配置（文件的表头：{'、'.join(headers)}）"]
         for p in items:
             missing = p.missing_required(headers)
-            lines.append(f"  {p.name}: missing {', '.join(missing) if missing else 'no required header'}"
-                         + ("" if missing else " but matches no header"))
+            lines.append(f"  {profile_name(p.name)}：" + (f"缺少列 {'、'.join(missing)}" if missing
+                                                        else "必需的列都在，但没有一列能对应"))
         raise ProfileNotFound("\n".join(lines))
     return best[1]
 
@@ -255,3 +258,48 @@ def all_profiles(settings_profiles: Mapping) -> dict[str, Profile]:
     for name, table in (settings_profiles or {}).items():
         profiles[name] = profile_from_config(name, table, builtins)
     return profiles
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Profiles saved from the upload preview: instance/profiles.json, the same tables as [profiles.NAME]
+SAVED_FILE = "profiles.json"
+
+
+def saved_profile_tables(instance_path: Path) -> dict[str, dict]:
+    """The ``[profiles.NAME]``-style tables saved from the dashboard (none when the file is absent)."""
+    path = Path(instance_path) / SAVED_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ProfileError(f"{path}：不是有效的 JSON（{exc}）") from None
+    return data if isinstance(data, dict) else {}
+
+
+def profile_table(profile: Profile) -> dict:
+    """``profile`` as a self-contained ``[profiles.NAME]`` table (no ``extends``)."""
+    table: dict = {"kind": profile.kind, "level_scheme": profile.level_scheme, "fields": dict(profile.field_map),
+                   "id_fields": list(profile.id_fields), "required": list(profile.required)}
+    for key in ("level_map", "channel_map"):
+        if getattr(profile, key):
+            table[key] = dict(getattr(profile, key))
+    if profile.default_channel_values:
+        table["default_channel_values"] = sorted(profile.default_channel_values)
+    if profile.description:
+        table["description"] = profile.description
+    return table
+
+
+def save_profile_table(instance_path: Path, name: str, table: Mapping) -> None:
+    """Add or replace one saved profile (checked first: a table that is not a valid profile is refused)."""
+    if name in BUILTIN_SPECS:
+        raise ProfileError(f"“{name}”是内置来源配置的名称，请换一个名称")
+    profile_from_config(name, dict(table))
+    path = Path(instance_path) / SAVED_FILE
+    tables = saved_profile_tables(instance_path)
+    tables[name] = dict(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(tables, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)

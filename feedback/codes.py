@@ -224,3 +224,33 @@ def tag_info(code: str) -> TagInfo | None:
 def tags_for_level(level: int, version: str = "v2") -> list[TagInfo]:
     """All tags of one star level in one dictionary version, in code order."""
     return sorted((t for t in TAGS.values() if t.level == level and t.version == version), key=lambda t: t.code)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Chinese names shown for source profiles and record fields (uploads, rejects, exports): the one place for them.
+PROFILE_NAMES: MappingProxyType[str, str] = MappingProxyType({
+    "national": "全国一体化平台接口", "zhejiang": "浙江省平台接口", "epoint": "新点推送接口", "xian": "西安市平台接口",
+    "gbt39046": "国家标准（39046）格式", "message": "12345 热线 / 留言板", "generic_cn": "通用中文表头",
+})
+FIELD_NAMES: MappingProxyType[str, str] = MappingProxyType({
+    "record_key": "记录编号", "project_no": "办件编号", "service_code": "事项编码", "service_name": "事项名称",
+    "sub_matter": "子项", "dept_code": "部门编码", "dept_name": "部门名称", "region_code": "行政区划",
+    "channel_raw": "评价渠道", "channel": "评价渠道", "level_raw": "满意度", "level": "满意度", "tags": "评价标签",
+    "text": "文字评价", "title": "标题", "rated_at": "评价时间", "assess_number": "评价次数", "user_type": "用户类型",
+    "user_name": "评价人", "evaluator_id": "评价人证件（仅存哈希）", "is_anonymous": "是否匿名", "is_public": "是否公开",
+    "votes_up": "点赞数", "votes_down": "反对数", "reply_text": "答复意见", "replied_at": "答复时间",
+    "accepted_at": "受理时间", "promised_at": "承诺办结时间", "handler": "经办人", "is_default": "是否默认评价",
+    "source_id": "来源记录编号", "evaluator_name": "评价人姓名（不保存）", "staff_name": "经办人（不保存）",
+    "real_name_flag": "是否实名（不保存）", "subject": "子项（不保存）", "level_scheme": "满意度口径",
+    "evaluator_hash": "评价人（哈希）", "row_number": "行号", "kind": "类型", "source_system": "来源",
+})
+
+
+def profile_name(name: str | None) -> str:
+    """A source profile's name on screens: the built-ins' Chinese names; a user profile's own name."""
+    return PROFILE_NAMES.get(name or "", name or "—")
+
+
+def field_label(field: str | None) -> str:
+    """A record field's Chinese name (``level_raw`` → ``满意度``); an unknown field is shown as it is."""
+    return FIELD_NAMES.get(field or "", field or "—")

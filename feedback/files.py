@@ -14,7 +14,8 @@ BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other MS Office binary files)
-_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"7z\xbc\xaf": "7z", b"Rar!": "rar", b"%PDF": "PDF"}
+_COMPRESSED = {b"\x1f\x8b": "gzip 压缩", b"BZh": "bzip2 压缩", b"7z\xbc\xaf": "7z 压缩", b"Rar!": "RAR 压缩",
+               b"%PDF": "PDF"}
 
 
 class FormatError(ValueError):
@@ -30,18 +31,18 @@ def sniff_format(path: str | Path) -> str:
     """``"xlsx"``, ``"xls"``, ``"jsonl"`` or ``"csv"`` from the first bytes; unusable files raise FormatError."""
     path = Path(path)
     if not path.is_file():
-        raise FormatError(f"{path}: no such file")
+        raise FormatError(f"{path}：文件不存在")
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head.strip():
-        raise FormatError(f"{path.name}: the file is empty")
+        raise FormatError(f"{path.name}：文件是空的")
     if head.startswith(_ZIP):
         return "xlsx"
     if head.startswith(_OLE2):
         return "xls"
     for magic, what in _COMPRESSED.items():
         if head.startswith(magic):
-            raise FormatError(f"{path.name}: a {what} file, not a table; extract or export it as .xlsx/.csv first")
+            raise FormatError(f"{path.name}：这是 {what} 文件，不是表格；请先解压或导出为 XLSX / CSV 文件")
     text = head
     for bom in BOMS:
         if text.startswith(bom):
@@ -51,9 +52,9 @@ def sniff_format(path: str | Path) -> str:
     if text[:1] == b"{":
         return "jsonl"
     if text[:1] == b"[":
-        raise FormatError(f"{path.name}: a JSON array; convert it to JSON Lines (one object per line)")
+        raise FormatError(f"{path.name}：这是 JSON 数组；请转换为每行一个 JSON 对象的 JSONL 格式")
     if text[:1] == b"<":
-        raise FormatError(f"{path.name}: an HTML/XML document, not a table; save it as .xlsx or .csv")
+        raise FormatError(f"{path.name}：这是网页（HTML / XML）文档，不是表格；请另存为 XLSX 或 CSV 文件")
     return "csv"
 
 

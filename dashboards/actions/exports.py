@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from flask import Response, abort, stream_with_context
 from sqlalchemy import Engine
@@ -14,6 +16,13 @@ from dashboards.queries.batches import get_batch, iter_batch_rejects, reject_raw
 from feedback.sheets import neutralise
 
 _FLUSH = 1 << 16  # characters of CSV sent per piece
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for a download named in Chinese (RFC 6266 ``filename*``), with an ASCII fallback
+    of its digits and suffix for old clients."""
+    fallback = re.sub(r"[^0-9A-Za-z._-]+", "_", name).strip("_") or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _rejects_csv(engine: Engine, batch_id: int, raw_cols: list[str]) -> Iterator[bytes]:
@@ -47,5 +56,5 @@ def rejects_response(batch_id: int) -> Response:
     auth.audit_request("export", what="rejects", batch_id=batch_id, rows=count)
     return Response(
         stream_with_context(_rejects_csv(engine, batch_id, raw_cols)), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="rejects_batch_{batch_id}.csv"'},
+        headers={"Content-Disposition": attachment(f"拒收行_批次{batch_id}.csv")},
     )

@@ -7,7 +7,7 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,11 @@ class Preview:
     uploaded_by: str
     uploaded_at: str
     headers: list[str]
-    profile: str | None  # detected source profile, None when no profile fits
+    profile: str | None  # the profile it would be loaded with, None when none fits or the mapping is unsaved
     mapping: list[tuple[str, str | None]]  # (source header, canonical field or None when unused)
     error: str | None  # why the file cannot be imported as it is
+    inspection: dict = field(default_factory=dict)  # etl.preview.UploadInspection.as_dict(): checks, samples
+    chosen_profile: str = "auto"
 
 
 def upload_root(settings: Settings) -> Path:
@@ -60,22 +62,24 @@ def _folder(settings: Settings, token: str) -> Path:
     return folder
 
 
-def _inspect(settings: Settings, path: Path) -> tuple[list[str], str | None, list, str | None]:
-    """Headers, detected profile, header → field mapping and an error, through the ETL's public entry point."""
+def _inspect(settings: Settings, path: Path, chosen_profile: str = "auto",
+             mapping_override: dict[str, str] | None = None) -> dict:
+    """The preview of ``path`` through the ETL's public entry point (``etl.pipeline.inspect_upload``), as a dict."""
     try:
         from etl import pipeline
     except ImportError as exc:  # the ETL is incomplete in this installation
-        return [], None, [], f"数据导入模块不可用：{exc}"
-    try:
-        headers = pipeline.preview_file(path, settings)
-    except pipeline.InputError as exc:
-        return [], None, [], f"无法读取文件：{exc}"
-    try:
-        profile = pipeline.resolve_profile(headers, "auto", settings)
-    except pipeline.ProfileNotFound as exc:
-        return headers, None, [(h, None) for h in headers], f"没有与这些表头匹配的来源配置：{exc}"
-    field_map = dict(getattr(profile, "field_map", {}) or {})
-    return headers, profile.name, [(h, field_map.get(h)) for h in headers], None
+        return {"headers": [], "profile": None, "mapping": [], "error": f"数据导入模块不可用：{exc}"}
+    return pipeline.inspect_upload(settings, path, chosen_profile, mapping_override).as_dict()
+
+
+def _preview(base: dict, found: dict, chosen_profile: str) -> Preview:
+    return Preview(**base, headers=list(found.get("headers", [])), profile=found.get("profile"),
+                   mapping=[tuple(m) for m in found.get("mapping", [])], error=found.get("error"), inspection=found,
+                   chosen_profile=chosen_profile)
+
+
+def _write(folder: Path, preview: Preview) -> None:
+    (folder / "meta.json").write_text(json.dumps(asdict(preview), ensure_ascii=False), encoding="utf-8")
 
 
 def save_upload(settings: Settings, storage: FileStorage, username: str) -> str:
@@ -92,18 +96,41 @@ def save_upload(settings: Settings, storage: FileStorage, username: str) -> str:
     if size == 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise UploadError("文件是空的")
-    headers, profile, mapping, error = _inspect(settings, path)
-    meta = Preview(token=token, file_name=name, size=size, uploaded_by=username,
-                   uploaded_at=local_now().isoformat(sep=" "), headers=headers,
-                   profile=profile, mapping=mapping, error=error)
-    (folder / "meta.json").write_text(json.dumps(asdict(meta), ensure_ascii=False), encoding="utf-8")
+    base = {"token": token, "file_name": name, "size": size, "uploaded_by": username,
+            "uploaded_at": local_now().isoformat(sep=" ")}
+    _write(folder, _preview(base, _inspect(settings, path), "auto"))
     return token
+
+
+def remap(settings: Settings, token: str, chosen_profile: str, mapping_override: dict[str, str] | None) -> Preview:
+    """Inspect the upload again with another profile and/or the person's per-column mapping."""
+    preview = load_preview(settings, token)
+    folder = _folder(settings, token)
+    found = _inspect(settings, folder / preview.file_name, chosen_profile, mapping_override)
+    updated = _preview({k: getattr(preview, k) for k in ("token", "file_name", "size", "uploaded_by", "uploaded_at")},
+                       found, chosen_profile)
+    _write(folder, updated)
+    return updated
+
+
+def save_mapping(settings: Settings, token: str, name: str, chosen_profile: str,
+                 mapping_override: dict[str, str]) -> Preview:
+    """Save the mapping as a named source profile, then preview the upload with it."""
+    from etl import pipeline
+
+    preview = load_preview(settings, token)
+    try:
+        saved = pipeline.save_mapping(settings, _folder(settings, token) / preview.file_name, name, chosen_profile,
+                                      mapping_override)
+    except (pipeline.ProfileError, pipeline.InputError) as exc:
+        raise UploadError(str(exc)) from None
+    return remap(settings, token, saved, None)
 
 
 def load_preview(settings: Settings, token: str) -> Preview:
     meta: dict[str, Any] = json.loads((_folder(settings, token) / "meta.json").read_text(encoding="utf-8"))
     meta["mapping"] = [tuple(m) for m in meta["mapping"]]
-    return Preview(**meta)
+    return Preview(**{k: v for k, v in meta.items() if k in Preview.__dataclass_fields__})
 
 
 def import_upload(engine: Engine, settings: Settings, token: str):
@@ -134,3 +161,19 @@ def clean_stale(settings: Settings, hours: int) -> int:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
+
+
+def profile_choices(settings: Settings) -> list[tuple[str, str]]:
+    """(name, Chinese name) of every source profile an upload may be read with."""
+    from etl import pipeline
+    from feedback.codes import profile_name
+
+    return [(name, profile_name(name)) for name in pipeline.known_profiles(settings)]
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """(field, Chinese name) of every field a column may be mapped to, in name order."""
+    from etl import pipeline
+    from feedback.codes import field_label
+
+    return sorted(((f, field_label(f)) for f in pipeline.INPUT_FIELDS), key=lambda x: x[1])

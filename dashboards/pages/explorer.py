@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from dashboards import auth, context
 from dashboards.actions import corrections as labels
+from dashboards.actions.exports import attachment
 from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
 from dashboards.queries.records import export_rows, search_records
 from feedback.sheets import csv_bytes, xlsx_bytes
@@ -63,9 +64,9 @@ def export(fmt: str):
     body = csv_bytes(header, rows, info=info) if fmt == "csv" else xlsx_bytes("评价明细", header, rows, info=info)
     auth.audit_request("export", what="records", format=fmt, rows=len(rows), truncated=truncated, q=q,
                        hidden=hidden, filters=filters.to_query_args())
-    name = f"haocha_records_{date.today():%Y%m%d}.{fmt}"
+    name = f"评价明细_{date.today():%Y%m%d}.{fmt}"
     return Response(body, mimetype=EXPORT_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "X-Haocha-Truncated": "1" if truncated else "0",
+        "Content-Disposition": attachment(name), "X-Haocha-Truncated": "1" if truncated else "0",
         "X-Haocha-Rows": str(len(rows))})
 
 

@@ -61,7 +61,35 @@ def upload():
 @auth.require("import")
 @auth.require_global
 def preview(token: str):
-    return render_template("pages/ingest_preview.html", preview=_own_preview(token))
+    settings = context.settings()
+    return render_template("pages/ingest_preview.html", preview=_own_preview(token),
+                           profiles=uploads.profile_choices(settings), fields=uploads.field_choices())
+
+
+@bp.post("/preview/<token>/mapping")
+@auth.require("import")
+@auth.require_global
+def mapping(token: str):
+    """Read the upload again with another profile or hand-mapped columns; ``name`` saves them as a profile."""
+    preview = _own_preview(token)
+    chosen = request.form.get("profile", "auto") or "auto"
+    override = {h: request.form.get(f"col-{i}", "") for i, h in enumerate(preview.headers)
+                if f"col-{i}" in request.form}
+    current = {h: f or "" for h, f in preview.mapping}
+    changed = {h: f for h, f in override.items() if f != current.get(h, "")}  # only what the person changed
+    same_base = chosen == preview.chosen_profile
+    override = {**(preview.inspection.get("mapping_override", {}) if same_base else {}), **changed}
+    settings = context.settings()
+    try:
+        if request.form.get("save"):  # 保存并重新识别 (an empty name is refused with a message)
+            done = uploads.save_mapping(settings, token, request.form["name"], chosen, override)
+            auth.audit_request("save_profile", file=preview.file_name, profile=done.profile)
+            flash(f"已保存来源配置“{done.profile}”，以后同样表头的文件会自动识别", "ok")
+        else:
+            uploads.remap(settings, token, chosen, override)
+    except uploads.UploadError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("ingest.preview", token=token))
 
 
 @bp.post("/confirm/<token>")

@@ -10,6 +10,7 @@ import pandas as pd
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from dashboards import auth, context
+from dashboards.actions.exports import attachment
 from dashboards.figures import style as figures
 from dashboards.figures import tasks as figures_tasks
 from dashboards.pages.common import filter_bar, named, page_number
@@ -170,5 +171,5 @@ def export(fmt: str):
     suffix, mimetype = EXPORT_TYPES[fmt]
     body = export_bytes(rows, fmt, info)
     auth.audit_request("export", what="tasks", format=fmt, rows=len(rows), filters=tf.to_args())
-    name = f"haocha_tasks{'_jira' if fmt == 'jira' else ''}_{date.today():%Y%m%d}.{suffix}"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = f"优化任务{'_Jira' if fmt == 'jira' else ''}_{date.today():%Y%m%d}.{suffix}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": attachment(name)})

@@ -62,3 +62,13 @@ def drift(shares: pd.DataFrame, window: int = 3) -> pd.DataFrame:
         other = float(shares.iloc[i].get("other", 0.0))
         rows.append({"month": month, "drift": tvd, "other_share": other})
     return pd.DataFrame(rows, columns=["month", "drift", "other_share"])
+
+
+def version_numbers(versions: list[dict]) -> dict[str, int]:
+    """version → its number among the versions of its kind, 1 = the oldest (screens show 第 N 版, not a hash)."""
+    out: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for v in sorted(versions, key=lambda v: (v["created_at"], v["version"])):
+        counts[v["kind"]] = counts.get(v["kind"], 0) + 1
+        out[v["version"]] = counts[v["kind"]]
+    return out

@@ -107,7 +107,7 @@ EXPORT_COLUMNS = (
     ("default_name", "系统默认"), ("channel_name", "渠道"), ("service_name", "事项"), ("service_code", "事项编码"),
     ("dept_name", "部门"), ("dept_code", "部门编码"), ("region_code", "区划代码"), ("tags", "标签"),
     ("title", "标题"), ("text", "评价内容（已脱敏）"), ("votes_up", "点赞数"), ("sentiment_name", "情感"),
-    ("category_name", "问题分类"), ("category_conf", "分类置信度"), ("category_source", "分类来源"),
+    ("category_name", "问题分类"), ("category_conf_name", "分类把握（高/中/低）"), ("category_source", "分类来源"),
     ("voided_name", "差评无效（申诉认定）"),
 )
 
@@ -122,6 +122,7 @@ def export_rows(conn: Connection, filters: Filters, q: str | None, *, hidden: bo
         flat = {**r, "kind_name": display.KIND_NAMES.get(r["kind"], r["kind"]),
                 "default_name": "是" if r["is_default"] else "否", "tags": "、".join(r["tags"] or []),
                 "sentiment_name": display.sentiment_name(r["sentiment"]) if r["sentiment"] else None,
+                "category_conf_name": None if r["category_corrected"] else display.confidence_name(r["category_conf"]),
                 "category_source": None if not r["category"] else "人工校正" if r["category_corrected"] else "模型",
                 "voided_name": "是" if r["voided"] else None}
         rows.append([flat[key] for key, _ in EXPORT_COLUMNS])

@@ -77,14 +77,13 @@ def _cover(wb: Workbook, b: Bulletin) -> None:
 
 def _kpis(wb: Workbook, b: Bulletin) -> None:
     ws = wb.create_sheet("主要指标")
-    _header(ws, 1, ["指标", "代码", "本月", f"环比（较{b.kpis['mom_month']}）", f"同比（较{b.kpis['yoy_month']}）"])
-    for i, (key, label, value, mom, yoy) in enumerate(tables.kpi_rows(b), start=2):
+    _header(ws, 1, ["指标", "本月", f"环比（较{b.kpis['mom_month']}）", f"同比（较{b.kpis['yoy_month']}）"])
+    for i, (key, label, value, mom, yoy) in enumerate(tables.kpi_rows(b), start=2):  # no code column: office words
         _put(ws, i, 1, label)
-        _put(ws, i, 2, key)
-        _put(ws, i, 3, value, tables.value_kind(key))
-        _put(ws, i, 4, mom, tables.change_kind(key))
-        _put(ws, i, 5, yoy, tables.change_kind(key))
-    _widths(ws, [22, 28, 14, 20, 20])
+        _put(ws, i, 2, value, tables.value_kind(key))
+        _put(ws, i, 3, mom, tables.change_kind(key))
+        _put(ws, i, 4, yoy, tables.change_kind(key))
+    _widths(ws, [22, 14, 20, 20])
 
 
 def _quotes(wb: Workbook, b: Bulletin) -> None:

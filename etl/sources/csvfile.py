@@ -40,7 +40,7 @@ def detect_encoding(sample: bytes, *, complete: bool, source: str) -> str:
         return "utf-16"
     sample = _complete_lines(sample, complete)
     if b"\x00" in sample:
-        raise InputError(f"{source}: binary data (NUL bytes), not a text table")
+        raise InputError(f"{source}：含有二进制数据（空字节），不是文本表格")
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -58,7 +58,7 @@ def detect_encoding(sample: bytes, *, complete: bool, source: str) -> str:
     if text and non_ascii and len(_CJK.findall(text)) >= 0.6 * non_ascii:
         return "gb18030"
     if name is None:
-        raise InputError(f"{source}: not a text table (no known character encoding fits)")
+        raise InputError(f"{source}：不是文本表格（无法识别字符编码）")
     return name
 
 
@@ -85,12 +85,12 @@ class CsvSource(RawSource):
         text = _complete_lines(sample, complete).decode(self.encoding, errors="replace").lstrip("\ufeff")
         first_line = text.split("\n", 1)[0]
         if len(first_line) > 2000:
-            raise InputError(f"{path.name}: not a table (the first line is {len(first_line)} characters long)")
+            raise InputError(f"{path.name}：不是表格（第一行长达 {len(first_line):,} 个字符）")
         self.delimiter = sniff_delimiter(first_line)
         try:
             header = next(csv.reader(io.StringIO(text), delimiter=self.delimiter))
         except (StopIteration, csv.Error) as exc:
-            raise InputError(f"{path.name}: no header row ({exc or 'file is empty'})") from exc
+            raise InputError(f"{path.name}：没有表头行（{exc or '文件是空的'}）") from exc
         super().__init__(path, clean_headers(header, path.name))
 
     def _reader(self, bad: list[tuple[int, int, str]]):
@@ -162,9 +162,9 @@ class CsvSource(RawSource):
             msg = str(exc).splitlines()[0]
             if "straddl" in msg:
                 done = good + len(bad) + (buffer.num_rows if buffer is not None else 0) + 1  # the header is row 1
-                raise InputError(f"{self.path.name}: a record after row {done} is longer than {BLOCK_BYTES >> 20} MB "
-                                 "(or a quote is never closed)") from exc
-            raise InputError(f"{self.path.name}: cannot be read as {self.encoding} CSV: {msg}") from exc
+                raise InputError(f"{self.path.name}：第 {done} 行之后的一条记录超过 {BLOCK_BYTES >> 20} MB"
+                                 "（或有引号没有闭合）") from exc
+            raise InputError(f"{self.path.name}：无法按 {self.encoding} 编码读取为 CSV（{msg}）") from exc
         if emitted_bad < len(bad):
             yield self._bad_frame(bad[emitted_bad:])
 

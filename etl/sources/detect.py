@@ -36,7 +36,7 @@ def open_source(path: Path, *, sheet: str | None = None, chunk_size: int = 50_00
     if kind in ("xlsx", "xls"):
         return XlsxSource(path, sheet=sheet, chunk_size=chunk_size, kind=kind)
     if sheet is not None:
-        raise InputError(f"{path.name}: --sheet only applies to Excel workbooks, this is a {kind} file")
+        raise InputError(f"{path.name}：只有 Excel 工作簿才能指定工作表，这是 {kind} 文件")
     if kind == "jsonl":
         return JsonlSource(path, encoding="utf-8-sig" if has_utf8_bom(path) else "utf-8", chunk_size=chunk_size)
     return CsvSource(path, chunk_size=chunk_size)

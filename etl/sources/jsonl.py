@@ -62,7 +62,7 @@ class JsonlSource(RawSource):
                 if isinstance(obj, dict):
                     keys.update(dict.fromkeys(obj))
         if not keys:
-            raise InputError(f"{path.name}: no JSON object in the first {HEADER_SCAN_LINES} lines")
+            raise InputError(f"{path.name}：前 {HEADER_SCAN_LINES} 行中没有 JSON 对象")
         self._keys = list(keys)
         super().__init__(path, clean_headers(self._keys, path.name))
         self._name_of = dict(zip(self._keys, self.headers, strict=True))

@@ -66,7 +66,7 @@ def clean_headers(raw: Sequence[object], source: str) -> list[str]:
         seen.add(name)
         names.append(name)
     if not usable:
-        raise InputError(f"{source}: the header row has no usable column names")
+        raise InputError(f"{source}：表头行没有可用的列名")
     return names
 
 

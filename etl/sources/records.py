@@ -28,7 +28,7 @@ class RecordsSource(RawSource):
             if isinstance(obj, dict):
                 keys.update(dict.fromkeys(str(k) for k in obj))
         if not keys:
-            raise InputError(f"{label}: no record is a JSON object with fields")
+            raise InputError(f"{label}：没有一条记录是带字段的 JSON 对象")
         self._keys = list(keys)
         super().__init__(Path(label), clean_headers(self._keys, label))
         self._name_of = dict(zip(self._keys, self.headers, strict=True))

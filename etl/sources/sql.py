@@ -51,7 +51,7 @@ def _coerce_after(after: str, column_type: sa.types.TypeEngine) -> object:
         if py is Decimal:
             return Decimal(after)
     except ValueError as exc:
-        raise InputError(f"watermark {after!r} is not a valid {py.__name__}") from exc
+        raise InputError(f"水位值 {after!r} 不是有效的 {py.__name__}") from exc
     return after
 
 
@@ -69,7 +69,7 @@ class SqlSource(RawSource):
     def __init__(self, url: str, *, table: str | None, query: str | None, watermark_column: str,
                  after: str | None, chunk_size: int = 50_000):
         if (table is None) == (query is None):
-            raise InputError("SQL source: give exactly one of table or query")
+            raise InputError("SQL 数据源：表名（table）和查询（query）须且只须给出一个")
         self.url = url
         self.after = after
         self.max_watermark: str | None = after
@@ -88,14 +88,14 @@ class SqlSource(RawSource):
                 source = sa.text(query).columns(*[sa.column(k) for k in keys]).subquery("src")
         except NoSuchTableError as exc:
             self.engine.dispose()
-            raise InputError(f"SQL source: no table {table!r}") from exc
+            raise InputError(f"SQL 数据源：没有表 {table!r}") from exc
         except SQLAlchemyError as exc:
             self.engine.dispose()
-            raise InputError(f"SQL source {name}: {str(exc).splitlines()[0]}") from exc
+            raise InputError(f"SQL 数据源 {name}：{str(exc).splitlines()[0]}") from exc
         columns = {c.name: c for c in source.columns}
         if watermark_column not in columns:
             self.engine.dispose()
-            raise InputError(f"SQL source {name}: no column {watermark_column!r} (columns: {', '.join(columns)})")
+            raise InputError(f"SQL 数据源 {name}：没有列 {watermark_column!r}（现有列：{'、'.join(columns)}）")
         self._names = list(columns)
         self._wm_index = self._names.index(watermark_column)
         wm = columns[watermark_column]
@@ -122,7 +122,7 @@ class SqlSource(RawSource):
                         self.max_watermark = _watermark_text(last)
                     yield frame_from_columns(data, rows)
         except SQLAlchemyError as exc:
-            raise InputError(f"SQL source {self.path}: {str(exc).splitlines()[0]}") from exc
+            raise InputError(f"SQL 数据源 {self.path}：{str(exc).splitlines()[0]}") from exc
         finally:
             self.engine.dispose()
 

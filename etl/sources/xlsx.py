@@ -33,23 +33,23 @@ class XlsxSource(RawSource):
         try:
             self._book = calamine.CalamineWorkbook.from_path(str(path))
         except Exception as exc:  # calamine raises several error types for a broken or foreign zip
-            raise InputError(f"{path.name}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from exc
+            raise InputError(f"{path.name}：不是可读取的 Excel 工作簿（{exc}）") from exc
         names = list(self._book.sheet_names)
         if sheet is None:
             if not names:
-                raise InputError(f"{path.name}: the workbook has no sheets")
+                raise InputError(f"{path.name}：工作簿中没有工作表")
             sheet = names[0]
         elif sheet not in names:
-            raise InputError(f"{path.name}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+            raise InputError(f"{path.name}：没有名为“{sheet}”的工作表（现有：{'、'.join(names)}）")
         self.sheet = sheet
         try:
             self._ws = self._book.get_sheet_by_name(sheet)
         except Exception as exc:
-            raise InputError(f"{path.name}: sheet {sheet!r} cannot be read ({exc})") from exc
+            raise InputError(f"{path.name}：工作表“{sheet}”无法读取（{exc}）") from exc
         head = list(islice(self._ws.iter_rows(), HEADER_SCAN_ROWS))
         filled = [_filled(r) for r in head]
         if not any(filled):
-            raise InputError(f"{path.name}: sheet {sheet!r} is empty")
+            raise InputError(f"{path.name}：工作表“{sheet}”是空的")
         self._header_index = next((i for i, n in enumerate(filled) if n >= 2), next(i for i, n in enumerate(filled)
                                                                                       if n))
         super().__init__(path, clean_headers(head[self._header_index], f"{path.name} [{sheet}]"))

@@ -203,3 +203,15 @@ def key_owners(conn: Connection, source_system: str, keys: Sequence[str]) -> dic
         out.update({k: f for k, f in conn.execute(stmt)})
     return out
 
+
+
+def code_names(conn: Connection) -> dict[str, list[tuple[str, str]]]:
+    """The distinct (code, name) pairs stored for 事项 and departments: ``service_code`` / ``dept_code`` → pairs
+    (the ETL fills the code of a row that gives only a name from these)."""
+    from feedback.models import Record
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    for code, name in ((Record.service_code, Record.service_name), (Record.dept_code, Record.dept_name)):
+        stmt = select(code, name).where(code.is_not(None), name.is_not(None)).distinct()
+        out[code.key] = [(c, n) for c, n in conn.execute(stmt)]
+    return out

@@ -37,6 +37,20 @@ def cheap_password_hashing(monkeypatch):
     users._dummy_hash.cache_clear()
 
 
+HELD_OUT = {"n": 768, "complaints": 668, "top1": 0.6407, "macro_f1": 0.6669, "other_share": 0.0973,
+            "complaint_vs_praise": {"n": 768, "accuracy": 0.9297},
+            "hidden_complaints": {"n": 233, "positives": 141, "flagged": 117, "precision": 0.8034, "recall": 0.6667}}
+
+
+@pytest.fixture(autouse=True)
+def quick_held_out(monkeypatch):
+    """The 模型 screen measures each scoring version on the held-out corpus once (about 10 s, in a background
+    thread); dashboard tests get a fixed report at once instead (tests/feedback/scoring/test_trust.py measures)."""
+    from feedback.scoring import trust
+
+    monkeypatch.setattr(trust, "held_out_report", lambda scorer, directory=None: dict(HELD_OUT))
+
+
 @pytest.fixture
 def options() -> DashboardOptions:
     return DashboardOptions()

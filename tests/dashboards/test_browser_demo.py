@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from etl.demo.generate import region_names
+from etl.profiles import builtin_profiles
 from feedback.bulletin import fmt
 from feedback.settings import settings_from_mapping
 from tests.conftest import TEST_HASH_KEY
@@ -302,9 +303,11 @@ def test_ingest_preview(browse, demo, shots):
                                                       "buffer": content.encode("gb18030")}])
     page.click(".upload-form button[type=submit]")
     page.wait_for_url("**/ingest/preview/**")
-    assert page.inner_text("#detected-profile").strip() == "gbt39046"
-    mapped = page.locator("table.headers tbody tr").all_inner_texts()
-    assert len(mapped) == 9 and not any("不导入" in m for m in mapped)
+    assert page.inner_text("#detected-profile").strip() == "国家标准（39046）格式"
+    assert "GB18030" in page.inner_text("#detected-encoding")
+    assert page.locator("table.headers tbody tr").count() == 9 and page.locator("tr.unmapped").count() == 0
+    assert "可导入 2 行" in page.inner_text("#row-checks")
+    assert "排队两个小时" in page.inner_text("#sample-rows")
     page.screenshot(path=shots / "ingest_preview.png", full_page=True)
     page.click("text=放弃")
     page.wait_for_url("**/ingest")
@@ -327,7 +330,7 @@ def test_alerts_models_reports(browse, demo, shots):
     page.click("nav.mainnav >> text=模型")
     page.wait_for_url("**/models")
     cards = page.inner_text("#model-cards")
-    assert "评分版本" in cards and "linear" in cards
+    assert "评分版本" in cards and "内置线性模型" in cards and re.search(r"第 \d+ 版", cards)
     assert page.locator("#versions tbody tr").count() >= 1
     page.screenshot(path=shots / "models.png", full_page=True)
 
@@ -378,3 +381,68 @@ def test_ledger(browse, demo, shots):
     assert f"已保存：状态 → {name}" in page.content() and name in page.inner_text("#case-status")
     assert "已约谈窗口负责人" in page.inner_text("#history")
     page.screenshot(path=shots / "ledger_case.png", full_page=True)
+
+
+# Latin words a screen may show: formats, protocols and product names an office user knows (issue 15).
+ALLOWED_WORDS = {"API", "CSV", "XLSX", "XLS", "DOCX", "HTML", "JSON", "JSONL", "Jira", "URL", "ID", "HTTP",
+                 "HTTPS", "Excel", "UTF", "GB", "GBK", "BOM", "Big", "PC", "APP", "App", "SnowNLP", "PNG", "MB", "KB",
+                 "Ctrl", "PingCode",
+                 "ln", "log"}  # math notation of the priority formula
+# Plotly charts are left out: their locale (month ticks, toolbar) is set by the charts' own work, not here.
+# Elements whose text is data (citizens' comments, task titles and notes, people's names): not checked.
+DATA_SELECTORS = ("td.text, .text, .quote, blockquote, .note, .evidence, .user, .username, textarea, input, select, "
+                  ".js-plotly-plot")
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.@/-])[A-Za-z]{2,}(?![A-Za-z0-9_@/-])")
+
+
+def screen_words(page) -> set[str]:
+    """Latin words in the visible text of the page outside data elements."""
+    text = page.evaluate("""(sel) => { const b = document.body.cloneNode(true);
+        b.querySelectorAll(sel + ', script, style, noscript').forEach(e => e.remove());
+        document.documentElement.appendChild(b); b.style.position = 'absolute'; b.style.left = '-99999px';
+        const t = b.innerText; b.remove(); return t; }""", DATA_SELECTORS)
+    return set(LATIN_WORD.findall(text))
+
+
+def _static_words(page, response) -> set[str]:
+    """Words of a response that is not browsed to (a download, an error page), shown without its scripts."""
+    html = re.sub(r"<script\b.*?</script>", "", response.text(), flags=re.S | re.I)
+    page.goto("about:blank")
+    page.set_content(html)
+    return screen_words(page)
+
+
+def test_every_screen_speaks_office_language(browse, demo):
+    """As admin, every screen (and the login page, a bulletin, an upload preview, an error page) shows no CLI
+    command, hash or English word outside data and ALLOWED_WORDS."""
+    page = browse(None)
+    page.goto(f"{demo['url']}/login")
+    found = {"/login": screen_words(page)}
+    page = browse("admin")
+    base = demo["url"]
+    paths = ["/", "/records", "/ingest", "/tasks", "/alerts", "/models", "/reports/", "/ledger"]
+    task = api(page, "/api/v1/tasks?per_page=1")["items"][0]["id"]
+    paths.append(f"/tasks/{task}")
+    page.goto(f"{base}/ledger")
+    case = page.locator("table a[href*='/ledger/']").first.get_attribute("href")
+    paths.append(case)
+    for path in paths:
+        page.goto(f"{base}{path}")
+        found[path] = screen_words(page)
+    bulletin = page.request.get(f"{base}/reports/monthly?month=2026-10&format=html")  # a download
+    assert bulletin.ok
+    found["/reports/monthly"] = _static_words(page, bulletin)
+    missing = page.request.get(f"{base}/no-such-page")
+    assert missing.status == 404
+    found["/no-such-page"] = _static_words(page, missing)
+    page.goto(f"{base}/ingest")
+    page.set_input_files("input[type=file]", files=[{"name": "导出.csv", "mimeType": "text/csv", "buffer": (
+        "编号,分数,备注\n1,5,很好\n").encode("gb18030")}])
+    page.click(".upload-form button[type=submit]")
+    page.wait_for_url("**/ingest/preview/**")
+    found["/ingest/preview"] = screen_words(page)
+    users = {"admin", "ops", "pm", "viewer", "demo"}
+    headers = {w for p in builtin_profiles().values() for h in p.field_map for w in LATIN_WORD.findall(h)}
+    data = users | headers  # a profile's missing columns are named as the file must spell them
+    bad = {path: sorted(words - ALLOWED_WORDS - data) for path, words in found.items()}
+    assert not any(bad.values()), {p: w for p, w in bad.items() if w}

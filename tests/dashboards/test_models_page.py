@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -10,12 +12,14 @@ from dashboards.queries.models import category_shares, drift
 from feedback.models import Record
 from feedback.scoring import repository as store
 from feedback.scoring.score import score_store
-from tests.dashboards.conftest import DEPT_A, DEPT_B
+from feedback.scoring.trust import MIN_GOLD
+from tests import factory
+from tests.dashboards.conftest import DEPT_A, DEPT_B, rating_row
 
 
 def test_without_scores_the_page_says_what_to_run(client_for, seeded):
     page = client_for("viewer").get("/models")
-    assert page.status_code == 200 and "尚无评分版本" in page.text and "haocha score" in page.text
+    assert page.status_code == 200 and "尚无评分版本" in page.text and "haocha" not in page.text
 
 
 def test_versions_agreement_and_scoping(client_for, seeded, engine, settings):
@@ -25,10 +29,36 @@ def test_versions_agreement_and_scoping(client_for, seeded, engine, settings):
         for dept in (DEPT_A, DEPT_B):
             store.add_gold_label(conn, ids[dept], "materials", by="pm", note=None, version=run.version)
     page = client_for("admin").get("/models").text
-    assert run.version in page and "使用中" in page and "2 条人工标注" in page
-    assert "申报材料" in page  # per-class rows carry the Chinese category names
+    assert "第 1 版" in page and run.version not in page and "使用中" in page and "2 条人工标注" in page
+    # two labels: no accuracy, a caveat instead (one correction used to read as "准确率 0.0%")
+    assert "样本不足，仅供参考" in page and "准确率" not in page and 'id="gold-table"' not in page
     scoped = client_for("viewer_a").get("/models").text
     assert "1 条人工标注" in scoped  # only the department's own gold labels
+
+    # the trust panel: held-out figures (cached once per version), what 其他 means; enough gold → an accuracy
+    page = _held_out_shown(client_for("admin"), engine, settings, run.version)
+    panel = page[page.index('id="trust-panel"'):]
+    assert "首选正确率 <strong>64.1%</strong>" in panel and "668" in panel  # the cached report, as a percentage
+    assert "其他问题" in panel and "把握低于 24%" in panel
+    with engine.begin() as conn:
+        factory.add_records(conn, [rating_row(i, seeded["batch_id"]) for i in range(20, 30)])
+        ids = conn.execute(select(Record.id).order_by(Record.id)).scalars().all()[2:]
+        assert len(ids) == MIN_GOLD - 2
+        for rid in ids:
+            store.add_gold_label(conn, rid, "materials", by="pm", note=None, version=run.version)
+    page = client_for("admin").get("/models").text
+    assert "样本不足" not in page and 'id="gold-summary"' in page and "30 条人工标注" in page and "准确率" in page
+    assert "申报材料" in page  # per-class rows carry the Chinese category names
+
+
+def _held_out_shown(client, engine, settings, version):
+    from feedback.scoring.score import models_dir
+    from feedback.scoring.trust import cache_path
+
+    deadline = time.monotonic() + 10
+    while not cache_path(models_dir(settings), version).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first view measures in a background thread
+    return client.get("/models").text
 
 
 def test_shares_and_drift_are_computed_per_month():

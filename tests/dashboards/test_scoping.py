@@ -270,6 +270,7 @@ CHECKS = {
     "/ingest/preview/<token>": _forbidden("GET", f"/ingest/preview/{TOKEN}"),
     "/ingest/confirm/<token>": _forbidden("POST", f"/ingest/confirm/{TOKEN}"),
     "/ingest/discard/<token>": _forbidden("POST", f"/ingest/discard/{TOKEN}"),
+    "/ingest/preview/<token>/mapping": _forbidden("POST", f"/ingest/preview/{TOKEN}/mapping"),
     "/ingest/batches/<int:batch_id>/rejects.csv": _forbidden("GET", "/ingest/batches/{batch_id}/rejects.csv"),
     "/api/v1/me": _api_me,
     "/api/v1/records": _api_records,

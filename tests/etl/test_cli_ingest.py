@@ -47,7 +47,7 @@ def test_unusable_input_exits_2_with_one_line(runner, tmp_path):
     assert "empty" in res.output
     odd = write_csv(tmp_path / "odd.csv", [{"a": "1", "b": "2"}])
     res = runner.invoke(main, ["ingest", str(odd)])
-    assert res.exit_code == 2 and "a" in res.output and "national" in res.output
+    assert res.exit_code == 2 and "a、b" in res.output and "全国一体化平台接口" in res.output
 
 
 def test_kill_9_mid_load_then_rerun_completes_without_duplicates(tmp_path, db_url, config_file):

@@ -143,8 +143,8 @@ def test_xlsx_named_sheet(engine, settings, tmp_path):
 
 
 @pytest.mark.parametrize("content, needle", [
-    (b"", "empty"),
-    (bytes(range(256)) * 20, ""),
+    (b"", "文件是空的"),
+    (bytes(range(256)) * 20, "二进制"),
     (b"foo,bar,baz\n1,2,3\n", "foo"),
 ])
 def test_unusable_input_writes_nothing(engine, settings, tmp_path, content, needle):
@@ -161,7 +161,7 @@ def test_unknown_headers_message_lists_headers_and_needs(engine, settings, tmp_p
     with pytest.raises(ProfileNotFound) as info:
         ingest_file(engine, settings, path)
     msg = str(info.value)
-    assert "编号" in msg and "分数" in msg and "national" in msg and "satisfaction" in msg
+    assert "编号" in msg and "分数" in msg and "全国一体化平台接口" in msg and "satisfaction" in msg
 
 
 def test_malformed_csv_line_is_rejected_with_its_row(engine, settings, tmp_path):

@@ -69,9 +69,9 @@ def test_profile_not_found_lists_headers_and_missing():
     with pytest.raises(ProfileNotFound) as exc:
         detect_profile(["foo", "bar"], builtin_profiles())
     msg = str(exc.value)
-    assert "foo, bar" in msg
-    assert "national: missing projectNo, satisfaction, assessTime" in msg
-    assert "generic_cn: missing 评价等级|满意度|评价结果, 评价时间" in msg
+    assert "foo、bar" in msg
+    assert "全国一体化平台接口：缺少列 projectNo、satisfaction、assessTime" in msg
+    assert "通用中文表头：缺少列 评价等级|满意度|评价结果、评价时间" in msg
 
 
 def test_profile_fields_are_known():

@@ -46,10 +46,10 @@ GOOD = {
     "lines_named.txt": (_jsonl(ROWS).encode("utf-8"), "jsonl"),
 }
 BAD = {
-    "empty.csv": (b"  \n", "the file is empty"),
-    "zipped.csv": (gzip.compress(_csv(ROWS).encode("utf-8")), "a gzip file"),
-    "array.json": (json.dumps([{"text": "x"}]).encode("utf-8"), "a JSON array"),
-    "page.csv": (b"<html><body>login</body></html>", "an HTML/XML document"),
+    "empty.csv": (b"  \n", "文件是空的"),
+    "zipped.csv": (gzip.compress(_csv(ROWS).encode("utf-8")), "这是 gzip 压缩 文件"),
+    "array.json": (json.dumps([{"text": "x"}]).encode("utf-8"), "这是 JSON 数组"),
+    "page.csv": (b"<html><body>login</body></html>", "这是网页"),
 }
 
 
@@ -70,7 +70,7 @@ def test_detector_says_what_each_sample_is(samples):
     for name, (_, message) in BAD.items():
         with pytest.raises(FormatError, match=message):
             sniff_format(samples / name)
-    with pytest.raises(FormatError, match="no such file"):
+    with pytest.raises(FormatError, match="文件不存在"):
         sniff_format(samples / "absent.csv")
 
 

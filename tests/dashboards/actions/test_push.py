@@ -181,9 +181,9 @@ def test_oversize_body_is_413(app, engine, token_for, options):
     (json.dumps({"profile": "national", "records": [{}]}).encode(), "缺少字段：batch_id"),
     (json.dumps({"profile": "national", "batch_id": "x", "records": []}).encode(), "非空"),
     (json.dumps({"profile": "national", "batch_id": "../x", "records": [{"a": 1}]}).encode(), "batch_id"),
-    (json.dumps({"profile": "nope", "batch_id": "x", "records": [_rating(1)]}).encode(), "unknown profile 'nope'"),
+    (json.dumps({"profile": "nope", "batch_id": "x", "records": [_rating(1)]}).encode(), "没有名为“nope”的来源配置"),
     (json.dumps({"profile": "national", "batch_id": "x", "records": [{"projectNo": "P1"}]}).encode(),
-     "missing"),
+     "缺少列"),
     (json.dumps(_body([_rating(1)]) | {"extra": 1}).encode(), "未知字段：extra"),
 ])
 def test_malformed_requests_are_400_with_a_message(app, engine, token_for, payload, expected):

@@ -19,6 +19,7 @@ from feedback.filters import Filters
 from feedback.models import Record
 from feedback.stats import periods
 from feedback.stats.rollups import refresh_rollups
+from feedback.stats.spec import LABELS
 from tests import factory
 from tests.dashboards.conftest import DEPT_A, XSS, seed
 
@@ -63,14 +64,22 @@ def test_html_is_self_contained_and_escaped(month_bulletin):
     assert total == f"{month_bulletin.kpis['total']:,}"
 
 
+def _kpi_rows(ws) -> dict:
+    """The 主要指标 sheet's rows by KPI key (the sheet names KPIs only by their Chinese labels)."""
+    by_label = {label + suffix: key for key, label in LABELS.items() for suffix in ("", "(%)")}
+    return {by_label[r[0]]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+
+
 def test_xlsx_numbers_are_numbers_and_text_is_neutralised(month_bulletin):
     wb = load_workbook(io.BytesIO(render(month_bulletin, "xlsx")))
     assert {"说明", "主要指标", "分渠道", "县区排名", "部门排名", "差评事项", "意见摘录", "差评整改"} <= set(wb.sheetnames)
     ws = wb["主要指标"]
-    rows = {r[1]: r for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert rows["total"][2] == month_bulletin.kpis["total"] and isinstance(rows["total"][2], int)
-    assert isinstance(rows["good_rate"][2], int | float) and rows["good_rate"][2] == month_bulletin.kpis["good_rate"]
-    assert ws.cell(row=2, column=3).data_type == "n" and ws.cell(row=2, column=3).number_format == "#,##0"
+    rows = _kpi_rows(ws)
+    assert rows["total"][1] == month_bulletin.kpis["total"] and isinstance(rows["total"][1], int)
+    assert isinstance(rows["good_rate"][1], int | float) and rows["good_rate"][1] == month_bulletin.kpis["good_rate"]
+    assert ws.cell(row=2, column=2).data_type == "n" and ws.cell(row=2, column=2).number_format == "#,##0"
+    every = [c for s in wb.worksheets for row in s.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any(c in LABELS or re.fullmatch(r"[a-z_]+", c) for c in every)  # no English codes in the workbook
     quotes = [c for row in wb["意见摘录"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(q.startswith("'=HYPERLINK") for q in quotes)
     every = [c for s in wb.worksheets for row in s.iter_rows(values_only=True) for c in row if isinstance(c, str)]
@@ -125,9 +134,9 @@ def test_department_user_gets_only_its_department(app, engine, users, client_for
     with engine.connect() as conn:
         only_a = periods.month_kpis(conn, MONTH, Filters(depts=(DEPT_A,)), as_of=datetime.now())
         everyone = periods.month_kpis(conn, MONTH, Filters(), as_of=datetime.now())
-    rows = {r[1]: r for r in wb["主要指标"].iter_rows(min_row=2, values_only=True)}
-    assert rows["total"][2] == only_a["total"] < everyone["total"]
-    assert rows["bad"][2] == only_a["bad"]
+    rows = _kpi_rows(wb["主要指标"])
+    assert rows["total"][1] == only_a["total"] < everyone["total"]
+    assert rows["bad"][1] == only_a["bad"]
     ranked = list(wb["部门排名"].iter_rows(min_row=2, values_only=True))
     blank = [all(v is None for v in r) for r in ranked].index(True)  # the data, then the ranking rule below it
     assert [r[-1] for r in ranked[:blank]] == [DEPT_A]

@@ -107,19 +107,19 @@ def test_long_record_read_and_one_beyond_the_block_named(tmp_path):
     _, df, _ = _read(_write(tmp_path, "fits.csv", "\n".join(rows) + "\n"))
     assert df["b"].str.len().tolist() == [1, len(fits), 1]
     rows[2] = "2," + "x" * (3 * BLOCK_BYTES)  # a record may straddle one block boundary, not two
-    with pytest.raises(InputError, match=r"long.csv: a record after row 2 is longer than \d+ MB"):
+    with pytest.raises(InputError, match=r"long.csv：第 2 行之后的一条记录超过 \d+ MB"):
         _read(_write(tmp_path, "long.csv", "\n".join(rows + ["4,z"] * 1000) + "\n"))
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"", "empty"),
-    (b"   \n\n", "empty"),
-    (b"\x00\x01\x02garbage\x00\xff" * 50, "binary"),
+    (b"", "空的"),
+    (b"   \n\n", "空的"),
+    (b"\x00\x01\x02garbage\x00\xff" * 50, "二进制"),
     (gzip.compress(b"a,b\n1,2\n"), "gzip"),
     (b"%PDF-1.4 blah", "PDF"),
     (b"<html><table><tr><td>1</td></tr></table></html>", "HTML"),
-    (b'[{"a": 1}]', "JSON array"),
-    (b" , ,\n1,2,3\n", "no usable column names"),
+    (b'[{"a": 1}]', "JSON 数组"),
+    (b" , ,\n1,2,3\n", "没有可用的列名"),
 ])
 def test_unusable_files_raise_one_line_input_error(tmp_path, content, message):
     p = tmp_path / "bad.csv"
@@ -130,7 +130,7 @@ def test_unusable_files_raise_one_line_input_error(tmp_path, content, message):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="文件不存在"):
         open_source(tmp_path / "nope.csv")
 
 
@@ -170,9 +170,9 @@ def test_xlsx_named_sheet_and_missing_sheet(tmp_path):
     p = _workbook(tmp_path / "w.xlsx", {"说明": [["readme"]], "数据": [["a", "b"], [1, 2]], "空": []})
     src, df, _ = _read(p, sheet="数据")
     assert src.sheet == "数据" and df["a"].tolist() == ["1"]
-    with pytest.raises(InputError, match="no sheet named '不存在'.*数据"):
+    with pytest.raises(InputError, match="没有名为“不存在”的工作表.*数据"):
         open_source(p, sheet="不存在")
-    with pytest.raises(InputError, match="empty"):
+    with pytest.raises(InputError, match="是空的"):
         open_source(p, sheet="空")
 
 
@@ -197,7 +197,7 @@ def test_csv_named_xlsx_is_read_as_csv(tmp_path):
 
 
 def test_sheet_option_rejected_for_csv(tmp_path):
-    with pytest.raises(InputError, match="sheet"):
+    with pytest.raises(InputError, match="工作表"):
         open_source(_write(tmp_path, "a.csv", "a,b\n1,2\n"), sheet="x")
 
 

@@ -73,12 +73,12 @@ def test_after_value_is_bound_not_formatted(source_url):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(table="nope"), "no table 'nope'"),
-    (dict(table='好差评"; DROP TABLE x; --'), "no table"),
-    (dict(table="好差评", watermark_column="updated"), "no column 'updated'"),
-    (dict(table="好差评", query="SELECT 1"), "exactly one"),
-    (dict(), "exactly one"),
-    (dict(query="SELEC nonsense"), "SQL source query"),
+    (dict(table="nope"), "没有表 'nope'"),
+    (dict(table='好差评"; DROP TABLE x; --'), "没有表"),
+    (dict(table="好差评", watermark_column="updated"), "没有列 'updated'"),
+    (dict(table="好差评", query="SELECT 1"), "须且只须给出一个"),
+    (dict(), "须且只须给出一个"),
+    (dict(query="SELEC nonsense"), "SQL 数据源 query"),
 ])
 def test_errors(source_url, kwargs, message):
     kwargs.setdefault("watermark_column", "id")
