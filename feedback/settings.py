@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from feedback.files import WorkbookLimits
+from feedback.isolate import Limits
 from feedback.tasks.config import RANGES as TASK_RANGES
 from feedback.tasks.config import TaskSettings
 
@@ -36,6 +37,12 @@ class SecuritySettings:
     hash_key_env: str = "HAOCHA_HASH_KEY"
     dev_key_file: bool = True
     proxies: int = 0  # trusted reverse proxies in front of the dashboard (ProxyFix); 0: none
+    import_memory_mb: int = 2_048  # memory an upload's preview / import (and `haocha ingest`) may take
+    import_timeout_s: int = 900  # … and its wall time
+
+    def import_limits(self) -> Limits:
+        """The limits untrusted files are read under (feedback.isolate)."""
+        return Limits(memory_mb=self.import_memory_mb, timeout_s=self.import_timeout_s)
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
                "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
                   "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
-    "security": {"proxies": (0, 10)},
+    "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400)},
     "tasks": TASK_RANGES,
 }
 

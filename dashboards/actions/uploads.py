@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from werkzeug.datastructures import FileStorage
 
 from feedback import files
+from feedback.isolate import LimitExceeded, run_isolated
 from feedback.settings import Settings
 
 ALLOWED_SUFFIXES = files.known_suffixes()  # the reader is chosen by content (feedback.files.sniff_format)
@@ -66,9 +67,11 @@ def _inspect(settings: Settings, path: Path) -> tuple[list[str], str | None, lis
         from etl import pipeline
     except ImportError as exc:  # the ETL is incomplete in this installation
         return [], None, [], f"数据导入模块不可用：{exc}"
-    try:
-        headers = pipeline.preview_file(path, settings)
+    try:  # the untrusted file is read in a child process under [security] import_* limits
+        headers = run_isolated(pipeline.preview_file, path, settings, limits=settings.security.import_limits())
     except pipeline.InputError as exc:
+        return [], None, [], f"无法读取文件：{exc}"
+    except LimitExceeded as exc:
         return [], None, [], f"无法读取文件：{exc}"
     try:
         profile = pipeline.resolve_profile(headers, "auto", settings)
@@ -93,6 +96,8 @@ def save_upload(settings: Settings, storage: FileStorage, username: str) -> str:
         shutil.rmtree(folder, ignore_errors=True)
         raise UploadError("文件是空的")
     headers, profile, mapping, error = _inspect(settings, path)
+    if error:  # a file that cannot be imported is not kept: only its preview (the reason) remains
+        path.unlink(missing_ok=True)
     meta = Preview(token=token, file_name=name, size=size, uploaded_by=username,
                    uploaded_at=datetime.now().replace(microsecond=0).isoformat(sep=" "), headers=headers,
                    profile=profile, mapping=mapping, error=error)
@@ -106,15 +111,30 @@ def load_preview(settings: Settings, token: str) -> Preview:
     return Preview(**meta)
 
 
-def import_upload(engine: Engine, settings: Settings, token: str):
-    """Load the previewed file with its detected profile (``etl.pipeline.ingest_file``); removes it after."""
+def ingest_with_url(database_url: str, settings: Settings, path: Path, profile: str):
+    """``etl.pipeline.ingest_file`` with an engine of its own (what a child process is given)."""
     from etl.pipeline import ingest_file
+    from feedback.db import make_engine
 
+    engine = make_engine(database_url)
+    try:
+        return ingest_file(engine, settings, path, profile=profile)
+    finally:
+        engine.dispose()
+
+
+def import_upload(engine: Engine, settings: Settings, token: str):
+    """Load the previewed file with its detected profile in a child process under the [security] import_*
+    limits; removes it after. A child stopped by a limit leaves its batch unfinished (resumable), never done."""
     preview = load_preview(settings, token)
     if preview.error or not preview.profile:
         raise UploadError(preview.error or "没有检测到来源配置，无法导入")
     folder = _folder(settings, token)
-    result = ingest_file(engine, settings, folder / preview.file_name, profile=preview.profile)
+    try:
+        result = run_isolated(ingest_with_url, engine.url.render_as_string(hide_password=False), settings,
+                              folder / preview.file_name, preview.profile, limits=settings.security.import_limits())
+    except LimitExceeded as exc:
+        raise UploadError(str(exc)) from None
     shutil.rmtree(folder, ignore_errors=True)
     return result
 
