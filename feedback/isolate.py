@@ -12,10 +12,12 @@ is counted on top of what the process had mapped when the limit was set (the int
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import resource
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,6 +64,7 @@ def limited(limits: Limits) -> Iterator[None]:
     :class:`TimeLimitExceeded` after ``timeout_s`` (main thread only); both are lifted again on exit."""
     old_as = resource.getrlimit(resource.RLIMIT_AS)
     if limits.memory_mb:
+        _warm_allocators()
         soft = _mapped_bytes() + limits.memory_mb * (1 << 20)
         hard = old_as[1]
         resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
@@ -71,6 +74,12 @@ def limited(limits: Limits) -> Iterator[None]:
             raise TimeLimitExceeded(TIMEOUT_MESSAGE)
         old_handler = signal.signal(signal.SIGALRM, _ring)
         signal.setitimer(signal.ITIMER_REAL, float(limits.timeout_s))
+        # A thread stuck in native code (a reader's allocator out of memory) never lets the alarm's handler run:
+        # a minute later the watchdog thread ends the process (the load resumes at its checkpoint next time).
+        try:
+            faulthandler.dump_traceback_later(float(limits.timeout_s) + 60, exit=True, file=sys.__stderr__)
+        except (AttributeError, OSError, ValueError):  # no real stderr (embedded): the alarm alone
+            pass
     try:
         yield
     except MemoryError as exc:
@@ -79,9 +88,21 @@ def limited(limits: Limits) -> Iterator[None]:
         raise MemoryLimitExceeded(MEMORY_MESSAGE) from None
     finally:
         if alarm:
+            faulthandler.cancel_dump_traceback_later()
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
         resource.setrlimit(resource.RLIMIT_AS, old_as)
+
+
+def _warm_allocators() -> None:
+    """Let Arrow's allocator (mimalloc) reserve its arenas before the cap: reserving them under a tight cap
+    fails inside the CSV reader and leaves it waiting forever instead of raising MemoryError."""
+    if "pyarrow.csv" in sys.modules:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        reader = pacsv.open_csv(pa.BufferReader(b"a\n1\n"), read_options=pacsv.ReadOptions(use_threads=False))
+        reader.read_all()
 
 
 def _main_thread() -> bool:
