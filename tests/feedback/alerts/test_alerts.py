@@ -260,7 +260,7 @@ def test_webhook_posts_are_capped_with_a_summary(settings):
     import feedback.alerts.check as ac
 
     original = ac.post_text
-    ac.post_text = lambda url, text, timeout: handler_calls.append(text)
+    ac.post_text = lambda url, text, timeout, **kw: handler_calls.append(text)
     try:
         cfg = dataclasses.replace(settings.alerts, webhook_url="http://bot", webhook_max_posts=2)
         ids, errors, accepted = notify(cfg, fake_alerts(5))
