@@ -267,7 +267,7 @@ class Background(threading.Thread):
                            "records": _records(self.rows, f"P{self.worker}x{n}")}).encode()
         r = self._open("/api/v1/push", body, {"Authorization": f"Bearer {self.token}",
                                               "Content-Type": "application/json"})
-        if r.status != 200:
+        if r.status not in (200, 201):
             self.errors.append(f"push {r.status} {r.read(300).decode(errors='replace')}")
             return
         self.pushes += 1
