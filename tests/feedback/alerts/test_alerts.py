@@ -240,7 +240,7 @@ def test_a_failing_webhook_is_logged_and_never_raises(engine, settings, bot, cap
     handler, url = bot
     handler.answer = (200, b'{"errcode": 310000, "errmsg": "keywords not in content"}')
     _seed_bad_week(engine)
-    result = check_alerts(engine, _with_webhook(settings, url))
+    result = check_alerts(engine, _with_webhook(settings, url, webhook_backoff_seconds=0))
     assert len(result.new) == 1 and result.posted == 0 and "310000" in result.errors[0]
     assert "alert webhook failed" in caplog.text
     dead = check_alerts(engine, _with_webhook(settings, "http://127.0.0.1:9/nothing", webhook_timeout_seconds=1))
