@@ -9,6 +9,11 @@ them; rollups are rebuilt), starts ``haocha serve`` (waitress) in a child proces
 Prints the data size and, per target, requests, p50 / p95 / p99 latency and errors. ``--cache-seconds 0``
 measures the uncached path (every request reads the rollups and builds its figures). ``--reuse`` keeps a database
 that already holds the rows.
+
+``--mixed`` measures each target twice: alone, then while ``--mixed-workers`` clients upload CSV files through
+数据导入 (upload → preview → confirm: each preview and import runs in its own child process) and push batches to
+``POST /api/v1/push`` without pause. It prints both p95s side by side, the uploads and pushes done and every error
+of either (a non-2xx answer, a failed import), and the 1-minute load average before and during.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -191,6 +198,90 @@ def run_wrk(base: str, paths: list[str], header: str, value: str, *, duration: i
     return result
 
 
+def _records(n: int, tag: str) -> list[dict]:
+    """National-profile ratings with keys of their own (``tag``), on days inside the demo year."""
+    return [{"projectNo": f"LD{tag}{i:05d}", "taskCode": "T001", "taskName": "社保卡申领",
+             "deptCode": "11439900MB1234567X", "proDepart": "市人力资源和社会保障局", "areaCode": "439901",
+             "pf": str(1 + i % 7), "satisfaction": str(5 - i % 5), "writingEvaluation": "排队太久" if i % 4 else "",
+             "assessTime": f"2026-09-{1 + i % 28:02d} 10:{i % 60:02d}:00", "assessNumber": "1", "userProp": "1"}
+            for i in range(n)]
+
+
+def _csv(records: list[dict]) -> bytes:
+    heads = list(records[0])
+    lines = [",".join(heads)] + [",".join(str(r.get(h, "")) for h in heads) for r in records]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # keep the 302 and its Location
+        return None
+
+
+class Background(threading.Thread):
+    """One client that alternately uploads a file (and confirms it) and pushes a batch until stopped."""
+
+    def __init__(self, base: str, cookie: str, token: str, worker: int, rows: int):
+        super().__init__(daemon=True)
+        self.base, self.cookie, self.token, self.worker, self.rows = base, cookie, token, worker, rows
+        self.stop = threading.Event()
+        self.uploads = self.pushes = 0
+        self.errors: list[str] = []
+        self.opener = urllib.request.build_opener(_NoRedirect)
+
+    def _open(self, path: str, data: bytes | None = None, headers: dict | None = None):
+        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            return self.opener.open(req, timeout=300)
+        except urllib.error.HTTPError as exc:  # a 302 arrives here too (no redirect followed)
+            return exc
+
+    def _csrf(self) -> str:
+        page = self._open("/ingest", headers={"Cookie": self.cookie}).read().decode()
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def upload(self, n: int) -> None:
+        boundary = secrets.token_hex(12)
+        data = _csv(_records(self.rows, f"U{self.worker}x{n}"))
+        csrf = self._csrf()
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"load{n}.csv\"\r\n"
+                "Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        r = self._open("/ingest/upload", body, {"Cookie": self.cookie,
+                                                "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        where = r.headers.get("Location", "")
+        if r.status != 302 or "/ingest/preview/" not in where:
+            self.errors.append(f"upload {r.status} {where}")
+            return
+        token = where.rsplit("/", 1)[1]
+        form = urllib.parse.urlencode({"csrf_token": csrf}).encode()
+        r = self._open(f"/ingest/confirm/{token}", form, {"Cookie": self.cookie,
+                                                           "Content-Type": "application/x-www-form-urlencoded"})
+        if r.status != 302 or not r.headers.get("Location", "").endswith("/ingest"):
+            self.errors.append(f"import {r.status} {r.headers.get('Location', '')}")
+            return
+        self.uploads += 1
+
+    def push(self, n: int) -> None:
+        body = json.dumps({"profile": "national", "batch_id": f"load-{self.worker}-{n}-{secrets.token_hex(3)}",
+                           "records": _records(self.rows, f"P{self.worker}x{n}")}).encode()
+        r = self._open("/api/v1/push", body, {"Authorization": f"Bearer {self.token}",
+                                              "Content-Type": "application/json"})
+        if r.status not in (200, 201):
+            self.errors.append(f"push {r.status} {r.read(300).decode(errors='replace')}")
+            return
+        self.pushes += 1
+
+    def run(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            try:
+                (self.upload if n % 2 else self.push)(n)
+            except Exception as exc:  # noqa: BLE001 - counted, the load goes on
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True, help="PostgreSQL URL of a database for the benchmark (created)")
@@ -203,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8097)
     ap.add_argument("--cache-seconds", type=int, default=60,
                     help="[dashboard] cache_seconds of the served app (0 = every request computes)")
+    ap.add_argument("--mixed", action="store_true",
+                    help="also measure each target during concurrent uploads (through 数据导入) and pushes")
+    ap.add_argument("--mixed-workers", type=int, default=2, help="clients uploading and pushing at once")
+    ap.add_argument("--mixed-rows", type=int, default=500, help="ratings per uploaded file / pushed batch")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not shutil.which("wrk"):
@@ -232,10 +327,13 @@ def main(argv: list[str] | None = None) -> int:
         for name, (paths, header, value) in targets.items():
             r = run_wrk(base, paths, header, value, duration=args.duration, connections=args.connections,
                         threads=args.threads, folder=folder)
+            r["load_avg_1m"] = round(os.getloadavg()[0], 2)
             results[name] = r
             print(f"{name}: {r['requests']:,} requests in {r['seconds']:.0f} s ({r['requests_per_s']}/s), "
                   f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, "
-                  f"errors {r['socket_errors'] + r['non200']}", flush=True)
+                  f"errors {r['socket_errors'] + r['non200']}, load average {r['load_avg_1m']}", flush=True)
+        if args.mixed:
+            results.update(_mixed(base, targets, results, args, folder, user, password, token))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -243,6 +341,37 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"size": size, "connections": args.connections, "results": results}, ensure_ascii=False))
     shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def _mixed(base: str, targets: dict, alone: dict, args, folder: Path, user: str, password: str,
+           token: str) -> dict[str, dict]:
+    """Each target again while ``--mixed-workers`` clients upload and push; figures beside the ones alone."""
+    workers = [Background(base, _session_cookie(base, user, password), token, w, args.mixed_rows)
+               for w in range(args.mixed_workers)]
+    for w in workers:
+        w.start()
+    time.sleep(5)  # the first uploads are on their way
+    out: dict[str, dict] = {}
+    try:
+        for name, (paths, header, value) in targets.items():
+            r = run_wrk(base, paths, header, value, duration=args.duration, connections=args.connections,
+                        threads=args.threads, folder=folder)
+            r["load_avg_1m"] = round(os.getloadavg()[0], 2)
+            out[f"{name} during uploads and pushes"] = r
+            print(f"{name} during uploads and pushes: {r['requests']:,} requests, p50 {r['p50_ms']:.0f} ms, "
+                  f"p95 {r['p95_ms']:.0f} ms (alone {alone[name]['p95_ms']:.0f} ms), p99 {r['p99_ms']:.0f} ms, "
+                  f"errors {r['socket_errors'] + r['non200']}, load average {r['load_avg_1m']}", flush=True)
+    finally:
+        for w in workers:
+            w.stop.set()
+        for w in workers:
+            w.join(timeout=600)
+    errors = [e for w in workers for e in w.errors]
+    background = {"uploads": sum(w.uploads for w in workers), "pushes": sum(w.pushes for w in workers),
+                  "errors": len(errors), "first_errors": errors[:5]}
+    print(f"background: {background['uploads']} uploads imported, {background['pushes']} pushes, "
+          f"{background['errors']} errors {errors[:5] if errors else ''}", flush=True)
+    return {**out, "background": background}
 
 
 if __name__ == "__main__":

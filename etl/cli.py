@@ -67,6 +67,7 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
     load; a failing stage is reported and the next one still runs. The batch summary is printed last."""
     from etl.pipeline import InputError, ProfileNotFound, ingest_file, ingest_sql
     from etl.profiles import ProfileError
+    from feedback.isolate import LimitExceeded, limited
     from feedback.text.pii import HashKeyError
 
     if not paths and not sql_url:
@@ -81,9 +82,12 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
                                       query=query, profile=profile, source=source))
         for path in paths:
             bar, update = _progress(not as_json)
-            try:
-                results.append(ingest_file(engine, settings, path, profile=profile, source=source, sheet=sheet,
-                                           progress=update))
+            try:  # an untrusted file is read under [security] import_memory_mb / import_timeout_s
+                with limited(settings.security.import_limits()):
+                    results.append(ingest_file(engine, settings, path, profile=profile, source=source,
+                                               sheet=sheet, progress=update))
+            except LimitExceeded as exc:
+                raise InputError(f"{path}: {exc}（[security] import_memory_mb / import_timeout_s）") from None
             finally:
                 if bar is not None:
                     bar.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from feedback.files import WorkbookLimits
+from feedback.isolate import Limits
 from feedback.tasks.config import RANGES as TASK_RANGES
 from feedback.tasks.config import TaskSettings
 
@@ -36,6 +37,12 @@ class SecuritySettings:
     hash_key_env: str = "HAOCHA_HASH_KEY"
     dev_key_file: bool = True
     proxies: int = 0  # trusted reverse proxies in front of the dashboard (ProxyFix); 0: none
+    import_memory_mb: int = 2_048  # memory an upload's preview / import (and `haocha ingest`) may take
+    import_timeout_s: int = 900  # … and its wall time
+
+    def import_limits(self) -> Limits:
+        """The limits untrusted files are read under (feedback.isolate)."""
+        return Limits(memory_mb=self.import_memory_mb, timeout_s=self.import_timeout_s)
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,13 @@ class AlertSettings:
     webhook_timeout_seconds: float = 5.0
     webhook_max_posts: int = 10
     link_base_url: str = ""
+    webhook_kind: str = "text"  # text | dingtalk | feishu: the body and, with $HAOCHA_ALERTS_WEBHOOK_SECRET, the signature
+    webhook_attempts: int = 3  # tries per message …
+    webhook_backoff_seconds: float = 1.0  # … waiting this, then 2×, 4× … between them
+
+    def __post_init__(self) -> None:
+        if self.webhook_kind not in ("text", "dingtalk", "feishu"):
+            raise SettingsError(f"alerts.webhook_kind = {self.webhook_kind!r}：只能是 text、dingtalk 或 feishu")
 
 
 @dataclass(frozen=True)
@@ -235,10 +249,11 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
                 "hidden_below": (0, 1), "adopt_margin": (0, 1), "other_below": (0, 1), "min_per_class": (1, None)},
     "alerts": {"lookback_weeks": (1, 520), "burst_factor": (1, None), "burst_baseline_weeks": (1, 520),
-               "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300)},
+               "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300), "webhook_attempts": (1, 10),
+               "webhook_backoff_seconds": (0, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
                   "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
-    "security": {"proxies": (0, 10)},
+    "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400)},
     "bulletin": {"decimals": (0, 4)},
     "tasks": TASK_RANGES,
 }

@@ -99,12 +99,30 @@ class StageRunner:
             self._run_pending()
 
 
-def default_runner(engine: Engine, settings: Settings, on_done: Callable[[], None] | None = None) -> StageRunner:
+def run_stages_with_url(database_url: str, settings: Settings) -> list:
+    """The later stages with an engine of their own (in a child process); outcomes without their results."""
+    import dataclasses
+
+    from feedback.db import make_engine
     from feedback.pipeline import run_stages
+
+    engine = make_engine(database_url)
+    try:
+        return [dataclasses.replace(o, result=None) for o in run_stages(engine, settings)]
+    finally:
+        engine.dispose()
+
+
+def default_runner(engine: Engine, settings: Settings, on_done: Callable[[], None] | None = None) -> StageRunner:
+    """Runs the stages in a child process: scoring and rollups are CPU-bound Python, and in a thread of the web
+    process they would hold the interpreter lock the requests need (the overview's p95 grew tenfold under load)."""
+    from feedback.isolate import Limits, run_isolated
+
+    url = engine.url.render_as_string(hide_password=False)
 
     def run() -> list:
         try:
-            return run_stages(engine, settings)
+            return run_isolated(run_stages_with_url, url, settings, limits=Limits(memory_mb=0, timeout_s=0))
         finally:
             if on_done is not None:  # e.g. drop cached overview results: the rollups have changed
                 on_done()

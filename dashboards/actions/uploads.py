@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from feedback import files
 from feedback.clock import local_now
+from feedback.isolate import LimitExceeded, run_isolated
 from feedback.settings import Settings
 
 ALLOWED_SUFFIXES = files.known_suffixes()  # the reader is chosen by content (feedback.files.sniff_format)
@@ -66,9 +67,21 @@ def _inspect(settings: Settings, path: Path, chosen_profile: str = "auto",
              mapping_override: dict[str, str] | None = None) -> dict:
     """The preview of ``path`` through the ETL's public entry point (``etl.pipeline.inspect_upload``), as a dict."""
     try:
-        from etl import pipeline
+        from etl import pipeline  # noqa: F401  (the ETL may be missing from this installation)
     except ImportError as exc:  # the ETL is incomplete in this installation
         return {"headers": [], "profile": None, "mapping": [], "error": f"数据导入模块不可用：{exc}"}
+    try:  # the untrusted file is read in a child process under the [security] import_* limits
+        return run_isolated(inspect_as_dict, settings, path, chosen_profile, mapping_override,
+                            limits=settings.security.import_limits())
+    except LimitExceeded as exc:
+        return {"headers": [], "profile": None, "mapping": [], "error": f"无法读取文件：{exc}"}
+
+
+def inspect_as_dict(settings: Settings, path: Path, chosen_profile: str,
+                    mapping_override: dict[str, str] | None) -> dict:
+    """``etl.pipeline.inspect_upload`` as a plain dict (what the child process sends back)."""
+    from etl import pipeline
+
     return pipeline.inspect_upload(settings, path, chosen_profile, mapping_override).as_dict()
 
 
@@ -98,7 +111,11 @@ def save_upload(settings: Settings, storage: FileStorage, username: str) -> str:
         raise UploadError("文件是空的")
     base = {"token": token, "file_name": name, "size": size, "uploaded_by": username,
             "uploaded_at": local_now().isoformat(sep=" ")}
-    _write(folder, _preview(base, _inspect(settings, path), "auto"))
+    preview = _preview(base, _inspect(settings, path), "auto")
+    if preview.error and not preview.headers:  # an unreadable file is not kept: only its preview (the reason)
+        # remains; a readable one without a matching profile stays for the column mapping by hand
+        path.unlink(missing_ok=True)
+    _write(folder, preview)
     return token
 
 
@@ -133,15 +150,30 @@ def load_preview(settings: Settings, token: str) -> Preview:
     return Preview(**{k: v for k, v in meta.items() if k in Preview.__dataclass_fields__})
 
 
-def import_upload(engine: Engine, settings: Settings, token: str):
-    """Load the previewed file with its detected profile (``etl.pipeline.ingest_file``); removes it after."""
+def ingest_with_url(database_url: str, settings: Settings, path: Path, profile: str):
+    """``etl.pipeline.ingest_file`` with an engine of its own (what a child process is given)."""
     from etl.pipeline import ingest_file
+    from feedback.db import make_engine
 
+    engine = make_engine(database_url)
+    try:
+        return ingest_file(engine, settings, path, profile=profile)
+    finally:
+        engine.dispose()
+
+
+def import_upload(engine: Engine, settings: Settings, token: str):
+    """Load the previewed file with its detected profile in a child process under the [security] import_*
+    limits; removes it after. A child stopped by a limit leaves its batch unfinished (resumable), never done."""
     preview = load_preview(settings, token)
     if preview.error or not preview.profile:
         raise UploadError(preview.error or "没有检测到来源配置，无法导入")
     folder = _folder(settings, token)
-    result = ingest_file(engine, settings, folder / preview.file_name, profile=preview.profile)
+    try:
+        result = run_isolated(ingest_with_url, engine.url.render_as_string(hide_password=False), settings,
+                              folder / preview.file_name, preview.profile, limits=settings.security.import_limits())
+    except LimitExceeded as exc:
+        raise UploadError(str(exc)) from None
     shutil.rmtree(folder, ignore_errors=True)
     return result
 

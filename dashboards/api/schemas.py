@@ -83,6 +83,9 @@ _ALERT: dict[str, Any] = {
     "message": _STR, "status": {"enum": ["open", "closed"]}, "status_name": _STR, "created_at": _STR,
     "updated_at": _STR, "closed_at": _nullable("string"), "closed_by": _nullable("string"),
     "notified_at": _nullable("string"),
+    "notify_failed_at": {"type": ["string", "null"], "description": "the last webhook post failed at"},
+    "notify_error": {"type": ["string", "null"], "description": "why the last webhook post failed"},
+    "notify_attempts": {"type": ["integer", "null"], "description": "attempts the last webhook delivery used"},
     "figures": {"type": "string", "description": "the figures in one line"},
     "records_query": {"type": "string", "description": "query string of /records showing the records behind it"},
 }

@@ -54,7 +54,7 @@ def item(a: dict[str, Any]) -> dict[str, Any]:
     out = {k: a[k] for k in ("id", "rule", "subject", "subject_name", "period", "period_start", "period_end",
                              "dept_code", "dept_name", "value", "baseline", "threshold", "count", "volume",
                              "message", "status", "created_at", "updated_at", "closed_at", "closed_by",
-                             "notified_at")}
+                             "notified_at", "notify_failed_at", "notify_error", "notify_attempts")}
     return {**out, "rule_name": RULES.get(a["rule"], a["rule"]), "status_name": STATUSES.get(a["status"], a["status"]),
             "figures": figures(a), "records_query": urlencode(a["link"])}
 

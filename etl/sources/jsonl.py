@@ -21,6 +21,35 @@ from etl.sources.raw import (
 from feedback.text.normalise import clean_scalar
 
 HEADER_SCAN_LINES = 1000
+MAX_DEPTH = 32  # nesting of objects / arrays a line may have; deeper lines are rejects (no real export nests so)
+
+
+def too_deep(obj: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj`` nests objects / arrays more than ``limit`` levels (iterative: no recursion limit)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value)
+                         if isinstance(v, dict | list))
+    return False
+
+
+def parse_line(line: str) -> tuple[object, str | None]:
+    """(object, None) or (None, the Chinese reason the line is rejected)."""
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        return None, f"该行不是有效的 JSON（{exc.msg}，第 {exc.colno} 个字符）"
+    except RecursionError:
+        return None, f"该行 JSON 嵌套过深（超过 {MAX_DEPTH} 层）"
+    if not isinstance(obj, dict):
+        return None, f"该行是 JSON {type(obj).__name__}，不是对象"
+    if too_deep(obj):
+        return None, f"该行 JSON 嵌套过深（超过 {MAX_DEPTH} 层）"
+    return obj, None
 
 
 def object_chunks(items: Iterator[tuple[int, object, str | None]], chunk_size: int,
@@ -55,11 +84,8 @@ class JsonlSource(RawSource):
         keys: dict[str, None] = {}
         with open(path, encoding=encoding, errors="replace") as fh:
             for line in islice(fh, HEADER_SCAN_LINES):
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(obj, dict):
+                obj, error = parse_line(line)
+                if error is None:
                     keys.update(dict.fromkeys(obj))
         if not keys:
             raise InputError(f"{path.name}：前 {HEADER_SCAN_LINES} 行中没有 JSON 对象")
@@ -89,9 +115,5 @@ class JsonlSource(RawSource):
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-                error = None if isinstance(obj, dict) else f"该行是 JSON {type(obj).__name__}，不是对象"
-            except ValueError as exc:
-                obj, error = None, f"该行不是有效的 JSON（{exc.msg}，第 {exc.colno} 个字符）"
+            obj, error = parse_line(line)
             yield number, obj, error

@@ -40,12 +40,26 @@ def records_link(base_url: str, link: list | tuple) -> str | None:
     return f"{base_url.rstrip('/')}/records?{urlencode([tuple(p) for p in link])}"
 
 
-def notify(cfg: Any, alerts: list[dict[str, Any]]) -> tuple[list[int], list[str], int]:
-    """Post each alert (at most ``webhook_max_posts``, then one summary). Returns the ids posted, the errors
-    and the number of messages the bot accepted; nothing here raises."""
+SECRET_ENV = "HAOCHA_ALERTS_WEBHOOK_SECRET"  # the bot's signing secret (加签 / 签名校验): never in config.toml
+
+
+@dataclass
+class Delivery:
+    """What happened to the messages of one run: per alert, the attempts used and the error of a failed post."""
+
+    posted: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    accepted: int = 0
+    attempts: dict[int, int] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def deliver(cfg: Any, alerts: list[dict[str, Any]], secret: str = "") -> Delivery:
+    """Post each alert (at most ``webhook_max_posts``, then one summary), each message retried up to
+    ``webhook_attempts`` times with exponential back-off; nothing here raises."""
+    out = Delivery()
     if not cfg.webhook_url or not alerts:
-        return [], [], 0
-    posted_ids, errors, accepted = [], [], 0
+        return out
     shown = alerts[:max(cfg.webhook_max_posts, 0)]
     messages = [([a["id"]], webhook_text(a, records_link(cfg.link_base_url, a["link"]))) for a in shown]
     rest = alerts[len(shown):]
@@ -54,18 +68,29 @@ def notify(cfg: Any, alerts: list[dict[str, Any]]) -> tuple[list[int], list[str]
                          f"好差评预警：另有 {len(rest)} 条新预警未逐条推送，请在“预警”页面查看。"))
     for ids, text in messages:
         try:
-            post_text(cfg.webhook_url, text, timeout=cfg.webhook_timeout_seconds)
+            used = post_text(cfg.webhook_url, text, timeout=cfg.webhook_timeout_seconds, kind=cfg.webhook_kind,
+                             secret=secret, attempts=cfg.webhook_attempts, backoff=cfg.webhook_backoff_seconds)
         except WebhookError as exc:
             log.warning("alert webhook failed: %s", exc)
-            errors.append(str(exc))
-            continue
+            error, used = str(exc), cfg.webhook_attempts
         except Exception as exc:  # noqa: BLE001 - a notice must never break an ingest
             log.exception("alert webhook crashed")
-            errors.append(f"{type(exc).__name__}: {exc}")
+            error, used = f"{type(exc).__name__}: {exc}", 1
+        else:
+            out.posted.extend(ids)
+            out.accepted += 1
+            out.attempts.update(dict.fromkeys(ids, used))
             continue
-        posted_ids.extend(ids)
-        accepted += 1
-    return posted_ids, errors, accepted
+        out.errors.append(error)
+        out.attempts.update(dict.fromkeys(ids, used))
+        out.failed.update(dict.fromkeys(ids, error))
+    return out
+
+
+def notify(cfg: Any, alerts: list[dict[str, Any]], secret: str = "") -> tuple[list[int], list[str], int]:
+    """Post the alerts; returns the ids posted, the errors and the number of messages the bot accepted."""
+    d = deliver(cfg, alerts, secret)
+    return d.posted, d.errors, d.accepted
 
 
 def fire(engine: Engine, settings: Any, cfg: Any, as_of: date | None = None) -> tuple[Any, list]:
@@ -89,12 +114,9 @@ def check_alerts(engine: Engine, settings: Any, *, lookback_weeks: int | None = 
     with engine.begin() as conn:
         new_ids, refreshed = repository.store(conn, fired)
         new = [queries.get_alert(conn, i) for i in new_ids]
-    posted_ids, errors, accepted = notify(cfg, new) if post else ([], [], 0)
+    d = deliver(cfg, new, settings.env.get(SECRET_ENV, "")) if post else Delivery()
     with engine.begin() as conn:
-        repository.mark_notified(conn, posted_ids)
-        failed = [a["id"] for a in new if a["id"] not in set(posted_ids)]
-        if errors:
-            repository.mark_notified(conn, failed, error="; ".join(errors))
+        repository.record_delivery(conn, d.attempts, d.failed)
         open_ = queries.count_alerts(conn, statuses=("open",))
     return CheckResult(inputs.as_of.isoformat() if inputs.as_of else None, len(fired), new, refreshed, open_,
-                       accepted, errors)
+                       d.accepted, d.errors)

@@ -51,7 +51,7 @@ def _row(r) -> dict[str, Any]:
     d["link"] = [tuple(p) for p in json.loads(d["link"] or "[]")]
     for k in ("period_start", "period_end"):
         d[k] = d[k].isoformat()
-    for k in ("created_at", "updated_at", "closed_at", "notified_at"):
+    for k in ("created_at", "updated_at", "closed_at", "notified_at", "notify_failed_at"):
         d[k] = d[k].isoformat(sep=" ") if d[k] else None
     return d
 

@@ -57,3 +57,14 @@ def mark_notified(conn: Connection, alert_ids: Sequence[int], *, error: str | No
     if alert_ids:
         values = {"notify_error": error[:2000]} if error else {"notified_at": _now(), "notify_error": None}
         conn.execute(update(Alert).where(Alert.id.in_(list(alert_ids))).values(**values))
+
+
+def record_delivery(conn: Connection, attempts: dict[int, int], failed: dict[int, str]) -> None:
+    """Store each alert's webhook outcome: posted (``notified_at``) or failed (``notify_failed_at`` and the
+    error, shown on 预警 and in the API), with the attempts used."""
+    now = _now()
+    for alert_id, used in attempts.items():
+        error = failed.get(alert_id)
+        values = ({"notify_error": error[:2000], "notify_failed_at": now} if error is not None else
+                  {"notified_at": now, "notify_error": None, "notify_failed_at": None})
+        conn.execute(update(Alert).where(Alert.id == alert_id).values(notify_attempts=used, **values))

@@ -52,6 +52,8 @@ class Alert(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
     notified_at: Mapped[datetime | None] = mapped_column(DateTime)  # posted to the webhook
     notify_error: Mapped[str | None] = mapped_column(Text)
+    notify_failed_at: Mapped[datetime | None] = mapped_column(DateTime)  # the last post failed (migration 0012)
+    notify_attempts: Mapped[int | None] = mapped_column(Integer)  # attempts the last delivery used
 
 
 # --- daily rollups read by the dashboard and reports (migration 0006) --------------------------------------

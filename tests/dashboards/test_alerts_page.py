@@ -81,3 +81,21 @@ def test_explorer_hidden_filter_shows_only_hidden_complaints(client_for, seeded,
         conn.execute(Score.__table__.update().where(Score.record_id == ids[0]).values(category="timeliness"))
     page = client.get("/records?category=timeliness&start=2026-03-01")
     assert page.status_code == 200 and "共 1 条" in page.text
+
+
+def test_a_failed_webhook_post_is_shown_on_the_page_and_in_the_api(client_for, work, engine, token_for, app):
+    from sqlalchemy import update
+
+    alert_id = _alert_id(engine, DEPT_A)
+    with engine.begin() as conn:
+        conn.execute(update(Alert).where(Alert.id == alert_id).values(
+            notify_failed_at=datetime(2026, 3, 9, 8, 0), notify_attempts=3,
+            notify_error='HTTPError: 502 <script>alert("x")</script>（已尝试 3 次）'))
+    html = client_for("viewer").get("/alerts").text
+    assert "推送失败（2026-03-09 08:00:00，已尝试 3 次）" in html
+    assert "<script>alert" not in html and "&lt;script&gt;" in html  # the bot's answer is untrusted text
+    body = app.test_client().get("/api/v1/alerts", headers=token_for("admin")).json
+    failed = [a for a in body["items"] if a["id"] == alert_id][0]
+    assert failed["notify_attempts"] == 3 and "502" in failed["notify_error"]
+    assert failed["notify_failed_at"] == "2026-03-09 08:00:00"
+    assert all(a["notify_failed_at"] is None for a in body["items"] if a["id"] != alert_id)

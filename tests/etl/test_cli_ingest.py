@@ -104,3 +104,15 @@ def test_ingest_runs_the_later_stages_after_a_load_unless_told_not_to(runner, tm
     assert quiet.exit_code == 0 and not any('"stage"' in x for x in quiet.output.splitlines())
     again = runner.invoke(main, ["ingest", str(path), "--profile", "national", "--json"])  # nothing new: no stages
     assert not any('"stage"' in x for x in again.output.splitlines())
+
+
+def test_ingest_reads_a_file_under_the_import_memory_limit(runner, tmp_path, config_file):
+    runner.invoke(main, ["init"])
+    config_file.write_text(config_file.read_text() + "[security]\nimport_memory_mb = 16\n", encoding="utf-8")
+    bomb = tmp_path / "bomb.jsonl"
+    bomb.write_bytes(b'{"projectNo": "' + b"9" * (64 << 20) + b'"}\n')  # one well-formed 64 MB line
+    res = runner.invoke(main, ["ingest", str(bomb)])
+    assert res.exit_code == 2 and "超出内存上限" in res.output
+    ok = runner.invoke(main, ["ingest", str(write_csv(tmp_path / "n.csv", national_rows(5))), "--no-stages",
+                              "--profile", "national"])
+    assert ok.exit_code == 0, ok.output  # the limit was lifted and a normal file loads

@@ -144,6 +144,10 @@ def fake_pipeline(monkeypatch):
     import etl
 
     monkeypatch.setattr(etl, "pipeline", module, raising=False)
+    from dashboards.actions import uploads
+    from feedback.isolate import run_in_process
+
+    monkeypatch.setattr(uploads, "run_isolated", run_in_process)  # a stand-in module cannot cross processes
     return calls
 
 

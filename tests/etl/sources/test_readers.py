@@ -219,3 +219,20 @@ def test_jsonl_values_line_numbers_and_bad_lines(tmp_path):
     assert first["tags"] == "[510, 517]" and pd.isna(first["x"])
     assert df[ERROR].notna().tolist() == [False, True, True, False]
     assert df.iloc[3]["satisfaction"] == "1.5" and df.iloc[3]["late"] == "新字段"
+
+
+def test_jsonl_deeply_nested_lines_are_rejects_not_crashes(tmp_path):
+    deep_ok = {"projectNo": "001", "x": json.loads("[" * 31 + "]" * 31)}  # 32 levels with the line's object
+    lines = [
+        json.dumps(deep_ok),
+        json.dumps({"projectNo": "002", "x": json.loads("[" * 32 + "]" * 32)}),  # 33 levels
+        '{"projectNo": "003", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",  # past the parser's recursion limit
+        '{"projectNo": "004"}',
+    ]
+    src, df, _ = _read(_write(tmp_path, "deep.jsonl", "\n".join(lines) + "\n"))
+    assert src.headers == ["projectNo", "x"]
+    assert df[ROW].tolist() == [1, 2, 3, 4]
+    errors = df[ERROR].tolist()
+    assert pd.isna(errors[0]) and pd.isna(errors[3])
+    assert "嵌套过深" in errors[1] and "嵌套过深" in errors[2]
+    assert df.iloc[3]["projectNo"] == "004"

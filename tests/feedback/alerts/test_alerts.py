@@ -240,7 +240,7 @@ def test_a_failing_webhook_is_logged_and_never_raises(engine, settings, bot, cap
     handler, url = bot
     handler.answer = (200, b'{"errcode": 310000, "errmsg": "keywords not in content"}')
     _seed_bad_week(engine)
-    result = check_alerts(engine, _with_webhook(settings, url))
+    result = check_alerts(engine, _with_webhook(settings, url, webhook_backoff_seconds=0))
     assert len(result.new) == 1 and result.posted == 0 and "310000" in result.errors[0]
     assert "alert webhook failed" in caplog.text
     dead = check_alerts(engine, _with_webhook(settings, "http://127.0.0.1:9/nothing", webhook_timeout_seconds=1))
@@ -260,7 +260,7 @@ def test_webhook_posts_are_capped_with_a_summary(settings):
     import feedback.alerts.check as ac
 
     original = ac.post_text
-    ac.post_text = lambda url, text, timeout: handler_calls.append(text)
+    ac.post_text = lambda url, text, timeout, **kw: handler_calls.append(text)
     try:
         cfg = dataclasses.replace(settings.alerts, webhook_url="http://bot", webhook_max_posts=2)
         ids, errors, accepted = notify(cfg, fake_alerts(5))
