@@ -67,22 +67,14 @@ def _inspect(settings: Settings, path: Path, chosen_profile: str = "auto",
              mapping_override: dict[str, str] | None = None) -> dict:
     """The preview of ``path`` through the ETL's public entry point (``etl.pipeline.inspect_upload``), as a dict."""
     try:
-        from etl import pipeline  # noqa: F401  (the ETL may be missing from this installation)
+        from etl import pipeline
     except ImportError as exc:  # the ETL is incomplete in this installation
         return {"headers": [], "profile": None, "mapping": [], "error": f"数据导入模块不可用：{exc}"}
     try:  # the untrusted file is read in a child process under the [security] import_* limits
-        return run_isolated(inspect_as_dict, settings, path, chosen_profile, mapping_override,
-                            limits=settings.security.import_limits())
+        return run_isolated(pipeline.inspect_upload, settings, path, chosen_profile, mapping_override,
+                            limits=settings.security.import_limits()).as_dict()
     except LimitExceeded as exc:
         return {"headers": [], "profile": None, "mapping": [], "error": f"无法读取文件：{exc}"}
-
-
-def inspect_as_dict(settings: Settings, path: Path, chosen_profile: str,
-                    mapping_override: dict[str, str] | None) -> dict:
-    """``etl.pipeline.inspect_upload`` as a plain dict (what the child process sends back)."""
-    from etl import pipeline
-
-    return pipeline.inspect_upload(settings, path, chosen_profile, mapping_override).as_dict()
 
 
 def _preview(base: dict, found: dict, chosen_profile: str) -> Preview:
