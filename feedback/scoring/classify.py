@@ -187,6 +187,7 @@ class ComplaintResult:
     labels: list[tuple[str, float]]
     subcategory: str | None
     source: str
+    margin: float | None = None  # best category's confidence minus the second best's (None for gold)
 
     @property
     def category(self) -> str:
@@ -265,14 +266,16 @@ class ComplaintClassifier:
                 conf[c] = max(conf.get(c, 0.0), p.tag_conf)
             ranked = sorted(conf.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
             best = ranked[0][1] if ranked else 0.0
+            margin = round(best - (ranked[1][1] if len(ranked) > 1 else 0.0), 6)
             if best < p.other_below:
-                out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other"))
+                out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other",
+                                           margin))
                 continue
             labels = ranked[:1] + [(c, v) for c, v in ranked[1: p.max_labels] if v >= p.threshold]
             top = labels[0][0]
             subs = [s for s in hits.get(top, [])] + [s for c, s in tag_hits if c == top and s]
             sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
-            out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model"))
+            out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model", margin))
         return out
 
 
@@ -290,8 +293,8 @@ def default_negatives() -> list[str]:
 
 def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (), tags: Sequence[object] | None = None,
                                gold: Sequence[object] | None = None, params: ComplaintParams | None = None,
-                               negatives: Sequence[str] | None = None, corpus: Sequence[CorpusRow] | None = None
-                               ) -> ComplaintClassifier:
+                               negatives: Sequence[str] | None = None, corpus: Sequence[CorpusRow] | None = None,
+                               gold_subs: Sequence[object] | None = None) -> ComplaintClassifier:
     """Train on seed phrases, the labelled corpus, weak labels of ``texts`` (phrases, tag codes) and gold labels,
     which win.
 
@@ -299,6 +302,8 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     packaged positive seed comments (praise mentions 态度, 窗口, 效率 too, without complaining).
     ``corpus``: labelled rows (default: the ``train`` rows of the packaged ``feedback/data/corpus/*.tsv``, none
     when it is absent); complaint rows train their categories, other and non-complaint rows are negatives.
+    ``gold_subs``: the second level of each gold label (None where the person gave none); it trains the
+    second-level model when it belongs to the gold category.
     """
     params = params or ComplaintParams()
     if negatives is None:
@@ -320,15 +325,18 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
         for s in c.subcategories:
             add(s.name, [c.slug], [s.slug], params.seed_weight)
     weak = weak_labels(taxonomy, texts, tags, matcher)
+    known, known_subs = set(taxonomy.slugs), set(taxonomy.subcategory_slugs)
     for i, t in enumerate(texts):
         g = [x for x in _as_label_sets([gold[i]])[0] if x != taxonomy.other_slug] if gold is not None else None
         is_gold = gold is not None and bool(_as_label_sets([gold[i]])[0])
-        cats, subs = (g, []) if is_gold else weak[i]
+        gs = gold_subs[i] if gold_subs is not None and is_gold else None
+        gold_sub = [gs] if isinstance(gs, str) and gs in known_subs and taxonomy.subcategory(gs).parent in g \
+            else []
+        cats, subs = (g, gold_sub) if is_gold else weak[i]
         w = params.gold_weight if is_gold else params.weak_weight if cats else params.unlabelled_weight
         add(str(t), cats, subs, w)
     for t in negatives:
         add(t, [], [], params.weak_weight)
-    known, known_subs = set(taxonomy.slugs), set(taxonomy.subcategory_slugs)
     for row in corpus:
         cats = [c for c in row.categories if c in known]
         subs = [s for s in row.subcategories if s in known_subs]

@@ -86,8 +86,9 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
     texts = [scoring_text(k, ti, tx) for k, ti, tx in zip(corpus["kind"], corpus["title"], corpus["text"],
                                                          strict=True)]
     gold = [g if isinstance(g, str) else None for g in corpus["gold"]]
+    gold_subs = [g if isinstance(g, str) else None for g in corpus["gold_sub"]]
     complaints = train_complaint_classifier(taxonomy, texts, corpus["tags"].tolist(), gold,
-                                            complaint_params(settings))
+                                            complaint_params(settings), gold_subs=gold_subs)
     scorer = Scorer(sentiment, complaints, fusion_of(settings))
     path = models_dir(settings) / f"complaints-{complaints.version}.joblib"
     if not path.exists():
