@@ -182,3 +182,32 @@ def test_folds_and_cross_validation():
     res = cross_validate(lambda a, b: train_classifier(a, b, ClassifierParams(model="svm")).predict, texts, labels, 3)
     assert res.n == len(texts) and 0.0 <= res.macro_f1 <= 1.0 and len(res.extra["fold_macro_f1"]) == 3
     assert res.docs_per_s > 0
+
+
+def test_margin_is_the_best_confidence_minus_the_second(complaints):
+    texts = ["小李又叉腰瞪人", "门口的石狮子掉漆了", "窗口态度很差"]
+    res = complaints.classify(texts, gold=[None, None, ["materials"]])
+    from feedback.text.features import normalize
+
+    assert not any(complaints.matcher.match(normalize(t)) for t in texts[:2])
+    proba = complaints.categories.predict_proba([normalize(t) for t in texts[:2]])
+    for r, row in zip(res[:2], proba, strict=True):  # no phrase matches these two: the model's own scores
+        top = sorted(row, reverse=True)
+        assert r.margin == pytest.approx(top[0] - top[1], abs=1e-6) and r.margin >= 0
+    assert res[2].margin is None  # a gold label is not a guess
+
+
+def test_a_gold_second_level_trains_the_subcategory(taxonomy):
+    texts = ["窗口小李总是叉腰站着瞪人", "小李叉腰瞪人还让我给好评", "办得很顺利"]
+    gold = [["staff_attitude"], ["staff_attitude"], None]
+    plain = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE)
+    subs = ["rating_pressure", "rating_pressure", None]
+    taught = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE, gold_subs=subs)
+    assert plain.classify(["小李又叉腰瞪人"])[0].subcategory != "rating_pressure"
+    res = taught.classify(["小李又叉腰瞪人"])[0]
+    assert res.category == "staff_attitude" and res.subcategory == "rating_pressure"
+    assert taught.version != plain.version
+    # a second level outside the gold category is ignored, not learned
+    wrong = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE,
+                                       gold_subs=["slow_review", "slow_review", None])
+    assert wrong.version == plain.version
