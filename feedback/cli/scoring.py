@@ -49,7 +49,8 @@ def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str 
 def _summary(run) -> dict:
     return {"version": run.version, "scored": run.scored, "new_version": run.new_version,
             "replaced": run.replaced, "deleted_old_scores": run.deleted_old, "seconds": round(run.seconds, 2),
-            "docs_per_s": round(run.docs_per_s), "classifier_trained_on": run.classifier_trained_on or None}
+            "docs_per_s": round(run.docs_per_s), "classifier_trained_on": run.classifier_trained_on or None,
+            "gold_gain": run.gold_gain}
 
 
 @click.command("score")
@@ -69,6 +70,15 @@ def score_cmd(app: AppContext, rescore_all: bool, engine_name: str | None, as_js
     if run.replaced:
         line += f"; replaced {run.replaced} ({run.deleted_old:,} old scores removed)"
     click.echo(line)
+    if run.gold_gain:
+        click.echo(gain_line(run.gold_gain))
+
+
+def gain_line(g: dict) -> str:
+    """The corrections' gain on held-out gold, one line."""
+    return (f"corrections: on {g['held_out']} held-out gold labels the classifier trained with "
+            f"{g['trained_with']} corrections is right {g['with']['accuracy']:.1%} of the time, without them "
+            f"{g['without']['accuracy']:.1%} ({g['gain_accuracy']:+.1%}; macro-F1 {g['gain_macro_f1']:+.3f})")
 
 
 def print_score_stage(run, as_json: bool) -> None:
