@@ -1,6 +1,7 @@
 """Complaint pipeline: calibrate the open-set ``other`` threshold on held-out corpus rows, and measure throughput.
 
     python -m bench.complaints [--corpus-dir DIR] [--data-dir ../shared/data] [--target-other 0.05] [--n 20000]
+    python -m bench.complaints --candidates      # classifier candidates on a dev split carved from train
 
 Calibration uses the ``train`` rows of the labelled corpus only (never ``test``): a stratified 80/20 split; the
 classifier is trained on the 80 % (plus seed phrases), and ``[scoring].other_below`` is the largest threshold that
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import (
+    ClassifierParams,
     ComplaintParams,
     calibrate_other_below,
     train_complaint_classifier,
@@ -59,6 +61,52 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int 
     return res
 
 
+# Candidates of the category classifier, compared on a dev split carved from the corpus train rows (never on
+# test): the baseline (the default) and one change each.
+CANDIDATES: dict[str, ComplaintParams] = {
+    "baseline: LR C=4, char 1-2, balanced": ComplaintParams(),
+    "LR C=1": ComplaintParams(classifier=ClassifierParams(C=1.0)),
+    "LR C=16": ComplaintParams(classifier=ClassifierParams(C=16.0)),
+    "LR, no class weights": ComplaintParams(classifier=ClassifierParams(class_weight=None)),
+    "linear SVM C=0.5": ComplaintParams(classifier=ClassifierParams(model="svm", C=0.5)),
+    "LR char 1-3": ComplaintParams(classifier=ClassifierParams(ngram_max=3)),
+    "corpus weight 4": ComplaintParams(corpus_weight=4.0),
+    "seed-phrase weight 0.5": ComplaintParams(seed_weight=0.5),
+}
+
+
+def candidates(corpus_dir: Path | None, seed: int = 0, names: list[str] | None = None) -> dict:
+    """Each candidate trained on 80 % of the train rows (stratified, seeded) and measured on the other 20 %:
+    top-1 with no ``other`` (arg-max), top-1 and macro-F1 with ``other_below`` as configured, docs/s of the
+    category question alone."""
+    from feedback.scoring.evaluation import classification_metrics
+
+    tax = load_taxonomy()
+    rows = read_corpus(corpus_dir, split="train")
+    if not rows:
+        return {"skipped": "no corpus train rows"}
+    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
+    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
+    dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+    texts, truth = [r.text for r in dev], [r.label for r in dev]
+    out = {"n_fit": len(fit), "n_dev_complaints": len(dev), "candidates": {}}
+    for name, params in CANDIDATES.items():
+        if names and name not in names:
+            continue
+        clf = train_complaint_classifier(tax, params=params, corpus=fit)
+        start = time.perf_counter()
+        pred = clf.classify(texts)
+        secs = time.perf_counter() - start
+        argmax = clf.categories.predict(texts)
+        res = classification_metrics(truth, [p.category for p in pred], sorted(set(truth)))
+        out["candidates"][name] = {
+            "top1_no_other": round(float(np.mean([a == t for a, t in zip(argmax, truth, strict=True)])), 4),
+            "top1": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4),
+            "other_share": round(float(np.mean([p.category == tax.other_slug for p in pred])), 4),
+            "docs_per_s": round(len(texts) / secs, 1)}
+    return out
+
+
 def throughput(corpus_dir: Path | None, n: int) -> dict:
     tax = load_taxonomy()
     rows = read_corpus(corpus_dir, split=None) or [type("R", (), {"text": "排队太久了", "rating": 1})()]
@@ -83,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target-other", type=float, default=0.05)
     ap.add_argument("--n", type=int, default=20000, help="records scored for the throughput figure")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--candidates", action="store_true", help="compare classifier candidates on a dev split")
     args = ap.parse_args(argv)
+    if args.candidates:
+        print(json.dumps(candidates(args.corpus_dir), ensure_ascii=False, indent=1))
+        return 0
     report = {"calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other)}
     if not args.skip_throughput:
         report["throughput"] = throughput(args.corpus_dir, args.n)
