@@ -8,10 +8,13 @@ import json
 import pytest
 from sqlalchemy import select
 
+from dashboards.api.openapi import document
 from feedback.models import AuditLog, GoldLabel, Record, Score
 from feedback.scoring import repository as store
 from feedback.scoring.score import score_store
 from tests.dashboards.conftest import DEPT_A, csrf_from
+
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to validate against the OpenAPI doc")
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ def test_confirm_and_correct_are_gold_labels_audited_and_leave_the_queue(client_
     assert first not in left and second not in left and len(left) == len(scores) - 2
 
 
-def test_bad_choices_and_foreign_records_are_refused(client_for, engine, scored):
+def test_bad_choices_and_foreign_records_are_refused(client_for, engine, scored, token_for):
     scores = _scores(engine, scored)
     own = next(rid for rid, s in scores.items() if s[3] == DEPT_A)
     foreign = next(rid for rid, s in scores.items() if s[3] != DEPT_A)
@@ -95,3 +98,14 @@ def test_bad_choices_and_foreign_records_are_refused(client_for, engine, scored)
                        data={"choice": "materials", "csrf_token": token}).status_code == 404
     with engine.connect() as conn:
         assert conn.execute(select(GoldLabel.id)).first() is None
+    # the API's label route takes the second level too, and refuses one of another category
+    api = client_for("ops_a")
+    headers = token_for("ops_a")
+    schema = {"$ref": "#/components/schemas/Label", "components": document()["components"]}
+    wrong = api.post(f"/api/v1/records/{own}/label", json={"category": "timeliness", "subcategory": "certificates"},
+                     headers=headers)
+    assert wrong.status_code == 400
+    ok = api.post(f"/api/v1/records/{own}/label", json={"category": "materials", "subcategory": "certificates"},
+                  headers=headers)
+    assert ok.status_code == 201 and ok.json["subcategory_name"] == "证明盖章"
+    jsonschema.validate(ok.json, schema, cls=jsonschema.Draft202012Validator)
