@@ -97,9 +97,12 @@ def label_group() -> None:
 @click.argument("category")
 @click.option("--by", "by", default="cli", show_default=True, help="Who labelled it.")
 @click.option("--note", default=None, help="Why (kept with the label).")
+@click.option("--sub", "subcategory", default=None, help="Second-level slug of CATEGORY (optional).")
 @pass_app
-def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None) -> None:
-    """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other")."""
+def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None,
+                  subcategory: str | None) -> None:
+    """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other"), optionally with its
+    second level (--sub)."""
     from feedback.scoring import repository as store
     from feedback.scoring.taxonomy import taxonomy_of
 
@@ -108,11 +111,16 @@ def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note:
     if category not in allowed:
         fail(f"unknown category {category!r}; choose one of: " +
              ", ".join(f"{s} ({taxonomy.name(s)})" for s in allowed))
+    if subcategory is not None:
+        own = [] if category == taxonomy.other_slug else [s.slug for s in taxonomy.category(category).subcategories]
+        if subcategory not in own:
+            fail(f"{subcategory!r} is not a second level of {category!r}; choose one of: " +
+                 (", ".join(f"{s} ({taxonomy.name(s)})" for s in own) or "none"))
     with app.engine().begin() as conn:
         active = store.active_version(conn)
         try:
             store.add_gold_label(conn, record_id, category, by=by, note=note,
-                                 version=active["version"] if active else None)
+                                 version=active["version"] if active else None, subcategory=subcategory)
         except KeyError:
             fail(f"no record with id {record_id}")
     click.echo(f"record {record_id}: {category} ({taxonomy.name(category)}) — wins now; joins the next "
