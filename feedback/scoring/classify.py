@@ -177,6 +177,7 @@ class ComplaintParams:
     gold_weight: float = 4.0  # weight of a human-labelled text
     unlabelled_weight: float = 0.3  # weight of a corpus text no rule labels (a negative for every class)
     corpus_weight: float = 2.0  # weight of a labelled development-corpus text (feedback/data/corpus, train rows)
+    sub_mix: float = 0.0  # share of a category's score taken from the best score of its own second levels
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
 
 
@@ -230,6 +231,26 @@ class ComplaintClassifier:
 
         return min(candidates, key=key)
 
+    def category_scores(self, norm: Sequence[str], counts: sp.csr_matrix | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(category confidences, second-level confidences) of normalised texts. With ``params.sub_mix`` > 0 a
+        category's confidence is mixed with the best confidence of its own second levels (the second levels are
+        evidence for the first). Versions saved before the mix existed keep their plain scores."""
+        cat_p = self.categories.predict_proba(norm, counts)
+        sub_p = self.subcategories.predict_proba(norm, counts)
+        mix = vars(self.params).get("sub_mix", 0.0)
+        if mix <= 0 or not len(norm):
+            return cat_p, sub_p
+        sidx = {s: j for j, s in enumerate(self.subcategories.classes)}
+        parent = np.zeros_like(cat_p)
+        for k, c in enumerate(self.categories.classes):
+            own = [sidx[s.slug] for s in self.taxonomy.category(c).subcategories if s.slug in sidx]
+            if own:
+                parent[:, k] = sub_p[:, own].max(axis=1)
+            else:
+                parent[:, k] = cat_p[:, k]
+        return (1.0 - mix) * cat_p + mix * parent, sub_p
+
     def classify(self, texts: Sequence[object], tags: Sequence[object] | None = None,
                  gold: Sequence[object] | None = None, counts: sp.csr_matrix | None = None,
                  p_pos: Sequence[float] | None = None) -> list[ComplaintResult]:
@@ -245,8 +266,7 @@ class ComplaintClassifier:
         norm = [normalize(t) for t in texts]
         if counts is None and len(norm):
             counts = self.hasher.transform(norm)
-        cat_p = self.categories.predict_proba(norm, counts) if len(norm) else np.zeros((0, 0))
-        sub_p = self.subcategories.predict_proba(norm, counts) if len(norm) else np.zeros((0, 0))
+        cat_p, sub_p = self.category_scores(norm, counts) if len(norm) else (np.zeros((0, 0)), np.zeros((0, 0)))
         cidx = {c: j for j, c in enumerate(self.categories.classes)}
         order = {c: k for k, c in enumerate(self.taxonomy.slugs)}
         sidx = {s: j for j, s in enumerate(self.subcategories.classes)}

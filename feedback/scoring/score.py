@@ -58,7 +58,8 @@ def fusion_of(settings: Settings) -> FusionParams:
 
 
 def complaint_params(settings: Settings) -> ComplaintParams:
-    return ComplaintParams(threshold=settings.scoring.category_threshold, other_below=settings.scoring.other_below)
+    return ComplaintParams(threshold=settings.scoring.category_threshold, other_below=settings.scoring.other_below,
+                           sub_mix=settings.scoring.sub_mix)
 
 
 def _sentiment(settings: Settings, engine_name: str | None, conn) -> tuple[object, dict]:

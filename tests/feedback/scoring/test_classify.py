@@ -211,3 +211,29 @@ def test_a_gold_second_level_trains_the_subcategory(taxonomy):
     wrong = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE,
                                        gold_subs=["slow_review", "slow_review", None])
     assert wrong.version == plain.version
+
+
+def test_second_levels_as_evidence_for_the_first(complaints, taxonomy):
+    import dataclasses
+
+    import numpy as np
+
+    from feedback.scoring.classify import ComplaintParams
+    from feedback.text.features import normalize
+
+    texts = [normalize(t) for t in ("小李又叉腰瞪人", "排队排了两个小时", "门口的石狮子掉漆了")]
+    plain, sub_p = complaints.category_scores(texts)
+    assert np.allclose(plain, complaints.categories.predict_proba(texts))
+    full = dataclasses.replace(complaints, params=ComplaintParams(sub_mix=1.0))
+    mixed = dataclasses.replace(complaints, params=ComplaintParams(sub_mix=0.5))
+    only_sub, _ = full.category_scores(texts)
+    half, _ = mixed.category_scores(texts)
+    sidx = {s: j for j, s in enumerate(complaints.subcategories.classes)}
+    for k, c in enumerate(complaints.categories.classes):
+        own = [sidx[s.slug] for s in taxonomy.category(c).subcategories]
+        assert np.allclose(only_sub[:, k], sub_p[:, own].max(axis=1))
+    assert np.allclose(half, (plain + only_sub) / 2)
+    # a version saved before the mix existed (its params lack the field) keeps its plain scores
+    old = ComplaintParams(sub_mix=1.0)
+    del old.__dict__["sub_mix"]
+    assert np.allclose(dataclasses.replace(complaints, params=old).category_scores(texts)[0], plain)
