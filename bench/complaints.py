@@ -141,6 +141,17 @@ def hierarchy(corpus_dir: Path | None, seed: int = 0, mixes: tuple[float, ...] =
         pred = [clf.categories.classes[j] for j in score.argmax(axis=1)]
         res = classification_metrics(truth, pred, sorted(set(truth)))
         out["mixes"][str(mix)] = {"top1_no_other": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
+    # as the product applies it: seed-phrase boosts on top (``phrase_conf``), no ``other``
+    import dataclasses
+
+    out["with_phrases"] = {}
+    for mix in (0.0, 0.5):
+        for phrase_conf in (0.8, 0.6, 0.4):
+            params = dataclasses.replace(clf.params, sub_mix=mix, phrase_conf=phrase_conf, other_below=0.0)
+            pred = [r.category for r in dataclasses.replace(clf, params=params).classify([r.text for r in dev])]
+            res = classification_metrics(truth, pred, sorted(set(truth)))
+            out["with_phrases"][f"sub_mix={mix} phrase_conf={phrase_conf}"] = {
+                "top1_no_other": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
     return out
 
 

@@ -84,6 +84,7 @@ class ScoringSettings:
     category_threshold: float = 0.5
     other_below: float = 0.24
     sub_mix: float = 0.0
+    phrase_conf: float = 0.8
     hidden_below: float = 0.3
     adopt_margin: float = 0.005
     min_per_class: int = 300
@@ -203,7 +204,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "ledger": {"rectify_days": (1, 365), "verify_days": (0, 365), "extend_days": (1, 365)},
     "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
                 "hidden_below": (0, 1), "adopt_margin": (0, 1), "other_below": (0, 1), "min_per_class": (1, None),
-                "sub_mix": (0, 1)},
+                "sub_mix": (0, 1), "phrase_conf": (0, 1)},
     "alerts": {"lookback_weeks": (1, 520), "burst_factor": (1, None), "burst_baseline_weeks": (1, 520),
                "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
