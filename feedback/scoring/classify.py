@@ -291,7 +291,8 @@ class ComplaintClassifier:
                 out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other",
                                            margin))
                 continue
-            labels = ranked[:1] + [(c, v) for c, v in ranked[1: p.max_labels] if v >= p.threshold]
+            # further categories: at the threshold or above, or named by a seed phrase or tag code of the text
+            labels = ranked[:1] + [(c, v) for c, v in ranked[1:] if v >= p.threshold or c in rule][: p.max_labels - 1]
             top = labels[0][0]
             subs = [s for s in hits.get(top, [])] + [s for c, s in tag_hits if c == top and s]
             sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
