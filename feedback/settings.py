@@ -82,9 +82,9 @@ class ScoringSettings:
     taxonomy: str = ""
     train_sample: int = 200_000
     category_threshold: float = 0.5
-    other_below: float = 0.24
-    sub_mix: float = 0.0
-    phrase_conf: float = 0.8
+    other_below: float = 0.18
+    sub_mix: float = 0.5
+    phrase_conf: float = 0.4
     hidden_below: float = 0.3
     adopt_margin: float = 0.005
     min_per_class: int = 300

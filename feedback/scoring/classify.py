@@ -168,16 +168,16 @@ def load_classifier(path: Path | str):
 @dataclass(frozen=True)
 class ComplaintParams:
     threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
-    other_below: float = 0.24  # open set: best category's confidence below this = "other" (calibrated, see docs)
+    other_below: float = 0.18  # open set: best category's confidence below this = "other" (calibrated, see docs)
     max_labels: int = 3
-    phrase_conf: float = 0.8  # confidence given by a matching seed phrase
+    phrase_conf: float = 0.4  # confidence given by a matching seed phrase
     tag_conf: float = 0.9  # confidence given by a complaint tag code of the record
     seed_weight: float = 2.0  # weight of each seed phrase as a training document
     weak_weight: float = 1.0  # weight of a corpus text labelled by phrases or tags
     gold_weight: float = 4.0  # weight of a human-labelled text
     unlabelled_weight: float = 0.3  # weight of a corpus text no rule labels (a negative for every class)
     corpus_weight: float = 2.0  # weight of a labelled development-corpus text (feedback/data/corpus, train rows)
-    sub_mix: float = 0.0  # share of a category's score taken from the best score of its own second levels
+    sub_mix: float = 0.5  # share of a category's score taken from the best score of its own second levels
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
 
 
