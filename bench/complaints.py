@@ -1,6 +1,8 @@
 """Complaint pipeline: calibrate the open-set ``other`` threshold on held-out corpus rows, and measure throughput.
 
     python -m bench.complaints [--corpus-dir DIR] [--data-dir ../shared/data] [--target-other 0.05] [--n 20000]
+    python -m bench.complaints --candidates      # classifier candidates on a dev split carved from train
+    python -m bench.complaints --hierarchy       # second-level scores mixed into the first level (same dev split)
 
 Calibration uses the ``train`` rows of the labelled corpus only (never ``test``): a stratified 80/20 split; the
 classifier is trained on the 80 % (plus seed phrases), and ``[scoring].other_below`` is the largest threshold that
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import (
+    ClassifierParams,
     ComplaintParams,
     calibrate_other_below,
     train_complaint_classifier,
@@ -40,7 +43,7 @@ def _outside(data_dir: Path) -> list[str]:
     return subjects + VERDICTS
 
 
-def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int = 0) -> dict:
+def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int = 0, sub_mix: float = 0.0) -> dict:
     tax = load_taxonomy()
     rows = [r for r in read_corpus(corpus_dir, split="train")]
     if not rows:
@@ -48,8 +51,10 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int 
     dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
     fit = [r for i, r in enumerate(rows) if i not in dev_idx]
     dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
-    clf = train_complaint_classifier(tax, params=ComplaintParams(other_below=0.0), corpus=fit)
-    best = lambda texts: clf.categories.predict_proba(texts).max(axis=1)  # noqa: E731
+    from feedback.text.features import normalize
+
+    clf = train_complaint_classifier(tax, params=ComplaintParams(other_below=0.0, sub_mix=sub_mix), corpus=fit)
+    best = lambda texts: clf.category_scores([normalize(t) for t in texts])[0].max(axis=1)  # noqa: E731
     outside = _outside(data_dir)
     res = calibrate_other_below(best([r.text for r in dev]), best(outside), target)
     pred = clf.classify([r.text for r in dev])
@@ -57,6 +62,99 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int 
                                      4)
     res.update(n_fit=len(fit), target_other=target)
     return res
+
+
+# Candidates of the category classifier, compared on a dev split carved from the corpus train rows (never on
+# test): the baseline (the default) and one change each.
+_FORMER = {"sub_mix": 0.0, "phrase_conf": 0.8, "other_below": 0.24}  # the defaults these were measured against
+CANDIDATES: dict[str, ComplaintParams] = {
+    "baseline: LR C=4, char 1-2, balanced": ComplaintParams(**_FORMER),
+    "LR C=1": ComplaintParams(classifier=ClassifierParams(C=1.0), **_FORMER),
+    "LR C=16": ComplaintParams(classifier=ClassifierParams(C=16.0), **_FORMER),
+    "LR, no class weights": ComplaintParams(classifier=ClassifierParams(class_weight=None), **_FORMER),
+    "linear SVM C=0.5": ComplaintParams(classifier=ClassifierParams(model="svm", C=0.5), **_FORMER),
+    "LR char 1-3": ComplaintParams(classifier=ClassifierParams(ngram_max=3), **_FORMER),
+    "corpus weight 4": ComplaintParams(corpus_weight=4.0, **_FORMER),
+    "seed-phrase weight 0.5": ComplaintParams(seed_weight=0.5, **_FORMER),
+    "default since 2026-12-04: sub_mix 0.5, phrase_conf 0.4, other_below 0.18": ComplaintParams(),
+}
+
+
+def candidates(corpus_dir: Path | None, seed: int = 0, names: list[str] | None = None) -> dict:
+    """Each candidate trained on 80 % of the train rows (stratified, seeded) and measured on the other 20 %:
+    top-1 with no ``other`` (arg-max), top-1 and macro-F1 with ``other_below`` as configured, docs/s of the
+    category question alone."""
+    from feedback.scoring.evaluation import classification_metrics
+
+    tax = load_taxonomy()
+    rows = read_corpus(corpus_dir, split="train")
+    if not rows:
+        return {"skipped": "no corpus train rows"}
+    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
+    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
+    dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+    texts, truth = [r.text for r in dev], [r.label for r in dev]
+    out = {"n_fit": len(fit), "n_dev_complaints": len(dev), "candidates": {}}
+    for name, params in CANDIDATES.items():
+        if names and name not in names:
+            continue
+        clf = train_complaint_classifier(tax, params=params, corpus=fit)
+        start = time.perf_counter()
+        pred = clf.classify(texts)
+        secs = time.perf_counter() - start
+        argmax = clf.categories.predict(texts)
+        res = classification_metrics(truth, [p.category for p in pred], sorted(set(truth)))
+        out["candidates"][name] = {
+            "top1_no_other": round(float(np.mean([a == t for a, t in zip(argmax, truth, strict=True)])), 4),
+            "top1": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4),
+            "other_share": round(float(np.mean([p.category == tax.other_slug for p in pred])), 4),
+            "docs_per_s": round(len(texts) / secs, 1)}
+    return out
+
+
+def hierarchy(corpus_dir: Path | None, seed: int = 0, mixes: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+              ) -> dict:
+    """Second levels as evidence for the first: a category's score mixed with the best score of its own second
+    levels (``mix`` = the sub-model's share), arg-max top-1 and macro-F1 on the same dev split as ``candidates``."""
+    from feedback.scoring.evaluation import classification_metrics
+    from feedback.text.features import normalize
+
+    tax = load_taxonomy()
+    rows = read_corpus(corpus_dir, split="train")
+    if not rows:
+        return {"skipped": "no corpus train rows"}
+    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
+    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
+    dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+    clf = train_complaint_classifier(tax, params=ComplaintParams(sub_mix=0.0), corpus=fit)
+    texts = [normalize(r.text) for r in dev]
+    truth = [r.label for r in dev]
+    cat_p = clf.categories.predict_proba(texts)
+    sub_p = clf.subcategories.predict_proba(texts)
+    sidx = {s: j for j, s in enumerate(clf.subcategories.classes)}
+    parent = np.zeros_like(cat_p)
+    for k, c in enumerate(clf.categories.classes):
+        own = [sidx[s.slug] for s in tax.category(c).subcategories if s.slug in sidx]
+        if own:
+            parent[:, k] = sub_p[:, own].max(axis=1)
+    out = {"n_dev_complaints": len(dev), "mixes": {}}
+    for mix in mixes:
+        score = (1 - mix) * cat_p + mix * parent
+        pred = [clf.categories.classes[j] for j in score.argmax(axis=1)]
+        res = classification_metrics(truth, pred, sorted(set(truth)))
+        out["mixes"][str(mix)] = {"top1_no_other": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
+    # as the product applies it: seed-phrase boosts on top (``phrase_conf``), no ``other``
+    import dataclasses
+
+    out["with_phrases"] = {}
+    for mix in (0.0, 0.5):
+        for phrase_conf in (0.8, 0.6, 0.4):
+            params = dataclasses.replace(clf.params, sub_mix=mix, phrase_conf=phrase_conf, other_below=0.0)
+            pred = [r.category for r in dataclasses.replace(clf, params=params).classify([r.text for r in dev])]
+            res = classification_metrics(truth, pred, sorted(set(truth)))
+            out["with_phrases"][f"sub_mix={mix} phrase_conf={phrase_conf}"] = {
+                "top1_no_other": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
+    return out
 
 
 def throughput(corpus_dir: Path | None, n: int) -> dict:
@@ -83,8 +181,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target-other", type=float, default=0.05)
     ap.add_argument("--n", type=int, default=20000, help="records scored for the throughput figure")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--candidates", action="store_true", help="compare classifier candidates on a dev split")
+    ap.add_argument("--sub-mix", type=float, default=ComplaintParams().sub_mix,
+                    help="[scoring].sub_mix of the calibrated classifier (default: the default)")
+    ap.add_argument("--hierarchy", action="store_true", help="second levels as evidence for the first (dev split)")
     args = ap.parse_args(argv)
-    report = {"calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other)}
+    if args.hierarchy:
+        print(json.dumps(hierarchy(args.corpus_dir), ensure_ascii=False, indent=1))
+        return 0
+    if args.candidates:
+        print(json.dumps(candidates(args.corpus_dir), ensure_ascii=False, indent=1))
+        return 0
+    report = {"calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other, sub_mix=args.sub_mix)}
     if not args.skip_throughput:
         report["throughput"] = throughput(args.corpus_dir, args.n)
     print(json.dumps(report, ensure_ascii=False, indent=1))

@@ -37,13 +37,34 @@ def _choices(taxonomy_path: str, base_dir: Path) -> tuple[tuple[str, str], ...]:
     return tuple([(s, taxonomy.name(s)) for s in taxonomy.slugs] + [(taxonomy.other_slug, taxonomy.other_name)])
 
 
+def subcategory_choices(settings: Settings) -> dict[str, list[tuple[str, str]]]:
+    """First-level slug → (slug, name) of its second-level categories (the 待确认 queue offers them)."""
+    return {c: list(subs) for c, subs in _sub_choices(settings.scoring.taxonomy, settings.base_dir)}
+
+
+@functools.lru_cache(maxsize=8)
+def _sub_choices(taxonomy_path: str, base_dir: Path) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    from feedback.settings import settings_from_mapping
+
+    taxonomy = taxonomy_of(settings_from_mapping({"scoring": {"taxonomy": taxonomy_path}}, base_dir=base_dir))
+    return tuple((c.slug, tuple((s.slug, s.name) for s in c.subcategories)) for c in taxonomy.categories)
+
+
 def correct_category(engine: Engine, settings: Settings, user: UserRow, record_id: int, category: object,
-                     note: object) -> dict[str, Any]:
-    """Store ``category`` as the record's gold label (it wins over the active score at once and joins the next
-    training). Raises LabelError for a bad category or note, LookupError for a record the user cannot see."""
+                     note: object, subcategory: object = None) -> dict[str, Any]:
+    """Store ``category`` (with its second level ``subcategory``, optional) as the record's gold label (it wins
+    over the active score at once and joins the next training). Raises LabelError for a bad category,
+    subcategory or note, LookupError for a record the user cannot see."""
     choices = dict(category_choices(settings))
     if not isinstance(category, str) or category not in choices:
         raise LabelError(f"问题分类 {category!r} 不存在；可选：" + "、".join(f"{s}（{n}）" for s, n in choices.items()))
+    if subcategory in ("", None):
+        subcategory = None
+    else:
+        subs = dict(subcategory_choices(settings).get(category, []))
+        if not isinstance(subcategory, str) or subcategory not in subs:
+            raise LabelError(f"二级分类 {subcategory!r} 不属于“{choices[category]}”" +
+                             ("；可选：" + "、".join(f"{s}（{n}）" for s, n in subs.items()) if subs else ""))
     if note is not None and not isinstance(note, str):
         raise LabelError("说明必须是文字")
     note = (note or "").strip() or None
@@ -54,6 +75,9 @@ def correct_category(engine: Engine, settings: Settings, user: UserRow, record_i
             raise LookupError(record_id)
         active = store.active_version(conn)
         version = active["version"] if active else None
-        store.add_gold_label(conn, record_id, category, by=user.username, note=note, version=version)
+        store.add_gold_label(conn, record_id, category, by=user.username, note=note, version=version,
+                             subcategory=subcategory)
+    sub_name = dict(subcategory_choices(settings).get(category, [])).get(subcategory) if subcategory else None
     return {"record_id": record_id, "category": category, "category_name": choices[category],
+            "subcategory": subcategory, "subcategory_name": sub_name,
             "labelled_by": user.username, "note": note, "model_version": version}

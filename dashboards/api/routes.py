@@ -228,7 +228,7 @@ def record_label(record_id: int):
         abort(400, description='请求体必须是 JSON 对象：{"category": "分类代码", "note": "说明（可选）"}')
     try:
         label = labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id,
-                                        body.get("category"), body.get("note"))
+                                        body.get("category"), body.get("note"), body.get("subcategory"))
     except labels.LabelError as exc:
         abort(400, description=str(exc))
     except LookupError:

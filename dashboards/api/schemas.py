@@ -187,14 +187,16 @@ SCHEMAS: dict[str, Any] = {
     "LabelRequest": {
         "type": "object", "required": ["category"],
         "properties": {"category": {"type": "string", "description": "first-level slug of the taxonomy, or other"},
-                       "note": _nullable("string", maxLength=500)},
+                       "note": _nullable("string", maxLength=500),
+                       "subcategory": _nullable("string", description="second-level slug of that category")},
     },
     "Label": {
         "type": "object", "additionalProperties": False,
         "required": ["record_id", "category", "category_name", "labelled_by", "note", "model_version"],
         "properties": {"record_id": _INT, "category": _STR, "category_name": _STR, "labelled_by": _STR,
                        "note": _nullable("string"),
-                       "model_version": _nullable("string", description="active scoring version it overrode")},
+                       "model_version": _nullable("string", description="active scoring version it overrode"),
+                       "subcategory": _nullable("string"), "subcategory_name": _nullable("string")},
     },
     "TaskSummary": {"type": "object", "additionalProperties": False, "required": list(_TASK), "properties": _TASK},
     "TaskPage": {

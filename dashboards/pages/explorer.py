@@ -1,5 +1,5 @@
-"""评价明细 Explorer: search and filters from the URL, masked text, pagination, department scoping, and the
-category correction (gold label) of a record by pm, ops and admin."""
+"""评价明细 Explorer: search and filters from the URL, masked text, pagination, department scoping, the
+category correction (gold label) of a record by pm, ops and admin, and the 待确认 review queue."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dashboards import auth, context
 from dashboards.actions import corrections as labels
 from dashboards.actions.exports import attachment
 from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
-from dashboards.queries.records import export_rows, search_records
+from dashboards.queries.records import export_rows, review_queue, search_records
 from feedback.sheets import csv_bytes, xlsx_bytes
 
 bp = Blueprint("explorer", __name__)
@@ -86,3 +86,38 @@ def label(record_id: int):
     # Only the query string comes back from the form, re-encoded: the redirect never leaves the explorer.
     back = urlencode(parse_qsl(request.form.get("back", ""), keep_blank_values=False))
     return redirect(url_for("explorer.index") + (f"?{back}" if back else "") + f"#r{record_id}")
+
+
+@bp.get("/records/review")
+@auth.require("label")
+def review():
+    """待确认: the complaint classifications the active model is least sure of (own department only), each with
+    one click to confirm or to correct (first and second level)."""
+    filters, _ = request_filters()
+    settings = context.settings()
+    with read_connection() as conn:
+        items, waiting = review_queue(conn, filters, taxonomy=context.taxonomy())
+    return render_template("pages/review.html", items=items, waiting=waiting,
+                           label_choices=labels.category_choices(settings),
+                           sub_choices=labels.subcategory_choices(settings))
+
+
+@bp.post("/records/review/<int:record_id>")
+@auth.require("label")
+def review_answer(record_id: int):
+    """Confirm the model's classification or store the chosen one ("category" or "category/subcategory") as the
+    record's gold label; audited; back to the queue."""
+    confirmed = request.form.get("decision") == "confirm"
+    category, _, sub = (request.form.get("choice") or "").partition("/")
+    try:
+        saved = labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id,
+                                        category, request.form.get("note"), sub or None)
+    except labels.LabelError as exc:
+        abort(400, description=str(exc))
+    except LookupError:
+        abort(404, description=f"记录 {record_id} 不存在，或不属于本部门")
+    auth.audit_request("label", record_id=record_id, category=saved["category"], subcategory=saved["subcategory"],
+                       via="review", decision="confirm" if confirmed else "correct")
+    name = saved["category_name"] + (f" / {saved['subcategory_name']}" if saved["subcategory_name"] else "")
+    flash(f"已{'确认' if confirmed else '校正'}：“{name}”（人工确认的分类，下次训练分类模型时使用）", "ok")
+    return redirect(url_for("explorer.review"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,3 +152,50 @@ def level_counts(conn: Connection, filters: Filters) -> pd.DataFrame:
         frame[col] = frame["level"].map(lambda lv, c=counts: c.get(lv, 0)).astype("int64")
     frame["count"] = frame["active"] + frame["default"]
     return frame
+
+
+REVIEW_LIMIT = 50  # rows of the 待确认 queue on one screen
+
+
+def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, taxonomy: Taxonomy | None = None
+                 ) -> tuple[list[dict[str, Any]], int]:
+    """The 待确认 queue: records whose complaint category the active model is least sure of (smallest margin
+    between its best and second-best category first; scored before margins were stored: last), without a gold
+    label, with text; ``filters`` must already be scoped to the user's department. Returns (items, how many wait
+    in all)."""
+    latest = _latest_gold()
+    conds = (Score.model_version.in_(active_versions()), Score.category.is_not(None), latest.c.gold_id.is_(None),
+             Record.text.is_not(None), Record.text != "", *record_conditions(filters))
+    base = (select(Record.id).select_from(Record).join(Score, Score.record_id == Record.id)
+            .outerjoin(latest, latest.c.record_id == Record.id).where(*conds))
+    waiting = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    rows = conn.execute(
+        select(Record.id, Record.kind, Record.rated_at, Record.level, Record.dept_name, Record.service_name,
+               Record.title, Record.text, Score.category, Score.subcategory, Score.category_conf,
+               Score.category_margin, Score.categories)
+        .select_from(Record).join(Score, Score.record_id == Record.id)
+        .outerjoin(latest, latest.c.record_id == Record.id).where(*conds)
+        .order_by(Score.category_margin.is_(None), Score.category_margin, Record.id)
+        .limit(limit)
+    ).all()
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    titles = display.mask_texts([r.title for r in rows])
+    texts = display.mask_texts([r.text for r in rows])
+    items = []
+    for r, title, text in zip(rows, titles, texts, strict=True):
+        try:
+            others = [c for c, _ in json.loads(r.categories or "[]")[1:]]
+        except (ValueError, TypeError):
+            others = []
+        items.append({
+            "id": r.id, "kind": r.kind, "rated_at": r.rated_at.isoformat(sep=" ") if r.rated_at else None,
+            "level": r.level, "level_name": display.level_name(r.level) if r.level else None,
+            "dept_name": r.dept_name, "service_name": r.service_name, "title": title, "text": text,
+            "category": r.category, "category_name": display.category_name(r.category, taxonomy),
+            "subcategory": r.subcategory,
+            "subcategory_name": taxonomy.name(r.subcategory) if r.subcategory else None,
+            "category_conf": None if r.category_conf is None else round(float(r.category_conf), 3),
+            "margin": None if r.category_margin is None else round(float(r.category_margin), 3),
+            "also": [display.category_name(c, taxonomy) for c in others],
+        })
+    return items, waiting

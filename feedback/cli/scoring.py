@@ -49,7 +49,8 @@ def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str 
 def _summary(run) -> dict:
     return {"version": run.version, "scored": run.scored, "new_version": run.new_version,
             "replaced": run.replaced, "deleted_old_scores": run.deleted_old, "seconds": round(run.seconds, 2),
-            "docs_per_s": round(run.docs_per_s), "classifier_trained_on": run.classifier_trained_on or None}
+            "docs_per_s": round(run.docs_per_s), "classifier_trained_on": run.classifier_trained_on or None,
+            "gold_gain": run.gold_gain}
 
 
 @click.command("score")
@@ -69,6 +70,15 @@ def score_cmd(app: AppContext, rescore_all: bool, engine_name: str | None, as_js
     if run.replaced:
         line += f"; replaced {run.replaced} ({run.deleted_old:,} old scores removed)"
     click.echo(line)
+    if run.gold_gain:
+        click.echo(gain_line(run.gold_gain))
+
+
+def gain_line(g: dict) -> str:
+    """The corrections' gain on held-out gold, one line."""
+    return (f"corrections: on {g['held_out']} held-out gold labels the classifier trained with "
+            f"{g['trained_with']} corrections is right {g['with']['accuracy']:.1%} of the time, without them "
+            f"{g['without']['accuracy']:.1%} ({g['gain_accuracy']:+.1%}; macro-F1 {g['gain_macro_f1']:+.3f})")
 
 
 def print_score_stage(run, as_json: bool) -> None:
@@ -87,9 +97,12 @@ def label_group() -> None:
 @click.argument("category")
 @click.option("--by", "by", default="cli", show_default=True, help="Who labelled it.")
 @click.option("--note", default=None, help="Why (kept with the label).")
+@click.option("--sub", "subcategory", default=None, help="Second-level slug of CATEGORY (optional).")
 @pass_app
-def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None) -> None:
-    """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other")."""
+def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None,
+                  subcategory: str | None) -> None:
+    """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other"), optionally with its
+    second level (--sub)."""
     from feedback.scoring import repository as store
     from feedback.scoring.taxonomy import taxonomy_of
 
@@ -98,11 +111,16 @@ def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note:
     if category not in allowed:
         fail(f"unknown category {category!r}; choose one of: " +
              ", ".join(f"{s} ({taxonomy.name(s)})" for s in allowed))
+    if subcategory is not None:
+        own = [] if category == taxonomy.other_slug else [s.slug for s in taxonomy.category(category).subcategories]
+        if subcategory not in own:
+            fail(f"{subcategory!r} is not a second level of {category!r}; choose one of: " +
+                 (", ".join(f"{s} ({taxonomy.name(s)})" for s in own) or "none"))
     with app.engine().begin() as conn:
         active = store.active_version(conn)
         try:
             store.add_gold_label(conn, record_id, category, by=by, note=note,
-                                 version=active["version"] if active else None)
+                                 version=active["version"] if active else None, subcategory=subcategory)
         except KeyError:
             fail(f"no record with id {record_id}")
     click.echo(f"record {record_id}: {category} ({taxonomy.name(category)}) — wins now; joins the next "

@@ -39,6 +39,7 @@ class Score(Base):
     __table_args__ = (
         UniqueConstraint("record_id", "model_version"),
         Index("ix_scores_model_version_category", "model_version", "category"),
+        Index("ix_scores_model_version_margin", "model_version", "category_margin"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -52,6 +53,8 @@ class Score(Base):
     category_conf: Mapped[float | None] = mapped_column(Float)
     subcategory: Mapped[str | None] = mapped_column(String(64))  # second-level slug of the top category
     categories: Mapped[str | None] = mapped_column(Text)  # JSON list of [slug, confidence], best first
+    # best category's confidence minus the second best's (migration 0013): small = unsure, the 待确认 queue
+    category_margin: Mapped[float | None] = mapped_column(Float)
     scored_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -63,6 +66,7 @@ class GoldLabel(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(64))
+    subcategory: Mapped[str | None] = mapped_column(String(64))  # second level, when given (migration 0013)
     labelled_by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)

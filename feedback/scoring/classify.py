@@ -168,15 +168,16 @@ def load_classifier(path: Path | str):
 @dataclass(frozen=True)
 class ComplaintParams:
     threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
-    other_below: float = 0.24  # open set: best category's confidence below this = "other" (calibrated, see docs)
+    other_below: float = 0.18  # open set: best category's confidence below this = "other" (calibrated, see docs)
     max_labels: int = 3
-    phrase_conf: float = 0.8  # confidence given by a matching seed phrase
+    phrase_conf: float = 0.4  # confidence given by a matching seed phrase
     tag_conf: float = 0.9  # confidence given by a complaint tag code of the record
     seed_weight: float = 2.0  # weight of each seed phrase as a training document
     weak_weight: float = 1.0  # weight of a corpus text labelled by phrases or tags
     gold_weight: float = 4.0  # weight of a human-labelled text
     unlabelled_weight: float = 0.3  # weight of a corpus text no rule labels (a negative for every class)
     corpus_weight: float = 2.0  # weight of a labelled development-corpus text (feedback/data/corpus, train rows)
+    sub_mix: float = 0.5  # share of a category's score taken from the best score of its own second levels
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
 
 
@@ -187,6 +188,7 @@ class ComplaintResult:
     labels: list[tuple[str, float]]
     subcategory: str | None
     source: str
+    margin: float | None = None  # best category's confidence minus the second best's (None for gold)
 
     @property
     def category(self) -> str:
@@ -229,6 +231,26 @@ class ComplaintClassifier:
 
         return min(candidates, key=key)
 
+    def category_scores(self, norm: Sequence[str], counts: sp.csr_matrix | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(category confidences, second-level confidences) of normalised texts. With ``params.sub_mix`` > 0 a
+        category's confidence is mixed with the best confidence of its own second levels (the second levels are
+        evidence for the first). Versions saved before the mix existed keep their plain scores."""
+        cat_p = self.categories.predict_proba(norm, counts)
+        sub_p = self.subcategories.predict_proba(norm, counts)
+        mix = vars(self.params).get("sub_mix", 0.0)
+        if mix <= 0 or not len(norm):
+            return cat_p, sub_p
+        sidx = {s: j for j, s in enumerate(self.subcategories.classes)}
+        parent = np.zeros_like(cat_p)
+        for k, c in enumerate(self.categories.classes):
+            own = [sidx[s.slug] for s in self.taxonomy.category(c).subcategories if s.slug in sidx]
+            if own:
+                parent[:, k] = sub_p[:, own].max(axis=1)
+            else:
+                parent[:, k] = cat_p[:, k]
+        return (1.0 - mix) * cat_p + mix * parent, sub_p
+
     def classify(self, texts: Sequence[object], tags: Sequence[object] | None = None,
                  gold: Sequence[object] | None = None, counts: sp.csr_matrix | None = None,
                  p_pos: Sequence[float] | None = None) -> list[ComplaintResult]:
@@ -244,8 +266,7 @@ class ComplaintClassifier:
         norm = [normalize(t) for t in texts]
         if counts is None and len(norm):
             counts = self.hasher.transform(norm)
-        cat_p = self.categories.predict_proba(norm, counts) if len(norm) else np.zeros((0, 0))
-        sub_p = self.subcategories.predict_proba(norm, counts) if len(norm) else np.zeros((0, 0))
+        cat_p, sub_p = self.category_scores(norm, counts) if len(norm) else (np.zeros((0, 0)), np.zeros((0, 0)))
         cidx = {c: j for j, c in enumerate(self.categories.classes)}
         order = {c: k for k, c in enumerate(self.taxonomy.slugs)}
         sidx = {s: j for j, s in enumerate(self.subcategories.classes)}
@@ -265,14 +286,17 @@ class ComplaintClassifier:
                 conf[c] = max(conf.get(c, 0.0), p.tag_conf)
             ranked = sorted(conf.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
             best = ranked[0][1] if ranked else 0.0
+            margin = round(best - (ranked[1][1] if len(ranked) > 1 else 0.0), 6)
             if best < p.other_below:
-                out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other"))
+                out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other",
+                                           margin))
                 continue
-            labels = ranked[:1] + [(c, v) for c, v in ranked[1: p.max_labels] if v >= p.threshold]
+            # further categories: at the threshold or above, or named by a seed phrase or tag code of the text
+            labels = ranked[:1] + [(c, v) for c, v in ranked[1:] if v >= p.threshold or c in rule][: p.max_labels - 1]
             top = labels[0][0]
             subs = [s for s in hits.get(top, [])] + [s for c, s in tag_hits if c == top and s]
             sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
-            out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model"))
+            out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model", margin))
         return out
 
 
@@ -290,8 +314,8 @@ def default_negatives() -> list[str]:
 
 def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (), tags: Sequence[object] | None = None,
                                gold: Sequence[object] | None = None, params: ComplaintParams | None = None,
-                               negatives: Sequence[str] | None = None, corpus: Sequence[CorpusRow] | None = None
-                               ) -> ComplaintClassifier:
+                               negatives: Sequence[str] | None = None, corpus: Sequence[CorpusRow] | None = None,
+                               gold_subs: Sequence[object] | None = None) -> ComplaintClassifier:
     """Train on seed phrases, the labelled corpus, weak labels of ``texts`` (phrases, tag codes) and gold labels,
     which win.
 
@@ -299,6 +323,8 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     packaged positive seed comments (praise mentions 态度, 窗口, 效率 too, without complaining).
     ``corpus``: labelled rows (default: the ``train`` rows of the packaged ``feedback/data/corpus/*.tsv``, none
     when it is absent); complaint rows train their categories, other and non-complaint rows are negatives.
+    ``gold_subs``: the second level of each gold label (None where the person gave none); it trains the
+    second-level model when it belongs to the gold category.
     """
     params = params or ComplaintParams()
     if negatives is None:
@@ -320,15 +346,18 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
         for s in c.subcategories:
             add(s.name, [c.slug], [s.slug], params.seed_weight)
     weak = weak_labels(taxonomy, texts, tags, matcher)
+    known, known_subs = set(taxonomy.slugs), set(taxonomy.subcategory_slugs)
     for i, t in enumerate(texts):
         g = [x for x in _as_label_sets([gold[i]])[0] if x != taxonomy.other_slug] if gold is not None else None
         is_gold = gold is not None and bool(_as_label_sets([gold[i]])[0])
-        cats, subs = (g, []) if is_gold else weak[i]
+        gs = gold_subs[i] if gold_subs is not None and is_gold else None
+        gold_sub = [gs] if isinstance(gs, str) and gs in known_subs and taxonomy.subcategory(gs).parent in g \
+            else []
+        cats, subs = (g, gold_sub) if is_gold else weak[i]
         w = params.gold_weight if is_gold else params.weak_weight if cats else params.unlabelled_weight
         add(str(t), cats, subs, w)
     for t in negatives:
         add(t, [], [], params.weak_weight)
-    known, known_subs = set(taxonomy.slugs), set(taxonomy.subcategory_slugs)
     for row in corpus:
         cats = [c for c in row.categories if c in known]
         subs = [s for s in row.subcategories if s in known_subs]

@@ -97,16 +97,19 @@ def unscored_batch(conn: Connection, version: str, after_id: int, limit: int) ->
     if frame.empty:
         frame["gold"] = []
         return frame
-    gold = latest_gold(conn, int(frame["record_id"].min()), int(frame["record_id"].max()))
-    frame["gold"] = frame["record_id"].map(gold)
+    first, last = int(frame["record_id"].min()), int(frame["record_id"].max())
+    frame["gold"] = frame["record_id"].map(latest_gold(conn, first, last))
+    frame["gold_sub"] = frame["record_id"].map(latest_gold(conn, first, last, subcategory=True))
     return frame
 
 
-def latest_gold(conn: Connection, first_id: int, last_id: int) -> dict[int, str]:
-    """record id → its latest gold category, for records in [first_id, last_id]."""
-    rows = conn.execute(select(GoldLabel.record_id, GoldLabel.category)
+def latest_gold(conn: Connection, first_id: int, last_id: int, *, subcategory: bool = False) -> dict[int, str]:
+    """record id → its latest gold category (``subcategory``: its second level, where the person gave one), for
+    records in [first_id, last_id]."""
+    rows = conn.execute(select(GoldLabel.record_id, GoldLabel.category, GoldLabel.subcategory)
                         .where(GoldLabel.record_id.between(first_id, last_id)).order_by(GoldLabel.id))
-    return {r.record_id: r.category for r in rows}
+    out = {r.record_id: (r.subcategory if subcategory else r.category) for r in rows}
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def insert_scores(conn: Connection, version: str, scores: pd.DataFrame) -> int:
@@ -127,11 +130,12 @@ def training_corpus(conn: Connection, limit: int) -> pd.DataFrame:
     gold = (select(GoldLabel.record_id, func.max(GoldLabel.id).label("gid")).group_by(GoldLabel.record_id)
             .subquery())
     rows = conn.execute(
-        select(Record.id, Record.kind, Record.level, Record.tags, Record.title, Record.text, GoldLabel.category)
+        select(Record.id, Record.kind, Record.level, Record.tags, Record.title, Record.text, GoldLabel.category,
+               GoldLabel.subcategory)
         .outerjoin(gold, gold.c.record_id == Record.id).outerjoin(GoldLabel, GoldLabel.id == gold.c.gid)
         .where(Record.text.is_not(None), Record.text != "").order_by(Record.id.desc()).limit(limit)
     ).all()
-    return pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "gold"])
+    return pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "gold", "gold_sub"])
 
 
 def all_gold(conn: Connection, depts: Sequence[str] | None = None) -> pd.DataFrame:
@@ -150,15 +154,16 @@ def all_gold(conn: Connection, depts: Sequence[str] | None = None) -> pd.DataFra
 
 
 def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
-                   version: str | None) -> None:
-    """Store a person's category for a record; the active version's score takes it at once (gold wins)."""
+                   version: str | None, subcategory: str | None = None) -> None:
+    """Store a person's category (and second level, when given) for a record; the active version's score takes
+    it at once (gold wins) and leaves the 待确认 queue (no margin)."""
     if conn.execute(select(Record.id).where(Record.id == record_id)).first() is None:
         raise KeyError(record_id)
-    conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, labelled_by=by, note=note,
-                                          created_at=_now()))
+    conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, subcategory=subcategory,
+                                          labelled_by=by, note=note, created_at=_now()))
     if version:
         conn.execute(update(Score).where(Score.record_id == record_id, Score.model_version == version)
-                     .values(category=category, category_conf=1.0, subcategory=None,
+                     .values(category=category, category_conf=1.0, subcategory=subcategory, category_margin=None,
                              categories=json.dumps([[category, 1.0]])))
 
 

@@ -42,6 +42,7 @@ class ScoreRun:
     deleted_old: int = 0
     seconds: float = 0.0
     classifier_trained_on: dict = field(default_factory=dict)
+    gold_gain: dict | None = None  # what the corrections gained on held-out gold (see gold_gain)
 
     @property
     def docs_per_s(self) -> float:
@@ -57,7 +58,8 @@ def fusion_of(settings: Settings) -> FusionParams:
 
 
 def complaint_params(settings: Settings) -> ComplaintParams:
-    return ComplaintParams(threshold=settings.scoring.category_threshold, other_below=settings.scoring.other_below)
+    return ComplaintParams(threshold=settings.scoring.category_threshold, other_below=settings.scoring.other_below,
+                           sub_mix=settings.scoring.sub_mix, phrase_conf=settings.scoring.phrase_conf)
 
 
 def _sentiment(settings: Settings, engine_name: str | None, conn) -> tuple[object, dict]:
@@ -86,8 +88,11 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
     texts = [scoring_text(k, ti, tx) for k, ti, tx in zip(corpus["kind"], corpus["title"], corpus["text"],
                                                          strict=True)]
     gold = [g if isinstance(g, str) else None for g in corpus["gold"]]
+    gold_subs = [g if isinstance(g, str) else None for g in corpus["gold_sub"]]
+    ids = [int(r) for r in corpus["record_id"]]
     complaints = train_complaint_classifier(taxonomy, texts, corpus["tags"].tolist(), gold,
-                                            complaint_params(settings))
+                                            complaint_params(settings), gold_subs=gold_subs)
+    gain = gold_gain(taxonomy, complaint_params(settings), ids, texts, corpus["tags"].tolist(), gold, gold_subs)
     scorer = Scorer(sentiment, complaints, fusion_of(settings))
     path = models_dir(settings) / f"complaints-{complaints.version}.joblib"
     if not path.exists():
@@ -98,8 +103,39 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
         "taxonomy": {"version": taxonomy.version, "digest": taxonomy.digest},
         "fusion": {"hidden_below": scorer.fusion.hidden_below, "text_weight": scorer.fusion.text_weight},
         "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
+        "gold_gain": gain,
     }
     return scorer, description
+
+
+GAIN_HOLDOUT = 5  # every 5th gold-labelled record (by id) is held out to measure what the corrections gained
+GAIN_MIN_HELD_OUT = 5  # fewer held-out gold labels than this: no gain figure (it would be noise)
+
+
+def gold_gain(taxonomy, params, ids: list[int], texts: list[str], tags: list, gold: list, gold_subs: list
+              ) -> dict | None:
+    """What the office's corrections gained, on held-out gold: every GAIN_HOLDOUT-th gold-labelled record (by id)
+    is held out; a classifier trained with the other gold labels and one trained with none answer it (its gold
+    withheld); their top-1 accuracy and macro-F1 against the gold. None with too few gold labels."""
+    from feedback.scoring.evaluation import classification_metrics
+
+    labelled = sorted((r, i) for i, (r, g) in enumerate(zip(ids, gold, strict=True)) if g is not None)
+    held = {i for k, (_, i) in enumerate(labelled) if k % GAIN_HOLDOUT == GAIN_HOLDOUT - 1}
+    if len(held) < GAIN_MIN_HELD_OUT:
+        return None
+    order = sorted(held)
+    truth = [gold[i] for i in order]
+    out = {"held_out": len(order), "trained_with": len(labelled) - len(order)}
+    for name, keep in (("without", set()), ("with", {i for _, i in labelled} - held)):
+        g = [gold[i] if i in keep else None for i in range(len(texts))]
+        gs = [gold_subs[i] if i in keep else None for i in range(len(texts))]
+        clf = train_complaint_classifier(taxonomy, texts, tags, g, params, gold_subs=gs)
+        pred = [r.category for r in clf.classify([texts[i] for i in order], [tags[i] for i in order])]
+        res = classification_metrics(truth, pred, sorted(set(truth)))
+        out[name] = {"accuracy": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
+    out["gain_accuracy"] = round(out["with"]["accuracy"] - out["without"]["accuracy"], 4)
+    out["gain_macro_f1"] = round(out["with"]["macro_f1"] - out["without"]["macro_f1"], 4)
+    return out
 
 
 def pipeline_scorer(engine: Engine, settings: Settings, fresh: bool = False) -> Scorer:
@@ -168,7 +204,8 @@ def score_store(engine: Engine, settings: Settings, *, rescore_all: bool = False
     with engine.begin() as conn:
         store.register_version(conn, version, store.SCORING, description, active=active is None)
     n = _score_pending(engine, scorer, version, settings.scoring.batch_size, progress)
-    run = ScoreRun(version, n, new_version=True, classifier_trained_on=description["trained_on"])
+    run = ScoreRun(version, n, new_version=True, classifier_trained_on=description["trained_on"],
+                   gold_gain=description.get("gold_gain"))
     if active is not None and active["version"] != version:
         with engine.begin() as conn:
             store.activate(conn, version, store.SCORING)

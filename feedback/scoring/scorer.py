@@ -13,10 +13,11 @@ import pandas as pd
 from feedback.scoring.classify import ComplaintClassifier
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
 
-# Columns a frame must have for Scorer.score; "gold" (a category slug or None) is optional.
+# Columns a frame must have for Scorer.score; "gold" (a category slug or None) and "gold_sub" (its second level)
+# are optional.
 INPUT_COLUMNS = ("record_id", "kind", "level", "tags", "title", "text")
 OUTPUT_COLUMNS = ("record_id", "sentiment", "sentiment_score", "text_score", "hidden_complaint", "category",
-                  "category_conf", "subcategory", "categories")
+                  "category_conf", "subcategory", "categories", "category_margin")
 BAD_LEVEL = 2  # 不满意 or worse
 
 
@@ -86,7 +87,7 @@ class Scorer:
         signal |= np.array([g is not None for g in gold])
         tags = frame["tags"].tolist()
         cat = [None] * n
-        conf, sub, cats = [None] * n, [None] * n, [None] * n
+        conf, sub, cats, margin = [None] * n, [None] * n, [None] * n, [None] * n
         classify_idx = [i for i in range(n) if signal[i] and has_text[i]]
         if classify_idx:
             pos = {j: k for k, j in enumerate(text_idx)}
@@ -95,8 +96,12 @@ class Scorer:
             results = self.complaints.classify([texts[i] for i in classify_idx], [tags[i] for i in classify_idx],
                                                [gold[i] for i in classify_idx], sub_counts,
                                                [float(p_text[i]) for i in classify_idx])
+            gold_sub = frame["gold_sub"].tolist() if "gold_sub" in frame else [None] * n
             for i, r in zip(classify_idx, results, strict=True):
+                if r.source == "gold" and isinstance(gold_sub[i], str) and gold_sub[i]:
+                    r.subcategory = gold_sub[i]
                 cat[i], conf[i], sub[i] = r.category, round(r.confidence, 4), r.subcategory
+                margin[i] = None if r.margin is None else round(r.margin, 4)
                 cats[i] = json.dumps([[c, round(v, 4)] for c, v in r.labels], ensure_ascii=False)
         tax = self.complaints.taxonomy
         for i in range(n):  # complaint signals without text: the record's tag codes, or a gold label
@@ -114,5 +119,5 @@ class Scorer:
             "record_id": frame["record_id"].to_numpy(), "sentiment": labels, "sentiment_score": np.round(fused, 4),
             "text_score": [None if np.isnan(v) else round(float(v), 4) for v in p_text],
             "hidden_complaint": hidden, "category": cat, "category_conf": conf, "subcategory": sub,
-            "categories": cats,
+            "categories": cats, "category_margin": margin,
         }, columns=list(OUTPUT_COLUMNS))

@@ -56,7 +56,8 @@ def test_complaints_multi_label_and_subcategory(complaints):
     res = complaints.classify(["窗口只开了一个窗口排了三个小时，工作人员还一直玩手机"])[0]
     cats = [c for c, _ in res.labels]
     assert set(cats) >= {"queue_onsite", "staff_attitude"}
-    assert all(0.5 <= conf <= 1.0 for _, conf in res.labels)
+    p = complaints.params  # a further category: at the threshold, or named by a seed phrase (its boost)
+    assert all(min(p.threshold, p.phrase_conf) <= conf <= 1.0 for _, conf in res.labels)
     assert res.subcategory in {s.slug for s in complaints.taxonomy.category(res.category).subcategories}
 
 
@@ -79,7 +80,9 @@ def test_complaints_other_is_open_set(complaints):
     from feedback.scoring.classify import ComplaintParams
 
     outside, inside = ["今天天气不错", "明天去公园放风筝"], ["窗口工作人员态度很差", "系统故障，上传不了材料"]
-    best = complaints.categories.predict_proba(outside + inside).max(axis=1)
+    from feedback.text.features import normalize
+
+    best = complaints.category_scores([normalize(t) for t in outside + inside])[0].max(axis=1)
     assert max(best[:2]) < min(best[2:])  # text outside the taxonomy is less sure of any category
     cut = float((max(best[:2]) + min(best[2:])) / 2)
     open_set = dataclasses.replace(complaints, params=ComplaintParams(other_below=cut))
@@ -103,7 +106,9 @@ def test_best_category_below_the_multi_label_threshold(taxonomy):
 
     base = train_complaint_classifier(taxonomy, negatives=PRAISE, corpus=())
     texts = ["办个证前前后后折腾了好久", "问了三个人三个说法", "今天天气不错", "窗口的人一直低头不理人"]
-    confs = [max(c for c in row) for row in base.categories.predict_proba(texts)]
+    from feedback.text.features import normalize
+
+    confs = [max(c for c in row) for row in base.category_scores([normalize(t) for t in texts])[0]]
     assert min(confs) < 0.5  # some best guesses are below the old fixed threshold
     keep_all = dataclasses.replace(base, params=ComplaintParams(other_below=0.0))
     res = keep_all.classify(texts)
@@ -182,3 +187,58 @@ def test_folds_and_cross_validation():
     res = cross_validate(lambda a, b: train_classifier(a, b, ClassifierParams(model="svm")).predict, texts, labels, 3)
     assert res.n == len(texts) and 0.0 <= res.macro_f1 <= 1.0 and len(res.extra["fold_macro_f1"]) == 3
     assert res.docs_per_s > 0
+
+
+def test_margin_is_the_best_confidence_minus_the_second(complaints):
+    texts = ["小李又叉腰瞪人", "门口的石狮子掉漆了", "窗口态度很差"]
+    res = complaints.classify(texts, gold=[None, None, ["materials"]])
+    from feedback.text.features import normalize
+
+    assert not any(complaints.matcher.match(normalize(t)) for t in texts[:2])
+    proba = complaints.category_scores([normalize(t) for t in texts[:2]])[0]
+    for r, row in zip(res[:2], proba, strict=True):  # no phrase matches these two: the model's own scores
+        top = sorted(row, reverse=True)
+        assert r.margin == pytest.approx(top[0] - top[1], abs=1e-6) and r.margin >= 0
+    assert res[2].margin is None  # a gold label is not a guess
+
+
+def test_a_gold_second_level_trains_the_subcategory(taxonomy):
+    texts = ["窗口小李总是叉腰站着瞪人", "小李叉腰瞪人还让我给好评", "办得很顺利"]
+    gold = [["staff_attitude"], ["staff_attitude"], None]
+    plain = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE)
+    subs = ["rating_pressure", "rating_pressure", None]
+    taught = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE, gold_subs=subs)
+    assert plain.classify(["小李又叉腰瞪人"])[0].subcategory != "rating_pressure"
+    res = taught.classify(["小李又叉腰瞪人"])[0]
+    assert res.category == "staff_attitude" and res.subcategory == "rating_pressure"
+    assert taught.version != plain.version
+    # a second level outside the gold category is ignored, not learned
+    wrong = train_complaint_classifier(taxonomy, texts=texts, gold=gold, negatives=PRAISE,
+                                       gold_subs=["slow_review", "slow_review", None])
+    assert wrong.version == plain.version
+
+
+def test_second_levels_as_evidence_for_the_first(complaints, taxonomy):
+    import dataclasses
+
+    import numpy as np
+
+    from feedback.scoring.classify import ComplaintParams
+    from feedback.text.features import normalize
+
+    texts = [normalize(t) for t in ("小李又叉腰瞪人", "排队排了两个小时", "门口的石狮子掉漆了")]
+    plain, sub_p = dataclasses.replace(complaints, params=ComplaintParams(sub_mix=0.0)).category_scores(texts)
+    assert np.allclose(plain, complaints.categories.predict_proba(texts))
+    full = dataclasses.replace(complaints, params=ComplaintParams(sub_mix=1.0))
+    mixed = dataclasses.replace(complaints, params=ComplaintParams(sub_mix=0.5))
+    only_sub, _ = full.category_scores(texts)
+    half, _ = mixed.category_scores(texts)
+    sidx = {s: j for j, s in enumerate(complaints.subcategories.classes)}
+    for k, c in enumerate(complaints.categories.classes):
+        own = [sidx[s.slug] for s in taxonomy.category(c).subcategories]
+        assert np.allclose(only_sub[:, k], sub_p[:, own].max(axis=1))
+    assert np.allclose(half, (plain + only_sub) / 2)
+    # a version saved before the mix existed (its params lack the field) keeps its plain scores
+    old = ComplaintParams(sub_mix=1.0)
+    del old.__dict__["sub_mix"]
+    assert np.allclose(dataclasses.replace(complaints, params=old).category_scores(texts)[0], plain)

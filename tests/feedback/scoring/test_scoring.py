@@ -147,7 +147,12 @@ def test_score_and_label_commands(runner, config_file):
     bad = runner.invoke(main, ["label", "add", str(ids[1]), "nonsense"])
     assert bad.exit_code == 2 and "unknown category" in bad.output and "staff_attitude" in bad.output
     assert runner.invoke(main, ["label", "add", "999999", "materials"]).exit_code == 2
-    assert runner.invoke(main, ["label", "add", str(ids[0]), "materials", "--by", "pm1"]).exit_code == 0
+    wrong_sub = runner.invoke(main, ["label", "add", str(ids[0]), "materials", "--sub", "slow_review"])
+    assert wrong_sub.exit_code == 2 and "certificates" in wrong_sub.output
+    assert runner.invoke(main, ["label", "add", str(ids[0]), "materials", "--by", "pm1",
+                                "--sub", "certificates"]).exit_code == 0
+    with eng.connect() as conn:
+        assert store.training_corpus(conn, 100).set_index("record_id").loc[ids[0], "gold_sub"] == "certificates"
     listed = json.loads(runner.invoke(main, ["label", "list", "--json"]).output)
     assert listed["labels"][0]["gold"] == "materials" and listed["labels"][0]["model"] == "online_platform"
     assert listed["agreement"]["n"] == 1 and listed["agreement"]["accuracy"] == 0.0

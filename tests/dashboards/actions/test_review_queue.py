@@ -1,0 +1,111 @@
+"""待确认 review queue: least-sure classifications first, department scoping, who may use it, CSRF, confirm and
+correct (first and second level) stored as gold labels through the gold-label code, audited, leaving the queue."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from dashboards.api.openapi import document
+from feedback.models import AuditLog, GoldLabel, Record, Score
+from feedback.scoring import repository as store
+from feedback.scoring.score import score_store
+from tests.dashboards.conftest import DEPT_A, csrf_from
+
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to validate against the OpenAPI doc")
+
+
+@pytest.fixture
+def scored(engine, settings, seeded):
+    return score_store(engine, settings).version
+
+
+def _queue_ids(page: str) -> list[int]:
+    return [int(x.split('"')[0]) for x in page.split('<tr id="r')[1:]]
+
+
+def _scores(engine, version) -> dict[int, tuple]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(Score.record_id, Score.category, Score.subcategory, Score.category_margin,
+                                   Record.dept_code).join(Record, Record.id == Score.record_id)
+                            .where(Score.model_version == version, Score.category.is_not(None)))
+        return {r.record_id: (r.category, r.subcategory, r.category_margin, r.dept_code) for r in rows}
+
+
+def test_queue_lists_the_least_sure_first_in_the_own_department_only(client_for, engine, scored):
+    scores = _scores(engine, scored)
+    assert len(scores) >= 4 and all(m is not None and m >= 0 for _, _, m, _ in scores.values())
+    expected = sorted(scores, key=lambda rid: (scores[rid][2], rid))
+    page = client_for("pm").get("/records/review").text
+    assert "待确认分类" in page and f"待确认 {len(scores)} 条" in page
+    assert _queue_ids(page) == expected
+    own = [rid for rid in expected if scores[rid][3] == DEPT_A]
+    assert 0 < len(own) < len(expected)
+    assert _queue_ids(client_for("ops_a").get("/records/review").text) == own
+    assert "<script>alert(1)" not in page  # untrusted text is escaped
+
+
+def test_viewers_get_403_and_answers_need_csrf(client_for, engine, scored):
+    assert client_for("viewer").get("/records/review").status_code == 403
+    rid = next(iter(_scores(engine, scored)))
+    assert client_for("pm").post(f"/records/review/{rid}", data={"choice": "materials"}).status_code == 400
+    with engine.connect() as conn:
+        assert conn.execute(select(GoldLabel.id)).first() is None
+
+
+def test_confirm_and_correct_are_gold_labels_audited_and_leave_the_queue(client_for, engine, settings, scored):
+    scores = _scores(engine, scored)
+    first, second = sorted(scores, key=lambda rid: (scores[rid][2], rid))[:2]
+    client = client_for("pm")
+    page = client.get("/records/review").text
+    token = csrf_from(page)
+    cat, sub = scores[first][:2]
+    choice = cat + (f"/{sub}" if sub else "")
+    r = client.post(f"/records/review/{first}", data={"decision": "confirm", "choice": choice, "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/records/review"
+    r = client.post(f"/records/review/{second}", data={
+        "decision": "correct", "choice": "materials/repeated_submission", "note": "其实是反复补材料", "csrf_token": token})
+    assert r.status_code == 302
+    with engine.connect() as conn:
+        gold = [tuple(x) for x in conn.execute(select(GoldLabel.record_id, GoldLabel.category,
+                                                      GoldLabel.subcategory, GoldLabel.labelled_by)
+                                               .order_by(GoldLabel.id))]
+        audits = [json.loads(d) for d in conn.execute(select(AuditLog.detail).where(AuditLog.action == "label")).scalars()]
+        now = conn.execute(select(Score.category, Score.subcategory, Score.category_margin)
+                           .where(Score.record_id == second, Score.model_version == scored)).one()
+        corpus = store.training_corpus(conn, 1000)
+    assert gold == [(first, cat, sub, "pm"), (second, "materials", "repeated_submission", "pm")]
+    assert [(a["record_id"], a["decision"], a["via"]) for a in audits] == [
+        (first, "confirm", "review"), (second, "correct", "review")]
+    assert tuple(now) == ("materials", "repeated_submission", None)  # gold wins at once
+    assert corpus.loc[corpus["record_id"] == second, "gold_sub"].tolist() == ["repeated_submission"]
+    left = _queue_ids(client.get("/records/review").text)
+    assert first not in left and second not in left and len(left) == len(scores) - 2
+
+
+def test_bad_choices_and_foreign_records_are_refused(client_for, engine, scored, token_for):
+    scores = _scores(engine, scored)
+    own = next(rid for rid, s in scores.items() if s[3] == DEPT_A)
+    foreign = next(rid for rid, s in scores.items() if s[3] != DEPT_A)
+    client = client_for("ops_a")
+    token = csrf_from(client.get("/records/review").text)
+    wrong_parent = client.post(f"/records/review/{own}", data={"choice": "timeliness/repeated_submission", "csrf_token": token})
+    assert wrong_parent.status_code == 400 and "二级分类" in wrong_parent.text
+    assert client.post(f"/records/review/{own}", data={"choice": "nonsense", "csrf_token": token}).status_code == 400
+    assert client.post(f"/records/review/{foreign}",
+                       data={"choice": "materials", "csrf_token": token}).status_code == 404
+    with engine.connect() as conn:
+        assert conn.execute(select(GoldLabel.id)).first() is None
+    # the API's label route takes the second level too, and refuses one of another category
+    api = client_for("ops_a")
+    headers = token_for("ops_a")
+    schema = {"$ref": "#/components/schemas/Label", "components": document()["components"]}
+    wrong = api.post(f"/api/v1/records/{own}/label", json={"category": "timeliness", "subcategory": "certificates"},
+                     headers=headers)
+    assert wrong.status_code == 400
+    ok = api.post(f"/api/v1/records/{own}/label", json={"category": "materials", "subcategory": "certificates"},
+                  headers=headers)
+    assert ok.status_code == 201 and ok.json["subcategory_name"] == "证明盖章"
+    jsonschema.validate(ok.json, schema, cls=jsonschema.Draft202012Validator)
