@@ -138,7 +138,7 @@ def test_alerts_name_categories_from_the_configured_taxonomy(tmp_path, settings_
         return []
 
     complaints = pd.DataFrame({"category": ["timeliness", "other"]})
-    monkeypatch.setattr(check.queries, "load_inputs", lambda conn, cfg: AlertInputs(
+    monkeypatch.setattr(check.queries, "load_inputs", lambda conn, cfg, as_of=None: AlertInputs(
         None, None, pd.DataFrame(), complaints, pd.DataFrame()))
     monkeypatch.setattr(check, "evaluate", fake_evaluate)
     configured = settings_factory(scoring={"taxonomy": "taxonomy.toml"})
