@@ -18,11 +18,11 @@ from feedback.sheets import neutralise
 _FLUSH = 1 << 16  # characters of CSV sent per piece
 
 
-def attachment(name: str) -> str:
-    """A Content-Disposition for a download named in Chinese (RFC 6266 ``filename*``), with an ASCII fallback
-    of its digits and suffix for old clients."""
-    fallback = re.sub(r"[^0-9A-Za-z._-]+", "_", name).strip("_") or "download"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+def attachment(name: str, fallback: str | None = None) -> str:
+    """The one Content-Disposition of every download named in Chinese (RFC 6266 / 5987 ``filename*``), with an
+    ASCII ``fallback`` for old clients (default: the name's digits, letters and suffix)."""
+    fallback = fallback or re.sub(r"[^0-9A-Za-z._-]+", "_", name).strip("_") or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _rejects_csv(engine: Engine, batch_id: int, raw_cols: list[str]) -> Iterator[bytes]:

@@ -9,7 +9,8 @@ import re
 from flask import Blueprint, Response, abort, render_template, request
 
 from dashboards import auth, context
-from dashboards.reports import FORMATS, MIME, attachment, chinese_file_name, file_name, render
+from dashboards.actions.exports import attachment
+from dashboards.reports import FORMATS, MIME, chinese_file_name, file_name, render
 from feedback.filters import Filters
 from feedback.stats import queries as stats_queries
 

@@ -24,6 +24,7 @@ from feedback.models import Record, Task, TaskBuild
 from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 from feedback.tasks.config import TaskSettings
 from feedback.tasks.explain import contributions, explain
+from feedback.tasks.heat import HEAT_LABELS
 from feedback.tasks.impact import Impact, wilson
 from feedback.tasks.lifecycle import STATUSES, TRANSITIONS
 from feedback.tasks.priority import priority_formula
@@ -171,8 +172,6 @@ def impact_view(impact: Mapping[str, Any] | None, confidence: float) -> dict[str
     return out
 
 
-HEAT_LABELS = {"volume": "留言量", "citizens": "留言人数", "support": "支持度", "persistence": "持续周数",
-               "burst": "突发", "recency": "时效"}  # the names of feedback.tasks.heat (where that module exists)
 HEAT_UNITS = {"volume": "条", "citizens": "人", "support": "个点赞", "persistence": "周", "burst": "z 值",
               "recency": "天前"}
 
@@ -181,12 +180,8 @@ def heat_view(heat: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A topic's stored heat index (``metrics["heat"]``) as rows to show, None when the task has none."""
     if not heat or heat.get("score") is None:
         return None
-    try:
-        from feedback.tasks.heat import HEAT_LABELS as labels
-    except ImportError:
-        labels = HEAT_LABELS
     comps = heat.get("components") or {}
-    rows = [{"name": k, "label": labels.get(k, k), "value": c.get("value"), "unit": HEAT_UNITS.get(k, ""),
+    rows = [{"name": k, "label": HEAT_LABELS.get(k, k), "value": c.get("value"), "unit": HEAT_UNITS.get(k, ""),
              "points": c.get("points")} for k, c in comps.items() if isinstance(c, Mapping)]
     return {"score": heat["score"], "rows": rows}
 

@@ -50,14 +50,6 @@ def chinese_file_name(bulletin: Bulletin, fmt: str) -> str:
     return "".join(ch for ch in name if ch not in '\\/:*?"<>|\r\n\t')[:120] + f".{fmt}"
 
 
-def attachment(name: str, fallback: str) -> str:
-    """A Content-Disposition value for a download called ``name`` (any language, RFC 5987 ``filename*``), with
-    an ASCII ``fallback`` for old clients."""
-    from urllib.parse import quote
-
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 def file_name(bulletin: Bulletin, fmt: str) -> str:
     """haocha_bulletin_2026-10.html, or …_2026-10_<dept>.docx for a department's bulletin (ASCII only)."""
     scope = "_".join([*bulletin.scope["depts"], *bulletin.scope["regions"]])
