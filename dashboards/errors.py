@@ -71,6 +71,8 @@ def install(app: Flask) -> None:
     def _data(exc: DataError):
         if getattr(exc.orig, "sqlstate", None) == "22003":  # PostgreSQL: numeric value out of range
             return _render(400, "参数中的数字超出范围")
+        if getattr(exc.orig, "sqlstate", None) in ("22021", "22P05"):  # a character the database cannot store
+            return _render(400, "参数中含有数据库无法处理的字符")
         return _crash(exc)
 
     @app.errorhandler(Exception)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_wtf.csrf import CSRFProtect
 
 from feedback.settings import DashboardSettings, Settings
@@ -36,6 +37,8 @@ HEADERS = {
 }
 
 csrf = CSRFProtect()
+# C0 control characters other than tab, line feed and carriage return (which a text area may send), and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class SecretKeyMissing(RuntimeError):
@@ -85,6 +88,16 @@ def install(app: Flask, settings: Settings, options: DashboardSettings) -> None:
         WTF_CSRF_SSL_STRICT=options.secure_cookies,
     )
     csrf.init_app(app)
+
+    @app.before_request
+    def _control_characters():
+        # A NUL or other C0 control character in a parameter is never a real filter or search; PostgreSQL refuses
+        # NUL in text outright. Refused here with the parameter's name, before any query sees it.
+        for source in (request.args, request.form):
+            for key, value in source.items(multi=True):
+                if _CONTROL.search(key) or _CONTROL.search(value):
+                    abort(400, description=f"参数 {_CONTROL.sub('', key)[:40]!s} 含有不可见的控制字符（如 NUL），"
+                                           "请求已拒绝")
 
     @app.before_request
     def _csrf_check():

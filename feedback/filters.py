@@ -105,18 +105,18 @@ class Filters:
         try:
             levels = tuple(sorted({int(v) for v in data["levels"]}))
         except ValueError as exc:
-            raise FilterError(f"level: {data['levels']} must be numbers 1..5") from exc
+            raise FilterError(f"level：{'、'.join(data['levels'])[:60]} 不是 1–5 的数字") from exc
         if any(v < 1 or v > 5 for v in levels):
-            raise FilterError("level must be between 1 and 5")
+            raise FilterError("level：满意度必须在 1 到 5 之间")
         bad = set(data["sentiments"]) - set(SENTIMENTS)
         if bad:
-            raise FilterError(f"sentiment: unknown {sorted(bad)} (use {', '.join(SENTIMENTS)})")
+            raise FilterError(f"sentiment：未知取值 {'、'.join(sorted(bad))[:60]}（可用 {', '.join(SENTIMENTS)}）")
         bad = set(data["kinds"]) - set(KINDS)
         if bad:
-            raise FilterError(f"kind: unknown {sorted(bad)} (use {', '.join(KINDS)})")
+            raise FilterError(f"kind：未知取值 {'、'.join(sorted(bad))[:60]}（可用 {', '.join(KINDS)}）")
         start, end = data.get("start"), data.get("end")
         if isinstance(start, date) and isinstance(end, date) and start > end:
-            raise FilterError(f"start {start} is after end {end}")
+            raise FilterError(f"开始日期 {start} 晚于结束日期 {end}")
         return cls(
             start=start if isinstance(start, date) else None,
             end=end if isinstance(end, date) else None,

@@ -109,3 +109,18 @@ def test_the_read_connection_sets_the_configured_timeout(app, engine):
     with app.test_request_context("/"), read_connection() as conn:
         value = conn.exec_driver_sql("SHOW statement_timeout").scalar_one()
     assert value == f"{app.extensions['haocha'].options.statement_timeout_s}s"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/records?service=a%00b", "/api/v1/records?q=%00", "/records?q=x%01y",
+                                 "/api/v1/overview?dept=%7F", "/tasks?category%00=1"])
+def test_control_characters_in_parameters_are_400_with_the_parameters_name(client_for, seeded, url):
+    # PostgreSQL refuses NUL in text outright (a 500 before); no real filter or search contains a control character.
+    response = client_for("viewer").get(url)
+    assert response.status_code == 400
+    message = response.json["message"] if url.startswith("/api/") else response.text
+    assert "控制字符" in message and url.split("?")[1].split("=")[0].split("%")[0] in message
+
+
+def test_tabs_and_line_breaks_in_a_search_are_still_searched(client_for, seeded):
+    response = client_for("viewer").get("/api/v1/records?q=%E6%8E%92%E9%98%9F%09%0A")
+    assert response.status_code == 200

@@ -262,7 +262,7 @@ def test_task_work_and_export(browse, demo, shots):
     with page.expect_download() as download:
         page.click("#task-exports >> text=CSV")
     info, body = Path(download.value.path()).read_text(encoding="utf-8-sig").split("\n", 1)  # read_text: \r\n → \n
-    assert info == "当前筛选：问题类别：办理时效"  # the export says which filters it follows
+    assert info == "当前筛选：任务类型：政务服务 · 问题类别：办理时效"  # the export says which filters it follows
     rows = list(csv.DictReader(io.StringIO(body)))
     assert len(rows) == expected["total"]
     title = next(k for k in rows[0] if "标题" in k or k.lower() == "title")

@@ -171,7 +171,7 @@ def _reports(client, seeded):
         assert A_NAME in body and B_NAME not in body, url
 
 
-def _label(api: bool):
+def _label(api: bool, review: bool = False):
     """pm/ops/admin may correct categories, but only of their own department's records (404 otherwise)."""
 
     def check(client, seeded):
@@ -185,12 +185,24 @@ def _label(api: bool):
         if api:
             r = client.post(f"/api/v1/records/{foreign}/label", json={"category": "materials"},
                             headers={"X-CSRFToken": token})
+        elif review:
+            r = client.post(f"/records/review/{foreign}", data={"choice": "materials", "decision": "correct",
+                                                                "csrf_token": token})
         else:
             r = client.post(f"/records/{foreign}/label", data={"category": "materials", "csrf_token": token})
         may_label = client.get("/api/v1/me").json["role"] != "viewer"
         assert r.status_code == (404 if may_label else 403)
 
     return check
+
+
+def _review_queue(client, seeded):
+    """待确认 lists only the own department's uncertain classifications; viewers may not label at all."""
+    may_label = client.get("/api/v1/me").json["role"] != "viewer"
+    for url in ("/records/review", f"/records/review?dept={DEPT_B}"):
+        r = client.get(url)
+        assert r.status_code == (200 if may_label else 403), (url, r.status_code)
+        assert B_NAME not in r.text and "收费100%" not in r.text, url
 
 
 def _api_push(client, seeded):
@@ -284,6 +296,7 @@ CHECKS = {
     "/api/v1/push": _api_push,
     "/api/v1/records/<int:record_id>/label": _label(api=True),
     "/records/<int:record_id>/label": _label(api=False),
+    "/records/review": _review_queue, "/records/review/<int:record_id>": _label(api=False, review=True),
     "/login": _not_data, "/logout": _not_data, "/static/<path:filename>": _not_data,
     "/static/vendor/plotly.min.js": _not_data,
     "/ledger": _ledger, "/ledger/<int:case_id>": _ledger_case, "/ledger/<int:case_id>/status": _ledger_case,

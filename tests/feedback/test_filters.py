@@ -22,10 +22,11 @@ def test_multidict_style_and_commas():
     ({"start": "0001-01-01"}, "超出允许范围"),
     ({"end": "9999-12-31"}, "超出允许范围"),
     ({"end": "1999-12-31"}, "2000-01-01 至 2100-12-31"),
-    ({"level": "7"}, "between 1 and 5"),
-    ({"level": "bad"}, "numbers"),
-    ({"sentiment": "angry"}, "unknown"),
-    ({"start": "2026-03-01", "end": "2026-02-01"}, "after"),
+    ({"level": "7"}, "满意度必须在 1 到 5 之间"),
+    ({"level": "bad"}, "bad 不是 1–5 的数字"),
+    ({"sentiment": "angry"}, "未知取值 angry"),
+    ({"start": "2026-03-01", "end": "2026-02-01"}, "晚于结束日期"),
+    ({"kind": "x"}, "kind：未知取值 x"),
 ])
 def test_bad_values_are_errors(args, msg):
     with pytest.raises(FilterError, match=msg):

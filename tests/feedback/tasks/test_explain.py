@@ -44,7 +44,9 @@ def test_a_topics_heat_gets_its_share_and_the_total_is_the_blend():
     rows = contributions(comps, cfg, {"score": 64.0, "components": {}})
     assert rows[-1]["label"] == "热度" and rows[-1]["points"] == pytest.approx(32.0)
     assert sum(r["points"] for r in rows if r["points"] is not None) == pytest.approx(0.5 * formula + 0.5 * 64.0)
-    assert contributions(comps, TaskSettings(), {"score": 64.0})[-1]["name"] == "recency"  # no blend: no row
+    unblended = dataclasses.replace(TaskSettings(), heat_share=0.0)
+    assert contributions(comps, unblended, {"score": 64.0})[-1]["name"] == "recency"  # no blend: no row
+    assert contributions(comps, cfg, None)[-1]["name"] == "recency"  # no stored heat: no row
 
 
 def test_the_sentence_names_the_figures_behind_the_biggest_shares():
