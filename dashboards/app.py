@@ -31,9 +31,10 @@ NAV = (  # (endpoint, label, capability)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
-               options: DashboardSettings | None = None) -> Flask:
+               options: DashboardSettings | None = None, read_engine: Engine | None = None) -> Flask:
     """Build the app; settings come from config.toml and the engine from them when not given; ``options``
-    replace the settings' [dashboard] section."""
+    replace the settings' [dashboard] section. Reads go to ``read_engine``, by default the replica of
+    ``[database] read_url`` when one is configured, else to the primary."""
     if settings is None:
         from feedback.settings import load_settings
 
@@ -42,11 +43,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
         from feedback.db import make_engine
 
         engine = make_engine(settings.database_url, echo=settings.database.echo)
+    if read_engine is None and settings.database_read_url:
+        from feedback.db import make_engine
+
+        read_engine = make_engine(settings.database_read_url, echo=settings.database.echo)
     options = options or settings.dashboard
 
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options,
-                                             cache=ResultCache(options.cache_seconds))
+                                             cache=ResultCache(options.cache_seconds), read_engine=read_engine)
     app.config.update(SEND_FILE_MAX_AGE_DEFAULT=3600, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     app.jinja_env.autoescape = True  # every template, whatever its file name

@@ -20,6 +20,7 @@ class AppState:
     engine: Engine
     options: DashboardSettings  # settings.dashboard unless create_app was given others
     cache: ResultCache
+    read_engine: Engine | None = None  # [database] read_url: a replica for reads; None: the primary
 
 
 def state() -> AppState:
@@ -27,7 +28,14 @@ def state() -> AppState:
 
 
 def engine() -> Engine:
+    """The primary: every write (sign-in, audit, labels, tasks, ledger, imports) and reads that must see them."""
     return state().engine
+
+
+def read_engine() -> Engine:
+    """Where a screen's and the API's reads go: the read replica when one is configured, else the primary."""
+    s = state()
+    return s.read_engine or s.engine
 
 
 def settings() -> Settings:

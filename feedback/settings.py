@@ -24,6 +24,7 @@ class SettingsError(ValueError):
 class DatabaseSettings:
     url: str = "sqlite:///instance/haocha.db"
     echo: bool = False
+    read_url: str = ""  # a read replica for the dashboard's and the API's reads; empty: read from ``url``
 
 
 @dataclass(frozen=True)
@@ -213,13 +214,20 @@ class Settings:
         p = Path(self.paths.region_names)
         return p if p.is_absolute() else self.base_dir / p
 
-    @property
-    def database_url(self) -> str:
-        url = self.database.url
+    def _resolved(self, url: str) -> str:
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix):]).resolve())
         return url
+
+    @property
+    def database_url(self) -> str:
+        return self._resolved(self.database.url)
+
+    @property
+    def database_read_url(self) -> str | None:
+        """The read replica's URL (``[database] read_url``), or None when reads go to the primary."""
+        return self._resolved(self.database.read_url) if self.database.read_url else None
 
 
 RANKING_METRICS = ("adjusted_bad_rate", "bad_rate", "mean_score")  # kpi.ranking_metric (stats.rankings.METRIC_ORDERS)
@@ -344,6 +352,8 @@ def settings_from_mapping(
         raise SettingsError("[profiles] must be a table of profile tables")
     if env.get("HAOCHA_DATABASE_URL"):
         kwargs["database"] = dataclasses.replace(kwargs["database"], url=env["HAOCHA_DATABASE_URL"])
+    if env.get("HAOCHA_DATABASE_READ_URL"):
+        kwargs["database"] = dataclasses.replace(kwargs["database"], read_url=env["HAOCHA_DATABASE_READ_URL"])
     if env.get("HAOCHA_INSTANCE_DIR"):
         kwargs["paths"] = dataclasses.replace(kwargs["paths"], instance_dir=env["HAOCHA_INSTANCE_DIR"])
     if env.get("HAOCHA_ALERTS_WEBHOOK_URL"):  # a bot URL carrying its access token is a secret

@@ -31,6 +31,11 @@ def serve_cmd(app: AppContext, host: str, port: int) -> None:
         schema_missing(exc)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Haocha dashboard: http://{shown}:{port}/")
+    if app.settings().database_read_url:
+        from sqlalchemy.engine import make_url
+
+        replica = make_url(app.settings().database_read_url).render_as_string(hide_password=True)
+        click.echo(f"分析查询读取副本（[database] read_url）：{replica}")
     try:
         from waitress import serve
     except ImportError:

@@ -21,9 +21,10 @@ from feedback.regions import region_name, region_names
 
 @contextmanager
 def read_connection() -> Iterator[Connection]:
-    """A connection for a screen's or the API's reads: on PostgreSQL every statement is cancelled after
-    [dashboard] statement_timeout_s (one request cannot hold the database for minutes)."""
-    with context.engine().connect() as conn:
+    """A connection for a screen's or the API's reads, on the read replica when ``[database] read_url`` names one:
+    on PostgreSQL every statement is cancelled after [dashboard] statement_timeout_s (one request cannot hold the
+    database for minutes)."""
+    with context.read_engine().connect() as conn:
         limit_statement_time(conn, context.options().statement_timeout_s)
         yield conn
 
