@@ -159,6 +159,24 @@ class PushSettings:
                 raise SettingsError(f"push.sources.{account} must be a list of source names, got {names!r}")
 
 
+JOB_QUEUES = ("thread", "procrastinate")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """The [jobs] section: where the later stages after an upload or a push run."""
+
+    queue: str = "thread"  # "thread": a thread of the web process; "procrastinate": PostgreSQL queue + haocha worker
+    retries: int = 2  # procrastinate: retries of a failed stage run
+    retry_wait_s: int = 60  # … seconds before each retry
+
+    def __post_init__(self) -> None:
+        if self.queue not in JOB_QUEUES:
+            raise SettingsError(f"jobs.queue = {self.queue!r} 无效（可用 {'、'.join(JOB_QUEUES)}）")
+        if not 0 <= self.retries <= 20 or not 0 <= self.retry_wait_s <= 86_400:
+            raise SettingsError("jobs.retries 应在 0–20 之间，jobs.retry_wait_s 应在 0–86400 之间")
+
+
 @dataclass(frozen=True)
 class DisplaySettings:
     timezone: str = "Asia/Shanghai"  # every time on screens, in exports and the bulletin is shown in this zone
@@ -193,6 +211,7 @@ class Settings:
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     push: PushSettings = field(default_factory=PushSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
     display: DisplaySettings = field(default_factory=DisplaySettings)
     bulletin: BulletinSettings = field(default_factory=BulletinSettings)
     # User-defined source profiles: validated by the ETL's profile module, which owns their shape.
@@ -244,6 +263,7 @@ _SECTIONS = {
     "scoring": ScoringSettings,
     "alerts": AlertSettings,
     "push": PushSettings,
+    "jobs": JobSettings,
     "display": DisplaySettings,
     "bulletin": BulletinSettings,
 }

@@ -131,8 +131,24 @@ def default_runner(engine: Engine, settings: Settings, on_done: Callable[[], Non
 
 
 def install(app: Flask, engine: Engine, settings: Settings, on_done: Callable[[], None] | None = None) -> None:
-    app.extensions.setdefault(EXTENSION, default_runner(engine, settings, on_done))
+    """``[jobs] queue``: the thread runner, or the PostgreSQL job queue (dashboards.actions.queue)."""
+    if EXTENSION in app.extensions:
+        return
+    if settings.jobs.queue == "procrastinate":
+        from dashboards.actions.queue import QueueRunner, install_schema
+
+        install_schema(engine, settings)
+        app.extensions[EXTENSION] = QueueRunner(engine, settings)
+    else:
+        app.extensions[EXTENSION] = default_runner(engine, settings, on_done)
 
 
 def runner() -> StageRunner:
     return current_app.extensions[EXTENSION]
+
+
+def cache_version(conn) -> tuple:
+    """What the runner adds to the overview cache's key: the queue's last finished run (its web process cannot
+    clear the cache when another process's worker finishes); nothing for the thread runner, which clears it."""
+    version = getattr(runner(), "version", None)
+    return version(conn) if version is not None else ()

@@ -11,6 +11,7 @@ from flask import request
 from sqlalchemy import Connection
 
 from dashboards import auth, context
+from dashboards.actions import jobs
 from dashboards.cache import data_version
 from dashboards.queries.overview import cached_taxonomy
 from dashboards.queries.overview_filters import Options, filter_options, option_names
@@ -45,7 +46,7 @@ def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | N
     user = auth.current_user()
     settings = context.settings()
     cache = context.cache()
-    version = data_version(conn) if cache.ttl else None
+    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
     # services are those rated in the period: the one shown, else the filters' own complete date range
     scope = period or ((filters.start, filters.end) if filters.start and filters.end else None)
     options = cache.get(("options", user.dept_code, scope, filters), version,

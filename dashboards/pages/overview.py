@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from dashboards import auth, context
+from dashboards.actions import jobs
 from dashboards.cache import data_version
 from dashboards.figures import overview as figures_overview
 from dashboards.figures import style as figures
@@ -31,7 +32,7 @@ def cached_overview(conn, filters, dept: str | None, grain: str) -> Overview:
     """overview_data through the app's result cache (the page and GET /api/v1/overview share entries)."""
     settings = context.settings()
     cache = context.cache()
-    version = data_version(conn) if cache.ttl else None
+    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
     return cache.get(("overview", filters, dept, grain), version,
                      lambda: overview_data(conn, filters, dept, grain=grain, settings=settings))
 
@@ -39,7 +40,7 @@ def cached_overview(conn, filters, dept: str | None, grain: str) -> Overview:
 def cached_overview_json(conn, filters, dept: str | None, grain: str) -> dict:
     """The API's JSON of the overview, cached like the page's data (the conversion costs more than a hit)."""
     cache = context.cache()
-    version = data_version(conn) if cache.ttl else None
+    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
     return cache.get(("overview-json", filters, dept, grain), version,
                      lambda: cached_overview(conn, filters, dept, grain).as_json())
 
@@ -82,7 +83,7 @@ def index():
         too_long = None if error else period_error(conn, filters, grain)
         if too_long:  # show the default period with the message instead of computing an unbounded one
             error, filters = f"筛选条件无效：{too_long}", auth.scope(Filters())
-        version = data_version(conn) if cache.ttl else None
+        version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
         data = cache.get(("overview", filters, user.dept_code, grain), version,
                          lambda: overview_data(conn, filters, user.dept_code, grain=grain, settings=settings))
         alerts, open_alerts = latest_open(conn, user.dept_code)

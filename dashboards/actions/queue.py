@@ -1,0 +1,163 @@
+"""The later stages on a PostgreSQL-backed job queue (procrastinate), for more than one web process.
+
+``[jobs] queue = "procrastinate"``: an upload or a push defers one ``haocha.stages`` job per batch into the
+database; ``haocha worker`` processes (any number, on any machine that reaches the database) run them one at a
+time (procrastinate's ``lock``: the stages work on whatever is new, so two runs at once would only contend), with
+``[jobs] retries`` retries on failure. Every web process reads a batch's status from the queue's own table, so the
+batch history is the same whichever process serves it and survives restarts. The in-process thread runner
+(``dashboards.actions.jobs``) stays the default, and the only choice on SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import procrastinate
+from sqlalchemy import Connection, Engine, text
+
+from feedback.settings import Settings
+
+TASK = "haocha.stages"
+QUEUE = "haocha"
+LOCK = "haocha-stages"
+# procrastinate's job states → the batch history's (jobs.STATUS_NAMES)
+STATES = {"todo": "queued", "doing": "running", "succeeded": "done", "failed": "failed", "cancelled": "failed",
+          "aborting": "running", "aborted": "failed"}
+log = logging.getLogger(__name__)
+
+
+class StagesFailed(RuntimeError):
+    """A stage reported an error: the job fails (and is retried) with the stages' own messages."""
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq URL from the SQLAlchemy one (``postgresql+psycopg://`` → ``postgresql://``)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError("[jobs] queue = \"procrastinate\" 需要 PostgreSQL 数据库（[database] url）")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _run_stages(context: procrastinate.JobContext, batch_id: int) -> dict[str, Any]:
+    """The job: the later stages in the worker process (a process of its own, so no web request waits on it)."""
+    from feedback.db import make_engine
+    from feedback.pipeline import run_stages
+
+    settings: Settings = context.additional_context["settings"]
+    engine = make_engine(settings.database_url)
+    try:
+        outcomes = run_stages(engine, settings)
+    finally:
+        engine.dispose()
+    errors = [f"{o.name}: {o.error}" for o in outcomes if not o.ok]
+    if errors:
+        raise StagesFailed("; ".join(errors))
+    log.info("stages after batch %s done", batch_id)
+    return {"stages": [o.name for o in outcomes]}
+
+
+def make_app(settings: Settings, *, worker: bool = False) -> procrastinate.App:
+    """The queue on the configured database: a synchronous connector for the web processes that defer jobs, the
+    asynchronous one for ``haocha worker``."""
+    info = conninfo(settings.database_url)
+    connector = procrastinate.PsycopgConnector(conninfo=info) if worker else \
+        procrastinate.SyncPsycopgConnector(conninfo=info)
+    app = procrastinate.App(connector=connector)
+    retry = procrastinate.RetryStrategy(max_attempts=settings.jobs.retries, wait=settings.jobs.retry_wait_s) \
+        if settings.jobs.retries > 0 else False
+    app.task(name=TASK, queue=QUEUE, lock=LOCK, retry=retry, pass_context=True)(_run_stages)
+    return app
+
+
+def install_schema(engine: Engine, settings: Settings) -> bool:
+    """Create procrastinate's tables and functions once (``haocha init`` and ``haocha worker`` call it); False when
+    they were there. ValueError (in Chinese) when the database is not PostgreSQL."""
+    conninfo(settings.database_url)
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None:
+            return False
+    app = make_app(settings)
+    with app.open(), engine.connect() as conn:
+        # two processes starting at once: the second waits for the first's schema instead of failing on it
+        conn.execute(text("SELECT pg_advisory_lock(hashtext('haocha-procrastinate-schema'))"))
+        try:
+            if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None:
+                return False
+            app.schema_manager.apply_schema()
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext('haocha-procrastinate-schema'))"))
+            conn.commit()
+    return True
+
+
+def run_worker(settings: Settings, *, once: bool = False) -> None:
+    """Process stage jobs until stopped (``once``: until the queue is empty)."""
+    app = make_app(settings, worker=True)
+    app.run_worker(queues=[QUEUE], concurrency=1, wait=not once, install_signal_handlers=not once,
+                   additional_context={"settings": settings})
+
+
+def _time(value: Any, tz: str) -> str | None:
+    """A queue timestamp (timestamptz) as the storage wall-clock text the batch history shows through |localtime."""
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
+
+
+class QueueRunner:
+    """The StageRunner interface (``submit``, ``status``, ``annotate``) over the queue's table."""
+
+    def __init__(self, engine: Engine, settings: Settings):
+        self._engine = engine
+        self._tz = settings.ingest.timezone
+        self._app = make_app(settings)
+        self._open = False
+
+    def submit(self, batch_id: int) -> None:
+        if not self._open:  # one connection pool per web process, opened on first use
+            self._app.open()
+            self._open = True
+        self._app.configure_task(TASK).defer(batch_id=batch_id)
+
+    def _jobs(self, conn: Connection, batch_ids: list[int]) -> dict[int, dict[str, Any]]:
+        if not batch_ids:
+            return {}
+        rows = conn.execute(text(
+            "SELECT DISTINCT ON ((args->>'batch_id')::bigint) (args->>'batch_id')::bigint AS batch_id, j.status, "
+            "j.attempts, (SELECT min(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) AS queued_at, "
+            "(SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id AND e.type IN "
+            "('succeeded', 'failed', 'cancelled', 'aborted')) AS finished_at "
+            "FROM procrastinate_jobs j WHERE j.task_name = :task AND (args->>'batch_id')::bigint = ANY(:ids) "
+            "ORDER BY (args->>'batch_id')::bigint, j.id DESC"), {"task": TASK, "ids": batch_ids}).mappings()
+        out = {}
+        for r in rows:
+            status = STATES.get(r["status"], "queued")
+            errors = [f"重试 {r['attempts']} 次后仍失败，详见 haocha worker 的日志"] if status == "failed" else []
+            out[int(r["batch_id"])] = {"status": status, "queued_at": _time(r["queued_at"], self._tz),
+                                       "finished_at": _time(r["finished_at"], self._tz), "errors": errors,
+                                       "attempts": r["attempts"]}
+        return out
+
+    def status(self, batch_id: int) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            return self._jobs(conn, [batch_id]).get(batch_id)
+
+    def annotate(self, batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        with self._engine.connect() as conn:
+            found = self._jobs(conn, [int(b["id"]) for b in batches])
+        return [{**b, "stages": found.get(int(b["id"]))} for b in batches]
+
+    def version(self, conn: Connection) -> tuple[Any, ...]:
+        """The last finished stage job: part of the overview cache's key (the rollups change when it ends)."""
+        return (conn.execute(text("SELECT max(id) FROM procrastinate_jobs WHERE task_name = :task AND status = "
+                                  "'succeeded'"), {"task": TASK}).scalar(),)
+
+    def close(self) -> None:
+        if self._open:
+            self._app.close()
+            self._open = False
