@@ -75,10 +75,12 @@ def _haocha(config: Path, *args: str, stdin: str | None = None) -> str:
     return out.stdout
 
 
-def _config(url: str, folder: Path, cache_seconds: int) -> Path:
+def _config(url: str, folder: Path, cache_seconds: int, background_nice: int | None = None) -> Path:
     source = Path(__file__).resolve().parents[1] / "config.toml"
     body = re.sub(r'(?m)^url = .*$', f'url = "{url}"', source.read_text(encoding="utf-8"), count=1)
     body = re.sub(r'(?m)^cache_seconds = .*$', f"cache_seconds = {cache_seconds}", body, count=1)
+    if background_nice is not None:
+        body = re.sub(r'(?m)^background_nice = .*$', f"background_nice = {background_nice}", body, count=1)
     path = folder / "config.toml"
     path.write_text(body, encoding="utf-8")
     return path
@@ -298,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure each target during concurrent uploads (through 数据导入) and pushes")
     ap.add_argument("--mixed-workers", type=int, default=2, help="clients uploading and pushing at once")
     ap.add_argument("--mixed-rows", type=int, default=500, help="ratings per uploaded file / pushed batch")
+    ap.add_argument("--background-nice", type=int, default=None,
+                    help="[security] background_nice of the server (default: config.toml's)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not shutil.which("wrk"):
@@ -305,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="haocha-load-"))
     os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
     _ensure_database(args.url)
-    config = _config(args.url, folder, args.cache_seconds)
+    config = _config(args.url, folder, args.cache_seconds, args.background_nice)
     size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
     print(f"data: {size['ratings']:,} ratings, {size['records']:,} records, "
           f"{size['rollup_daily_rows']:,} daily rollup rows", flush=True)

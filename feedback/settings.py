@@ -40,10 +40,15 @@ class SecuritySettings:
     proxies: int = 0  # trusted reverse proxies in front of the dashboard (ProxyFix); 0: none
     import_memory_mb: int = 2_048  # memory an upload's preview / import (and `haocha ingest`) may take
     import_timeout_s: int = 900  # … and its wall time
+    background_nice: int = 10  # CPU priority of the dashboard's child processes (imports, stages) below requests
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.background_nice <= 19:
+            raise SettingsError(f"security.background_nice = {self.background_nice} 应在 0–19 之间")
 
     def import_limits(self) -> Limits:
         """The limits untrusted files are read under (feedback.isolate)."""
-        return Limits(memory_mb=self.import_memory_mb, timeout_s=self.import_timeout_s)
+        return Limits(memory_mb=self.import_memory_mb, timeout_s=self.import_timeout_s, nice=self.background_nice)
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,11 @@ def default_runner(engine: Engine, settings: Settings, on_done: Callable[[], Non
     from feedback.isolate import Limits, run_isolated
 
     url = engine.url.render_as_string(hide_password=False)
+    limits = Limits(memory_mb=0, timeout_s=0, nice=settings.security.background_nice)  # requests go first
 
     def run() -> list:
         try:
-            return run_isolated(run_stages_with_url, url, settings, limits=Limits(memory_mb=0, timeout_s=0))
+            return run_isolated(run_stages_with_url, url, settings, limits=limits)
         finally:
             if on_done is not None:  # e.g. drop cached overview results: the rollups have changed
                 on_done()

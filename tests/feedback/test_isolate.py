@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 
@@ -47,3 +48,9 @@ def test_in_process_limits_are_lifted_afterwards():
         with limited(Limits(memory_mb=0, timeout_s=0.2)):
             time.sleep(5)
     assert bytearray(1 << 30)
+
+
+def test_the_child_runs_at_a_lower_cpu_priority():
+    here = os.nice(0)
+    assert run_isolated(os.nice, 0, limits=Limits(memory_mb=0, timeout_s=120, nice=7)) == min(here + 7, 19)
+    assert run_isolated(os.nice, 0, limits=Limits(memory_mb=0, timeout_s=120)) == here  # nice 0: unchanged
