@@ -39,10 +39,49 @@ def _rows(engine):
 
 
 def _forget_scores(engine) -> None:
+    """Delete every score (the version stays active); on PostgreSQL vacuum the table, so that each run starts
+    from the same table and not from the dead rows of the runs before it."""
+    from sqlalchemy import text
+
     from feedback.scoring import repository as store
 
     with engine.begin() as conn:
-        store.delete_scores_except(conn, "")  # every version's scores; the version itself stays active
+        store.delete_scores_except(conn, "")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE scores"))
+
+
+def _breakdown(engine, settings) -> dict:
+    """Where a single-process run spends its time: loading the models, reading the ranges, scoring, writing.
+    The reads and writes stay with the client on a cluster, so they bound what more workers can gain."""
+    from feedback.scoring import repository as store
+    from feedback.scoring.score import load_scorer
+
+    with engine.connect() as conn:
+        active = store.active_version(conn)
+    t0 = time.perf_counter()
+    scorer = load_scorer(settings, active)
+    out = {"load_models": time.perf_counter() - t0}
+    _forget_scores(engine)
+    frames, after, t0 = [], 0, time.perf_counter()
+    while True:
+        with engine.connect() as conn:
+            batch = store.unscored_batch(conn, active["version"], after, settings.scoring.batch_size)
+        if batch.empty:
+            break
+        frames.append(batch)
+        after = int(batch["record_id"].max())
+    out["read"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    scored = [scorer.score(f) for f in frames]
+    out["score"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for rows in scored:
+        with engine.begin() as conn:
+            store.insert_scores(conn, active["version"], rows)
+    out["write"] = time.perf_counter() - t0
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def _reset_postgres(url: str) -> None:
@@ -87,15 +126,16 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
     report["version"], report["records"] = first.version, first.scored
     report["build_version_and_score_seconds"] = round(first.seconds, 1)
 
-    _forget_scores(engine)
     with threadpool_limits(1):
+        report["one_process_seconds"] = _breakdown(engine, settings)
+        _forget_scores(engine)
         seq = score_store(engine, settings)
     expected = _rows(engine)
     report["runs"] = [{"mode": "one process", "workers": 0, "seconds": round(seq.seconds, 2),
                        "records_per_s": round(seq.docs_per_s)}]
     for n in workers:
         t0 = time.perf_counter()
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             start = time.perf_counter() - t0
             for warm in (False, True):  # cold: each worker loads the models; warm: they are cached
                 _forget_scores(engine)
@@ -109,6 +149,11 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
                                        "seconds": round(run_.seconds, 2), "records_per_s": round(run_.docs_per_s),
                                        "cluster_start_seconds": round(start, 1),
                                        "speedup": round(seq.seconds / run_.seconds, 2), "identical_rows": same})
+    _forget_scores(engine)  # the one-process run again: how much the machine drifted meanwhile
+    with threadpool_limits(1):
+        again = score_store(engine, settings)
+    report["runs"].append({"mode": "one process, again", "workers": 0, "seconds": round(again.seconds, 2),
+                           "records_per_s": round(again.docs_per_s), "speedup": round(seq.seconds / again.seconds, 2)})
     report["loadavg_end"] = _loadavg()
     engine.dispose()
     return report
@@ -119,6 +164,9 @@ def _print(r: dict) -> None:
           f"batch {r['batch_size']:,}, {r['cpus']} CPUs, load average {r['loadavg_start']} → {r['loadavg_end']}")
     print(f"version {r['version']} built and scored once in {r['build_version_and_score_seconds']} s "
           f"(ingest {r['ingest_seconds']} s)")
+    b = r["one_process_seconds"]
+    print(f"one process, seconds: load models {b['load_models']}, read ranges {b['read']}, score {b['score']}, "
+          f"write rows {b['write']} (reads and writes stay with the client on a cluster)")
     print(f"{'mode':<26}{'workers':>8}{'seconds':>10}{'records/s':>11}{'speedup':>9}{'start s':>9}{'rows ==':>9}")
     for x in r["runs"]:
         print(f"{x['mode']:<26}{x['workers']:>8}{x['seconds']:>10.2f}{x['records_per_s']:>11,}"

@@ -104,15 +104,15 @@ def connect(address: str):
             n = int(address.partition(":")[2] or os.cpu_count() or 1)
             if n < 1:
                 raise ValueError(address)
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
             client = Client(cluster, set_as_default=False)
         else:
             client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except ValueError as exc:
-        raise ClusterError(f"bad scheduler address {address!r}: use tcp://HOST:PORT, local or local:N") from exc
-    except OSError as exc:  # includes connection timeouts
+    except (ValueError, OSError) as exc:  # OSError includes connection timeouts
         if cluster is not None:
             cluster.close()
+        if isinstance(exc, ValueError):
+            raise ClusterError(f"bad scheduler address {address!r}: use tcp://HOST:PORT, local or local:N") from exc
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:
         yield client

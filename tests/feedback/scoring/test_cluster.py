@@ -4,7 +4,9 @@ of the single-process run, on a small demo city, loading the models once per wor
 from __future__ import annotations
 
 import dataclasses
+import json
 
+import distributed
 import pandas as pd
 import pytest
 from sqlalchemy import delete, select
@@ -17,8 +19,6 @@ from feedback.scoring import cluster as scoring_cluster
 from feedback.scoring import repository as store
 from feedback.scoring.score import ScoringError, score_store
 
-distributed = pytest.importorskip("distributed")
-
 DEMO_ROWS = 2_500  # ratings (plus 300 12345 messages): about 3,000 records
 BATCH = 400  # records per range: several ranges per worker
 
@@ -26,7 +26,7 @@ BATCH = 400  # records per range: several ranges per worker
 @pytest.fixture(scope="module")
 def dask_cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster, set_as_default=False) as client:
         yield cluster.scheduler_address, client
 
@@ -108,3 +108,21 @@ def test_score_command_takes_a_scheduler(engine, runner, monkeypatch):
     result = runner.invoke(main, ["score", "--scheduler", "bogus:address"])
     assert result.exit_code != 0
     assert "bogus:address" in result.output
+
+
+def test_score_command_on_a_local_cluster(engine, runner):
+    """`--scheduler local:1` starts one worker process for the run; the rows equal a run in one process."""
+    from tests.feedback.scoring.test_scoring import _insert
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the local cluster's start is what this tests; the PostgreSQL rows are checked above")
+    _insert(engine)
+    result = runner.invoke(main, ["score", "--scheduler", "local:1", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    on_cluster = _score_rows(engine)
+    assert summary["scored"] == len(on_cluster) > 0
+    with engine.begin() as conn:
+        conn.execute(delete(Score))
+    assert runner.invoke(main, ["score"]).exit_code == 0
+    pd.testing.assert_frame_equal(_score_rows(engine), on_cluster, check_exact=True)
