@@ -94,7 +94,8 @@ def _reset_postgres(url: str) -> None:
     eng.dispose()
 
 
-def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, seed: int = 7) -> dict:
+def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, seed: int = 7,
+        engine_name: str | None = None) -> dict:
     import dataclasses
 
     import pandas as pd
@@ -116,13 +117,13 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
                                      base_dir=tmp, env={"HAOCHA_HASH_KEY": "bench-not-secret"})
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    report: dict = {"rows_requested": rows, "batch_size": batch_size, "database": "postgresql" if postgres else
+    report: dict = {"rows_requested": rows, "sentiment_engine": engine_name or settings.scoring.engine, "batch_size": batch_size, "database": "postgresql" if postgres else
                     "sqlite", "cpus": os.cpu_count(), "loadavg_start": _loadavg()}
     t0 = time.perf_counter()
     for path in write_demo(tmp / "demo", rows=rows, seed=seed):
         ingest_file(engine, settings, path, profile="zhejiang" if "zhejiang" in path.name else "auto")
     report["ingest_seconds"] = round(time.perf_counter() - t0, 1)
-    first = score_store(engine, settings)  # trains and activates the version (not timed here)
+    first = score_store(engine, settings, engine_name=engine_name)  # builds and activates the version (untimed)
     report["version"], report["records"] = first.version, first.scored
     report["build_version_and_score_seconds"] = round(first.seconds, 1)
 
@@ -161,6 +162,7 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
 
 def _print(r: dict) -> None:
     print(f"{r['records']:,} records ({r['rows_requested']:,} demo ratings + messages) on {r['database']}, "
+          f"sentiment engine {r['sentiment_engine']}, "
           f"batch {r['batch_size']:,}, {r['cpus']} CPUs, load average {r['loadavg_start']} → {r['loadavg_end']}")
     print(f"version {r['version']} built and scored once in {r['build_version_and_score_seconds']} s "
           f"(ingest {r['ingest_seconds']} s)")
@@ -180,9 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,2", help="worker counts of the LocalClusters (default 1,2)")
     ap.add_argument("--batch-size", type=int, default=2_000, help="records per range ([scoring] batch_size)")
     ap.add_argument("--postgres", default=None, help="a scratch PostgreSQL URL (emptied!) instead of SQLite")
+    ap.add_argument("--engine", choices=["linear", "snownlp"], default=None,
+                    help="sentiment engine of the version (default [scoring] engine; snownlp is ~60x slower per text, "
+                         "a stand-in for a costly model)")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     args = ap.parse_args(argv)
-    report = run(args.rows, [int(w) for w in args.workers.split(",") if w], args.batch_size, args.postgres)
+    report = run(args.rows, [int(w) for w in args.workers.split(",") if w], args.batch_size, args.postgres,
+                 engine_name=args.engine)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else "", end="")
     if not args.json:
         _print(report)

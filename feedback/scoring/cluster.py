@@ -28,7 +28,8 @@ from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams
 
 CONNECT_TIMEOUT_S = 30
-IN_FLIGHT_PER_WORKER = 2  # ranges queued per worker: keeps every worker busy while the client writes
+IN_FLIGHT_PER_WORKER = 2  # pieces queued per worker: keeps every worker busy while the client reads and writes
+MIN_PART = 50  # records: a range is not cut into pieces smaller than this
 
 
 class ClusterError(RuntimeError):
@@ -122,11 +123,19 @@ def connect(address: str):
             cluster.close()
 
 
+def split_range(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
+    """``frame`` cut into at most ``parts`` consecutive pieces of at least MIN_PART rows (at least one piece)."""
+    n = max(1, min(parts, len(frame) // MIN_PART))
+    bounds = [round(i * len(frame) / n) for i in range(n + 1)]
+    return [frame.iloc[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, address: str,
                              progress: Callable[[int, int], None] | None = None) -> int:
     """Score every record without a score under ``spec.version`` on the cluster at ``address``: the client
-    reads id ranges of ``batch_size`` records and writes each range's rows in one committed transaction
-    (resumable, like the single-process run); returns how many records were scored."""
+    reads id ranges of ``batch_size`` records, cuts each into one piece per worker (records cost unequal work:
+    long 12345 messages cluster at some ids) and writes each range's rows in one committed transaction once its
+    pieces are back (resumable, like the single-process run); returns how many records were scored."""
     from distributed import as_completed
 
     with engine.connect() as conn:
@@ -135,8 +144,10 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
         return 0
     with connect(address) as client:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        window = IN_FLIGHT_PER_WORKER * workers
-        state = {"after": 0, "in_flight": 0, "exhausted": False}
+        window = IN_FLIGHT_PER_WORKER * workers  # pieces queued on the cluster at most
+        state = {"after": 0, "in_flight": 0, "exhausted": False, "next": 0}
+        ranges: dict[int, list] = {}  # range number → its pieces' rows (None until back)
+        where: dict = {}  # future → (range number, piece number)
 
         def submit_more() -> list:
             futures = []
@@ -147,20 +158,29 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
                     state["exhausted"] = True
                     break
                 state["after"] = int(batch["record_id"].max())
-                futures.append(client.submit(score_range, spec, batch, pure=False))
-                state["in_flight"] += 1
+                pieces = split_range(batch, workers)
+                ranges[state["next"]] = [None] * len(pieces)
+                for k, piece in enumerate(pieces):
+                    future = client.submit(score_range, spec, piece, pure=False)
+                    where[future] = (state["next"], k)
+                    futures.append(future)
+                state["next"] += 1
+                state["in_flight"] += len(pieces)
             return futures
 
         done = 0
         pending = as_completed(submit_more(), loop=client.loop)
         for future in pending:
-            rows = future.result()
-            with engine.begin() as conn:
-                store.insert_scores(conn, spec.version, rows)
+            number, k = where.pop(future)
+            ranges[number][k] = future.result()
             state["in_flight"] -= 1
-            done += len(rows)
-            if progress:
-                progress(len(rows), total)
+            if all(piece is not None for piece in ranges[number]):
+                rows = pd.concat(ranges.pop(number), ignore_index=True)
+                with engine.begin() as conn:
+                    store.insert_scores(conn, spec.version, rows)
+                done += len(rows)
+                if progress:
+                    progress(len(rows), total)
             for more in submit_more():
                 pending.add(more)
         return done

@@ -126,3 +126,12 @@ def test_score_command_on_a_local_cluster(engine, runner):
         conn.execute(delete(Score))
     assert runner.invoke(main, ["score"]).exit_code == 0
     pd.testing.assert_frame_equal(_score_rows(engine), on_cluster, check_exact=True)
+
+
+def test_a_range_is_cut_into_one_piece_per_worker_in_order():
+    frame = pd.DataFrame({"record_id": range(1, 1001)})
+    pieces = scoring_cluster.split_range(frame, 3)
+    assert [len(p) for p in pieces] == [333, 334, 333]
+    pd.testing.assert_frame_equal(pd.concat(pieces), frame)
+    assert len(scoring_cluster.split_range(frame.head(70), 4)) == 1  # never below MIN_PART records a piece
+    assert len(scoring_cluster.split_range(frame.head(3), 2)) == 1
