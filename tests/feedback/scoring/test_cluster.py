@@ -135,3 +135,16 @@ def test_a_range_is_cut_into_one_piece_per_worker_in_order():
     pd.testing.assert_frame_equal(pd.concat(pieces), frame)
     assert len(scoring_cluster.split_range(frame.head(70), 4)) == 1  # never below MIN_PART records a piece
     assert len(scoring_cluster.split_range(frame.head(3), 2)) == 1
+
+
+def test_the_config_key_sends_every_scoring_run_to_the_scheduler(engine, settings):
+    """[scoring] scheduler applies without --scheduler (the score stage of ingest, demo and the dashboard's jobs
+    calls score_store with the settings alone)."""
+    from tests.feedback.scoring.test_scoring import _insert
+
+    configured = dataclasses.replace(settings, scoring=dataclasses.replace(settings.scoring,
+                                                                           scheduler="bogus:address"))
+    _insert(engine)
+    with pytest.raises(ScoringError, match="bogus:address"):
+        score_store(engine, configured)
+    assert score_store(engine, settings).scored > 0  # "" (the default): in this process
