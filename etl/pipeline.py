@@ -42,6 +42,11 @@ class BatchKeyReused(ValueError):
     """A pushed batch's idempotency key (account + batch_id) was used before for other records."""
 
 
+class BatchInProgress(RuntimeError):
+    """A pushed batch's idempotency key (account + batch_id) is being loaded by another request right now, in
+    any process or on any host that shares the database (PostgreSQL) or the instance folder (SQLite)."""
+
+
 @dataclass
 class IngestResult:
     batch_id: int
@@ -204,8 +209,8 @@ def ingest_file(
         )
 
 
-def _input_lock(engine: Engine, settings: Settings, source_system: str, sha256: str):
-    return repository.input_lock(engine, f"{source_system}\0{sha256}", settings.instance_path / "locks")
+def _input_lock(engine: Engine, settings: Settings, source_system: str, sha256: str, *, wait: bool = True):
+    return repository.input_lock(engine, f"{source_system}\0{sha256}", settings.instance_path / "locks", wait=wait)
 
 
 def ingest_sql(
@@ -295,10 +300,13 @@ def ingest_records(
     sha256 = push_key(username, client_batch_id)
     digest = records_digest(records)
     label = f"push:{username}:{client_batch_id}"
-    with _input_lock(engine, settings, "push", sha256):  # parallel sends of one batch: the others replay it
-        return _ingest_records_locked(engine, settings, records, profile=profile, sha256=sha256, digest=digest,
-                                      label=label, client_batch_id=client_batch_id, source=source,
-                                      only_dept=only_dept, username=username, allowed_sources=allowed_sources)
+    try:  # the database's lock, so every web process and host agrees (the push holds no process-local lock)
+        with _input_lock(engine, settings, "push", sha256, wait=False):
+            return _ingest_records_locked(engine, settings, records, profile=profile, sha256=sha256, digest=digest,
+                                          label=label, client_batch_id=client_batch_id, source=source,
+                                          only_dept=only_dept, username=username, allowed_sources=allowed_sources)
+    except repository.InputBusy:  # a parallel send of the same batch is loading it: this one is told to resend
+        raise BatchInProgress(client_batch_id) from None
 
 
 def _ingest_records_locked(

@@ -104,6 +104,7 @@ class ScoringSettings:
     hidden_below: float = 0.3
     adopt_margin: float = 0.005
     min_per_class: int = 300
+    scheduler: str = ""  # Dask scheduler address to score on ("" = in this process; "local:N" = N local workers)
 
 
 @dataclass(frozen=True)

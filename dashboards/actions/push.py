@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,15 +34,12 @@ class PushForbidden(PermissionError):
 
 
 class PushInProgress(RuntimeError):
-    """The same account's batch_id is being loaded by another request right now (answered 409)."""
+    """The same account's batch_id is being loaded by another request right now, in any web process (answered
+    409). The database decides (etl.pipeline.BatchInProgress), not a lock of this process."""
 
 
 class PushConflict(RuntimeError):
     """The account's batch_id was used before for other records (answered 409; nothing is loaded)."""
-
-
-_in_flight: set[tuple[str, str]] = set()
-_in_flight_lock = threading.Lock()
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -107,6 +103,7 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
     """Load the checked body; returns the answer (counts, every reject with its index) and whether it replays
     an earlier batch. A department-bound user's records of other departments are rejected."""
     from etl.pipeline import (
+        BatchInProgress,
         BatchKeyReused,
         InputError,
         ProfileError,
@@ -118,16 +115,13 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
     allowed = allowed_sources(settings, user.username)
     source = _source_for(settings, user.username, body["source"])  # before anything is loaded or locked
 
-    key = (user.username, body["batch_id"])
-    with _in_flight_lock:  # a client retrying while its first request still loads must not load twice
-        if key in _in_flight:
-            raise PushInProgress(f"批次 {body['batch_id']} 正在导入，请稍后重发以取得结果")
-        _in_flight.add(key)
     try:
         result, replayed = ingest_records(
             engine, settings, body["records"], profile=body["profile"], username=user.username,
             client_batch_id=body["batch_id"], source=source, only_dept=user.dept_code, allowed_sources=allowed,
         )
+    except BatchInProgress:  # a client retrying while its first request still loads must not load twice
+        raise PushInProgress(f"批次 {body['batch_id']} 正在导入，请稍后重发以取得结果") from None
     except SourceNotAllowed as exc:
         raise PushForbidden(_forbidden(user.username, str(exc), allowed)) from None
     except BatchKeyReused as exc:
@@ -136,9 +130,6 @@ def push_records(engine: Engine, settings: Settings, user: UserRow, body: dict[s
         raise PushError(f"来源配置不匹配：{exc}") from None
     except (InputError, ProfileError) as exc:
         raise PushError(str(exc)) from None
-    finally:
-        with _in_flight_lock:
-            _in_flight.discard(key)
     answer = {
         "batch_id": result.batch_id, "client_batch_id": body["batch_id"], "profile": result.profile,
         "source": result.source_system, "replayed": replayed, "read": result.read, "loaded": result.loaded,

@@ -27,7 +27,7 @@ def progress_bar(enabled: bool):
 
 
 def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str | None = None,
-                show_progress: bool = True):
+                show_progress: bool = True, scheduler: str | None = None):
     """Score, then refresh the rollups when anything changed (hidden complaints live in them)."""
     from feedback.scoring.score import ScoringError, score_store
     from feedback.stats.rollups import refresh_rollups
@@ -35,7 +35,7 @@ def run_scoring(app: AppContext, *, rescore_all: bool = False, engine_name: str 
     advance, bar = progress_bar(show_progress)
     try:
         run = score_store(app.engine(), app.settings(), rescore_all=rescore_all, engine_name=engine_name,
-                          progress=advance)
+                          progress=advance, scheduler=scheduler)
     except ScoringError as exc:
         fail(str(exc))
     finally:
@@ -58,11 +58,16 @@ def _summary(run) -> dict:
               help="Build a new version from the current data and gold labels and rescore every record with it.")
 @click.option("--engine", "engine_name", type=click.Choice(["linear", "snownlp", "adopted"]),
               help="Sentiment engine of a new version (implies --all). Default: an adopted model, else [scoring].engine.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Score on this Dask scheduler (tcp://HOST:PORT, or local:N for N local worker processes); "
+                   "default [scoring].scheduler, else in this process.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @pass_app
-def score_cmd(app: AppContext, rescore_all: bool, engine_name: str | None, as_json: bool) -> None:
+def score_cmd(app: AppContext, rescore_all: bool, engine_name: str | None, scheduler: str | None,
+              as_json: bool) -> None:
     """Score records: sentiment, complaint categories, hidden complaints (only new records unless --all)."""
-    run = run_scoring(app, rescore_all=rescore_all, engine_name=engine_name, show_progress=not as_json)
+    run = run_scoring(app, rescore_all=rescore_all, engine_name=engine_name, show_progress=not as_json,
+                      scheduler=scheduler)
     if as_json:
         click.echo(json.dumps(_summary(run), ensure_ascii=False))
         return

@@ -35,17 +35,27 @@ def _now() -> datetime:
     return local_now()  # the one storage clock (simulated in a replay)
 
 
+class InputBusy(RuntimeError):
+    """Another load holds the input's lock right now (``input_lock(..., wait=False)``)."""
+
+
 @contextmanager
-def input_lock(engine: Engine, key: str, lock_dir: Path) -> Iterator[None]:
+def input_lock(engine: Engine, key: str, lock_dir: Path, *, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive lock on one input (its source and hash) while it loads, so two concurrent loads of the
-    same file never share or double a batch: the second waits, then finds the first one's batch finished.
-    PostgreSQL: a session advisory lock on a connection held for the duration. SQLite (one host by nature): an
-    ``flock`` on a file named after the key in ``lock_dir``."""
+    same file never share or double a batch: the second waits, then finds the first one's batch finished
+    (``wait=False``: the second raises InputBusy at once instead).
+    PostgreSQL: a session advisory lock on a connection held for the duration, so every process and host that
+    uses the database agrees. SQLite (one host by nature): an ``flock`` on a file named after the key in
+    ``lock_dir``."""
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     if engine.dialect.name == "postgresql":
         ident = int.from_bytes(digest[:8], "big", signed=True)
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ident})
+            if wait:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ident})
+            elif not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ident}).scalar_one():
+                conn.commit()
+                raise InputBusy(key)
             conn.commit()
             try:
                 yield
@@ -55,7 +65,10 @@ def input_lock(engine: Engine, key: str, lock_dir: Path) -> Iterator[None]:
         return
     lock_dir.mkdir(parents=True, exist_ok=True)
     with open(lock_dir / f"{digest.hex()[:32]}.lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputBusy(key) from None
         try:
             yield
         finally:

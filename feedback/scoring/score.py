@@ -150,18 +150,24 @@ def pipeline_scorer(engine: Engine, settings: Settings, fresh: bool = False) -> 
 
 def load_scorer(settings: Settings, version: dict) -> Scorer:
     """The scorer of a stored version (its models from instance/models)."""
+    return scorer_from_files(settings.instance_path, version, fusion_of(settings))
+
+
+def scorer_from_files(instance_path: Path, version: dict, fusion: FusionParams) -> Scorer:
+    """The scorer of a stored version, its model files read under ``instance_path`` (on a Dask worker: the
+    shared instance folder), with ``fusion`` (from the settings)."""
     d = version["description"]
     s = d["sentiment"]
     if s["engine"] == "model":
         path = Path(s["path"])
-        sentiment = ModelEngine(load_model(path if path.is_absolute() else settings.instance_path / path))
+        sentiment = ModelEngine(load_model(path if path.is_absolute() else instance_path / path))
     else:
-        sentiment = make_sentiment_engine(s["engine"], settings.instance_path)
-    cpath = settings.instance_path / d["classifier"]["path"]
+        sentiment = make_sentiment_engine(s["engine"], instance_path)
+    cpath = instance_path / d["classifier"]["path"]
     if not cpath.exists():
         raise ScoringError(f"the classifier of scoring version {version['version']} is missing ({cpath}); "
                            "run `haocha score --all` to build and score a new version")
-    scorer = Scorer(sentiment, load_classifier(cpath), fusion_of(settings))
+    scorer = Scorer(sentiment, load_classifier(cpath), fusion)
     if sentiment.version != s["version"]:
         raise ScoringError(f"sentiment engine {s['engine']} is now {sentiment.version}, not "
                            f"{s['version']} as in scoring version {version['version']}; "
@@ -188,22 +194,39 @@ def _score_pending(engine: Engine, scorer: Scorer, version: str, batch_size: int
     return done
 
 
+def _score(engine: Engine, settings: Settings, scorer: Scorer, version: dict, scheduler: str | None,
+           progress: Callable[[int, int], None] | None) -> int:
+    """Score what ``version`` has not scored yet: here, or on the Dask cluster at ``scheduler``."""
+    if not scheduler:
+        return _score_pending(engine, scorer, version["version"], settings.scoring.batch_size, progress)
+    from feedback.scoring.cluster import ClusterError, score_pending_on_cluster, scorer_spec
+
+    spec = scorer_spec(settings.instance_path, version, scorer.fusion)
+    try:
+        return score_pending_on_cluster(engine, spec, settings.scoring.batch_size, scheduler, progress)
+    except ClusterError as exc:
+        raise ScoringError(str(exc)) from exc
+
+
 def score_store(engine: Engine, settings: Settings, *, rescore_all: bool = False, engine_name: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ScoreRun:
+                progress: Callable[[int, int], None] | None = None, scheduler: str | None = None) -> ScoreRun:
     """Score new records under the active version; with ``rescore_all`` or a new ``engine_name``, build a new
-    version from the current data and gold labels, score every record under it, then make it the active one."""
+    version from the current data and gold labels, score every record under it, then make it the active one.
+    ``scheduler`` (else ``[scoring] scheduler``): a Dask scheduler address to score on (see scoring.cluster);
+    the scores are the same as here."""
     t0 = time.perf_counter()
+    scheduler = scheduler or settings.scoring.scheduler or None
     with engine.connect() as conn:
         active = store.active_version(conn)
     if active is not None and not rescore_all and engine_name is None:
         scorer = load_scorer(settings, active)
-        n = _score_pending(engine, scorer, active["version"], settings.scoring.batch_size, progress)
+        n = _score(engine, settings, scorer, active, scheduler, progress)
         return ScoreRun(active["version"], n, seconds=time.perf_counter() - t0)
     scorer, description = train_scorer(engine, settings, engine_name)
     version = scorer.version
     with engine.begin() as conn:
         store.register_version(conn, version, store.SCORING, description, active=active is None)
-    n = _score_pending(engine, scorer, version, settings.scoring.batch_size, progress)
+    n = _score(engine, settings, scorer, {"version": version, "description": description}, scheduler, progress)
     run = ScoreRun(version, n, new_version=True, classifier_trained_on=description["trained_on"],
                    gold_gain=description.get("gold_gain"))
     if active is not None and active["version"] != version:

@@ -295,12 +295,55 @@ def test_run_later_stages_reports_each_failure_and_goes_on(engine, settings, cap
     assert "summary line" not in capsys.readouterr().out
 
 
-def test_the_same_batch_id_loading_in_another_request_answers_409(app, engine, token_for, monkeypatch):
-    from dashboards.actions import push
+def test_the_same_batch_id_loading_in_another_process_answers_409(app, engine, settings, token_for):
+    """The lock is the database's (PostgreSQL advisory lock; SQLite: the instance folder's lock file), held here
+    on another connection / open file as another web process would hold it: nothing of this process knows."""
+    from etl.pipeline import _input_lock, push_key
 
-    monkeypatch.setattr(push, "_in_flight", {("ops", "b-0001")})  # another request is loading it right now
-    response = app.test_client().post("/api/v1/push", json=_body([_rating(1)]), headers=token_for("ops"))
-    assert response.status_code == 409 and "正在导入" in response.json["message"]
-    assert _count(engine, Batch) == 0
-    other = app.test_client().post("/api/v1/push", json=_body([_rating(1)], "b-0002"), headers=token_for("ops"))
-    assert other.status_code == 201 and push._in_flight == {("ops", "b-0001")}  # its own key was released
+    with _input_lock(engine, settings, "push", push_key("ops", "b-0001")):  # another process is loading it
+        response = app.test_client().post("/api/v1/push", json=_body([_rating(1)]), headers=token_for("ops"))
+        assert response.status_code == 409 and "正在导入" in response.json["message"]
+        assert _count(engine, Batch) == 0
+        other = app.test_client().post("/api/v1/push", json=_body([_rating(1)], "b-0002"), headers=token_for("ops"))
+        assert other.status_code == 201  # another batch_id is not held up
+    again = app.test_client().post("/api/v1/push", json=_body([_rating(1)]), headers=token_for("ops"))
+    assert again.status_code == 201 and again.json["loaded"] == 0 and again.json["duplicate"] == 1
+    assert _count(engine, Batch) == 2
+
+
+def test_two_concurrent_pushes_of_one_batch_store_it_once(app, engine, token_for, monkeypatch):
+    """Two requests with the same batch_id at the same time (two threads, two database connections): one loads
+    it, the other is answered 409 while it loads; one batch, each record once."""
+    import threading
+    import time
+
+    from etl import pipeline
+
+    load = pipeline.load_chunks
+
+    def slow_load(*args, **kwargs):  # keep the first request loading while the second arrives
+        time.sleep(1.5)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_chunks", slow_load)
+    records = [_rating(i) for i in range(20)]
+    auth = token_for("ops")
+    start, answers = threading.Barrier(2), []
+
+    def send() -> None:
+        client = app.test_client()
+        start.wait()
+        r = client.post("/api/v1/push", json=_body(records), headers=auth)
+        answers.append((r.status_code, r.json))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(code for code, _ in answers) == [201, 409]
+    assert _count(engine, Batch) == 1 and _count(engine, Record) == 20
+    done = next(body for code, body in answers if code == 201)
+    replay = app.test_client().post("/api/v1/push", json=_body(records), headers=auth)
+    assert replay.status_code == 200 and replay.json["batch_id"] == done["batch_id"]
+    assert _count(engine, Batch) == 1

@@ -1,0 +1,186 @@
+"""Scoring on a Dask cluster (``haocha score --scheduler ADDRESS``, ``[scoring] scheduler``).
+
+The client reads the unscored records in id ranges (``[scoring] batch_size`` each, exactly the batches of the
+single-process run), sends each range to a worker and writes the returned score rows in its own transaction per
+range, as the single-process run does. Workers never touch the database: they need no credentials, a worker lost
+halfway only makes Dask run its range again, and the unique (record_id, model_version) key still guards every
+write. Each worker process loads the version's models once, from the instance folder the client names (it must be
+shared storage every worker sees at the same path), and keeps them for every later range of that version.
+
+``ADDRESS`` is a scheduler address (``tcp://host:8786``), or ``local`` / ``local:N`` for a cluster of N worker
+processes (default: one per core) started on this machine for the run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from feedback.scoring import repository as store
+from feedback.scoring.scorer import Scorer
+from feedback.scoring.sentiment import FusionParams
+
+CONNECT_TIMEOUT_S = 30
+IN_FLIGHT_PER_WORKER = 2  # pieces queued per worker: keeps every worker busy while the client reads and writes
+MIN_PART = 50  # records: a range is not cut into pieces smaller than this
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """What a worker needs to load a version's scorer: the shared instance folder, the version (name and
+    description, as stored in model_versions) and the fusion parameters of the settings."""
+
+    instance_path: str
+    version: str
+    description_json: str
+    fusion: FusionParams
+
+    @property
+    def key(self) -> tuple:
+        return (self.instance_path, self.version, self.description_json, self.fusion)
+
+
+def scorer_spec(instance_path: Path, version: dict, fusion: FusionParams) -> ScorerSpec:
+    import json
+
+    return ScorerSpec(str(Path(instance_path).resolve()), version["version"],
+                      json.dumps(version["description"], sort_keys=True, ensure_ascii=False, default=str), fusion)
+
+
+# One scorer per worker process, for the version it scores now (a new version replaces it).
+_scorers: dict[tuple, Scorer] = {}
+_loads = 0
+_lock = threading.Lock()
+
+
+def worker_scorer(spec: ScorerSpec) -> Scorer:
+    """The spec's scorer, loaded from its model files on the first call in this process, then reused."""
+    global _loads
+    import json
+
+    from feedback.scoring.score import scorer_from_files
+
+    with _lock:
+        scorer = _scorers.get(spec.key)
+        if scorer is None:
+            version = {"version": spec.version, "description": json.loads(spec.description_json)}
+            scorer = scorer_from_files(Path(spec.instance_path), version, spec.fusion)
+            _scorers.clear()
+            _scorers[spec.key] = scorer
+            _loads += 1
+        return scorer
+
+
+def score_range(spec: ScorerSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """A Dask task: the score rows of one range of records (the frame read by the client)."""
+    return worker_scorer(spec).score(frame)
+
+
+def model_loads() -> dict:
+    """How often this process loaded a scorer, and its pid (``client.run(model_loads)`` asks every worker)."""
+    return {"pid": os.getpid(), "loads": _loads}
+
+
+@contextmanager
+def connect(address: str):
+    """A Dask client for ``address``; ``local`` / ``local:N`` starts N worker processes here for the run."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a product dependency
+        raise ClusterError("Dask is not installed (pip install 'dask[distributed]')") from exc
+    cluster = None
+    try:
+        if address == "local" or address.startswith("local:"):
+            n = int(address.partition(":")[2] or os.cpu_count() or 1)
+            if n < 1:
+                raise ValueError(address)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+            client = Client(cluster, set_as_default=False)
+        else:
+            client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (ValueError, OSError) as exc:  # OSError includes connection timeouts
+        if cluster is not None:
+            cluster.close()
+        if isinstance(exc, ValueError):
+            raise ClusterError(f"bad scheduler address {address!r}: use tcp://HOST:PORT, local or local:N") from exc
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def split_range(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
+    """``frame`` cut into at most ``parts`` consecutive pieces of at least MIN_PART rows (at least one piece)."""
+    n = max(1, min(parts, len(frame) // MIN_PART))
+    bounds = [round(i * len(frame) / n) for i in range(n + 1)]
+    return [frame.iloc[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, address: str,
+                             progress: Callable[[int, int], None] | None = None) -> int:
+    """Score every record without a score under ``spec.version`` on the cluster at ``address``: the client
+    reads id ranges of ``batch_size`` records, cuts each into one piece per worker (records cost unequal work:
+    long 12345 messages cluster at some ids) and writes each range's rows in one committed transaction once its
+    pieces are back (resumable, like the single-process run); returns how many records were scored."""
+    from distributed import as_completed
+
+    with engine.connect() as conn:
+        total = store.count_unscored(conn, spec.version)
+    if not total:
+        return 0
+    with connect(address) as client:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        window = IN_FLIGHT_PER_WORKER * workers  # pieces queued on the cluster at most
+        state = {"after": 0, "in_flight": 0, "exhausted": False, "next": 0}
+        ranges: dict[int, list] = {}  # range number → its pieces' rows (None until back)
+        where: dict = {}  # future → (range number, piece number)
+
+        def submit_more() -> list:
+            futures = []
+            while not state["exhausted"] and state["in_flight"] < window:
+                with engine.connect() as conn:
+                    batch = store.unscored_batch(conn, spec.version, state["after"], batch_size)
+                if batch.empty:
+                    state["exhausted"] = True
+                    break
+                state["after"] = int(batch["record_id"].max())
+                pieces = split_range(batch, workers)
+                ranges[state["next"]] = [None] * len(pieces)
+                for k, piece in enumerate(pieces):
+                    future = client.submit(score_range, spec, piece, pure=False)
+                    where[future] = (state["next"], k)
+                    futures.append(future)
+                state["next"] += 1
+                state["in_flight"] += len(pieces)
+            return futures
+
+        done = 0
+        pending = as_completed(submit_more(), loop=client.loop)
+        for future in pending:
+            number, k = where.pop(future)
+            ranges[number][k] = future.result()
+            state["in_flight"] -= 1
+            if all(piece is not None for piece in ranges[number]):
+                rows = pd.concat(ranges.pop(number), ignore_index=True)
+                with engine.begin() as conn:
+                    store.insert_scores(conn, spec.version, rows)
+                done += len(rows)
+                if progress:
+                    progress(len(rows), total)
+            for more in submit_more():
+                pending.add(more)
+        return done
