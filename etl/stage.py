@@ -27,6 +27,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from feedback.isolate import address_space_left
+
 __all__ = ["SQLITE_SCHEMA", "available", "pg_stage", "sqlite_stage"]
 
 SQLITE_SCHEMA = "haocha_stage"  # the attached scratch database's name on the loading connection
@@ -34,10 +36,16 @@ _DIR_PREFIX = "haocha-stage-"
 _PG_PREFIX = "_haocha_stage_"
 _PG_TYPES = {pa.int64(): "bigint", pa.large_string(): "text", pa.bool_(): "boolean", pa.timestamp("s"): "timestamp"}
 _INFO_KEY = "haocha_stage"
+MIN_ROOM = 256 << 20  # address space a chunk's ingest may need at most (thread stacks, COPY buffers)
 
 
 def available(dialect: str) -> bool:
-    """Whether the ADBC driver for ``dialect`` (``sqlite`` / ``postgresql``) can be imported."""
+    """Whether the ADBC driver for ``dialect`` (``sqlite`` / ``postgresql``) can be imported and used safely:
+    under a tight address-space cap (``[security] import_memory_mb``) the drivers' C++ code aborts the whole
+    process when it cannot allocate or start a thread, so with less than MIN_ROOM left the fallback runs."""
+    left = address_space_left()
+    if left is not None and left < MIN_ROOM:
+        return False
     try:
         if dialect == "sqlite":
             import adbc_driver_sqlite.dbapi  # noqa: F401

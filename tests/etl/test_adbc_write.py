@@ -129,3 +129,16 @@ def test_stages_of_dead_loaders_are_removed(adbc, settings, tmp_path):
         with adbc.connect() as conn:
             names = conn.execute(text("SELECT tablename FROM pg_tables WHERE tablename LIKE '\\_haocha\\_stage%'"))
             assert "_haocha_stage_99999999" not in set(names.scalars())
+
+
+def test_no_adbc_under_a_tight_memory_cap(adbc):
+    """The drivers' C++ code aborts the process when it cannot allocate: with little room left, the fallback."""
+    from feedback.isolate import Limits, limited
+
+    name = adbc.dialect.name
+    with limited(Limits(memory_mb=16, timeout_s=0)):
+        assert not stage.available(name)
+        assert dbwrite.write_path(name) != "adbc"
+    with limited(Limits(memory_mb=1024, timeout_s=0)):
+        assert stage.available(name)
+    assert dbwrite.write_path(name) == "adbc"
