@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Boolean, Connection, DateTime, Integer
+from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer
 
 from etl import stage
 from feedback.models import RECORD_COLUMNS, Record
 
-__all__ = ["TIME_FORMAT", "insert_records", "sqlite_columns", "write_path"]
+__all__ = ["PG_STAGE_SCHEMA", "TIME_FORMAT", "insert_records", "pg_uri", "sqlite_columns", "stage_postgres", "write_path"]
 
 USE_ADBC = True  # False: always the fallback path (benchmarks and tests compare the two)
 
@@ -212,22 +212,36 @@ def _adbc_sqlite(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
     return len(dbapi.execute(_insert_select(table, staged, order=" ORDER BY rowid")).fetchall())
 
 
-def _adbc_postgres(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
-    fairy = conn.connection
-    uri = conn.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    staged = stage.pg_stage(fairy.info, uri, PG_STAGE_SCHEMA).fill(_stage_table(batch_id, records, sqlite=False))
+def pg_uri(engine: Engine) -> str:
+    """The engine's database as a libpq URI (what the ADBC driver connects to)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def stage_postgres(pg: stage.PgStage, batch_id: int, records: pd.DataFrame) -> str:
+    """Fill ``pg`` with the chunk ahead of its write (the pipelined loader); returns what ``insert_records``
+    takes as ``staged``."""
+    return pg.fill(_stage_table(batch_id, records, sqlite=False))
+
+
+def _adbc_postgres(conn: Connection, batch_id: int, records: pd.DataFrame, staged: str | None = None) -> int:
+    if staged is None:
+        staged = stage_postgres(stage.pg_stage(conn.connection.info, pg_uri(conn.engine), PG_STAGE_SCHEMA),
+                                batch_id, records)
     cols = ", ".join(f'"{c}"' for c in PG_STAGE_SCHEMA.names)
     sql = (f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {staged} "  # noqa: S608 - fixed names
            "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins")
     return int(conn.exec_driver_sql(sql).scalar_one())
 
 
-def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame, staged: str | None = None) -> int:
     """Insert ``records`` (exactly ``RECORD_COLUMNS``) of one batch, skipping any whose (source_system,
-    record_key) exists; returns the rows inserted (ids follow the order of ``records``)."""
+    record_key) exists; returns the rows inserted (ids follow the order of ``records``). ``staged``: PostgreSQL
+    only, the stage ``stage_postgres`` already filled with exactly these records."""
     if records.empty:
         return 0
     dialect = conn.dialect.name
+    if staged is not None:
+        return _adbc_postgres(conn, batch_id, records, staged)
     if write_path(dialect) == "adbc":
         return _adbc_postgres(conn, batch_id, records) if dialect == "postgresql" else _adbc_sqlite(conn, batch_id, records)
     if dialect == "postgresql":

@@ -120,7 +120,7 @@ class PgStage:
             cols = ", ".join(f'"{f.name}" {_PG_TYPES[f.type]}' for f in schema)
             cur.execute(f'DROP TABLE IF EXISTS "{self.name}"')
             cur.execute(f'CREATE UNLOGGED TABLE "{self.name}" ({cols})')
-        weakref.finalize(self, _close_pg, self.adbc, self.name)
+        self.close = weakref.finalize(self, _close_pg, self.adbc, self.name)  # drops the table; idempotent
 
     def _drop_dead(self, cur: Any) -> None:
         """Stages whose ADBC session has ended (a process killed mid-load)."""

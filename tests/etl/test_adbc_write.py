@@ -142,3 +142,21 @@ def test_no_adbc_under_a_tight_memory_cap(adbc):
     with limited(Limits(memory_mb=1024, timeout_s=0)):
         assert stage.available(name)
     assert dbwrite.write_path(name) == "adbc"
+
+
+def test_postgres_pipelined_stages_are_used_and_dropped(adbc, settings, tmp_path, monkeypatch):
+    if adbc.dialect.name != "postgresql":
+        pytest.skip("the pipelined stages are PostgreSQL's")
+    import etl.load
+
+    fills = []
+    real = etl.load.stage_postgres
+    monkeypatch.setattr(etl.load, "stage_postgres", lambda pg, *a: fills.append(pg.name) or real(pg, *a))
+    path = write_csv(tmp_path / "n.csv", national_rows(3500))
+    res = ingest_file(adbc, settings, path, profile="national")
+    assert (res.read, res.loaded) == (3500, 3500)
+    assert len(fills) == 4 and len(set(fills)) == 2  # four chunks, two stages taking turns
+    assert fills[0] == fills[2] != fills[1] == fills[3]
+    with adbc.connect() as conn:
+        left = conn.execute(text("SELECT count(*) FROM pg_tables WHERE tablename LIKE '\\_haocha\\_stage%'"))
+        assert left.scalar_one() == 0
