@@ -99,15 +99,18 @@ def load_chunks(engine: Engine, batch_id: int, chunks: Iterable[pd.DataFrame], p
             on_written(write_chunk(engine, batch_id, ctx.file_name, prepare_chunk(raw, profile, ctx, names)))
         return
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="haocha-write") as writer:
+        adbc = write_path(engine.dialect.name) == "adbc"
         stages: list[stage.PgStage] = []
-        if write_path(engine.dialect.name) == "adbc":
-            for _ in range(2):
-                stages.append(stage.PgStage(pg_uri(engine), PG_STAGE_SCHEMA))
-                stack.callback(stages[-1].close)  # after the writer has finished (ExitStack unwinds last)
         pending: Future[ChunkCounts] | None = None
         for k, raw in enumerate(chunks):
             prepared = prepare_chunk(raw, profile, ctx, names)
-            if stages and len(prepared.records):
+            # The first chunk is staged inside its write (the pooled connection's own stage): a one-chunk load
+            # (a push, a small upload) opens no ADBC sessions of its own.
+            if adbc and k > 0 and len(prepared.records):
+                if not stages:
+                    for _ in range(2):
+                        stages.append(stage.PgStage(pg_uri(engine), PG_STAGE_SCHEMA))
+                        stack.callback(stages[-1].close)  # after the writer has finished (ExitStack unwinds last)
                 prepared = replace(prepared, staged=stage_postgres(stages[k % 2], batch_id, prepared.records))
             if pending is not None:
                 on_written(pending.result())
