@@ -1,10 +1,11 @@
 """Ingestion benchmark: Haocha's checked, mapped, de-duplicated load against a bare pandas load of the same file.
 
-    python -m bench.etl --rows 1000000 [--postgres URL] [--json]
+    python -m bench.etl --rows 1000000 [--postgres URL] [--fallback] [--json]
 
 After Haocha's load, ``floor`` times the database's own insert of the rows just loaded into an empty copy of
 the records table with the same indexes (``INSERT … SELECT``, no client at all): the ceiling any loader has on
-this machine and schema.
+this machine and schema. ``--fallback`` also loads through the write path used without the ADBC drivers
+(``executemany`` / CSV ``COPY``), for a before / after in one run; the notes say which write path each load took.
 
 Each measured run is a child process pinned to one core; its peak memory is the child's own max RSS, its CPU
 time the child's user + system time (on a machine shared with other jobs, CPU rows/s varies less than wall rows/s).
@@ -70,8 +71,11 @@ def child(mode: str, path: str, url: str, workdir: str) -> None:
     if mode == "floor":
         print(json.dumps({"mode": mode, **engine_floor(url)}))
         return
+    from etl import dbwrite
     from etl.pipeline import ingest_file
     from feedback.db import make_engine, upgrade
+
+    dbwrite.USE_ADBC = mode != "fallback"
     from feedback.settings import settings_from_mapping
 
     settings = settings_from_mapping(
@@ -84,7 +88,8 @@ def child(mode: str, path: str, url: str, workdir: str) -> None:
     res = ingest_file(engine, settings, path, profile="zhejiang")
     elapsed = time.perf_counter() - t0
     print(json.dumps({"mode": mode, "rows": res.read, "loaded": res.loaded, "duplicate": res.duplicate,
-                      "rejected": res.rejected, "seconds": round(elapsed, 2)}))
+                      "rejected": res.rejected, "seconds": round(elapsed, 2),
+                      "write_path": dbwrite.write_path(engine.dialect.name)}))
 
 
 def engine_floor(url: str) -> dict:
@@ -136,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-bare", action="store_true")
     ap.add_argument("--skip-floor", action="store_true",
                     help="do not measure the database's own insert of the loaded rows (engine floor)")
+    ap.add_argument("--fallback", action="store_true",
+                    help="also load through the fallback write path (no ADBC) in the same run")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "PATH", "URL", "WORKDIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -156,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         targets.append(("postgresql", args.postgres))
     results = []
     for db, url in targets:
-        for mode in (["bare"] if not args.skip_bare else []) + ["haocha"]:
+        for mode in (["bare"] if not args.skip_bare else []) + (["fallback"] if args.fallback else []) + ["haocha"]:
             _fresh_db(url)
             r = _child_run([mode, str(path), url, str(workdir)])
             r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=round(r["rows"] / r["cpu_s"]))
@@ -173,17 +180,21 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"input: {args.rows:,} rows, {report['file_mb']} MB CSV (generated in {gen_s:.1f}s)")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in report['load_average'])}")
-    print(f"{'database':<11} {'load':<7} {'rows/s':>9} {'seconds':>8} {'CPU s':>7} {'rows/CPU s':>10} {'peak MB':>8}  notes")
+    print(f"{'database':<11} {'load':<8} {'rows/s':>9} {'seconds':>8} {'CPU s':>7} {'rows/CPU s':>10} {'peak MB':>8}  notes")
     for r in results:
         note = {"bare": "", "floor": "the database's own INSERT … SELECT of the loaded rows (no client work)"}.get(
-            r["mode"], f"loaded {r.get('loaded', 0):,} dup {r.get('duplicate', 0):,} rej {r.get('rejected', 0):,}")
+            r["mode"], f"loaded {r.get('loaded', 0):,} dup {r.get('duplicate', 0):,} rej {r.get('rejected', 0):,}, "
+                       f"write path {r.get('write_path')}")
         per_cpu = "—" if r["rows_per_cpu_s"] is None else f"{r['rows_per_cpu_s']:,}"
-        print(f"{r['db']:<11} {r['mode']:<7} {r['rows_per_s']:>9,} {r['seconds']:>8} {r['cpu_s']:>7} "
+        print(f"{r['db']:<11} {r['mode']:<8} {r['rows_per_s']:>9,} {r['seconds']:>8} {r['cpu_s']:>7} "
               f"{per_cpu:>10} {r['peak_mb']:>8}  {note}")
     for db in {r["db"] for r in results}:
         bare = next((r for r in results if r["db"] == db and r["mode"] == "bare"), None)
         ours = next(r for r in results if r["db"] == db and r["mode"] == "haocha")
         floor = next((r for r in results if r["db"] == db and r["mode"] == "floor"), None)
+        before = next((r for r in results if r["db"] == db and r["mode"] == "fallback"), None)
+        if before and floor:
+            print(f"{db}: fallback / engine floor = {before['rows_per_s'] / floor['rows_per_s']:.2f}")
         if bare:
             print(f"{db}: haocha / bare = {ours['rows_per_s'] / bare['rows_per_s']:.2f}")
         if floor:

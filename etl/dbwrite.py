@@ -1,5 +1,10 @@
-"""Writing transformed records fast: SQLite ``executemany`` on plain tuples built column by column, PostgreSQL
-``COPY`` of Arrow-written CSV into a staging table. Existing (source_system, record_key) pairs are skipped."""
+"""Writing transformed records fast. Existing (source_system, record_key) pairs are skipped.
+
+With the ADBC drivers installed (the usual case), the chunk goes from Arrow into a staging table in C
+(``etl.stage``: a scratch SQLite file, or an UNLOGGED PostgreSQL table filled by binary COPY), then one
+``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`` in the caller's transaction stores it and counts it.
+Without them (``write_path`` says which runs): SQLite ``executemany`` on plain tuples built column by column,
+PostgreSQL ``COPY`` of Arrow-written CSV into a temporary table."""
 
 from __future__ import annotations
 
@@ -14,11 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection
+from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer
 
-from feedback.models import RECORD_COLUMNS
+from etl import stage
+from feedback.models import RECORD_COLUMNS, Record
 
-__all__ = ["TIME_FORMAT", "insert_records", "sqlite_columns"]
+__all__ = ["PG_STAGE_SCHEMA", "TIME_FORMAT", "insert_records", "pg_uri", "sqlite_columns", "stage_postgres", "write_path"]
+
+USE_ADBC = True  # False: always the fallback path (benchmarks and tests compare the two)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SQLITE_SLICE = 10_000  # rows turned into Python tuples at a time (bounds the memory of one chunk's parameters)
@@ -123,19 +131,119 @@ def _insert_postgres(conn: Connection, batch_id: int, records: pd.DataFrame) -> 
         with cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getbuffer())
         cur.execute(
-            f"INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
-            "ON CONFLICT (source_system, record_key) DO NOTHING"
+            f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
+            "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
         )
-        inserted = cur.rowcount
+        inserted = cur.fetchone()[0]
         cur.execute(f"TRUNCATE {_STAGE}")
     return inserted
 
 
-def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+def write_path(dialect: str) -> str:
+    """The path ``insert_records`` takes on ``dialect``: ``adbc`` or the fallback (``executemany`` / ``copy-csv``)."""
+    if USE_ADBC and stage.available(dialect):
+        return "adbc"
+    return "copy-csv" if dialect == "postgresql" else "executemany"
+
+
+def _arrow_type(name: str) -> pa.DataType:
+    col_type = Record.__table__.c[name].type
+    if isinstance(col_type, DateTime):
+        return pa.timestamp("s")  # whole seconds, as the fallback paths store them
+    if isinstance(col_type, Boolean):
+        return pa.bool_()
+    if isinstance(col_type, Integer):
+        return pa.int64()
+    return pa.large_string()
+
+
+PG_STAGE_SCHEMA = pa.schema([("batch_id", pa.int64()), *((c, _arrow_type(c)) for c in RECORD_COLUMNS)])
+
+
+def _arrow_column(s: pd.Series, typ: pa.DataType) -> pa.Array:
+    missing = s.isna().to_numpy()
+    if typ == pa.timestamp("s"):
+        seconds = s.to_numpy(dtype="datetime64[us]").astype("datetime64[s]")
+        return pa.array(seconds, typ, mask=missing)
+    if typ == pa.large_string():
+        return pa.array(s, typ)
+    if typ == pa.bool_():
+        return pa.array(s.to_numpy(dtype=bool, na_value=False), typ, mask=missing)
+    return pa.array(s.to_numpy(dtype=np.int64, na_value=0), typ, mask=missing)
+
+
+def _stage_table(batch_id: int, records: pd.DataFrame, *, sqlite: bool) -> pa.Table:
+    """The chunk as Arrow columns in the stage's types. SQLite: only the columns holding a value (the others are
+    NULL), times as ``TIME_FORMAT`` text and booleans as 0/1, as the fallback stores them."""
+    cols: dict[str, pa.Array] = {"batch_id": pa.array(np.full(len(records), batch_id, np.int64))}
+    for field in PG_STAGE_SCHEMA.remove(0):
+        s = records[field.name]
+        if sqlite and s.isna().all():
+            continue
+        arr = _arrow_column(s, field.type)
+        if sqlite and field.type == pa.timestamp("s"):
+            arr = arr.cast(pa.large_string())  # ``YYYY-MM-DD HH:MM:SS``
+        elif sqlite and field.type == pa.bool_():
+            arr = arr.cast(pa.int64())
+        cols[field.name] = arr
+    return pa.table(cols)
+
+
+def _insert_select(table: pa.Table, staged: str, *, order: str = "") -> str:
+    cols = ", ".join(f'"{c}"' for c in table.column_names)
+    return (f"INSERT INTO records ({cols}) SELECT {cols} FROM {staged} WHERE true{order} "  # noqa: S608 - fixed names
+            "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1")
+
+
+def _adbc_sqlite(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
+    fairy = conn.connection
+    dbapi = fairy.driver_connection
+    dbapi.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+    scratch = stage.sqlite_stage(fairy.info, dbapi)
+    txn = conn.get_transaction()
+    if txn is not None and scratch.read_in is txn:
+        # This transaction has read the stage already: it keeps that snapshot (the ADBC driver's SQLite is
+        # another library, their file locks do not see each other), so a second write in it takes the fallback.
+        return _insert_sqlite(conn, batch_id, records)
+    table = _stage_table(batch_id, records, sqlite=True)
+    staged = scratch.fill(table)
+    scratch.read_in = txn
+    # SQLite has no INSERT inside a WITH: the RETURNING rows are counted here (one small tuple per stored row)
+    return len(dbapi.execute(_insert_select(table, staged, order=" ORDER BY rowid")).fetchall())
+
+
+def pg_uri(engine: Engine) -> str:
+    """The engine's database as a libpq URI (what the ADBC driver connects to)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def stage_postgres(pg: stage.PgStage, batch_id: int, records: pd.DataFrame) -> str:
+    """Fill ``pg`` with the chunk ahead of its write (the pipelined loader); returns what ``insert_records``
+    takes as ``staged``."""
+    return pg.fill(_stage_table(batch_id, records, sqlite=False))
+
+
+def _adbc_postgres(conn: Connection, batch_id: int, records: pd.DataFrame, staged: str | None = None) -> int:
+    if staged is None:
+        staged = stage_postgres(stage.pg_stage(conn.connection.info, pg_uri(conn.engine), PG_STAGE_SCHEMA),
+                                batch_id, records)
+    cols = ", ".join(f'"{c}"' for c in PG_STAGE_SCHEMA.names)
+    sql = (f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {staged} "  # noqa: S608 - fixed names
+           "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins")
+    return int(conn.exec_driver_sql(sql).scalar_one())
+
+
+def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame, staged: str | None = None) -> int:
     """Insert ``records`` (exactly ``RECORD_COLUMNS``) of one batch, skipping any whose (source_system,
-    record_key) exists; returns the rows inserted (ids follow the order of ``records``)."""
+    record_key) exists; returns the rows inserted (ids follow the order of ``records``). ``staged``: PostgreSQL
+    only, the stage ``stage_postgres`` already filled with exactly these records."""
     if records.empty:
         return 0
-    if conn.dialect.name == "postgresql":
+    dialect = conn.dialect.name
+    if staged is not None:
+        return _adbc_postgres(conn, batch_id, records, staged)
+    if write_path(dialect) == "adbc":
+        return _adbc_postgres(conn, batch_id, records) if dialect == "postgresql" else _adbc_sqlite(conn, batch_id, records)
+    if dialect == "postgresql":
         return _insert_postgres(conn, batch_id, records)
     return _insert_sqlite(conn, batch_id, records)

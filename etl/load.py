@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from etl.dbwrite import insert_records
+from etl import stage
+from etl.dbwrite import PG_STAGE_SCHEMA, insert_records, pg_uri, stage_postgres, write_path
 from etl.profiles import Profile
 from etl.transform.chunk import TransformContext, transform
 from etl.transform.names import NameCodes
@@ -35,6 +37,7 @@ class PreparedChunk:
     in_chunk_duplicates: int
     rejects: pd.DataFrame
     unknown_tags: dict
+    staged: str | None = None  # PostgreSQL + ADBC: the stage already holding ``records`` (see load_chunks)
 
 
 def prepare_chunk(raw: pd.DataFrame, profile: Profile, ctx: TransformContext,
@@ -56,7 +59,7 @@ def write_chunk(engine: Engine, batch_id: int, file_name: str, chunk: PreparedCh
     """Commit a prepared chunk's records, its rejects (raw rows de-identified by the transform) and the batch
     counts together, so a crash leaves whole chunks only."""
     with engine.begin() as conn:
-        loaded = insert_records(conn, batch_id, chunk.records)
+        loaded = insert_records(conn, batch_id, chunk.records, chunk.staged)
         repository.insert_rejects(conn, batch_id, file_name, chunk.rejects)
         counts = ChunkCounts(
             read=chunk.read, loaded=loaded, duplicate=len(chunk.records) - loaded + chunk.in_chunk_duplicates,
@@ -86,15 +89,29 @@ def load_chunks(engine: Engine, batch_id: int, chunks: Iterable[pd.DataFrame], p
     chunk's transform. On SQLite, chunks are transformed and written in turn in the calling thread.
     ``on_written`` gets each chunk's counts after its commit, in order. An error on either side ends the loop
     once the write in flight has committed or rolled back (the executor waits for it), so the batch checkpoint
-    stays exact."""
+    stays exact.
+
+    PostgreSQL through ADBC: the loading thread also fills chunk k+1's stage (binary COPY in a session of its
+    own) while the writer's transaction copies chunk k from the other stage into ``records``; two stages
+    alternate, and chunk k+1 goes into the one chunk k-1 used, whose write has finished by then."""
     if not _pipelined(engine):
         for raw in chunks:
             on_written(write_chunk(engine, batch_id, ctx.file_name, prepare_chunk(raw, profile, ctx, names)))
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="haocha-write") as writer:
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="haocha-write") as writer:
+        adbc = write_path(engine.dialect.name) == "adbc"
+        stages: list[stage.PgStage] = []
         pending: Future[ChunkCounts] | None = None
-        for raw in chunks:
+        for k, raw in enumerate(chunks):
             prepared = prepare_chunk(raw, profile, ctx, names)
+            # The first chunk is staged inside its write (the pooled connection's own stage): a one-chunk load
+            # (a push, a small upload) opens no ADBC sessions of its own.
+            if adbc and k > 0 and len(prepared.records):
+                if not stages:
+                    for _ in range(2):
+                        stages.append(stage.PgStage(pg_uri(engine), PG_STAGE_SCHEMA))
+                        stack.callback(stages[-1].close)  # after the writer has finished (ExitStack unwinds last)
+                prepared = replace(prepared, staged=stage_postgres(stages[k % 2], batch_id, prepared.records))
             if pending is not None:
                 on_written(pending.result())
             pending = writer.submit(write_chunk, engine, batch_id, ctx.file_name, prepared)

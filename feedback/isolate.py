@@ -59,6 +59,15 @@ def _mapped_bytes() -> int:
     return 0
 
 
+def address_space_left() -> int | None:
+    """Bytes this process may still map under its ``RLIMIT_AS`` (None: no cap). Native code that aborts instead
+    of raising MemoryError (C++ drivers) is only used with room to spare."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return max(0, soft - _mapped_bytes())
+
+
 @contextmanager
 def limited(limits: Limits) -> Iterator[None]:
     """Cap this process's address space at what it maps now + ``memory_mb`` and raise

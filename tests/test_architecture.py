@@ -43,6 +43,7 @@ SQL_ALLOWED = {
     "feedback/migrations/": "Alembic migrations: schema changes are SQL by nature",
     "feedback/db.py": "the engine and the schema: connection pragmas, upgrade and reset",
     "etl/dbwrite.py": "the bulk record writer (executemany / COPY into a staging table), the ETL's repository",
+    "etl/stage.py": "the bulk writer's ADBC staging tables (their own sessions: create, empty, drop)",
     "etl/sources/sql.py": "an input format: reads the user's own source database with the user's query",
 }
 

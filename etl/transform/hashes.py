@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from feedback.text.normalise import STR_DTYPE, clean_arrow, from_arrow, to_arrow
-from feedback.text.pii import keyed_hash
+from feedback.text.pii import keyed_hash_arrow
 
 # The normalised content a record's hash covers (names of Record columns), in this order. Changing the list
 # changes every hash: bump it only together with a data migration.
@@ -69,9 +69,9 @@ def _identity(s: pd.Series) -> pd.Series:
 
 
 def hash_identities(s: pd.Series, key: bytes) -> pd.Series:
-    """Keyed hash of each normalised identity; each distinct raw value is normalised and hashed once."""
-    codes, uniques = pd.factorize(s)
-    identities = _identity(pd.Series(uniques, dtype=STR_DTYPE))
-    # Handed over as Python strings: iterating an Arrow-backed array value by value costs more than the HMAC.
-    hashed = keyed_hash(pd.Series(to_arrow(identities).to_pylist(), dtype=object), key)
-    return pd.Series(pd.array(hashed.array, dtype=STR_DTYPE).take(codes, allow_fill=True), index=s.index)
+    """Keyed hash of each normalised identity; each distinct raw value is normalised and hashed once (Arrow's
+    dictionary encoding; the digests are hex-encoded in one call, no Python string per value)."""
+    encoded = pc.dictionary_encode(to_arrow(s))
+    identities = to_arrow(_identity(pd.Series(encoded.dictionary, dtype=STR_DTYPE)))
+    hashed = keyed_hash_arrow(identities, key)
+    return from_arrow(pc.take(hashed, encoded.indices), s.index)

@@ -95,13 +95,17 @@ class HashKeyError(RuntimeError):
     """No usable key for hashing evaluator identities."""
 
 
-def _hmac_factory(key: bytes):
-    """A fast HMAC-SHA256 (RFC 2104) over many short messages: the padded-key states are computed once."""
+def _hmac_states(key: bytes):
+    """HMAC-SHA256's (RFC 2104) inner and outer hash states after the padded key, computed once per key."""
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def _hmac_factory(key: bytes):
+    """A fast HMAC-SHA256 over many short messages: the padded-key states are computed once."""
+    inner, outer = _hmac_states(key)
 
     def digest(message: str) -> str:
         i = inner.copy()
@@ -124,6 +128,30 @@ def keyed_hash(values: pd.Series | str, key: bytes) -> pd.Series | str:
     hashed = pd.array([digest(str(u)) for u in uniques], dtype="str")
     out = pd.Series(hashed.take(codes, allow_fill=True), index=values.index, dtype="str")
     return out
+
+
+def keyed_hash_arrow(values: pa.Array, key: bytes) -> pa.Array:
+    """``keyed_hash`` of every value of an Arrow string array (nulls stay null), with no Python string per value:
+    truncated raw digests are joined and hex-encoded in one call. The caller de-duplicates first."""
+    if not key:
+        raise HashKeyError("empty hash key")
+    inner, outer = _hmac_states(key)
+    size = HASH_HEX_CHARS // 2
+    messages = pc.cast(values, pa.large_binary()).to_pylist()
+
+    def raw(message: bytes | None) -> bytes:
+        if message is None:
+            return bytes(size)
+        i = inner.copy()
+        i.update(message)
+        o = outer.copy()
+        o.update(i.digest())
+        return o.digest()[:size]
+
+    hexed = b"".join([raw(m) for m in messages]).hex().encode("ascii")
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(HASH_HEX_CHARS), len(messages), [None, pa.py_buffer(hexed)])
+    out = fixed.cast(pa.binary()).cast(pa.large_string())
+    return pc.if_else(pc.is_null(values), pa.scalar(None, pa.large_string()), out)
 
 
 _WARNED: set[str] = set()

@@ -44,9 +44,9 @@ def test_chunks_are_written_in_order_off_the_main_thread_on_postgresql(engine, s
     seen: list[tuple[str, int]] = []
     real = etl.load.insert_records
 
-    def spy(conn, batch_id, records):
+    def spy(conn, batch_id, records, *staged):
         seen.append((threading.current_thread().name, int(records["row_number"].min())))
-        return real(conn, batch_id, records)
+        return real(conn, batch_id, records, *staged)
 
     monkeypatch.setattr(etl.load, "insert_records", spy)
     res = ingest_file(engine, settings, path)
@@ -79,9 +79,9 @@ def test_transform_failure_waits_for_the_write_in_flight(engine, settings, tmp_p
     path = write_csv(tmp_path / "a.csv", national_rows(ROWS))
     real_insert, real_transform = etl.load.insert_records, etl.load.transform
 
-    def slow_insert(conn, batch_id, records):
+    def slow_insert(conn, batch_id, records, *staged):
         time.sleep(0.3)  # chunk 2's write is still running when chunk 3's transform fails
-        return real_insert(conn, batch_id, records)
+        return real_insert(conn, batch_id, records, *staged)
 
     monkeypatch.setattr(etl.load, "insert_records", slow_insert)
     monkeypatch.setattr(etl.load, "transform", _failing_on_call(real_transform, 3, ValueError("bad chunk")))

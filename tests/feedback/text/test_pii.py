@@ -7,9 +7,17 @@ import os
 import stat
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from feedback.text.pii import HashKeyError, keyed_hash, load_hash_key, mask_scalar, mask_text
+from feedback.text.pii import (
+    HashKeyError,
+    keyed_hash,
+    keyed_hash_arrow,
+    load_hash_key,
+    mask_scalar,
+    mask_text,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -57,6 +65,16 @@ def test_keyed_hash_is_hmac_sha256_prefix():
     assert s[0] == expected == s[2] and pd.isna(s[1])
     assert keyed_hash("x", key) != keyed_hash("x", b"another-key-0123")
     assert keyed_hash(pd.Series([None, None], dtype="str"), key).isna().all()
+
+
+@pytest.mark.parametrize("key", [b"0123456789abcdef", b"k" * 100])  # a key longer than the block is hashed first
+def test_keyed_hash_arrow_matches_hmac(key):
+    values = ["430101199001011234", None, "", "é✓𠀀", "430101199001011234"]
+    got = keyed_hash_arrow(pa.array(values, pa.large_string()), key).to_pylist()
+    assert got == [None if v is None else hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32] for v in values]
+    assert keyed_hash_arrow(pa.array([], pa.large_string()), key).to_pylist() == []
+    with pytest.raises(HashKeyError):
+        keyed_hash_arrow(pa.array(["x"]), b"")
 
 
 def test_hash_key_from_environment(tmp_path):
