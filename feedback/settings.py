@@ -42,10 +42,6 @@ class SecuritySettings:
     import_timeout_s: int = 900  # … and its wall time
     background_nice: int = 10  # CPU priority of the dashboard's child processes (imports, stages) below requests
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.background_nice <= 19:
-            raise SettingsError(f"security.background_nice = {self.background_nice} 应在 0–19 之间")
-
     def import_limits(self) -> Limits:
         """The limits untrusted files are read under (feedback.isolate)."""
         return Limits(memory_mb=self.import_memory_mb, timeout_s=self.import_timeout_s, nice=self.background_nice)
@@ -179,8 +175,6 @@ class JobSettings:
     def __post_init__(self) -> None:
         if self.queue not in JOB_QUEUES:
             raise SettingsError(f"jobs.queue = {self.queue!r} 无效（可用 {'、'.join(JOB_QUEUES)}）")
-        if not 0 <= self.retries <= 20 or not 0 <= self.retry_wait_s <= 86_400:
-            raise SettingsError("jobs.retries 应在 0–20 之间，jobs.retry_wait_s 应在 0–86400 之间")
 
 
 @dataclass(frozen=True)
@@ -290,7 +284,9 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
                "webhook_backoff_seconds": (0, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
                   "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
-    "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400)},
+    "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400),
+                 "background_nice": (0, 19)},
+    "jobs": {"retries": (0, 20), "retry_wait_s": (0, 86_400)},
     "bulletin": {"decimals": (0, 4)},
     "tasks": TASK_RANGES,
 }
@@ -336,6 +332,10 @@ def _section(name: str, cls: type, raw: Any) -> Any:
 
 
 BULLETIN_PLACEHOLDERS = ("city", "issuer", "year", "month")
+# Environment variables that override a key (the alert bot's URL carries its access token: a secret).
+ENV_OVERRIDES = {"HAOCHA_DATABASE_URL": ("database", "url"), "HAOCHA_DATABASE_READ_URL": ("database", "read_url"),
+                 "HAOCHA_INSTANCE_DIR": ("paths", "instance_dir"),
+                 "HAOCHA_ALERTS_WEBHOOK_URL": ("alerts", "webhook_url")}
 
 
 def _check_placeholders(raw: Mapping[str, Any]) -> None:
@@ -376,14 +376,9 @@ def settings_from_mapping(
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise SettingsError("[profiles] must be a table of profile tables")
-    if env.get("HAOCHA_DATABASE_URL"):
-        kwargs["database"] = dataclasses.replace(kwargs["database"], url=env["HAOCHA_DATABASE_URL"])
-    if env.get("HAOCHA_DATABASE_READ_URL"):
-        kwargs["database"] = dataclasses.replace(kwargs["database"], read_url=env["HAOCHA_DATABASE_READ_URL"])
-    if env.get("HAOCHA_INSTANCE_DIR"):
-        kwargs["paths"] = dataclasses.replace(kwargs["paths"], instance_dir=env["HAOCHA_INSTANCE_DIR"])
-    if env.get("HAOCHA_ALERTS_WEBHOOK_URL"):  # a bot URL carrying its access token is a secret
-        kwargs["alerts"] = dataclasses.replace(kwargs["alerts"], webhook_url=env["HAOCHA_ALERTS_WEBHOOK_URL"])
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if env.get(variable):
+            kwargs[section] = dataclasses.replace(kwargs[section], **{key: env[variable]})
     return Settings(**kwargs, profiles=profiles, base_dir=base_dir, env=env)
 
 

@@ -14,8 +14,9 @@ import logging
 from typing import Any
 
 import procrastinate
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
+from dashboards.queries.jobs import last_succeeded, latest_jobs, queue_installed, schema_lock
 from feedback.settings import Settings
 
 TASK = "haocha.stages"
@@ -77,19 +78,13 @@ def install_schema(engine: Engine, settings: Settings) -> bool:
     they were there. ValueError (in Chinese) when the database is not PostgreSQL."""
     conninfo(settings.database_url)
     with engine.connect() as conn:
-        if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None:
+        if queue_installed(conn):
             return False
     app = make_app(settings)
-    with app.open(), engine.connect() as conn:
-        # two processes starting at once: the second waits for the first's schema instead of failing on it
-        conn.execute(text("SELECT pg_advisory_lock(hashtext('haocha-procrastinate-schema'))"))
-        try:
-            if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None:
-                return False
-            app.schema_manager.apply_schema()
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(hashtext('haocha-procrastinate-schema'))"))
-            conn.commit()
+    with app.open(), engine.connect() as conn, schema_lock(conn):
+        if queue_installed(conn):  # another process created it while this one waited
+            return False
+        app.schema_manager.apply_schema()
     return True
 
 
@@ -125,19 +120,11 @@ class QueueRunner:
         self._app.configure_task(TASK).defer(batch_id=batch_id)
 
     def _jobs(self, conn: Connection, batch_ids: list[int]) -> dict[int, dict[str, Any]]:
-        if not batch_ids:
-            return {}
-        rows = conn.execute(text(
-            "SELECT DISTINCT ON ((args->>'batch_id')::bigint) (args->>'batch_id')::bigint AS batch_id, j.status, "
-            "j.attempts, (SELECT min(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) AS queued_at, "
-            "(SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id AND e.type IN "
-            "('succeeded', 'failed', 'cancelled', 'aborted')) AS finished_at "
-            "FROM procrastinate_jobs j WHERE j.task_name = :task AND (args->>'batch_id')::bigint = ANY(:ids) "
-            "ORDER BY (args->>'batch_id')::bigint, j.id DESC"), {"task": TASK, "ids": batch_ids}).mappings()
+        rows = latest_jobs(conn, TASK, batch_ids)
         out = {}
         for r in rows:
             status = STATES.get(r["status"], "queued")
-            errors = [f"重试 {r['attempts']} 次后仍失败，详见 haocha worker 的日志"] if status == "failed" else []
+            errors = [f"共尝试 {r['attempts']} 次仍失败，详见 haocha worker 的日志"] if status == "failed" else []
             out[int(r["batch_id"])] = {"status": status, "queued_at": _time(r["queued_at"], self._tz),
                                        "finished_at": _time(r["finished_at"], self._tz), "errors": errors,
                                        "attempts": r["attempts"]}
@@ -154,8 +141,7 @@ class QueueRunner:
 
     def version(self, conn: Connection) -> tuple[Any, ...]:
         """The last finished stage job: part of the overview cache's key (the rollups change when it ends)."""
-        return (conn.execute(text("SELECT max(id) FROM procrastinate_jobs WHERE task_name = :task AND status = "
-                                  "'succeeded'"), {"task": TASK}).scalar(),)
+        return (last_succeeded(conn, TASK),)
 
     def close(self) -> None:
         if self._open:

@@ -25,6 +25,10 @@ from tests.dashboards.conftest import seed
 def test_the_queue_setting_is_checked(settings_factory):
     with pytest.raises(SettingsError, match="jobs.queue"):
         settings_factory(jobs={"queue": "celery"})
+    with pytest.raises(SettingsError, match="jobs.retries"):
+        settings_factory(jobs={"queue": "procrastinate", "retries": 99})
+    with pytest.raises(SettingsError, match="security.background_nice"):
+        settings_factory(security={"background_nice": 25})
     with pytest.raises(ValueError, match="需要 PostgreSQL"):
         create_app(settings_factory("sqlite:///x.db", jobs={"queue": "procrastinate"}))
 
