@@ -12,18 +12,23 @@ from rich.table import Table
 from feedback.cli.context import AppContext, fail, pass_app
 
 
-def _print_results(results: list, as_json: bool) -> None:
+def _print_results(results: list, as_json: bool, write_paths: dict[int, str] | None = None) -> None:
+    """One row (or JSON object) per batch; ``write_paths``: the write path each batch's load took (adbc, or the
+    fallback executemany / copy-csv), as ``etl.dbwrite.write_path`` says under the limits the load ran with."""
+    paths = write_paths or {}
     if as_json:
         for r in results:
-            click.echo(json.dumps(r.as_json(), ensure_ascii=False))
+            extra = {"write_path": paths[r.batch_id]} if r.batch_id in paths else {}
+            click.echo(json.dumps({**r.as_json(), **extra}, ensure_ascii=False))
         return
     console = Console()
     table = Table(title="导入批次 ingestion batches")
-    for col in ("batch", "file", "profile", "read", "loaded", "duplicate", "rejected"):
-        table.add_column(col, justify="right" if col not in ("file", "profile") else "left")
+    columns = ["batch", "file", "profile", "read", "loaded", "duplicate", "rejected"] + (["write"] if paths else [])
+    for col in columns:
+        table.add_column(col, justify="right" if col not in ("file", "profile", "write") else "left")
     for r in results:
         table.add_row(str(r.batch_id), r.file, r.profile, f"{r.read:,}", f"{r.loaded:,}", f"{r.duplicate:,}",
-                      f"{r.rejected:,}")
+                      f"{r.rejected:,}", *([paths.get(r.batch_id, "")] if paths else []))
     console.print(table)
     for r in results:
         if r.resumed_from:
@@ -65,6 +70,7 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
 
     When new records were loaded, the later stages (scoring, rollups, tasks, ledger, alerts …) run after the
     load; a failing stage is reported and the next one still runs. The batch summary is printed last."""
+    from etl.dbwrite import write_path
     from etl.pipeline import InputError, ProfileNotFound, ingest_file, ingest_sql
     from etl.profiles import ProfileError
     from feedback.isolate import LimitExceeded, limited
@@ -75,28 +81,30 @@ def ingest_cmd(app: AppContext, paths, profile, source, sheet, sql_url, table, q
     if sql_url and not watermark:
         fail("--sql-url needs --watermark COLUMN (and --table or --query)")
     engine, settings = app.engine(), app.settings()
-    results = []
+    results, paths_taken = [], {}
     try:
         if sql_url:
             results.append(ingest_sql(engine, settings, sql_url, watermark_column=watermark, table=table,
                                       query=query, profile=profile, source=source))
+            paths_taken[results[-1].batch_id] = write_path(engine.dialect.name)
         for path in paths:
             bar, update = _progress(not as_json)
             try:  # an untrusted file is read under [security] import_memory_mb / import_timeout_s
                 with limited(settings.security.import_limits()):
                     results.append(ingest_file(engine, settings, path, profile=profile, source=source,
                                                sheet=sheet, progress=update))
+                    paths_taken[results[-1].batch_id] = write_path(engine.dialect.name)  # under the same cap
             except LimitExceeded as exc:
                 raise InputError(f"{path}: {exc}（[security] import_memory_mb / import_timeout_s）") from None
             finally:
                 if bar is not None:
                     bar.close()
     except (InputError, ProfileNotFound, ProfileError, HashKeyError) as exc:
-        _print_results(results, as_json)
+        _print_results(results, as_json, paths_taken)
         fail(str(exc))
     if not no_stages and any(r.loaded for r in results):
         _run_stages(app, as_json)
-    _print_results(results, as_json)
+    _print_results(results, as_json, paths_taken)
 
 
 class _Steps:

@@ -29,6 +29,27 @@ def test_init_then_ingest_json_contract(runner, tmp_path):
     assert (again["loaded"], again["duplicate"]) == (0, 20)
 
 
+def test_the_summary_names_the_write_path_the_load_took(runner, tmp_path, db_url, monkeypatch):
+    from etl import dbwrite
+
+    runner.invoke(main, ["init"])
+    path = write_csv(tmp_path / "n.csv", national_rows(10))
+    obj = json.loads(runner.invoke(main, ["ingest", str(path), "--profile", "national", "--json", "--no-stages"])
+                     .output.strip().splitlines()[-1])
+    assert obj["write_path"] == "adbc"  # the drivers are product dependencies
+    monkeypatch.setattr(dbwrite, "USE_ADBC", False)  # a machine without the drivers: the fallback, and it says so
+    rows = national_rows(10)
+    for r in rows:
+        r["projectNo"] += "B"
+    res = runner.invoke(main, ["ingest", str(write_csv(tmp_path / "m.csv", rows)), "--profile", "national",
+                               "--json", "--no-stages"])
+    obj = json.loads(res.output.strip().splitlines()[-1])
+    assert obj["loaded"] == 10
+    assert obj["write_path"] == ("copy-csv" if db_url.startswith("postgresql") else "executemany")
+    table = runner.invoke(main, ["ingest", str(path), "--profile", "national", "--no-stages"])
+    assert table.exit_code == 0 and "write" in table.output  # the human summary has the column
+
+
 def test_human_summary_shows_counts_and_rejects(runner, tmp_path):
     runner.invoke(main, ["init"])
     rows = national_rows(5)
