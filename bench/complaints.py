@@ -80,6 +80,17 @@ CANDIDATES: dict[str, ComplaintParams] = {
 }
 
 
+def _dev_split(corpus_dir: Path | None, tax, seed: int) -> tuple[list, list] | None:
+    """The corpus's ``train`` rows cut into a fitting part and a dev fold (one of 5 stratified folds; only its
+    in-taxonomy complaints), the same cut for every experiment here; None without a corpus."""
+    rows = read_corpus(corpus_dir, split="train")
+    if not rows:
+        return None
+    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
+    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
+    return fit, [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+
+
 def candidates(corpus_dir: Path | None, seed: int = 0, names: list[str] | None = None) -> dict:
     """Each candidate trained on 80 % of the train rows (stratified, seeded) and measured on the other 20 %:
     top-1 with no ``other`` (arg-max), top-1 and macro-F1 with ``other_below`` as configured, docs/s of the
@@ -87,12 +98,10 @@ def candidates(corpus_dir: Path | None, seed: int = 0, names: list[str] | None =
     from feedback.scoring.evaluation import classification_metrics
 
     tax = load_taxonomy()
-    rows = read_corpus(corpus_dir, split="train")
-    if not rows:
+    split = _dev_split(corpus_dir, tax, seed)
+    if split is None:
         return {"skipped": "no corpus train rows"}
-    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
-    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
-    dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+    fit, dev = split
     texts, truth = [r.text for r in dev], [r.label for r in dev]
     out = {"n_fit": len(fit), "n_dev_complaints": len(dev), "candidates": {}}
     for name, params in CANDIDATES.items():
@@ -120,12 +129,10 @@ def hierarchy(corpus_dir: Path | None, seed: int = 0, mixes: tuple[float, ...] =
     from feedback.text.features import normalize
 
     tax = load_taxonomy()
-    rows = read_corpus(corpus_dir, split="train")
-    if not rows:
+    split = _dev_split(corpus_dir, tax, seed)
+    if split is None:
         return {"skipped": "no corpus train rows"}
-    dev_idx = set(stratified_folds([r.label for r in rows], 5, seed)[0].tolist())
-    fit = [r for i, r in enumerate(rows) if i not in dev_idx]
-    dev = [r for i, r in enumerate(rows) if i in dev_idx and r.label in tax.slugs]
+    fit, dev = split
     clf = train_complaint_classifier(tax, params=ComplaintParams(sub_mix=0.0), corpus=fit)
     texts = [normalize(r.text) for r in dev]
     truth = [r.label for r in dev]

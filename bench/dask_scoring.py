@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.scratch import fresh_db
+
 
 def _loadavg() -> str:
     try:
@@ -84,16 +86,6 @@ def _breakdown(engine, settings) -> dict:
     return {k: round(v, 2) for k, v in out.items()}
 
 
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    eng = create_engine(url)
-    with eng.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    eng.dispose()
-
-
 def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, seed: int = 7,
         engine_name: str | None = None) -> dict:
     import dataclasses
@@ -111,7 +103,7 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
     tmp = Path(tempfile.mkdtemp(prefix="haocha-dask-bench-"))
     url = postgres or f"sqlite:///{tmp / 'haocha.db'}"
     if postgres:
-        _reset_postgres(url)
+        fresh_db(url)
     settings = settings_from_mapping({"database": {"url": url}, "paths": {"instance_dir": str(tmp / "instance")},
                                       "scoring": {"batch_size": batch_size}},
                                      base_dir=tmp, env={"HAOCHA_HASH_KEY": "bench-not-secret"})

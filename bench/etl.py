@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.scratch import fresh_db
+
 
 def _child_run(argv: list[str]) -> dict:
     """Run ``python -m bench.etl --child ...`` and return its JSON line plus its peak RSS in MB."""
@@ -36,21 +38,6 @@ def _child_run(argv: list[str]) -> dict:
     result["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
     result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     return result
-
-
-def _fresh_db(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    if url.startswith("sqlite"):
-        p = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(p) + suffix).unlink(missing_ok=True)
-        return
-    eng = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with eng.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    eng.dispose()
 
 
 def child(mode: str, path: str, url: str, workdir: str) -> None:
@@ -164,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for db, url in targets:
         for mode in (["bare"] if not args.skip_bare else []) + (["fallback"] if args.fallback else []) + ["haocha"]:
-            _fresh_db(url)
+            fresh_db(url)
             r = _child_run([mode, str(path), url, str(workdir)])
             r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=round(r["rows"] / r["cpu_s"]))
             results.append(r)

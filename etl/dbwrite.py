@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer
 
 from etl import stage
+from feedback.db import libpq_url
 from feedback.models import RECORD_COLUMNS, Record
 
 __all__ = ["PG_STAGE_SCHEMA", "TIME_FORMAT", "insert_records", "pg_uri", "sqlite_columns", "stage_postgres", "write_path"]
@@ -214,7 +215,7 @@ def _adbc_sqlite(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
 
 def pg_uri(engine: Engine) -> str:
     """The engine's database as a libpq URI (what the ADBC driver connects to)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_url(engine.url)
 
 
 def stage_postgres(pg: stage.PgStage, batch_id: int, records: pd.DataFrame) -> str:

@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 PG_WORK_MEM = "32MB"  # per sort / hash of a session; the rollup aggregations need a few MB each
+
+
+def libpq_url(url: str | URL) -> str:
+    """A PostgreSQL SQLAlchemy URL (``postgresql+psycopg://…``) as libpq and its clients (ADBC, procrastinate)
+    take it: ``postgresql://…``, password included."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

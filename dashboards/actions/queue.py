@@ -17,6 +17,7 @@ import procrastinate
 from sqlalchemy import Connection, Engine
 
 from dashboards.queries.jobs import last_succeeded, latest_jobs, queue_installed, schema_lock
+from feedback.db import libpq_url
 from feedback.settings import Settings
 
 TASK = "haocha.stages"
@@ -33,13 +34,12 @@ class StagesFailed(RuntimeError):
 
 
 def conninfo(database_url: str) -> str:
-    """A libpq URL from the SQLAlchemy one (``postgresql+psycopg://`` → ``postgresql://``)."""
+    """The queue's libpq URL; ValueError (in Chinese) when the database is not PostgreSQL."""
     from sqlalchemy.engine import make_url
 
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
+    if make_url(database_url).get_backend_name() != "postgresql":
         raise ValueError("[jobs] queue = \"procrastinate\" 需要 PostgreSQL 数据库（[database] url）")
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_url(database_url)
 
 
 def _run_stages(context: procrastinate.JobContext, batch_id: int) -> dict[str, Any]:
