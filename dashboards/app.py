@@ -50,8 +50,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     options = options or settings.dashboard
 
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
-    app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options,
-                                             cache=ResultCache(options.cache_seconds), read_engine=read_engine)
+    cache = ResultCache(options.cache_seconds, stale_seconds=options.stale_seconds,
+                        refresh_seconds=options.refresh_seconds)
+    app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options, cache=cache,
+                                         read_engine=read_engine)
     app.config.update(SEND_FILE_MAX_AGE_DEFAULT=3600, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     app.jinja_env.autoescape = True  # every template, whatever its file name
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
                       alerts.bp, models.bp, api.bp, reports.bp, ledger.bp):
         app.register_blueprint(blueprint)
     errors.install(app)
-    jobs.install(app, engine, settings, on_done=app.extensions[EXTENSION].cache.clear)
+    jobs.install(app, engine, settings, on_done=cache.clear)
 
     @app.context_processor
     def _globals():

@@ -144,6 +144,8 @@ class DashboardSettings:
     upload_keep_hours: int = 24  # unconfirmed uploads are deleted after this long
     push_max_kb: int = 10_240  # largest JSON body accepted by POST /api/v1/push (413 above it)
     cache_seconds: int = 300  # the overview's results are reused this long unless the data changes (0 = off)
+    stale_seconds: int = 30  # after a change, a result this young is served while it is recomputed (0 = wait)
+    refresh_seconds: int = 5  # … recomputed in the background at most this often per filter set
     statement_timeout_s: int = 30  # PostgreSQL: a dashboard read statement is cancelled after this long (0 = off)
     plotly_basic: bool = True  # serve the vendored basic plotly.js (bar, scatter, pie); false: the package's full one
     compress_static: bool = True  # brotli/gzip for static scripts and styles (never HTML: BREACH)
@@ -252,20 +254,10 @@ class Settings:
 RANKING_METRICS = ("adjusted_bad_rate", "bad_rate", "mean_score")  # kpi.ranking_metric (stats.rankings.METRIC_ORDERS)
 
 _SECTIONS = {
-    "database": DatabaseSettings,
-    "paths": PathSettings,
-    "security": SecuritySettings,
-    "ingest": IngestSettings,
-    "kpi": KpiSettings,
-    "dashboard": DashboardSettings,
-    "tasks": TaskSettings,
-    "ledger": LedgerSettings,
-    "scoring": ScoringSettings,
-    "alerts": AlertSettings,
-    "push": PushSettings,
-    "jobs": JobSettings,
-    "display": DisplaySettings,
-    "bulletin": BulletinSettings,
+    "database": DatabaseSettings, "paths": PathSettings, "security": SecuritySettings, "ingest": IngestSettings,
+    "kpi": KpiSettings, "dashboard": DashboardSettings, "tasks": TaskSettings, "ledger": LedgerSettings,
+    "scoring": ScoringSettings, "alerts": AlertSettings, "push": PushSettings, "jobs": JobSettings,
+    "display": DisplaySettings, "bulletin": BulletinSettings,
 }
 
 
@@ -283,7 +275,8 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
                "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300), "webhook_attempts": (1, 10),
                "webhook_backoff_seconds": (0, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
-                  "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None)},
+                  "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None),
+                  "stale_seconds": (0, 3600), "refresh_seconds": (0, 3600)},
     "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400),
                  "background_nice": (0, 19)},
     "jobs": {"retries": (0, 20), "retry_wait_s": (0, 86_400)},

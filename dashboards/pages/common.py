@@ -3,21 +3,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import TypeVar
 
 from flask import request
 from sqlalchemy import Connection
 
 from dashboards import auth, context
 from dashboards.actions import jobs
-from dashboards.cache import data_version
+from dashboards.cache import Cached, data_version
 from dashboards.queries.overview import cached_taxonomy
 from dashboards.queries.overview_filters import Options, filter_options, option_names
 from feedback.db import limit_statement_time
 from feedback.filters import FilterError, Filters, describe_filters
 from feedback.regions import region_name, region_names
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -38,6 +41,22 @@ def request_filters() -> tuple[Filters, str | None]:
         return auth.scope(Filters()), f"筛选条件无效：{exc}"
 
 
+def cached(conn: Connection, key: Hashable, compute: Callable[[Connection], T]) -> Cached[T]:
+    """``compute(conn)`` through the app's result cache, under ``key`` and the data's version. When the data has
+    changed, a result at most [dashboard] stale_seconds old comes back marked ``stale`` and ``compute`` runs
+    again in the background on a read connection of its own (so it must not use the request)."""
+    cache = context.cache()
+    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
+    engine, timeout = context.read_engine(), context.options().statement_timeout_s
+
+    def refresh() -> T:
+        with engine.connect() as own:
+            limit_statement_time(own, timeout)
+            return compute(own)
+
+    return cache.lookup(key, version, lambda: compute(conn), refresh=refresh)
+
+
 def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | None = None,
                extra: Iterable[tuple[str, str]] = ()) -> tuple[dict[str, Options], str]:
     """Every screen's filter fields and its 当前筛选 line: the option lists of ``filter_options`` (the user's
@@ -45,12 +64,11 @@ def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | N
     (the period shown; the filters' own dates when None), with a page's own conditions in ``extra``."""
     user = auth.current_user()
     settings = context.settings()
-    cache = context.cache()
-    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
     # services are those rated in the period: the one shown, else the filters' own complete date range
     scope = period or ((filters.start, filters.end) if filters.start and filters.end else None)
-    options = cache.get(("options", user.dept_code, scope, filters), version,
-                        lambda: filter_options(conn, user.dept_code, scope, filters, cached_taxonomy(settings)))
+    taxonomy = cached_taxonomy(settings)
+    options = cached(conn, ("options", user.dept_code, scope, filters),
+                     lambda c: filter_options(c, user.dept_code, scope, filters, taxonomy)).value
     names = region_names(settings)  # the rollups hold codes: name the region choices
     options = {**options, "region": [(c, region_name(c, names) or label) for c, label in options["region"]]}
     return options, describe_filters(filters, option_names(options), period, extra)

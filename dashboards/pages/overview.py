@@ -4,13 +4,13 @@ complaint categories, top 差评 services and the data-freshness line; every mar
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from markupsafe import Markup
 
 from dashboards import auth, context
-from dashboards.actions import jobs
-from dashboards.cache import data_version
+from dashboards.cache import Cached
 from dashboards.figures import overview as figures_overview
 from dashboards.figures import style as figures
-from dashboards.pages.common import filter_bar, read_connection, request_filters
+from dashboards.pages.common import cached, filter_bar, read_connection, request_filters
 from dashboards.queries.alerts import latest_open
 from dashboards.queries.overview import KPI_CARDS, Overview, overview_data, period_error
 from dashboards.queries.overview_trend import GRAINS
@@ -28,21 +28,18 @@ def request_grain() -> tuple[str, str | None]:
     return grain, None
 
 
-def cached_overview(conn, filters, dept: str | None, grain: str) -> Overview:
+def cached_overview(conn, filters, dept: str | None, grain: str) -> Cached[Overview]:
     """overview_data through the app's result cache (the page and GET /api/v1/overview share entries)."""
     settings = context.settings()
-    cache = context.cache()
-    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
-    return cache.get(("overview", filters, dept, grain), version,
-                     lambda: overview_data(conn, filters, dept, grain=grain, settings=settings))
+    return cached(conn, ("overview", filters, dept, grain),
+                  lambda c: overview_data(c, filters, dept, grain=grain, settings=settings))
 
 
 def cached_overview_json(conn, filters, dept: str | None, grain: str) -> dict:
-    """The API's JSON of the overview, cached like the page's data (the conversion costs more than a hit)."""
-    cache = context.cache()
-    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
-    return cache.get(("overview-json", filters, dept, grain), version,
-                     lambda: cached_overview(conn, filters, dept, grain).as_json())
+    """The API's JSON of the overview, cached with the data it was made from (the conversion costs more than a
+    hit)."""
+    data = cached_overview(conn, filters, dept, grain)
+    return context.cache().get(("overview-json", filters, dept, grain), data.version, data.value.as_json)
 
 
 def _linked(frame, base: str):
@@ -77,23 +74,21 @@ def index():
     error = error or grain_error
     user = auth.current_user()
     settings = context.settings()
-    cache = context.cache()
     base = url_for("explorer.index")
     with read_connection() as conn:
         too_long = None if error else period_error(conn, filters, grain)
         if too_long:  # show the default period with the message instead of computing an unbounded one
             error, filters = f"筛选条件无效：{too_long}", auth.scope(Filters())
-        version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
-        data = cache.get(("overview", filters, user.dept_code, grain), version,
-                         lambda: overview_data(conn, filters, user.dept_code, grain=grain, settings=settings))
+        result = cached_overview(conn, filters, user.dept_code, grain)
+        data = result.value
         alerts, open_alerts = latest_open(conn, user.dept_code)
         options, current = filter_bar(conn, filters, data.period, [("趋势粒度", GRAINS[grain])])
-    # building Plotly figures costs more than reading the rollups: the figures' JSON is cached with the data
-    charts = cache.get(("figures", filters, user.dept_code, grain, base), version,
-                       lambda: overview_figures(data, base))
+    # the figures and tables cost more than reading the rollups: they are rendered once per cached result
+    body = context.cache().get(("body", filters, user.dept_code, grain, base), result.version, lambda: Markup(
+        render_template("pages/_overview_body.html", data=data, charts=overview_figures(data, base), explorer=base,
+                        kpi_cards=KPI_CARDS, good_basic=settings.kpi.good_includes_basic, fmt=formats,
+                        chart_min=settings.kpi.chart_min_volume)))
     return render_template(
-        "pages/overview.html", data=data, filters=filters, error=error, kpi_cards=KPI_CARDS,
-        good_basic=settings.kpi.good_includes_basic, charts=charts, explorer=base,
+        "pages/overview.html", data=data, updating=result.stale, body=body, filters=filters, error=error,
         alerts=alerts, open_alerts=open_alerts, options=options, current=current, grains=GRAINS, grain=grain,
-        fmt=formats, chart_min=settings.kpi.chart_min_volume,
     ), (400 if error else 200)

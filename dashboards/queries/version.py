@@ -10,9 +10,10 @@ from feedback.models import Batch, LedgerEvent, ModelVersion
 
 
 def data_version(conn: Connection) -> tuple[Any, ...]:
-    """Three indexed lookups that change whenever the numbers on the overview can change."""
-    batch = conn.execute(select(func.max(Batch.id)).where(Batch.finished_at.is_not(None))).scalar()
-    event = conn.execute(select(func.max(LedgerEvent.id))).scalar()
-    active = tuple(conn.execute(select(ModelVersion.version).where(ModelVersion.active.is_(True))
-                                .order_by(ModelVersion.version)).scalars())
-    return batch, event, active
+    """Three indexed lookups, in one statement (every request asks), that change whenever the numbers on the
+    overview can change."""
+    batch = select(func.max(Batch.id)).where(Batch.finished_at.is_not(None)).scalar_subquery()
+    event = select(func.max(LedgerEvent.id)).scalar_subquery()
+    active = (select(func.aggregate_strings(ModelVersion.version, ","))
+              .where(ModelVersion.active.is_(True)).scalar_subquery())
+    return tuple(conn.execute(select(batch, event, active)).one())
