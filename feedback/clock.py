@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _SIMULATED: ContextVar[datetime | None] = ContextVar("haocha_simulated_now", default=None)
@@ -34,13 +34,19 @@ def simulated(at: datetime) -> Iterator[datetime]:
         _SIMULATED.reset(token)
 
 
+def day_end(day: date, *, storage_tz: str = "Asia/Shanghai", display_tz: str = "Asia/Shanghai") -> datetime:
+    """The last moment (to the microsecond) of ``day`` in ``display_tz``, as a naive wall-clock time of
+    ``storage_tz`` (what stored times are compared with): where the bulletin of a month ending on ``day`` is
+    frozen."""
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(display_tz))
+    return following.astimezone(ZoneInfo(storage_tz)).replace(tzinfo=None) - timedelta(microseconds=1)
+
+
 def display_time(value: object, *, storage_tz: str = "Asia/Shanghai", display_tz: str = "Asia/Shanghai",
                  fmt: str = "%Y-%m-%d %H:%M") -> str:
     """The one way a stored time is shown (screens, exports, the bulletin): a naive wall-clock time of
     ``storage_tz`` (a datetime, a pandas Timestamp or an ISO string) converted to ``display_tz`` and written
     with ``fmt``; "" for a missing value, a bare date as its ISO day."""
-    from datetime import date
-
     import pandas as pd
 
     if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):

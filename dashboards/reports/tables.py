@@ -180,8 +180,10 @@ LEDGER_ROWS = (("cases", "本月差评工单", "count"), ("voided", "其中：�
 
 def ledger_table(b: Bulletin) -> Table:
     rows = [{"item": label, "value": b.ledger.month.get(key), "kind": kind} for key, label, kind in LEDGER_ROWS]
-    rows += [{"item": "累计未办结（截至通报日）", "value": b.ledger.backlog.get("open_cases"), "kind": "count"},
-             {"item": "累计超期（截至通报日）", "value": b.ledger.backlog.get("overdue_cases"), "kind": "count"}]
+    at = b.ledger.as_of
+    when = f"截至{at.month}月{at.day}日" if at else "截至通报日"
+    rows += [{"item": f"累计未办结（{when}）", "value": b.ledger.backlog.get("open_cases"), "kind": "count"},
+             {"item": f"累计超期（{when}）", "value": b.ledger.backlog.get("overdue_cases"), "kind": "count"}]
     return Table("差评整改", _cols(("item", "项目", "text"), ("value", "数值", "mixed")), pd.DataFrame(rows))
 
 

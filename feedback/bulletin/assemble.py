@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -12,7 +12,7 @@ from feedback.bulletin import findings, sections
 from feedback.bulletin.letterhead import letterhead
 from feedback.bulletin.model import Bulletin
 from feedback.bulletin.units import unit_changes
-from feedback.clock import display_time
+from feedback.clock import day_end, display_time
 from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
 from feedback.settings import Settings
@@ -41,7 +41,9 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
     """The bulletin of ``month`` ('YYYY-MM') for the filters' scope (their own period is ignored).
 
     Headline figures are ``kpi.display(periods.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
-    agree to the last digit; ledger figures are as of ``as_of`` (default: now, local time)."""
+    agree to the last digit (their ledger KPIs, like the rankings' 按时整改率, are as of ``as_of``; default: now,
+    local time). The task and ledger sections are frozen at the month's end (``as_of`` when earlier): replayed
+    from the task and ledger histories, so a later change does not rewrite an older bulletin."""
     with formats.fixed_decimals(settings.bulletin.decimals):  # the sentences follow the one decimal rule too
         return _build(conn, month, filters, settings=settings, as_of=as_of, taxonomy=taxonomy,
                       region_names=region_names, issuer=issuer, issue_no=issue_no)
@@ -70,10 +72,11 @@ def _build(conn: Connection, month: str, filters: Filters | None, *, settings: S
     services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
     complaints = sections.complaint_section(conn, cur, taxonomy)
-    # frozen at the month's end: a later change of a task does not rewrite an older bulletin
-    frozen = min(as_of, datetime.combine(end, time(23, 59, 59)))
+    # frozen at the month's end (its last moment in the display time zone): a later change of a task or a ledger
+    # case does not rewrite an older bulletin
+    frozen = min(as_of, day_end(end, storage_tz=settings.ingest.timezone, display_tz=settings.display.timezone))
     tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS, at=frozen)
-    ledger = sections.ledger_section(conn, cur, today=as_of.date(), good_includes_basic=gib)
+    ledger = sections.ledger_section(conn, cur, at=frozen, good_includes_basic=gib)
     changes = unit_changes(conn, cur, prev, region_names)
     scope_info = _scope(scope, ranks["dept"].table, region_names)
     head = letterhead(settings.bulletin, month, issuer=issuer, issue_no=issue_no)
@@ -86,15 +89,16 @@ def _build(conn: Connection, month: str, filters: Filters | None, *, settings: S
         problems=findings.problems(kpis, changes, ranks["region"], ranks["dept"], services, tags, complaints,
                                    ledger),
         actions=findings.actions(kpis, ranks["dept"], services, tags, tasks, ledger),
-        notes=notes(gib, rule, as_of),
+        notes=notes(gib, rule, as_of, end if frozen < as_of else None),
         recipients=head.recipients, opening=head.opening, closing=head.closing, signature=head.signature,
         as_of_text=display_time(as_of, storage_tz=settings.ingest.timezone, display_tz=settings.display.timezone),
         decimals=settings.bulletin.decimals,
     )
 
 
-def notes(good_includes_basic: bool, rule: RankRule, as_of: datetime) -> list[str]:
-    """The definitions printed under the tables (footnotes)."""
+def notes(good_includes_basic: bool, rule: RankRule, as_of: datetime, month_end: date | None = None) -> list[str]:
+    """The definitions printed under the tables (footnotes); ``month_end``: the day the ledger section is frozen
+    at (None: the bulletin was made before the month ended, its ledger section is as of ``as_of``)."""
     basic = "含" if good_includes_basic else "不含"
     return [
         f"好评率 = 非常满意、满意{'、基本满意' if good_includes_basic else ''}评价数 / 有效评价数（{basic}基本满意）；"
@@ -105,7 +109,10 @@ def notes(good_includes_basic: bool, rule: RankRule, as_of: datetime) -> list[st
         "调整后差评率（事项与渠道结构调整）：按通报范围内每个“事项 × 评价渠道”组合的差评率，乘以该单位在各组合的评价数，"
         "求和得到该单位的预期差评数；实际差评数 / 预期差评数 = 实际/预期比；调整后差评率 = 通报范围整体差评率 × 实际/预期比。"
         "比值大于1表示差评多于其所办事项和渠道应有的水平，办理难度较大的单位不因事项本身而显得更差。",
-        f"差评整改数据截至{as_of:%Y年%m月%d日}；按时整改率 = 在整改期限（工作日）内整改的工单 / 已到期或已整改的工单。",
+        (f"差评整改情况（第五部分）为{month_end:%Y年%m月%d日}日终的状态（按工单办理记录回放，其后的办理和延期不计入）"
+         if month_end else f"差评整改情况（第五部分）截至{as_of:%Y年%m月%d日}")
+        + f"；主要指标表和排名中的差评工单指标截至{as_of:%Y年%m月%d日}。"
+        "按时整改率 = 在整改期限（工作日）内整改的工单 / 已到期或已整改的工单。",
     ]
 
 

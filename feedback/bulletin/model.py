@@ -38,12 +38,14 @@ class Tasks:
 
 @dataclass(frozen=True)
 class LedgerSummary:
-    """The month's 差评 cases and the backlog as of the bulletin date."""
+    """The month's 差评 cases and the backlog as they stood at ``as_of`` (the month's end, or the bulletin date
+    when that is earlier), replayed from the ledger's history."""
 
     month: dict[str, Any]  # cases, open, overdue, voided, closed, reply/on-time/revisit rates
     backlog: dict[str, Any]  # all cases rated up to the month end: open, overdue
     statuses: pd.DataFrame  # status, name, n (the month's cases)
     overdue_units: pd.DataFrame  # departments with most overdue cases (backlog)
+    as_of: datetime | None = None  # the moment the figures are of (storage wall-clock time)
 
 
 @dataclass(frozen=True)

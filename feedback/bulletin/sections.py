@@ -4,7 +4,7 @@ optimisation tasks and their states, and the rectification ledger summary."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -109,13 +109,19 @@ def task_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top:
     return Tasks(kpi.round_frame(tasks[TASK_COLUMNS]), states, int(states["n"].sum()))
 
 
-def ledger_section(conn: Connection, month: Filters, *, today: date, good_includes_basic: bool,
+def ledger_section(conn: Connection, month: Filters, *, at: datetime, good_includes_basic: bool,
                    top: int = 5) -> LedgerSummary:
-    """The month's 差评 cases (by rating time) with their states; the open and overdue backlog of every case
-    rated up to the month end, as of ``today``; the departments with most overdue cases."""
+    """The rectification ledger as it stood at ``at`` (the bulletin's month end), replayed from its history
+    (feedback.ledger.replay): the month's 差评 cases (by rating time) with their states, the open and overdue
+    backlog of every case rated up to the month end, the departments with most overdue cases. Cases opened after
+    ``at`` are left out; states, deadlines, 反馈 and 整改 are those of that moment, overdue counted on its day."""
+    from feedback.ledger import cases_as_of
     from feedback.ledger.rules import STATUSES
 
-    counts = stats_queries.case_counts(conn, month, today=today)
+    today = at.date()
+    cases = cases_as_of(conn, month.with_period(None, month.end), at)
+    mine = cases[cases["rated_at"].dt.date >= month.start] if month.start is not None else cases
+    counts = kpi.case_flags(mine, today=today)
     k = kpi.case_kpis(counts, good_includes_basic=good_includes_basic)
     by_status = counts.groupby("status")["n"].sum() if not counts.empty else pd.Series(dtype="int64")
     statuses = (by_status.reindex(list(STATUSES)).dropna().astype("int64").rename("n")
@@ -123,21 +129,12 @@ def ledger_section(conn: Connection, month: Filters, *, today: date, good_includ
     statuses.insert(1, "name", statuses["status"].map(STATUSES))
     statuses = statuses[statuses["n"] > 0].reset_index(drop=True)
     summary = {**k, "voided": int(by_status.get("voided", 0)), "closed": int(by_status.get("closed", 0))}
-    backlog_filters = month.with_period(None, month.end)
-    backlog = kpi.case_kpis(stats_queries.case_counts(conn, backlog_filters, today=today),
-                            good_includes_basic=good_includes_basic)
-    units = kpi.case_table(stats_queries.case_counts(conn, backlog_filters, ("dept",), today=today), ["dept_key"],
+    backlog = kpi.case_kpis(kpi.case_flags(cases, today=today), good_includes_basic=good_includes_basic)
+    units = kpi.case_table(kpi.case_flags(cases, ("dept_key",), today=today), ["dept_key"],
                            good_includes_basic=good_includes_basic)
-    names = _dept_names(conn, backlog_filters)
+    names = cases.dropna(subset=["dept_key"]).groupby("dept_key")["dept_name"].max().to_dict()
     units = units[units["overdue_cases"] > 0].sort_values(["overdue_cases", "dept_key"], ascending=[False, True])
     units = units.head(top).assign(name=lambda t: t["dept_key"].map(names).fillna(t["dept_key"]))
     return LedgerSummary(month=kpi.rounded(summary), backlog=kpi.rounded(backlog), statuses=statuses,
                          overdue_units=kpi.round_frame(units[["dept_key", "name", "open_cases", "overdue_cases"]]
-                                                   .reset_index(drop=True)))
-
-
-def _dept_names(conn: Connection, filters: Filters) -> dict:
-    frame = stats_queries.case_frame(conn, filters)
-    if frame.empty:
-        return {}
-    return frame.dropna(subset=["dept_key"]).groupby("dept_key")["dept_name"].max().to_dict()
+                                                   .reset_index(drop=True)), as_of=at)

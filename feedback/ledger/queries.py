@@ -1,4 +1,5 @@
-"""Reads of the ledger: cases in a scope with their overdue state and pending requests, one case, its history."""
+"""Reads of the ledger: cases in a scope with their overdue state and pending requests, the cases as they stood at
+a moment (replayed from their history), one case, its history."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from feedback.clock import local_now
 from feedback.filters import Filters
+from feedback.ledger.replay import cases_at
 from feedback.ledger.rules import REQUEST_TYPES, STATUSES, LedgerError, overdue_labels, parse_status
 from feedback.models import LedgerCase, LedgerEvent, LedgerRequest, Record
 from feedback.stats import queries as stats_queries
@@ -84,6 +86,16 @@ def list_cases(conn: Connection, filters: Filters | None = None, *, overdue: boo
     label = pending.assign(text=pending["type"].map(REQUEST_TYPES) + "申请#" + pending["id"].astype(str))
     cases["pending_requests"] = cases["case_id"].map(label.groupby("case_id")["text"].agg("、".join))
     return cases.reset_index(drop=True)
+
+
+def cases_as_of(conn: Connection, filters: Filters, at: datetime) -> pd.DataFrame:
+    """Cases in the filters' scope (by their record) as they stood at ``at``, replayed from their history
+    (feedback.ledger.replay: cases opened later left out; status, deadline and milestones as they were), with
+    Chinese status labels and ``overdue`` (核实超期 / 整改超期) as of that day."""
+    cases = cases_at(stats_queries.case_frame(conn, filters), stats_queries.case_events(conn, filters, until=at), at)
+    cases["overdue"] = overdue_labels(cases, at.date())
+    cases.insert(cases.columns.get_loc("status") + 1, "status_name", cases["status"].map(STATUSES))
+    return cases
 
 
 def history(conn: Connection, case_id: int) -> pd.DataFrame:

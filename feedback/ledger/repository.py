@@ -33,10 +33,14 @@ from feedback.stats.rollups import refresh_days
 _CHUNK = 5_000
 
 
-def _event(conn: Connection, case_id: int, *, at: datetime, actor: str, action: str, from_status: str | None = None,
-           to_status: str | None = None, note: str | None = None, request_id: int | None = None) -> None:
+def _event(conn: Connection, case_id: int, *, at: datetime, actor: str, action: str, rectify_due: date,
+           from_status: str | None = None, to_status: str | None = None, note: str | None = None,
+           request_id: int | None = None) -> None:
+    """One history row; ``to_status`` and ``rectify_due`` are the case's state after it, so the ledger can be
+    replayed as it stood at any moment (feedback.ledger.replay)."""
     conn.execute(insert(LedgerEvent).values(case_id=case_id, request_id=request_id, at=at, actor=actor,
-                                            action=action, from_status=from_status, to_status=to_status, note=note))
+                                            action=action, from_status=from_status, to_status=to_status, note=note,
+                                            rectify_due=rectify_due))
 
 
 def _open_rows(rows: list[Any], origin: str, opened: list[datetime], rules, now: datetime) -> list[dict]:
@@ -62,7 +66,7 @@ def _insert_cases(conn: Connection, rows: list[dict], *, actor: str, note: str |
         # header and its history tell the same date
         conn.execute(insert(LedgerEvent), [dict(case_id=c, request_id=None, at=row["opened_at"], actor=actor,
                                                 action="open", from_status=None, to_status="pending_verify",
-                                                note=note)
+                                                note=note, rectify_due=row["rectify_due"])
                                            for c, row in zip(new, chunk, strict=True)])
         ids.extend(new)
     return ids
@@ -101,7 +105,7 @@ def set_status(conn: Connection, case_id: int, status: str, *, by: str, note: st
     values = transition(case_id, case.status, target, satisfaction, now)
     _update_case(conn, case, values)
     _event(conn, case_id, at=now, actor=by, action="transition", from_status=case.status, to_status=target,
-           note=note)
+           note=note, rectify_due=case.rectify_due)
 
 
 def request(conn: Connection, case_id: int, type: str, *, reason: str, by: str, extra_days: int | None = None,
@@ -122,7 +126,7 @@ def request(conn: Connection, case_id: int, type: str, *, reason: str, by: str, 
     except IntegrityError as exc:
         raise LedgerError(f"{taken}（同时提交的另一申请已保存，本申请未保存）") from exc
     _event(conn, case_id, at=now, actor=by, action="request", from_status=case.status, to_status=case.status,
-           note=f"{REQUEST_TYPES[type]}申请：{reason.strip()}", request_id=req_id)
+           note=f"{REQUEST_TYPES[type]}申请：{reason.strip()}", request_id=req_id, rectify_due=case.rectify_due)
     return req_id
 
 
@@ -152,7 +156,7 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
     text = f"{word}{verdict}" + (f"：{note}" if note else "")
     if not approve:
         _event(conn, case.id, at=now, actor=by, action="reject", from_status=case.status, to_status=case.status,
-               note=text, request_id=request_id)
+               note=text, request_id=request_id, rectify_due=case.rectify_due)
         return
     values: dict[str, Any] = {"updated_at": now}
     target = case.status
@@ -170,7 +174,7 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
             values["verified_at"] = now
     _update_case(conn, case, values)
     _event(conn, case.id, at=now, actor=by, action="approve", from_status=case.status, to_status=target, note=text,
-           request_id=request_id)
+           request_id=request_id, rectify_due=values.get("rectify_due", case.rectify_due))
     if target == "voided":
         _close_pending(conn, case.id, by=by, now=now)
         day = pd.Timestamp(case.rated_at)

@@ -101,6 +101,9 @@ class LedgerEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # The case's rectify deadline after this event (migration 0014): an approved 延期 moves it, so the ledger as
+    # it stood at a moment (the bulletin's month end) reads the deadline of its last event by then.
+    rectify_due: Mapped[date | None] = mapped_column(Date)
 
 
 # --- optimisation tasks and their history (migration 0005) -----------------------------------------------

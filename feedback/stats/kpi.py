@@ -149,6 +149,28 @@ def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_ba
     return pd.DataFrame({**keys, **{c: s[c] for c in CASE_COLUMNS}})
 
 
+# The flags a case is counted by (stats_queries.case_counts in SQL, case_flags from a case frame).
+CASE_FLAGS = ("status", "outcome", "satisfaction", "replied", "done", "on_time", "rectify_past", "verify_past")
+
+
+def case_flags(cases: pd.DataFrame, by: Sequence[str] = (), *, today: date) -> pd.DataFrame:
+    """A case count frame (the input of ``case_table``) from a case frame, e.g. the ledger replayed at a moment
+    (feedback.ledger.replay): the flags of ``stats_queries.case_counts`` as of ``today`` — replied (反馈 given),
+    done (rectified), on_time (rectified on or before rectify_due), rectify_past / verify_past (deadline before
+    today) — counted per ``by`` columns of the frame. The same definitions as the SQL, held equal by a test."""
+    by = list(by)
+    rectify_due, rectified = pd.to_datetime(cases["rectify_due"]), pd.to_datetime(cases["rectified_at"])
+    day = pd.Timestamp(today)
+    flags = pd.DataFrame({
+        **{k: cases[k] for k in by}, "status": cases["status"], "outcome": cases["outcome"],
+        "satisfaction": cases["satisfaction"].astype("Int64"), "replied": cases["replied_at"].notna(),
+        "done": rectified.notna(), "on_time": rectified.dt.normalize() <= rectify_due,
+        "rectify_past": rectify_due < day, "verify_past": pd.to_datetime(cases["verify_due"]) < day})
+    counts = flags.groupby([*by, *CASE_FLAGS], dropna=False).size().rename("n").reset_index()
+    counts["outcome"] = counts["outcome"].astype(object).where(counts["outcome"].notna(), None)  # all-None: not NaN
+    return counts.astype({"satisfaction": "Int64", "n": "int64"})
+
+
 def case_kpis(counts: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
     """The headline ledger KPIs of a whole case count frame (see ``case_table``)."""
     t = case_table(counts, good_includes_basic=good_includes_basic)

@@ -56,3 +56,14 @@ def test_display_timezone_and_bulletin_placeholders_are_checked(tmp_path):
     with pytest.raises(SettingsError, match="bulletin.decimals"):
         settings_from_mapping({"bulletin": {"decimals": 7}})
 
+
+
+def test_day_end_is_the_last_moment_of_the_display_day_in_storage_time():
+    from datetime import date
+
+    from feedback.clock import day_end
+
+    assert day_end(date(2025, 10, 31)) == datetime(2025, 10, 31, 23, 59, 59, 999999)
+    # a display zone 8 hours behind the storage zone: its day ends at 07:59:59.999999 the next storage day
+    assert day_end(date(2025, 10, 31), storage_tz="Asia/Shanghai", display_tz="UTC") == \
+        datetime(2025, 11, 1, 7, 59, 59, 999999)

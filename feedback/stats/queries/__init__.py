@@ -6,7 +6,14 @@ and ledger cases. ``from feedback.stats import queries as stats_queries`` gives 
 - tags: 差评 evaluation-tag counts; cases: ledger cases and their KPI flags.
 """
 
-from feedback.stats.queries.cases import CASE_COLUMNS, CASE_FLAGS, case_counts, case_frame
+from feedback.stats.queries.cases import (
+    CASE_COLUMNS,
+    CASE_FLAGS,
+    EVENT_COLUMNS,
+    case_counts,
+    case_events,
+    case_frame,
+)
 from feedback.stats.queries.counts import (
     Prefetched,
     batch_days,
@@ -36,8 +43,9 @@ from feedback.stats.queries.sources import (
 from feedback.stats.queries.tags import TAG_DIMS, bad_conditions, bad_tag_frame, bad_tag_rows, split_tags
 
 __all__ = [
-    "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "RATING_DIMS", "TAG_DIMS", "Prefetched", "Source", "active_version",
-    "bad_conditions", "bad_tag_frame", "batch_days", "bad_tag_rows", "case_counts", "case_frame", "column", "counts", "day_expr",
-    "filter_conditions", "latest_day", "month_expr", "month_start", "next_month", "normalise", "prefetch",
-    "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source", "split_tags", "to_frame",
+    "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "EVENT_COLUMNS", "RATING_DIMS", "TAG_DIMS", "Prefetched", "Source",
+    "active_version", "bad_conditions", "bad_tag_frame", "batch_days", "bad_tag_rows", "case_counts", "case_events",
+    "case_frame", "column", "counts", "day_expr", "filter_conditions", "latest_day", "month_expr", "month_start",
+    "next_month", "normalise", "prefetch", "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source",
+    "split_tags", "to_frame",
 ]

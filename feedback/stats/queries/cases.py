@@ -4,14 +4,15 @@ flags the ledger KPIs need as of a day."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, false, func, select, true
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from feedback.filters import Filters
-from feedback.models import LedgerCase, Score
+from feedback.models import LedgerCase, LedgerEvent, Score
+from feedback.stats.kpi import CASE_FLAGS
 from feedback.stats.queries.counts import to_frame
 from feedback.stats.queries.sources import (
     DIMENSIONS,
@@ -59,6 +60,22 @@ def case_frame(conn: Connection, filters: Filters, by: Sequence[str] = ()) -> pd
     return frame
 
 
+EVENT_COLUMNS = ("case_id", "id", "at", "action", "to_status", "rectify_due")
+
+
+def case_events(conn: Connection, filters: Filters, *, until: datetime) -> pd.DataFrame:
+    """The history of the cases whose record passes the filters (as ``case_frame``), events at or before
+    ``until`` only, in the order they happened (time, then id): what feedback.ledger.replay replays."""
+    c, e = LedgerCase.__table__, LedgerEvent.__table__
+    src = _case_source(conn, filters)
+    stmt = (select(*(e.c[k] for k in EVENT_COLUMNS)).select_from(src.from_.join(e, e.c.case_id == c.c.id))
+            .where(*filter_conditions(src, filters), e.c.at <= until).order_by(e.c.at, e.c.id))
+    frame = to_frame(conn.execute(stmt).all(), list(EVENT_COLUMNS))
+    frame["at"] = pd.to_datetime(frame["at"])
+    frame["rectify_due"] = pd.to_datetime(frame["rectify_due"]).dt.date
+    return frame
+
+
 def _case_source(conn: Connection, filters: Filters) -> Source:
     """The cases table with its copied record dimensions; the active scores only when a filter needs them."""
     c = LedgerCase.__table__
@@ -72,13 +89,11 @@ def _case_source(conn: Connection, filters: Filters) -> Source:
                   text_ts=conn.dialect.name == "sqlite")
 
 
-CASE_FLAGS = ("status", "outcome", "satisfaction", "replied", "done", "on_time", "rectify_past", "verify_past")
-
-
 def case_counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, today: date) -> pd.DataFrame:
     """Cases counted by ``by`` and the flags the ledger KPIs need, as of ``today``: status, outcome,
     satisfaction, replied (反馈 given), done (rectified), on_time (rectified on or before rectify_due),
-    rectify_past / verify_past (deadline before today); n. Small whatever the number of cases."""
+    rectify_past / verify_past (deadline before today); n. Small whatever the number of cases. (The same flags
+    from a case frame, e.g. the ledger replayed at a moment: ``kpi.case_flags``.)"""
     check_by(by)
     c = LedgerCase.__table__
     src = _case_source(conn, filters)
