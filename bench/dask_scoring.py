@@ -19,14 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.scratch import fresh_db
-
-
-def _loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
+from bench.scratch import fresh_db, loadavg
 
 
 def _rows(engine):
@@ -110,7 +103,7 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
     engine = make_engine(settings.database_url)
     upgrade(engine)
     report: dict = {"rows_requested": rows, "sentiment_engine": engine_name or settings.scoring.engine, "batch_size": batch_size, "database": "postgresql" if postgres else
-                    "sqlite", "cpus": os.cpu_count(), "loadavg_start": _loadavg()}
+                    "sqlite", "cpus": os.cpu_count(), "loadavg_start": loadavg()}
     t0 = time.perf_counter()
     for path in write_demo(tmp / "demo", rows=rows, seed=seed):
         ingest_file(engine, settings, path, profile="zhejiang" if "zhejiang" in path.name else "auto")
@@ -147,7 +140,7 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
         again = score_store(engine, settings)
     report["runs"].append({"mode": "one process, again", "workers": 0, "seconds": round(again.seconds, 2),
                            "records_per_s": round(again.docs_per_s), "speedup": round(seq.seconds / again.seconds, 2)})
-    report["loadavg_end"] = _loadavg()
+    report["loadavg_end"] = loadavg()
     engine.dispose()
     return report
 

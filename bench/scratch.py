@@ -1,4 +1,5 @@
-"""An empty scratch database for a benchmark run: a SQLite file removed, a PostgreSQL schema dropped and recreated."""
+"""An empty scratch database for a benchmark run: a SQLite file removed, a PostgreSQL schema dropped and recreated;
+and the load average the figures were taken under."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def fresh_db(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     eng.dispose()
+
+
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages (on a shared machine they decide the figures)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"

@@ -123,6 +123,10 @@ BUILTIN_SPECS: dict[str, dict] = {
             "反对数": "votes_down",
             "答复意见": "reply_text",
             "答复时间": "replied_at",
+            # a province's 12345 export names the 区划 a message is about (topics are grouped per 地市)
+            "区划": "region_code",
+            "行政区划": "region_code",
+            "区划代码": "region_code",
         },
         id_fields=("source_id",),
         level_scheme="text",

@@ -49,13 +49,20 @@ def tasks_group() -> None:
 
 
 @tasks_group.command("rebuild")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Group the topics on this Dask scheduler (tcp://HOST:PORT, or local:N for N local worker "
+                   "processes); default [tasks].scheduler, else in this process. The tasks are the same.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
 @pass_app
-def rebuild_cmd(app: AppContext, as_json: bool) -> None:
+def rebuild_cmd(app: AppContext, scheduler: str | None, as_json: bool) -> None:
     """Regroup every complaint signal into tasks and rank them (state, owners and notes are kept)."""
+    from feedback.cluster import ClusterError
     from feedback.tasks.rebuild import rebuild_tasks
 
-    s = rebuild_tasks(app.engine(), app.settings())
+    try:
+        s = rebuild_tasks(app.engine(), app.settings(), scheduler=scheduler)
+    except ClusterError as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps({"build": s.build_id, "tasks": s.tasks, "signals": s.signals, "new": s.new_tasks,
                                "seconds": round(s.seconds, 2), "as_of": str(s.as_of), "model": s.model_version,

@@ -8,7 +8,7 @@ write. Each worker process loads the version's models once, from the instance fo
 shared storage every worker sees at the same path), and keeps them for every later range of that version.
 
 ``ADDRESS`` is a scheduler address (``tcp://host:8786``), or ``local`` / ``local:N`` for a cluster of N worker
-processes (default: one per core) started on this machine for the run.
+processes (default: one per core) started on this machine for the run (:func:`feedback.cluster.connect`).
 """
 
 from __future__ import annotations
@@ -16,24 +16,19 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from feedback.cluster import connect, worker_count
 from feedback.scoring import repository as store
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams
 
-CONNECT_TIMEOUT_S = 30
 IN_FLIGHT_PER_WORKER = 2  # pieces queued per worker: keeps every worker busy while the client reads and writes
 MIN_PART = 50  # records: a range is not cut into pieces smaller than this
-
-
-class ClusterError(RuntimeError):
-    """The Dask cluster cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -92,37 +87,6 @@ def model_loads() -> dict:
     return {"pid": os.getpid(), "loads": _loads}
 
 
-@contextmanager
-def connect(address: str):
-    """A Dask client for ``address``; ``local`` / ``local:N`` starts N worker processes here for the run."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - a product dependency
-        raise ClusterError("Dask is not installed (pip install 'dask[distributed]')") from exc
-    cluster = None
-    try:
-        if address == "local" or address.startswith("local:"):
-            n = int(address.partition(":")[2] or os.cpu_count() or 1)
-            if n < 1:
-                raise ValueError(address)
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
-            client = Client(cluster, set_as_default=False)
-        else:
-            client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (ValueError, OSError) as exc:  # OSError includes connection timeouts
-        if cluster is not None:
-            cluster.close()
-        if isinstance(exc, ValueError):
-            raise ClusterError(f"bad scheduler address {address!r}: use tcp://HOST:PORT, local or local:N") from exc
-        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-    try:
-        yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 def split_range(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
     """``frame`` cut into at most ``parts`` consecutive pieces of at least MIN_PART rows (at least one piece)."""
     n = max(1, min(parts, len(frame) // MIN_PART))
@@ -143,7 +107,7 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
     if not total:
         return 0
     with connect(address) as client:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        workers = worker_count(client)
         window = IN_FLIGHT_PER_WORKER * workers  # pieces queued on the cluster at most
         state = {"after": 0, "in_flight": 0, "exhausted": False, "next": 0}
         ranges: dict[int, list] = {}  # range number → its pieces' rows (None until back)

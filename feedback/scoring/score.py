@@ -199,7 +199,8 @@ def _score(engine: Engine, settings: Settings, scorer: Scorer, version: dict, sc
     """Score what ``version`` has not scored yet: here, or on the Dask cluster at ``scheduler``."""
     if not scheduler:
         return _score_pending(engine, scorer, version["version"], settings.scoring.batch_size, progress)
-    from feedback.scoring.cluster import ClusterError, score_pending_on_cluster, scorer_spec
+    from feedback.cluster import ClusterError
+    from feedback.scoring.cluster import score_pending_on_cluster, scorer_spec
 
     spec = scorer_spec(settings.instance_path, version, scorer.fusion)
     try:

@@ -12,9 +12,9 @@ import pandas as pd
 from feedback.regions import region_name
 from feedback.scoring.taxonomy import Taxonomy
 from feedback.tasks import places, titles
-from feedback.tasks.clusters import TopicGroup, centroids, cluster_topics, topic_documents, vectorise
 from feedback.tasks.config import TaskSettings
 from feedback.tasks.labels import Labels, labels
+from feedback.tasks.units import Mapper, group_here, topic_units
 
 # Columns of a signal frame (one row per complaint signal; see queries.load_signals).
 SIGNAL_COLUMNS = (
@@ -77,11 +77,12 @@ def leading_subcategories(sig: pd.DataFrame, share: float = 0.25, most: int = 2)
     return {int(g): list(v["subcategory"])[:most] for g, v in n.groupby("group")}
 
 
-def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
-                     region_names: Mapping[str, str] | None = None, taxonomy: Taxonomy | None = None) -> Candidates:
+def build_candidates(signals: pd.DataFrame, cfg: TaskSettings, region_names: Mapping[str, str] | None = None,
+                     taxonomy: Taxonomy | None = None, mapper: Mapper | None = None) -> Candidates:
     """Assign every signal to one candidate task (pure: a frame in, frames out); ``region_names`` name the
     region of a local hall's title (feedback.regions), else its code is shown; ``taxonomy`` names the categories
-    (default: the packaged one)."""
+    (default: the packaged one); ``mapper`` groups the topic units (feedback.tasks.units: here by default, or
+    on a Dask cluster, with the same result)."""
     lab = labels(taxonomy)
     sig = signals.reset_index(drop=True).copy()
     sig["weight"] = severity(sig, cfg)
@@ -122,43 +123,20 @@ def build_candidates(signals: pd.DataFrame, cfg: TaskSettings,
     # on-site problems are the department's halls together: a department-wide queue problem is one task, not one
     # per district hall; a problem at one hall still shows as that hall (the dominant region, see _describe)
     add(rated & onsite, "hall", ["_dept", "_cat"])
-    for pool, mask in (("message", is_msg), ("rating", rated & no_cat & has_text)):
-        idx = np.flatnonzero(mask.to_numpy())
-        if len(idx) == 0:
-            continue
-        pool_vectors = vectorise(topic_documents(title.iloc[idx].tolist(), text.iloc[idx].tolist()))
-        topics = cluster_topics(
-            title.iloc[idx].tolist(), text.iloc[idx].tolist(),
-            recency=pd.to_datetime(sig["rated_at"].iloc[idx]).astype("int64").tolist(),
-            threshold=cfg.topic_threshold, merge_similarity=cfg.topic_merge_similarity,
-            max_docs=cfg.topic_max_docs, vectors=pool_vectors,
-        )
-        centre = _centres(pool_vectors, topics)
-        for t, c in zip(topics, centre, strict=True):
+    units = topic_units(sig, title, text, [("message", is_msg), ("rating", rated & no_cat & has_text)])
+    found = (mapper or group_here)(units, cfg.topic_threshold, cfg.topic_merge_similarity, cfg.topic_max_docs)
+    for unit, result in zip(units, found, strict=True):
+        idx = unit.positions
+        for t, c in zip(result.topics, result.centres, strict=True):
             group_of[idx[t.members]] = len(rows)
-            rows.append({"kind": "topic", "_pool": pool, "anchor": t.label, "_anchor_key": t.anchor,
-                         "_first": int(sig["record_id"].iloc[idx[t.members[0]]]), "_centre": int(idx[c])})
+            rows.append({"kind": "topic", "_pool": unit.pool, "_city": unit.city, "anchor": t.label,
+                         "_anchor_key": t.anchor, "_first": int(sig["record_id"].iloc[idx[t.members[0]]]),
+                         "_centre": int(idx[c])})
     sig["group"] = group_of
     sig = sig[sig["group"] >= 0].drop(columns=["_service", "_dept", "_cat"])
     groups = pd.DataFrame(rows)
     groups.insert(0, "group", np.arange(len(groups)))
     return Candidates(_describe(groups, sig, title, text, region_names or {}, lab), sig)
-
-
-def _centres(X, topics: list[TopicGroup]) -> list[int]:
-    """The member of each topic nearest its centroid (its subject names the topic best); ``X``: the pool's
-    :func:`feedback.tasks.clusters.vectorise` rows."""
-    if not topics:
-        return []
-    C = centroids(X, [t.members for t in topics])
-    out = []
-    for k, t in enumerate(topics):
-        if len(t.members) == 1:
-            out.append(t.members[0])
-            continue
-        sims = np.asarray((X[t.members] @ C[k].T).todense()).ravel()
-        out.append(t.members[int(np.argmax(sims))])
-    return out
 
 
 def _topic_keywords(g: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: pd.Series) -> dict:
@@ -256,7 +234,10 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
                 title_ = titles.group_title(anchor, subject, named[gid], int(f["n"]), int(f["weeks"]), f["likes"])
             else:
                 title_ = places.topic_title(subject, anchor)
-            key = task_key("topic", r["_pool"], r["_anchor_key"] if anchor else f"#{int(r['_first'])}")
+            # a pool split by 地市 has a topic per city (1路 in two cities): the city is part of its identity
+            city = r.get("_city")
+            key = task_key("topic", r["_pool"], *([city] if isinstance(city, str) else []),
+                           r["_anchor_key"] if anchor else f"#{int(r['_first'])}")
         out.append({
             "group": gid, "task_key": key, "kind": kind, "source": source, "title": title_[:300],
             "category": cat, "subcategory": sub,

@@ -17,6 +17,8 @@ COMPONENT_LABELS: dict[str, str] = {
     "persistence": "持续性", "support": "支持度", "recency": "时效",
 }
 
+PLACEMENT_KEYS = ("scheduler",)  # say where a rebuild runs, not what it gives
+
 
 @dataclass(frozen=True)
 class TaskSettings:
@@ -52,7 +54,7 @@ class TaskSettings:
     onsite_categories: str = "queue_onsite,staff_attitude,staff_competence"  # grouped by hall, not service
     topic_threshold: float = 0.85  # cosine distance at which topic clusters stop merging
     topic_merge_similarity: float = 0.25  # clusters sharing an anchor merge above this centroid similarity
-    topic_max_docs: int = 6000  # most recent topic documents clustered together (the rest join or stay single)
+    topic_max_docs: int = 6000  # most recent topic documents clustered together per unit (the rest join or stay single)
     # Evidence and listing.
     evidence_count: int = 5
     keyword_count: int = 8
@@ -74,6 +76,9 @@ class TaskSettings:
     heat_citizens_full: float = 30.0  # distinct writers that earn the full citizens component
     heat_support_full: float = 1000.0  # net likes that earn the full support component
     heat_share: float = 0.5  # topic priority = (1 − share) × priority formula + share × heat
+    # Where the topic grouping runs: "" in this process, a Dask scheduler (tcp://HOST:PORT) or "local:N" (N worker
+    # processes started here for the run). The tasks are the same anywhere, so it is not part of the digest.
+    scheduler: str = ""
 
     def weights(self) -> dict[str, float]:
         return {name: float(getattr(self, f"w_{name}")) for name in COMPONENTS}
@@ -81,9 +86,13 @@ class TaskSettings:
     def onsite(self) -> frozenset[str]:
         return frozenset(s.strip() for s in self.onsite_categories.split(",") if s.strip())
 
+    def recorded(self) -> dict[str, Any]:
+        """The settings that decide the tasks (all but where they are computed), as stored with every build."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in PLACEMENT_KEYS}
+
     def digest(self) -> str:
         """A short hash of these settings, stored with every build so a ranking can say what produced it."""
-        raw = json.dumps(dataclasses.asdict(self), sort_keys=True)
+        raw = json.dumps(self.recorded(), sort_keys=True)
         return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 

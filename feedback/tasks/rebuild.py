@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from feedback.cluster import connect
 from feedback.regions import region_names
 from feedback.scoring.taxonomy import taxonomy_of
 from feedback.tasks import queries, repository
@@ -20,6 +21,7 @@ from feedback.tasks.heat import heat_records
 from feedback.tasks.impact import compare
 from feedback.tasks.lifecycle import OPEN
 from feedback.tasks.priority import components, group_metrics, score, weekly_table
+from feedback.tasks.units import Mapper, group_on
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,19 @@ def _rows(groups, metrics, comps, ranked, evidence, sig, heat=None) -> list[dict
     return rows
 
 
-def rebuild_tasks(engine: Engine, settings=None, *, cfg: TaskSettings | None = None) -> BuildSummary:
-    """Rebuild every task from the current records and scores; state, owner, notes and history survive."""
+def rebuild_tasks(engine: Engine, settings=None, *, cfg: TaskSettings | None = None,
+                  scheduler: str | None = None) -> BuildSummary:
+    """Rebuild every task from the current records and scores; state, owner, notes and history survive.
+    ``scheduler`` (else ``[tasks] scheduler``): a Dask scheduler address (or ``local:N``) to group the topic
+    units on (feedback.tasks.units); the tasks are the same as here. Only this process touches the database,
+    and it connects to the cluster before writing anything (feedback.cluster.ClusterError when it cannot)."""
     cfg = cfg or task_settings(settings)
+    scheduler = scheduler or cfg.scheduler or None
+    with connect(scheduler) if scheduler else nullcontext() as client:
+        return _rebuild(engine, settings, cfg, group_on(client) if client is not None else None)
+
+
+def _rebuild(engine: Engine, settings, cfg: TaskSettings, mapper: Mapper | None) -> BuildSummary:
     started = time.perf_counter()
     with engine.connect() as conn:
         as_of = queries.data_as_of(conn)
@@ -111,12 +123,12 @@ def rebuild_tasks(engine: Engine, settings=None, *, cfg: TaskSettings | None = N
         old_members = queries.topic_members(conn)
     with engine.begin() as conn:
         build_id = repository.insert_build(conn, as_of=as_of, model_version=version, settings_hash=cfg.digest(),
-                                           settings=dataclasses.asdict(cfg))
+                                           settings=cfg.recorded())
     rows: list[dict] = []
     members = pd.DataFrame(columns=["task_key", "record_id", "weight"])
     if not sig.empty:
         cand = build_candidates(sig, cfg, region_names(settings) if settings is not None else None,
-                                taxonomy_of(settings) if settings is not None else None)
+                                taxonomy_of(settings) if settings is not None else None, mapper)
         groups = _adopt_topic_keys(cand.groups, cand.signals, old_members, set(old["task_key"]))
         metrics = group_metrics(cand.signals, groups, denominators, as_of, cfg)
         comps = components(metrics, cfg)

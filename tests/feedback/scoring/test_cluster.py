@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from etl.demo.generate import write_demo
 from etl.pipeline import ingest_file
+from feedback import cluster as shared_cluster
 from feedback.cli import main
 from feedback.models import ModelVersion, Record, Score
 from feedback.scoring import cluster as scoring_cluster
@@ -92,7 +93,7 @@ def test_cluster_scores_equal_the_single_process_run(engine, settings, demo_file
 def test_unreachable_scheduler_is_a_scoring_error(engine, settings, monkeypatch):
     from tests.feedback.scoring.test_scoring import _insert
 
-    monkeypatch.setattr(scoring_cluster, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(shared_cluster, "CONNECT_TIMEOUT_S", 1)
     _insert(engine)
     with pytest.raises(ScoringError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         score_store(engine, settings, scheduler="tcp://127.0.0.1:9")
@@ -103,7 +104,7 @@ def test_unreachable_scheduler_is_a_scoring_error(engine, settings, monkeypatch)
 def test_score_command_takes_a_scheduler(engine, runner, monkeypatch):
     from tests.feedback.scoring.test_scoring import _insert
 
-    monkeypatch.setattr(scoring_cluster, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(shared_cluster, "CONNECT_TIMEOUT_S", 1)
     _insert(engine)
     result = runner.invoke(main, ["score", "--scheduler", "bogus:address"])
     assert result.exit_code != 0
