@@ -155,7 +155,7 @@ def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, p
     rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
     names = region_names(settings) if settings else {}
     year_ago = filters.with_period(*kpi.shift_period(*period, -12))
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
+    ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
                              region_names=names, prefetched=pre, year_ago=year_ago)
              for u in ("region", "dept")}
     taxonomy = cached_taxonomy(settings) if settings else None

@@ -67,7 +67,7 @@ def _build(conn: Connection, month: str, filters: Filters | None, *, settings: S
     channels = kpi.channel_table(frame, good_includes_basic=gib) if not frame.empty else _empty_channels()
     levels = _levels(frame)
     rule = RankRule.from_settings(settings.kpi)
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
+    ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
                              region_names=region_names) for u in ("region", "dept")}
     services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
