@@ -42,6 +42,19 @@ def day_end(day: date, *, storage_tz: str = "Asia/Shanghai", display_tz: str = "
     return following.astimezone(ZoneInfo(storage_tz)).replace(tzinfo=None) - timedelta(microseconds=1)
 
 
+def storage_time(text: str, *, storage_tz: str = "Asia/Shanghai", display_tz: str = "Asia/Shanghai") -> datetime:
+    """What a person types for a moment, as a naive wall-clock time of ``storage_tz``: a date (YYYY-MM-DD) is
+    the last moment of that day (``day_end``), a date and time (ISO, ``T`` or a space) is read in
+    ``display_tz`` unless it carries its own offset. ValueError when it is neither."""
+    text = text.strip()
+    if len(text) == 10:
+        return day_end(date.fromisoformat(text), storage_tz=storage_tz, display_tz=display_tz)
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(display_tz))
+    return at.astimezone(ZoneInfo(storage_tz)).replace(tzinfo=None)
+
+
 def display_time(value: object, *, storage_tz: str = "Asia/Shanghai", display_tz: str = "Asia/Shanghai",
                  fmt: str = "%Y-%m-%d %H:%M") -> str:
     """The one way a stored time is shown (screens, exports, the bulletin): a naive wall-clock time of

@@ -273,8 +273,10 @@ SCHEMAS["Overview"] = {
         "grain": {"enum": ["day", "week", "month"]},
         "kpis": {"type": ["object", "null"], "required": ["month", *_KPI_ROW, "mom", "yoy"],
                  "description": "the period's KPIs with 环比 / 同比 of the same span a month / a year earlier; for a "
-                                "whole calendar month identical to `haocha kpi --month M --json` (other spans: "
-                                "month null, start / end and mom_start … yoy_end name the spans)",
+                                "whole calendar month the rating KPIs of `haocha kpi --month M --json`, the ledger "
+                                "KPIs (cases … overdue_cases) live, as of now, where `haocha kpi` and the bulletin "
+                                "freeze them at the month's end (other spans: month null, start / end and "
+                                "mom_start … yoy_end name the spans)",
                  "properties": {"month": _nullable("string"), **_KPI_ROW, "mom": {"type": "object"},
                                 "yoy": {"type": "object"}}},
         "freshness": {"type": ["object", "null"], "description": "last finished batch (rows read, loaded, rejected)"},

@@ -3,7 +3,9 @@ anomaly marks, channels, levels (default vs active), region and department ranki
 categories, top 差评 services and tags, and the data-freshness line.
 
 Every figure comes from the daily rollups through the functions the bulletin uses (feedback.stats: periods, kpi,
-rankings), so the screen, the API, `haocha kpi` and the bulletin agree to the digit."""
+rankings), so the screen, the API, `haocha kpi` and the bulletin agree to the digit; only the ledger KPIs (and
+the rankings' 按时整改率) stay live here, as of now, where `haocha kpi` and the bulletin freeze a past month's at
+its end."""
 
 from __future__ import annotations
 
@@ -126,7 +128,7 @@ GRAIN_NAMES = {"day": "日", "week": "周", "month": "月"}
 def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_includes_basic: bool = True,
                   now: datetime | None = None, grain: str = "week", settings: Settings | None = None) -> Overview:
     """Everything the 总览 page shows; ``filters`` already scoped to ``dept``. The KPI cards cover the period; for
-    a whole calendar month they are `haocha kpi --month`'s figures (the same function and arguments)."""
+    a whole calendar month they are `haocha kpi --month`'s figures (the same function), the ledger KPIs live."""
     if grain not in GRAINS:
         raise ValueError(f"grain '{grain}' is not one of {', '.join(GRAINS)}")
     fresh = freshness(conn, dept)
@@ -155,7 +157,7 @@ def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, p
     rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
     names = region_names(settings) if settings else {}
     year_ago = filters.with_period(*kpi.shift_period(*period, -12))
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
+    ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
                              region_names=names, prefetched=pre, year_ago=year_ago)
              for u in ("region", "dept")}
     taxonomy = cached_taxonomy(settings) if settings else None

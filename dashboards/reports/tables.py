@@ -79,7 +79,7 @@ def _cols(*spec: tuple[str, str, str]) -> tuple[Column, ...]:
 
 def kpi_rows(b: Bulletin) -> list[tuple[str, str, Any, Any, Any]]:
     """(key, 指标, 本月, 环比, 同比) of the headline table (the spec's headline KPIs): the values of
-    `haocha kpi --json`."""
+    `haocha kpi --as-of <the bulletin's ledger moment> --json`."""
     k = b.kpis
     return [(s.key, s.label + ("(%)" if s.kind == "rate" else ""), k.get(s.key), k["mom"].get(s.key),
              k["yoy"].get(s.key)) for s in spec.SPECS if s.headline]
@@ -180,8 +180,7 @@ LEDGER_ROWS = (("cases", "本月差评工单", "count"), ("voided", "其中：�
 
 def ledger_table(b: Bulletin) -> Table:
     rows = [{"item": label, "value": b.ledger.month.get(key), "kind": kind} for key, label, kind in LEDGER_ROWS]
-    at = b.ledger.as_of
-    when = f"截至{at.month}月{at.day}日" if at else "截至通报日"
+    when = f"截至{b.ledger.as_of.month}月{b.ledger.as_of.day}日"
     rows += [{"item": f"累计未办结（{when}）", "value": b.ledger.backlog.get("open_cases"), "kind": "count"},
              {"item": f"累计超期（{when}）", "value": b.ledger.backlog.get("overdue_cases"), "kind": "count"}]
     return Table("差评整改", _cols(("item", "项目", "text"), ("value", "数值", "mixed")), pd.DataFrame(rows))

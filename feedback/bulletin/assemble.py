@@ -12,7 +12,7 @@ from feedback.bulletin import findings, sections
 from feedback.bulletin.letterhead import letterhead
 from feedback.bulletin.model import Bulletin
 from feedback.bulletin.units import unit_changes
-from feedback.clock import day_end, display_time
+from feedback.clock import display_time
 from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
 from feedback.settings import Settings
@@ -40,10 +40,12 @@ def build_bulletin(conn: Connection, month: str, filters: Filters | None = None,
                    issue_no: str | None = None) -> Bulletin:
     """The bulletin of ``month`` ('YYYY-MM') for the filters' scope (their own period is ignored).
 
-    Headline figures are ``kpi.display(periods.month_kpis(...))`` with the same arguments as `haocha kpi`, so they
-    agree to the last digit (their ledger KPIs, like the rankings' 按时整改率, are as of ``as_of``; default: now,
-    local time). The task and ledger sections are frozen at the month's end (``as_of`` when earlier): replayed
-    from the task and ledger histories, so a later change does not rewrite an older bulletin."""
+    ``as_of``: when the bulletin is made (default: now, local time). Every ledger figure (the headline's, with
+    its 环比 / 同比, the rankings' 按时整改率, the ledger section and the sentences) and the task section are frozen
+    at the month's end (``as_of`` when earlier, ``periods.frozen_at``): replayed from the task and ledger
+    histories, so a later change does not rewrite an older bulletin. Headline figures are
+    ``kpi.display(periods.month_kpis(...))`` with the arguments of `haocha kpi --month M --as-of <that moment>`,
+    so they agree to the last digit."""
     with formats.fixed_decimals(settings.bulletin.decimals):  # the sentences follow the one decimal rule too
         return _build(conn, month, filters, settings=settings, as_of=as_of, taxonomy=taxonomy,
                       region_names=region_names, issuer=issuer, issue_no=issue_no)
@@ -58,23 +60,24 @@ def _build(conn: Connection, month: str, filters: Filters | None, *, settings: S
     gib = settings.kpi.good_includes_basic
     as_of = as_of or local_now(settings.ingest.timezone)
     start, end = kpi.month_bounds(month)
+    # frozen at the month's end (its last moment in the display time zone): a later change of a task or a ledger
+    # case does not rewrite an older bulletin
+    frozen = periods.frozen_at(month, as_of, storage_tz=settings.ingest.timezone,
+                               display_tz=settings.display.timezone)
     cur = scope.with_period(start, end)
     prev = scope.with_period(*kpi.month_bounds(kpi.shift_month(month, -1)))
     taxonomy = taxonomy or taxonomy_of(settings)
 
-    kpis = kpi.display(periods.month_kpis(conn, month, scope, as_of=as_of, good_includes_basic=gib))
+    kpis = kpi.display(periods.month_kpis(conn, month, scope, as_of=frozen, frozen=True, good_includes_basic=gib))
     frame = stats_queries.rating_frame(conn, cur, ("channel",))
     channels = kpi.channel_table(frame, good_includes_basic=gib) if not frame.empty else _empty_channels()
     levels = _levels(frame)
     rule = RankRule.from_settings(settings.kpi)
-    ranks = {u: unit_ranking(conn, u, cur, prev, today=as_of.date(), good_includes_basic=gib, rule=rule,
+    ranks = {u: unit_ranking(conn, u, cur, prev, as_of=frozen, frozen=True, good_includes_basic=gib, rule=rule,
                              region_names=region_names) for u in ("region", "dept")}
     services = service_table(conn, cur, prev, gib)
     tags = kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)
     complaints = sections.complaint_section(conn, cur, taxonomy)
-    # frozen at the month's end (its last moment in the display time zone): a later change of a task or a ledger
-    # case does not rewrite an older bulletin
-    frozen = min(as_of, day_end(end, storage_tz=settings.ingest.timezone, display_tz=settings.display.timezone))
     tasks = sections.task_section(conn, scope, taxonomy, top=TOP_TASKS, at=frozen)
     ledger = sections.ledger_section(conn, cur, at=frozen, good_includes_basic=gib)
     changes = unit_changes(conn, cur, prev, region_names)
@@ -89,16 +92,17 @@ def _build(conn: Connection, month: str, filters: Filters | None, *, settings: S
         problems=findings.problems(kpis, changes, ranks["region"], ranks["dept"], services, tags, complaints,
                                    ledger),
         actions=findings.actions(kpis, ranks["dept"], services, tags, tasks, ledger),
-        notes=notes(gib, rule, as_of, end if frozen < as_of else None),
+        notes=notes(gib, rule, end if frozen < as_of else as_of.date(), ended=frozen < as_of),
         recipients=head.recipients, opening=head.opening, closing=head.closing, signature=head.signature,
         as_of_text=display_time(as_of, storage_tz=settings.ingest.timezone, display_tz=settings.display.timezone),
         decimals=settings.bulletin.decimals,
     )
 
 
-def notes(good_includes_basic: bool, rule: RankRule, as_of: datetime, month_end: date | None = None) -> list[str]:
-    """The definitions printed under the tables (footnotes); ``month_end``: the day the ledger section is frozen
-    at (None: the bulletin was made before the month ended, its ledger section is as of ``as_of``)."""
+def notes(good_includes_basic: bool, rule: RankRule, frozen: date, *, ended: bool = True) -> list[str]:
+    """The definitions printed under the tables (footnotes); ``frozen``: the day every ledger figure is of, at
+    its end (the month's last day, ``ended``) or, for a bulletin made before the month ended, the day it was
+    made."""
     basic = "含" if good_includes_basic else "不含"
     return [
         f"好评率 = 非常满意、满意{'、基本满意' if good_includes_basic else ''}评价数 / 有效评价数（{basic}基本满意）；"
@@ -109,9 +113,9 @@ def notes(good_includes_basic: bool, rule: RankRule, as_of: datetime, month_end:
         "调整后差评率（事项与渠道结构调整）：按通报范围内每个“事项 × 评价渠道”组合的差评率，乘以该单位在各组合的评价数，"
         "求和得到该单位的预期差评数；实际差评数 / 预期差评数 = 实际/预期比；调整后差评率 = 通报范围整体差评率 × 实际/预期比。"
         "比值大于1表示差评多于其所办事项和渠道应有的水平，办理难度较大的单位不因事项本身而显得更差。",
-        (f"差评整改情况（第五部分）为{month_end:%Y年%m月%d日}日终的状态（按工单办理记录回放，其后的办理和延期不计入）"
-         if month_end else f"差评整改情况（第五部分）截至{as_of:%Y年%m月%d日}")
-        + f"；主要指标表和排名中的差评工单指标截至{as_of:%Y年%m月%d日}。"
+        "差评工单指标（主要指标表及其环比、同比，排名中的按时整改率，第五部分差评整改情况）"
+        + (f"均为{frozen:%Y年%m月%d日}日终的状态" if ended else f"均截至{frozen:%Y年%m月%d日}")
+        + "，按工单办理记录回放，其后的办理和延期不计入。"
         "按时整改率 = 在整改期限（工作日）内整改的工单 / 已到期或已整改的工单。",
     ]
 

@@ -137,9 +137,9 @@ def _ledger(ledger: LedgerSummary) -> list[str]:
     s = f"本月差评工单{fmt.count(m.get('cases'))}件"
     if m.get("voided"):
         s += f"（申诉复核认定无效{fmt.count(m['voided'])}件）"
-    when = f"截至{ledger.as_of.month}月{ledger.as_of.day}日" if ledger.as_of else "截至通报日"
-    s += (f"，按时整改率{fmt.rate(m.get('on_time_rate'))}；{when}，累计未办结{fmt.count(b.get('open_cases'))}件，"
-          f"其中超期{fmt.count(b.get('overdue_cases'))}件")
+    at = ledger.as_of
+    s += (f"，按时整改率{fmt.rate(m.get('on_time_rate'))}；截至{at.month}月{at.day}日，累计未办结"
+          f"{fmt.count(b.get('open_cases'))}件，其中超期{fmt.count(b.get('overdue_cases'))}件")
     if b.get("overdue_cases") and not ledger.overdue_units.empty:
         top = ledger.overdue_units.iloc[0]
         s += f"，{top['name']}最多（{fmt.count(top['overdue_cases'])}件）"

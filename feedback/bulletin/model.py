@@ -39,13 +39,13 @@ class Tasks:
 @dataclass(frozen=True)
 class LedgerSummary:
     """The month's 差评 cases and the backlog as they stood at ``as_of`` (the month's end, or the bulletin date
-    when that is earlier), replayed from the ledger's history."""
+    when that is earlier: the moment of every ledger figure of the bulletin), replayed from the ledger's history."""
 
     month: dict[str, Any]  # cases, open, overdue, voided, closed, reply/on-time/revisit rates
     backlog: dict[str, Any]  # all cases rated up to the month end: open, overdue
     statuses: pd.DataFrame  # status, name, n (the month's cases)
     overdue_units: pd.DataFrame  # departments with most overdue cases (backlog)
-    as_of: datetime | None = None  # the moment the figures are of (storage wall-clock time)
+    as_of: datetime  # the moment the figures are of (storage wall-clock time)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Bulletin:
     scope: dict[str, Any]  # depts, regions, label
     as_of: datetime
     period: tuple[date, date]
-    kpis: dict[str, Any]  # kpi.display(periods.month_kpis(...)): identical to `haocha kpi --month M --json`
+    kpis: dict[str, Any]  # kpi.display(periods.month_kpis(...)): `haocha kpi --month M --as-of <ledger.as_of> --json`
     channels: pd.DataFrame
     levels: pd.DataFrame
     regions: Ranking

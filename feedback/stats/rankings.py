@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from feedback.filters import Filters
 from feedback.regions import region_name, short_code
-from feedback.stats import kpi
+from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
 
 RANK_ORDER = (("avg_score_10", False), ("bad_rate", True), ("active_rate", False), ("total", False))
@@ -167,13 +167,14 @@ def region_label(code: str | None, names: Mapping[str, str] | None = None) -> st
     return region_name(code, names or {}) or f"区划{short_code(code)}"
 
 
-def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters, *, today: date,
-                 good_includes_basic: bool, rule: RankRule | None = None, min_volume: int | None = None,
-                 board_size: int | None = None, region_names: Mapping[str, str] | None = None,
-                 prefetched: stats_queries.Prefetched | None = None, year_ago: Filters | None = None) -> Ranking:
+def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters, *, as_of: datetime,
+                 good_includes_basic: bool, frozen: bool = False, rule: RankRule | None = None,
+                 min_volume: int | None = None, board_size: int | None = None,
+                 region_names: Mapping[str, str] | None = None, prefetched: stats_queries.Prefetched | None = None,
+                 year_ago: Filters | None = None) -> Ranking:
     """Every unit of the scope for the month: KPIs, 按时整改率, case-mix columns, rank, 环比 (同比 of the rates with
     ``year_ago``); and the boards under ``rule`` (default: ``RankRule()``; ``min_volume`` / ``board_size``
-    override its fields).
+    override its fields). 按时整改率 is the ledger's as of ``as_of``, live or ``frozen`` (periods.ledger_counts).
 
     expected = 差评 the unit would have at the scope's 差评率 of each (事项, 渠道) cell it handles; oe_ratio =
     差评 / expected; adjusted_bad_rate = the scope's 差评率 × oe_ratio (see kpi.case_mix)."""
@@ -190,7 +191,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
 
     cur, prev = table_of(month), table_of(previous)
     old = table_of(year_ago) if year_ago is not None else None
-    cases = kpi.case_table(stats_queries.case_counts(conn, month, (dim,), today=today), [key],
+    cases = kpi.case_table(periods.ledger_counts(conn, month, (dim,), as_of=as_of, frozen=frozen), [key],
                            good_includes_basic=good_includes_basic)
     mix = kpi.case_mix(stats_queries.rating_frame(conn, month, (dim, "service", "channel"), prefetched=prefetched),
                        key)

@@ -67,3 +67,18 @@ def test_day_end_is_the_last_moment_of_the_display_day_in_storage_time():
     # a display zone 8 hours behind the storage zone: its day ends at 07:59:59.999999 the next storage day
     assert day_end(date(2025, 10, 31), storage_tz="Asia/Shanghai", display_tz="UTC") == \
         datetime(2025, 11, 1, 7, 59, 59, 999999)
+
+
+def test_storage_time_reads_what_a_person_types_in_the_display_zone():
+    import pytest
+
+    from feedback.clock import storage_time
+
+    assert storage_time("2025-10-31") == datetime(2025, 10, 31, 23, 59, 59, 999999)  # a date: its end
+    assert storage_time("2025-10-20 12:00") == storage_time("2025-10-20T12:00:00") == datetime(2025, 10, 20, 12)
+    utc = {"storage_tz": "Asia/Shanghai", "display_tz": "UTC"}
+    assert storage_time("2025-10-20 04:00", **utc) == datetime(2025, 10, 20, 12)
+    assert storage_time("2025-10-31", **utc) == datetime(2025, 11, 1, 7, 59, 59, 999999)
+    assert storage_time("2025-10-20T12:00+08:00", **utc) == datetime(2025, 10, 20, 12)  # its own offset wins
+    with pytest.raises(ValueError):
+        storage_time("10/20/2025")

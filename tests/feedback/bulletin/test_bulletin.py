@@ -43,13 +43,15 @@ def bulletin(engine, settings, month="2026-03", filters=None, as_of=AS_OF):
 
 
 def test_headline_equals_haocha_kpi_json(engine, data, settings, runner, config_file):
+    """The headline is `haocha kpi --month M --as-of <the bulletin's frozen moment>`."""
     config_file.write_text(config_file.read_text() + "[kpi]\nmin_ranking_volume = 1\n")
     for month, depts in (("2026-03", ()), ("2026-03", (A,)), ("2026-02", (B,))):
-        args = ["kpi", "--month", month, "--json", *(x for d in depts for x in ("--dept", d))]
+        b = bulletin(engine, settings, month, Filters(depts=depts))
+        args = ["kpi", "--month", month, "--json", "--as-of", b.ledger.as_of.isoformat(),
+                *(x for d in depts for x in ("--dept", d))]
         res = runner.invoke(main, args)
         assert res.exit_code == 0, res.output
         cli = json.loads(res.output.strip().splitlines()[-1])
-        b = bulletin(engine, settings, month, Filters(depts=depts), as_of=datetime.fromisoformat(cli["as_of"]))
         assert b.kpis == cli  # every key, every digit, mom and yoy included
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
 from feedback.bulletin import findings
@@ -10,7 +12,8 @@ from feedback.bulletin.model import LedgerSummary, Tasks
 from feedback.stats.rankings import Ranking, RankRule, rank_units, rule_caption
 
 KPIS = {"mom": {}, "yoy": {}}
-LEDGER = LedgerSummary(month={}, backlog={}, statuses=pd.DataFrame(), overdue_units=pd.DataFrame())
+LEDGER = LedgerSummary(month={}, backlog={}, statuses=pd.DataFrame(), overdue_units=pd.DataFrame(),
+                       as_of=datetime(2026, 1, 31, 23, 59, 59))
 TASKS = Tasks(top=pd.DataFrame(columns=["status"]), states=pd.DataFrame(), total=0)
 EMPTY = pd.DataFrame()
 

@@ -16,7 +16,7 @@ from feedback.db import make_engine, upgrade
 from feedback.filters import Filters
 from feedback.ledger.replay import cases_at
 from feedback.models import LedgerCase, LedgerEvent, LedgerRequest
-from feedback.stats import kpi
+from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
 from feedback.stats.rollups import refresh_rollups
 from tests.feedback.stats.test_kpi import insert_records
@@ -121,6 +121,18 @@ def test_case_flags_equal_the_sql_flags(engine, built):
             frame = kpi.case_table(kpi.case_flags(stats_queries.case_frame(conn, Filters()), ("dept_key",),
                                                   today=today), ["dept_key"])
             pd.testing.assert_frame_equal(frame, sql)
+
+
+def test_frozen_ledger_counts_equal_the_sql_ones_at_the_latest_moment(engine, built):
+    """One definition: the replay at a moment after every event gives the live SQL counts."""
+    later = datetime(2026, 1, 1)
+    with engine.connect() as conn:
+        for by in ((), ("dept",), ("region",)):
+            f = Filters(start=date(2025, 9, 1), end=date(2025, 11, 30))
+            cols = [stats_queries.DIMENSIONS[x][0] for x in by]
+            sql = kpi.case_table(periods.ledger_counts(conn, f, by, as_of=later), cols)
+            replayed = kpi.case_table(periods.ledger_counts(conn, f, by, as_of=later, frozen=True), cols)
+            assert sql.equals(replayed), by
 
 
 def test_replay_without_a_stored_deadline_uses_the_case_one():
