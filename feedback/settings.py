@@ -145,7 +145,7 @@ class DashboardSettings:
     push_max_kb: int = 10_240  # largest JSON body accepted by POST /api/v1/push (413 above it)
     cache_seconds: int = 300  # the overview's results are reused this long unless the data changes (0 = off)
     stale_seconds: int = 30  # after a change, a result this young is served while it is recomputed (0 = wait)
-    refresh_seconds: int = 5  # … recomputed in the background at most this often per filter set
+    refresh_seconds: int = 15  # … recomputed in the background at most this often per filter set
     statement_timeout_s: int = 30  # PostgreSQL: a dashboard read statement is cancelled after this long (0 = off)
     plotly_basic: bool = True  # serve the vendored basic plotly.js (bar, scatter, pie); false: the package's full one
     compress_static: bool = True  # brotli/gzip for static scripts and styles (never HTML: BREACH)
