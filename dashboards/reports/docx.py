@@ -306,7 +306,7 @@ def render_docx(b: Bulletin) -> bytes:
     if not b.ledger.overdue_units.empty:
         d.table(t["overdue"])
     d.heading(6, "优化任务推进情况")
-    d.para(f"截至数据日，{b.scope['label']}共有优化任务{b.tasks.total}项，按优先级排列前{len(b.tasks.top)}项如下。",
+    d.para(f"截至{b.ledger.as_of.month}月{b.ledger.as_of.day}日，{b.scope['label']}共有优化任务{b.tasks.total}项，按优先级排列前{len(b.tasks.top)}项如下。",
            indent=True)
     d.table(t["tasks"], ("rank", "title", "category_name", "dept_name", "signals", "status_name", "owner"))
     d.heading(7, "存在问题与下步工作")

@@ -29,7 +29,8 @@ class Complaints:
 
 @dataclass(frozen=True)
 class Tasks:
-    """The top optimisation tasks in scope (as of the latest rebuild) and the count of tasks per state."""
+    """The top optimisation tasks in scope and the count of tasks per state, as they stood at the ledger's ``as_of``
+    (replayed from the task history; tasks first seen later left out)."""
 
     top: pd.DataFrame
     states: pd.DataFrame  # status, name, n

@@ -60,6 +60,7 @@ def test_html_is_self_contained_and_escaped(month_bulletin):
     assert "<img src=x" not in html
     for section in ("一、总体情况", "三、县（市、区）和部门排名", "七、存在问题与下步工作"):
         assert section in html
+    assert re.search(r"截至3月31日，[^<]*共有优化任务\d+项", html)  # the task section's date: the month's end
     total = re.search(r'data-kpi="total"><td>[^<]*</td><td class="num">([^<]*)<', html).group(1)
     assert total == f"{month_bulletin.kpis['total']:,}"
 
@@ -100,6 +101,7 @@ def test_docx_reads_like_a_bulletin(month_bulletin):
     assert numbered[-1] == "七、存在问题与下步工作"
     assert len(doc.tables) >= 6 and len(doc.inline_shapes) >= 2  # tables and chart images
     assert "评价数不少于30条的单位不足，本月未排名。" in text  # 10 ratings a department: no boards
+    assert any(re.match(r"截至3月31日，.*共有优化任务\d+项", t) for t in text)
     kpis = doc.tables[0]
     assert kpis.cell(1, 0).text == "评价数" and kpis.cell(1, 1).text == f"{month_bulletin.kpis['total']:,}"
     assert doc.sections[0].page_width.cm == pytest.approx(21.0, abs=0.01)
