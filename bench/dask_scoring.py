@@ -12,14 +12,13 @@ single-process rows. The load average is printed before and after: on a shared m
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.scratch import fresh_db, loadavg
+from bench.scratch import fresh_db, loadavg, show
 
 
 def _rows(engine):
@@ -174,10 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     report = run(args.rows, [int(w) for w in args.workers.split(",") if w], args.batch_size, args.postgres,
                  engine_name=args.engine)
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else "", end="")
-    if not args.json:
-        _print(report)
-    return 0
+    return show(report, args.json, _print)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ the workers take over) and the rest (reads, description, ranking, evidence, writ
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.scratch import fresh_db, loadavg
+from bench.scratch import fresh_db, loadavg, show
 
 
 def _snapshot(engine):
@@ -179,10 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     args = ap.parse_args(argv)
     report = run(args.rows, [int(w) for w in args.workers.split(",") if w], args.postgres, max(1, args.cities))
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else "", end="")
-    if not args.json:
-        _print(report)
-    return 0
+    return show(report, args.json, _print)
 
 
 if __name__ == "__main__":

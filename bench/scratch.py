@@ -1,8 +1,10 @@
 """An empty scratch database for a benchmark run: a SQLite file removed, a PostgreSQL schema dropped and recreated;
-and the load average the figures were taken under."""
+the load average the figures were taken under; a report printed as JSON or as a table."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -28,3 +30,12 @@ def loadavg() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "n/a"
+
+
+def show(report: dict, as_json: bool, table: Callable[[dict], None]) -> int:
+    """Print a bench's report as JSON or as its table; the exit status."""
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        table(report)
+    return 0

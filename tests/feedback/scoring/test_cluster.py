@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 
-import distributed
 import pandas as pd
 import pytest
 from sqlalchemy import delete, select
@@ -22,14 +21,6 @@ from feedback.scoring.score import ScoringError, score_store
 
 DEMO_ROWS = 2_500  # ratings (plus 300 12345 messages): about 3,000 records
 BATCH = 400  # records per range: several ranges per worker
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield cluster.scheduler_address, client
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 
-import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,14 +25,6 @@ from feedback.tasks.rebuild import rebuild_tasks
 
 DEMO_ROWS = 2_500  # ratings (plus about 300 12345 messages)
 OTHER_CITY = "4401"  # a second 地市 for half of the messages and one county's ratings
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield cluster.scheduler_address, client
 
 
 @pytest.fixture(scope="module")
