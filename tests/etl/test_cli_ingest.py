@@ -137,3 +137,17 @@ def test_ingest_reads_a_file_under_the_import_memory_limit(runner, tmp_path, con
     ok = runner.invoke(main, ["ingest", str(write_csv(tmp_path / "n.csv", national_rows(5))), "--no-stages",
                               "--profile", "national"])
     assert ok.exit_code == 0, ok.output  # the limit was lifted and a normal file loads
+
+
+def test_ingest_refuses_an_xlsx_bomb_before_reading_it(runner, tmp_path):
+    """The reported 1.9 KB workbook with one cell at XFD1048576 (a 550 GB grid for the reader): `haocha ingest`
+    refuses it from its declared and actual dimensions with the reason, exit 2, and loads nothing."""
+    from tests.feedback.test_workbook_guard import _far_cell
+
+    runner.invoke(main, ["init"])
+    bomb = _far_cell(tmp_path / "bomb.xlsx", "XFD1048576")
+    assert bomb.stat().st_size < 2_000
+    res = runner.invoke(main, ["ingest", str(bomb)])
+    assert res.exit_code == 2, res.output
+    assert "bomb.xlsx" in res.output and "17,179,869,184" in res.output and "xlsx_max_cells" in res.output
+    assert "拒绝读取" in res.output
