@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from dashboards.actions import queue, uploads
+from dashboards.actions import jobs, queue, uploads
 from dashboards.app import create_app
 from dashboards.users import audit_entries
 from feedback.db import make_engine
@@ -148,3 +148,17 @@ def queue_jobs(task: str = queue.IMPORT_TASK):
 
     jobs = table("procrastinate_jobs", column("id"), column("task_name"), column("attempts"), column("status"))
     return select(jobs).where(jobs.c.task_name == task).subquery()
+
+
+def test_two_confirms_at_the_same_moment_queue_one_job(queued, engine, monkeypatch):
+    """Both confirms pass the check for an existing job before either has deferred: procrastinate's queueing
+    lock (one waiting job per upload) refuses the second."""
+    app, _ = _web(queued)
+    monkeypatch.setattr(queue, "import_job_active", lambda conn, task, token: False)
+    token = "f" * 32
+    with app.app_context():
+        assert jobs.runner().submit_import(token, "同时.csv", "ops") is True
+        assert jobs.runner().submit_import(token, "同时.csv", "ops") is False
+        assert jobs.runner().submit_import("e" * 32, "另一个.csv", "ops") is True
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(queue_jobs())).scalar_one() == 2
