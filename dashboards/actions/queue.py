@@ -14,13 +14,22 @@ import logging
 from typing import Any
 
 import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import Connection, Engine
 
-from dashboards.queries.jobs import last_succeeded, latest_jobs, queue_installed, schema_lock
+from dashboards.queries.jobs import (
+    import_job_active,
+    import_jobs,
+    last_succeeded,
+    latest_jobs,
+    queue_installed,
+    schema_lock,
+)
 from feedback.db import libpq_url
 from feedback.settings import Settings
 
 TASK = "haocha.stages"
+IMPORT_TASK = "haocha.import"
 QUEUE = "haocha"
 LOCK = "haocha-stages"
 # procrastinate's job states → the batch history's (jobs.STATUS_NAMES)
@@ -70,6 +79,14 @@ def make_app(settings: Settings, *, worker: bool = False) -> procrastinate.App:
     retry = procrastinate.RetryStrategy(max_attempts=settings.jobs.retries, wait=settings.jobs.retry_wait_s) \
         if settings.jobs.retries > 0 else False
     app.task(name=TASK, queue=QUEUE, lock=LOCK, retry=retry, pass_context=True)(_run_stages)
+    from dashboards.actions import import_queue
+
+    # an upload that cannot be imported as it is fails at once; only a crash (a lost connection, a killed child
+    # that is not a limit) is tried again
+    retry = procrastinate.RetryStrategy(max_attempts=settings.jobs.retries, wait=settings.jobs.retry_wait_s,
+                                        retry_exceptions=[import_queue.ImportCrashed]) \
+        if settings.jobs.retries > 0 else False
+    app.task(name=IMPORT_TASK, queue=QUEUE, retry=retry, pass_context=True)(import_queue.run_import)
     return app
 
 
@@ -113,11 +130,35 @@ class QueueRunner:
         self._app = make_app(settings)
         self._open = False
 
-    def submit(self, batch_id: int) -> None:
+    def _opened(self) -> procrastinate.App:
         if not self._open:  # one connection pool per web process, opened on first use
             self._app.open()
             self._open = True
-        self._app.configure_task(TASK).defer(batch_id=batch_id)
+        return self._app
+
+    def submit(self, batch_id: int) -> None:
+        self._opened().configure_task(TASK).defer(batch_id=batch_id)
+
+    def submit_import(self, token: str, file_name: str, user: str) -> bool:
+        """Queue the import of a confirmed upload; False when that upload is already queued, being imported or
+        imported (a double click, or a second web process): it is imported once."""
+        with self._engine.connect() as conn:
+            if import_job_active(conn, IMPORT_TASK, token):
+                return False
+        try:  # two confirms at the same moment: procrastinate's queueing lock lets one job wait per upload
+            self._opened().configure_task(IMPORT_TASK, queueing_lock=f"haocha-import:{token}").defer(
+                token=token, file_name=file_name, user=user)
+        except AlreadyEnqueued:
+            return False
+        return True
+
+    def imports(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest queued imports (newest first) for the 数据导入 page, the same from every web process."""
+        from dashboards.actions.import_queue import describe
+
+        with self._engine.connect() as conn:
+            rows = import_jobs(conn, IMPORT_TASK, limit)
+        return [describe(r, lambda v: _time(v, self._tz)) for r in rows]
 
     def _jobs(self, conn: Connection, batch_ids: list[int]) -> dict[int, dict[str, Any]]:
         rows = latest_jobs(conn, TASK, batch_ids)

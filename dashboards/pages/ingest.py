@@ -32,9 +32,10 @@ def index():
     with context.engine().connect() as conn:
         batches, has_next = batch_history(conn, page=page_number(), per_page=context.options().page_size)
     batches = jobs.runner().annotate(batches)
+    queued = getattr(jobs.runner(), "imports", None)  # [jobs] queue = "procrastinate": imports are jobs too
     return render_template("pages/ingest.html", batches=batches, has_next=has_next, page=page_number(),
                            max_mb=context.options().max_upload_mb, suffixes=uploads.ALLOWED_SUFFIXES,
-                           stage_names=jobs.STATUS_NAMES)
+                           stage_names=jobs.STATUS_NAMES, imports=queued() if queued else None)
 
 
 @bp.post("/upload")
@@ -97,6 +98,8 @@ def mapping(token: str):
 @auth.require_global
 def confirm(token: str):
     preview = _own_preview(token)
+    if hasattr(jobs.runner(), "submit_import"):
+        return _enqueue(preview)
     try:
         result = uploads.import_upload(context.engine(), context.settings(), token)
     except Exception as exc:  # InputError, ProfileNotFound, UploadError, a failed load: all shown to the user
@@ -110,6 +113,20 @@ def confirm(token: str):
     flash(f"导入完成：批次 {result.batch_id}，读取 {result.read:,} 行，新增 {result.loaded:,} 条，"
           f"重复 {result.duplicate:,} 条，拒收 {result.rejected:,} 行"
           + ("；评分、汇总、任务等后续处理已在后台开始" if result.loaded else ""), "ok")
+    return redirect(url_for("ingest.index"))
+
+
+def _enqueue(preview: uploads.Preview):
+    """[jobs] queue = "procrastinate": a ``haocha worker`` imports the upload; this request only queues it."""
+    if preview.error or not preview.profile:  # refused at once, as the import in the request would
+        flash(f"导入失败：{preview.error or '没有检测到来源配置，无法导入'}", "error")
+        return redirect(url_for("ingest.preview", token=preview.token))
+    user = auth.current_user().username
+    if jobs.runner().submit_import(preview.token, preview.file_name, user):
+        auth.audit_request("import_queued", file=preview.file_name, token=preview.token)
+        flash(f"已加入导入队列：{preview.file_name}；导入结果见下方导入记录", "ok")
+    else:
+        flash(f"该文件已在导入队列中或已导入：{preview.file_name}", "ok")
     return redirect(url_for("ingest.index"))
 
 
