@@ -19,7 +19,7 @@ def category_mix(shares: pd.DataFrame, names: dict[str, str]) -> go.Figure:
         colour = "#aab2bd" if c == "other" else PALETTE[i % (len(PALETTE) - 1)]
         fig.add_bar(x=list(shares.index), y=shares[c] * 100, name=names.get(c, c), marker_color=colour,
                     hovertemplate="%{x}<br>" + names.get(c, c) + " %{y:.1f}%<extra></extra>")
-    _layout(fig, "各月投诉类别构成（%）")
+    _layout(fig, "各月好差评投诉类别构成（%，不含12345留言）")
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
     fig.update_layout(height=480, legend={"orientation": "h", "y": -0.25, "font": {"size": 14}})
     return fig

@@ -113,7 +113,8 @@ def trust_panel(held_out: dict | None, agreement: dict | None, n_gold: int, othe
         note = f"{n_gold:,} 条人工标注（模型结果在不看标注的情况下计算）。"
     meaning = (f"“{other_name}”是有投诉信号、但无法可靠归入任何已知类别的评价：内容超出分类体系，或模型对最可能"
                f"类别的把握低于 {other_below:.0%}。它的占比高，说明分类体系或训练数据没有覆盖本地的常见问题，"
-               "而不是这些评价不重要。")
+               "而不是这些评价不重要。12345 留言多为分类体系之外的城市事务，归入该类是应有之义，"
+               "不计入本页的类别构成与占比。")
     return TrustPanel(
         held_out=held_out, gold_n=n_gold, gold_enough=enough,
         gold_accuracy=agreement["accuracy"] if enough else None,

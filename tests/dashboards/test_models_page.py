@@ -71,3 +71,26 @@ def test_shares_and_drift_are_computed_per_month():
     assert d.loc["2026-02", "drift"] == pytest.approx(0.25)  # 0.75→0.5 materials, 0.25→0.5 other
     # March (all other) against the mean of Jan and Feb (materials 0.625): distance 0.625
     assert d.loc["2026-03", "drift"] == pytest.approx(0.625) and d.loc["2026-03", "other_share"] == 1.0
+
+
+def test_the_category_mix_counts_ratings_not_12345_messages(client_for, seeded, engine, settings):
+    """12345 messages are mostly city matters outside the 好差评 taxonomy (其他 by design): counted in, they
+    turned the demo's 8 % 其他 into 55 % on this screen."""
+    from dashboards.queries.models import models_data
+    from feedback.filters import Filters
+
+    run = score_store(engine, settings)
+    with engine.begin() as conn:
+        ratings = models_data(conn, Filters()).categories
+        batch = factory.batch(conn)
+        for i in range(40):
+            rid = factory.message(conn, batch, title=f"小区广场舞噪音{i}", text="晚上广场舞音响太吵，影响休息",
+                                  at=pd.Timestamp("2026-03-15").to_pydatetime())
+            factory.add_scores(conn, [dict(record_id=rid, model_version=run.version, sentiment="neg",
+                                           sentiment_score=0.1, hidden_complaint=False, category="other",
+                                           category_conf=0.1)])
+        after = models_data(conn, Filters()).categories
+    pd.testing.assert_frame_equal(after.reset_index(drop=True), ratings.reset_index(drop=True))
+    page = client_for("admin").get("/models").text
+    assert "最近月份，好差评" in page and "不计入本页的类别构成与占比" in page
+
