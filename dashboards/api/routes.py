@@ -144,8 +144,11 @@ def overview():
         too_long = period_error(conn, filters, grain)
         if too_long:
             abort(400, description=f"筛选条件无效：{too_long}")
-        body = cached_overview_json(conn, filters, auth.current_user().dept_code, grain)
-    return jsonify(body)
+        body, updating = cached_overview_json(conn, filters, auth.current_user().dept_code, grain)
+    response = jsonify(body)
+    if updating:  # the last result, answered while newer data is summed ([dashboard] stale_seconds)
+        response.headers["X-Haocha-Data-Updating"] = "1"
+    return response
 
 
 @bp.get("/ledger")

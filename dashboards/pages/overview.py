@@ -35,11 +35,11 @@ def cached_overview(conn, filters, dept: str | None, grain: str) -> Cached[Overv
                   lambda c: overview_data(c, filters, dept, grain=grain, settings=settings))
 
 
-def cached_overview_json(conn, filters, dept: str | None, grain: str) -> dict:
+def cached_overview_json(conn, filters, dept: str | None, grain: str) -> tuple[dict, bool]:
     """The API's JSON of the overview, cached with the data it was made from (the conversion costs more than a
-    hit)."""
+    hit), and whether newer data is being summed in the background (``Cached.stale``)."""
     data = cached_overview(conn, filters, dept, grain)
-    return context.cache().get(("overview-json", filters, dept, grain), data.version, data.value.as_json)
+    return context.cache().get(("overview-json", filters, dept, grain), data.version, data.value.as_json), data.stale
 
 
 def _linked(frame, base: str):

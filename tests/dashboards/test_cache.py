@@ -168,12 +168,14 @@ def test_page_and_api_share_entries_and_a_new_batch_refreshes(app, client_for, u
                           status="done", started_at=datetime(2026, 3, 1), finished_at=datetime(2026, 3, 1, 0, 1),
                           read=0, loaded=0)
     # a new data version: the last result is served at once, marked on the page, while one refresh runs
-    assert client.get("/api/v1/overview").get_json() == before
+    stale = client.get("/api/v1/overview")
+    assert stale.get_json() == before and stale.headers["X-Haocha-Data-Updating"] == "1"
     assert "数据更新中" in client.get("/").get_data(as_text=True)
     assert len(spawn.pending) == 2 and cache.misses == misses + 1  # the data and the filter bar's options
     spawn.run()
-    after = client.get("/api/v1/overview").get_json()
-    assert after != before  # the refreshed data, converted again
+    fresh = client.get("/api/v1/overview")
+    after = fresh.get_json()
+    assert after != before and "X-Haocha-Data-Updating" not in fresh.headers  # the refreshed data, converted again
     assert "数据更新中" not in client.get("/").get_data(as_text=True)
 
 
