@@ -103,7 +103,7 @@ def describe(row: dict[str, Any], localtime: Callable[[Any], str | None]) -> dic
     error = None
     if row["status"] in ("failed", "cancelled", "aborted"):
         error = outcome.get("message") if action == "import_failed" else None
-        error = error or "导入失败，详见 haocha worker 的日志"
+        error = error or "导入失败，请管理员查看后台处理进程（haocha worker）的日志"
     elif row["status"] == "todo" and row["attempts"]:
         error = f"第 {row['attempts']} 次导入失败，等待重试"
     done = action == "import" and row["status"] == "succeeded"

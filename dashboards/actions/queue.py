@@ -1,6 +1,7 @@
-"""The later stages on a PostgreSQL-backed job queue (procrastinate), for more than one web process.
+"""Imports of confirmed uploads and the later stages on a PostgreSQL-backed job queue (procrastinate).
 
-``[jobs] queue = "procrastinate"``: an upload or a push defers one ``haocha.stages`` job per batch into the
+``[jobs] queue = "procrastinate"``: a confirmed upload defers a ``haocha.import`` job (dashboards.actions.
+import_queue); an upload or a push defers one ``haocha.stages`` job per batch into the
 database; ``haocha worker`` processes (any number, on any machine that reaches the database) run them one at a
 time (procrastinate's ``lock``: the stages work on whatever is new, so two runs at once would only contend), with
 ``[jobs] retries`` retries on failure. Every web process reads a batch's status from the queue's own table, so the
@@ -11,6 +12,7 @@ batch history is the same whichever process serves it and survives restarts. The
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import procrastinate
@@ -76,18 +78,22 @@ def make_app(settings: Settings, *, worker: bool = False) -> procrastinate.App:
     connector = procrastinate.PsycopgConnector(conninfo=info) if worker else \
         procrastinate.SyncPsycopgConnector(conninfo=info)
     app = procrastinate.App(connector=connector)
-    retry = procrastinate.RetryStrategy(max_attempts=settings.jobs.retries, wait=settings.jobs.retry_wait_s) \
-        if settings.jobs.retries > 0 else False
-    app.task(name=TASK, queue=QUEUE, lock=LOCK, retry=retry, pass_context=True)(_run_stages)
+    app.task(name=TASK, queue=QUEUE, lock=LOCK, retry=_retry(settings), pass_context=True)(_run_stages)
     from dashboards.actions import import_queue
 
     # an upload that cannot be imported as it is fails at once; only a crash (a lost connection, a killed child
     # that is not a limit) is tried again
-    retry = procrastinate.RetryStrategy(max_attempts=settings.jobs.retries, wait=settings.jobs.retry_wait_s,
-                                        retry_exceptions=[import_queue.ImportCrashed]) \
-        if settings.jobs.retries > 0 else False
-    app.task(name=IMPORT_TASK, queue=QUEUE, retry=retry, pass_context=True)(import_queue.run_import)
+    app.task(name=IMPORT_TASK, queue=QUEUE, retry=_retry(settings, only=[import_queue.ImportCrashed]),
+             pass_context=True)(import_queue.run_import)
     return app
+
+
+def _retry(settings: Settings, only: list[type[Exception]] | None = None) -> procrastinate.RetryStrategy | bool:
+    """``[jobs] retries`` retries ``retry_wait_s`` apart (of the ``only`` exceptions when given); False: none."""
+    if settings.jobs.retries <= 0:
+        return False
+    return procrastinate.RetryStrategy(max_attempts=settings.jobs.retries, wait=settings.jobs.retry_wait_s,
+                                       **({"retry_exceptions": only} if only else {}))
 
 
 def install_schema(engine: Engine, settings: Settings) -> bool:
@@ -129,11 +135,13 @@ class QueueRunner:
         self._tz = settings.ingest.timezone
         self._app = make_app(settings)
         self._open = False
+        self._lock = threading.Lock()  # waitress serves requests on several threads
 
     def _opened(self) -> procrastinate.App:
-        if not self._open:  # one connection pool per web process, opened on first use
-            self._app.open()
-            self._open = True
+        with self._lock:
+            if not self._open:  # one connection pool per web process, opened on first use
+                self._app.open()
+                self._open = True
         return self._app
 
     def submit(self, batch_id: int) -> None:
@@ -165,7 +173,7 @@ class QueueRunner:
         out = {}
         for r in rows:
             status = STATES.get(r["status"], "queued")
-            errors = [f"共尝试 {r['attempts']} 次仍失败，详见 haocha worker 的日志"] if status == "failed" else []
+            errors = [f"共尝试 {r['attempts']} 次仍失败，请管理员查看后台处理进程（haocha worker）的日志"] if status == "failed" else []
             out[int(r["batch_id"])] = {"status": status, "queued_at": _time(r["queued_at"], self._tz),
                                        "finished_at": _time(r["finished_at"], self._tz), "errors": errors,
                                        "attempts": r["attempts"]}
@@ -185,6 +193,7 @@ class QueueRunner:
         return (last_succeeded(conn, TASK),)
 
     def close(self) -> None:
-        if self._open:
-            self._app.close()
-            self._open = False
+        with self._lock:
+            if self._open:
+                self._app.close()
+                self._open = False
