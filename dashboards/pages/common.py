@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
 
-from flask import request
+from flask import g, request
 from sqlalchemy import Connection
 
 from dashboards import auth, context
@@ -41,12 +41,19 @@ def request_filters() -> tuple[Filters, str | None]:
         return auth.scope(Filters()), f"筛选条件无效：{exc}"
 
 
+def _data_version(conn: Connection) -> tuple:
+    """The data's version, read once per request (a page asks the cache for its data and its filter options)."""
+    if "haocha_data_version" not in g:
+        g.haocha_data_version = data_version(conn) + jobs.cache_version(conn)
+    return g.haocha_data_version
+
+
 def cached(conn: Connection, key: Hashable, compute: Callable[[Connection], T]) -> Cached[T]:
     """``compute(conn)`` through the app's result cache, under ``key`` and the data's version. When the data has
     changed, a result at most [dashboard] stale_seconds old comes back marked ``stale`` and ``compute`` runs
     again in the background on a read connection of its own (so it must not use the request)."""
     cache = context.cache()
-    version = data_version(conn) + jobs.cache_version(conn) if cache.ttl else None
+    version = _data_version(conn) if cache.ttl else None
     engine, timeout = context.read_engine(), context.options().statement_timeout_s
 
     def refresh() -> T:
