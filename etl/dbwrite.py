@@ -1,4 +1,4 @@
-"""Writing transformed records fast. Existing (source_system, record_key) pairs are skipped.
+"""Writing transformed records fast. Records whose id (from the natural key) exists are skipped.
 
 With the ADBC drivers installed (the usual case), the chunk goes from Arrow into a staging table in C
 (``etl.stage``: a scratch SQLite file, or an UNLOGGED PostgreSQL table filled by binary COPY), then one
@@ -100,7 +100,7 @@ def _insert_sqlite(conn: Connection, batch_id: int, records: pd.DataFrame) -> in
         for start in range(0, len(records), SQLITE_SLICE):
             names, values = sqlite_columns(batch_id, records.iloc[start:start + SQLITE_SLICE])
             sql = (f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "  # noqa: S608 - fixed column names
-                   "ON CONFLICT (source_system, record_key) DO NOTHING")
+                   "ON CONFLICT (id) DO NOTHING")
             dbapi.executemany(sql, zip(*values, strict=True))
     return dbapi.total_changes - before
 
@@ -133,7 +133,7 @@ def _insert_postgres(conn: Connection, batch_id: int, records: pd.DataFrame) -> 
             copy.write(buf.getbuffer())
         cur.execute(
             f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
-            "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
+            "ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
         )
         inserted = cur.fetchone()[0]
         cur.execute(f"TRUNCATE {_STAGE}")
@@ -193,7 +193,7 @@ def _stage_table(batch_id: int, records: pd.DataFrame, *, sqlite: bool) -> pa.Ta
 def _insert_select(table: pa.Table, staged: str, *, order: str = "") -> str:
     cols = ", ".join(f'"{c}"' for c in table.column_names)
     return (f"INSERT INTO records ({cols}) SELECT {cols} FROM {staged} WHERE true{order} "  # noqa: S608 - fixed names
-            "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1")
+            "ON CONFLICT (id) DO NOTHING RETURNING 1")
 
 
 def _adbc_sqlite(conn: Connection, batch_id: int, records: pd.DataFrame) -> int:
@@ -230,14 +230,15 @@ def _adbc_postgres(conn: Connection, batch_id: int, records: pd.DataFrame, stage
                                 batch_id, records)
     cols = ", ".join(f'"{c}"' for c in PG_STAGE_SCHEMA.names)
     sql = (f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {staged} "  # noqa: S608 - fixed names
-           "ON CONFLICT (source_system, record_key) DO NOTHING RETURNING 1) SELECT count(*) FROM ins")
+           "ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins")
     return int(conn.exec_driver_sql(sql).scalar_one())
 
 
 def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame, staged: str | None = None) -> int:
-    """Insert ``records`` (exactly ``RECORD_COLUMNS``) of one batch, skipping any whose (source_system,
-    record_key) exists; returns the rows inserted (ids follow the order of ``records``). ``staged``: PostgreSQL
-    only, the stage ``stage_postgres`` already filled with exactly these records."""
+    """Insert ``records`` (exactly ``RECORD_COLUMNS``) of one batch, skipping any whose id exists (the id is the
+    natural key's hash: the same (source_system, record_key), or in the rarest case another key with the same
+    hash, which ``feedback.records.repository.id_collisions`` then finds); returns the rows inserted.
+    ``staged``: PostgreSQL only, the stage ``stage_postgres`` already filled with exactly these records."""
     if records.empty:
         return 0
     dialect = conn.dialect.name

@@ -3,6 +3,7 @@ and the batch checkpoint in one transaction (``write_chunk``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -55,15 +56,32 @@ def prepare_chunk(raw: pd.DataFrame, profile: Profile, ctx: TransformContext,
     )
 
 
+def collision_rejects(records: pd.DataFrame) -> pd.DataFrame:
+    """Rejects for records whose id another stored record with a different key holds (see ``id_collisions``):
+    recorded with their key, never counted as duplicates."""
+    return pd.DataFrame({
+        "row_number": records["row_number"].astype("int64").to_numpy(), "column": None,
+        "reason": [f"记录编号 {i}（由来源与记录键算出）已属于另一条记录：两个记录键的哈希相同，未载入，请联系管理员"
+                   for i in records["id"]],
+        "raw": [json.dumps({"source_system": s, "record_key": k}, ensure_ascii=False)
+                for s, k in zip(records["source_system"], records["record_key"], strict=True)]})
+
+
 def write_chunk(engine: Engine, batch_id: int, file_name: str, chunk: PreparedChunk) -> ChunkCounts:
     """Commit a prepared chunk's records, its rejects (raw rows de-identified by the transform) and the batch
     counts together, so a crash leaves whole chunks only."""
     with engine.begin() as conn:
         loaded = insert_records(conn, batch_id, chunk.records, chunk.staged)
-        repository.insert_rejects(conn, batch_id, file_name, chunk.rejects)
+        rejects = chunk.rejects
+        if loaded < len(chunk.records):
+            clashing = chunk.records.loc[repository.id_collisions(conn, chunk.records)]
+            if len(clashing):
+                rejects = pd.concat([rejects, collision_rejects(clashing)], ignore_index=True)
+        repository.insert_rejects(conn, batch_id, file_name, rejects)
         counts = ChunkCounts(
-            read=chunk.read, loaded=loaded, duplicate=len(chunk.records) - loaded + chunk.in_chunk_duplicates,
-            rejected=len(chunk.rejects), unknown_tags=chunk.unknown_tags,
+            read=chunk.read, loaded=loaded,
+            duplicate=len(chunk.records) - loaded - (len(rejects) - len(chunk.rejects)) + chunk.in_chunk_duplicates,
+            rejected=len(rejects), unknown_tags=chunk.unknown_tags,
         )
         if counts.read != counts.loaded + counts.duplicate + counts.rejected:
             raise RuntimeError(f"row accounting broken in batch {batch_id}: {counts}")

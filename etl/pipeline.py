@@ -254,7 +254,7 @@ def _without_claimed(engine: Engine, chunks: Iterator[pd.DataFrame], profile: Pr
     for raw in chunks:
         records = transform(raw, profile, ctx).records
         with engine.connect() as conn:
-            owners = repository.key_owners(conn, ctx.source_system, records["record_key"].tolist())
+            owners = repository.key_owners(conn, records["id"].tolist(), records["record_key"].tolist())
         foreign = {k: f for k, f in owners.items() if not f.startswith(owner)}
         hit = records[records["record_key"].isin(list(foreign))]
         if hit.empty:

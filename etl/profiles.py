@@ -35,7 +35,7 @@ PSEUDO_FIELDS: Mapping[str, str] = MappingProxyType({
 })
 # Filled by the transform, never from a source column.
 COMPUTED_FIELDS: frozenset[str] = frozenset(
-    {"source_system", "record_key", "kind", "row_number", "channel", "level", "level_scheme", "evaluator_hash",
+    {"id", "source_system", "record_key", "kind", "row_number", "channel", "level", "level_scheme", "evaluator_hash",
      "content_hash"}
 )
 FIELD_ALIASES: Mapping[str, str] = MappingProxyType({"channel": "channel_raw", "level": "level_raw"})

@@ -34,7 +34,7 @@ def active_versions():
 def _score_exists(*conds: ColumnElement) -> ColumnElement:
     # Correlated on records only: the explorer's own query joins scores too, and auto-correlation would leave
     # this subquery without a FROM clause.
-    return (select(Score.id).where(Score.record_id == Record.id, Score.model_version.in_(active_versions()), *conds)
+    return (select(Score.record_id).where(Score.record_id == Record.id, Score.model_version.in_(active_versions()), *conds)
             .correlate(Record).exists())
 
 

@@ -24,7 +24,7 @@ from etl.transform.fields import (
     region_parser,
     region_rule,
 )
-from etl.transform.hashes import content_hashes, hash_identities, join_key, long_key_fix
+from etl.transform.hashes import content_hashes, hash_identities, join_key, long_key_fix, natural_ids
 from etl.transform.rejects import REJECT_COLUMNS, Rejects, quoted
 from etl.transform.times import parse_datetimes
 from feedback.codes import DEFAULT_CHANNEL
@@ -323,6 +323,7 @@ def transform(raw: pd.DataFrame, profile: Profile, ctx: TransformContext) -> Tra
         records["record_key"] = long_key_fix(join_key(key_parts), STR_LEN["record_key"])
     else:
         records["record_key"] = "h:" + records["content_hash"]
+    records["id"] = natural_ids(records["source_system"], records["record_key"])
     records = records[list(RECORD_COLUMNS)].reset_index(drop=True)
     sensitive = [h for fld, hs in f.bind.items() if fld in SENSITIVE_FIELDS for h in hs]
     rejects = rej.frame(raw, rows, f.source_columns, sensitive)

@@ -27,7 +27,7 @@ def uncased_bad_ratings(conn: Connection, since: date | None = None) -> list[Any
     has_case = select(LedgerCase.id).where(LedgerCase.record_id == Record.id).exists()
     stmt = (select(Record.id, *(getattr(Record, k) for k in COPIED))
             .where(Record.kind == "rating", Record.level <= 2, Record.is_default.is_(False), ~has_case)
-            .order_by(Record.id))
+            .order_by(Record.rated_at, Record.id))
     if since is not None:
         stmt = stmt.where(*stats_queries.filter_conditions(stats_queries.raw_source(conn), Filters(start=since)))
     return conn.execute(stmt).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import (
@@ -13,7 +14,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,18 +58,41 @@ class Reject(Base):
     raw: Mapped[str] = mapped_column(Text)  # JSON object of the raw row as read (PII already masked)
 
 
+ID_MASK = (1 << 63) - 1
+
+
+def natural_id(source_system: str, record_key: str) -> int:
+    """A record's id: the first 8 bytes of sha256(source_system ␟ record_key), big-endian, as a positive 63-bit
+    integer. One definition for the loader, the ORM default and the migration (PostgreSQL computes the same value
+    with its built-in ``sha256``; see ``NATURAL_ID_SQL``). Ids derived from the natural key make a re-ingest
+    conflict on the primary key, so the key needs no unique constraint of its own, and let a distributed engine
+    place a record and its scores and task links by id (``docs/scale.md``)."""
+    digest = hashlib.sha256(f"{source_system}\x1f{record_key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & ID_MASK
+
+
+# ``natural_id`` in PostgreSQL, over columns ``source_system`` and ``record_key`` of the statement's table.
+NATURAL_ID_SQL = ("(('x' || left(encode(sha256(convert_to(source_system || chr(31) || record_key, 'UTF8')), 'hex'), "
+                  "16))::bit(64)::bigint & 9223372036854775807)")
+
+
+def _default_id(context) -> int:
+    params = context.get_current_parameters()
+    return natural_id(params["source_system"], params["record_key"])
+
+
 class Record(Base):
-    """One rating (好差评) or one message (12345 / 留言板), normalised. Immutable once loaded."""
+    """One rating (好差评) or one message (12345 / 留言板), normalised. Immutable once loaded. The id is
+    ``natural_id(source_system, record_key)``: unique per (source_system, record_key)."""
 
     __tablename__ = "records"
     __table_args__ = (
-        UniqueConstraint("source_system", "record_key"),
         Index("ix_records_rated_at", "rated_at"),
         Index("ix_records_dept_code_rated_at", "dept_code", "rated_at"),
         Index("ix_records_level", "level"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False, default=_default_id)
     source_system: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(128))  # source record id, or "h:" + content hash
     kind: Mapped[str] = mapped_column(String(16))  # rating | message
@@ -116,7 +139,5 @@ class Watermark(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-# Columns the ETL fills, in table order (everything but the surrogate id and the batch id).
-RECORD_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in Record.__table__.columns if c.name not in ("id", "batch_id")
-)
+# Columns the ETL fills, in table order (everything but the batch id).
+RECORD_COLUMNS: tuple[str, ...] = tuple(c.name for c in Record.__table__.columns if c.name != "batch_id")

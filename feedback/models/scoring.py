@@ -12,7 +12,6 @@ from sqlalchemy import (
     Index,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,14 +36,13 @@ class Score(Base):
 
     __tablename__ = "scores"
     __table_args__ = (
-        UniqueConstraint("record_id", "model_version"),
         Index("ix_scores_model_version_category", "model_version", "category"),
         Index("ix_scores_model_version_margin", "model_version", "category_margin"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
-    model_version: Mapped[str] = mapped_column(ForeignKey("model_versions.version"))
+    # One row per record and version; the record id leads (a distributed engine places it with its record).
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    model_version: Mapped[str] = mapped_column(ForeignKey("model_versions.version"), primary_key=True)
     sentiment: Mapped[str] = mapped_column(String(8))  # neg | neu | pos
     sentiment_score: Mapped[float] = mapped_column(Float)  # fused, 0 = negative … 1 = positive
     text_score: Mapped[float | None] = mapped_column(Float)  # text only; None without text

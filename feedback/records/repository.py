@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
@@ -203,19 +204,36 @@ def table_counts(conn: Connection, tables: Sequence[str] = ("batches", "records"
     return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}  # noqa: S608
 
 
-def key_owners(conn: Connection, source_system: str, keys: Sequence[str]) -> dict[str, str]:
-    """record_key → file name of the batch that loaded it, for the ``keys`` that exist in ``source_system``
-    (a pushed record whose key another account or a file already holds is rejected, not counted as a duplicate)."""
+def key_owners(conn: Connection, ids: Sequence[int], keys: Sequence[str]) -> dict[str, str]:
+    """record_key → file name of the batch that loaded it, for the records (``ids``, their ``keys`` alongside,
+    all of one source system) that exist (a pushed record whose key another account or a file already holds is
+    rejected, not counted as a duplicate)."""
     from feedback.models import Record
 
+    wanted = dict(zip(ids, keys, strict=True))
+    unique = list(wanted)
     out: dict[str, str] = {}
-    unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 500):
-        stmt = (select(Record.record_key, Batch.file_name).join(Batch, Batch.id == Record.batch_id)
-                .where(Record.source_system == source_system, Record.record_key.in_(unique[start:start + 500])))
-        out.update({k: f for k, f in conn.execute(stmt)})
+        stmt = (select(Record.id, Record.record_key, Batch.file_name).join(Batch, Batch.id == Record.batch_id)
+                .where(Record.id.in_(unique[start:start + 500])))
+        out.update({k: f for i, k, f in conn.execute(stmt) if wanted[i] == k})
     return out
 
+
+def id_collisions(conn: Connection, records: pd.DataFrame) -> np.ndarray:
+    """Which of ``records`` (``id``, ``source_system``, ``record_key``) have an id that a stored record with
+    another (source_system, record_key) holds: two keys whose sha256 heads agree (odds about n² / 2⁶⁴). Called
+    only when a write stored fewer rows than it was given, to tell these from true duplicates."""
+    from feedback.models import Record
+
+    ids = records["id"].astype("int64").tolist()
+    stored: dict[int, tuple[str, str]] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        stmt = select(Record.id, Record.source_system, Record.record_key).where(Record.id.in_(unique[start:start + 500]))
+        stored.update({i: (ss, k) for i, ss, k in conn.execute(stmt)})
+    pairs = zip(ids, records["source_system"].tolist(), records["record_key"].tolist(), strict=True)
+    return np.array([i in stored and stored[i] != (ss, k) for i, ss, k in pairs], dtype=bool)
 
 
 def code_names(conn: Connection) -> dict[str, list[tuple[str, str]]]:

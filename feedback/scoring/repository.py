@@ -133,7 +133,7 @@ def training_corpus(conn: Connection, limit: int) -> pd.DataFrame:
         select(Record.id, Record.kind, Record.level, Record.tags, Record.title, Record.text, GoldLabel.category,
                GoldLabel.subcategory)
         .outerjoin(gold, gold.c.record_id == Record.id).outerjoin(GoldLabel, GoldLabel.id == gold.c.gid)
-        .where(Record.text.is_not(None), Record.text != "").order_by(Record.id.desc()).limit(limit)
+        .where(Record.text.is_not(None), Record.text != "").order_by(Record.rated_at.desc(), Record.id.desc()).limit(limit)
     ).all()
     return pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "gold", "gold_sub"])
 
@@ -173,7 +173,7 @@ def rated_comments(conn: Connection, limit: int, min_level_pos: int = 4, max_lev
         select(Record.text, Record.level).where(
             Record.kind == "rating", Record.is_default.is_(False), Record.text.is_not(None), Record.text != "",
             (Record.level >= min_level_pos) | (Record.level <= max_level_neg))
-        .order_by(Record.id.desc()).limit(limit)
+        .order_by(Record.rated_at.desc(), Record.id.desc()).limit(limit)
     ).all()
     frame = pd.DataFrame(rows, columns=["text", "level"])
     frame["label"] = (frame["level"] >= min_level_pos).astype(int)

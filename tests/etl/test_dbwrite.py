@@ -38,8 +38,9 @@ def records_frame(settings, tmp_path, n: int = 12) -> pd.DataFrame:
 
 
 def expected(frame: pd.DataFrame) -> list[tuple]:
+    """The rows ``stored`` should read back, in its order (by id)."""
     out = []
-    for rec in frame.itertuples(index=False):
+    for rec in frame.sort_values("id").itertuples(index=False):
         row = []
         for name, value in zip(RECORD_COLUMNS, rec, strict=True):
             if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
@@ -77,21 +78,24 @@ def test_values_round_trip_and_existing_keys_are_skipped(engine, settings, tmp_p
         assert dbwrite.insert_records(conn, batch, frame) == 4  # 8 keys exist already
     got = stored(engine)
     assert got == expected(frame)
-    assert got[0][RECORD_COLUMNS.index("text")] == TRICKY[0]
-    assert got[3][RECORD_COLUMNS.index("text")] == ""  # an empty text stays empty, not NULL
-    assert isinstance(got[0][RECORD_COLUMNS.index("rated_at")], datetime)
+    by_key = {r[RECORD_COLUMNS.index("record_key")]: r for r in got}
+    first, fourth = by_key[frame["record_key"][0]], by_key[frame["record_key"][3]]
+    assert first[RECORD_COLUMNS.index("text")] == TRICKY[0]
+    assert fourth[RECORD_COLUMNS.index("text")] == ""  # an empty text stays empty, not NULL
+    assert isinstance(first[RECORD_COLUMNS.index("rated_at")], datetime)
+    assert [r[0] for r in got] == sorted(int(i) for i in frame["id"])  # the ids the transform made
     with engine.connect() as conn:
         assert set(conn.execute(select(Record.batch_id)).scalars()) == {batch}
 
 
-def test_sqlite_slices_keep_order_and_count(engine, settings, tmp_path, monkeypatch):
+def test_sqlite_slices_store_every_row_and_count(engine, settings, tmp_path, monkeypatch):
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite writer")
     monkeypatch.setattr(dbwrite, "SQLITE_SLICE", 5)
     frame = records_frame(settings, tmp_path, n=12)
     with engine.begin() as conn:
         assert dbwrite.insert_records(conn, new_batch(engine), frame.iloc[::-1]) == 12
-    assert [r[RECORD_COLUMNS.index("record_key")] for r in stored(engine)] == list(frame["record_key"][::-1])
+    assert stored(engine) == expected(frame)
     assert gc.isenabled()
 
 
