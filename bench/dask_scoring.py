@@ -29,7 +29,7 @@ def _rows(engine):
 
     with engine.connect() as conn:
         rows = pd.read_sql(select(Score), conn)
-    return rows.drop(columns=["id", "scored_at"]).sort_values("record_id").reset_index(drop=True)
+    return rows.drop(columns=["scored_at"]).sort_values("record_id").reset_index(drop=True)
 
 
 def _forget_scores(engine) -> None:

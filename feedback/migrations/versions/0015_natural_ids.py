@@ -12,8 +12,8 @@ Ready for a distributed engine (issue "past one machine", ``docs/scale.md``):
 - ``scores`` loses its surrogate id: its primary key is (record_id, model_version), the old unique key.
 
 Two stored records whose keys hash to the same id (odds about n² / 2⁶⁴: one in 200,000 for 10 million records)
-stop the upgrade with a message naming them; nothing is changed then. Downgrade is not supported (the old ids
-are not kept).
+stop the upgrade with a message naming them; nothing is changed then. A downgrade restores the keys of 0014 but
+not the old ids.
 """
 
 import json
@@ -106,4 +106,25 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0015 cannot be undone: the old record ids are not kept")
+    """The keys of 0014 back (the records keep their natural ids: the old ids are not kept): scores get a
+    surrogate id again, records their UNIQUE(source_system, record_key) and, on PostgreSQL, an id sequence that
+    continues after the largest id."""
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    if sqlite:
+        with op.batch_alter_table("scores", recreate="always") as batch:
+            batch.drop_constraint("pk_scores", type_="primary")
+            batch.add_column(sa.Column("id", big, nullable=True))
+            batch.create_primary_key("pk_scores", ["id"])
+            batch.create_unique_constraint("uq_scores_record_id_model_version", ["record_id", "model_version"])
+    else:
+        op.drop_constraint("pk_scores", "scores", type_="primary")
+        bind.exec_driver_sql("ALTER TABLE scores ADD COLUMN id BIGSERIAL NOT NULL")
+        op.create_primary_key("pk_scores", "scores", ["id"])
+        op.create_unique_constraint("uq_scores_record_id_model_version", "scores", ["record_id", "model_version"])
+        bind.exec_driver_sql("CREATE SEQUENCE records_id_seq OWNED BY records.id")
+        bind.exec_driver_sql("SELECT setval('records_id_seq', greatest((SELECT max(id) FROM records), 1))")
+        bind.exec_driver_sql("ALTER TABLE records ALTER COLUMN id SET DEFAULT nextval('records_id_seq')")
+    with op.batch_alter_table("records") as batch:
+        batch.create_unique_constraint("uq_records_source_system_record_key", ["source_system", "record_key"])

@@ -38,7 +38,7 @@ def _score_rows(engine) -> pd.DataFrame:
     """Every score row, every column but the surrogate id and the time of scoring, by record."""
     with engine.connect() as conn:
         rows = pd.read_sql(select(Score), conn)
-    return rows.drop(columns=["id", "scored_at"]).sort_values("record_id").reset_index(drop=True)
+    return rows.drop(columns=["scored_at"]).sort_values("record_id").reset_index(drop=True)
 
 
 def _loads(client) -> int:
@@ -89,7 +89,7 @@ def test_unreachable_scheduler_is_a_scoring_error(engine, settings, monkeypatch)
     with pytest.raises(ScoringError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         score_store(engine, settings, scheduler="tcp://127.0.0.1:9")
     with engine.connect() as conn:
-        assert conn.execute(select(Score.id)).first() is None  # nothing half-written
+        assert conn.execute(select(Score.record_id)).first() is None  # nothing half-written
 
 
 def test_score_command_takes_a_scheduler(engine, runner, monkeypatch):
