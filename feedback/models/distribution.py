@@ -13,7 +13,7 @@ again once all tables are converted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import MetaData
 
@@ -143,7 +143,7 @@ class Plan:
     attach: tuple[ForeignKey, ...] = ()
     done: tuple[str, ...] = ()  # tables already converted as planned
     local: tuple[str, ...] = ()  # tables that stay on the coordinator
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
