@@ -5,6 +5,7 @@ exactly. Everything is re-exported here, so ``from feedback.models import Record
 from feedback.models.accounts import AuditLog, LoginThrottle, User
 from feedback.models.alerts import Alert
 from feedback.models.base import NAMING, Base
+from feedback.models.distribution import DISTRIBUTED, reference_tables
 from feedback.models.ledger import LedgerCase, LedgerEvent, LedgerRequest
 from feedback.models.records import RECORD_COLUMNS, Batch, Record, Reject, Watermark
 from feedback.models.rollups import (
@@ -21,6 +22,8 @@ __all__ = [
     "RECORD_COLUMNS",
     "Base",
     "NAMING",
+    "DISTRIBUTED",
+    "reference_tables",
     "Batch",
     "Reject",
     "Record",
