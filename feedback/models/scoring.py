@@ -54,6 +54,8 @@ class Score(Base):
     # best category's confidence minus the second best's (migration 0013): small = unsure, the 待确认 queue
     category_margin: Mapped[float | None] = mapped_column(Float)
     scored_at: Mapped[datetime] = mapped_column(DateTime)
+    # The record's rated_at, copied (migration 0016): the province profile partitions scores by month on it.
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class GoldLabel(Base):

@@ -90,10 +90,11 @@ def count_unscored(conn: Connection, version: str) -> int:
 def unscored_batch(conn: Connection, version: str, after_id: int, limit: int) -> pd.DataFrame:
     """The next ``limit`` records (by id, after ``after_id``) without a score under ``version``, with gold."""
     rows = conn.execute(
-        select(Record.id.label("record_id"), Record.kind, Record.level, Record.tags, Record.title, Record.text)
+        select(Record.id.label("record_id"), Record.kind, Record.level, Record.tags, Record.title, Record.text,
+               Record.rated_at)
         .where(Record.id > after_id, _unscored(version)).order_by(Record.id).limit(limit)
     ).all()
-    frame = pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text"])
+    frame = pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "rated_at"])
     if frame.empty:
         frame["gold"] = []
         return frame
@@ -121,6 +122,8 @@ def insert_scores(conn: Connection, version: str, scores: pd.DataFrame) -> int:
     for r in rows:
         r["record_id"] = int(r["record_id"])
         r["hidden_complaint"] = bool(r["hidden_complaint"])
+        if r.get("rated_at") is not None:
+            r["rated_at"] = pd.Timestamp(r["rated_at"]).to_pydatetime()
     conn.execute(insert(Score), rows)
     return len(rows)
 

@@ -17,7 +17,7 @@ from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, 
 # are optional.
 INPUT_COLUMNS = ("record_id", "kind", "level", "tags", "title", "text")
 OUTPUT_COLUMNS = ("record_id", "sentiment", "sentiment_score", "text_score", "hidden_complaint", "category",
-                  "category_conf", "subcategory", "categories", "category_margin")
+                  "category_conf", "subcategory", "categories", "category_margin", "rated_at")
 BAD_LEVEL = 2  # 不满意 or worse
 
 
@@ -120,4 +120,6 @@ class Scorer:
             "text_score": [None if np.isnan(v) else round(float(v), 4) for v in p_text],
             "hidden_complaint": hidden, "category": cat, "category_conf": conf, "subcategory": sub,
             "categories": cats, "category_margin": margin,
+            # the record's time, carried along: scores are partitioned by it in the province profile
+            "rated_at": frame["rated_at"].to_numpy() if "rated_at" in frame else None,
         }, columns=list(OUTPUT_COLUMNS))
