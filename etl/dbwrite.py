@@ -24,6 +24,7 @@ from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer
 from etl import stage
 from feedback.db import libpq_url
 from feedback.models import RECORD_COLUMNS, Record
+from feedback.records.partitions import repository as partitions
 
 __all__ = ["PG_STAGE_SCHEMA", "TIME_FORMAT", "insert_records", "pg_uri", "sqlite_columns", "stage_postgres", "write_path"]
 
@@ -127,17 +128,19 @@ def _insert_postgres(conn: Connection, batch_id: int, records: pd.DataFrame) -> 
     buf = io.BytesIO()
     # Arrow quotes every string, so an unquoted empty field is NULL and "" an empty string, as COPY reads them.
     pacsv.write_csv(_arrow_table(batch_id, records), buf, pacsv.WriteOptions(include_header=False))
+    store = _pg_store_sql(conn, cols, _STAGE)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         with cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getbuffer())
-        cur.execute(
-            f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {_STAGE} "  # noqa: S608 - fixed names
-            "ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins"
-        )
+        cur.execute(store)
         inserted = cur.fetchone()[0]
         cur.execute(f"TRUNCATE {_STAGE}")
     return inserted
+
+
+def _on_citus(conn: Connection) -> bool:
+    return bool(conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')").scalar())
 
 
 def write_path(dialect: str) -> str:
@@ -229,9 +232,22 @@ def _adbc_postgres(conn: Connection, batch_id: int, records: pd.DataFrame, stage
         staged = stage_postgres(stage.pg_stage(conn.connection.info, pg_uri(conn.engine), PG_STAGE_SCHEMA),
                                 batch_id, records)
     cols = ", ".join(f'"{c}"' for c in PG_STAGE_SCHEMA.names)
-    sql = (f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {staged} "  # noqa: S608 - fixed names
-           "ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins")
-    return int(conn.exec_driver_sql(sql).scalar_one())
+    return int(conn.exec_driver_sql(_pg_store_sql(conn, cols, staged)).scalar_one())
+
+
+def _pg_store_sql(conn: Connection, cols: str, staged: str) -> str:
+    """The statement that stores a PostgreSQL stage's rows in ``records`` and returns how many it stored. On the
+    province layout (records partitioned by month, ``feedback.records.partitions``) each id is claimed in the
+    unpartitioned ``record_keys`` first and only the claimed rows are stored: the partitioned table's own key
+    holds the month, so it alone would take the same key again at another time."""
+    if partitions.is_partitioned(conn):
+        picked = ", ".join(f's.{c}' for c in cols.split(", "))
+        return (f"WITH k AS (INSERT INTO {partitions.GUARD} (id) SELECT DISTINCT id FROM {staged} "  # noqa: S608
+                "ON CONFLICT DO NOTHING RETURNING id), "
+                f"ins AS (INSERT INTO records ({cols}) SELECT DISTINCT ON (s.id) {picked} FROM {staged} s "
+                "JOIN k ON k.id = s.id ORDER BY s.id, s.row_number RETURNING 1) SELECT count(*) FROM ins")
+    return (f"WITH ins AS (INSERT INTO records ({cols}) SELECT {cols} FROM {staged} "  # noqa: S608 - fixed names
+            "ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins")
 
 
 def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame, staged: str | None = None) -> int:
@@ -242,6 +258,10 @@ def insert_records(conn: Connection, batch_id: int, records: pd.DataFrame, stage
     if records.empty:
         return 0
     dialect = conn.dialect.name
+    if dialect == "postgresql" and _on_citus(conn):
+        # Citus: the chunk's transaction writes records (distributed) and then its rejects and the batch checkpoint
+        # (reference tables); after a parallel multi-shard write that is refused, one connection per worker is not
+        conn.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
     if staged is not None:
         return _adbc_postgres(conn, batch_id, records, staged)
     if write_path(dialect) == "adbc":
