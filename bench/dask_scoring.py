@@ -79,7 +79,7 @@ def _breakdown(engine, settings) -> dict:
 
 
 def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, seed: int = 7,
-        engine_name: str | None = None) -> dict:
+        engine_name: str | None = None, partitioned: bool = False) -> dict:
     import dataclasses
 
     import pandas as pd
@@ -101,7 +101,14 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
                                      base_dir=tmp, env={"HAOCHA_HASH_KEY": "bench-not-secret"})
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    report: dict = {"rows_requested": rows, "sentiment_engine": engine_name or settings.scoring.engine, "batch_size": batch_size, "database": "postgresql" if postgres else
+    if partitioned:  # the province layout (month partitions; the loads create the demo's months)
+        from datetime import date
+
+        from feedback.records.partitions import repository as partitions
+
+        with engine.begin() as conn:
+            partitions.setup(conn, date.today(), 0)
+    report: dict = {"partitioned": partitioned, "rows_requested": rows, "sentiment_engine": engine_name or settings.scoring.engine, "batch_size": batch_size, "database": "postgresql" if postgres else
                     "sqlite", "cpus": os.cpu_count(), "loadavg_start": loadavg()}
     t0 = time.perf_counter()
     for path in write_demo(tmp / "demo", rows=rows, seed=seed):
@@ -145,7 +152,8 @@ def run(rows: int, workers: list[int], batch_size: int, postgres: str | None, se
 
 
 def _print(r: dict) -> None:
-    print(f"{r['records']:,} records ({r['rows_requested']:,} demo ratings + messages) on {r['database']}, "
+    print(f"{r['records']:,} records ({r['rows_requested']:,} demo ratings + messages) on {r['database']}"
+          f"{' (month partitions)' if r.get('partitioned') else ''}, "
           f"sentiment engine {r['sentiment_engine']}, "
           f"batch {r['batch_size']:,}, {r['cpus']} CPUs, load average {r['loadavg_start']} → {r['loadavg_end']}")
     print(f"version {r['version']} built and scored once in {r['build_version_and_score_seconds']} s "
@@ -169,10 +177,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", choices=["linear", "snownlp"], default=None,
                     help="sentiment engine of the version (default [scoring] engine; snownlp is ~60x slower per text, "
                          "a stand-in for a costly model)")
+    ap.add_argument("--partitioned", action="store_true",
+                    help="with --postgres: records and scores partitioned by month (haocha partition setup)")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     args = ap.parse_args(argv)
+    if args.partitioned and not args.postgres:
+        ap.error("--partitioned needs --postgres")
     report = run(args.rows, [int(w) for w in args.workers.split(",") if w], args.batch_size, args.postgres,
-                 engine_name=args.engine)
+                 engine_name=args.engine, partitioned=args.partitioned)
     return show(report, args.json, _print)
 
 

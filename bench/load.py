@@ -35,7 +35,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, select, text
 
 # Filter sets the overview is asked for (the URL forms of feedback.filters); wrk rotates through them.
 QUERIES = (
@@ -97,34 +97,45 @@ def _ensure_database(url: str) -> None:
     admin.dispose()
 
 
-def _copy_records(engine, copies: int) -> None:
-    """``copies`` more of every rating, with new ids, keys and 办件 numbers on the same days, and their scores."""
+def copy_ratings(engine, copies: int) -> float:
+    """``copies`` more of every demo rating with its scores: keys and 办件 numbers suffixed ``#cK``, ids the natural
+    ids of the new keys (claimed in ``record_keys`` when the tables are partitioned). Returns the seconds."""
     from feedback.models import Record, Score
+    from feedback.models.records import natural_id_sql
+    from feedback.records.partitions import repository as partitions
 
-    rt, st = Record.__table__, Score.__table__
-    with engine.connect() as conn:
-        top = conn.execute(select(func.max(rt.c.id))).scalar_one()
-    stride = 10 ** (len(str(top)) + 1)
-    off, suffix = bindparam("off"), bindparam("suffix")
-    changed = {"id": rt.c.id + off, "record_key": rt.c.record_key + suffix,
-               "project_no": rt.c.project_no + suffix}  # NULL stays NULL
-    rated = and_(rt.c.id <= top, rt.c.kind == "rating")
-    copy_records = insert(rt).from_select([c.name for c in rt.c],
-                                          select(*[changed.get(c.name, c) for c in rt.c]).where(rated))
-    score_cols = [c for c in st.c if c.name != "id"]
-    copy_scores = insert(st).from_select(
-        [c.name for c in score_cols],
-        select(*[st.c.record_id + off if c.name == "record_id" else c for c in score_cols])
-        .select_from(st.join(rt, rt.c.id == st.c.record_id)).where(rated))
-    for k in range(1, copies + 1):
-        t0 = time.perf_counter()
-        with engine.begin() as conn:
-            conn.execute(copy_records, {"off": k * stride, "suffix": f"#c{k}"})
-            conn.execute(copy_scores, {"off": k * stride})
-        print(f"  copy {k}/{copies}: {time.perf_counter() - t0:.0f} s", flush=True)
+    new_id = natural_id_sql("source_system", "(record_key || :suffix)")
+    changed = {"id": new_id, "record_key": "record_key || :suffix", "project_no": "project_no || :suffix"}
+    rcols = [c.name for c in Record.__table__.c]
+    scols = [c.name for c in Score.__table__.c]
     with engine.begin() as conn:
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('records', 'id'), (SELECT max(id) FROM records))"))
+        partitioned = partitions.is_partitioned(conn)
+        conn.execute(text("DROP TABLE IF EXISTS _seed_records, _seed_scores"))
+        conn.execute(text("CREATE UNLOGGED TABLE _seed_records AS SELECT * FROM records "
+                          "WHERE kind = 'rating' AND record_key NOT LIKE '%#c%'"))
+        conn.execute(text("CREATE UNLOGGED TABLE _seed_scores AS SELECT s.*, r.source_system, r.record_key AS key "
+                          "FROM scores s JOIN _seed_records r ON r.id = s.record_id"))
+    copy_records = text(f"INSERT INTO records ({', '.join(rcols)}) SELECT "  # noqa: S608 - fixed names
+                        f"{', '.join(changed.get(c, c) for c in rcols)} FROM _seed_records")
+    score_id = natural_id_sql("source_system", "(key || :suffix)")
+    copy_scores = text(f"INSERT INTO scores ({', '.join(scols)}) SELECT "  # noqa: S608 - fixed names
+                       f"{', '.join(score_id if c == 'record_id' else c for c in scols)} FROM _seed_scores")
+    claim = text(f"INSERT INTO record_keys (id) SELECT {new_id} FROM _seed_records")  # noqa: S608
+    t0 = time.perf_counter()
+    for k in range(1, copies + 1):
+        t1 = time.perf_counter()
+        with engine.begin() as conn:
+            if partitioned:
+                conn.execute(claim, {"suffix": f"#c{k}"})
+            conn.execute(copy_records, {"suffix": f"#c{k}"})
+            conn.execute(copy_scores, {"suffix": f"#c{k}"})
+        print(f"  copy {k}/{copies}: {time.perf_counter() - t1:.0f} s", flush=True)
+    seconds = time.perf_counter() - t0
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE _seed_records, _seed_scores"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
+    return seconds
 
 
 def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dict:
@@ -143,7 +154,7 @@ def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dic
         _haocha(config, "demo", "--rows", str(seed_rows))
         copies = max(0, -(-rows // seed_rows) - 1)
         print(f"copying the ratings {copies} more times …", flush=True)
-        _copy_records(engine, copies)
+        copy_ratings(engine, copies)
         print("rebuilding rollups …", flush=True)
         refresh_rollups(engine)
         print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -18,6 +18,8 @@ from etl.profiles import Profile
 from etl.transform.chunk import TransformContext, transform
 from etl.transform.names import NameCodes
 from feedback.records import repository
+from feedback.records.partitions import months_of
+from feedback.records.partitions import repository as partitions
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def collision_rejects(records: pd.DataFrame) -> pd.DataFrame:
 def write_chunk(engine: Engine, batch_id: int, file_name: str, chunk: PreparedChunk) -> ChunkCounts:
     """Commit a prepared chunk's records, its rejects (raw rows de-identified by the transform) and the batch
     counts together, so a crash leaves whole chunks only."""
+    if len(chunk.records):
+        partitions.ensure_months(engine, months_of(chunk.records["rated_at"]))
     with engine.begin() as conn:
         loaded = insert_records(conn, batch_id, chunk.records, chunk.staged)
         rejects = chunk.rejects

@@ -71,9 +71,13 @@ def natural_id(source_system: str, record_key: str) -> int:
     return int.from_bytes(digest[:8], "big") & ID_MASK
 
 
-# ``natural_id`` in PostgreSQL, over columns ``source_system`` and ``record_key`` of the statement's table.
-NATURAL_ID_SQL = ("(('x' || left(encode(sha256(convert_to(source_system || chr(31) || record_key, 'UTF8')), 'hex'), "
-                  "16))::bit(64)::bigint & 9223372036854775807)")
+def natural_id_sql(source_system: str = "source_system", record_key: str = "record_key") -> str:
+    """``natural_id`` as a PostgreSQL expression over two SQL expressions (column names by default)."""
+    return (f"(('x' || left(encode(sha256(convert_to({source_system} || chr(31) || {record_key}, 'UTF8')), 'hex'), "
+            "16))::bit(64)::bigint & 9223372036854775807)")
+
+
+NATURAL_ID_SQL = natural_id_sql()  # over the columns ``source_system`` and ``record_key`` of the statement's table
 
 
 def _default_id(context) -> int:
