@@ -33,6 +33,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
@@ -295,6 +297,43 @@ class Background(threading.Thread):
                 self.errors.append(f"{type(exc).__name__}: {exc}")
 
 
+def workspace(url: str, prefix: str, cache_seconds: int, background_nice: int | None = None) -> tuple[Path, Path]:
+    """A scratch folder (the instance directory inside), the benchmark's database and its config.toml."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
+    _ensure_database(url)
+    return folder, _config(url, folder, cache_seconds, background_nice)
+
+
+@contextmanager
+def serving(config: Path, port: int) -> Iterator[tuple[str, str, str, str]]:
+    """``haocha serve`` in a child process with a new admin account: (base URL, user, password, API token)."""
+    user, password = f"bench-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
+    _haocha(config, "users", "add", user, "--role", "admin", "--password-stdin", stdin=password + "\n")
+    token = _haocha(config, "users", "token", user).strip().split()[-1]
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(Path(sys.executable).with_name("haocha")), "--config", str(config), "serve",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(base)
+        yield base, user, password, token
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def overview_targets(base: str, size: dict, user: str, password: str, token: str) -> dict[str, tuple]:
+    """The overview page (session cookie) and its API (bearer token), each over the QUERIES filter sets."""
+    queries = [q.format(dept=size["dept"], region=size["region"]) for q in QUERIES]
+    return {
+        "overview page (GET /)": ([f"/?{q}" for q in queries], "Cookie", _session_cookie(base, user, password)),
+        "overview API (GET /api/v1/overview)": ([f"/api/v1/overview?{q}" for q in queries], "Authorization",
+                                                f"Bearer {token}"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True, help="PostgreSQL URL of a database for the benchmark (created)")
@@ -315,30 +354,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="[security] background_nice of the server (default: config.toml's)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    folder = Path(tempfile.mkdtemp(prefix="haocha-load-"))
-    os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
-    _ensure_database(args.url)
-    config = _config(args.url, folder, args.cache_seconds, args.background_nice)
+    folder, config = workspace(args.url, "haocha-load-", args.cache_seconds, args.background_nice)
     size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
     print(f"data: {size['ratings']:,} ratings, {size['records']:,} records, "
           f"{size['rollup_daily_rows']:,} daily rollup rows", flush=True)
-    user, password = f"bench-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
-    _haocha(config, "users", "add", user, "--role", "admin", "--password-stdin", stdin=password + "\n")
-    token = _haocha(config, "users", "token", user).strip().split()[-1]
-    base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen([str(Path(sys.executable).with_name("haocha")), "--config", str(config), "serve",
-                               "--port", str(args.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results: dict[str, dict] = {}
-    try:
-        _wait(base)
-        queries = [q.format(dept=size["dept"], region=size["region"]) for q in QUERIES]
-        targets = {
-            "overview page (GET /)": ([f"/?{q}" for q in queries], "Cookie", _session_cookie(base, user, password)),
-            "overview API (GET /api/v1/overview)": ([f"/api/v1/overview?{q}" for q in queries], "Authorization",
-                                                    f"Bearer {token}"),
-        }
+    with serving(config, args.port) as (base, user, password, token):
+        targets = overview_targets(base, size, user, password, token)
         for name, (paths, header, value) in targets.items():
             r = run_wrk(base, paths, header, value, duration=args.duration, connections=args.connections,
                         threads=args.threads, folder=folder)
@@ -349,9 +371,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"errors {r['socket_errors'] + r['non200']}, load average {r['load_avg_1m']}", flush=True)
         if args.mixed:
             results.update(_mixed(base, targets, results, args, folder, user, password, token))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     if args.json:
         print(json.dumps({"size": size, "connections": args.connections, "results": results}, ensure_ascii=False))
     shutil.rmtree(folder, ignore_errors=True)

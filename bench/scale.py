@@ -28,7 +28,6 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,14 +37,14 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench.load import (
-    QUERIES,
     _config,
     _ensure_database,
     _haocha,
-    _session_cookie,
-    _wait,
     copy_ratings,
+    overview_targets,
     run_wrk,
+    serving,
+    workspace,
 )
 
 
@@ -148,19 +147,10 @@ def measure_load(url: str, config: Path, path: Path) -> dict:
 
 
 def measure_overview(config: Path, size: dict, port: int, duration: int, folder: Path) -> dict:
-    user, password = f"bench-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
-    _haocha(config, "users", "add", user, "--role", "admin", "--password-stdin", stdin=password + "\n")
-    token = _haocha(config, "users", "token", user).strip().split()[-1]
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(Path(sys.executable).with_name("haocha")), "--config", str(config), "serve",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out: dict = {}
-    try:
-        _wait(base)
-        queries = [q.format(dept=size["dept"], region=size["region"]) for q in QUERIES]
-        targets = {"page": ([f"/?{q}" for q in queries], "Cookie", _session_cookie(base, user, password)),
-                   "api": ([f"/api/v1/overview?{q}" for q in queries], "Authorization", f"Bearer {token}")}
-        for name, (paths, header, value) in targets.items():
+    with serving(config, port) as (base, user, password, token):
+        for label, (paths, header, value) in overview_targets(base, size, user, password, token).items():
+            name = "page" if "page" in label else "api"
             cold = []
             for path in paths:  # the first request of each filter set since the server started
                 t0 = time.perf_counter()
@@ -175,9 +165,6 @@ def measure_overview(config: Path, size: dict, port: int, duration: int, folder:
             print(f"overview {name}: cold max {out[name]['cold_max_ms']:,} ms (each filter set once: "
                   f"{out[name]['cold_ms']}), warm p50 {warm['p50_ms']:.0f} ms, p95 {warm['p95_ms']:.0f} ms "
                   f"({warm['requests']} requests, 1 connection), load average {out[name]['load_avg_1m']}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return out
 
 
@@ -192,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8098)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    folder = Path(tempfile.mkdtemp(prefix="haocha-scale-"))
-    os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
-    _ensure_database(args.url)
-    config = _config(args.url, folder, cache_seconds=0)
+    folder, config = workspace(args.url, "haocha-scale-", cache_seconds=0)
     body = re.sub(r"(?m)^stale_seconds = .*$", "stale_seconds = 0", config.read_text(encoding="utf-8"), count=1)
     config.write_text(body, encoding="utf-8")
     size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
