@@ -58,14 +58,10 @@ def _breakdown(engine, settings) -> dict:
     scorer = load_scorer(settings, active)
     out = {"load_models": time.perf_counter() - t0}
     _forget_scores(engine)
-    frames, after, t0 = [], 0, time.perf_counter()
-    while True:
+    frames, t0 = [], time.perf_counter()
+    for ids in store.unscored_ids(engine, active["version"], settings.scoring.batch_size):
         with engine.connect() as conn:
-            batch = store.unscored_batch(conn, active["version"], after, settings.scoring.batch_size)
-        if batch.empty:
-            break
-        frames.append(batch)
-        after = int(batch["record_id"].max())
+            frames.append(store.records_to_score(conn, active["version"], ids))
     out["read"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     scored = [scorer.score(f) for f in frames]

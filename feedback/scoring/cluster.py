@@ -97,7 +97,7 @@ def split_range(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
 def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, address: str,
                              progress: Callable[[int, int], None] | None = None) -> int:
     """Score every record without a score under ``spec.version`` on the cluster at ``address``: the client
-    reads id ranges of ``batch_size`` records, cuts each into one piece per worker (records cost unequal work:
+    reads the unscored ids in ranges of ``batch_size`` records, cuts each into one piece per worker (records cost unequal work:
     long 12345 messages cluster at some ids) and writes each range's rows in one committed transaction once its
     pieces are back (resumable, like the single-process run); returns how many records were scored."""
     from distributed import as_completed
@@ -109,19 +109,22 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
     with connect(address) as client:
         workers = worker_count(client)
         window = IN_FLIGHT_PER_WORKER * workers  # pieces queued on the cluster at most
-        state = {"after": 0, "in_flight": 0, "exhausted": False, "next": 0}
+        state = {"in_flight": 0, "exhausted": False, "next": 0}
+        pending_ids = store.unscored_ids(engine, spec.version, batch_size)
         ranges: dict[int, list] = {}  # range number → its pieces' rows (None until back)
         where: dict = {}  # future → (range number, piece number)
 
         def submit_more() -> list:
             futures = []
             while not state["exhausted"] and state["in_flight"] < window:
-                with engine.connect() as conn:
-                    batch = store.unscored_batch(conn, spec.version, state["after"], batch_size)
-                if batch.empty:
+                ids = next(pending_ids, None)
+                if ids is None:
                     state["exhausted"] = True
                     break
-                state["after"] = int(batch["record_id"].max())
+                with engine.connect() as conn:
+                    batch = store.records_to_score(conn, spec.version, ids)
+                if batch.empty:
+                    continue
                 pieces = split_range(batch, workers)
                 ranges[state["next"]] = [None] * len(pieces)
                 for k, piece in enumerate(pieces):
@@ -133,18 +136,21 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
             return futures
 
         done = 0
-        pending = as_completed(submit_more(), loop=client.loop)
-        for future in pending:
-            number, k = where.pop(future)
-            ranges[number][k] = future.result()
-            state["in_flight"] -= 1
-            if all(piece is not None for piece in ranges[number]):
-                rows = pd.concat(ranges.pop(number), ignore_index=True)
-                with engine.begin() as conn:
-                    store.insert_scores(conn, spec.version, rows)
-                done += len(rows)
-                if progress:
-                    progress(len(rows), total)
-            for more in submit_more():
-                pending.add(more)
+        try:
+            pending = as_completed(submit_more(), loop=client.loop)
+            for future in pending:
+                number, k = where.pop(future)
+                ranges[number][k] = future.result()
+                state["in_flight"] -= 1
+                if all(piece is not None for piece in ranges[number]):
+                    rows = pd.concat(ranges.pop(number), ignore_index=True)
+                    with engine.begin() as conn:
+                        store.insert_scores(conn, spec.version, rows)
+                    done += len(rows)
+                    if progress:
+                        progress(len(rows), total)
+                for more in submit_more():
+                    pending.add(more)
+        finally:
+            pending_ids.close()  # the reading connection, also when a range fails
         return done

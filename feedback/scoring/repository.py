@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
 
 from feedback.models import GoldLabel, ModelVersion, Record, Score
 
@@ -87,28 +87,41 @@ def count_unscored(conn: Connection, version: str) -> int:
     return conn.execute(select(func.count()).select_from(Record).where(_unscored(version))).scalar_one()
 
 
-def unscored_batch(conn: Connection, version: str, after_id: int, limit: int) -> pd.DataFrame:
-    """The next ``limit`` records (by id, after ``after_id``) without a score under ``version``, with gold."""
+def unscored_ids(engine: Engine, version: str, size: int) -> Iterator[list[int]]:
+    """The ids of every record without a score under ``version``, in id order, ``size`` at a time: one
+    statement on a connection of its own, streamed (a server-side cursor on PostgreSQL), so the database answers
+    it with one anti-join over the tables (a hash join on PostgreSQL) instead of an ordered probe per record — a
+    province's new batch is a thin layer spread over every id (ids are hashes), and the probes scanned all of
+    them. Rows written while it runs do not change what it yields (its snapshot)."""
+    stmt = select(Record.id).where(_unscored(version)).order_by(Record.id)
+    with engine.connect().execution_options(stream_results=True, yield_per=size) as conn:
+        for part in conn.execute(stmt).scalars().partitions(size):
+            yield list(part)
+
+
+def records_to_score(conn: Connection, version: str, ids: Sequence[int]) -> pd.DataFrame:
+    """The records of ``ids`` still without a score under ``version`` (another run may have scored some since),
+    in id order, with what the scorer reads and their latest gold labels."""
     rows = conn.execute(
         select(Record.id.label("record_id"), Record.kind, Record.level, Record.tags, Record.title, Record.text,
                Record.rated_at)
-        .where(Record.id > after_id, _unscored(version)).order_by(Record.id).limit(limit)
+        .where(Record.id.in_(list(ids)), _unscored(version)).order_by(Record.id)
     ).all()
     frame = pd.DataFrame(rows, columns=["record_id", "kind", "level", "tags", "title", "text", "rated_at"])
     if frame.empty:
         frame["gold"] = []
         return frame
-    first, last = int(frame["record_id"].min()), int(frame["record_id"].max())
-    frame["gold"] = frame["record_id"].map(latest_gold(conn, first, last))
-    frame["gold_sub"] = frame["record_id"].map(latest_gold(conn, first, last, subcategory=True))
+    ids = frame["record_id"].astype("int64").tolist()
+    frame["gold"] = frame["record_id"].map(latest_gold(conn, ids))
+    frame["gold_sub"] = frame["record_id"].map(latest_gold(conn, ids, subcategory=True))
     return frame
 
 
-def latest_gold(conn: Connection, first_id: int, last_id: int, *, subcategory: bool = False) -> dict[int, str]:
+def latest_gold(conn: Connection, ids: Sequence[int], *, subcategory: bool = False) -> dict[int, str]:
     """record id → its latest gold category (``subcategory``: its second level, where the person gave one), for
-    records in [first_id, last_id]."""
+    the records ``ids``."""
     rows = conn.execute(select(GoldLabel.record_id, GoldLabel.category, GoldLabel.subcategory)
-                        .where(GoldLabel.record_id.between(first_id, last_id)).order_by(GoldLabel.id))
+                        .where(GoldLabel.record_id.in_(list(ids))).order_by(GoldLabel.id))
     out = {r.record_id: (r.subcategory if subcategory else r.category) for r in rows}
     return {k: v for k, v in out.items() if v is not None}
 

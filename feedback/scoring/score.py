@@ -180,14 +180,15 @@ def _score_pending(engine: Engine, scorer: Scorer, version: str, batch_size: int
     """Score every record without a score under ``version``, one committed batch at a time (resumable)."""
     with engine.connect() as conn:
         total = store.count_unscored(conn, version)
-    done, after = 0, 0
-    while done < total:
+    done = 0
+    if not total:
+        return 0
+    for ids in store.unscored_ids(engine, version, batch_size):
         with engine.begin() as conn:
-            batch = store.unscored_batch(conn, version, after, batch_size)
+            batch = store.records_to_score(conn, version, ids)
             if batch.empty:
-                break
+                continue
             store.insert_scores(conn, version, scorer.score(batch))
-        after = int(batch["record_id"].max())
         done += len(batch)
         if progress:
             progress(len(batch), total)
