@@ -59,9 +59,9 @@ def _breakdown(engine, settings) -> dict:
     out = {"load_models": time.perf_counter() - t0}
     _forget_scores(engine)
     frames, t0 = [], time.perf_counter()
-    for ids in store.unscored_ids(engine, active["version"], settings.scoring.batch_size):
+    for records in store.unscored_records(engine, active["version"], settings.scoring.batch_size):
         with engine.connect() as conn:
-            frames.append(store.records_to_score(conn, active["version"], ids))
+            frames.append(store.with_gold(conn, records))
     out["read"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     scored = [scorer.score(f) for f in frames]

@@ -17,7 +17,8 @@ with a 20 % margin. Then it reports:
   0``): cold — the first request of each filter set after the server started; warm — ``wrk`` with one connection
   for ``--duration`` seconds over the same filter sets (p50 / p95), for the page and the API.
 
-``--reuse`` keeps a database that already holds the rows. Prints one JSON object at the end with ``--json``.
+``--reuse`` keeps a database that already holds the rows (and the instance folder of its scoring version, kept in
+the temp folder under the database's name). Prints one JSON object at the end with ``--json``.
 """
 
 from __future__ import annotations
@@ -183,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8098)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    # The instance folder (the scoring version's model files) outlives the run, so --reuse can score again.
+    os.environ.setdefault("HAOCHA_INSTANCE_DIR",
+                          str(Path(tempfile.gettempdir()) / f"haocha-scale-instance-{args.url.rsplit('/', 1)[1]}"))
     folder, config = workspace(args.url, "haocha-scale-", cache_seconds=0)
     body = re.sub(r"(?m)^stale_seconds = .*$", "stale_seconds = 0", config.read_text(encoding="utf-8"), count=1)
     config.write_text(body, encoding="utf-8")

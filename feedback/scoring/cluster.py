@@ -97,7 +97,7 @@ def split_range(frame: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
 def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, address: str,
                              progress: Callable[[int, int], None] | None = None) -> int:
     """Score every record without a score under ``spec.version`` on the cluster at ``address``: the client
-    reads the unscored ids in ranges of ``batch_size`` records, cuts each into one piece per worker (records cost unequal work:
+    reads the unscored records in ranges of ``batch_size`` records, cuts each into one piece per worker (records cost unequal work:
     long 12345 messages cluster at some ids) and writes each range's rows in one committed transaction once its
     pieces are back (resumable, like the single-process run); returns how many records were scored."""
     from distributed import as_completed
@@ -110,21 +110,19 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
         workers = worker_count(client)
         window = IN_FLIGHT_PER_WORKER * workers  # pieces queued on the cluster at most
         state = {"in_flight": 0, "exhausted": False, "next": 0}
-        pending_ids = store.unscored_ids(engine, spec.version, batch_size)
+        pending_records = store.unscored_records(engine, spec.version, batch_size)
         ranges: dict[int, list] = {}  # range number → its pieces' rows (None until back)
         where: dict = {}  # future → (range number, piece number)
 
         def submit_more() -> list:
             futures = []
             while not state["exhausted"] and state["in_flight"] < window:
-                ids = next(pending_ids, None)
-                if ids is None:
+                records = next(pending_records, None)
+                if records is None:
                     state["exhausted"] = True
                     break
                 with engine.connect() as conn:
-                    batch = store.records_to_score(conn, spec.version, ids)
-                if batch.empty:
-                    continue
+                    batch = store.with_gold(conn, records)
                 pieces = split_range(batch, workers)
                 ranges[state["next"]] = [None] * len(pieces)
                 for k, piece in enumerate(pieces):
@@ -152,5 +150,5 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
                 for more in submit_more():
                     pending.add(more)
         finally:
-            pending_ids.close()  # the reading connection, also when a range fails
+            pending_records.close()  # the reading connection, also when a range fails
         return done

@@ -183,11 +183,9 @@ def _score_pending(engine: Engine, scorer: Scorer, version: str, batch_size: int
     done = 0
     if not total:
         return 0
-    for ids in store.unscored_ids(engine, version, batch_size):
+    for records in store.unscored_records(engine, version, batch_size):
         with engine.begin() as conn:
-            batch = store.records_to_score(conn, version, ids)
-            if batch.empty:
-                continue
+            batch = store.with_gold(conn, records)
             store.insert_scores(conn, version, scorer.score(batch))
         done += len(batch)
         if progress:
