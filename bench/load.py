@@ -140,6 +140,23 @@ def copy_ratings(engine, copies: int) -> float:
     return seconds
 
 
+def must_build(url: str, have: int, rows: int, reuse: bool) -> bool:
+    """Whether the benchmark database must be built; refuses a database holding other ratings."""
+    if reuse and have >= rows:
+        return False
+    if have:
+        raise SystemExit(f"{url} already holds {have:,} ratings: use --reuse, or drop the database")
+    return True
+
+
+def busiest_units(conn) -> dict[str, str]:
+    """The department and the region with the most records (the overview's filtered targets)."""
+    return {"dept": conn.execute(text("SELECT dept_code FROM records WHERE dept_code IS NOT NULL "
+                                      "GROUP BY dept_code ORDER BY count(*) DESC LIMIT 1")).scalar_one(),
+            "region": conn.execute(text("SELECT region_code FROM records WHERE region_code IS NOT NULL "
+                                        "GROUP BY region_code ORDER BY count(*) DESC LIMIT 1")).scalar_one()}
+
+
 def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dict:
     from feedback.models import Record, RollupDaily
     from feedback.stats.rollups import refresh_rollups
@@ -148,9 +165,7 @@ def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dic
     _haocha(config, "init")
     with engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(Record).where(Record.kind == "rating")).scalar_one()
-    if not (reuse and have >= rows):
-        if have:
-            raise SystemExit(f"{url} already holds {have:,} ratings: use --reuse, or drop the database")
+    if must_build(url, have, rows, reuse):
         t0 = time.perf_counter()
         print(f"building: haocha demo --rows {seed_rows:,} …", flush=True)
         _haocha(config, "demo", "--rows", str(seed_rows))
@@ -166,10 +181,7 @@ def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dic
             .scalar_one(),
             "records": conn.execute(select(func.count()).select_from(Record)).scalar_one(),
             "rollup_daily_rows": conn.execute(select(func.count()).select_from(RollupDaily)).scalar_one(),
-            "dept": conn.execute(text("SELECT dept_code FROM records WHERE dept_code IS NOT NULL "
-                                      "GROUP BY dept_code ORDER BY count(*) DESC LIMIT 1")).scalar_one(),
-            "region": conn.execute(text("SELECT region_code FROM records WHERE region_code IS NOT NULL "
-                                        "GROUP BY region_code ORDER BY count(*) DESC LIMIT 1")).scalar_one(),
+            **busiest_units(conn),
         }
     engine.dispose()
     return size

@@ -41,7 +41,9 @@ from bench.load import (
     _config,
     _ensure_database,
     _haocha,
+    busiest_units,
     copy_ratings,
+    must_build,
     overview_targets,
     run_wrk,
     serving,
@@ -72,9 +74,7 @@ def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dic
     _haocha(config, "init")
     have = _count(engine, "SELECT count(*) FROM records WHERE kind = 'rating'")
     out: dict = {}
-    if not (reuse and have >= rows):
-        if have:
-            raise SystemExit(f"{url} already holds {have:,} ratings: use --reuse, or drop the database")
+    if must_build(url, have, rows, reuse):
         t0 = time.perf_counter()
         print(f"building: haocha demo --rows {seed_rows:,} …", flush=True)
         _haocha(config, "demo", "--rows", str(seed_rows))
@@ -109,10 +109,7 @@ def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dic
         "months": _count(engine, "SELECT count(*) FROM pg_inherits WHERE inhparent = to_regclass('records')"),
     })
     with engine.connect() as conn:
-        out["dept"] = conn.execute(text("SELECT dept_code FROM records WHERE dept_code IS NOT NULL "
-                                        "GROUP BY dept_code ORDER BY count(*) DESC LIMIT 1")).scalar_one()
-        out["region"] = conn.execute(text("SELECT region_code FROM records WHERE region_code IS NOT NULL "
-                                          "GROUP BY region_code ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+        out.update(busiest_units(conn))
     engine.dispose()
     return out
 
