@@ -37,18 +37,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.load import (
-    _config,
-    _ensure_database,
-    _haocha,
-    busiest_units,
-    copy_ratings,
-    must_build,
-    overview_targets,
-    run_wrk,
-    serving,
-    workspace,
-)
+from bench.bigdb import _config, _ensure_database, _haocha, busiest_units, copy_ratings, must_build, workspace
+from bench.load import overview_targets, run_wrk, serving
 
 
 def _engine(url: str):
