@@ -32,7 +32,7 @@ class LedgerCase(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))  # no cascade: records are never deleted
+    record_id: Mapped[int] = mapped_column(BigId, ForeignKey("records.id"))  # no cascade: records are never deleted
     origin: Mapped[str] = mapped_column(String(16))  # bad_rating | escalated
     status: Mapped[str] = mapped_column(String(16))  # see feedback.ledger.rules.STATUSES
     outcome: Mapped[str | None] = mapped_column(String(16))  # rectified | cannot_fix | voided, once known

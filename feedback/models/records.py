@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -96,7 +97,9 @@ class Record(Base):
         Index("ix_records_level", "level"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False, default=_default_id)
+    # BIGINT on SQLite too: not the rowid, so the table still grows at its end and only the narrow key index takes
+    # the hashed ids in random order (as the rowid, every insert would land on a random page of the whole table).
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=_default_id)
     source_system: Mapped[str] = mapped_column(String(64))
     record_key: Mapped[str] = mapped_column(String(128))  # source record id, or "h:" + content hash
     kind: Mapped[str] = mapped_column(String(16))  # rating | message

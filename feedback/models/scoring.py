@@ -41,7 +41,7 @@ class Score(Base):
     )
 
     # One row per record and version; the record id leads (a distributed engine places it with its record).
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigId, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
     model_version: Mapped[str] = mapped_column(ForeignKey("model_versions.version"), primary_key=True)
     sentiment: Mapped[str] = mapped_column(String(8))  # neg | neu | pos
     sentiment_score: Mapped[float] = mapped_column(Float)  # fused, 0 = negative … 1 = positive
@@ -64,7 +64,7 @@ class GoldLabel(Base):
     __tablename__ = "gold_labels"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int] = mapped_column(BigId, ForeignKey("records.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(64))
     subcategory: Mapped[str | None] = mapped_column(String(64))  # second level, when given (migration 0013)
     labelled_by: Mapped[str] = mapped_column(String(64))

@@ -107,7 +107,7 @@ class TaskRecord(Base):
     __tablename__ = "task_records"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigId, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
     weight: Mapped[float] = mapped_column(Float)  # severity weight of this signal
     __table_args__ = (Index("ix_task_records_record_id", "record_id"),)
 

@@ -90,8 +90,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("records") as batch:
         batch.drop_constraint("uq_records_source_system_record_key", type_="unique")
+        # BIGINT on SQLite as well: the id is then not the rowid (see feedback.models.records)
         batch.alter_column("id", existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                           server_default=None, existing_nullable=False)
+                           type_=sa.BigInteger(), server_default=None, existing_nullable=False)
     if not sqlite:
         bind.exec_driver_sql("DROP SEQUENCE IF EXISTS records_id_seq")
         for table in CHILDREN:
