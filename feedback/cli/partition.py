@@ -17,12 +17,6 @@ def _today(app: AppContext):
     return local_now(app.settings().ingest.timezone).date()
 
 
-def _require_postgres(app: AppContext) -> None:
-    if app.engine().dialect.name != "postgresql":
-        fail("按月分区只用于 PostgreSQL（省级部署）；当前数据库是 "
-             f"{app.engine().dialect.name}，城市规模的 SQLite 不需要分区")
-
-
 @click.group("partition")
 def partition_group() -> None:
     """Month partitions of records and scores (PostgreSQL, the province profile; docs/scale.md)."""
@@ -38,12 +32,11 @@ def setup_cmd(app: AppContext, ahead: int, as_json: bool) -> None:
     are copied: run it in a maintenance window). Run `haocha init` first."""
     from feedback.records.partitions import repository as partitions
 
-    _require_postgres(app)
-    with app.engine().connect() as conn:
-        if partitions.is_partitioned(conn):
-            fail("数据库已经按月分区，无需再次转换（查看：haocha partition status）")
-    with app.engine().begin() as conn:
-        done = partitions.setup(conn, _today(app), ahead)
+    try:
+        with app.engine().begin() as conn:
+            done = partitions.setup(conn, _today(app), ahead)
+    except partitions.PartitionError as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(done, ensure_ascii=False))
         return
@@ -61,18 +54,13 @@ def setup_cmd(app: AppContext, ahead: int, as_json: bool) -> None:
 def maintain_cmd(app: AppContext, ahead: int, keep_months: int, as_json: bool) -> None:
     """Create the coming months' partitions and drop the months past retention (records with their scores).
     Safe to run any time and more than once; meant for a daily cron job."""
-    from feedback.records.partitions import Month, months_between, to_drop
     from feedback.records.partitions import repository as partitions
 
-    _require_postgres(app)
-    today = _today(app)
-    with app.engine().begin() as conn:
-        if not partitions.is_partitioned(conn):
-            fail("数据库尚未按月分区：先运行 haocha partition setup")
-        now = Month.of(today)
-        made = partitions.create_months(conn, months_between(now, now.plus(ahead)))
-        dropped = partitions.drop_months(conn, to_drop(partitions.existing_months(conn)["records"], today,
-                                                       keep_months))
+    try:
+        with app.engine().begin() as conn:
+            made, dropped = partitions.maintain(conn, _today(app), ahead, keep_months)
+    except partitions.PartitionError as exc:
+        fail(str(exc))
     out = {"created": [str(m) for m in made], "dropped": [str(m) for m in dropped]}
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
@@ -87,11 +75,11 @@ def status_cmd(app: AppContext, as_json: bool) -> None:
     """The month partitions, their estimated rows (after ANALYZE) and their size on disk."""
     from feedback.records.partitions import repository as partitions
 
-    _require_postgres(app)
-    with app.engine().connect() as conn:
-        if not partitions.is_partitioned(conn):
-            fail("数据库尚未按月分区（转换：haocha partition setup）")
-        rows = partitions.sizes(conn)
+    try:
+        with app.engine().connect() as conn:
+            rows = partitions.sizes(conn)
+    except partitions.PartitionError as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps({"partitions": rows}, ensure_ascii=False))
         return

@@ -10,16 +10,24 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.schema import CreateIndex
 
 from feedback.models import Record, Score
-from feedback.records.partitions import GUARD, PARTITIONED, REFERRING, Month, months_between, parse_partition
+from feedback.records.partitions import (
+    GUARD,
+    PARTITIONED,
+    REFERRING,
+    Month,
+    months_between,
+    parse_partition,
+    to_drop,
+)
 
-__all__ = ["GUARD", "LOCK_KEY", "NotPostgres", "create_months", "drop_months", "ensure_months", "existing_months",
-           "is_partitioned", "month_span", "setup", "sizes"]
+__all__ = ["GUARD", "LOCK_KEY", "PartitionError", "create_months", "drop_months", "ensure_months",
+           "existing_months", "is_partitioned", "maintain", "month_span", "require", "setup", "sizes"]
 
 LOCK_KEY = 0x48414F4348415054  # pg_advisory_xact_lock key of partition DDL ("HAOCHAPT")
 
 
-class NotPostgres(RuntimeError):
-    """Partitioning is PostgreSQL's."""
+class PartitionError(RuntimeError):
+    """A partition command that cannot run on this database; the message (Chinese) says why and what to do."""
 
 
 def is_partitioned(conn: Connection) -> bool:
@@ -29,6 +37,28 @@ def is_partitioned(conn: Connection) -> bool:
     return bool(conn.execute(text(
         "SELECT to_regclass(:guard) IS NOT NULL AND EXISTS "
         "(SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass('records'))"), {"guard": GUARD}).scalar())
+
+
+def require(conn: Connection, *, partitioned: bool) -> None:
+    """Raise PartitionError unless the database is PostgreSQL and (``partitioned``) already converted or (not
+    ``partitioned``) not yet converted."""
+    if conn.dialect.name != "postgresql":
+        raise PartitionError(f"按月分区只用于 PostgreSQL（省级部署）；当前数据库是 {conn.dialect.name}，"
+                             "城市规模的 SQLite 不需要分区")
+    if partitioned and not is_partitioned(conn):
+        raise PartitionError("数据库尚未按月分区：先运行 haocha partition setup")
+    if not partitioned and is_partitioned(conn):
+        raise PartitionError("数据库已经按月分区，无需再次转换（查看：haocha partition status）")
+
+
+def maintain(conn: Connection, today: date, ahead: int, keep_months: int) -> tuple[list[Month], list[Month]]:
+    """The daily upkeep: partitions from this month to ``ahead`` months after it, and retention (``to_drop``);
+    returns the months created and the months dropped."""
+    require(conn, partitioned=True)
+    now = Month.of(today)
+    made = create_months(conn, months_between(now, now.plus(ahead)))
+    dropped = drop_months(conn, to_drop(existing_months(conn)["records"], today, keep_months))
+    return made, dropped
 
 
 def existing_months(conn: Connection) -> dict[str, list[Month]]:
@@ -105,8 +135,7 @@ def setup(conn: Connection, today: date, months_ahead: int) -> dict:
     filled from the records, ``records`` and ``scores`` rebuilt as month-partitioned tables holding the same rows
     (a partition per month from the first record to ``months_ahead`` after ``today``), their keys, indexes and
     foreign keys restored, the referring tables pointed at ``record_keys``. Returns what was done."""
-    if conn.dialect.name != "postgresql":
-        raise NotPostgres(conn.dialect.name)
+    require(conn, partitioned=False)
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     conn.execute(text("LOCK TABLE records, scores IN ACCESS EXCLUSIVE MODE"))
     span = month_span(conn)
@@ -149,6 +178,7 @@ def setup(conn: Connection, today: date, months_ahead: int) -> dict:
 def sizes(conn: Connection) -> list[dict]:
     """Each month partition: table, month, estimated rows (the planner's count, after ANALYZE) and bytes on
     disk (table, indexes and TOAST)."""
+    require(conn, partitioned=True)
     rows = conn.execute(text(
         "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_inherits i "
         "JOIN pg_class c ON c.oid = i.inhrelid "
