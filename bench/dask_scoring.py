@@ -59,7 +59,7 @@ def _breakdown(engine, settings) -> dict:
     out = {"load_models": time.perf_counter() - t0}
     _forget_scores(engine)
     frames, t0 = [], time.perf_counter()
-    for records in store.unscored_records(engine, active["version"], settings.scoring.batch_size):
+    for records, _ in store.unscored_records(engine, active["version"], settings.scoring.batch_size):
         with engine.connect() as conn:
             frames.append(store.with_gold(conn, records))
     out["read"] = time.perf_counter() - t0

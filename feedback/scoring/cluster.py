@@ -13,6 +13,7 @@ processes (default: one per core) started on this machine for the run (:func:`fe
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable
@@ -102,22 +103,23 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
     pieces are back (resumable, like the single-process run); returns how many records were scored."""
     from distributed import as_completed
 
-    with engine.connect() as conn:
-        total = store.count_unscored(conn, spec.version)
-    if not total:
+    stream = store.unscored_records(engine, spec.version, batch_size)  # closed when this function returns or raises
+    first = next(stream, None)
+    if first is None:
         return 0
+    total = first[1]
+    pending_records = itertools.chain([first], stream)
     with connect(address) as client:
         workers = worker_count(client)
         window = IN_FLIGHT_PER_WORKER * workers  # pieces queued on the cluster at most
         state = {"in_flight": 0, "exhausted": False, "next": 0}
-        pending_records = store.unscored_records(engine, spec.version, batch_size)
         ranges: dict[int, list] = {}  # range number → its pieces' rows (None until back)
         where: dict = {}  # future → (range number, piece number)
 
         def submit_more() -> list:
             futures = []
             while not state["exhausted"] and state["in_flight"] < window:
-                records = next(pending_records, None)
+                records, _ = next(pending_records, (None, 0))
                 if records is None:
                     state["exhausted"] = True
                     break
@@ -150,5 +152,5 @@ def score_pending_on_cluster(engine: Engine, spec: ScorerSpec, batch_size: int, 
                 for more in submit_more():
                     pending.add(more)
         finally:
-            pending_records.close()  # the reading connection, also when a range fails
+            stream.close()  # the reading connection, also when a range fails
         return done

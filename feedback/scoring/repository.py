@@ -83,26 +83,25 @@ def _unscored(version: str):
     return ~exists().where(and_(Score.record_id == Record.id, Score.model_version == version))
 
 
-def count_unscored(conn: Connection, version: str) -> int:
-    return conn.execute(select(func.count()).select_from(Record).where(_unscored(version))).scalar_one()
-
-
 SCORER_COLUMNS = ("record_id", "kind", "level", "tags", "title", "text", "rated_at")  # what the scorer reads
 
 
-def unscored_records(engine: Engine, version: str, size: int) -> Iterator[pd.DataFrame]:
+def unscored_records(engine: Engine, version: str, size: int) -> Iterator[tuple[pd.DataFrame, int]]:
     """Every record without a score under ``version``, in id order, ``size`` at a time, with what the scorer
-    reads: one statement on a connection of its own, streamed (a server-side cursor on PostgreSQL), so the
+    reads, each part with the number of unscored records in all (counted by the same statement: a window count,
+    so the progress total costs no second anti-join); nothing when every record is scored. One statement on a connection of its own, streamed (a server-side cursor on PostgreSQL), so the
     database answers it with one anti-join over the tables (a parallel hash join on PostgreSQL) instead of a
     probe per record. Ids are hashes of the natural key, so a new batch is a thin layer over every id: at 20M
     ratings the ordered probes of the former ranges read every record (200,000 new ratings: 338 s), and so did a
     lookup by id in a month-partitioned table (one probe per partition); this statement: 17 s. Rows written while
     it runs do not change what it yields (its snapshot). Add the gold labels with ``with_gold``."""
-    stmt = (select(Record.id, Record.kind, Record.level, Record.tags, Record.title, Record.text, Record.rated_at)
+    stmt = (select(Record.id, Record.kind, Record.level, Record.tags, Record.title, Record.text, Record.rated_at,
+                   func.count().over())
             .where(_unscored(version)).order_by(Record.id))
     with engine.connect().execution_options(stream_results=True, yield_per=size) as conn:
         for part in conn.execute(stmt).partitions(size):
-            yield pd.DataFrame(part, columns=list(SCORER_COLUMNS))
+            frame = pd.DataFrame(part, columns=[*SCORER_COLUMNS, "total"])
+            yield frame.drop(columns="total"), int(frame["total"].iloc[0])
 
 
 def with_gold(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:

@@ -178,12 +178,8 @@ def scorer_from_files(instance_path: Path, version: dict, fusion: FusionParams) 
 def _score_pending(engine: Engine, scorer: Scorer, version: str, batch_size: int,
                    progress: Callable[[int, int], None] | None) -> int:
     """Score every record without a score under ``version``, one committed batch at a time (resumable)."""
-    with engine.connect() as conn:
-        total = store.count_unscored(conn, version)
     done = 0
-    if not total:
-        return 0
-    for records in store.unscored_records(engine, version, batch_size):
+    for records, total in store.unscored_records(engine, version, batch_size):
         with engine.begin() as conn:
             batch = store.with_gold(conn, records)
             store.insert_scores(conn, version, scorer.score(batch))
