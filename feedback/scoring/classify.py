@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from feedback.scoring.artifacts import load_artifact, save_artifact
+from feedback.scoring.detector import train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
 from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
 from feedback.text.features import (
@@ -168,7 +169,7 @@ def load_classifier(path: Path | str):
 @dataclass(frozen=True)
 class ComplaintParams:
     threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
-    other_below: float = 0.18  # open set: best category's confidence below this = "other" (calibrated, see docs)
+    other_below: float = 0.24  # open set: best category's confidence below this = "other" (calibrated, see docs)
     max_labels: int = 3
     phrase_conf: float = 0.4  # confidence given by a matching seed phrase
     tag_conf: float = 0.9  # confidence given by a complaint tag code of the record
@@ -206,6 +207,7 @@ class ComplaintClassifier:
     categories: TextClassifier
     subcategories: TextClassifier
     version: str
+    detector: TextClassifier | None = None  # is the text a complaint at all? (feedback.scoring.detector)
     matcher: PhraseMatcher = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -230,6 +232,13 @@ class ComplaintClassifier:
             return (-subs.count(s), -score, order[s])
 
         return min(candidates, key=key)
+
+    def complaint_proba(self, texts: Sequence[object], counts: sp.csr_matrix | None = None) -> np.ndarray | None:
+        """P(complaint) per text from the detector; None for a version trained without one."""
+        detector = getattr(self, "detector", None)  # versions saved before the detector have none
+        if detector is None:
+            return None
+        return detector.predict_proba(texts, counts)[:, 0] if len(texts) else np.zeros(0)
 
     def category_scores(self, norm: Sequence[str], counts: sp.csr_matrix | None = None
                         ) -> tuple[np.ndarray, np.ndarray]:
@@ -367,22 +376,8 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     sub_idx = [i for i, s in enumerate(sub_sets) if s]
     sub_model = train_classifier([docs[i] for i in sub_idx], [sub_sets[i] for i in sub_idx], cp,
                                  [weights[i] for i in sub_idx], classes=taxonomy.subcategory_slugs)
+    gold_texts = [str(t) for i, t in enumerate(texts) if gold is not None and _as_label_sets([gold[i]])[0]]
+    detector = train_detector(corpus, gold_texts, cp, params.gold_weight)
     version = "cmp-" + _digest(CODE_VERSION, taxonomy.digest, asdict(params), cat_model.version,
-                               sub_model.version)[:12]
-    return ComplaintClassifier(taxonomy, params, cat_model, sub_model, version)
-
-
-def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float] = (), target_other: float = 0.05
-                          ) -> dict:
-    """The open-set threshold from held-out best-category confidences: the largest value that files at most
-    ``target_other`` of in-taxonomy texts as ``other``; with the share of in-taxonomy texts it files as other and
-    the recall on out-of-taxonomy texts (``outside``) that it reaches."""
-    ins = np.sort(np.asarray(in_taxonomy, dtype=float))
-    if not len(ins):
-        raise ValueError("no in-taxonomy confidences to calibrate on")
-    k = int(np.floor(target_other * len(ins)))
-    threshold = float(ins[k]) if k < len(ins) else float(ins[-1])
-    out = np.asarray(outside, dtype=float)
-    return {"other_below": round(threshold, 4), "n_in": int(len(ins)), "n_out": int(len(out)),
-            "other_rate_in": float((ins < threshold).mean()),
-            "recall_out": float((out < threshold).mean()) if len(out) else None}
+                               sub_model.version, detector.version if detector else None)[:12]
+    return ComplaintClassifier(taxonomy, params, cat_model, sub_model, version, detector)

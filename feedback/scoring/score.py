@@ -54,7 +54,9 @@ def models_dir(settings: Settings) -> Path:
 
 
 def fusion_of(settings: Settings) -> FusionParams:
-    return FusionParams(hidden_below=settings.scoring.hidden_below)
+    sc = settings.scoring
+    return FusionParams(hidden_below=sc.hidden_below, complaint_above=sc.complaint_above,
+                        hidden_text_below=sc.hidden_text_below)
 
 
 def complaint_params(settings: Settings) -> ComplaintParams:
@@ -101,7 +103,10 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
         "sentiment": s_desc,
         "classifier": {"version": complaints.version, "path": str(path.relative_to(settings.instance_path))},
         "taxonomy": {"version": taxonomy.version, "digest": taxonomy.digest},
-        "fusion": {"hidden_below": scorer.fusion.hidden_below, "text_weight": scorer.fusion.text_weight},
+        "fusion": {"hidden_below": scorer.fusion.hidden_below, "text_weight": scorer.fusion.text_weight,
+                   "complaint_above": scorer.fusion.complaint_above,
+                   "hidden_text_below": scorer.fusion.hidden_text_below,
+                   "detector": getattr(complaints, "detector", None) is not None},
         "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
         "gold_gain": gain,
     }

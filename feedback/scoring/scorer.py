@@ -73,13 +73,17 @@ class Scorer:
         p_text = np.full(n, np.nan)
         p, counts = self._text_scores([texts[i] for i in text_idx])
         p_text[text_idx] = p
+        p_complaint = np.full(n, np.nan)  # stays NaN without a detector: the sentiment-only rule applies
+        pc = self.complaints.complaint_proba([texts[i] for i in text_idx], counts) if len(text_idx) else None
+        if pc is not None:
+            p_complaint[text_idx] = pc
 
         labels, fused, hidden = [], np.zeros(n), np.zeros(n, dtype=bool)
         for i in range(n):
             tp = None if np.isnan(p_text[i]) else float(p_text[i])
             lab, fused[i] = fuse_one(tp, levels[i], self.fusion)
             labels.append(lab)
-            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion)
+            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]))
 
         lv = np.array([lv if lv is not None else 0 for lv in levels])
         signal = ((lv >= 1) & (lv <= BAD_LEVEL)) | hidden | np.array([k == "message" for k in kinds])

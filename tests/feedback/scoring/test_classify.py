@@ -135,7 +135,7 @@ def test_corpus_rows_train_categories_and_subcategories(taxonomy):
 
 
 def test_calibrate_other_below():
-    from feedback.scoring.classify import calibrate_other_below
+    from feedback.scoring.calibration import calibrate_other_below
 
     ins = [i / 100 for i in range(100)]  # 0.00 … 0.99
     res = calibrate_other_below(ins, [0.01, 0.02, 0.5], target_other=0.05)

@@ -1,0 +1,41 @@
+"""Thresholds of the complaint pipeline chosen on held-out data (pure): the open-set ``other`` rule and the
+hidden-complaint rule. Used by ``python -m bench.complaints``; never fed with the corpus's frozen ``test`` rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float] = (), target_other: float = 0.05
+                          ) -> dict:
+    """The open-set threshold from held-out best-category confidences: the largest value that files at most
+    ``target_other`` of in-taxonomy texts as ``other``; with the share of in-taxonomy texts it files as other and
+    the recall on out-of-taxonomy texts (``outside``) that it reaches."""
+    ins = np.sort(np.asarray(in_taxonomy, dtype=float))
+    if not len(ins):
+        raise ValueError("no in-taxonomy confidences to calibrate on")
+    k = int(np.floor(target_other * len(ins)))
+    threshold = float(ins[k]) if k < len(ins) else float(ins[-1])
+    out = np.asarray(outside, dtype=float)
+    return {"other_below": round(threshold, 4), "n_in": int(len(ins)), "n_out": int(len(out)),
+            "other_rate_in": float((ins < threshold).mean()),
+            "recall_out": float((out < threshold).mean()) if len(out) else None}
+
+
+def hidden_grid(is_complaint: Sequence[bool], p_complaint: Sequence[float], p_pos: Sequence[float],
+                complaint_above: Sequence[float], text_below: Sequence[float]) -> list[dict]:
+    """Precision and recall of the hidden-complaint rule (detector ≥ ``complaint_above`` and P(positive) <
+    ``text_below``) for every pair of thresholds, on held-out texts under a 基本满意-or-better rating."""
+    truth = np.asarray(is_complaint, dtype=bool)
+    pc, pp = np.asarray(p_complaint, dtype=float), np.asarray(p_pos, dtype=float)
+    out = []
+    for a in complaint_above:
+        for b in text_below:
+            flag = (pc >= a) & (pp < b)
+            tp = int((flag & truth).sum())
+            out.append({"complaint_above": a, "hidden_text_below": b, "flagged": int(flag.sum()),
+                        "precision": round(tp / flag.sum(), 4) if flag.any() else None,
+                        "recall": round(tp / truth.sum(), 4) if truth.any() else None})
+    return out
