@@ -144,3 +144,14 @@ def test_alerts_name_categories_from_the_configured_taxonomy(tmp_path, settings_
     configured = settings_factory(scoring={"taxonomy": "taxonomy.toml"})
     check.check_alerts(engine, configured, post=False)
     assert seen == {"timeliness": "办事速度", "other": "其他问题"}
+
+
+def test_text_of_only_punctuation_symbols_or_emoji_is_content_free():
+    """A 差评 whose comment is ？？？ or 😡😡 names no problem: 恶意或无关内容 (an invalid rating), not 其他."""
+    from feedback.scoring.taxonomy import PhraseMatcher, load_taxonomy
+    from feedback.text.features import normalize
+
+    m = PhraseMatcher(load_taxonomy())
+    for text in ("？？？？", "。。。。。。", "😡😡😡", "!!!"):
+        assert m.match(normalize(text)) == {"policy_or_invalid": ["malicious_irrelevant"]}, text
+    assert "policy_or_invalid" not in m.match(normalize("窗口太少了。。。"))
