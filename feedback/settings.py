@@ -94,11 +94,11 @@ class ScoringSettings:
     taxonomy: str = ""
     train_sample: int = 200_000
     category_threshold: float = 0.5
-    other_below: float = 0.24
+    other_below: float = 0.22
     sub_mix: float = 0.5
     phrase_conf: float = 0.4
     hidden_below: float = 0.3
-    complaint_above: float = 0.6
+    complaint_above: float = 0.7
     hidden_text_below: float = 0.5
     adopt_margin: float = 0.005
     min_per_class: int = 300
