@@ -94,7 +94,8 @@ CANDIDATES: dict[str, ComplaintParams] = {
     "LR char 1-3": ComplaintParams(classifier=ClassifierParams(ngram_max=3), **_FORMER),
     "corpus weight 4": ComplaintParams(corpus_weight=4.0, **_FORMER),
     "seed-phrase weight 0.5": ComplaintParams(seed_weight=0.5, **_FORMER),
-    "the defaults: sub_mix 0.5, phrase_conf 0.4, other_below 0.24": ComplaintParams(),
+    "the defaults: sub_mix {0.sub_mix}, phrase_conf {0.phrase_conf}, other_below {0.other_below}".format(
+        ComplaintParams()): ComplaintParams(),
 }
 
 
