@@ -11,6 +11,7 @@ from feedback.models.records import RECORD_COLUMNS, Batch, Record, Reject, Water
 from feedback.models.rollups import (
     RollupBadTag,
     RollupDaily,
+    RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
     RollupMonthlyUnit,
@@ -44,6 +45,7 @@ __all__ = [
     "Alert",
     "RollupDaily",
     "RollupDailyUnit",
+    "RollupDailyChannel",
     "RollupMonthlyUnit",
     "RollupMonthly",
     "RollupBadTag",

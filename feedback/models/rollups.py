@@ -74,6 +74,20 @@ class RollupDailyUnit(_RollupUnit, _RollupCounts, Base):
     day: Mapped[date] = mapped_column(Date)
 
 
+class RollupDailyChannel(_RollupCounts, Base):
+    """rollup_daily_unit without department and region (~20 rows a day instead of ~600): what a question reads
+    when neither its filters nor its split name a department, a region or a fine dimension — the 总览 trend,
+    totals and KPI cards of a whole scope (migration 0017)."""
+
+    __tablename__ = "rollup_daily_channel"
+    __table_args__ = (Index("ix_rollup_daily_channel_day_kind", "day", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
+
+
 class RollupMonthlyUnit(_RollupUnit, _RollupCounts, Base):
     """rollup_daily_unit summed by calendar month (``month`` = its first day): whole months of long periods."""
 

@@ -17,6 +17,7 @@ from feedback.models import (
     ModelVersion,
     Record,
     RollupDaily,
+    RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
     RollupMonthlyUnit,
@@ -129,6 +130,21 @@ def filter_conditions(src: Source, f: Filters) -> list[ColumnElement]:
         conds.append(or_(src.cols["service_code"].in_(list(f.services)),
                          src.cols["service_name"].in_(list(f.services))))
     return conds
+
+
+_CHANNEL_BY = {"day", "month", "kind", "channel", "level", "is_default", "voided"}  # rollup_daily_channel's
+
+
+def channel_source() -> Source:
+    """rollup_daily_channel: the counts without department and region (``fits_channel``)."""
+    t = RollupDailyChannel.__table__
+    cols = {c.name: c for c in t.c if c.name not in ("id", "day", "n", "projects", "hidden")}
+    return Source(t, cols, {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c.day)
+
+
+def fits_channel(f: Filters, by: Sequence[str]) -> bool:
+    """Whether rollup_daily_channel answers: no filter or split on department, region or a fine dimension."""
+    return not (f.depts or f.regions or needs_fine(f, by)) and _CHANNEL_BY.issuperset(by)
 
 
 def check_by(by: Sequence[str]) -> None:
