@@ -14,6 +14,7 @@ from feedback.models.rollups import (
     RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
+    RollupMonthlyChannel,
     RollupMonthlyUnit,
 )
 from feedback.models.scoring import GoldLabel, ModelVersion, Score
@@ -48,5 +49,6 @@ __all__ = [
     "RollupDailyChannel",
     "RollupMonthlyUnit",
     "RollupMonthly",
+    "RollupMonthlyChannel",
     "RollupBadTag",
 ]

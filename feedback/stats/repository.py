@@ -15,6 +15,7 @@ from feedback.models import (
     RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
+    RollupMonthlyChannel,
     RollupMonthlyUnit,
 )
 from feedback.stats.queries import bad_tag_rows, filter_conditions, month_start, next_month, raw_source
@@ -23,6 +24,8 @@ FINE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "servic
              "level", "is_default", "voided", "sentiment", "category")
 UNIT_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "level", "is_default", "voided")
 CHANNEL_DIMS = ("kind", "channel", "level", "is_default", "voided")
+CHANNEL_FINE_DIMS = ("kind", "channel", "service_code", "service_name", "level", "is_default", "voided", "sentiment",
+                     "category")
 _TAG_CHUNK = 50_000
 
 
@@ -86,17 +89,22 @@ def count_rows(conn: Connection, model, period: Filters) -> int:
 
 def rebuild_months(conn: Connection, start_day: date | None, end_day: date | None) -> None:
     """Rebuild the months that contain the refreshed days, from the (complete) daily tables: the monthly unit
-    table from the daily unit one, the monthly fine table from the daily fine one."""
+    table from the daily unit one, the monthly fine table from the daily fine one, and the monthly channel table
+    from the monthly fine one."""
     first = start_day.replace(day=1) if start_day else None
     last = end_day.replace(day=1) if end_day else None
-    for monthly, daily, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
-                                 (RollupMonthly, RollupDaily, FINE_DIMS)):
+    for monthly, source, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
+                                  (RollupMonthly, RollupDaily, FINE_DIMS),
+                                  (RollupMonthlyChannel, RollupMonthly, CHANNEL_FINE_DIMS)):
         m = monthly
         conn.execute(delete(m).where(*([m.month >= first] if first else []), *([m.month <= last] if last else [])))
-        t = daily.__table__
-        month = month_start(conn, t.c.day)
+        t = source.__table__
+        if "month" in t.c:  # a monthly table summed further
+            month, conds = t.c.month, ([t.c.month >= first] if first else []) + ([t.c.month <= last] if last else [])
+        else:
+            month = month_start(conn, t.c.day)
+            conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
         keys = [month, *(t.c[d] for d in dims)]
-        conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
         stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
                 .group_by(*keys))
         conn.execute(insert(m).from_select(["month", *dims, "n", "projects", "hidden"], stmt))

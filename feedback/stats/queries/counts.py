@@ -27,6 +27,7 @@ from feedback.stats.queries.sources import (
     fits_channel,
     month_expr,
     needs_fine,
+    needs_units,
     raw_source,
     rollup_parts,
     rollup_source,
@@ -71,7 +72,7 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     elif "day" in by:
         parts = [(rollup_source(needs_fine(filters, by)), filters)]
     else:
-        parts = rollup_parts(filters, needs_fine(filters, by))
+        parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by))
     built = [_aggregate(conn, src, f, by, ratings_only) for src, f in parts]
     _, keys, shown = built[0]
     if len(built) == 1:
