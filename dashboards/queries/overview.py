@@ -140,23 +140,28 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
     as_of = now or local_now(settings.ingest.timezone if settings else "Asia/Shanghai")
     cur = filters.with_period(*period)
     prev = filters.with_period(*kpi.shift_period(*period, -1))
+    year_ago = filters.with_period(*kpi.shift_period(*period, -12))
     # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it is
-    # the period), channels, both rankings with their case-mix and the top services sum them in pandas. (The
-    # previous period's frames stay separate queries: two of them read the small unit rollup.)
-    pre = stats_queries.prefetch(conn, cur, ("region", "dept", "service", "channel"))
-    return _overview(conn, filters, cur, prev, period, fresh, grain=grain, gib=gib, as_of=as_of,
+    # the period), channels, both rankings with their case-mix and the top services sum them in pandas, and the
+    # ledger's cases by region and department the KPI cards and both rankings' 按时整改率. The previous period's
+    # and the year-earlier one's by region and department (the unit rollups) give the 环比 / 同比 of the cards and
+    # the rankings.
+    pre = (stats_queries.prefetch_cases(conn, stats_queries.prefetch(conn, cur, ("region", "dept", "service",
+                                                                             "channel")), as_of.date()),
+           stats_queries.prefetch(conn, prev, ("region", "dept")),
+           stats_queries.prefetch(conn, year_ago, ("region", "dept")))
+    return _overview(conn, filters, cur, prev, year_ago, period, fresh, grain=grain, gib=gib, as_of=as_of,
                      settings=settings, pre=pre)
 
 
-def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, period: tuple[date, date],
-              fresh: dict[str, Any] | None, *, grain: str, gib: bool, as_of: datetime,
-              settings: Settings | None, pre: stats_queries.Prefetched) -> Overview:
+def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, year_ago: Filters,
+              period: tuple[date, date], fresh: dict[str, Any] | None, *, grain: str, gib: bool, as_of: datetime,
+              settings: Settings | None, pre: tuple[stats_queries.Prefetched, ...]) -> Overview:
     kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
                                          good_includes_basic=gib, prefetched=pre))
     frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
     rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
     names = region_names(settings) if settings else {}
-    year_ago = filters.with_period(*kpi.shift_period(*period, -12))
     ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
                              region_names=names, prefetched=pre, year_ago=year_ago)
              for u in ("region", "dept")}
@@ -246,7 +251,7 @@ def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
 
 
 def _services(conn: Connection, cur: Filters, prev: Filters, gib: bool,
-              pre: stats_queries.Prefetched) -> pd.DataFrame:
+              pre: stats_queries.Prefetch) -> pd.DataFrame:
     t = round_frame(service_table(conn, cur, prev, gib, TOP_SERVICES, prefetched=pre))
     t["records_query"] = [records_query(cur, services=(k,), kinds=("rating",), levels=(1, 2))
                           for k in t["service_key"]]

@@ -32,7 +32,7 @@ def _services_stmt(dept: str | None, period: tuple[date, date] | None) -> Select
     scope = Filters(start=period[0] if period else None, end=period[1] if period else None,
                     depts=(dept,) if dept else ())
     parts = []
-    for src, f in rollup_parts(scope, fine=True):
+    for src, f in rollup_parts(scope, fine=True, units=bool(dept)):
         key = func.coalesce(src.cols["service_code"], src.cols["service_name"])
         parts.append(select(key.label("key"), src.cols["service_name"].label("name"))
                      .where(key.is_not(None), *filter_conditions(src, f)).distinct())

@@ -11,8 +11,10 @@ from feedback.models.records import RECORD_COLUMNS, Batch, Record, Reject, Water
 from feedback.models.rollups import (
     RollupBadTag,
     RollupDaily,
+    RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
+    RollupMonthlyChannel,
     RollupMonthlyUnit,
 )
 from feedback.models.scoring import GoldLabel, ModelVersion, Score
@@ -44,7 +46,9 @@ __all__ = [
     "Alert",
     "RollupDaily",
     "RollupDailyUnit",
+    "RollupDailyChannel",
     "RollupMonthlyUnit",
     "RollupMonthly",
+    "RollupMonthlyChannel",
     "RollupBadTag",
 ]

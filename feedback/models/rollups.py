@@ -48,12 +48,21 @@ class _RollupFine:
     category: Mapped[str | None] = mapped_column(String(64))
 
 
-def _fine_indexes(table: str, period: str) -> tuple[Index, ...]:
-    """Period + kind, and each selective filter (category, sentiment, service) before the period: a
-    complaint-focused filter reads only its rows, not the whole period."""
+def _fine_indexes(table: str, period: str, units: bool = True) -> tuple[Index, ...]:
+    """Period + kind, and each selective filter (category, sentiment, service; department and region where the
+    table has them, migration 0017) before the period: a focused filter reads only its rows, not the whole
+    period."""
     return (Index(f"ix_{table}_{period}_kind", period, "kind"),
             *(Index(f"ix_{table}_{col}_{period}", col, period)
-              for col in ("category", "sentiment", "service_code", "service_name")))
+              for col in ("category", "sentiment", "service_code", "service_name")),
+            *_unit_indexes(table, period, units))
+
+
+def _unit_indexes(table: str, period: str, units: bool = True) -> tuple[Index, ...]:
+    """Department + period and region + period (migration 0017): a department's or a region's question reads
+    its own rows (a tenth of a busy period's), not the period's."""
+    return tuple(Index(f"ix_{table}_{col}_{period}", col, period) for col in ("dept_code", "region_code")) \
+        if units else ()
 
 
 class RollupDaily(_RollupUnit, _RollupFine, _RollupCounts, Base):
@@ -69,16 +78,31 @@ class RollupDailyUnit(_RollupUnit, _RollupCounts, Base):
     """The same counts without service, sentiment and category: the small table the overview reads."""
 
     __tablename__ = "rollup_daily_unit"
-    __table_args__ = (Index("ix_rollup_daily_unit_day_kind", "day", "kind"),)
+    __table_args__ = (Index("ix_rollup_daily_unit_day_kind", "day", "kind"), *_unit_indexes("rollup_daily_unit", "day"))
 
     day: Mapped[date] = mapped_column(Date)
+
+
+class RollupDailyChannel(_RollupCounts, Base):
+    """rollup_daily_unit without department and region (~20 rows a day instead of ~600): what a question reads
+    when neither its filters nor its split name a department, a region or a fine dimension — the 总览 trend,
+    totals and KPI cards of a whole scope (migration 0017)."""
+
+    __tablename__ = "rollup_daily_channel"
+    __table_args__ = (Index("ix_rollup_daily_channel_day_kind", "day", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
 
 
 class RollupMonthlyUnit(_RollupUnit, _RollupCounts, Base):
     """rollup_daily_unit summed by calendar month (``month`` = its first day): whole months of long periods."""
 
     __tablename__ = "rollup_monthly_unit"
-    __table_args__ = (Index("ix_rollup_monthly_unit_month_kind", "month", "kind"),)
+    __table_args__ = (Index("ix_rollup_monthly_unit_month_kind", "month", "kind"),
+                      *_unit_indexes("rollup_monthly_unit", "month"))
 
     month: Mapped[date] = mapped_column(Date)
 
@@ -91,6 +115,20 @@ class RollupMonthly(_RollupUnit, _RollupFine, _RollupCounts, Base):
     __table_args__ = _fine_indexes("rollup_monthly", "month")
 
     month: Mapped[date] = mapped_column(Date)
+
+
+class RollupMonthlyChannel(_RollupFine, _RollupCounts, Base):
+    """rollup_monthly without department and region (~27,000 rows a year instead of ~104,000): the whole months
+    of a service, sentiment or category question whose filters and split name neither (the 总览's complaint
+    categories and top services of a whole scope; migration 0017)."""
+
+    __tablename__ = "rollup_monthly_channel"
+    __table_args__ = _fine_indexes("rollup_monthly_channel", "month", units=False)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
 
 
 class RollupBadTag(_RollupUnit, Base):

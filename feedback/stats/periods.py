@@ -35,15 +35,15 @@ def frozen_at(month: str, as_of: datetime, *, storage_tz: str = "Asia/Shanghai",
 
 
 def ledger_counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, as_of: datetime,
-                  frozen: bool = False) -> pd.DataFrame:
+                  frozen: bool = False, prefetched: stats_queries.Prefetch = None) -> pd.DataFrame:
     """The case count frame of the ledger KPIs (``kpi.case_table``'s input) for the filters' scope and period,
     by dimensions ``by`` (e.g. ``("dept",)``), overdue counted on ``as_of``'s day.
 
     Live (default): the cases as they are now, counted in SQL (``stats_queries.case_counts``). ``frozen``: the
     cases as they stood at ``as_of``, replayed from their history (``ledger.cases_as_of``: only the cases of the
     filters' scope and period and their events up to then) and counted by ``kpi.case_flags``, the same flags."""
-    if not frozen:
-        return stats_queries.case_counts(conn, filters, by, today=as_of.date())
+    if not frozen:  # live: ``prefetched`` case counts where they cover it (stats_queries.prefetch_cases)
+        return stats_queries.case_counts(conn, filters, by, today=as_of.date(), prefetched=prefetched)
     columns = [stats_queries.DIMENSIONS[b][0] if b in stats_queries.DIMENSIONS else b for b in dict.fromkeys(by)]
     cases = cases_as_of(conn, filters, as_of)
     if missing := [b for b, c in zip(dict.fromkeys(by), columns, strict=True) if c not in cases.columns]:
@@ -53,19 +53,19 @@ def ledger_counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *,
 
 def period_kpis(conn: Connection, filters: Filters, *, as_of: datetime, frozen: bool = False,
                 good_includes_basic: bool = True, raw: bool = False,
-                prefetched: stats_queries.Prefetched | None = None) -> dict[str, Any]:
+                prefetched: stats_queries.Prefetch = None) -> dict[str, Any]:
     """Every headline KPI for the filters' period and scope (``raw=True``: from records, to check rollups;
     ``prefetched``: a rating frame to sum from where it covers the filters, see ``stats_queries.prefetch``); the
     ledger KPIs as of ``as_of``, live or ``frozen`` (see ``ledger_counts``)."""
     frame = stats_queries.rating_frame(conn, filters, raw=raw, prefetched=prefetched)
     values = rating_kpis(frame, good_includes_basic=good_includes_basic)
-    cases = ledger_counts(conn, filters, as_of=as_of, frozen=frozen)
+    cases = ledger_counts(conn, filters, as_of=as_of, frozen=frozen, prefetched=prefetched)
     return values | case_kpis(cases, good_includes_basic=good_includes_basic)
 
 
 def month_kpis(conn: Connection, month: str, filters: Filters | None = None, *, as_of: datetime,
                frozen: bool = False, good_includes_basic: bool = True, raw: bool = False,
-               prefetched: stats_queries.Prefetched | None = None) -> dict[str, Any]:
+               prefetched: stats_queries.Prefetch = None) -> dict[str, Any]:
     """The KPIs of one month with ``mom`` (环比, previous month) and ``yoy`` (同比, same month a year earlier);
     the filters' own period is replaced by the month. The ledger KPIs of all three months are as of ``as_of``:
     live, or with ``frozen`` the ledger as it stood then (the bulletin and `haocha kpi` pass ``frozen_at``)."""
@@ -83,7 +83,7 @@ def month_kpis(conn: Connection, month: str, filters: Filters | None = None, *, 
 
 
 def span_kpis(conn: Connection, start: date, end: date, filters: Filters | None = None, *, as_of: datetime,
-              good_includes_basic: bool = True, prefetched: stats_queries.Prefetched | None = None) -> dict[str, Any]:
+              good_includes_basic: bool = True, prefetched: stats_queries.Prefetch = None) -> dict[str, Any]:
     """The KPIs of the period start..end with 环比 / 同比 (the same span a month / a year earlier, kpi.shift_period).
 
     A whole calendar month is ``month_kpis`` itself (the 总览 cards: `haocha kpi --month`'s figures, ledger live);

@@ -170,7 +170,7 @@ def region_label(code: str | None, names: Mapping[str, str] | None = None) -> st
 def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters, *, as_of: datetime,
                  good_includes_basic: bool, frozen: bool = False, rule: RankRule | None = None,
                  min_volume: int | None = None, board_size: int | None = None,
-                 region_names: Mapping[str, str] | None = None, prefetched: stats_queries.Prefetched | None = None,
+                 region_names: Mapping[str, str] | None = None, prefetched: stats_queries.Prefetch = None,
                  year_ago: Filters | None = None) -> Ranking:
     """Every unit of the scope for the month: KPIs, 按时整改率, case-mix columns, rank, 环比 (同比 of the rates with
     ``year_ago``); and the boards under ``rule`` (default: ``RankRule()``; ``min_volume`` / ``board_size``
@@ -191,7 +191,8 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
 
     cur, prev = table_of(month), table_of(previous)
     old = table_of(year_ago) if year_ago is not None else None
-    cases = kpi.case_table(periods.ledger_counts(conn, month, (dim,), as_of=as_of, frozen=frozen), [key],
+    cases = kpi.case_table(periods.ledger_counts(conn, month, (dim,), as_of=as_of, frozen=frozen,
+                                                  prefetched=prefetched), [key],
                            good_includes_basic=good_includes_basic)
     mix = kpi.case_mix(stats_queries.rating_frame(conn, month, (dim, "service", "channel"), prefetched=prefetched),
                        key)
@@ -232,7 +233,7 @@ def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool =
 
 
 def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: int = TOP_SERVICES, *,
-                  prefetched: stats_queries.Prefetched | None = None) -> pd.DataFrame:
+                  prefetched: stats_queries.Prefetch = None) -> pd.DataFrame:
     """The ``n`` services with most 差评 in ``cur`` (``top_services``) and their 差评 in ``prev`` (bad_prev);
     the bulletin and the 总览 show this table."""
     top = top_services(stats_queries.rating_frame(conn, cur, ("service",), prefetched=prefetched), n,

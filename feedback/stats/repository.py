@@ -9,18 +9,29 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select
 
 from feedback.filters import Filters
-from feedback.models import RollupBadTag, RollupDaily, RollupDailyUnit, RollupMonthly, RollupMonthlyUnit
+from feedback.models import (
+    RollupBadTag,
+    RollupDaily,
+    RollupDailyChannel,
+    RollupDailyUnit,
+    RollupMonthly,
+    RollupMonthlyChannel,
+    RollupMonthlyUnit,
+)
 from feedback.stats.queries import bad_tag_rows, filter_conditions, month_start, next_month, raw_source
 
 FINE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name",
              "level", "is_default", "voided", "sentiment", "category")
 UNIT_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "level", "is_default", "voided")
+CHANNEL_DIMS = ("kind", "channel", "level", "is_default", "voided")
+CHANNEL_FINE_DIMS = ("kind", "channel", "service_code", "service_name", "level", "is_default", "voided", "sentiment",
+                     "category")
 _TAG_CHUNK = 50_000
 
 
 def delete_days(conn: Connection, start_day: date | None, end_day: date | None) -> None:
     """Delete the daily and tag rollup rows of [start_day, end_day] (open ends: all days)."""
-    for model in (RollupDaily, RollupDailyUnit, RollupBadTag):
+    for model in (RollupDaily, RollupDailyUnit, RollupDailyChannel, RollupBadTag):
         stmt = delete(model)
         if start_day is not None:
             stmt = stmt.where(model.day >= start_day)
@@ -45,9 +56,18 @@ def insert_fine(conn: Connection, period: Filters) -> int:
 
 
 def insert_unit(conn: Connection, start_day: date | None, end_day: date | None) -> int:
-    """The daily unit rollup of the days from the fine one; returns its rows."""
-    t = RollupDaily.__table__
-    keys = [t.c.day, *(t.c[d] for d in UNIT_DIMS)]
+    """The daily unit rollup of the days from the fine one, and the channel rollup from it; returns the unit
+    rollup's rows."""
+    _sum_days(conn, RollupDaily, RollupDailyUnit, UNIT_DIMS, start_day, end_day)
+    _sum_days(conn, RollupDailyUnit, RollupDailyChannel, CHANNEL_DIMS, start_day, end_day)
+    return count_rows(conn, RollupDailyUnit, Filters(start=start_day, end=end_day))
+
+
+def _sum_days(conn: Connection, source, target, dims: tuple[str, ...], start_day: date | None,
+              end_day: date | None) -> None:
+    """INSERT INTO target the source's rows of the days summed to day + ``dims``."""
+    t = source.__table__
+    keys = [t.c.day, *(t.c[d] for d in dims)]
     conds = []
     if start_day is not None:
         conds.append(t.c.day >= start_day)
@@ -58,9 +78,7 @@ def insert_unit(conn: Connection, start_day: date | None, end_day: date | None) 
         .where(*conds)
         .group_by(*keys)
     )
-    cols = ["day", *UNIT_DIMS, "n", "projects", "hidden"]
-    conn.execute(insert(RollupDailyUnit).from_select(cols, stmt))
-    return count_rows(conn, RollupDailyUnit, Filters(start=start_day, end=end_day))
+    conn.execute(insert(target).from_select(["day", *dims, "n", "projects", "hidden"], stmt))
 
 
 def count_rows(conn: Connection, model, period: Filters) -> int:
@@ -71,17 +89,22 @@ def count_rows(conn: Connection, model, period: Filters) -> int:
 
 def rebuild_months(conn: Connection, start_day: date | None, end_day: date | None) -> None:
     """Rebuild the months that contain the refreshed days, from the (complete) daily tables: the monthly unit
-    table from the daily unit one, the monthly fine table from the daily fine one."""
+    table from the daily unit one, the monthly fine table from the daily fine one, and the monthly channel table
+    from the monthly fine one."""
     first = start_day.replace(day=1) if start_day else None
     last = end_day.replace(day=1) if end_day else None
-    for monthly, daily, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
-                                 (RollupMonthly, RollupDaily, FINE_DIMS)):
+    for monthly, source, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
+                                  (RollupMonthly, RollupDaily, FINE_DIMS),
+                                  (RollupMonthlyChannel, RollupMonthly, CHANNEL_FINE_DIMS)):
         m = monthly
         conn.execute(delete(m).where(*([m.month >= first] if first else []), *([m.month <= last] if last else [])))
-        t = daily.__table__
-        month = month_start(conn, t.c.day)
+        t = source.__table__
+        if "month" in t.c:  # a monthly table summed further
+            month, conds = t.c.month, ([t.c.month >= first] if first else []) + ([t.c.month <= last] if last else [])
+        else:
+            month = month_start(conn, t.c.day)
+            conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
         keys = [month, *(t.c[d] for d in dims)]
-        conds = ([t.c.day >= first] if first else []) + ([t.c.day < next_month(last)] if last else [])
         stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
                 .group_by(*keys))
         conn.execute(insert(m).from_select(["month", *dims, "n", "projects", "hidden"], stmt))

@@ -13,14 +13,17 @@ from feedback.stats.queries.cases import (
     case_counts,
     case_events,
     case_frame,
+    prefetch_cases,
 )
 from feedback.stats.queries.counts import (
+    Prefetch,
     Prefetched,
     batch_days,
     counts,
     latest_day,
     normalise,
     prefetch,
+    prefetches,
     rating_frame,
     regroup,
     to_frame,
@@ -43,9 +46,9 @@ from feedback.stats.queries.sources import (
 from feedback.stats.queries.tags import TAG_DIMS, bad_conditions, bad_tag_frame, bad_tag_rows, split_tags
 
 __all__ = [
-    "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "EVENT_COLUMNS", "RATING_DIMS", "TAG_DIMS", "Prefetched", "Source",
+    "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "EVENT_COLUMNS", "RATING_DIMS", "TAG_DIMS", "Prefetch", "Prefetched", "Source",
     "active_version", "bad_conditions", "bad_tag_frame", "batch_days", "bad_tag_rows", "case_counts", "case_events",
     "case_frame", "column", "counts", "day_expr", "filter_conditions", "latest_day", "month_expr", "month_start",
-    "next_month", "normalise", "prefetch", "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source",
+    "next_month", "normalise", "prefetch", "prefetch_cases", "prefetches", "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source",
     "split_tags", "to_frame",
 ]

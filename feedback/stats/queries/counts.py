@@ -20,11 +20,14 @@ from feedback.stats.queries.sources import (
     DIMENSIONS,
     RATING_DIMS,
     Source,
+    channel_source,
     check_by,
     column,
     filter_conditions,
+    fits_channel,
     month_expr,
     needs_fine,
+    needs_units,
     raw_source,
     rollup_parts,
     rollup_source,
@@ -55,18 +58,21 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
            ratings_only: bool = False, ordered: bool = True) -> pd.DataFrame:
     """Counts n (records), projects (first ratings with a 办件编号) and hidden (hidden complaints) by dimensions.
 
-    Reads the smallest rollups that have every dimension asked for (the unit tables, or the fine ones for a
-    service, sentiment or category): whole months from the monthly table and edge days from the daily one, in
+    Reads the smallest rollups that have every dimension asked for (the daily channel table when neither
+    department nor region is asked for, the unit tables, or the fine ones for a service, sentiment or
+    category): whole months from the monthly table and edge days from the daily one, in
     one statement; ``raw=True`` reads records instead (slow; for tests and
     checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
     ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms)."""
     check_by(by)
     if raw:
         parts = [(raw_source(conn), filters)]
+    elif fits_channel(filters, by):  # ~20 rows a day: a year of days is fewer rows than its months by unit
+        parts = [(channel_source(), filters)]
     elif "day" in by:
         parts = [(rollup_source(needs_fine(filters, by)), filters)]
     else:
-        parts = rollup_parts(filters, needs_fine(filters, by))
+        parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by))
     built = [_aggregate(conn, src, f, by, ratings_only) for src, f in parts]
     _, keys, shown = built[0]
     if len(built) == 1:
@@ -83,16 +89,18 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
 
 
 def rating_frame(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: bool = False,
-                 prefetched: Prefetched | None = None) -> pd.DataFrame:
+                 prefetched: Prefetch = None) -> pd.DataFrame:
     """The frame the KPI formulas read: rated records by ``by`` + level, is_default, voided; n, projects, hidden.
 
-    With ``prefetched`` (see ``prefetch``) a frame of the same filters it covers is summed from it in pandas."""
+    With ``prefetched`` (see ``prefetch``; one, or several of different filters) a frame of filters one of them
+    covers is summed from it in pandas."""
     dims = (*by, *RATING_DIMS)
     check_by(dims)
-    if prefetched is not None and not raw:
-        frame = prefetched.frame(filters, dims)
-        if frame is not None:
-            return frame
+    if not raw:
+        for p in prefetches(prefetched):
+            frame = p.frame(filters, dims)
+            if frame is not None:
+                return frame
     return counts(conn, filters, dims, raw=raw, ratings_only=True)
 
 
@@ -103,12 +111,15 @@ class Prefetched:
     ``rating_frame(..., prefetched=p)`` sums the frames of exactly these filters split by any of ``by`` from it
     in pandas, instead of a GROUP BY over the rollups each: the 总览 asks for the same period by region,
     department, service and channel, which for a year is ~100,000 monthly rows per statement. The frames are the
-    ones ``rating_frame`` reads (same rows and values; a test compares them)."""
+    ones ``rating_frame`` reads (same rows and values; a test compares them). ``cases`` (``cases.prefetch_cases``):
+    the ledger's case counts of the same filters split by the unit dimensions of ``by``, as of ``today``."""
 
     filters: Filters
     by: frozenset[str]
     base: pd.DataFrame
     factorised: dict = field(default_factory=dict)  # the base's factorised columns, computed once
+    cases: pd.DataFrame | None = None
+    today: date | None = None
 
     def frame(self, filters: Filters, by: Sequence[str]) -> pd.DataFrame | None:
         """The rating frame of ``filters`` by ``by`` (rating dimensions included) summed from the base; None
@@ -116,6 +127,16 @@ class Prefetched:
         if self.filters == filters and set(by) <= self.by | set(RATING_DIMS):
             return regroup(self.base, by, self.factorised)
         return None
+
+
+Prefetch = Prefetched | Sequence[Prefetched] | None  # what ``prefetched=`` arguments take
+
+
+def prefetches(prefetched: Prefetch) -> tuple[Prefetched, ...]:
+    """``prefetched`` as a tuple (none, one or several)."""
+    if prefetched is None:
+        return ()
+    return (prefetched,) if isinstance(prefetched, Prefetched) else tuple(prefetched)
 
 
 def prefetch(conn: Connection, filters: Filters, by: Sequence[str]) -> Prefetched:
@@ -146,9 +167,6 @@ def regroup(base: pd.DataFrame, by: Sequence[str], factorised: dict | None = Non
     for m in ("n", "projects", "hidden"):
         cols[m] = np.bincount(inverse, weights=base[m].to_numpy(dtype="float64"), minlength=groups).astype("int64")
     return normalise(pd.DataFrame(cols))
-
-
-_COUNTS, _FLAGS = ("n", "projects", "hidden"), ("is_default", "voided")
 
 
 _COUNTS, _FLAGS = ("n", "projects", "hidden"), ("is_default", "voided")

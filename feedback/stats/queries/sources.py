@@ -17,8 +17,10 @@ from feedback.models import (
     ModelVersion,
     Record,
     RollupDaily,
+    RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
+    RollupMonthlyChannel,
     RollupMonthlyUnit,
     Score,
 )
@@ -131,6 +133,21 @@ def filter_conditions(src: Source, f: Filters) -> list[ColumnElement]:
     return conds
 
 
+_CHANNEL_BY = {"day", "month", "kind", "channel", "level", "is_default", "voided"}  # rollup_daily_channel's
+
+
+def channel_source() -> Source:
+    """rollup_daily_channel: the counts without department and region (``fits_channel``)."""
+    t = RollupDailyChannel.__table__
+    cols = {c.name: c for c in t.c if c.name not in ("id", "day", "n", "projects", "hidden")}
+    return Source(t, cols, {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c.day)
+
+
+def fits_channel(f: Filters, by: Sequence[str]) -> bool:
+    """Whether rollup_daily_channel answers: no filter or split on department, region or a fine dimension."""
+    return not (needs_units(f, by) or needs_fine(f, by)) and _CHANNEL_BY.issuperset(by)
+
+
 def check_by(by: Sequence[str]) -> None:
     unknown = [b for b in by if b not in DIMENSIONS]
     if unknown:
@@ -139,6 +156,11 @@ def check_by(by: Sequence[str]) -> None:
 
 def needs_fine(f: Filters, by: Sequence[str]) -> bool:
     return bool(f.services or f.categories or f.sentiments or _FINE_ONLY.intersection(by))
+
+
+def needs_units(f: Filters, by: Sequence[str]) -> bool:
+    """Whether a question names a department or a region (the tables without them cannot answer it)."""
+    return bool(f.depts or f.regions or {"dept", "region"}.intersection(by))
 
 
 def month_start(conn: Connection, col: Any) -> ColumnElement:
@@ -153,10 +175,12 @@ def next_month(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
-def rollup_parts(f: Filters, fine: bool = False) -> list[tuple[Source, Filters]]:
+def rollup_parts(f: Filters, fine: bool = False, units: bool = True) -> list[tuple[Source, Filters]]:
     """Split the period into edge days (daily table) and whole months (monthly table): the unit tables, or with
-    ``fine`` the tables that keep service, sentiment and category."""
-    daily, t = rollup_source(fine), (RollupMonthly if fine else RollupMonthlyUnit).__table__
+    ``fine`` the tables that keep service, sentiment and category (whole months from rollup_monthly_channel when
+    ``units`` is False: the question names no department or region)."""
+    monthly_fine = RollupMonthly if units else RollupMonthlyChannel
+    daily, t = rollup_source(fine), (monthly_fine if fine else RollupMonthlyUnit).__table__
     monthly = Source(t, {c.name: c for c in t.c if c.name not in ("id", "month", "n", "projects", "hidden")},
                      {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c.month)
     first = f.start if f.start is None or f.start.day == 1 else next_month(f.start)

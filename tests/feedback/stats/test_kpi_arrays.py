@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from feedback.filters import Filters
-from feedback.stats import kpi, rankings
+from feedback.models import LedgerCase
+from feedback.stats import formats, kpi, rankings
 from feedback.stats import queries as stats_queries
 from tests.feedback.stats.test_kpi import AGREEMENT_FILTERS, load_fixture
 
@@ -235,3 +237,61 @@ def test_group_index_with_too_many_key_combinations_to_number():
     keys, sums = kpi._group_sums(frame, by, parts, ints=("n",))
     pd.testing.assert_frame_equal(pd.DataFrame({**keys, **sums}), _pandas_sum_by(frame, by, parts, ("n",)))
     assert sums["n"].sum() == n + 50 and (sums["n"] == 2).sum() == 50
+
+
+def test_prefetched_cases_give_the_ledger_kpis_of_their_queries(engine, data):
+    """The case counts prefetched by region and department (one statement) give kpi.case_table the figures of
+    their own queries by nothing, region or department; several prefetched frames are searched in turn."""
+    from feedback import ledger
+
+    with engine.begin() as conn:
+        assert ledger.sync_cases(conn, now=datetime(2026, 3, 2, 11, 0)) == 5
+        first = conn.execute(select(LedgerCase.id).order_by(LedgerCase.id)).scalars().first()
+        ledger.set_status(conn, first, "整改中", by="ops", now=datetime(2026, 3, 9, 9))
+    today, seen = date(2026, 3, 25), 0
+    for filters in AGREEMENT_FILTERS:
+        with engine.connect() as conn:
+            other = stats_queries.prefetch(conn, filters.with_period(date(2025, 1, 1), date(2025, 1, 31)),
+                                           ("region", "dept"))
+            pre = stats_queries.prefetch_cases(
+                conn, stats_queries.prefetch(conn, filters, ("region", "dept", "service", "channel")), today)
+            for by, keys in (((), []), (("region",), ["region_code"]), (("dept",), ["dept_key"])):
+                want = stats_queries.case_counts(conn, filters, by, today=today)
+                got = stats_queries.case_counts(conn, filters, by, today=today, prefetched=(other, pre))
+                seen += int(want["n"].sum())
+                pd.testing.assert_frame_equal(kpi.case_table(got, keys), kpi.case_table(want, keys),
+                                              obj=f"{filters} {by}")
+            assert stats_queries.case_counts(conn, filters, ("channel",), today=today, prefetched=pre).equals(
+                stats_queries.case_counts(conn, filters, ("channel",), today=today))  # not covered: its query
+            for by in ((), ("dept",), ("region", "service", "channel")):
+                pd.testing.assert_frame_equal(
+                    stats_queries.rating_frame(conn, filters, by, prefetched=(other, pre)),
+                    stats_queries.rating_frame(conn, filters, by, prefetched=pre))
+    assert seen > 0
+
+
+def _plain_rows(frame: pd.DataFrame) -> list[dict]:
+    """What formats.plain did with a frame: to_dict(orient="records"), each value made plain."""
+    return [{k: formats.plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def test_frame_records_equal_the_records_of_to_dict(engine, data):
+    """formats.plain builds a frame's records column by column: the same dicts as to_dict(orient="records")
+    made plain, for every dtype the overview's frames carry and for the overview itself."""
+    from dashboards.queries.overview import overview_data
+
+    frame = pd.DataFrame({
+        "i": [1, 2, 3], "f": [0.5, float("nan"), 2.0], "b": [True, False, True],
+        "I": pd.array([1, None, 3], dtype="Int64"), "s": pd.array(["a", None, "c"], dtype="str"),
+        "o": ["x", None, 1.5], "d": [date(2026, 3, 1), None, date(2026, 3, 3)],
+        "t": pd.to_datetime(["2026-03-01 10:00", None, "2026-03-03 00:00"]), 7: [None, "q", "r"]})
+    for f in (frame, frame.iloc[:0], frame[["f"]], pd.DataFrame(index=range(2))):
+        assert formats.plain(f) == _plain_rows(f)
+    with engine.connect() as conn:
+        for filters in AGREEMENT_FILTERS[:6]:
+            ov = overview_data(conn, filters, None, now=datetime(2026, 4, 20, 9))
+            for name in ("levels", "trend", "channels", "categories", "services", "tags"):
+                assert formats.plain(getattr(ov, name)) == _plain_rows(getattr(ov, name)), name
+            for r in (ov.regions, ov.depts):
+                for t in (r.table, r.red, r.black):
+                    assert formats.plain(t) == _plain_rows(t)

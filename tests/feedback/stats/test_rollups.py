@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
@@ -13,22 +15,26 @@ from feedback.models import (
     Record,
     RollupBadTag,
     RollupDaily,
+    RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
+    RollupMonthlyChannel,
     RollupMonthlyUnit,
     Score,
 )
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
+from feedback.stats.queries.sources import fits_channel, needs_units
 from feedback.stats.rollups import refresh_days, refresh_rollups
-from tests.feedback.stats.test_kpi import MARCH_F, RA, insert_records, load_fixture
+from tests.feedback.stats.test_kpi import AGREEMENT_FILTERS, MARCH_F, RA, insert_records, load_fixture
 
 
 def snapshot(engine):
     """Every rollup row, without surrogate ids, as sorted tuples per table."""
     out = {}
     with engine.connect() as conn:
-        for model in (RollupDaily, RollupDailyUnit, RollupMonthlyUnit, RollupMonthly, RollupBadTag):
+        for model in (RollupDaily, RollupDailyUnit, RollupDailyChannel, RollupMonthlyUnit, RollupMonthly,
+                      RollupMonthlyChannel, RollupBadTag):
             cols = [c for c in model.__table__.c if c.name != "id"]
             out[model.__tablename__] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)).all())
     return out
@@ -178,3 +184,68 @@ def test_migration_fills_the_monthly_rollup_from_the_daily_one(engine):
         command.downgrade(cfg, "0008")
     upgrade(engine)
     assert snapshot(engine)["rollup_monthly"] == refreshed
+
+
+def test_migration_fills_the_channel_rollups(engine):
+    """An existing database gets rollup_daily_channel and rollup_monthly_channel filled by migration 0017 (no full
+    refresh needed): the rows equal what the refresh writes."""
+    from alembic import command
+
+    from feedback.db import alembic_config, upgrade
+
+    load_fixture(engine)
+    tables = ("rollup_daily_channel", "rollup_monthly_channel")
+    refreshed = {t: snapshot(engine)[t] for t in tables}
+    assert all(refreshed.values())
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+    upgrade(engine)
+    assert {t: snapshot(engine)[t] for t in tables} == refreshed
+
+
+CHANNEL_SPLITS = [(), ("day",), ("month",), ("channel",), ("kind",), ("level", "is_default", "voided"),
+                  ("day", "level", "is_default", "voided"), ("month", "channel", "level")]
+
+
+@pytest.mark.parametrize("ratings_only", [False, True])
+def test_channel_table_answers_as_the_unit_tables(engine, monkeypatch, ratings_only):
+    """Questions without department, region or a fine dimension read rollup_daily_channel: the same frames as
+    the unit tables give them (which the tests above hold to the records)."""
+    load_fixture(engine)
+    late = [Filters(channels=("pc",), levels=(1, 2, 5)), Filters(kinds=("message",)),
+            Filters(start=date(2026, 3, 2), end=date(2026, 3, 3), channels=("default",))]
+    cases = [(f, by) for f in [*AGREEMENT_FILTERS, *late] for by in CHANNEL_SPLITS
+             if fits_channel(f, by)]
+    assert len(cases) > 40
+    with engine.connect() as conn:
+        got = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
+        counts_module = importlib.import_module("feedback.stats.queries.counts")  # not the re-exported function
+        monkeypatch.setattr(counts_module, "fits_channel", lambda f, by: False)
+        want = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
+    assert sum(len(w) for w in want) > 100
+    for (f, by), g, w in zip(cases, got, want, strict=True):
+        pd.testing.assert_frame_equal(g, w, obj=f"{f} {by}")
+
+
+FINE_SPLITS = [("service",), ("category",), ("sentiment",), ("category", "kind", "level", "is_default", "voided"),
+               ("month", "service", "channel"), ("service", "level", "is_default", "voided")]
+
+
+@pytest.mark.parametrize("ratings_only", [False, True])
+def test_monthly_channel_table_answers_as_the_fine_tables(engine, monkeypatch, ratings_only):
+    """Service, sentiment and category questions without department or region read their whole months from
+    rollup_monthly_channel: the same frames as rollup_monthly gives them."""
+    load_fixture(engine)
+    cases = [(f, by) for f in AGREEMENT_FILTERS for by in [*FINE_SPLITS, *CHANNEL_SPLITS]
+             if not needs_units(f, by) and not fits_channel(f, by)]
+    assert len(cases) > 40
+    with engine.connect() as conn:
+        got = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
+        counts_module = importlib.import_module("feedback.stats.queries.counts")
+        monkeypatch.setattr(counts_module, "needs_units", lambda f, by: True)
+        want = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
+    assert sum(len(w) for w in want) > 100
+    for (f, by), g, w in zip(cases, got, want, strict=True):
+        pd.testing.assert_frame_equal(g, w, obj=f"{f} {by}")
