@@ -1,5 +1,7 @@
-"""Thresholds of the complaint pipeline chosen on held-out data (pure): the open-set ``other`` rule and the
-hidden-complaint rule. Used by ``python -m bench.complaints``; never fed with the corpus's frozen ``test`` rows."""
+"""Thresholds of the complaint pipeline from held-out scores (pure functions).
+
+The open-set ``other`` rule and the hidden-complaint rule; ``python -m bench.complaints`` feeds them held-out
+corpus ``train`` rows, never the frozen ``test`` rows."""
 
 from __future__ import annotations
 

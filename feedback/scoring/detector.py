@@ -17,16 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from feedback.scoring.labelled_corpus import CorpusRow
+from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label
 
-COMPLAINT = "complaint"
-NON_COMPLAINT_LABELS = frozenset({"praise", "neutral"})  # corpus labels that are no complaint
-
-
-def is_complaint_label(label: str) -> bool:
-    """A corpus or evaluation label that names a complaint: a category slug or ``other`` (anything but praise and
-    neutral)."""
-    return label not in NON_COMPLAINT_LABELS
+COMPLAINT = "complaint"  # the detector's one class
 
 
 def detector_training_set(corpus: Sequence[CorpusRow], seed: tuple[Sequence[str], Sequence[int]],
@@ -57,8 +50,7 @@ def train_detector(corpus: Sequence[CorpusRow], gold_texts: Sequence[str] = (), 
     from feedback.scoring.classify import ClassifierParams, train_classifier
     from feedback.scoring.sentiment.engines import read_seed
 
+    if all(is_complaint_label(r.label) for r in corpus) or not any(is_complaint_label(r.label) for r in corpus):
+        return None  # no corpus, or one without both kinds
     texts, labels, weights = detector_training_set(corpus, read_seed(), gold_texts, gold_weight)
-    positives = sum(bool(s) for s in labels)
-    if not positives or positives == len(labels) or all(is_complaint_label(r.label) for r in corpus):
-        return None
     return train_classifier(texts, labels, params or ClassifierParams(), weights, classes=[COMPLAINT])

@@ -15,6 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COLUMNS = ("id", "text", "rating", "label", "sublabel", "hard", "split")
+# The labels that are no complaint, with the polarity they teach the sentiment engine (neutral: none); every other
+# label (a category slug, ``other``) is a complaint.
+NON_COMPLAINT = {"praise": 1, "neutral": None}
+
+
+def is_complaint_label(label: str) -> bool:
+    """A corpus or evaluation label that names a complaint (anything but praise and neutral)."""
+    return label not in NON_COMPLAINT
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
         "fusion": {"hidden_below": scorer.fusion.hidden_below, "text_weight": scorer.fusion.text_weight,
                    "complaint_above": scorer.fusion.complaint_above,
                    "hidden_text_below": scorer.fusion.hidden_text_below,
-                   "detector": getattr(complaints, "detector", None) is not None},
+                   "detector": complaints.detector is not None},
         "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
         "gold_gain": gain,
     }

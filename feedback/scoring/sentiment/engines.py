@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import scipy.sparse as sp
 
+from feedback.scoring.labelled_corpus import NON_COMPLAINT
 from feedback.scoring.sentiment.lexicon import Lexicon, load_lexicon
 from feedback.scoring.sentiment.model import (
     SentimentModel,
@@ -25,7 +26,6 @@ from feedback.text.features import CharNgramHasher
 DEFAULT_ENGINE = "linear"
 SEED_WEIGHT = 3.0  # weight of each authored seed comment against one corpus line
 CORPUS_WEIGHT = 3.0  # weight of each train row of the labelled 好差评 corpus (feedback/data/corpus)
-NON_COMPLAINT = {"praise": 1, "neutral": None}  # corpus labels that are no complaint (neutral: left out)
 
 
 @runtime_checkable
@@ -110,7 +110,7 @@ def default_training_set(corpus_dir: Path | None = None, seed: Path | None = Non
     labels = [0] * len(neg) + [1] * len(pos) + s_labels
     weights = [1.0] * (len(neg) + len(pos)) + [SEED_WEIGHT] * len(s_texts)
     for row in corpus_rows() if labelled is None else labelled:  # complaints negative, praise positive
-        y = NON_COMPLAINT.get(row.label, 0)
+        y = NON_COMPLAINT.get(row.label, 0)  # complaints negative, praise positive, neutral left out
         if y is not None:
             texts.append(row.text)
             labels.append(y)

@@ -10,8 +10,8 @@ import pytest
 
 from feedback.scoring.calibration import hidden_grid
 from feedback.scoring.classify import train_complaint_classifier
-from feedback.scoring.detector import COMPLAINT, detector_training_set, is_complaint_label, train_detector
-from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
+from feedback.scoring.detector import COMPLAINT, detector_training_set, train_detector
+from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label, read_corpus
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams, is_hidden_complaint
 from feedback.scoring.taxonomy import load_taxonomy
