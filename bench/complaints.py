@@ -19,6 +19,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,25 +50,32 @@ def _best(clf, texts: list[str]) -> np.ndarray:
 
 
 def _part(row) -> str:
-    """The corpus part a row comes from (its id's letters: a, b, c, d …; p = praise and neutral of part B)."""
-    return row.id.rstrip("0123456789")
+    """The corpus part a row comes from: its id's letters (a, b, c, d …), with ``p`` (praise_neutral.tsv, written
+    with part B) counted as part B."""
+    letters = row.id.rstrip("0123456789")
+    return "b" if letters == "p" else letters
 
 
-def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, seed: int = 0, sub_mix: float = 0.0) -> dict:
-    """``other_below`` from held-out confidences, **one corpus part held out at a time** (A, B, C, D: each written by
-    other people): each part's in-taxonomy complaints are scored by a classifier trained on the other parts (plus seed
-    phrases). Random folds would let a writer's other comments train the model that judges the held-out ones,
-    which makes it surer than it will be on citizens it never read, and sets the threshold too high."""
+def _held_out_parts(rows: list) -> Iterator[tuple[str, list, list]]:
+    """(part, the other parts' rows, the part's rows) for each corpus part in turn; nothing for a one-part corpus.
+    Random folds would let a writer's other comments train the model that judges the held-out ones, which makes
+    it surer than it will be on citizens it never read; whole parts are by other people."""
+    parts = sorted({_part(r) for r in rows})
+    for part in parts if len(parts) > 1 else []:
+        yield part, [r for r in rows if _part(r) != part], [r for r in rows if _part(r) == part]
+
+
+def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: float = 0.0) -> dict:
+    """``other_below`` from held-out confidences, one corpus part held out at a time (``_held_out_parts``): each
+    part's in-taxonomy complaints are scored by a classifier trained on the other parts (plus seed phrases)."""
     tax = load_taxonomy()
     rows = [r for r in read_corpus(corpus_dir, split="train")]
     if not rows:
         return {"skipped": "no corpus train rows"}
     outside = _outside(data_dir)
     ins, outs, hits, per_part = [], [], [], {}
-    parts = sorted({_part(r) for r in rows if r.label in tax.slugs})
-    for part in parts if len(parts) > 1 else []:
-        fit = [r for r in rows if _part(r) != part]
-        dev = [r for r in rows if _part(r) == part and r.label in tax.slugs]
+    for part, fit, held in _held_out_parts(rows):
+        dev = [r for r in held if r.label in tax.slugs]
         clf = train_complaint_classifier(tax, params=ComplaintParams(other_below=0.0, sub_mix=sub_mix), corpus=fit)
         best = _best(clf, [r.text for r in dev])
         ins += list(best)
@@ -200,28 +208,25 @@ def _reviews(data_dir: Path, n: int = 3000) -> list[tuple[str, list[str], np.nda
     return out
 
 
-def hidden(corpus_dir: Path | None, data_dir: Path, min_precision: float = 0.90, text_below: float = 0.5,
-           seed: int = 0) -> dict:
+def hidden(corpus_dir: Path | None, data_dir: Path, min_precision: float = 0.90, text_below: float = 0.5) -> dict:
     """The hidden-complaint rule's thresholds, chosen on corpus ``train`` rows (never ``test``), each corpus part
-    held out in turn (as for ``other_below``): its detector and sentiment engine are trained on the other parts; the
-    held-out rows under a rating ≥ 3 are scored. Chosen: the largest recall whose precision is at least ``min_precision``, with the sentiment guard at
-    ``text_below``. Also the share of real reviews of other domains (public corpora, when present) that the rule
+    held out in turn (``_held_out_parts``): its detector and sentiment engine are trained on the other parts; the
+    held-out rows under a rating ≥ 3 are scored. Chosen: the largest recall whose precision is at least
+    ``min_precision``, with the sentiment guard at ``text_below``. Also the share of real reviews of other domains (public corpora, when present) that the rule
     would flag, positives and negatives apart: what praise outside the corpus risks."""
     from feedback.scoring.calibration import hidden_grid
-    from feedback.scoring.detector import is_complaint_label
+    from feedback.scoring.labelled_corpus import is_complaint_label
     from feedback.scoring.sentiment.engines import LinearEngine
 
     tax = load_taxonomy()
     rows = read_corpus(corpus_dir, split="train")
     if not rows:
         return {"skipped": "no corpus train rows"}
-    parts = sorted({_part(r) for r in rows})
     truth, pc, pp = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for k, part in enumerate(parts if len(parts) > 1 else []):
-            fit = [r for r in rows if _part(r) != part]
-            dev = [r for r in rows if _part(r) == part and r.rating is not None and r.rating >= 3]
-            engine = LinearEngine(Path(tmp) / str(k), labelled=fit)
+        for part, fit, held in _held_out_parts(rows):
+            dev = [r for r in held if r.rating is not None and r.rating >= 3]
+            engine = LinearEngine(Path(tmp) / part, labelled=fit)
             clf = train_complaint_classifier(tax, corpus=fit)
             truth += [is_complaint_label(r.label) for r in dev]
             pc += list(clf.complaint_proba([r.text for r in dev]))

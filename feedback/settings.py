@@ -98,7 +98,7 @@ class ScoringSettings:
     sub_mix: float = 0.5
     phrase_conf: float = 0.4
     hidden_below: float = 0.3
-    complaint_above: float = 0.7
+    complaint_above: float = 0.65
     hidden_text_below: float = 0.5
     adopt_margin: float = 0.005
     min_per_class: int = 300

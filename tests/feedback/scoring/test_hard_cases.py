@@ -7,9 +7,8 @@ sentiment engine, complaint classifier and detector trained on the packaged corp
 hidden behind the good ratings, and get each kind of hard comment right at least as often as the issue's target
 for hard cases (0.65).
 
-Measured when the file was written (5 Dec 2026): precision 0.903, recall 0.788 (the issue's hidden-complaint
-targets are 0.85 / 0.80: recall is short by 0.012, so the floor here is 0.75, not 0.80); negation 0.912, sarcasm
-0.688, mixed 0.787. The former rule (P(positive) < 0.3, main at 74e3ed1) fails this file: 0.762 / 0.564, sarcasm
+Measured with the shipped defaults (5 Dec 2026): precision 0.894, recall 0.818 (the issue's hidden-complaint
+targets, 0.85 / 0.80, are the floors here); negation 0.900, sarcasm 0.713, mixed 0.812. The former rule (P(positive) < 0.3, main at 74e3ed1) fails this file: 0.762 / 0.564, sarcasm
 0.388, mixed 0.625.
 """
 
@@ -69,7 +68,7 @@ def test_the_file_is_what_the_docstring_says():
 def test_hidden_complaints_among_hard_cases(judged):
     tp = int((judged["flagged"] & judged["complaint"]).sum())
     precision, recall = tp / judged["flagged"].sum(), tp / judged["complaint"].sum()
-    assert precision >= 0.85 and recall >= 0.75, (precision, recall)
+    assert precision >= 0.85 and recall >= 0.80, (precision, recall)
 
 
 @pytest.mark.parametrize("hard", ["negation", "sarcasm", "mixed"])
