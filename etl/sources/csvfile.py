@@ -17,7 +17,10 @@ import pyarrow.csv as pacsv
 from etl.sources.raw import ERROR, ROW, InputError, RawSource, clean_headers, frame_from_columns
 
 SAMPLE_BYTES = 1 << 20
-BLOCK_BYTES = 2 << 20  # one CSV record must fit in a block; Arrow reads up to 32 blocks ahead
+# One CSV record must fit in a block (a comment is cut at 5,000 characters, ~15 KB). Arrow's reader keeps blocks
+# read ahead, so the block size sets much of a load's memory: 512 KB instead of 2 MB took a 1M-row PostgreSQL
+# load's peak from ~500 to ~430 MB at the same speed (docs/performance.md).
+BLOCK_BYTES = 512 << 10
 DELIMITERS = (",", "\t", ";", "|")
 _GB_FAMILY = {"gb2312", "gbk", "cp936", "gb18030", "hz", "euc_cn", "ms936"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -162,7 +165,7 @@ class CsvSource(RawSource):
             msg = str(exc).splitlines()[0]
             if "straddl" in msg:
                 done = good + len(bad) + (buffer.num_rows if buffer is not None else 0) + 1  # the header is row 1
-                raise InputError(f"{self.path.name}：第 {done} 行之后的一条记录超过 {BLOCK_BYTES >> 20} MB"
+                raise InputError(f"{self.path.name}：第 {done} 行之后的一条记录超过 {BLOCK_BYTES >> 10} KB"
                                  "（或有引号没有闭合）") from exc
             raise InputError(f"{self.path.name}：无法按 {self.encoding} 编码读取为 CSV（{msg}）") from exc
         if emitted_bad < len(bad):

@@ -107,7 +107,7 @@ def test_long_record_read_and_one_beyond_the_block_named(tmp_path):
     _, df, _ = _read(_write(tmp_path, "fits.csv", "\n".join(rows) + "\n"))
     assert df["b"].str.len().tolist() == [1, len(fits), 1]
     rows[2] = "2," + "x" * (3 * BLOCK_BYTES)  # a record may straddle one block boundary, not two
-    with pytest.raises(InputError, match=r"long.csv：第 2 行之后的一条记录超过 \d+ MB"):
+    with pytest.raises(InputError, match=r"long.csv：第 2 行之后的一条记录超过 \d+ KB"):
         _read(_write(tmp_path, "long.csv", "\n".join(rows + ["4,z"] * 1000) + "\n"))
 
 
