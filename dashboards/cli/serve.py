@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from dashboards.cli.users import schema_missing
 from feedback.cli.context import AppContext, fail, pass_app
+
+
+def freeze_startup_objects() -> None:
+    """Move everything loaded so far (the app, libraries, taxonomy) out of the cyclic garbage collector's reach:
+    it lives as long as the process, yet each full collection would scan it again, a pause in whichever request
+    happened to allocate the object that triggered it (docs/performance.md: overview under load)."""
+    gc.collect()
+    gc.freeze()
 
 
 @click.command("serve")
@@ -36,6 +46,7 @@ def serve_cmd(app: AppContext, host: str, port: int) -> None:
 
         replica = make_url(app.settings().database_read_url).render_as_string(hide_password=True)
         click.echo(f"分析查询读取副本（[database] read_url）：{replica}")
+    freeze_startup_objects()
     try:
         from waitress import serve
     except ImportError:

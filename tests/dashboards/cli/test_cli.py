@@ -78,3 +78,20 @@ def test_serve_prints_the_url_and_runs_the_app(runner, monkeypatch):
     assert res.exit_code == 0, res.output
     assert "http://127.0.0.1:8123/" in res.output and "users add" in res.output
     assert started["port"] == 8123 and started["threaded"] is True and started["app"].name == "dashboards.app"
+
+
+def test_serve_takes_what_it_loaded_out_of_the_collectors_scans(runner, monkeypatch):
+    """What the server loaded before its first request lives as long as it does: frozen, a full collection in a
+    request no longer scans it."""
+    import gc
+
+    runner.invoke(main, ["init"])
+    seen = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: seen.update(frozen=gc.get_freeze_count(), **kw))
+    try:
+        gc.unfreeze()
+        res = runner.invoke(main, ["serve", "--port", "8124"])
+        assert res.exit_code == 0, res.output
+        assert seen["port"] == 8124 and seen["frozen"] > 10_000  # the app and its libraries
+    finally:
+        gc.unfreeze()
