@@ -85,6 +85,19 @@ def copy_ratings(engine, copies: int) -> float:
     return seconds
 
 
+def compact_rollups(engine) -> None:
+    """Rewrite the rollup tables after a full rebuild (``VACUUM (FULL, ANALYZE)``): the rebuild leaves every former
+    row dead, which autovacuum (on by default) would reclaim for the next writes; on a server running without it,
+    as this project's development machine does, the year's monthly rows were spread over 8 times the pages and
+    every scan read them all (docs/performance.md)."""
+    from feedback.models import rollups
+
+    names = sorted({m.__tablename__ for m in vars(rollups).values()
+                    if isinstance(m, type) and issubclass(m, rollups.Base) and hasattr(m, "__tablename__")})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"VACUUM (FULL, ANALYZE) {', '.join(names)}"))
+
+
 def must_build(url: str, have: int, rows: int, reuse: bool) -> bool:
     """Whether the benchmark database must be built; refuses a database holding other ratings."""
     if reuse and have >= rows:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, func, select
 
-from bench.bigdb import _haocha, busiest_units, copy_ratings, must_build, workspace
+from bench.bigdb import _haocha, busiest_units, compact_rollups, copy_ratings, must_build, workspace
 
 # Filter sets the overview is asked for (the URL forms of feedback.filters); wrk rotates through them.
 QUERIES = (
@@ -87,6 +87,7 @@ def build(url: str, config: Path, rows: int, seed_rows: int, reuse: bool) -> dic
         copy_ratings(engine, copies)
         print("rebuilding rollups …", flush=True)
         refresh_rollups(engine)
+        compact_rollups(engine)
         print(f"built in {time.perf_counter() - t0:.0f} s", flush=True)
     with engine.connect() as conn:
         size = {
