@@ -97,3 +97,17 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+AUTOVACUUM_OFF = ("PostgreSQL 的 autovacuum 已关闭：汇总表（rollup_*）每批数据都会删改行，死行不被回收，表会越来越大，"
+                  "总览和报表随之变慢。请在服务器上开启 autovacuum（postgresql.conf: autovacuum = on），"
+                  "或定期执行 VACUUM (ANALYZE)")
+
+
+def server_warnings(conn: Connection) -> list[str]:
+    """What an operator should fix on the database server (Chinese, for ``haocha init``): PostgreSQL running
+    without autovacuum, which lets the rollup tables fill with dead rows that every scan reads."""
+    if conn.dialect.name != "postgresql":
+        return []
+    setting = conn.exec_driver_sql("SELECT current_setting('autovacuum')").scalar()
+    return [AUTOVACUUM_OFF] if str(setting).lower() in ("off", "false", "0") else []

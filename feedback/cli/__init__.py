@@ -23,11 +23,14 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @pass_app
 def init_cmd(app: AppContext) -> None:
     """Create or upgrade the database schema (alembic upgrade head)."""
-    from feedback.db import current_revision, upgrade
+    from feedback.db import current_revision, server_warnings, upgrade
 
     engine = app.engine()
     upgrade(engine)
     click.echo(f"database ready at revision {current_revision(engine)}: {app.settings().database_url}")
+    with engine.connect() as conn:
+        for warning in server_warnings(conn):
+            click.echo(f"注意：{warning}", err=True)
 
 
 def _register_plugins() -> None:
