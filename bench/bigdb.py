@@ -90,10 +90,9 @@ def compact_rollups(engine) -> None:
     row dead, which autovacuum (on by default) would reclaim for the next writes; on a server running without it,
     as this project's development machine does, the year's monthly rows were spread over 8 times the pages and
     every scan read them all (docs/performance.md)."""
-    from feedback.models import rollups
+    from feedback.models import Base
 
-    names = sorted({m.__tablename__ for m in vars(rollups).values()
-                    if isinstance(m, type) and issubclass(m, rollups.Base) and hasattr(m, "__tablename__")})
+    names = sorted(t for t in Base.metadata.tables if t.startswith("rollup_"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f"VACUUM (FULL, ANALYZE) {', '.join(names)}"))
 

@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> None:
             r = _child_run([mode, str(path), url, str(workdir)])
             r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=round(r["rows"] / r["cpu_s"]))
             results.append(r)
-        for mode in (["floor"] + (["floor-idx"] if db == "postgresql" else [])) if not args.skip_floor else []:
+        floors = [] if args.skip_floor else ["floor", "floor-idx"] if db == "postgresql" else ["floor"]
+        for mode in floors:
             r = _child_run([mode, str(path), url, str(workdir)])
             r.update(db=db, rows_per_s=round(r["rows"] / r["seconds"]), rows_per_cpu_s=None)
             results.append(r)

@@ -109,5 +109,5 @@ def server_warnings(conn: Connection) -> list[str]:
     without autovacuum, which lets the rollup tables fill with dead rows that every scan reads."""
     if conn.dialect.name != "postgresql":
         return []
-    setting = conn.exec_driver_sql("SELECT current_setting('autovacuum')").scalar()
-    return [AUTOVACUUM_OFF] if str(setting).lower() in ("off", "false", "0") else []
+    autovacuum = conn.exec_driver_sql("SHOW autovacuum").scalar()
+    return [AUTOVACUUM_OFF] if autovacuum == "off" else []

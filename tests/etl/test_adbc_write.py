@@ -156,13 +156,13 @@ def test_postgres_pipelined_stages_are_used_and_dropped(adbc, settings, tmp_path
     handed = []
     real_write = etl.load.write_chunk
     monkeypatch.setattr(etl.load, "write_chunk",
-                        lambda *a: handed.append((a[3].staged, list(a[3].records.columns))) or real_write(*a))
+                        lambda *a: handed.append(list(a[3].records.columns)) or real_write(*a))
     res = ingest_file(adbc, settings, path, profile="national")
     assert (res.read, res.loaded) == (3500, 3500)
     # four chunks: the first staged inside its write, the next three by the loading thread in two stages by turns
     assert len(fills) == 3 and fills[0] == fills[2] != fills[1]
     # a staged chunk waits for the writer without its text and other columns
-    assert [cols == list(etl.load.WRITE_COLUMNS) for staged, cols in handed] == [False, True, True, True]
+    assert [cols == list(etl.load.WRITE_COLUMNS) for cols in handed] == [False, True, True, True]
     again = ingest_file(adbc, settings, path, profile="national")  # every id stored: told from collisions
     assert (again.read, again.loaded, again.duplicate, again.rejected) == (3500, 0, 3500, 0)
     with adbc.connect() as conn:
