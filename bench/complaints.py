@@ -5,6 +5,7 @@
     python -m bench.complaints --hierarchy       # second-level scores mixed into the first level (same dev split)
     python -m bench.complaints --hidden          # hidden-complaint thresholds, corpus parts held out in turn
     python -m bench.complaints --teddy           # categories of hand-labelled real 12345 messages (teddy2020c)
+    python -m bench.complaints --agreement       # a second labeller's categories of 300 corpus comments
 
 Calibration uses the ``train`` rows of the labelled corpus only (never ``test``): each corpus part (A, B, C, D) held
 out in turn and scored by a classifier trained on the others (plus seed phrases); ``[scoring].other_below`` is the
@@ -20,12 +21,12 @@ import dataclasses
 import json
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bench.complaint_parts import _D, _R, _held_out_parts, agreement, by_parts
 from feedback.scoring.calibration import calibrate_other_below
 from feedback.scoring.classify import ClassifierParams, ComplaintParams, train_complaint_classifier
 from feedback.scoring.evaluation import stratified_folds
@@ -50,22 +51,6 @@ def _best(clf, texts: list[str]) -> np.ndarray:
     return clf.category_scores([normalize(t) for t in texts])[0].max(axis=1)
 
 
-def _part(row) -> str:
-    """The corpus part a row comes from: its id's letters (a, b, c, d …), with ``p`` (praise_neutral.tsv, written
-    with part B) counted as part B."""
-    letters = row.id.rstrip("0123456789")
-    return "b" if letters == "p" else letters
-
-
-def _held_out_parts(rows: list) -> Iterator[tuple[str, list, list]]:
-    """(part, the other parts' rows, the part's rows) for each corpus part in turn; nothing for a one-part corpus.
-    Random folds would let a writer's other comments train the model that judges the held-out ones, which makes
-    it surer than it will be on citizens it never read; whole parts are by other people."""
-    parts = sorted({_part(r) for r in rows})
-    for part in parts if len(parts) > 1 else []:
-        yield part, [r for r in rows if _part(r) != part], [r for r in rows if _part(r) == part]
-
-
 def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: float = 0.0) -> dict:
     """``other_below`` from held-out confidences, one corpus part held out at a time (``_held_out_parts``): each
     part's in-taxonomy complaints are scored by a classifier trained on the other parts (plus seed phrases)."""
@@ -77,7 +62,7 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: f
     ins, outs, hits, per_part = [], [], [], {}
     for part, fit, held in _held_out_parts(rows):
         dev = [r for r in held if r.label in tax.slugs]
-        clf = train_complaint_classifier(tax, params=ComplaintParams(other_below=0.0, sub_mix=sub_mix), corpus=fit)
+        clf = train_complaint_classifier(tax, params=_R(_D, other_below=0.0, sub_mix=sub_mix), corpus=fit)
         best = _best(clf, [r.text for r in dev])
         ins += list(best)
         outs.append(_best(clf, outside))
@@ -147,48 +132,6 @@ def candidates(corpus_dir: Path | None, seed: int = 0, names: list[str] | None =
             "top1": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4),
             "other_share": round(float(np.mean([p.category == tax.other_slug for p in pred])), 4),
             "docs_per_s": round(len(texts) / secs, 1)}
-    return out
-
-
-_R, _D = dataclasses.replace, ComplaintParams()
-# The defaults with one change each, judged on corpus parts held out whole (``by_parts``).
-PART_CANDIDATES: dict[str, ComplaintParams] = {
-    "the defaults": _D,
-    "LR C=1": _R(_D, classifier=_R(_D.classifier, C=1.0)),
-    "LR C=2": _R(_D, classifier=_R(_D.classifier, C=2.0)),
-    "LR C=8": _R(_D, classifier=_R(_D.classifier, C=8.0)),
-    "LR char 1-3": _R(_D, classifier=_R(_D.classifier, ngram_max=3)),
-    "min_df 2": _R(_D, classifier=_R(_D.classifier, min_df=2)),
-    "sub_mix 0.25": _R(_D, sub_mix=0.25),
-    "sub_mix 0.75": _R(_D, sub_mix=0.75),
-    "phrase_conf 0 (no seed-phrase boosts)": _R(_D, phrase_conf=0.0),
-    "seed-phrase weight 1": _R(_D, seed_weight=1.0),
-    "corpus weight 4": _R(_D, corpus_weight=4.0),
-}
-
-
-def by_parts(corpus_dir: Path | None) -> dict:
-    """Each of PART_CANDIDATES trained on all corpus parts but one and measured on that part's in-taxonomy
-    complaints, every part in turn (``_held_out_parts``: the judged comments' writers are never in training,
-    unlike the random dev fold of ``candidates``): top-1 as the product files it (``other`` counts wrong) and
-    with ``other_below`` 0 (the best category always), pooled over the parts, and top-1 per part."""
-    tax = load_taxonomy()
-    rows = read_corpus(corpus_dir, split="train")
-    out: dict = {"candidates": {}}
-    for name, params in PART_CANDIDATES.items():
-        hits, best, per_part = [], [], {}
-        for part, fit, held in _held_out_parts(rows):
-            dev = [r for r in held if r.label in tax.slugs]
-            clf = train_complaint_classifier(tax, params=params, corpus=fit)
-            texts = [r.text for r in dev]
-            right = [p.category == r.label for p, r in zip(clf.classify(texts), dev, strict=True)]
-            always = _R(clf, params=_R(clf.params, other_below=0.0)).classify(texts)
-            best += [p.category == r.label for p, r in zip(always, dev, strict=True)]
-            hits += right
-            per_part[part] = round(float(np.mean(right)), 4)
-        out["n_complaints"] = len(hits)
-        out["candidates"][name] = {"top1": round(float(np.mean(hits)), 4),
-                                   "top1_no_other": round(float(np.mean(best)), 4), "per_part": per_part}
     return out
 
 
@@ -355,14 +298,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--candidates", action="store_true", help="compare classifier candidates on a dev split")
     ap.add_argument("--by-parts", action="store_true",
                     help="compare candidates on corpus parts held out whole (writers never in training)")
+    ap.add_argument("--only", default=None, help="with --by-parts: the candidates whose name contains this")
     ap.add_argument("--sub-mix", type=float, default=ComplaintParams().sub_mix,
                     help="[scoring].sub_mix of the calibrated classifier (default: the default)")
     ap.add_argument("--hierarchy", action="store_true", help="second levels as evidence for the first (dev split)")
     ap.add_argument("--hidden", action="store_true", help="hidden-complaint thresholds (corpus parts held out in turn)")
     ap.add_argument("--teddy", action="store_true", help="categories of hand-labelled real 12345 messages")
+    ap.add_argument("--agreement", action="store_true",
+                    help="a second labeller's main categories of 300 corpus comments beside the classifier's")
     args = ap.parse_args(argv)
     if args.teddy:
         print(json.dumps(teddy(args.data_dir), ensure_ascii=False, indent=1))
+        return 0
+    if args.agreement:
+        print(json.dumps(agreement(args.corpus_dir), ensure_ascii=False, indent=1))
         return 0
     if args.hidden:
         print(json.dumps(hidden(args.corpus_dir, args.data_dir), ensure_ascii=False, indent=1, default=float))
@@ -374,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(candidates(args.corpus_dir), ensure_ascii=False, indent=1))
         return 0
     if args.by_parts:
-        print(json.dumps(by_parts(args.corpus_dir), ensure_ascii=False, indent=1))
+        print(json.dumps(by_parts(args.corpus_dir, args.only), ensure_ascii=False, indent=1))
         return 0
     report = {"calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other, sub_mix=args.sub_mix)}
     if not args.skip_throughput:

@@ -96,6 +96,8 @@ class ScoringSettings:
     category_threshold: float = 0.5
     other_below: float = 0.22
     sub_mix: float = 0.5
+    lead_mix: float = 0.2
+    lead_decay: float = 0.3
     phrase_conf: float = 0.4
     hidden_below: float = 0.3
     complaint_above: float = 0.65
@@ -272,7 +274,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "ledger": {"rectify_days": (1, 365), "verify_days": (0, 365), "extend_days": (1, 365)},
     "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
                 "hidden_below": (0, 1), "adopt_margin": (0, 1), "other_below": (0, 1), "min_per_class": (1, None),
-                "sub_mix": (0, 1), "phrase_conf": (0, 1), "complaint_above": (0, 1), "hidden_text_below": (0, 1)},
+                "sub_mix": (0, 1), "lead_mix": (0, 1), "lead_decay": (0, 1), "phrase_conf": (0, 1), "complaint_above": (0, 1), "hidden_text_below": (0, 1)},
     "alerts": {"lookback_weeks": (1, 520), "burst_factor": (1, None), "burst_baseline_weeks": (1, 520),
                "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300), "webhook_attempts": (1, 10),
                "webhook_backoff_seconds": (0, 300)},

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from feedback.scoring.artifacts import load_artifact, save_artifact
+from feedback.scoring.clauses import lead_scores
 from feedback.scoring.detector import train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
 from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
@@ -165,7 +166,6 @@ def load_classifier(path: Path | str):
 
 # ---- complaint classification over the taxonomy ------------------------------------------------------------
 
-
 @dataclass(frozen=True)
 class ComplaintParams:
     threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
@@ -179,6 +179,8 @@ class ComplaintParams:
     unlabelled_weight: float = 0.3  # weight of a corpus text no rule labels (a negative for every class)
     corpus_weight: float = 2.0  # weight of a labelled development-corpus text (feedback/data/corpus, train rows)
     sub_mix: float = 0.5  # share of a category's score taken from the best score of its own second levels
+    lead_mix: float = 0.2  # share of a category's score taken from its clauses, the leading ones weighted most
+    lead_decay: float = 0.3  # weight of each clause relative to the one before it (``lead_mix``)
     classifier: ClassifierParams = field(default_factory=ClassifierParams)
 
 
@@ -244,7 +246,18 @@ class ComplaintClassifier:
                         ) -> tuple[np.ndarray, np.ndarray]:
         """(category confidences, second-level confidences) of normalised texts. With ``params.sub_mix`` > 0 a
         category's confidence is mixed with the best confidence of its own second levels (the second levels are
-        evidence for the first). Versions saved before the mix existed keep their plain scores."""
+        evidence for the first). With ``params.lead_mix`` > 0 the scores of a text of several clauses are mixed
+        with its clauses' scores, each clause weighted ``lead_decay`` times the one before it: a comment names its
+        main problem first (``lead_scores``). Versions saved before a mix existed keep their plain scores."""
+        cat_p, sub_p = self._text_scores(norm, counts)
+        lead = vars(self.params).get("lead_mix", 0.0)
+        if lead <= 0 or not len(norm):
+            return cat_p, sub_p
+        return lead_scores(norm, cat_p, sub_p, lambda pieces: self._text_scores(pieces, self.hasher.transform(pieces)),
+                           lead, vars(self.params).get("lead_decay", 0.3))
+
+    def _text_scores(self, norm: Sequence[str], counts: sp.csr_matrix | None) -> tuple[np.ndarray, np.ndarray]:
+        """``category_scores`` of each text as a whole."""
         cat_p = self.categories.predict_proba(norm, counts)
         sub_p = self.subcategories.predict_proba(norm, counts)
         mix = vars(self.params).get("sub_mix", 0.0)

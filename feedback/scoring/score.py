@@ -61,7 +61,8 @@ def fusion_of(settings: Settings) -> FusionParams:
 
 def complaint_params(settings: Settings) -> ComplaintParams:
     return ComplaintParams(threshold=settings.scoring.category_threshold, other_below=settings.scoring.other_below,
-                           sub_mix=settings.scoring.sub_mix, phrase_conf=settings.scoring.phrase_conf)
+                           sub_mix=settings.scoring.sub_mix, lead_mix=settings.scoring.lead_mix,
+                           lead_decay=settings.scoring.lead_decay, phrase_conf=settings.scoring.phrase_conf)
 
 
 def _sentiment(settings: Settings, engine_name: str | None, conn) -> tuple[object, dict]:

@@ -62,7 +62,8 @@ def test_alert_rules_are_checked_and_the_webhook_may_come_from_the_environment(t
     ("alerts", "burst_factor", 0.5), ("dashboard", "page_size", 0), ("ledger", "rectify_days", -1),
     ("scoring", "category_threshold", 1.5), ("tasks", "w_rate", -0.2), ("tasks", "impact_confidence", 1.0),
     ("kpi", "min_ranking_volume", -1), ("alerts", "webhook_timeout_seconds", float("nan")),
-    ("scoring", "sub_mix", 1.5), ("scoring", "phrase_conf", -0.1),
+    ("scoring", "sub_mix", 1.5), ("scoring", "phrase_conf", -0.1), ("scoring", "lead_mix", 1.2),
+    ("scoring", "lead_decay", -0.3),
 ])
 def test_value_out_of_range_is_an_error_naming_section_and_key(section, key, value):
     with pytest.raises(SettingsError, match=rf"^{section}\.{key} = .* 超出允许范围"):

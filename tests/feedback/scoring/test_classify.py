@@ -242,3 +242,65 @@ def test_second_levels_as_evidence_for_the_first(complaints, taxonomy):
     old = ComplaintParams(sub_mix=1.0)
     del old.__dict__["sub_mix"]
     assert np.allclose(dataclasses.replace(complaints, params=old).category_scores(texts)[0], plain)
+
+
+def test_clauses_split_at_punctuation_in_order():
+    from feedback.scoring.clauses import MAX_CLAUSES, clauses
+    from feedback.text.features import normalize
+
+    assert clauses(normalize("态度恶劣！！而且材料清单是错的，白跑一趟。好")) == ["态度恶劣", "而且材料清单是错的", "白跑一趟"]
+    assert clauses(normalize("排队太久")) == ["排队太久"]
+    assert clauses("，。") == []
+    assert len(clauses("，".join(["窗口"] * 20))) == MAX_CLAUSES
+
+
+def test_lead_scores_weigh_leading_clauses_most():
+    import numpy as np
+
+    from feedback.scoring.clauses import lead_scores
+
+    # two categories; a clause's scores say which one it names
+    per_clause = {"甲问题": [0.9, 0.1], "乙问题": [0.1, 0.9], "只有一句": [0.5, 0.5]}
+    seen = []
+
+    def score(pieces):
+        seen.extend(pieces)
+        arr = np.array([per_clause[p] for p in pieces])
+        return arr, arr[:, :1]
+
+    whole = np.full((3, 2), 0.5)
+    cat, sub = lead_scores(["甲问题,乙问题", "乙问题,甲问题", "只有一句"], whole, whole[:, :1], score, 0.2, 0.3)
+    pooled_first = (0.9 + 0.3 * 0.1) / 1.3
+    assert np.allclose(cat[0], [0.8 * 0.5 + 0.2 * pooled_first, 0.8 * 0.5 + 0.2 * (1 - pooled_first)])
+    assert cat[0, 0] > cat[0, 1] and cat[1, 1] > cat[1, 0]  # the problem named first leads
+    assert np.allclose(cat[2], 0.5) and "只有一句" not in seen  # one clause: the whole text's scores, no re-scoring
+    assert np.allclose(sub[:, 0], cat[:, 0])
+    assert np.allclose(whole, 0.5)  # the caller's arrays are not changed
+
+
+def test_the_problem_named_first_ranks_higher(complaints):
+    import dataclasses
+
+    import numpy as np
+
+    from feedback.scoring.classify import ComplaintParams
+    from feedback.text.features import normalize
+
+    a, b = "工作人员态度恶劣", "排队排了两个小时"
+    texts = [normalize(f"{a}，{b}"), normalize(f"{b}，{a}")]
+    idx = {c: j for j, c in enumerate(complaints.categories.classes)}
+
+    def lead(params):
+        s = dataclasses.replace(complaints, params=params).category_scores(texts)[0]
+        return s[:, idx["staff_attitude"]] - s[:, idx["queue_onsite"]]
+
+    whole = lead(ComplaintParams(lead_mix=0.0))
+    mixed = lead(ComplaintParams(lead_mix=0.2, lead_decay=0.3))
+    # the whole text barely knows the order; the clauses do: attitude gains when it comes first, loses when second
+    assert mixed[0] > whole[0] and mixed[1] < whole[1]
+    assert mixed[0] - mixed[1] > whole[0] - whole[1] + 0.01
+    # a version saved before lead_mix existed (its params lack the field) scores the whole text only
+    old = ComplaintParams(lead_mix=0.5)
+    del old.__dict__["lead_mix"]
+    assert np.allclose(dataclasses.replace(complaints, params=old).category_scores(texts)[0],
+                       dataclasses.replace(complaints, params=ComplaintParams(lead_mix=0.0)).category_scores(texts)[0])
