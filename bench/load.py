@@ -8,7 +8,8 @@ them; rollups are rebuilt), starts ``haocha serve`` (waitress) in a child proces
 (Debian's package: ``apt-get install wrk``) over a rotating set of filtered URLs for ``--duration`` seconds.
 Prints the data size and, per target, requests, p50 / p95 / p99 latency and errors. ``--cache-seconds 0``
 measures the uncached path (every request reads the rollups and builds its figures). ``--reuse`` keeps a database
-that already holds the rows.
+that already holds the rows. ``--processes N`` serves with N web processes (gunicorn workers; the job queue is
+switched on in the benchmark's config, as several processes need it).
 
 ``--mixed`` measures each target twice: alone, then while ``--mixed-workers`` clients upload CSV files through
 数据导入 (upload → preview → confirm: each preview and import runs in its own child process) and push batches to
@@ -268,9 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mixed-rows", type=int, default=500, help="ratings per uploaded file / pushed batch")
     ap.add_argument("--background-nice", type=int, default=None,
                     help="[security] background_nice of the server (default: config.toml's)")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="web processes of the server (haocha serve --processes; above 1 with the job queue)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     folder, config = workspace(args.url, "haocha-load-", args.cache_seconds, args.background_nice)
+    if args.processes > 1:  # several web processes need the stages' status in the database: the job queue
+        body = re.sub(r'(?m)^queue = .*$', 'queue = "procrastinate"', config.read_text(encoding="utf-8"), count=1)
+        config.write_text(re.sub(r'(?m)^processes = .*$', f"processes = {args.processes}", body, count=1),
+                          encoding="utf-8")
     size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
     print(f"data: {size['ratings']:,} ratings, {size['records']:,} records, "
           f"{size['rollup_daily_rows']:,} daily rollup rows", flush=True)
@@ -288,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.mixed:
             results.update(_mixed(base, targets, results, args, folder, user, password, token))
     if args.json:
-        print(json.dumps({"size": size, "connections": args.connections, "results": results}, ensure_ascii=False))
+        print(json.dumps({"size": size, "connections": args.connections, "processes": args.processes,
+                          "results": results}, ensure_ascii=False))
     shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -153,6 +153,7 @@ class DashboardSettings:
     statement_timeout_s: int = 30  # PostgreSQL: a dashboard read statement is cancelled after this long (0 = off)
     plotly_basic: bool = True  # serve the vendored basic plotly.js (bar, scatter, pie); false: the package's full one
     compress_static: bool = True  # brotli/gzip for static scripts and styles (never HTML: BREACH)
+    processes: int = 1  # `haocha serve`: web processes (gunicorn workers) beyond 1 need [jobs] queue = "procrastinate"
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
                "webhook_backoff_seconds": (0, 300)},
     "dashboard": {"session_hours": (1, 24 * 90), "max_upload_mb": (1, None), "login_max_failures": (1, None),
                   "login_window_minutes": (1, None), "page_size": (1, 200), "push_max_kb": (1, None),
-                  "stale_seconds": (0, 3600), "refresh_seconds": (0, 3600)},
+                  "stale_seconds": (0, 3600), "refresh_seconds": (0, 3600), "processes": (1, 64)},
     "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400),
                  "background_nice": (0, 19)},
     "jobs": {"retries": (0, 20), "retry_wait_s": (0, 86_400)},

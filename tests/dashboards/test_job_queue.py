@@ -102,3 +102,46 @@ def test_the_worker_command_refuses_without_the_queue(runner):
 
     result = runner.invoke(main, ["worker", "--once"])
     assert result.exit_code == 2 and "procrastinate" in result.output
+
+
+def test_serve_with_several_processes_answers_from_each(queued, config_file):
+    """`haocha serve --processes 2` with the queue: two gunicorn worker processes on one port, each with its own
+    app and database pool, both answering the sign-in page and refusing the API without a token."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "HAOCHA_CONFIG": str(config_file), "HAOCHA_HASH_KEY": TEST_HASH_KEY}
+    env.pop("HAOCHA_DATABASE_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "feedback.cli", "serve", "--port", str(port), "--processes", "2"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/login", timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read()[-2000:]
+                time.sleep(0.3)
+
+        def workers() -> set[int]:
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True, text=True)
+            return {int(p) for p in out.stdout.split()}
+
+        while len(workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert len(workers()) == 2
+        answers = [urllib.request.urlopen(base + "/login", timeout=10) for _ in range(20)]
+        assert all(a.status == 200 and "登录" in a.read().decode("utf-8") for a in answers)
+        with pytest.raises(urllib.error.HTTPError) as denied:  # the API asks for a token in every process
+            urllib.request.urlopen(base + "/api/v1/overview", timeout=10)
+        assert denied.value.code == 401
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=60)
+    assert "2 个网页进程" in out and server.returncode == 0, out[-2000:]

@@ -95,3 +95,17 @@ def test_serve_takes_what_it_loaded_out_of_the_collectors_scans(runner, monkeypa
         assert seen["port"] == 8124 and seen["frozen"] > 10_000  # the app and its libraries
     finally:
         gc.unfreeze()
+
+
+def test_serve_refuses_several_processes_without_the_job_queue(runner, monkeypatch):
+    """With the thread runner a batch's status lives in the process that took the upload: several web processes
+    would each show their own. The command says so in Chinese instead of starting."""
+    from dashboards.cli.serve import check_processes
+
+    runner.invoke(main, ["init"])
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: None)
+    res = runner.invoke(main, ["serve", "--port", "8125", "--processes", "2"])
+    assert res.exit_code == 2 and 'queue = "procrastinate"' in res.output and "网页进程" in res.output
+    assert runner.invoke(main, ["serve", "--port", "8125", "--processes", "0"]).exit_code == 2
+    assert runner.invoke(main, ["serve", "--port", "8125", "--processes", "1"]).exit_code == 0
+    assert check_processes(4, "procrastinate") is None and check_processes(1, "thread") is None
