@@ -166,6 +166,7 @@ def load_classifier(path: Path | str):
 
 # ---- complaint classification over the taxonomy ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ComplaintParams:
     threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
