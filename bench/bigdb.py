@@ -22,12 +22,16 @@ def _haocha(config: Path, *args: str, stdin: str | None = None) -> str:
     return out.stdout
 
 
-def _config(url: str, folder: Path, cache_seconds: int, background_nice: int | None = None) -> Path:
+def _config(url: str, folder: Path, cache_seconds: int, background_nice: int | None = None, processes: int = 1
+            ) -> Path:
     source = Path(__file__).resolve().parents[1] / "config.toml"
     body = re.sub(r'(?m)^url = .*$', f'url = "{url}"', source.read_text(encoding="utf-8"), count=1)
     body = re.sub(r'(?m)^cache_seconds = .*$', f"cache_seconds = {cache_seconds}", body, count=1)
     if background_nice is not None:
         body = re.sub(r'(?m)^background_nice = .*$', f"background_nice = {background_nice}", body, count=1)
+    if processes > 1:  # several web processes need the stages' status in the database: the job queue
+        body = re.sub(r'(?m)^processes = .*$', f"processes = {processes}", body, count=1)
+        body = re.sub(r'(?m)^queue = .*$', 'queue = "procrastinate"', body, count=1)
     path = folder / "config.toml"
     path.write_text(body, encoding="utf-8")
     return path
@@ -114,11 +118,13 @@ def busiest_units(conn) -> dict[str, str]:
                                         "GROUP BY region_code ORDER BY count(*) DESC LIMIT 1")).scalar_one()}
 
 
-def workspace(url: str, prefix: str, cache_seconds: int, background_nice: int | None = None) -> tuple[Path, Path]:
-    """A scratch folder (the instance directory inside), the benchmark's database and its config.toml."""
+def workspace(url: str, prefix: str, cache_seconds: int, background_nice: int | None = None, processes: int = 1
+              ) -> tuple[Path, Path]:
+    """A scratch folder (the instance directory inside), the benchmark's database and its config.toml (served by
+    ``processes`` web processes, with the job queue when more than one)."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ.setdefault("HAOCHA_INSTANCE_DIR", str(folder / "instance"))
     _ensure_database(url)
-    return folder, _config(url, folder, cache_seconds, background_nice)
+    return folder, _config(url, folder, cache_seconds, background_nice, processes)

@@ -28,7 +28,7 @@ def _part(row) -> str:
     return "b" if letters == "p" else letters
 
 
-def _held_out_parts(rows: list) -> Iterator[tuple[str, list, list]]:
+def held_out_parts(rows: list) -> Iterator[tuple[str, list, list]]:
     """(part, the other parts' rows, the part's rows) for each corpus part in turn; nothing for a one-part corpus.
     Random folds would let a writer's other comments train the model that judges the held-out ones, which makes
     it surer than it will be on citizens it never read; whole parts are by other people."""
@@ -63,7 +63,7 @@ _INFERENCE = ("threshold", "other_below", "max_labels", "phrase_conf", "tag_conf
 
 def by_parts(corpus_dir: Path | None, only: str | None = None) -> dict:
     """Each of PART_CANDIDATES (those whose name contains ``only``, and the defaults) trained on all corpus parts
-    but one and measured on that part's in-taxonomy complaints, every part in turn (``_held_out_parts``: the
+    but one and measured on that part's in-taxonomy complaints, every part in turn (``held_out_parts``: the
     judged comments' writers are never in training, unlike the random dev fold of ``candidates``): top-1 as the
     product files it (``other`` counts wrong) and with ``other_below`` 0 (the best category always), pooled over
     the parts, and top-1 per part; multi-problem complaints (the main problem first) also apart."""
@@ -76,15 +76,15 @@ def by_parts(corpus_dir: Path | None, only: str | None = None) -> dict:
             continue
         hits, best, multi, per_part = [], [], [], {}
         key = _R(params, **{f: getattr(_D, f) for f in _INFERENCE})
-        for part, fit, held in _held_out_parts(rows):
+        for part, fit, held in held_out_parts(rows):
             dev = [r for r in held if r.label in tax.slugs]
             if (part, key) not in trained:
                 trained[part, key] = train_complaint_classifier(tax, params=key, corpus=fit)
-            clf = _R(trained[part, key], params=params)
-            texts = [r.text for r in dev]
-            right = [p.category == r.label for p, r in zip(clf.classify(texts), dev, strict=True)]
-            always = _R(clf, params=_R(clf.params, other_below=0.0)).classify(texts)
-            best += [p.category == r.label for p, r in zip(always, dev, strict=True)]
+            # the best category always (other_below 0); the product files it as other below params.other_below
+            always = _R(trained[part, key], params=_R(params, other_below=0.0)).classify([r.text for r in dev])
+            named = [p.category == r.label for p, r in zip(always, dev, strict=True)]
+            right = [n and p.confidence >= params.other_below for n, p in zip(named, always, strict=True)]
+            best += named
             hits += right
             multi += [h for h, r in zip(right, dev, strict=True) if len(r.categories) > 1]
             per_part[part] = round(float(np.mean(right)), 4)
@@ -103,7 +103,7 @@ def agreement(corpus_dir: Path | None, labels: Path = SECOND_LABELLER) -> dict:
     same comments. ``labels``: 300 complaints of parts A and B (``train`` rows, a seeded draw, 150 each) labelled
     on 5 Dec 2026 by a labeller who saw only the texts and the taxonomy's two levels of names (no corpus labels,
     no seed phrases, no model output): its main category and any secondary ones. The classifier judging a part's
-    comments is trained on the other parts (``_held_out_parts``), as a citizen's comment would be met."""
+    comments is trained on the other parts (``held_out_parts``), as a citizen's comment would be met."""
     tax = load_taxonomy()
     second = pd.read_csv(labels, dtype=str, keep_default_na=False)
     rows = read_corpus(corpus_dir, split="train")
@@ -113,7 +113,7 @@ def agreement(corpus_dir: Path | None, labels: Path = SECOND_LABELLER) -> dict:
         return {"skipped": "none of the labelled ids is in the corpus"}
     pred: dict[str, str] = {}
     wanted = set(second["id"])
-    for _part_name, fit, held in _held_out_parts(rows):
+    for _part_name, fit, held in held_out_parts(rows):
         dev = [r for r in held if r.id in wanted]
         if dev:
             clf = train_complaint_classifier(tax, corpus=fit)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.complaint_parts import _D, _R, _held_out_parts, agreement, by_parts
+from bench.complaint_parts import agreement, by_parts, held_out_parts
 from feedback.scoring.calibration import calibrate_other_below
 from feedback.scoring.classify import ClassifierParams, ComplaintParams, train_complaint_classifier
 from feedback.scoring.evaluation import stratified_folds
@@ -51,18 +51,21 @@ def _best(clf, texts: list[str]) -> np.ndarray:
     return clf.category_scores([normalize(t) for t in texts])[0].max(axis=1)
 
 
-def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: float = 0.0) -> dict:
-    """``other_below`` from held-out confidences, one corpus part held out at a time (``_held_out_parts``): each
-    part's in-taxonomy complaints are scored by a classifier trained on the other parts (plus seed phrases)."""
+def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: float | None = None) -> dict:
+    """``other_below`` from held-out confidences, one corpus part held out at a time (``held_out_parts``): each
+    part's in-taxonomy complaints are scored by a classifier trained on the other parts (plus seed phrases), with
+    the default parameters (``sub_mix`` as given)."""
     tax = load_taxonomy()
     rows = [r for r in read_corpus(corpus_dir, split="train")]
     if not rows:
         return {"skipped": "no corpus train rows"}
     outside = _outside(data_dir)
     ins, outs, hits, per_part = [], [], [], {}
-    for part, fit, held in _held_out_parts(rows):
+    for part, fit, held in held_out_parts(rows):
         dev = [r for r in held if r.label in tax.slugs]
-        clf = train_complaint_classifier(tax, params=_R(_D, other_below=0.0, sub_mix=sub_mix), corpus=fit)
+        params = dataclasses.replace(ComplaintParams(), other_below=0.0)
+        params = params if sub_mix is None else dataclasses.replace(params, sub_mix=sub_mix)
+        clf = train_complaint_classifier(tax, params=params, corpus=fit)
         best = _best(clf, [r.text for r in dev])
         ins += list(best)
         outs.append(_best(clf, outside))
@@ -165,7 +168,6 @@ def hierarchy(corpus_dir: Path | None, seed: int = 0, mixes: tuple[float, ...] =
         res = classification_metrics(truth, pred, sorted(set(truth)))
         out["mixes"][str(mix)] = {"top1_no_other": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
     # as the product applies it: seed-phrase boosts on top (``phrase_conf``), no ``other``
-
     out["with_phrases"] = {}
     for mix in (0.0, 0.5):
         for phrase_conf in (0.8, 0.6, 0.4):
@@ -195,7 +197,7 @@ def _reviews(data_dir: Path, n: int = 3000) -> list[tuple[str, list[str], np.nda
 
 def hidden(corpus_dir: Path | None, data_dir: Path, min_precision: float = 0.90, text_below: float = 0.5) -> dict:
     """The hidden-complaint rule's thresholds, chosen on corpus ``train`` rows (never ``test``), each corpus part
-    held out in turn (``_held_out_parts``): its detector and sentiment engine are trained on the other parts; the
+    held out in turn (``held_out_parts``): its detector and sentiment engine are trained on the other parts; the
     held-out rows under a rating ≥ 3 are scored. Chosen: the largest recall whose precision is at least
     ``min_precision``, with the sentiment guard at ``text_below``. Also the share of real reviews of other domains (public corpora, when present) that the rule
     would flag, positives and negatives apart: what praise outside the corpus risks."""
@@ -209,7 +211,7 @@ def hidden(corpus_dir: Path | None, data_dir: Path, min_precision: float = 0.90,
         return {"skipped": "no corpus train rows"}
     truth, pc, pp = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for part, fit, held in _held_out_parts(rows):
+        for part, fit, held in held_out_parts(rows):
             dev = [r for r in held if r.rating is not None and r.rating >= 3]
             engine = LinearEngine(Path(tmp) / part, labelled=fit)
             clf = train_complaint_classifier(tax, corpus=fit)
@@ -299,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--by-parts", action="store_true",
                     help="compare candidates on corpus parts held out whole (writers never in training)")
     ap.add_argument("--only", default=None, help="with --by-parts: the candidates whose name contains this")
-    ap.add_argument("--sub-mix", type=float, default=ComplaintParams().sub_mix,
+    ap.add_argument("--sub-mix", type=float, default=None,
                     help="[scoring].sub_mix of the calibrated classifier (default: the default)")
     ap.add_argument("--hierarchy", action="store_true", help="second levels as evidence for the first (dev split)")
     ap.add_argument("--hidden", action="store_true", help="hidden-complaint thresholds (corpus parts held out in turn)")

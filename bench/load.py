@@ -273,11 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="web processes of the server (haocha serve --processes; above 1 with the job queue)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    folder, config = workspace(args.url, "haocha-load-", args.cache_seconds, args.background_nice)
-    if args.processes > 1:  # several web processes need the stages' status in the database: the job queue
-        body = re.sub(r'(?m)^queue = .*$', 'queue = "procrastinate"', config.read_text(encoding="utf-8"), count=1)
-        config.write_text(re.sub(r'(?m)^processes = .*$', f"processes = {args.processes}", body, count=1),
-                          encoding="utf-8")
+    folder, config = workspace(args.url, "haocha-load-", args.cache_seconds, args.background_nice, args.processes)
     size = build(args.url, config, args.rows, args.seed_rows, args.reuse)
     print(f"data: {size['ratings']:,} ratings, {size['records']:,} records, "
           f"{size['rollup_daily_rows']:,} daily rollup rows", flush=True)

@@ -50,7 +50,7 @@ def serve_cmd(app: AppContext, host: str, port: int, processes: int | None) -> N
     problem = check_processes(processes, settings.jobs.queue)
     if problem:
         fail(problem)
-    try:
+    try:  # also with several processes: a configuration error is told here, once, before any worker starts
         web = create_app(settings, app.engine())
     except SecretKeyMissing as exc:
         fail(str(exc))

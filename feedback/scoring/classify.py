@@ -255,7 +255,7 @@ class ComplaintClassifier:
         if lead <= 0 or not len(norm):
             return cat_p, sub_p
         return lead_scores(norm, cat_p, sub_p, lambda pieces: self._text_scores(pieces, self.hasher.transform(pieces)),
-                           lead, vars(self.params).get("lead_decay", 0.3))
+                           lead, self.params.lead_decay)
 
     def _text_scores(self, norm: Sequence[str], counts: sp.csr_matrix | None) -> tuple[np.ndarray, np.ndarray]:
         """``category_scores`` of each text as a whole."""

@@ -1,6 +1,7 @@
-"""Clauses of a comment, and scores that weigh its leading clauses most: a comment of several problems names its
-main one first, which character n-grams of the whole text cannot see (docs/scoring.md, "The main problem comes
-first")."""
+"""Clauses of a comment, and category scores that weigh its leading clauses most.
+
+A comment of several problems names its main one first, which character n-grams of the whole text cannot see
+(docs/scoring.md, "The main problem comes first")."""
 
 from __future__ import annotations
 

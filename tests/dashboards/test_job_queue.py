@@ -104,9 +104,9 @@ def test_the_worker_command_refuses_without_the_queue(runner):
     assert result.exit_code == 2 and "procrastinate" in result.output
 
 
-def test_serve_with_several_processes_answers_from_each(queued, config_file):
-    """`haocha serve --processes 2` with the queue: two gunicorn worker processes on one port, each with its own
-    app and database pool, both answering the sign-in page and refusing the API without a token."""
+def test_serve_with_several_processes_starts_them_and_answers(queued, config_file):
+    """`haocha serve --processes 2` with the queue: two gunicorn worker processes on one port (each builds its own
+    app and database pool), answering the sign-in page and refusing the API without a token."""
     import socket
     import time
     import urllib.request
