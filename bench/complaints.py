@@ -60,7 +60,7 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: f
     if not rows:
         return {"skipped": "no corpus train rows"}
     outside = _outside(data_dir)
-    ins, outs, hits, per_part = [], [], [], {}
+    ins, groups, outs, hits, per_part = [], [], [], [], {}
     for part, fit, held in held_out_parts(rows):
         dev = [r for r in held if r.label in tax.slugs]
         params = dataclasses.replace(ComplaintParams(), other_below=0.0)
@@ -68,13 +68,14 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: f
         clf = train_complaint_classifier(tax, params=params, corpus=fit)
         best = _best(clf, [r.text for r in dev])
         ins += list(best)
+        groups += [part] * len(best)
         outs.append(_best(clf, outside))
         right = [p.category == r.label for p, r in zip(clf.classify([r.text for r in dev]), dev, strict=True)]
         hits += right
         per_part[part] = {"n": len(dev), "top1_no_other": round(float(np.mean(right)), 4)}
     if not ins:
         return {"skipped": "the corpus has a single part: nothing to hold out"}
-    res = calibrate_other_below(ins, np.mean(outs, axis=0) if outside else [], target)
+    res = calibrate_other_below(ins, np.mean(outs, axis=0) if outside else [], target, groups=groups)
     res["dev_top1_no_other"] = round(float(np.mean(hits)), 4)
     res.update(n_rows=len(rows), held_out_parts=per_part, target_other=target)
     return res

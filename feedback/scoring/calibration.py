@@ -10,20 +10,38 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float] = (), target_other: float = 0.05
-                          ) -> dict:
+def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float] = (), target_other: float = 0.05,
+                          groups: Sequence[str] | None = None) -> dict:
     """The open-set threshold from held-out best-category confidences: the largest value that files at most
     ``target_other`` of in-taxonomy texts as ``other``; with the share of in-taxonomy texts it files as other and
-    the recall on out-of-taxonomy texts (``outside``) that it reaches."""
-    ins = np.sort(np.asarray(in_taxonomy, dtype=float))
+    the recall on out-of-taxonomy texts (``outside``) that it reaches. With ``groups`` (one per in-taxonomy
+    confidence: the corpus part, i.e. the writers, it comes from) the bound holds in every group, not only in the
+    pool: the threshold is the lowest group's, so writers whom the model reads less surely do not pay for those it
+    reads well."""
+    ins = np.asarray(in_taxonomy, dtype=float)
     if not len(ins):
         raise ValueError("no in-taxonomy confidences to calibrate on")
-    k = int(np.floor(target_other * len(ins)))
-    threshold = float(ins[k]) if k < len(ins) else float(ins[-1])
+    threshold = _largest_within(ins, target_other)
+    by_group = {}
+    if groups is not None:
+        g = np.asarray(groups)
+        by_group = {str(k): _largest_within(ins[g == k], target_other) for k in sorted(set(g.tolist()))}
+        threshold = min([threshold, *by_group.values()])
     out = np.asarray(outside, dtype=float)
-    return {"other_below": round(threshold, 4), "n_in": int(len(ins)), "n_out": int(len(out)),
-            "other_rate_in": float((ins < threshold).mean()),
-            "recall_out": float((out < threshold).mean()) if len(out) else None}
+    res = {"other_below": round(threshold, 4), "n_in": int(len(ins)), "n_out": int(len(out)),
+           "other_rate_in": float((ins < threshold).mean()),
+           "recall_out": float((out < threshold).mean()) if len(out) else None}
+    if by_group:
+        res["pooled_other_below"] = round(_largest_within(ins, target_other), 4)
+        res["other_below_by_group"] = {k: round(v, 4) for k, v in by_group.items()}
+    return res
+
+
+def _largest_within(confidences: np.ndarray, target_other: float) -> float:
+    """The largest threshold under which at most ``target_other`` of ``confidences`` fall."""
+    ins = np.sort(confidences)
+    k = int(np.floor(target_other * len(ins)))
+    return float(ins[k]) if k < len(ins) else float(ins[-1])
 
 
 def hidden_grid(is_complaint: Sequence[bool], p_complaint: Sequence[float], p_pos: Sequence[float],

@@ -146,6 +146,21 @@ def test_calibrate_other_below():
         calibrate_other_below([])
 
 
+def test_calibrate_other_below_holds_the_bound_in_every_writer_group():
+    """A group the model reads less surely (lower confidences) sets the threshold: pooled with a confident group
+    it would find 20 % of its own texts filed as other."""
+    from feedback.scoring.calibration import calibrate_other_below
+
+    unsure = [0.10 + i / 1000 for i in range(100)]  # 0.100 … 0.199
+    sure = [0.50 + i / 1000 for i in range(300)]
+    pooled = calibrate_other_below(unsure + sure, target_other=0.05)
+    assert pooled["other_below"] == 0.12  # the 20th of 400: a fifth of the unsure group below it
+    grouped = calibrate_other_below(unsure + sure, target_other=0.05, groups=["u"] * 100 + ["s"] * 300)
+    assert grouped["other_below"] == 0.105 and grouped["pooled_other_below"] == 0.12
+    assert grouped["other_below_by_group"] == {"s": 0.515, "u": 0.105}
+    assert sum(c < grouped["other_below"] for c in unsure) == 5
+
+
 def test_tags_and_gold(complaints):
     res = complaints.classify(["很慢", "很慢", "窗口态度很差"], tags=["110", None, None],
                               gold=[None, None, ["materials"]])
