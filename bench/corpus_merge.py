@@ -29,8 +29,9 @@ NEAR_TEST = 0.7
 DEMO_DIR = Path(__file__).resolve().parents[1] / "etl" / "demo"
 
 
-def _subs_of(tax, slug: str) -> set[str]:
-    return {s.slug for s in tax.category(slug).subcategories}
+def _is_sub_of(tax, label: str, sub: str) -> bool:
+    """``sub`` is a second level of the first-level ``label`` in the taxonomy."""
+    return label in tax.slugs and sub in tax.subcategory_slugs and tax.subcategory(sub).parent == label
 
 
 def parse_line(line: str, tax) -> tuple[dict | None, str]:
@@ -51,12 +52,12 @@ def parse_line(line: str, tax) -> tuple[dict | None, str]:
     if label in NON_COMPLAINT:
         sublabel = "-"
     else:
-        if label not in tax.slugs or sub not in _subs_of(tax, label):
+        if not _is_sub_of(tax, label, sub):
             return None, f"slug {label}/{sub}"
         parts = [sub]
         for e in (x.strip() for x in extra.split(";") if x.strip()):
             cat, _, esub = e.partition("/")
-            if cat not in tax.slugs or esub not in _subs_of(tax, cat):
+            if not _is_sub_of(tax, cat, esub):
                 return None, f"extra slug {e}"
             parts.append(f"{cat}/{esub}")
         sublabel = ";".join(parts)

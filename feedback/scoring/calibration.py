@@ -21,7 +21,7 @@ def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float]
     ins = np.asarray(in_taxonomy, dtype=float)
     if not len(ins):
         raise ValueError("no in-taxonomy confidences to calibrate on")
-    threshold = _largest_within(ins, target_other)
+    threshold = pooled = _largest_within(ins, target_other)
     by_group = {}
     if groups is not None:
         g = np.asarray(groups)
@@ -32,7 +32,7 @@ def calibrate_other_below(in_taxonomy: Sequence[float], outside: Sequence[float]
            "other_rate_in": float((ins < threshold).mean()),
            "recall_out": float((out < threshold).mean()) if len(out) else None}
     if by_group:
-        res["pooled_other_below"] = round(_largest_within(ins, target_other), 4)
+        res["pooled_other_below"] = round(pooled, 4)
         res["other_below_by_group"] = {k: round(v, 4) for k, v in by_group.items()}
     return res
 
