@@ -14,9 +14,9 @@ from sqlalchemy import Connection
 from dashboards import auth, context
 from dashboards.actions import jobs
 from dashboards.cache import Cached, data_version
+from dashboards.queries.beside import Opener, concurrent, opener
 from dashboards.queries.overview import cached_taxonomy
 from dashboards.queries.overview_filters import Options, filter_options, option_names
-from feedback.db import limit_statement_time
 from feedback.filters import FilterError, Filters, describe_filters
 from feedback.regions import region_name, region_names
 
@@ -28,9 +28,18 @@ def read_connection() -> Iterator[Connection]:
     """A connection for a screen's or the API's reads, on the read replica when ``[database] read_url`` names one:
     on PostgreSQL every statement is cancelled after [dashboard] statement_timeout_s (one request cannot hold the
     database for minutes)."""
-    with context.read_engine().connect() as conn:
-        limit_statement_time(conn, context.options().statement_timeout_s)
+    with read_opener()() as conn:
         yield conn
+
+
+def read_opener() -> Opener:
+    """What ``read_connection`` opens, as a function a background thread may call (no request context needed)."""
+    return opener(context.read_engine(), context.options().statement_timeout_s)
+
+
+def beside_opener() -> Opener | None:
+    """``read_opener`` where a screen may read beside its own connection (``queries.beside``: PostgreSQL)."""
+    return concurrent(context.read_engine(), read_opener())
 
 
 def request_filters() -> tuple[Filters, str | None]:
@@ -54,11 +63,10 @@ def cached(conn: Connection, key: Hashable, compute: Callable[[Connection], T]) 
     again in the background on a read connection of its own (so it must not use the request)."""
     cache = context.cache()
     version = _data_version(conn) if cache.ttl else None
-    engine, timeout = context.read_engine(), context.options().statement_timeout_s
+    open_connection = read_opener()
 
     def refresh() -> T:
-        with engine.connect() as own:
-            limit_statement_time(own, timeout)
+        with open_connection() as own:
             return compute(own)
 
     return cache.lookup(key, version, lambda: compute(conn), refresh=refresh)

@@ -10,7 +10,7 @@ from dashboards import auth, context
 from dashboards.cache import Cached
 from dashboards.figures import overview as figures_overview
 from dashboards.figures import style as figures
-from dashboards.pages.common import cached, filter_bar, read_connection, request_filters
+from dashboards.pages.common import beside_opener, cached, filter_bar, read_connection, request_filters
 from dashboards.queries.alerts import latest_open
 from dashboards.queries.overview import KPI_CARDS, Overview, overview_data, period_error
 from dashboards.queries.overview_trend import GRAINS
@@ -31,8 +31,9 @@ def request_grain() -> tuple[str, str | None]:
 def cached_overview(conn, filters, dept: str | None, grain: str) -> Cached[Overview]:
     """overview_data through the app's result cache (the page and GET /api/v1/overview share entries)."""
     settings = context.settings()
+    open_beside = beside_opener()
     return cached(conn, ("overview", filters, dept, grain),
-                  lambda c: overview_data(c, filters, dept, grain=grain, settings=settings))
+                  lambda c: overview_data(c, filters, dept, grain=grain, settings=settings, open_beside=open_beside))
 
 
 def cached_overview_json(conn, filters, dept: str | None, grain: str) -> tuple[dict, bool]:

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from dashboards.queries.batches import freshness
+from dashboards.queries.beside import Opener, beside
 from dashboards.queries.overview_trend import GRAINS, trend_series
 from feedback.clock import local_now
 from feedback.filters import Filters
@@ -124,61 +125,81 @@ def period_error(conn: Connection, filters: Filters, grain: str) -> str | None:
 
 GRAIN_NAMES = {"day": "日", "week": "周", "month": "月"}
 
+# Periods longer than this read the sections apart from the prefetched frame on a second connection (PostgreSQL):
+# the frame of a long period is one large GROUP BY in the database, which the other sections' statements and
+# tables can overlap (10M ratings: a year −30 to −40 ms, three months by day −15 to −25 ms); a month's frame is
+# quick, and there the second thread and connection cost more (+5 to +15 ms) than they save (docs/performance.md).
+BESIDE_MIN_DAYS = 45
+
 
 def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_includes_basic: bool = True,
-                  now: datetime | None = None, grain: str = "week", settings: Settings | None = None) -> Overview:
+                  now: datetime | None = None, grain: str = "week", settings: Settings | None = None,
+                  open_beside: Opener | None = None) -> Overview:
     """Everything the 总览 page shows; ``filters`` already scoped to ``dept``. The KPI cards cover the period; for
-    a whole calendar month they are `haocha kpi --month`'s figures (the same function), the ledger KPIs live."""
+    a whole calendar month they are `haocha kpi --month`'s figures (the same function), the ledger KPIs live.
+
+    With ``open_beside`` (PostgreSQL; ``dashboards.pages.common.beside_opener``) and a period longer than
+    BESIDE_MIN_DAYS, the sections that do not need the period's prefetched frame (data freshness, the total, the
+    trend, the complaint categories, the 差评 tags) are read on a second connection while this one fetches that
+    frame; the result is the same either way."""
     if grain not in GRAINS:
         raise ValueError(f"grain '{grain}' is not one of {', '.join(GRAINS)}")
-    fresh = freshness(conn, dept)
     period = overview_period(conn, filters)
     if period is None:
-        return Overview(total=0, levels=_levels(pd.DataFrame(), filters), freshness=fresh, grain=grain,
-                        filters=filters)
+        return Overview(total=0, levels=_levels(pd.DataFrame(), filters), freshness=freshness(conn, dept),
+                        grain=grain, filters=filters)
     gib = settings.kpi.good_includes_basic if settings else good_includes_basic
     as_of = now or local_now(settings.ingest.timezone if settings else "Asia/Shanghai")
     cur = filters.with_period(*period)
     prev = filters.with_period(*kpi.shift_period(*period, -1))
     year_ago = filters.with_period(*kpi.shift_period(*period, -12))
-    # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it is
-    # the period), channels, both rankings with their case-mix and the top services sum them in pandas, and the
-    # ledger's cases by region and department the KPI cards and both rankings' 按时整改率. The previous period's
-    # and the year-earlier one's by region and department (the unit rollups) give the 环比 / 同比 of the cards and
-    # the rankings.
-    pre = (stats_queries.prefetch_cases(conn, stats_queries.prefetch(conn, cur, ("region", "dept", "service",
-                                                                             "channel")), as_of.date()),
-           stats_queries.prefetch(conn, prev, ("region", "dept")),
-           stats_queries.prefetch(conn, year_ago, ("region", "dept")))
-    return _overview(conn, filters, cur, prev, year_ago, period, fresh, grain=grain, gib=gib, as_of=as_of,
-                     settings=settings, pre=pre)
-
-
-def _overview(conn: Connection, filters: Filters, cur: Filters, prev: Filters, year_ago: Filters,
-              period: tuple[date, date], fresh: dict[str, Any] | None, *, grain: str, gib: bool, as_of: datetime,
-              settings: Settings | None, pre: tuple[stats_queries.Prefetched, ...]) -> Overview:
-    kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
-                                         good_includes_basic=gib, prefetched=pre))
-    frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
-    rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
-    names = region_names(settings) if settings else {}
-    ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
-                             region_names=names, prefetched=pre, year_ago=year_ago)
-             for u in ("region", "dept")}
-    taxonomy = cached_taxonomy(settings) if settings else None
     floor = settings.kpi.chart_min_volume if settings else 30
+    taxonomy = cached_taxonomy(settings) if settings else load_taxonomy()
+
+    def apart(c: Connection) -> _Apart:
+        return _Apart(fresh=freshness(c, dept), total=int(stats_queries.counts(c, cur)["n"].sum()),
+                      trend=_trend(c, filters, grain, period, gib, floor), categories=_categories(c, cur, taxonomy),
+                      tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(c, cur), TOP_TAGS)))
+
+    long_period = (period[1] - period[0]).days + 1 > BESIDE_MIN_DAYS
+    with beside(conn, open_beside if long_period else None, apart) as sections:
+        # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it
+        # is the period), channels, both rankings with their case-mix and the top services sum them in pandas,
+        # and the ledger's cases by region and department the KPI cards and both rankings' 按时整改率. The
+        # previous period's and the year-earlier one's by region and department (the unit rollups) give the
+        # 环比 / 同比 of the cards and the rankings.
+        pre = (stats_queries.prefetch_cases(conn, stats_queries.prefetch(conn, cur, ("region", "dept", "service",
+                                                                                 "channel")), as_of.date()),
+               stats_queries.prefetch(conn, prev, ("region", "dept")),
+               stats_queries.prefetch(conn, year_ago, ("region", "dept")))
+        kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
+                                             good_includes_basic=gib, prefetched=pre))
+        frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
+        rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
+        names = region_names(settings) if settings else {}
+        ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
+                                 region_names=names, prefetched=pre, year_ago=year_ago)
+                 for u in ("region", "dept")}
+        services = _services(conn, cur, prev, gib, pre)
+        side = sections()
     return Overview(
-        total=int(stats_queries.counts(conn, cur)["n"].sum()), levels=_levels(frame, cur), freshness=fresh,
-        kpis=kpis, period=period, grain=grain,
-        trend=_trend(conn, filters, grain, period, gib, floor),
-        channels=_channels(frame, cur, gib, floor),
+        total=side.total, levels=_levels(frame, cur), freshness=side.fresh, kpis=kpis, period=period, grain=grain,
+        trend=side.trend, channels=_channels(frame, cur, gib, floor),
         regions=_linked_ranking(ranks["region"], cur, "regions", floor),
         depts=_linked_ranking(ranks["dept"], cur, "depts", floor),
-        categories=_categories(conn, cur, taxonomy),
-        services=_services(conn, cur, prev, gib, pre),
-        tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(conn, cur), TOP_TAGS)),
-        filters=cur,
+        categories=side.categories, services=services, tags=side.tags, filters=cur,
     )
+
+
+@dataclass(frozen=True)
+class _Apart:
+    """The overview's sections read apart from the period's prefetched frame (``overview_data``)."""
+
+    fresh: dict[str, Any] | None
+    total: int
+    trend: pd.DataFrame
+    categories: pd.DataFrame
+    tags: pd.DataFrame
 
 
 def _kpi_span(filters: Filters, period: tuple[date, date]) -> tuple[date, date]:
@@ -235,9 +256,7 @@ def _linked_ranking(r: Ranking, cur: Filters, field_name: str, floor: int = 0) -
     return dataclasses.replace(r, table=link(r.table), red=link(r.red), black=link(r.black))
 
 
-def _categories(conn: Connection, cur: Filters, taxonomy) -> pd.DataFrame:
-    if taxonomy is None:
-        taxonomy = load_taxonomy()
+def _categories(conn: Connection, cur: Filters, taxonomy: Taxonomy) -> pd.DataFrame:
     t = round_frame(category_table(category_frame(conn, cur), taxonomy))
     t["records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,)) for c in t["category"]]
     # each stacked segment opens what it counts: the 差评, the hidden complaints, the messages of the category

@@ -90,13 +90,13 @@ def test_the_openapi_document_is_valid():
 def test_a_cancelled_read_is_a_503_with_a_chinese_message(app, engine, client_for, monkeypatch):
     if engine.dialect.name != "postgresql":
         pytest.skip("the statement timeout is PostgreSQL's")
-    from dashboards.pages import common
+    from dashboards.queries import beside
 
     def slow(conn, seconds):  # every read of the request sleeps past a 50 ms limit
         conn.exec_driver_sql("SET LOCAL statement_timeout = 50")
         conn.exec_driver_sql("SELECT pg_sleep(1)")
 
-    monkeypatch.setattr(common, "limit_statement_time", slow)
+    monkeypatch.setattr(beside, "limit_statement_time", slow)  # what every read connection is opened with
     response = client_for("viewer").get("/api/v1/records")
     assert response.status_code == 503 and "时间上限" in response.json["message"]
 
