@@ -311,6 +311,11 @@ class ComplaintClassifier:
             best = ranked[0][1] if ranked else 0.0
             margin = round(best - (ranked[1][1] if len(ranked) > 1 else 0.0), 6)
             if best < p.other_below:
+                # outside the taxonomy, unless it is content-free filler the taxonomy names (凑字数凑字数凑字数)
+                fallback = self.matcher.fallback(text)
+                if fallback is not None:
+                    out.append(ComplaintResult([(fallback[0], p.phrase_conf)], fallback[1], "rule", margin))
+                    continue
                 out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other",
                                            margin))
                 continue

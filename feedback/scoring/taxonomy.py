@@ -33,6 +33,9 @@ class Subcategory:
     parent: str
     phrases: tuple[str, ...]
     exact: tuple[str, ...] = ()
+    # regular expressions of whole texts (trimmed, spaces removed) that are this subcategory when the model names
+    # no category for them (instead of ``other``)
+    fallback_patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,18 @@ def _strings(table: dict, key: str, path: str, where: str, required: bool) -> tu
     return tuple(dict.fromkeys(v.strip() for v in val))
 
 
+def _patterns(table: dict, path: str, where: str) -> tuple[str, ...]:
+    """The ``fallback_patterns`` of a subcategory: non-empty strings that compile as regular expressions."""
+    out = _strings(table, "fallback_patterns", path, where, False)
+    for i, p in enumerate(out):
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise TaxonomyError(f"{where}: {path}.fallback_patterns[{i}]: {p!r} is not a regular expression: "
+                                f"{exc}") from exc
+    return out
+
+
 def parse_taxonomy(data: dict, where: str = "<taxonomy>", digest: str = "") -> Taxonomy:
     """Validate a parsed taxonomy mapping (see ``data/taxonomy.toml``) into a :class:`Taxonomy`."""
     _check_keys(data, {"version", "other", "categories", "tags"}, "(top)", where)
@@ -183,14 +198,15 @@ def parse_taxonomy(data: dict, where: str = "<taxonomy>", digest: str = "") -> T
             spath = f"{path}.subcategories[{j}]"
             if not isinstance(sub, dict):
                 raise TaxonomyError(f"{where}: {spath}: must be a table")
-            _check_keys(sub, {"slug", "name", "description", "phrases", "exact"}, spath, where)
+            _check_keys(sub, {"slug", "name", "description", "phrases", "exact", "fallback_patterns"}, spath, where)
             sslug = _text(sub, "slug", spath, where, slug=True)
             if sslug in seen:
                 raise TaxonomyError(f"{where}: {spath}.slug: {sslug!r} already used at {seen[sslug]}")
             seen[sslug] = f"{spath}.slug"
             subs.append(Subcategory(sslug, _text(sub, "name", spath, where), slug,
                                     _strings(sub, "phrases", spath, where, True),
-                                    _strings(sub, "exact", spath, where, False)))
+                                    _strings(sub, "exact", spath, where, False),
+                                    _patterns(sub, spath, where)))
         categories.append(Category(slug, name, tuple(subs)))
     parents = {s.slug: c.slug for c in categories for s in c.subcategories}
     tags: dict[str, TagCode] = {}
@@ -251,17 +267,20 @@ def _parse_bytes(raw: bytes, where: str) -> Taxonomy:
 
 
 class PhraseMatcher:
-    """Finds the taxonomy's seed phrases in normalised text (one trie regex; exact-text entries too)."""
+    """Finds the taxonomy's seed phrases in normalised text (one trie regex; exact-text entries too), and the
+    subcategories whose fallback patterns a whole text matches (``fallback``)."""
 
     def __init__(self, taxonomy: Taxonomy):
         self.where: dict[str, list[tuple[str, str]]] = {}
         self.exact: dict[str, list[tuple[str, str]]] = {}
+        self.patterns: list[tuple[re.Pattern, str, str]] = []
         for c in taxonomy.categories:
             for s in c.subcategories:
                 for p in s.phrases:
                     self.where.setdefault(normalize(p), []).append((c.slug, s.slug))
                 for p in s.exact:
                     self.exact.setdefault(strip_punct(normalize(p)).strip(), []).append((c.slug, s.slug))
+                self.patterns += [(re.compile(p), c.slug, s.slug) for p in s.fallback_patterns]
         self.regex = re.compile(trie_regex(self.where))
 
     def match(self, text: str) -> dict[str, list[str]]:
@@ -273,6 +292,13 @@ class PhraseMatcher:
             for cat, sub in self.where[m.group()]:
                 hits.setdefault(cat, []).append(sub)
         return hits
+
+
+    def fallback(self, text: str) -> tuple[str, str] | None:
+        """(category, subcategory) of the first fallback pattern that the whole normalised ``text`` matches once
+        punctuation, symbols and spaces are removed; None when none does."""
+        compact = "".join(strip_punct(text).split())
+        return next(((cat, sub) for pattern, cat, sub in self.patterns if pattern.fullmatch(compact)), None)
 
 
 def weak_labels(taxonomy: Taxonomy, texts: Sequence[object], tags: Sequence[object] | None = None,

@@ -155,3 +155,38 @@ def test_text_of_only_punctuation_symbols_or_emoji_is_content_free():
     for text in ("？？？？", "。。。。。。", "😡😡😡", "!!!"):
         assert m.match(normalize(text)) == {"policy_or_invalid": ["malicious_irrelevant"]}, text
     assert "policy_or_invalid" not in m.match(normalize("窗口太少了。。。"))
+
+
+def test_repeated_filler_is_content_free_only_where_the_model_names_nothing():
+    """凑字数凑字数凑字数 or 差差差差 under a 差评 names no problem: 恶意或无关内容 (the taxonomy's fallback pattern), not
+    其他; a repeated complaint the model recognises keeps its category, and text that is not one piece repeated
+    stays other when the model cannot place it."""
+    from feedback.scoring.classify import ComplaintParams, train_complaint_classifier
+    from feedback.scoring.taxonomy import PhraseMatcher, load_taxonomy
+    from feedback.text.features import normalize
+
+    tax = load_taxonomy()
+    m = PhraseMatcher(tax)
+    for text in ("凑字数凑字数凑字数", "差差差差差差差", "啦啦啦", "差，差，差，差", "1111111", "凑 字 数 凑 字 数 凑 字 数"):
+        assert m.fallback(normalize(text)) == ("policy_or_invalid", "malicious_irrelevant"), text
+    for text in ("凑字数凑字数", "办事很快，很好", "qwertyuiop", "等了三天三天三天还没办好"):
+        assert m.fallback(normalize(text)) is None, text
+    assert "policy_or_invalid" not in m.match(normalize("差差差差差差差"))  # a fallback, not a seed-phrase hit
+
+    clf = train_complaint_classifier(tax, params=ComplaintParams())
+    filler, repeated_complaint, unplaced = clf.classify(["凑字数凑字数凑字数", "太慢了太慢了太慢了", "qwertyuiop"])
+    assert (filler.category, filler.subcategory, filler.source) == ("policy_or_invalid", "malicious_irrelevant",
+                                                                     "rule")
+    assert repeated_complaint.category == "timeliness"
+    assert unplaced.category == tax.other_slug
+
+
+def test_a_fallback_pattern_that_is_not_a_regular_expression_is_named(tmp_path):
+    import tomllib
+
+    from feedback.scoring.taxonomy import TaxonomyError, default_taxonomy_path, parse_taxonomy
+
+    data = tomllib.loads(default_taxonomy_path().read_text(encoding="utf-8"))
+    data["categories"][0]["subcategories"][0]["fallback_patterns"] = ["(unclosed"]
+    with pytest.raises(TaxonomyError, match=r"categories\[0\]\.subcategories\[0\]\.fallback_patterns\[0\]"):
+        parse_taxonomy(data, "taxonomy.toml")
