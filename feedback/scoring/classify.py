@@ -310,14 +310,10 @@ class ComplaintClassifier:
             ranked = sorted(conf.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
             best = ranked[0][1] if ranked else 0.0
             margin = round(best - (ranked[1][1] if len(ranked) > 1 else 0.0), 6)
-            if best < p.other_below:
-                # outside the taxonomy, unless it is content-free filler the taxonomy names (凑字数凑字数凑字数)
-                fallback = self.matcher.fallback(text)
-                if fallback is not None:
-                    out.append(ComplaintResult([(fallback[0], p.phrase_conf)], fallback[1], "rule", margin))
-                    continue
-                out.append(ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other",
-                                           margin))
+            if best < p.other_below:  # outside the taxonomy, unless it is filler the taxonomy names (凑字数凑字数…)
+                filler = self.matcher.fallback(text)
+                out.append(ComplaintResult([(filler[0], p.phrase_conf)], filler[1], "rule", margin) if filler else
+                           ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other", margin))
                 continue
             # further categories: at the threshold or above, or named by a seed phrase or tag code of the text
             labels = ranked[:1] + [(c, v) for c, v in ranked[1:] if v >= p.threshold or c in rule][: p.max_labels - 1]
