@@ -1,5 +1,4 @@
-"""Merge hand-written comments into a new training part of the labelled corpus, and measure its overlap with our
-own phrases.
+"""Merge hand-written comments into a new training part of the labelled corpus; measure a part's overlap with ours.
 
     python -m bench.corpus_merge --part e --out feedback/data/corpus/complaints_e.tsv w1.txt w2.txt …
     python -m bench.corpus_merge --overlap feedback/data/corpus/complaints_e.tsv
@@ -84,15 +83,7 @@ def merge(files: list[Path], part: str, corpus: Path | None = None) -> tuple[lis
             if row["text"] in seen:
                 dropped["exact duplicate"] += 1
                 continue
-            matcher = difflib.SequenceMatcher(None, b=row["text"], autojunk=False)  # b is indexed once
-            near = False
-            for t in test:
-                matcher.set_seq1(t)
-                if matcher.real_quick_ratio() > NEAR_TEST and matcher.quick_ratio() > NEAR_TEST \
-                        and matcher.ratio() > NEAR_TEST:
-                    near = True
-                    break
-            if near:
+            if _near_any(row["text"], test):
                 dropped["near a test text"] += 1
                 continue
             seen.add(row["text"])
@@ -100,6 +91,16 @@ def merge(files: list[Path], part: str, corpus: Path | None = None) -> tuple[lis
     for i, row in enumerate(rows, 1):
         row["id"], row["split"] = f"{part}{i:04d}", "train"
     return rows, dropped
+
+
+def _near_any(text: str, others: list[str]) -> bool:
+    """``text`` is within difflib ratio NEAR_TEST of one of ``others`` (cheap upper bounds first)."""
+    matcher = difflib.SequenceMatcher(None, b=text, autojunk=False)  # b is indexed once
+    for other in others:
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() > NEAR_TEST and matcher.quick_ratio() > NEAR_TEST and matcher.ratio() > NEAR_TEST:
+            return True
+    return False
 
 
 def write_tsv(rows: list[dict], out: Path) -> None:

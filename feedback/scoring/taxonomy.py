@@ -293,7 +293,6 @@ class PhraseMatcher:
                 hits.setdefault(cat, []).append(sub)
         return hits
 
-
     def fallback(self, text: str) -> tuple[str, str] | None:
         """(category, subcategory) of the first fallback pattern that the whole normalised ``text`` matches once
         punctuation, symbols and spaces are removed; None when none does."""

@@ -41,9 +41,8 @@ def _recording(open_connection):
 
 def _json(engine, settings, filters, dept=None, open_beside=None) -> dict:
     with engine.connect() as conn:
-        body = overview_data(conn, filters.scoped(dept), dept, grain="week", settings=settings, now=AS_OF,
+        return overview_data(conn, filters.scoped(dept), dept, grain="week", settings=settings, now=AS_OF,
                              open_beside=open_beside).as_json()
-    return body
 
 
 @pytest.mark.parametrize("dept", [None, A])
