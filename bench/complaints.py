@@ -243,23 +243,31 @@ TEDDY_FILES = {"attach3": "attach3_hot_4326.csv", "testset": "testset_unlabeled_
                "attach4": "attach4_replies_2816.csv", "attach2": "attach2_sample_495.csv"}
 
 
-def teddy(data_dir: Path, labels: Path = TEDDY_LABELS) -> dict:
-    """The category question on real 12345 messages nobody here wrote: teddy2020c messages hand-labelled into the
-    taxonomy (``labels``: ids and labels only, the texts stay in ``../shared/data``; ``outside`` = not about a
-    government service's handling). Every message is a complaint signal, so each is classified as ``haocha score``
-    classifies it (subject + body, the default classifier as shipped): top-1 (``other`` counts wrong) over the
-    in-taxonomy ones, and the share of ``outside`` ones filed as ``other``. Skipped when the data is absent."""
-    from feedback.scoring.evaluation import classification_metrics
+def teddy_texts(data_dir: Path) -> dict[tuple[str, str], str]:
+    """(source, 留言编号) → what `haocha score` reads of that teddy2020c message (subject and body)."""
     from feedback.scoring.scorer import scoring_text
 
-    if not labels.exists() or not (data_dir / "teddy2020c").is_dir():
-        return {"skipped": f"needs {labels.name} and {data_dir / 'teddy2020c'}"}
-    lab = pd.read_csv(labels, dtype=str)
-    texts = {}
+    texts: dict[tuple[str, str], str] = {}
     for source, name in TEDDY_FILES.items():
         df = pd.read_csv(data_dir / "teddy2020c" / name, dtype=str)
         for rid, title, body in zip(df["留言编号"], df["留言主题"], df["留言详情"], strict=True):
             texts.setdefault((source, rid), scoring_text("message", title, body))
+    return texts
+
+
+def teddy(data_dir: Path, labels: Path = TEDDY_LABELS) -> dict:
+    """The category question on real 12345 messages nobody here wrote: teddy2020c messages hand-labelled into the
+    taxonomy (``labels``: ids and labels only, the texts stay in ``../shared/data``; ``outside`` = not about a
+    government service's handling). Each is asked the taxonomy question (subject + body, the default classifier as
+    shipped, without the message router that ``haocha score`` puts first: ``python -m bench.messages`` measures
+    both): top-1 (``other`` counts wrong) over the in-taxonomy ones, and the share of ``outside`` ones filed as
+    ``other``. Skipped when the data is absent."""
+    from feedback.scoring.evaluation import classification_metrics
+
+    if not labels.exists() or not (data_dir / "teddy2020c").is_dir():
+        return {"skipped": f"needs {labels.name} and {data_dir / 'teddy2020c'}"}
+    lab = pd.read_csv(labels, dtype=str)
+    texts = teddy_texts(data_dir)
     lab["text"] = [texts.get((s, r)) for s, r in zip(lab["source"], lab["留言编号"], strict=True)]
     lab = lab.dropna(subset=["text"])
     tax = load_taxonomy()

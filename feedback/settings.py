@@ -102,6 +102,8 @@ class ScoringSettings:
     hidden_below: float = 0.3
     complaint_above: float = 0.65
     hidden_text_below: float = 0.5
+    message_classifier: str = ""  # the office's 12345 classifier (`haocha train classifier`), relative to config.toml
+    message_fit_above: float = 0.6  # a message gets a 政务服务 category only at this P(about a service's handling)
     adopt_margin: float = 0.005
     min_per_class: int = 300
     scheduler: str = ""  # Dask scheduler address to score on ("" = in this process; "local:N" = N local workers)
@@ -276,7 +278,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "scoring": {"batch_size": (1, None), "train_sample": (1, None), "category_threshold": (0, 1),
                 "hidden_below": (0, 1), "adopt_margin": (0, 1), "other_below": (0, 1), "min_per_class": (1, None),
                 "sub_mix": (0, 1), "lead_mix": (0, 1), "lead_decay": (0, 1), "phrase_conf": (0, 1),
-                "complaint_above": (0, 1), "hidden_text_below": (0, 1)},
+                "complaint_above": (0, 1), "hidden_text_below": (0, 1), "message_fit_above": (0, 1)},
     "alerts": {"lookback_weeks": (1, 520), "burst_factor": (1, None), "burst_baseline_weeks": (1, 520),
                "hidden_factor": (1, None), "webhook_timeout_seconds": (0.1, 300), "webhook_attempts": (1, 10),
                "webhook_backoff_seconds": (0, 300)},

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, func, select, union_all
 from dashboards import display
 from feedback.filters import Filters
 from feedback.models import RollupMonthlyUnit
+from feedback.scoring.repository import office_message_categories
 from feedback.scoring.taxonomy import Taxonomy
 from feedback.stats.queries import filter_conditions, rollup_parts
 from feedback.stats.rankings import region_label
@@ -62,6 +63,7 @@ def filter_options(conn: Connection, dept: str | None, period: tuple[date, date]
         "service": _keep_selected(services, filters.services),
         "level": [(str(k), v) for k, v in display.LEVELS.items()],
         "category": _keep_selected(sorted((c.slug, c.name) for c in taxonomy.categories) +
+                                   [(c, f"{c}（12345）") for c in office_message_categories(conn)] +
                                    [(taxonomy.other_slug, taxonomy.other_name)], filters.categories),
         "sentiment": list(display.SENTIMENT_NAMES.items()),
         "kind": list(display.KIND_NAMES.items()),

@@ -164,7 +164,10 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
     label, with text; ``filters`` must already be scoped to the user's department. Returns (items, how many wait
     in all)."""
     latest = _latest_gold()
-    conds = (Score.model_version.in_(active_versions()), Score.category.is_not(None), latest.c.gold_id.is_(None),
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    # the taxonomy's classifications only: a 12345 message's own office category is not the queue's to confirm
+    conds = (Score.model_version.in_(active_versions()), Score.category.in_([*taxonomy.slugs, taxonomy.other_slug]),
+             latest.c.gold_id.is_(None),
              Record.text.is_not(None), Record.text != "", *record_conditions(filters))
     base = (select(Record.id).select_from(Record).join(Score, Score.record_id == Record.id)
             .outerjoin(latest, latest.c.record_id == Record.id).where(*conds))
@@ -178,7 +181,6 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
         .order_by(Score.category_margin.is_(None), Score.category_margin, Record.id)
         .limit(limit)
     ).all()
-    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
     items = []

@@ -38,10 +38,11 @@ def _read(path: Path, limits: WorkbookLimits | None) -> pd.DataFrame:
     return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
 
 
-def read_labelled(path: str | Path, text_col: str, label_col: str, *,
+def read_labelled(path: str | Path, text_col: str, label_col: str, *, title_col: str | None = None,
                   limits: WorkbookLimits | None = None) -> tuple[list[str], list[str]]:
     """(texts, labels) of every row; an empty text or label is an error naming its row (1 = first data row). An
-    .xlsx is inspected against ``limits`` (default: WorkbookLimits()) before it is read."""
+    .xlsx is inspected against ``limits`` (default: WorkbookLimits()) before it is read. ``title_col``: a message's
+    subject, joined before its text as ``haocha score`` reads a message."""
     path = Path(path)
     if not path.exists():
         raise LabelledDataError(f"{path}: no such file")
@@ -51,10 +52,16 @@ def read_labelled(path: str | Path, text_col: str, label_col: str, *,
         raise
     except Exception as exc:  # parser errors of pandas/calamine: say which file
         raise LabelledDataError(f"{path}: cannot read ({exc})") from exc
-    for col in (text_col, label_col):
+    for col in (text_col, label_col, *([title_col] if title_col else [])):
         if col not in frame.columns:
             raise LabelledDataError(f"{path}: no column {col!r} (columns: {', '.join(map(str, frame.columns))})")
     texts = frame[text_col].fillna("").astype(str).str.strip()
+    if title_col:
+        from feedback.scoring.scorer import scoring_text
+
+        titles = frame[title_col].fillna("").astype(str).tolist()
+        texts = pd.Series([scoring_text("message", t, x) for t, x in zip(titles, texts, strict=True)],
+                          index=frame.index)
     labels = frame[label_col].fillna("").astype(str).str.strip()
     for col, values in ((text_col, texts), (label_col, labels)):
         empty = values.eq("")

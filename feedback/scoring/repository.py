@@ -37,6 +37,14 @@ def active_version(conn: Connection, kind: str = SCORING) -> dict[str, Any] | No
     return None if row is None else _as_dict(row)
 
 
+def office_message_categories(conn: Connection) -> list[str]:
+    """The office's own 12345 categories in the active scoring version (``[scoring] message_classifier``, see
+    feedback.scoring.messages); empty when it adopted none."""
+    active = active_version(conn)
+    office = ((active or {}).get("description", {}).get("messages") or {}).get("office") or {}
+    return [str(c) for c in office.get("classes", [])]
+
+
 def get_version(conn: Connection, version: str) -> dict[str, Any] | None:
     row = conn.execute(select(*_COLUMNS).where(ModelVersion.version == version)).first()
     return None if row is None else _as_dict(row)

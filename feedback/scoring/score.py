@@ -21,6 +21,12 @@ from feedback.scoring.classify import (
     save_classifier,
     train_complaint_classifier,
 )
+from feedback.scoring.messages import (
+    MessageModelError,
+    MessageRouter,
+    load_office_classifier,
+    packaged_fit_model,
+)
 from feedback.scoring.scorer import Scorer, scoring_text
 from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
 from feedback.scoring.sentiment.engines import ModelEngine
@@ -96,7 +102,9 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
     complaints = train_complaint_classifier(taxonomy, texts, corpus["tags"].tolist(), gold,
                                             complaint_params(settings), gold_subs=gold_subs)
     gain = gold_gain(taxonomy, complaint_params(settings), ids, texts, corpus["tags"].tolist(), gold, gold_subs)
-    scorer = Scorer(sentiment, complaints, fusion_of(settings))
+    router = message_router(settings, tuple((t, g != taxonomy.other_slug) for t, k, g in
+                                            zip(texts, corpus["kind"], gold, strict=True) if k == "message" and g))
+    scorer = Scorer(sentiment, complaints, fusion_of(settings), router)
     path = models_dir(settings) / f"complaints-{complaints.version}.joblib"
     if not path.exists():
         save_classifier(complaints, path)
@@ -111,7 +119,33 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
         "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
         "gold_gain": gain,
     }
+    if router is not None:
+        rpath = models_dir(settings) / f"messages-{router.version}.joblib"
+        if not rpath.exists():
+            save_classifier(router, rpath)
+        description["messages"] = {"version": router.version, "path": str(rpath.relative_to(settings.instance_path)),
+                                   "fit_above": router.fit_above,
+                                   "office": None if router.office is None else {
+                                       "version": router.office.version, "classes": router.office.classes,
+                                       "source": settings.scoring.message_classifier}}
     return scorer, description
+
+
+def message_router(settings: Settings, gold: tuple[tuple[str, bool], ...] = ()) -> MessageRouter | None:
+    """The router of a new version: the fit model (packaged messages, corpus complaints, and ``gold``: the office's
+    labels on messages as (text, fits the taxonomy)) and the adopted office classifier (``[scoring]
+    message_classifier``); None without packaged messages."""
+    fit = packaged_fit_model(gold)
+    if fit is None:
+        return None
+    office = None
+    if settings.scoring.message_classifier:
+        p = Path(settings.scoring.message_classifier)
+        try:
+            office = load_office_classifier(p if p.is_absolute() else settings.base_dir / p)
+        except MessageModelError as exc:
+            raise ScoringError(str(exc)) from exc
+    return MessageRouter(fit, settings.scoring.message_fit_above, office)
 
 
 GAIN_HOLDOUT = 5  # every 5th gold-labelled record (by id) is held out to measure what the corrections gained
@@ -173,7 +207,14 @@ def scorer_from_files(instance_path: Path, version: dict, fusion: FusionParams) 
     if not cpath.exists():
         raise ScoringError(f"the classifier of scoring version {version['version']} is missing ({cpath}); "
                            "run `haocha score --all` to build and score a new version")
-    scorer = Scorer(sentiment, load_classifier(cpath), fusion)
+    router = None
+    if "messages" in d:
+        rpath = instance_path / d["messages"]["path"]
+        if not rpath.exists():
+            raise ScoringError(f"the message router of scoring version {version['version']} is missing ({rpath}); "
+                               "run `haocha score --all` to build and score a new version")
+        router = load_classifier(rpath)
+    scorer = Scorer(sentiment, load_classifier(cpath), fusion, router)
     if sentiment.version != s["version"]:
         raise ScoringError(f"sentiment engine {s['engine']} is now {sentiment.version}, not "
                            f"{s['version']} as in scoring version {version['version']}; "

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
+from feedback.scoring.messages import MessageRouter
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
 
 # Columns a frame must have for Scorer.score; "gold" (a category slug or None) and "gold_sub" (its second level)
@@ -40,11 +41,15 @@ class Scorer:
     sentiment: SentimentEngine
     complaints: ComplaintClassifier
     fusion: FusionParams
+    messages: MessageRouter | None = None  # None (a version made before it): every message asks the taxonomy
 
     @property
     def version(self) -> str:
-        blob = json.dumps({"sentiment": self.sentiment.version, "complaints": self.complaints.version,
-                           "fusion": asdict(self.fusion)}, sort_keys=True)
+        parts = {"sentiment": self.sentiment.version, "complaints": self.complaints.version,
+                 "fusion": asdict(self.fusion)}
+        if self.messages is not None:
+            parts["messages"] = self.messages.version
+        blob = json.dumps(parts, sort_keys=True)
         return "sc-" + hashlib.sha256(blob.encode()).hexdigest()[:12]
 
     def _text_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, object]:
@@ -54,12 +59,29 @@ class Scorer:
         p = self.sentiment.predict_proba(texts, counts) if len(texts) else np.zeros(0)
         return p, counts
 
+    def _outside_messages(self, idx: list[int], kinds: list, texts: list[str], gold: list, counts: object,
+                          text_idx: np.ndarray) -> dict[int, tuple[str, float]]:
+        """record position → (category, confidence) of each message in ``idx`` outside the 政务服务 taxonomy:
+        the office's category, else ``other`` (its confidence: 1 − P(fits)). Gold labels always win."""
+        r = self.messages
+        msg = [i for i in idx if kinds[i] == "message" and gold[i] is None]
+        if r is None or not msg:
+            return {}
+        shared = counts is not None and r.fit.params.hasher().key == self.complaints.hasher.key
+        pos = {j: k for k, j in enumerate(text_idx)}
+        p = r.fit_proba([texts[i] for i in msg], counts[[pos[i] for i in msg]] if shared else None)
+        out = {i: float(v) for i, v in zip(msg, p, strict=True) if v < r.fit_above}
+        if not out or r.office is None:
+            return {i: (self.complaints.taxonomy.other_slug, 1.0 - v) for i, v in out.items()}
+        return dict(zip(out, r.office_labels([texts[i] for i in out]), strict=True))
+
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One output row per input row (see OUTPUT_COLUMNS).
 
         Sentiment fuses text with the rating; records without text are judged by their rating alone, messages
         without a rating by their text alone. Categories go to complaint signals only (差评, hidden complaints,
-        messages, negative unrated text) and to any record with a gold label, which always wins.
+        messages, negative unrated text) and to any record with a gold label, which always wins. A message the
+        router finds outside the 政务服务 taxonomy gets the office's own category instead (or ``other``).
         """
         n = len(frame)
         kinds = frame["kind"].tolist()
@@ -93,6 +115,8 @@ class Scorer:
         cat = [None] * n
         conf, sub, cats, margin = [None] * n, [None] * n, [None] * n, [None] * n
         classify_idx = [i for i in range(n) if signal[i] and has_text[i]]
+        outside = self._outside_messages(classify_idx, kinds, texts, gold, counts, text_idx)
+        classify_idx = [i for i in classify_idx if i not in outside]
         if classify_idx:
             pos = {j: k for k, j in enumerate(text_idx)}
             rows = [pos[i] for i in classify_idx]
@@ -107,6 +131,8 @@ class Scorer:
                 cat[i], conf[i], sub[i] = r.category, round(r.confidence, 4), r.subcategory
                 margin[i] = None if r.margin is None else round(r.margin, 4)
                 cats[i] = json.dumps([[c, round(v, 4)] for c, v in r.labels], ensure_ascii=False)
+        for i, (c, v) in outside.items():
+            cat[i], conf[i], cats[i] = c, round(v, 4), json.dumps([[c, round(v, 4)]], ensure_ascii=False)
         tax = self.complaints.taxonomy
         for i in range(n):  # complaint signals without text: the record's tag codes, or a gold label
             if not signal[i] or has_text[i]:

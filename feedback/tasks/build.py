@@ -199,10 +199,13 @@ def _describe(groups: pd.DataFrame, sig: pd.DataFrame, title: pd.Series, text: p
     g = groups.set_index("group").join(first)
     named = _topic_keywords(g, sig, title, text)
     figs = titles.figures(sig)
+    # a topic's category: the one most of its signals carry (12345 messages: the office's own category, or the
+    # taxonomy's where they fit; None when they carry none, as a topic of uncategorised ratings)
+    topic_cat = _modes(sig, ["category"])["category"]
     out = []
     for gid, r in g.iterrows():
         kind = r["kind"]
-        cat = r.get("_cat") if kind != "topic" else None
+        cat = r.get("_cat") if kind != "topic" else topic_cat.get(gid)
         cat = None if cat in ("", None) or pd.isna(cat) else cat
         subs = leading.get(int(gid), []) if kind != "topic" and cat else []
         sub = subs[0] if subs else None

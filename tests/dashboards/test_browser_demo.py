@@ -331,6 +331,7 @@ def test_alerts_models_reports(browse, demo, shots):
     page.wait_for_url("**/models")
     cards = page.inner_text("#model-cards")
     assert "评分版本" in cards and "内置线性模型" in cards and re.search(r"第 \d+ 版", cards)
+    assert "12345 留言分类" in cards and "未采用本单位分类" in cards  # the demo office adopts none
     assert page.locator("#versions tbody tr").count() >= 1
     page.screenshot(path=shots / "models.png", full_page=True)
 

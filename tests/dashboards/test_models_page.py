@@ -32,6 +32,8 @@ def test_versions_agreement_and_scoping(client_for, seeded, engine, settings):
             store.add_gold_label(conn, ids[dept], "materials", by="pm", note=None, version=run.version)
     page = client_for("admin").get("/models").text
     assert "第 1 版" in page and run.version not in page and "使用中" in page and "2 条人工标注" in page
+    router = page[page.index('id="message-router"'):]
+    assert "未采用本单位分类" in router and "把握 ≥ 60%" in router and "其他问题" in router
     # two labels: no accuracy, a caveat instead (one correction used to read as "准确率 0.0%")
     assert "样本不足，仅供参考" in page and "准确率" not in page and 'id="gold-table"' not in page
     scoped = client_for("viewer_a").get("/models").text
@@ -97,3 +99,21 @@ def test_the_category_mix_counts_ratings_not_12345_messages(client_for, seeded, 
     page = client_for("admin").get("/models").text
     assert "最近月份，好差评" in page and "不计入本页的类别构成与占比" in page
 
+
+
+def test_an_adopted_office_classifier_is_named_on_the_models_screen_and_in_the_filter(client_for, seeded, engine, settings, tmp_path):
+    from dataclasses import replace
+
+    from feedback.scoring.classify import CORPUS_PARAMS, save_classifier, train_classifier
+
+    texts = {"城乡建设": "物业不作为，电梯坏了", "环境保护": "油烟噪音扰民", "交通运输": "公交班次太少"}
+    office = train_classifier([t for t in texts.values() for _ in range(3)],
+                              [k for k in texts for _ in range(3)], CORPUS_PARAMS)
+    path = save_classifier(office, tmp_path / "office.joblib")
+    score_store(engine, replace(settings, scoring=replace(settings.scoring, message_classifier=str(path))))
+    page = client_for("viewer").get("/models").text
+    router = page[page.index('id="message-router"'):]
+    assert "本单位 3 类" in router and "交通运输" in router
+    # the overview's category filter offers the office's categories beside the taxonomy's
+    overview = client_for("viewer").get("/").text
+    assert "交通运输（12345）" in overview and "城乡建设（12345）" in overview

@@ -109,3 +109,15 @@ def test_bad_choices_and_foreign_records_are_refused(client_for, engine, scored,
                   headers=headers)
     assert ok.status_code == 201 and ok.json["subcategory_name"] == "证明盖章"
     jsonschema.validate(ok.json, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_an_office_category_of_a_message_is_not_the_queues_to_confirm(client_for, engine, scored):
+    """A 12345 message carrying the office's own category (城乡建设, from `[scoring] message_classifier`) is not a
+    taxonomy classification: it stays out of the queue, whose choices are the taxonomy's."""
+    scores = _scores(engine, scored)
+    rid = sorted(scores, key=lambda r: (scores[r][2], r))[0]
+    with engine.begin() as conn:
+        conn.execute(Score.__table__.update().where(Score.record_id == rid, Score.model_version == scored)
+                     .values(category="城乡建设", subcategory=None, category_margin=None))
+    page = client_for("pm").get("/records/review").text
+    assert rid not in _queue_ids(page) and f"待确认 {len(scores) - 1} 条" in page

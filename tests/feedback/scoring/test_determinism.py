@@ -31,6 +31,7 @@ SCRIPT = """
 import json, sys
 import pandas as pd
 from feedback.scoring.classify import train_complaint_classifier
+from feedback.scoring.messages import MessageRouter, packaged_fit_model
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams
 from feedback.scoring.taxonomy import load_taxonomy
@@ -45,9 +46,11 @@ tax = load_taxonomy()
 clf = train_complaint_classifier(tax, texts + texts[::-1], negatives=["非常满意", "很好"], corpus=[])
 frame = pd.DataFrame({"record_id": range(len(texts)), "kind": "rating", "level": 1, "tags": None,
                       "title": None, "text": texts})
-scored = Scorer(Neutral(), clf, FusionParams()).score(frame)
+router = MessageRouter(packaged_fit_model(), 0.6)  # 12345 messages: the taxonomy only where they fit
+scored = pd.concat([Scorer(Neutral(), clf, FusionParams(), router).score(frame.assign(kind=kind, level=level))
+                    for kind, level in (("rating", 1), ("message", None))])
 rows = [[r.category, r.subcategory, r.categories, r.category_conf] for r in scored.itertuples()]
-print(json.dumps({"version": clf.version, "rows": rows}, ensure_ascii=False))
+print(json.dumps({"version": clf.version, "router": router.version, "rows": rows}, ensure_ascii=False))
 """
 
 
@@ -63,4 +66,6 @@ def test_scores_identical_under_different_hash_seeds():
     runs = [_run(seed) for seed in ("1", "2", "3")]
     assert all(r["rows"] for r in runs)
     assert any(row[1] for row in runs[0]["rows"])  # second-level categories were given
+    messages = runs[0]["rows"][len(RECORDS):]
+    assert {r[0] for r in messages} >= {"other", "online_platform"}  # some fit the taxonomy, some do not
     assert runs[0] == runs[1] == runs[2]

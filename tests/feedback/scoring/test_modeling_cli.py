@@ -156,3 +156,45 @@ def test_eval_complaints_measures_the_pipeline(runner, tmp_path):
     assert text.exit_code == 0 and "top-1" in text.output and "hidden complaints" in text.output
     res = runner.invoke(main, ["eval", "complaints", "--data", str(data), "--rating-col", "nope"])
     assert res.exit_code == 2 and "nope" in res.output
+
+
+def test_an_office_trains_its_12345_classifier_and_adopts_it_for_messages(runner, config_file):
+    """The office's history (subject, body, 一级分类) → `train classifier --title-col` → the config key → messages
+    outside the 政务服务 taxonomy carry the office's category after `score --all`."""
+    from sqlalchemy import select
+
+    from feedback.db import make_engine
+    from feedback.models import Score
+    from feedback.settings import load_settings
+    from tests.feedback.scoring.test_scoring import _insert
+
+    # the subject alone names the matter: a model trained without it could not tell these apart
+    rows = [(subject, f"{body}，请尽快处理", lab) for lab, ts in CLASSES.items() for subject in ts
+            for body in ("市民来电反映", "希望有关部门重视", "这个问题已经很久了")]
+    history = _write(config_file.parent / "history.csv", rows, ("留言主题", "留言详情", "一级分类"))
+    res = runner.invoke(main, ["train", "classifier", "--data", str(history), "--text-col", "留言详情",
+                               "--title-col", "留言主题", "--label-col", "一级分类", "--out",
+                               str(config_file.parent / "office.joblib")])
+    assert res.exit_code == 0, res.output
+    assert "message_classifier" in res.output
+    config_file.write_text(config_file.read_text() + '[scoring]\nmessage_classifier = "office.joblib"\n',
+                           encoding="utf-8")
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    eng = make_engine(load_settings(config_file).database_url)
+    ids = _insert(eng, [("message", None, "工地夜间施工噪音扰民", "市民来电反映，晚上睡不着", None),
+                        ("message", None, "公积金提取办不下来",
+                         "在政务服务中心办公积金提取，窗口让我补了三次材料，一个月了还在审核", None)])
+    res = runner.invoke(main, ["score", "--all", "--json"])
+    assert res.exit_code == 0, res.output
+    with eng.connect() as conn:
+        cats = dict(conn.execute(select(Score.record_id, Score.category).where(Score.record_id.in_(ids))).all())
+    eng.dispose()
+    assert cats[ids[0]] == "环境" and cats[ids[1]] not in CLASSES
+    # the subject is what the model learnt from: the bodies alone carry no class
+    cv = {}
+    for name, extra in (("with", ["--title-col", "留言主题"]), ("without", [])):
+        out = runner.invoke(main, ["train", "classifier", "--data", str(history), "--text-col", "留言详情",
+                                   "--label-col", "一级分类", "--out", str(config_file.parent / f"{name}.joblib"),
+                                   "--cv", "3", "--json", *extra]).output
+        cv[name] = json.loads(out)["cv"]["accuracy"]
+    assert cv["with"] >= 0.9 and cv["without"] <= 0.5

@@ -83,9 +83,9 @@ def test_service_hall_and_topic_groups():
     assert of[5] == of[6] and g.loc[of[5], "category"] == "timeliness"  # tag 110 fills in the category
     # staff attitude at one hall is one task across services, titled by department
     assert of[7] == of[8] == of[9] and g.loc[of[7], "kind"] == "hall" and "公安局" in g.loc[of[7], "title"]
-    # messages about one estate form one topic
+    # messages about one estate form one topic; they carry no category, so neither does it
     assert of[10] == of[11] == of[12] and g.loc[of[10], "kind"] == "topic"
-    assert "翠湖湾" in g.loc[of[10], "title"]
+    assert "翠湖湾" in g.loc[of[10], "title"] and pd.isna(g.loc[of[10], "category"])
     # severity: 非常不满意 > 不满意 > hidden complaint
     w = dict(zip(sig["record_id"], sig["weight"], strict=True))
     assert w[1] > w[5] > w[4]
@@ -116,3 +116,14 @@ def test_keys_are_stable_and_distinct():
     assert sorted(a["task_key"]) == sorted(b["task_key"])
     assert a["task_key"].is_unique
     assert task_key("service", "S1", "timeliness", None) == task_key("service", "S1", "timeliness", None)
+
+
+def test_a_topic_of_messages_carries_the_category_most_of_them_carry():
+    """With the office's 12345 classifier adopted, messages carry its categories: their topic task does too."""
+    sig = _signals()
+    msg = sig["kind"].eq("message")
+    sig.loc[msg, "category"] = ["环境保护", "环境保护", "城乡建设"]
+    cand = build_candidates(sig, TaskSettings())
+    g = cand.groups.set_index("group")
+    of = dict(zip(cand.signals["record_id"], cand.signals["group"], strict=True))
+    assert g.loc[of[10], "kind"] == "topic" and g.loc[of[10], "category"] == "环境保护"
