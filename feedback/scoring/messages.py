@@ -103,7 +103,11 @@ def load_office_classifier(path: Path) -> TextClassifier:
     if not path.exists():
         raise MessageModelError(f"[scoring] message_classifier: {path} does not exist; train it with "
                                 "`haocha train classifier --out` or set the key to \"\"")
-    model = load_classifier(path)
+    try:
+        model = load_classifier(path)
+    except Exception as exc:  # not a joblib file at all (a spreadsheet named by mistake): say so, with the path
+        raise MessageModelError(f"[scoring] message_classifier: {path} is not a classifier saved by "
+                                f"`haocha train classifier` (cannot read it: {type(exc).__name__})") from exc
     if not isinstance(model, TextClassifier):
         raise MessageModelError(f"[scoring] message_classifier: {path} is not a classifier saved by "
                                 "`haocha train classifier`")

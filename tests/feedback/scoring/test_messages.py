@@ -175,10 +175,13 @@ def test_an_adopted_office_classifier_names_city_matters_in_the_store(engine, se
         assert conn.execute(select(Score.category).where(Score.record_id == ids["noise"])).scalar() == "other"
 
 
-def test_a_missing_office_classifier_stops_scoring_with_its_path(engine, settings, tmp_path):
+def test_a_missing_or_foreign_office_classifier_stops_scoring_with_its_path(engine, settings, tmp_path):
     _store(engine)
     with pytest.raises(ScoringError, match="nowhere.joblib"):
         score_store(engine, _with(settings, message_classifier=str(tmp_path / "nowhere.joblib")))
+    (tmp_path / "history.xlsx").write_text("一级分类,留言详情\n城乡建设,物业不作为\n", encoding="utf-8")
+    with pytest.raises(ScoringError, match=r"history\.xlsx is not a classifier"):
+        score_store(engine, _with(settings, message_classifier=str(tmp_path / "history.xlsx")))
 
 
 def test_the_fit_threshold_is_checked_when_settings_load():
