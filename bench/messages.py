@@ -45,12 +45,10 @@ GRID = [round(x, 2) for x in np.arange(0.2, 0.81, 0.05)]
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
-    """Probability that a random positive scores above a random negative (ties count half)."""
-    pos, neg = p[y], p[~y]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    ranks = pd.Series(np.concatenate([pos, neg])).rank().to_numpy()
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+    """ROC AUC (scikit-learn's); NaN when one class is absent."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
 
 
 def _at(y: np.ndarray, p: np.ndarray, t: float) -> dict:

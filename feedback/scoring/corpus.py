@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback.files import FormatError, WorkbookLimits, check_workbook, sniff_format
+from feedback.scoring.scorer import scoring_text
 
 
 class LabelledDataError(ValueError):
@@ -57,8 +58,6 @@ def read_labelled(path: str | Path, text_col: str, label_col: str, *, title_col:
             raise LabelledDataError(f"{path}: no column {col!r} (columns: {', '.join(map(str, frame.columns))})")
     texts = frame[text_col].fillna("").astype(str).str.strip()
     if title_col:
-        from feedback.scoring.scorer import scoring_text
-
         titles = frame[title_col].fillna("").astype(str).tolist()
         texts = pd.Series([scoring_text("message", t, x) for t, x in zip(titles, texts, strict=True)],
                           index=frame.index)

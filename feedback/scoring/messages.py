@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from feedback.scoring.classify import ClassifierParams, TextClassifier, load_classifier, train_classifier
 from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label, read_corpus
+from feedback.scoring.scorer import scoring_text
 
 SERVICE = "service"  # the fit model's one class: the message is about a government service's handling
 FIT_LABELS = (SERVICE, "outside")
@@ -48,8 +49,6 @@ class FitRow:
     @property
     def message(self) -> str:
         """What the models read of it: subject and body, joined as ``haocha score`` joins a message's."""
-        from feedback.scoring.scorer import scoring_text  # the scorer imports this module
-
         return scoring_text("message", self.title, self.text)
 
 

@@ -6,13 +6,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
-from feedback.scoring.messages import MessageRouter
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
+
+if TYPE_CHECKING:  # messages.py reads messages as this module's scoring_text does
+    from feedback.scoring.messages import MessageRouter
 
 # Columns a frame must have for Scorer.score; "gold" (a category slug or None) and "gold_sub" (its second level)
 # are optional.
@@ -60,7 +63,7 @@ class Scorer:
         return p, counts
 
     def _outside_messages(self, idx: list[int], kinds: list, texts: list[str], gold: list, counts: object,
-                          text_idx: np.ndarray) -> dict[int, tuple[str, float]]:
+                          pos: dict[int, int]) -> dict[int, tuple[str, float]]:
         """record position → (category, confidence) of each message in ``idx`` outside the 政务服务 taxonomy:
         the office's category, else ``other`` (its confidence: 1 − P(fits)). Gold labels always win."""
         r = self.messages
@@ -68,7 +71,6 @@ class Scorer:
         if r is None or not msg:
             return {}
         shared = counts is not None and r.fit.params.hasher().key == self.complaints.hasher.key
-        pos = {j: k for k, j in enumerate(text_idx)}
         p = r.fit_proba([texts[i] for i in msg], counts[[pos[i] for i in msg]] if shared else None)
         out = {i: float(v) for i, v in zip(msg, p, strict=True) if v < r.fit_above}
         if not out or r.office is None:
@@ -115,10 +117,10 @@ class Scorer:
         cat = [None] * n
         conf, sub, cats, margin = [None] * n, [None] * n, [None] * n, [None] * n
         classify_idx = [i for i in range(n) if signal[i] and has_text[i]]
-        outside = self._outside_messages(classify_idx, kinds, texts, gold, counts, text_idx)
+        pos = {j: k for k, j in enumerate(text_idx)}  # record position → its row among the texts (``counts``)
+        outside = self._outside_messages(classify_idx, kinds, texts, gold, counts, pos)
         classify_idx = [i for i in classify_idx if i not in outside]
         if classify_idx:
-            pos = {j: k for k, j in enumerate(text_idx)}
             rows = [pos[i] for i in classify_idx]
             sub_counts = counts[rows] if counts is not None else None
             results = self.complaints.classify([texts[i] for i in classify_idx], [tags[i] for i in classify_idx],
