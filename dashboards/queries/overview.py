@@ -127,8 +127,9 @@ GRAIN_NAMES = {"day": "日", "week": "周", "month": "月"}
 
 # Periods longer than this read the sections apart from the prefetched frame on a second connection (PostgreSQL):
 # the frame of a long period is one large GROUP BY in the database, which the other sections' statements and
-# tables can overlap (10M ratings: a year −30 to −40 ms, three months by day −15 to −25 ms); a month's frame is
-# quick, and there the second thread and connection cost more (+5 to +15 ms) than they save (docs/performance.md).
+# tables can overlap (10M ratings: a year −30 to −40 ms, three months by day −15 to −25 ms; with the earlier
+# periods' frames beside it too, a further −20 ms); a month's frame is quick, and there the second thread and
+# connection cost more (+5 to +15 ms) than they save (docs/performance.md).
 BESIDE_MIN_DAYS = 45
 
 
@@ -140,8 +141,8 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
 
     With ``open_beside`` (PostgreSQL; ``dashboards.pages.common.beside_opener``) and a period longer than
     BESIDE_MIN_DAYS, the sections that do not need the period's prefetched frame (data freshness, the total, the
-    trend, the complaint categories, the 差评 tags) are read on a second connection while this one fetches that
-    frame; the result is the same either way."""
+    trend, the complaint categories, the 差评 tags) and the previous and year-earlier periods' frames are read on a
+    second connection while this one fetches that frame; the result is the same either way."""
     if grain not in GRAINS:
         raise ValueError(f"grain '{grain}' is not one of {', '.join(GRAINS)}")
     period = overview_period(conn, filters)
@@ -157,21 +158,26 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
     taxonomy = cached_taxonomy(settings) if settings else load_taxonomy()
 
     def apart(c: Connection) -> _Apart:
+        # The previous period's and the year-earlier one's ratings (the unit rollups) and ledger cases by region
+        # and department give the 环比 / 同比 of the cards and the rankings; the previous period's ratings by
+        # service the top services' 差评 a period earlier.
         return _Apart(fresh=freshness(c, dept), total=int(stats_queries.counts(c, cur)["n"].sum()),
                       trend=_trend(c, filters, grain, period, gib, floor), categories=_categories(c, cur, taxonomy),
-                      tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(c, cur), TOP_TAGS)))
+                      tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(c, cur), TOP_TAGS)),
+                      earlier=(*(stats_queries.prefetch_cases(c, stats_queries.prefetch(c, f, ("region", "dept")),
+                                                              as_of.date()) for f in (prev, year_ago)),
+                               stats_queries.prefetch(c, prev, ("service",))))
 
     long_period = (period[1] - period[0]).days + 1 > BESIDE_MIN_DAYS
     with beside(conn, open_beside if long_period else None, apart) as sections:
         # The period's ratings by region, department, service and channel, fetched once: the KPI month (when it
         # is the period), channels, both rankings with their case-mix and the top services sum them in pandas,
         # and the ledger's cases by region and department the KPI cards and both rankings' 按时整改率. The
-        # previous period's and the year-earlier one's by region and department (the unit rollups) give the
-        # 环比 / 同比 of the cards and the rankings.
-        pre = (stats_queries.prefetch_cases(conn, stats_queries.prefetch(conn, cur, ("region", "dept", "service",
-                                                                                 "channel")), as_of.date()),
-               stats_queries.prefetch(conn, prev, ("region", "dept")),
-               stats_queries.prefetch(conn, year_ago, ("region", "dept")))
+        # earlier periods' frames come from ``apart``, read meanwhile on the second connection of a long period.
+        current = stats_queries.prefetch_cases(conn, stats_queries.prefetch(conn, cur, ("region", "dept", "service",
+                                                                                   "channel")), as_of.date())
+        side = sections()
+        pre = (current, *side.earlier)
         kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
                                              good_includes_basic=gib, prefetched=pre))
         frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
@@ -181,7 +187,6 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
                                  region_names=names, prefetched=pre, year_ago=year_ago)
                  for u in ("region", "dept")}
         services = _services(conn, cur, prev, gib, pre)
-        side = sections()
     return Overview(
         total=side.total, levels=_levels(frame, cur), freshness=side.fresh, kpis=kpis, period=period, grain=grain,
         trend=side.trend, channels=_channels(frame, cur, gib, floor),
@@ -200,6 +205,7 @@ class _Apart:
     trend: pd.DataFrame
     categories: pd.DataFrame
     tags: pd.DataFrame
+    earlier: tuple[stats_queries.Prefetched, ...]  # previous and year-earlier periods (prefetch), for ``pre``
 
 
 def _kpi_span(filters: Filters, period: tuple[date, date]) -> tuple[date, date]:

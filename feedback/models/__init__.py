@@ -16,6 +16,7 @@ from feedback.models.rollups import (
     RollupMonthly,
     RollupMonthlyChannel,
     RollupMonthlyUnit,
+    RollupQuarterly,
 )
 from feedback.models.scoring import GoldLabel, ModelVersion, Score
 from feedback.models.tasks import Task, TaskBuild, TaskEvent, TaskRecord
@@ -50,5 +51,6 @@ __all__ = [
     "RollupMonthlyUnit",
     "RollupMonthly",
     "RollupMonthlyChannel",
+    "RollupQuarterly",
     "RollupBadTag",
 ]

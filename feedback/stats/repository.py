@@ -17,8 +17,17 @@ from feedback.models import (
     RollupMonthly,
     RollupMonthlyChannel,
     RollupMonthlyUnit,
+    RollupQuarterly,
 )
-from feedback.stats.queries import bad_tag_rows, filter_conditions, month_start, next_month, raw_source
+from feedback.stats.queries import (
+    bad_tag_rows,
+    filter_conditions,
+    first_of_quarter,
+    month_start,
+    next_month,
+    quarter_start,
+    raw_source,
+)
 
 FINE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name",
              "level", "is_default", "voided", "sentiment", "category")
@@ -89,8 +98,8 @@ def count_rows(conn: Connection, model, period: Filters) -> int:
 
 def rebuild_months(conn: Connection, start_day: date | None, end_day: date | None) -> None:
     """Rebuild the months that contain the refreshed days, from the (complete) daily tables: the monthly unit
-    table from the daily unit one, the monthly fine table from the daily fine one, and the monthly channel table
-    from the monthly fine one."""
+    table from the daily unit one, the monthly fine table from the daily fine one, the monthly channel table
+    from the monthly fine one, and the quarters that contain those months from the monthly fine table."""
     first = start_day.replace(day=1) if start_day else None
     last = end_day.replace(day=1) if end_day else None
     for monthly, source, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
@@ -108,6 +117,24 @@ def rebuild_months(conn: Connection, start_day: date | None, end_day: date | Non
         stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
                 .group_by(*keys))
         conn.execute(insert(m).from_select(["month", *dims, "n", "projects", "hidden"], stmt))
+    rebuild_quarters(conn, first, last)
+
+
+def rebuild_quarters(conn: Connection, first: date | None, last: date | None) -> None:
+    """Rebuild the quarters that contain the months first..last (first days; open ends: all) from the (complete)
+    monthly fine table."""
+    q_first = first_of_quarter(first) if first else None
+    q_last = first_of_quarter(last) if last else None
+    q = RollupQuarterly
+    conn.execute(delete(q).where(*([q.quarter >= q_first] if q_first else []),
+                                 *([q.quarter <= q_last] if q_last else [])))
+    t = RollupMonthly.__table__
+    conds = ([t.c.month >= q_first] if q_first else []) + ([t.c.month <= q_last.replace(month=q_last.month + 2)]
+                                                           if q_last else [])
+    keys = [quarter_start(conn, t.c.month), *(t.c[d] for d in FINE_DIMS)]
+    stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
+            .group_by(*keys))
+    conn.execute(insert(q).from_select(["quarter", *FINE_DIMS, "n", "projects", "hidden"], stmt))
 
 
 def insert_tags(conn: Connection, period: Filters) -> int:

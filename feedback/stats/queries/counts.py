@@ -16,6 +16,7 @@ from sqlalchemy.sql import ColumnElement
 from feedback.filters import Filters
 from feedback.models import Record, RollupDailyUnit
 from feedback.stats.grouping import factorize, group_index
+from feedback.stats.queries.bulk import copy_frame, readable
 from feedback.stats.queries.sources import (
     DIMENSIONS,
     RATING_DIMS,
@@ -34,7 +35,11 @@ from feedback.stats.queries.sources import (
 )
 
 
-def _aggregate(conn: Connection, src: Source, f: Filters, by: Sequence[str], ratings_only: bool):
+def _aggregate(conn: Connection, src: Source, f: Filters, by: Sequence[str], ratings_only: bool, *,
+               grouped: bool = True):
+    """The statement counting ``src``'s rows of ``f`` by ``by`` (key columns, display names as max(), the
+    measures summed), its key names and its name columns; ``grouped=False``: the same columns row by row, not
+    grouped (the parts of a period that ``counts`` sums in one GROUP BY)."""
     keys: list[ColumnElement] = []
     shown: list[ColumnElement] = []
     for b in dict.fromkeys(by):
@@ -45,25 +50,26 @@ def _aggregate(conn: Connection, src: Source, f: Filters, by: Sequence[str], rat
         else:
             first, *names = DIMENSIONS[b]
             keys.append(column(src, first).label(first))
-            shown.extend(func.max(src.cols[n]).label(n) for n in names)
+            shown.extend((func.max(src.cols[n]) if grouped else src.cols[n]).label(n) for n in names)
     conds = filter_conditions(src, f)
     if ratings_only:
         conds += [src.cols["kind"] == "rating", src.cols["level"].is_not(None)]
-    stmt = (select(*keys, *shown, *(m.label(k) for k, m in src.measures.items()))
-            .select_from(src.from_).where(*conds).group_by(*keys))
-    return stmt, [k.name for k in keys], [c.name for c in shown]
+    measures = src.measures.items() if grouped else ((m, src.from_.c[m]) for m in src.measures)
+    stmt = select(*keys, *shown, *(m.label(k) for k, m in measures)).select_from(src.from_).where(*conds)
+    return stmt.group_by(*keys) if grouped else stmt, [k.name for k in keys], [c.name for c in shown]
 
 
 def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: bool = False,
-           ratings_only: bool = False, ordered: bool = True) -> pd.DataFrame:
+           ratings_only: bool = False, ordered: bool = True, bulk: bool = False) -> pd.DataFrame:
     """Counts n (records), projects (first ratings with a 办件编号) and hidden (hidden complaints) by dimensions.
 
     Reads the smallest rollups that have every dimension asked for (the daily channel table when neither
     department nor region is asked for, the unit tables, or the fine ones for a service, sentiment or
-    category): whole months from the monthly table and edge days from the daily one, in
-    one statement; ``raw=True`` reads records instead (slow; for tests and
-    checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
-    ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms)."""
+    category): whole months from the monthly table (whole quarters from the quarterly one when the fine
+    question names a department or region and is not split by month) and edge days from the daily one, their
+    rows summed in one statement; ``raw=True`` reads records instead (slow; for tests and checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
+    ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms).
+    ``bulk``: a large result, read through COPY on PostgreSQL (``bulk.copy_frame``; the same frame)."""
     check_by(by)
     if raw:
         parts = [(raw_source(conn), filters)]
@@ -72,8 +78,9 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     elif "day" in by:
         parts = [(rollup_source(needs_fine(filters, by)), filters)]
     else:
-        parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by))
-    built = [_aggregate(conn, src, f, by, ratings_only) for src, f in parts]
+        parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by), quarters="month" not in by)
+    # several parts (whole quarters, months, edge days): their rows in one GROUP BY, each row hashed once
+    built = [_aggregate(conn, src, f, by, ratings_only, grouped=len(parts) == 1) for src, f in parts]
     _, keys, shown = built[0]
     if len(built) == 1:
         stmt = built[0][0]
@@ -84,7 +91,12 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
                        *(func.sum(u.c[m]).label(m) for m in ("n", "projects", "hidden")))
                 .group_by(*(u.c[k] for k in keys)))
         stmt = stmt.order_by(*(u.c[k] for k in keys)) if ordered else stmt
-    return normalise(to_frame(conn.execute(stmt).all(), [*keys, *shown, "n", "projects", "hidden"]))
+    columns = [*keys, *shown, "n", "projects", "hidden"]
+    if bulk and readable(conn, columns):
+        frame = copy_frame(conn, stmt, columns)
+        if frame is not None:
+            return normalise(frame)
+    return count_frame(conn.execute(stmt).all(), columns)
 
 
 
@@ -144,7 +156,7 @@ def prefetch(conn: Connection, filters: Filters, by: Sequence[str]) -> Prefetche
     ``prefetched`` argument."""
     if "day" in by or "month" in by:
         raise ValueError("prefetched frames cannot be split by day or month")
-    base = counts(conn, filters, (*by, *RATING_DIMS), ratings_only=True, ordered=False)
+    base = counts(conn, filters, (*by, *RATING_DIMS), ratings_only=True, ordered=False, bulk=True)
     return Prefetched(filters, frozenset(by), base)
 
 
@@ -193,6 +205,23 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             cols[c] = s
     return pd.DataFrame(cols, index=frame.index)
+
+
+def count_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
+    """``normalise(to_frame(rows, columns))`` built column by column: the counts and flags go straight into their
+    dtypes instead of being inferred from Python objects first (a year's prefetched frame, 17,000 rows: 12 → 7
+    ms); every other column is inferred as ``to_frame`` infers it. A test holds the two forms equal."""
+    if not rows:
+        return normalise(to_frame(rows, columns))
+    cols: dict[str, Any] = {}
+    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+        if name in _COUNTS and None not in values:
+            cols[name] = np.array(values, dtype="int64")
+        elif name in _FLAGS and None not in values:
+            cols[name] = np.array(values, dtype=bool)
+        else:
+            cols[name] = list(values)
+    return normalise(pd.DataFrame(cols))
 
 
 def to_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:

@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, String, and_, case, cast, false, func, or_, select, true, type_coerce
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from feedback.filters import Filters
@@ -22,6 +36,7 @@ from feedback.models import (
     RollupMonthly,
     RollupMonthlyChannel,
     RollupMonthlyUnit,
+    RollupQuarterly,
     Score,
 )
 
@@ -175,24 +190,67 @@ def next_month(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
-def rollup_parts(f: Filters, fine: bool = False, units: bool = True) -> list[tuple[Source, Filters]]:
+def quarter_start(conn: Connection, month: Any) -> ColumnElement:
+    """The first day of the calendar quarter of a month column (its first day), as a DATE."""
+    if conn.dialect.name == "sqlite":  # 0-2 months back
+        return func.date(month, func.printf("-%d months", (cast(func.strftime("%m", month), Integer) - 1) % 3))
+    return cast(func.date_trunc("quarter", month), Date)
+
+
+def first_of_quarter(d: date) -> date:
+    """The first day of ``d``'s calendar quarter."""
+    return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, 1)
+
+
+def _period_source(model, period: str) -> Source:
+    t = model.__table__
+    return Source(t, {c.name: c for c in t.c if c.name not in ("id", period, "n", "projects", "hidden")},
+                  {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c[period])
+
+
+def rollup_parts(f: Filters, fine: bool = False, units: bool = True,
+                 quarters: bool = False) -> list[tuple[Source, Filters]]:
     """Split the period into edge days (daily table) and whole months (monthly table): the unit tables, or with
     ``fine`` the tables that keep service, sentiment and category (whole months from rollup_monthly_channel when
-    ``units`` is False: the question names no department or region)."""
+    ``units`` is False: the question names no department or region). With ``quarters`` (a fine question with
+    units, not split by month: the quarters cannot be split), the whole calendar quarters among those months
+    come from rollup_quarterly, the months before and after them from rollup_monthly."""
     monthly_fine = RollupMonthly if units else RollupMonthlyChannel
-    daily, t = rollup_source(fine), (monthly_fine if fine else RollupMonthlyUnit).__table__
-    monthly = Source(t, {c.name: c for c in t.c if c.name not in ("id", "month", "n", "projects", "hidden")},
-                     {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c.month)
+    daily, monthly = rollup_source(fine), _period_source(monthly_fine if fine else RollupMonthlyUnit, "month")
     first = f.start if f.start is None or f.start.day == 1 else next_month(f.start)
     last = None if f.end is None else f.end.replace(day=1)  # first day of the last whole month
     if last is not None and next_month(last) - timedelta(days=1) != f.end:
         last = (last - timedelta(days=1)).replace(day=1)
     if first is not None and last is not None and first > last:
         return [(daily, f)]
-    parts = [(monthly, f.with_period(first, last))]
+    parts = _months_or_quarters(monthly, f, first, last) if quarters and fine and units else \
+        [(monthly, f.with_period(first, last))]
     if f.start is not None and f.start < first:
         parts.append((daily, f.with_period(f.start, first - timedelta(days=1))))
     if f.end is not None and next_month(last) <= f.end:
         parts.append((daily, f.with_period(next_month(last), f.end)))
+    return parts
+
+
+def _months_or_quarters(monthly: Source, f: Filters, first: date | None, last: date | None
+                        ) -> list[tuple[Source, Filters]]:
+    """The whole months first..last (first days) as whole quarters (rollup_quarterly) and the months around them
+    (rollup_monthly); only the monthly part when no whole quarter lies between (or an end is open)."""
+    if first is None or last is None:
+        return [(monthly, f.with_period(first, last))]
+    q_first = first if first_of_quarter(first) == first else _add_months(first_of_quarter(first), 3)
+    q_last = first_of_quarter(last) if last.month % 3 == 0 else _add_months(first_of_quarter(last), -3)
+    if q_first > q_last:
+        return [(monthly, f.with_period(first, last))]
+    parts = [(_period_source(RollupQuarterly, "quarter"), f.with_period(q_first, q_last))]
+    if first < q_first:
+        parts.append((monthly, f.with_period(first, _add_months(q_first, -1))))
+    if _add_months(q_last, 3) <= last:
+        parts.append((monthly, f.with_period(_add_months(q_last, 3), last)))
     return parts
 

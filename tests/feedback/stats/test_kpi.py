@@ -156,6 +156,9 @@ AGREEMENT_FILTERS = [
     Filters(start=date(2025, 3, 15), end=date(2026, 3, 5)), Filters(start=date(2026, 2, 3), end=date(2026, 3, 31)),
     Filters(start=date(2026, 2, 15), end=date(2026, 3, 10)), Filters(end=date(2026, 2, 28)),
     Filters(start=date(2026, 3, 6)), Filters(start=date(2026, 2, 28), end=date(2026, 2, 28), depts=(A,)),
+    # periods with whole quarters (quarterly rollup, for questions by service with department or region)
+    Filters(start=date(2025, 1, 1), end=date(2026, 3, 31)), Filters(start=date(2025, 2, 20), end=date(2026, 3, 31),
+                                                                     depts=(A,), services=("S1", "S3")),
 ]
 
 

@@ -114,6 +114,8 @@ def _pandas_normalise(frame: pd.DataFrame) -> pd.DataFrame:
 def test_normalise_gives_the_same_frames():
     from decimal import Decimal
 
+    from feedback.stats.queries.counts import count_frame
+
     rows = [
         [(date(2026, 3, 2), "d1", 5, False, False, 7, 0, 1), (date(2026, 3, 1), None, None, True, True, 2, 1, 0)],
         [("2026-03-02", "d1", 5, 0, 1, Decimal(7), None, Decimal(1)), ("2026-03-01", "d2", 1, 1, 0, Decimal(2), 3, 0)],
@@ -121,9 +123,13 @@ def test_normalise_gives_the_same_frames():
         [],
     ]
     cols = ["day", "dept_key", "level", "is_default", "voided", "n", "projects", "hidden"]
+    rows.append([("d1", "名称", "pc", 5, False, True, 3, 1, 0), ("d2", None, None, None, True, False, 1, 0, 2)])
     for r in rows:
-        frame = stats_queries.to_frame(r, cols)
+        names = cols if not r or len(r[0]) == len(cols) else ["dept_key", "dept_name", "channel", *cols[2:]]
+        frame = stats_queries.to_frame(r, names)
         pd.testing.assert_frame_equal(stats_queries.normalise(frame.copy()), _pandas_normalise(frame))
+        # what counts() builds, column by column
+        pd.testing.assert_frame_equal(count_frame(r, names), stats_queries.normalise(frame.copy()))
     frame = stats_queries.to_frame([("a", 1, 2)], ["tag", "n", "other"])
     pd.testing.assert_frame_equal(stats_queries.normalise(frame.copy()), _pandas_normalise(frame))
 

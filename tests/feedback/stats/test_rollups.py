@@ -20,6 +20,7 @@ from feedback.models import (
     RollupMonthly,
     RollupMonthlyChannel,
     RollupMonthlyUnit,
+    RollupQuarterly,
     Score,
 )
 from feedback.stats import kpi, periods
@@ -34,7 +35,7 @@ def snapshot(engine):
     out = {}
     with engine.connect() as conn:
         for model in (RollupDaily, RollupDailyUnit, RollupDailyChannel, RollupMonthlyUnit, RollupMonthly,
-                      RollupMonthlyChannel, RollupBadTag):
+                      RollupMonthlyChannel, RollupQuarterly, RollupBadTag):
             cols = [c for c in model.__table__.c if c.name != "id"]
             out[model.__tablename__] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)).all())
     return out
@@ -61,6 +62,7 @@ def test_refresh_is_idempotent_and_full_rebuild_equals_incremental(engine):
         assert n == 20  # 19 ratings + 1 message
         assert conn.execute(select(func.sum(RollupDaily.n))).scalar() == n
         assert conn.execute(select(func.sum(RollupMonthly.n))).scalar() == n
+        assert conn.execute(select(func.sum(RollupQuarterly.n))).scalar() == n
 
 
 def test_incremental_refresh_by_batch_touches_only_its_days(engine):
@@ -168,6 +170,54 @@ def test_periods_split_into_whole_months_and_edge_days():
         ("rollup_daily", d(2025, 3, 15), d(2025, 3, 31)), ("rollup_daily", d(2026, 3, 1), d(2026, 3, 5))]
 
 
+def test_whole_quarters_of_a_fine_question_with_units_come_from_the_quarterly_table():
+    from feedback.stats.queries import rollup_parts
+
+    def spans(f, **kw):
+        return [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(f, fine=True, quarters=True, **kw)]
+
+    d = date
+    # 2025-03-15 .. 2026-03-05: edge days, April-June / July-September / October-December as quarters, Jan-Feb
+    assert spans(Filters(start=d(2025, 3, 15), end=d(2026, 3, 5))) == [
+        ("rollup_quarterly", d(2025, 4, 1), d(2025, 10, 1)), ("rollup_monthly", d(2026, 1, 1), d(2026, 2, 1)),
+        ("rollup_daily", d(2025, 3, 15), d(2025, 3, 31)), ("rollup_daily", d(2026, 3, 1), d(2026, 3, 5))]
+    # the 总览's year: November-December, three quarters, October
+    assert spans(Filters(start=d(2025, 11, 1), end=d(2026, 10, 31))) == [
+        ("rollup_quarterly", d(2026, 1, 1), d(2026, 7, 1)), ("rollup_monthly", d(2025, 11, 1), d(2025, 12, 1)),
+        ("rollup_monthly", d(2026, 10, 1), d(2026, 10, 1))]
+    assert spans(Filters(start=d(2026, 7, 1), end=d(2026, 9, 30))) == [("rollup_quarterly", d(2026, 7, 1),
+                                                                         d(2026, 7, 1))]
+    # no whole quarter, an open end, no units or not fine: months as before
+    assert spans(Filters(start=d(2026, 2, 1), end=d(2026, 4, 30))) == [("rollup_monthly", d(2026, 2, 1),
+                                                                         d(2026, 4, 1))]
+    assert spans(Filters(end=d(2026, 6, 30))) == [("rollup_monthly", None, d(2026, 6, 1))]
+    assert spans(Filters(start=d(2026, 1, 1), end=d(2026, 6, 30)), units=False) == [
+        ("rollup_monthly_channel", d(2026, 1, 1), d(2026, 6, 1))]
+    assert [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(
+        Filters(start=d(2026, 1, 1), end=d(2026, 6, 30)), quarters=True)] == [
+        ("rollup_monthly_unit", d(2026, 1, 1), d(2026, 6, 1))]
+
+
+def test_quarterly_counts_equal_the_monthly_ones(engine, monkeypatch):
+    """A question over whole quarters gives the same frame from rollup_quarterly as from the months (and the
+    records: test_kpi's agreement test)."""
+    load_fixture(engine)
+    periods_ = [Filters(start=date(2025, 1, 1), end=date(2026, 3, 31)), Filters(start=date(2025, 3, 9)),
+                Filters(start=date(2025, 3, 9), end=date(2026, 3, 31), regions=(RA,))]
+    splits = [("region", "dept", "service", "channel", "level", "is_default", "voided"), ("service",),
+              ("dept", "category"), ()]
+    with engine.connect() as conn:
+        counts_module = importlib.import_module("feedback.stats.queries.counts")
+        got = [stats_queries.counts(conn, f, by) for f in periods_ for by in splits]
+        original = counts_module.rollup_parts
+        monkeypatch.setattr(counts_module, "rollup_parts",
+                            lambda f, fine=False, units=True, quarters=False: original(f, fine, units))
+        want = [stats_queries.counts(conn, f, by) for f in periods_ for by in splits]
+    assert sum(len(w) for w in want) > 30
+    for g, w in zip(got, want, strict=True):
+        pd.testing.assert_frame_equal(g, w)
+
+
 def test_migration_fills_the_monthly_rollup_from_the_daily_one(engine):
     """An existing database gets rollup_monthly filled by migration 0009 (no full refresh needed): the rows
     equal what the refresh writes."""
@@ -203,6 +253,24 @@ def test_migration_fills_the_channel_rollups(engine):
         command.downgrade(cfg, "0016")
     upgrade(engine)
     assert {t: snapshot(engine)[t] for t in tables} == refreshed
+
+
+def test_migration_fills_the_quarterly_rollup(engine):
+    """An existing database gets rollup_quarterly filled by migration 0018 (no full refresh needed): the rows
+    equal what the refresh writes."""
+    from alembic import command
+
+    from feedback.db import alembic_config, upgrade
+
+    load_fixture(engine)
+    refreshed = snapshot(engine)["rollup_quarterly"]
+    assert len({r[0] for r in refreshed}) >= 2  # several quarters
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017")
+    upgrade(engine)
+    assert snapshot(engine)["rollup_quarterly"] == refreshed
 
 
 CHANNEL_SPLITS = [(), ("day",), ("month",), ("channel",), ("kind",), ("level", "is_default", "voided"),
@@ -249,3 +317,28 @@ def test_monthly_channel_table_answers_as_the_fine_tables(engine, monkeypatch, r
     assert sum(len(w) for w in want) > 100
     for (f, by), g, w in zip(cases, got, want, strict=True):
         pd.testing.assert_frame_equal(g, w, obj=f"{f} {by}")
+
+
+def test_bulk_read_gives_the_same_frames(engine):
+    """``counts(bulk=True)`` reads a large result through COPY and Arrow on PostgreSQL (feedback.stats.queries.bulk):
+    the same frames as row by row, also for names with commas, quotes, line breaks, an empty name and words that
+    Arrow would otherwise read as missing (NA, null). On SQLite both are the same path."""
+    load_fixture(engine)
+    odd = [("o1", "2026-03-09 10:00:00", 1, False, 'D,"1"', RA, "pc", "NA", "P9", 1, None),
+           ("o2", "2026-03-10 10:00:00", 4, False, "D\n2", RA, "null", "S,2", None, None, None),
+           ("o3", "2026-03-11 10:00:00", 2, True, None, None, "", "'S3'", "P10", 2, None)]
+    with engine.begin() as conn:
+        insert_records(conn, odd, source="odd")
+    refresh_rollups(engine)
+    splits = [("region", "dept", "service", "channel", "level", "is_default", "voided"), ("dept",),
+              ("service", "category"), ("month", "kind"), ()]
+    with engine.connect() as conn:
+        for f in [*AGREEMENT_FILTERS, Filters(depts=('D,"1"', "D\n2")), Filters(start=date(2030, 1, 1))]:
+            for by in splits:
+                bulk = stats_queries.counts(conn, f, by, bulk=True, ratings_only=True)
+                rows = stats_queries.counts(conn, f, by, ratings_only=True)
+                pd.testing.assert_frame_equal(bulk, rows, obj=f"{f} {by}")
+        names = set(stats_queries.counts(conn, Filters(), ("dept",), bulk=True)["dept_name"].dropna())
+        channels = stats_queries.counts(conn, Filters(), ("channel",), bulk=True)["channel"].tolist()
+    assert {'部门D,"1"', "部门D\n2"} <= names
+    assert "" in channels and "null" in channels
