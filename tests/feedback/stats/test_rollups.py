@@ -218,59 +218,28 @@ def test_quarterly_counts_equal_the_monthly_ones(engine, monkeypatch):
         pd.testing.assert_frame_equal(g, w)
 
 
-def test_migration_fills_the_monthly_rollup_from_the_daily_one(engine):
-    """An existing database gets rollup_monthly filled by migration 0009 (no full refresh needed): the rows
-    equal what the refresh writes."""
+@pytest.mark.parametrize(("revision", "tables"), [
+    ("0009", ("rollup_monthly",)),  # from rollup_daily
+    ("0017", ("rollup_daily_channel", "rollup_monthly_channel")),  # from rollup_daily_unit and rollup_monthly
+    ("0018", ("rollup_quarterly",)),  # from rollup_monthly
+])
+def test_migration_fills_its_rollups_as_a_refresh_does(engine, revision, tables):
+    """An existing database gets the rollup tables a migration adds filled by the migration (no full refresh
+    needed): the rows equal what the refresh writes."""
     from alembic import command
 
     from feedback.db import alembic_config, upgrade
 
     load_fixture(engine)
-    refreshed = snapshot(engine)["rollup_monthly"]
-    assert refreshed
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
-    upgrade(engine)
-    assert snapshot(engine)["rollup_monthly"] == refreshed
-
-
-def test_migration_fills_the_channel_rollups(engine):
-    """An existing database gets rollup_daily_channel and rollup_monthly_channel filled by migration 0017 (no full
-    refresh needed): the rows equal what the refresh writes."""
-    from alembic import command
-
-    from feedback.db import alembic_config, upgrade
-
-    load_fixture(engine)
-    tables = ("rollup_daily_channel", "rollup_monthly_channel")
     refreshed = {t: snapshot(engine)[t] for t in tables}
     assert all(refreshed.values())
+    assert len({r[0] for r in snapshot(engine)["rollup_quarterly"]}) >= 2  # the fixture spans several quarters
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016")
+        command.downgrade(cfg, f"{int(revision) - 1:04d}")
     upgrade(engine)
     assert {t: snapshot(engine)[t] for t in tables} == refreshed
-
-
-def test_migration_fills_the_quarterly_rollup(engine):
-    """An existing database gets rollup_quarterly filled by migration 0018 (no full refresh needed): the rows
-    equal what the refresh writes."""
-    from alembic import command
-
-    from feedback.db import alembic_config, upgrade
-
-    load_fixture(engine)
-    refreshed = snapshot(engine)["rollup_quarterly"]
-    assert len({r[0] for r in refreshed}) >= 2  # several quarters
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017")
-    upgrade(engine)
-    assert snapshot(engine)["rollup_quarterly"] == refreshed
 
 
 CHANNEL_SPLITS = [(), ("day",), ("month",), ("channel",), ("kind",), ("level", "is_default", "voided"),
