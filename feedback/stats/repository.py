@@ -20,6 +20,7 @@ from feedback.models import (
     RollupQuarterly,
 )
 from feedback.stats.queries import (
+    add_months,
     bad_tag_rows,
     filter_conditions,
     first_of_quarter,
@@ -129,8 +130,7 @@ def rebuild_quarters(conn: Connection, first: date | None, last: date | None) ->
     conn.execute(delete(q).where(*([q.quarter >= q_first] if q_first else []),
                                  *([q.quarter <= q_last] if q_last else [])))
     t = RollupMonthly.__table__
-    conds = ([t.c.month >= q_first] if q_first else []) + ([t.c.month <= q_last.replace(month=q_last.month + 2)]
-                                                           if q_last else [])
+    conds = ([t.c.month >= q_first] if q_first else []) + ([t.c.month <= add_months(q_last, 2)] if q_last else [])
     keys = [quarter_start(conn, t.c.month), *(t.c[d] for d in FINE_DIMS)]
     stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
             .group_by(*keys))

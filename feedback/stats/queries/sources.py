@@ -109,10 +109,16 @@ def raw_source(conn: Connection, *, version: str | None = None) -> Source:
 
 
 def rollup_source(fine: bool) -> Source:
-    t = (RollupDaily if fine else RollupDailyUnit).__table__
-    cols = {c.name: c for c in t.c if c.name not in ("id", "day", "n", "projects", "hidden")}
-    measures = {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}
-    return Source(t, cols, measures, t.c.day)
+    """The daily fine rollup (with service, sentiment and category) or the daily unit one."""
+    return period_source(RollupDaily if fine else RollupDailyUnit, "day")
+
+
+def period_source(model, period: str) -> Source:
+    """A rollup table as a source: its dimension columns, its counts summed, ``period`` (day, month or quarter:
+    the first day of it) where the period's bounds apply."""
+    t = model.__table__
+    return Source(t, {c.name: c for c in t.c if c.name not in ("id", period, "n", "projects", "hidden")},
+                  {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c[period])
 
 
 def column(src: Source, name: str) -> ColumnElement:
@@ -153,9 +159,7 @@ _CHANNEL_BY = {"day", "month", "kind", "channel", "level", "is_default", "voided
 
 def channel_source() -> Source:
     """rollup_daily_channel: the counts without department and region (``fits_channel``)."""
-    t = RollupDailyChannel.__table__
-    cols = {c.name: c for c in t.c if c.name not in ("id", "day", "n", "projects", "hidden")}
-    return Source(t, cols, {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c.day)
+    return period_source(RollupDailyChannel, "day")
 
 
 def fits_channel(f: Filters, by: Sequence[str]) -> bool:
@@ -187,7 +191,7 @@ def month_start(conn: Connection, col: Any) -> ColumnElement:
 
 def next_month(d: date) -> date:
     """The first day of the month after ``d``'s month."""
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return add_months(d, 1)
 
 
 def quarter_start(conn: Connection, month: Any) -> ColumnElement:
@@ -202,15 +206,10 @@ def first_of_quarter(d: date) -> date:
     return date(d.year, (d.month - 1) // 3 * 3 + 1, 1)
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before) ``d``'s month."""
     y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
     return date(y, m + 1, 1)
-
-
-def _period_source(model, period: str) -> Source:
-    t = model.__table__
-    return Source(t, {c.name: c for c in t.c if c.name not in ("id", period, "n", "projects", "hidden")},
-                  {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c[period])
 
 
 def rollup_parts(f: Filters, fine: bool = False, units: bool = True,
@@ -221,7 +220,7 @@ def rollup_parts(f: Filters, fine: bool = False, units: bool = True,
     units, not split by month: the quarters cannot be split), the whole calendar quarters among those months
     come from rollup_quarterly, the months before and after them from rollup_monthly."""
     monthly_fine = RollupMonthly if units else RollupMonthlyChannel
-    daily, monthly = rollup_source(fine), _period_source(monthly_fine if fine else RollupMonthlyUnit, "month")
+    daily, monthly = rollup_source(fine), period_source(monthly_fine if fine else RollupMonthlyUnit, "month")
     first = f.start if f.start is None or f.start.day == 1 else next_month(f.start)
     last = None if f.end is None else f.end.replace(day=1)  # first day of the last whole month
     if last is not None and next_month(last) - timedelta(days=1) != f.end:
@@ -243,14 +242,14 @@ def _months_or_quarters(monthly: Source, f: Filters, first: date | None, last: d
     (rollup_monthly); only the monthly part when no whole quarter lies between (or an end is open)."""
     if first is None or last is None:
         return [(monthly, f.with_period(first, last))]
-    q_first = first if first_of_quarter(first) == first else _add_months(first_of_quarter(first), 3)
-    q_last = first_of_quarter(last) if last.month % 3 == 0 else _add_months(first_of_quarter(last), -3)
+    q_first = first if first_of_quarter(first) == first else add_months(first_of_quarter(first), 3)
+    q_last = first_of_quarter(last) if last.month % 3 == 0 else add_months(first_of_quarter(last), -3)
     if q_first > q_last:
         return [(monthly, f.with_period(first, last))]
-    parts = [(_period_source(RollupQuarterly, "quarter"), f.with_period(q_first, q_last))]
+    parts = [(period_source(RollupQuarterly, "quarter"), f.with_period(q_first, q_last))]
     if first < q_first:
-        parts.append((monthly, f.with_period(first, _add_months(q_first, -1))))
-    if _add_months(q_last, 3) <= last:
-        parts.append((monthly, f.with_period(_add_months(q_last, 3), last)))
+        parts.append((monthly, f.with_period(first, add_months(q_first, -1))))
+    if add_months(q_last, 3) <= last:
+        parts.append((monthly, f.with_period(add_months(q_last, 3), last)))
     return parts
 
