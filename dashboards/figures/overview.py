@@ -290,7 +290,8 @@ def level_split(levels: pd.DataFrame) -> Spec:
 
 
 def categories_bar(categories: pd.DataFrame) -> Spec:
-    """Complaints per category, 差评 / 隐性投诉 / 留言 stacked, largest on top."""
+    """Complaints per category, 差评 / 隐性投诉 / 留言 stacked, largest on top (a kind that none of the categories
+    holds gets no segment and no legend entry, except 差评)."""
     t = categories.iloc[::-1]
     names = [safe(n, LABEL_CHARS) for n in t["name"]]
 
@@ -304,7 +305,8 @@ def categories_bar(categories: pd.DataFrame) -> Spec:
              "hovertemplate": "%{y}<br>" + name + " %{x:,} 条<br>合计 %{customdata[1]:,} 条，"
                               "占 %{customdata[2]:.1f}%<extra></extra>"}
             for col, name, colour, link in (("bad", "差评", RED, "bad_link"), ("hidden", "隐性投诉", AMBER, "hidden_link"),
-                                            ("messages", "留言", BLUE, "messages_link"))]
+                                            ("messages", "留言", BLUE, "messages_link"))
+            if t[col].sum() > 0 or col == "bad"]  # no legend entry for a kind no category holds
     axes = {"xaxis": {"title": {"text": "条数"}, "rangemode": "tozero"}, "yaxis": {}}
     return {"data": data, "layout": _layout("投诉问题分类", max(300, 40 * len(t) + 140), axes, barmode="stack")}
 

@@ -16,6 +16,7 @@ from dashboards.queries.overview import KPI_CARDS, Overview, overview_data, peri
 from dashboards.queries.overview_trend import GRAINS
 from feedback.filters import Filters
 from feedback.stats import formats
+from feedback.stats.complaint_mix import UNSCORED
 
 bp = Blueprint("overview", __name__)
 
@@ -51,6 +52,30 @@ def _linked(frame, base: str):
     return out
 
 
+def named_categories(categories):
+    """The categories the chart draws: the taxonomy's, without the residual rows (其他问题, 未分类), which the page
+    lists under the chart instead; the 12345 messages outside the taxonomy, filed as 其他问题, would otherwise
+    flatten every other bar, as the bulletin's chart already avoids (``dashboards.reports.html``)."""
+    if not len(categories):
+        return categories
+    return categories[~categories["residual"].astype(bool)]
+
+
+def residual_categories(categories, base: str) -> list[dict]:
+    """The residual rows (其他问题, 未分类) the chart leaves out, for the line under it: name, total, the 12345
+    messages among them, the 评价明细 links of both, and whether the row is 其他问题 (``outside``: the taxonomy
+    has no place for it; messages there are mostly city matters, see feedback.scoring.messages)."""
+    if not len(categories):
+        return []
+    rows = _linked(categories[categories["residual"].astype(bool)], base)
+    def link(value):
+        return None if formats.missing(value) else value
+
+    return [{"name": r["name"], "total": int(r["total"]), "messages": int(r["messages"]), "link": link(r.get("link")),
+             "messages_link": link(r.get("messages_link")), "outside": r["category"] != UNSCORED}
+            for r in rows.to_dict("records") if r["total"]]
+
+
 def overview_figures(data: Overview, base: str) -> dict[str, str | None]:
     """The page's figures as JSON, each mark carrying its 评价明细 link (``base`` = the explorer's URL)."""
     f = figures_overview
@@ -61,8 +86,8 @@ def overview_figures(data: Overview, base: str) -> dict[str, str | None]:
     out["volume"] = figures.to_json(f.trend_volume(trend, data.grain, data.period))
     out["satisfaction"] = figures.to_json(f.trend_satisfaction(trend, data.grain, data.period))
     out["channels"] = figures.to_json(f.channel_mix(_linked(data.channels, base))) if len(data.channels) else None
-    out["categories"] = (figures.to_json(f.categories_bar(_linked(data.categories, base)))
-                         if len(data.categories) else None)
+    named = named_categories(data.categories)
+    out["categories"] = figures.to_json(f.categories_bar(_linked(named, base))) if len(named) else None
     out["services"] = figures.to_json(f.top_services(_linked(data.services, base))) if len(data.services) else None
     return out
 
@@ -87,6 +112,7 @@ def index():
     # the figures and tables cost more than reading the rollups: they are rendered once per cached result
     body = context.cache().get(("body", filters, user.dept_code, grain, base), result.version, lambda: Markup(
         render_template("pages/_overview_body.html", data=data, charts=overview_figures(data, base), explorer=base,
+                        residual=residual_categories(data.categories, base),
                         kpi_cards=KPI_CARDS, good_basic=settings.kpi.good_includes_basic, fmt=formats,
                         chart_min=settings.kpi.chart_min_volume)))
     return render_template(

@@ -16,11 +16,11 @@ from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy
 from feedback.stats import kpi
 from feedback.stats import queries as stats_queries
+from feedback.stats.complaint_mix import UNSCORED
 from feedback.text.pii import mask_scalar
 
 QUOTE_CHARS = 40
 MIN_QUOTE_CHARS = 6
-UNSCORED = "_unscored"
 CATEGORY_COLUMNS = ["category", "name", "bad", "hidden", "messages", "total", "share", "top_subcategory", "residual"]
 QUOTE_COLUMNS = ["category", "name", "date", "service_name", "channel_name", "text"]
 TASK_COLUMNS = ["rank", "title", "category_name", "service_name", "dept_name", "signals", "score", "status",

@@ -283,3 +283,30 @@ def test_filter_bar_lists_the_services_rated_in_the_period(engine, data):
         assert services(B, (date(2026, 2, 3), date(2026, 3, 31))) == ["S2", "S3"]  # Feb 3-28 + March
         assert services(A, (date(2026, 2, 1), date(2026, 2, 28))) == ["S1"]  # f1, f4
         assert services(B, None) == ["S2", "S3"]
+
+
+def test_category_chart_lists_other_and_unscored_under_it(client_for, engine, data, settings, users):
+    """The 12345 message filed as 其他问题 (outside the taxonomy) and the unscored 差评 are not bars of the chart but a
+    line under it (in the table's order: larger first, then by key), with the records behind each and the reason
+    the messages are there; the API's table keeps every row."""
+    from tests import factory
+    from tests.feedback.stats.test_kpi import MESSAGE
+
+    with engine.begin() as conn:
+        factory.add_scores(conn, [dict(record_id=data[MESSAGE[0]], model_version="v1", sentiment="neg",
+                                       sentiment_score=0.2, hidden_complaint=False, category="other",
+                                       scored_at=datetime(2026, 4, 1))])
+    refresh_rollups(engine)
+    client = client_for("admin")
+    text = client.get(f"/?{MARCH_ARGS}").text
+    bars = _figure(text, "fig-categories")["data"]
+    assert {n for s in bars for n in s["y"]} == {"办理时效", "申报材料"}  # timeliness, materials
+    line = re.search(r'<p class="muted small" id="category-residual">(.*?)</p>', text, re.S).group(1)
+    other = html.escape(records_query(MARCH, categories=("other",), kinds=("message",)))
+    assert re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", line)) == (
+        "图中未列：未分类1条、其他问题1条（其中12345留言1条，多为物业、噪音、道路等不属于政务服务问题分类的城市事项）。")
+    assert f'<a href="/records?{other}">12345留言 1 条</a>' in line
+    api = client.get(f"/api/v1/overview?{MARCH_ARGS}").json
+    assert {c["category"]: c["residual"] for c in api["categories"]} == {
+        "timeliness": False, "materials": False, "other": True, "_unscored": True}
+    assert client.get(f"/api/v1/records?{html.unescape(other)}").json["total"] == 1

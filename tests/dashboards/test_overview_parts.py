@@ -180,3 +180,30 @@ def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
     assert good["y"] == [99.0, 98.0, None] and score["y"] == [9.5, 9.4, None]
     assert few["name"] == "样本少" and few["y"] == [98.0] and few["customdata"][0][2:] == [50.0, 2]
     go.Figure(spec)  # valid
+
+
+def test_the_category_chart_leaves_the_residual_rows_to_a_line_under_it():
+    """12345 messages outside the taxonomy are filed as 其他问题: drawn beside the taxonomy's categories they
+    flattened every other bar (the demo month: 276 against at most 17), so the chart draws the named categories and
+    the page lists 其他问题 and 未分类 under it with their links, as the bulletin's chart leaves them out."""
+    from dashboards.pages.overview import named_categories, residual_categories
+
+    frame = pd.DataFrame({
+        "category": ["timeliness", "other", "other", None, "materials"],
+        "kind": ["rating", "message", "rating", "rating", "rating"],
+        "level": [1, None, 2, 1, 4], "is_default": [False] * 5, "voided": [False] * 5,
+        "n": [3, 276, 2, 1, 10], "hidden": [0, 0, 0, 0, 4]})
+    t = category_table(frame, load_taxonomy())
+    t["records_query"] = [None if c == "_unscored" else f"category={c}" for c in t["category"]]
+    t["messages_records_query"] = [None if c == "_unscored" else f"category={c}&kind=message" for c in t["category"]]
+    named = named_categories(t)
+    assert list(named["category"]) == ["materials", "timeliness"]
+    spec = fo.categories_bar(named)
+    assert [s["name"] for s in spec["data"]] == ["差评", "隐性投诉"]  # no 留言 segment: no category holds one
+    assert max(max(s["x"]) for s in spec["data"]) == 4  # the axis is the named categories', not 278
+    rest = residual_categories(t, "/records")
+    assert rest == [{"name": "其他问题", "total": 278, "messages": 276, "link": "/records?category=other",
+                     "messages_link": "/records?category=other&kind=message", "outside": True},
+                    {"name": "未分类", "total": 1, "messages": 0, "link": None, "messages_link": None,
+                     "outside": False}]
+    assert residual_categories(t.iloc[:0], "/records") == [] and named_categories(t.iloc[:0]).empty
