@@ -18,8 +18,8 @@ def unit_changes(conn: Connection, month: Filters, previous: Filters,
                  region_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """差评 per (region, department) this month and last, largest increase first: where a change happened."""
     def bad(f: Filters) -> pd.DataFrame:
-        t = kpi.rating_table(stats_queries.rating_frame(conn, f, ("region", "dept")),
-                             ["region_code", "dept_key", "dept_name"])
+        t = kpi.rating_table(stats_queries.rating_frame(conn, f, ("region", "dept")), ["region_code", "dept_key"],
+                             names=["dept_name"])  # a renamed department stays one row
         return t[["region_code", "dept_key", "dept_name", "bad", "total"]]
 
     cur, old = bad(month), bad(previous)

@@ -39,3 +39,15 @@ def group_index(frame: pd.DataFrame, by: list[str],
     keys = {b: (u.take(c) if u.dtype != object else pd.Index(list(u.take(c))))
             for b, u, c in zip(by, uniques, key_codes, strict=True)}
     return keys, inverse.reshape(-1), len(ids)
+
+
+def max_per_group(frame: pd.DataFrame, column: str, inverse: np.ndarray, groups: int,
+                  factorised: dict | None = None) -> pd.Series:
+    """The largest non-missing value of ``column`` in each group (missing where a group has none), as SQL's max():
+    the display name of a key whose rows carry several (a department or service renamed in the period)."""
+    codes, uniques = factorize(frame, column, factorised, na_sentinel=True)  # missing → -1, never the max
+    top = np.full(groups, -1)
+    np.maximum.at(top, inverse, codes)
+    if not len(uniques):
+        return pd.Series([None] * groups, dtype=frame[column].dtype)
+    return pd.Series(uniques.take(np.maximum(top, 0)), dtype=frame[column].dtype).where(top >= 0)

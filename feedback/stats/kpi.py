@@ -19,7 +19,7 @@ import pandas as pd
 
 from feedback.codes import BAD_LEVELS, LEVELS, SCORE_10, channel_name, tag_info
 from feedback.stats import spec
-from feedback.stats.grouping import group_index
+from feedback.stats.grouping import group_index, max_per_group
 
 BAD_MAX_LEVEL = max(BAD_LEVELS)  # 差评 = 不满意 + 非常不满意, non-default ratings only
 
@@ -38,14 +38,19 @@ def _pct(num: pd.Series | float, den: pd.Series | float):
     return None if not den else num / den * 100.0
 
 
-def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True) -> pd.DataFrame:
+def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True,
+                 names: Sequence[str] = ()) -> pd.DataFrame:
     """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden).
 
     total = Σn of valid (non-voided) ratings; active_total = Σn non-default; good = Σn level ≥ 3 (≥ 4 when
     基本满意 is excluded); bad = Σn non-default with level ≤ 2; good_rate = good/total; active_rate =
     active_total/total; active_good_rate = active good/active_total; bad_rate = bad/total; avg_score_10 =
     Σ n·score10(level)/total with 10, 8, 6, 3, 0; hidden_complaints = Σhidden; projects = Σ first ratings with
-    a 办件编号; voided = Σn of voided ratings (outside every other figure)."""
+    a 办件编号; voided = Σn of voided ratings (outside every other figure).
+
+    ``names``: display-name columns (dept_name, service_name) carried after the keys, each the largest of a
+    group's names (``grouping.max_per_group``), never a key: a unit renamed in the period (same code, new name)
+    stays one row with all its ratings instead of two rows that split them."""
     by = list(by)
     valid = ~frame["voided"].to_numpy(dtype=bool)
     active = ~frame["is_default"].to_numpy(dtype=bool)
@@ -59,7 +64,8 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
         "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
         "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
         "voided": np.where(valid, 0, frame["n"].to_numpy()),
-    }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"))
+    }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"),
+        names=names)
     total, active_total = s["total"], s["active_total"]
     s["active_rate"] = _rate(active_total, total)
     s["good_rate"] = _rate(s["good"], total)
@@ -79,7 +85,7 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
 
 
 def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
-                ints: Sequence[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+                ints: Sequence[str], names: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
     ``ints`` (and integer parts) as int64, as arrays to build a frame from in one go.
 
@@ -92,9 +98,10 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
         return {}, {k: np.array([v.sum()], dtype="int64" if k in ints else "float64") for k, v in parts.items()}
     whole = {k for k, v in parts.items() if k in ints or np.asarray(v).dtype.kind in "iub"}  # sums stay int64
     if frame.empty:  # no groups: the key columns keep their dtypes
-        return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in by},
+        return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in (*by, *names)},
                 {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
     keys, inverse, groups = group_index(frame, by)
+    keys |= {name: max_per_group(frame, name, inverse, groups) for name in names}
     sums = {}
     for k, v in parts.items():
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)

@@ -183,11 +183,10 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
         rule = dataclasses.replace(rule, min_volume=rule.min_volume if min_volume is None else min_volume,
                                    board_size=rule.board_size if board_size is None else board_size)
     dim, key, extra = UNITS[unit]
-    by = [key, *extra]
 
-    def table_of(f: Filters) -> pd.DataFrame:
-        return kpi.rating_table(stats_queries.rating_frame(conn, f, (dim,), prefetched=prefetched), by,
-                                good_includes_basic=good_includes_basic)
+    def table_of(f: Filters) -> pd.DataFrame:  # by unit; a renamed unit is one row (``names``)
+        return kpi.rating_table(stats_queries.rating_frame(conn, f, (dim,), prefetched=prefetched), [key],
+                                good_includes_basic=good_includes_basic, names=extra)
 
     cur, prev = table_of(month), table_of(previous)
     old = table_of(year_ago) if year_ago is not None else None
@@ -227,7 +226,7 @@ def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str
 
 def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True) -> pd.DataFrame:
     """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
-    t = kpi.rating_table(frame, ["service_key", "service_name"], good_includes_basic=good_includes_basic)
+    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"])
     t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
     return t.head(n).reset_index(drop=True)
 

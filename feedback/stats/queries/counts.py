@@ -15,7 +15,7 @@ from sqlalchemy.sql import ColumnElement
 
 from feedback.filters import Filters
 from feedback.models import Record, RollupDailyUnit
-from feedback.stats.grouping import factorize, group_index
+from feedback.stats.grouping import group_index, max_per_group
 from feedback.stats.queries.bulk import copy_frame, readable
 from feedback.stats.queries.sources import (
     DIMENSIONS,
@@ -172,10 +172,7 @@ def regroup(base: pd.DataFrame, by: Sequence[str], factorised: dict | None = Non
     key_cols, inverse, groups = group_index(base, keys, factorised)
     cols.update(key_cols)
     for name in shown:
-        codes, uniques = factorize(base, name, factorised, na_sentinel=True)  # missing → -1, never the max
-        top = np.full(groups, -1)
-        np.maximum.at(top, inverse, codes)
-        cols[name] = pd.Series(uniques.take(np.maximum(top, 0)), dtype=base[name].dtype).where(top >= 0)
+        cols[name] = max_per_group(base, name, inverse, groups, factorised)
     for m in ("n", "projects", "hidden"):
         cols[m] = np.bincount(inverse, weights=base[m].to_numpy(dtype="float64"), minlength=groups).astype("int64")
     return normalise(pd.DataFrame(cols))

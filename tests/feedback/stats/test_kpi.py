@@ -280,3 +280,34 @@ def test_period_helpers_and_change_units():
                      {"total": 10, "good_rate": 99.0, "avg_score_10": 9.3, "bad": 0, "cases": 4})
     assert ch["total"] == pytest.approx(20.0) and ch["good_rate"] == pytest.approx(0.5)
     assert ch["avg_score_10"] == pytest.approx(-0.2) and ch["bad"] is None and ch["cases"] is None
+
+
+def test_a_renamed_department_or_service_is_one_row_with_all_its_ratings(engine, data):
+    """A department or service renamed during the period (the same code, a new name: 机构改革, a catalogue
+    revision) is one unit in the rankings and one service in the top 差评 table, with all its ratings, under the
+    larger of its names (as SQL's max() picks it) — never two rows that split its counts (before: DA as 部门DA with
+    4 ratings and no 差评 beside 部门DA（新） with 1 rating, a 100 % 差评率). Here m9, dept A's 差评 on S1, carries
+    the new names; both the rollup reads and the prefetched frame are checked."""
+    from sqlalchemy import update
+
+    from feedback.models import Record
+
+    with engine.begin() as conn:
+        conn.execute(update(Record).where(Record.id == data["m9"]).values(dept_name="部门DA（新）",
+                                                                          service_name="事项S1（新）"))
+    refresh_rollups(engine)
+    prev = Filters(start=date(2026, 2, 1), end=date(2026, 2, 28))
+    with engine.connect() as conn:
+        for prefetched in (None, stats_queries.prefetch(conn, MARCH_F, ("region", "dept", "service", "channel"))):
+            r = rankings.unit_ranking(conn, "dept", MARCH_F, prev, as_of=datetime(2026, 4, 2), good_includes_basic=True,
+                                      min_volume=1, prefetched=prefetched)
+            assert sorted(r.table[["key", "name", "total", "bad"]].values.tolist()) == [
+                ["DA", "部门DA（新）", 5, 1], ["DB", "部门DB", 5, 2]]
+            top = rankings.service_table(conn, MARCH_F, prev, True, prefetched=prefetched)
+            assert top[["service_key", "service_name", "bad"]].values.tolist() == [
+                ["S3", "事项S3", 2], ["S1", "事项S1（新）", 1]]
+        from feedback.bulletin.units import unit_changes
+
+        changes = unit_changes(conn, MARCH_F, prev)  # the bulletin's 存在问题: one row per department too
+        assert sorted(changes["dept_key"].tolist()) == ["DA", "DB"]
+        assert changes.set_index("dept_key").loc["DA", ["dept_name", "bad"]].tolist() == ["部门DA（新）", 1]
