@@ -16,7 +16,7 @@ from dashboards.queries.overview import KPI_CARDS, Overview, overview_data, peri
 from dashboards.queries.overview_trend import GRAINS
 from feedback.filters import Filters
 from feedback.stats import formats
-from feedback.stats.complaint_mix import UNSCORED
+from feedback.stats.complaint_mix import OUTSIDE
 
 bp = Blueprint("overview", __name__)
 
@@ -53,18 +53,18 @@ def _linked(frame, base: str):
 
 
 def named_categories(categories):
-    """The categories the chart draws: the taxonomy's, without the residual rows (其他问题, 未分类), which the page
-    lists under the chart instead; the 12345 messages outside the taxonomy, filed as 其他问题, would otherwise
-    flatten every other bar, as the bulletin's chart already avoids (``dashboards.reports.html``)."""
+    """The categories the chart draws: the taxonomy's, without the residual rows (其他问题, 未分类, 分类外的12345留言),
+    which the page lists under the chart instead, as the bulletin's chart leaves them out: the 12345 messages
+    outside the taxonomy would otherwise flatten every other bar."""
     if not len(categories):
         return categories
     return categories[~categories["residual"].astype(bool)]
 
 
 def residual_categories(categories, base: str) -> list[dict]:
-    """The residual rows (其他问题, 未分类) the chart leaves out, for the line under it: name, total, the 12345
-    messages among them, the 评价明细 links of both, and whether the row is 其他问题 (``outside``: the taxonomy
-    has no place for it; messages there are mostly city matters, see feedback.scoring.messages)."""
+    """The residual rows (其他问题, 未分类, 分类外的12345留言) the chart leaves out, for the line under it: name,
+    total, the 12345 messages among them, the 评价明细 links of both, and whether the row is the messages outside
+    the taxonomy (``outside``: mostly city matters, see feedback.complaint_mix.OUTSIDE)."""
     if not len(categories):
         return []
     rows = _linked(categories[categories["residual"].astype(bool)], base)
@@ -72,7 +72,7 @@ def residual_categories(categories, base: str) -> list[dict]:
         return None if formats.missing(value) else value
 
     return [{"name": r["name"], "total": int(r["total"]), "messages": int(r["messages"]), "link": link(r.get("link")),
-             "messages_link": link(r.get("messages_link")), "outside": r["category"] != UNSCORED}
+             "messages_link": link(r.get("messages_link")), "outside": r["category"] == OUTSIDE}
             for r in rows.to_dict("records") if r["total"]]
 
 

@@ -28,7 +28,7 @@ from feedback.scoring.taxonomy import Taxonomy, load_taxonomy, taxonomy_of
 from feedback.settings import Settings
 from feedback.stats import kpi, periods, spec
 from feedback.stats import queries as stats_queries
-from feedback.stats.complaint_mix import UNSCORED, category_frame, category_table
+from feedback.stats.complaint_mix import OUTSIDE, UNSCORED, category_frame, category_table
 from feedback.stats.formats import plain
 from feedback.stats.kpi import round_frame
 from feedback.stats.rankings import Ranking, RankRule, service_table, unit_ranking
@@ -264,14 +264,19 @@ def _linked_ranking(r: Ranking, cur: Filters, field_name: str, floor: int = 0) -
 
 def _categories(conn: Connection, cur: Filters, taxonomy: Taxonomy) -> pd.DataFrame:
     t = round_frame(category_table(category_frame(conn, cur), taxonomy))
-    t["records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,)) for c in t["category"]]
+    cats = list(t["category"])
+    outside = records_query(cur, categories=(taxonomy.other_slug,), kinds=("message",))  # the OUTSIDE row's records
+
+    def links(make) -> list[str | None]:
+        return [None if c == UNSCORED else outside if c == OUTSIDE else make(c) for c in cats]
+
+    t["records_query"] = links(lambda c: records_query(cur, categories=(c,)))
     # each stacked segment opens what it counts: the 差评, the hidden complaints, the messages of the category
-    t["bad_records_query"] = [None if c == UNSCORED else bad_query(cur, categories=(c,)) for c in t["category"]]
-    t["hidden_records_query"] = [
-        None if c == UNSCORED else records_query(cur, categories=(c,), kinds=("rating",)) + "&hidden=1"
-        for c in t["category"]]
-    t["messages_records_query"] = [None if c == UNSCORED else records_query(cur, categories=(c,), kinds=("message",))
-                                   for c in t["category"]]
+    t["bad_records_query"] = [None if c == OUTSIDE else q for c, q in
+                              zip(cats, links(lambda c: bad_query(cur, categories=(c,))), strict=True)]
+    t["hidden_records_query"] = [None if c == OUTSIDE else q for c, q in zip(cats, links(
+        lambda c: records_query(cur, categories=(c,), kinds=("rating",)) + "&hidden=1"), strict=True)]
+    t["messages_records_query"] = links(lambda c: records_query(cur, categories=(c,), kinds=("message",)))
     return t
 
 

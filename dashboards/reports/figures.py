@@ -73,6 +73,8 @@ def category_figure(table: pd.DataFrame) -> go.Figure:
     t = table.iloc[::-1]
     fig = go.Figure()
     for col, name, colour in (("bad", "差评", RED), ("hidden", "隐性投诉", "#d4a017"), ("messages", "留言", BLUE)):
+        if col != "bad" and not t[col].sum():  # no legend entry for a kind no category holds
+            continue
         fig.add_bar(y=t["name"], x=t[col], orientation="h", name=name, marker_color=colour,
                     hovertemplate="%{y}<br>" + name + " %{x:,} 条<extra></extra>")
     _layout(fig, "群众反映问题分类（不含其他问题）", height=max(260, 30 * len(t) + 120))

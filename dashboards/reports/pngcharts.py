@@ -139,6 +139,8 @@ def category_chart(table: pd.DataFrame) -> bytes:
     fig, ax = _figure(0.3 * len(t) + 1.0)
     left = pd.Series(0, index=t.index, dtype="float64")
     for col, name, colour in (("bad", "差评", RED), ("hidden", "隐性投诉", GOLD), ("messages", "留言", BLUE)):
+        if col != "bad" and not t[col].sum():  # no legend entry for a kind no category holds
+            continue
         ax.barh(list(t["name"]), t[col], left=left, color=colour, label=name)
         left = left + t[col]
     ax.tick_params(labelsize=8)

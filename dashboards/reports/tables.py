@@ -12,6 +12,7 @@ import pandas as pd
 
 from feedback.bulletin import Bulletin
 from feedback.stats import formats, spec
+from feedback.stats.complaint_mix import OUTSIDE, OUTSIDE_NOTE
 
 # kind → XLSX number format
 NUMBER_FORMATS = {"count": "#,##0", "rate": "0.00##", "score": "0.00", "pp": "+0.00##;-0.00##;0.00",
@@ -148,10 +149,12 @@ def tag_table(b: Bulletin) -> Table:
 
 
 def category_table(b: Bulletin) -> Table:
+    t = b.complaints.table
+    outside = bool(len(t)) and (t["category"] == OUTSIDE).any()  # the messages outside the taxonomy: say what
     return Table("问题分类", _cols(("name", "问题类别", "text"), ("top_subcategory", "主要细类", "text"),
                                  ("bad", "差评", "count"), ("hidden", "隐性投诉", "count"),
                                  ("messages", "留言", "count"), ("total", "合计", "count"),
-                                 ("share", "占比(%)", "rate")), b.complaints.table)
+                                 ("share", "占比(%)", "rate")), t, note=OUTSIDE_NOTE if outside else "")
 
 
 def quote_table(b: Bulletin) -> Table:

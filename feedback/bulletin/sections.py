@@ -16,7 +16,7 @@ from feedback.filters import Filters
 from feedback.scoring.taxonomy import Taxonomy
 from feedback.stats import kpi
 from feedback.stats import queries as stats_queries
-from feedback.stats.complaint_mix import UNSCORED
+from feedback.stats.complaint_mix import finish_table, table_key
 from feedback.text.pii import mask_scalar
 
 QUOTE_CHARS = 40
@@ -48,19 +48,16 @@ def complaint_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *,
     rows = queries.complaint_rows(conn, filters, version)
     if rows.empty or rows["category"].isna().all():
         return Complaints(version, False, empty.table, empty.quotes)
-    rows["category"] = rows["category"].fillna(UNSCORED)
+    rows["category"] = table_key(rows["category"], rows["kind"], taxonomy)
     rows["message"] = rows["kind"] == "message"
     g = rows.groupby("category")
     table = pd.DataFrame({"bad": g["bad"].sum(), "hidden": g["hidden"].sum(), "messages": g["message"].sum(),
                           "total": g.size()}).astype("int64").reset_index()
-    table["share"] = table["total"] / table["total"].sum() * 100.0
     subs = rows.dropna(subset=["subcategory"]).groupby(["category", "subcategory"]).size().rename("n").reset_index()
     subs = subs.sort_values(["category", "n", "subcategory"], ascending=[True, False, True])
     table["top_subcategory"] = table["category"].map(
         subs.drop_duplicates("category").set_index("category")["subcategory"].map(taxonomy.name))
-    table["name"] = table["category"].map(lambda c: "未分类" if c == UNSCORED else taxonomy.name(c))
-    table["residual"] = table["category"].isin([UNSCORED, taxonomy.other_slug])  # 其他问题, 未分类: last
-    table = table.sort_values(["residual", "total", "category"], ascending=[True, False, True], ignore_index=True)
+    table = finish_table(table, taxonomy)  # 其他问题, 未分类, then the messages outside the taxonomy: last
     return Complaints(version, True, kpi.round_frame(table[CATEGORY_COLUMNS]),
                       _quotes(rows, table[~table["residual"]], per_category, top))
 

@@ -7,6 +7,7 @@ total is their sum — the count ``feedback.bulletin.sections.complaint_section`
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -16,8 +17,37 @@ from feedback.stats import queries as stats_queries
 from feedback.stats.kpi import BAD_MAX_LEVEL
 
 UNSCORED = "_unscored"  # complaints without a category under the active version (as in the bulletin)
+# 12345 messages filed under the taxonomy's 其他问题: the taxonomy has no place for them (city matters: 物业, 噪音,
+# 道路 … ``feedback.scoring.messages``). A row of their own, outside the shares: counted with the ratings' 其他问题
+# they made it 80 % of the demo month's complaints and every 政务服务 category a few per cent.
+OUTSIDE = "_outside_messages"
+RESIDUAL_NAMES = {UNSCORED: "未分类", OUTSIDE: "分类外的12345留言"}
+OUTSIDE_NOTE = "分类外的12345留言是不属于政务服务问题分类的城市事项留言（如物业、噪音、道路），不计入占比。"
 COLUMNS = ["category", "name", "bad", "hidden", "messages", "total", "share", "residual"]
 BY = ("category", "kind", "level", "is_default", "voided")
+
+
+def table_key(category: pd.Series, kind: pd.Series, taxonomy: Taxonomy) -> pd.Series:
+    """The category table's row of each complaint: its category; UNSCORED without one; OUTSIDE for a 12345
+    message filed as 其他问题. One definition for the 总览 (rollups) and the bulletin (records)."""
+    cat = category.where(category.notna(), UNSCORED)
+    return cat.where(~((kind.to_numpy() == "message") & (cat.to_numpy() == taxonomy.other_slug)), OUTSIDE)
+
+
+def finish_table(table: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+    """A table of category, bad, hidden, messages, total (one row per ``table_key``) with share, name and
+    residual, in order: the taxonomy's categories largest first, then 其他问题 and 未分类 (largest first), then the
+    messages outside the taxonomy. share = % of the complaints the taxonomy covers (every row but OUTSIDE, whose
+    share is empty)."""
+    t = table.copy()
+    inside = (t["category"] != OUTSIDE).to_numpy()
+    base = float(t.loc[inside, "total"].sum())
+    t["share"] = np.where(inside, t["total"] / base * 100.0 if base else np.nan, np.nan)
+    t["name"] = t["category"].map(lambda c: RESIDUAL_NAMES.get(c) or taxonomy.name(c))
+    t["residual"] = t["category"].isin([UNSCORED, OUTSIDE, taxonomy.other_slug])
+    t["_order"] = np.where(~inside, 2, t["residual"].astype(int))
+    return t.sort_values(["_order", "total", "category"], ascending=[True, False, True],
+                         ignore_index=True).drop(columns="_order")
 
 
 def category_frame(conn: Connection, filters: Filters) -> pd.DataFrame:
@@ -26,7 +56,8 @@ def category_frame(conn: Connection, filters: Filters) -> pd.DataFrame:
 
 
 def category_table(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
-    """Complaints per category, largest first, 其他问题 and 未分类 last; share in % of all complaints.
+    """Complaints per category in ``finish_table``'s order and shares (12345 messages outside the taxonomy a row
+    of their own, last, without a share).
 
     Empty when nothing in the frame carries a category (no active version, or nothing scored yet)."""
     if frame.empty:
@@ -35,7 +66,7 @@ def category_table(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     rating = frame["kind"] == "rating"
     level = pd.to_numeric(frame["level"], errors="coerce").astype("float64")
     parts = pd.DataFrame({
-        "category": frame["category"].where(frame["category"].notna(), UNSCORED),
+        "category": table_key(frame["category"], frame["kind"], taxonomy),
         "bad": frame["n"].where(valid & rating & (level <= BAD_MAX_LEVEL) & ~frame["is_default"].astype(bool), 0),
         "hidden": frame["hidden"].where(valid & rating, 0),
         "messages": frame["n"].where(valid & (frame["kind"] == "message"), 0),
@@ -46,8 +77,4 @@ def category_table(frame: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     t = t[t["total"] > 0]
     if t.empty or (t["category"] == UNSCORED).all():
         return pd.DataFrame(columns=COLUMNS)
-    t["share"] = t["total"] / t["total"].sum() * 100.0
-    t["name"] = t["category"].map(lambda c: "未分类" if c == UNSCORED else taxonomy.name(c))
-    t["residual"] = t["category"].isin([UNSCORED, taxonomy.other_slug])
-    t = t.sort_values(["residual", "total", "category"], ascending=[True, False, True], ignore_index=True)
-    return t[COLUMNS]
+    return finish_table(t, taxonomy)[COLUMNS]

@@ -285,28 +285,38 @@ def test_filter_bar_lists_the_services_rated_in_the_period(engine, data):
         assert services(B, None) == ["S2", "S3"]
 
 
-def test_category_chart_lists_other_and_unscored_under_it(client_for, engine, data, settings, users):
-    """The 12345 message filed as 其他问题 (outside the taxonomy) and the unscored 差评 are not bars of the chart but a
-    line under it (in the table's order: larger first, then by key), with the records behind each and the reason
-    the messages are there; the API's table keeps every row."""
+def test_category_chart_lists_the_residual_rows_under_it(client_for, engine, data, settings, users):
+    """A 12345 message filed as 其他问题 is a city matter outside the 政务服务 taxonomy: its own row (分类外的12345留言),
+    last, outside the shares, in the 总览 and the bulletin alike. Neither it nor 其他问题 or 未分类 is a bar of the
+    chart; a line under it lists them with the records behind each; the API's table keeps every row."""
+    from dashboards.reports.tables import category_table as bulletin_table
+    from feedback.stats.complaint_mix import OUTSIDE_NOTE
     from tests import factory
     from tests.feedback.stats.test_kpi import MESSAGE
 
-    with engine.begin() as conn:
-        factory.add_scores(conn, [dict(record_id=data[MESSAGE[0]], model_version="v1", sentiment="neg",
-                                       sentiment_score=0.2, hidden_complaint=False, category="other",
-                                       scored_at=datetime(2026, 4, 1))])
+    with engine.begin() as conn:  # the message filed as other, and m5 (基本满意) a hidden complaint filed as other
+        factory.add_scores(conn, [dict(record_id=data[key], model_version="v1", sentiment="neg", sentiment_score=0.2,
+                                       hidden_complaint=hidden, category="other", scored_at=datetime(2026, 4, 1))
+                                  for key, hidden in ((MESSAGE[0], False), ("m5", True))])
     refresh_rollups(engine)
     client = client_for("admin")
     text = client.get(f"/?{MARCH_ARGS}").text
     bars = _figure(text, "fig-categories")["data"]
     assert {n for s in bars for n in s["y"]} == {"办理时效", "申报材料"}  # timeliness, materials
     line = re.search(r'<p class="muted small" id="category-residual">(.*?)</p>', text, re.S).group(1)
-    other = html.escape(records_query(MARCH, categories=("other",), kinds=("message",)))
     assert re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", line)) == (
-        "图中未列：未分类1条、其他问题1条（其中12345留言1条，多为物业、噪音、道路等不属于政务服务问题分类的城市事项）。")
-    assert f'<a href="/records?{other}">12345留言 1 条</a>' in line
-    api = client.get(f"/api/v1/overview?{MARCH_ARGS}").json
-    assert {c["category"]: c["residual"] for c in api["categories"]} == {
-        "timeliness": False, "materials": False, "other": True, "_unscored": True}
-    assert client.get(f"/api/v1/records?{html.unescape(other)}").json["total"] == 1
+        "图中未列：未分类1条、其他问题1条、分类外的12345留言1条（不属于政务服务问题分类的城市事项，如物业、噪音、道路，不计入占比）。")
+    outside = records_query(MARCH, categories=("other",), kinds=("message",))
+    assert f'<a href="/records?{html.escape(outside)}">分类外的12345留言</a>' in line
+    assert client.get(f"/api/v1/records?{outside}").json["total"] == 1
+    api = client.get(f"/api/v1/overview?{MARCH_ARGS}").json["categories"]
+    assert [(c["category"], c["total"], c["share"], c["residual"]) for c in api] == [
+        ("timeliness", 2, 40.0, False), ("materials", 1, 20.0, False), ("_unscored", 1, 20.0, True),
+        ("other", 1, 20.0, True), ("_outside_messages", 1, None, True)]
+    with engine.connect() as conn:  # the bulletin's table from the records: the same rows, and the note says why
+        b = build_bulletin(conn, "2026-03", Filters(), settings=settings, as_of=AS_OF)
+    cols = ["category", "bad", "hidden", "messages", "total", "share"]
+    mine = _data(engine, settings).categories[cols].reset_index(drop=True)
+    assert mine.equals(b.complaints.table[cols].reset_index(drop=True))
+    assert bulletin_table(b).note == OUTSIDE_NOTE
+    assert "分类外的12345留言" not in {q for q in b.complaints.quotes["name"]}  # no quotes of city matters

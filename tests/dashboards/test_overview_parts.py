@@ -52,8 +52,11 @@ def test_category_table_from_counts():
         "hidden": [0, 2, 0, 0, 0, 0]})
     t = category_table(frame, load_taxonomy()).set_index("category")
     assert t.loc["timeliness", ["bad", "hidden", "messages", "total"]].tolist() == [3, 2, 0, 5]  # voided 7 out
-    assert t.loc["_unscored", "messages"] == 2 and t.loc["other", "messages"] == 4
-    assert list(t.index) == ["timeliness", "other", "_unscored"] and round(t["share"].sum(), 6) == 100
+    # the message filed as other is outside the taxonomy: a row of its own, last, without a share
+    assert t.loc["_unscored", "messages"] == 2 and t.loc["_outside_messages", ["messages", "total"]].tolist() == [4, 4]
+    assert list(t.index) == ["timeliness", "_unscored", "_outside_messages"]
+    assert t.loc["timeliness", "share"] == pytest.approx(5 / 7 * 100) and pd.isna(t.loc["_outside_messages", "share"])
+    assert t.loc["_outside_messages", "name"] == "分类外的12345留言" and t["residual"].tolist() == [False, True, True]
 
 
 def _strings(value) -> list[str]:
@@ -183,9 +186,10 @@ def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
 
 
 def test_the_category_chart_leaves_the_residual_rows_to_a_line_under_it():
-    """12345 messages outside the taxonomy are filed as 其他问题: drawn beside the taxonomy's categories they
-    flattened every other bar (the demo month: 276 against at most 17), so the chart draws the named categories and
-    the page lists 其他问题 and 未分类 under it with their links, as the bulletin's chart leaves them out."""
+    """12345 messages outside the taxonomy (filed as 其他问题) drawn beside the taxonomy's categories flattened
+    every other bar (the demo month: 276 against at most 17), so the chart draws the named categories and the page
+    lists 其他问题, 未分类 and the messages outside the taxonomy under it, as the bulletin's chart leaves them out.
+    (The links here are the test's own; the overview's point the outside row at other + message.)"""
     from dashboards.pages.overview import named_categories, residual_categories
 
     frame = pd.DataFrame({
@@ -202,8 +206,11 @@ def test_the_category_chart_leaves_the_residual_rows_to_a_line_under_it():
     assert [s["name"] for s in spec["data"]] == ["差评", "隐性投诉"]  # no 留言 segment: no category holds one
     assert max(max(s["x"]) for s in spec["data"]) == 4  # the axis is the named categories', not 278
     rest = residual_categories(t, "/records")
-    assert rest == [{"name": "其他问题", "total": 278, "messages": 276, "link": "/records?category=other",
-                     "messages_link": "/records?category=other&kind=message", "outside": True},
+    assert rest == [{"name": "其他问题", "total": 2, "messages": 0, "link": "/records?category=other",
+                     "messages_link": "/records?category=other&kind=message", "outside": False},
                     {"name": "未分类", "total": 1, "messages": 0, "link": None, "messages_link": None,
-                     "outside": False}]
+                     "outside": False},
+                    {"name": "分类外的12345留言", "total": 276, "messages": 276,
+                     "link": "/records?category=_outside_messages",
+                     "messages_link": "/records?category=_outside_messages&kind=message", "outside": True}]
     assert residual_categories(t.iloc[:0], "/records") == [] and named_categories(t.iloc[:0]).empty
