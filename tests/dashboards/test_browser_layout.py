@@ -79,3 +79,37 @@ def test_no_screen_is_wider_than_the_window(live_server, shots):
         assert "2025年11月" in ticks and not any(re.search(r"[A-Za-z]", t) for t in ticks), ticks
         browser.close()
     assert not problems, problems
+
+
+def test_the_bulletin_task_table_keeps_its_short_heads_on_one_line(engine, settings):
+    """The HTML bulletin's 优化任务 table gives its long titles the room: 排名, 投诉数 and 优先级 were set one
+    character a line beside them. Every head of that table is one line high, in Chromium at a laptop's width."""
+    import dataclasses
+
+    import pandas as pd
+
+    from dashboards.reports import render
+    from feedback.bulletin import build_bulletin
+    from feedback.bulletin.sections import TASK_COLUMNS
+    from feedback.filters import Filters
+    from tests.dashboards.reports.test_reports import MONTH, scored_seed
+
+    scored_seed(engine)
+    with engine.connect() as conn:
+        b = build_bulletin(conn, MONTH, Filters(), settings=settings)
+    title = "翠湖湾小区交房两年多还办不了房产证、办证、小区业主（92 条，30 周，点赞 4,920）"
+    top = pd.DataFrame([{c: None for c in TASK_COLUMNS} | {
+        "rank": i + 1, "title": title, "category_name": "审批条件与依法行政", "dept_name": "清源市人力资源和社会保障局",
+        "signals": 92 - i, "score": 89.34 - i, "status_name": "整改中", "owner": "刘洋", "due_date": "2026-12-01"}
+        for i in range(3)], columns=TASK_COLUMNS)
+    b = dataclasses.replace(b, tasks=dataclasses.replace(b.tasks, top=top, total=3))
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.set_content(render(b, "html").decode("utf-8"), wait_until="load")
+        heads = page.evaluate("""() => [...document.querySelectorAll("table[data-table='优化任务'] th")].map(th => {
+            const r = document.createRange(); r.selectNodeContents(th);
+            return [th.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })""")
+        browser.close()
+    assert {h for h, _ in heads} >= {"排名", "投诉数", "优先级"}
+    assert all(lines == 1 for _, lines in heads), heads  # lines of text in each head
