@@ -50,6 +50,7 @@ class TaskSettings:
     rate_prior_strength_min: float = 100.0  # bounds of the prior's pseudo-count (alpha + beta), fitted by
     rate_prior_strength_max: float = 10000.0  # the method of moments across the groups of one category
     rate_lift_cap: float = 5.0  # smoothed rate / category baseline that earns the full rate component
+    rate_quantile: float = 0.1  # the rate component credits this lower quantile of the posterior rate
     # Grouping.
     onsite_categories: str = "queue_onsite,staff_attitude,staff_competence"  # grouped by hall, not service
     topic_threshold: float = 0.85  # cosine distance at which topic clusters stop merging
@@ -101,7 +102,7 @@ class TaskSettings:
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "trend_window_days": (1, None), "trend_cap": (1, None), "recency_half_life_days": (0.01, None),
     "persistence_full_weeks": (1, None), "rate_prior_strength_min": (1, None), "rate_prior_strength_max": (1, None),
-    "rate_lift_cap": (1, None), "topic_threshold": (0, 2), "topic_merge_similarity": (0, 1),
+    "rate_lift_cap": (1, None), "rate_quantile": (0.01, 0.5), "topic_threshold": (0, 2), "topic_merge_similarity": (0, 1),
     "topic_max_docs": (1, None), "duplicate_similarity": (0, 1), "impact_window_days": (1, None),
     "impact_confidence": (0.5, 0.999), "burst_z_cap": (0.01, None),
     "heat_w_volume": (0, 10), "heat_w_citizens": (0, 10), "heat_w_support": (0, 10), "heat_w_persistence": (0, 10),

@@ -11,6 +11,9 @@ from feedback.tasks.config import COMPONENT_LABELS, COMPONENTS, TaskSettings
 from feedback.tasks.priority import component_points
 
 HEAT_LABEL = "热度"
+# A week is called a 突增 only this many standard deviations above the weekly median (a single complaint
+# in a quiet group is z = 1: not a surge, though it earns its small burst points).
+BURST_WORDS_Z = 3.0
 
 
 def contributions(components: Mapping[str, float | None], cfg: TaskSettings,
@@ -75,7 +78,7 @@ def _fact(name: str, task: Mapping[str, Any], m: Mapping[str, Any], cfg: TaskSet
         if previous > 0:
             return f"近 {window}加权投诉 {recent:.1f}，是前 {window}的 {recent / previous:.1f} 倍"
         return f"近 {window}加权投诉 {recent:.1f}，前 {window}没有" if recent > 0 else None
-    if name == "burst" and m.get("burst_week"):
+    if name == "burst" and m.get("burst_week") and float(m.get("burst_z") or 0.0) >= BURST_WORDS_Z:
         return f"{m['burst_week']} 当周投诉突增"
     if name == "persistence" and m.get("active_weeks"):
         return f"{int(m['active_weeks'])} 周有投诉"

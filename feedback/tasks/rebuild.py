@@ -86,6 +86,7 @@ def _rows(groups, metrics, comps, ranked, evidence, sig, heat=None) -> list[dict
                 "support": int(r["support"]), "rated": None if pd.isna(r["rated"]) else int(r["rated"]),
                 "rate_smoothed": None if pd.isna(r["rate_smoothed"]) else float(r["rate_smoothed"]),
                 "rate_baseline": None if pd.isna(r["rate_prior"]) else float(r["rate_prior"]),
+                "rate_low": None if pd.isna(r["rate_low"]) else float(r["rate_low"]),
                 "recent": round(float(r["recent"]), 3), "previous": round(float(r["previous"]), 3),
                 "burst_z": round(float(r["burst_z"]), 3),
                 "burst_week": None if pd.isna(r["burst_week"]) else pd.Timestamp(r["burst_week"]).strftime("%Y-%m-%d"),

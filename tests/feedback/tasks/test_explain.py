@@ -88,3 +88,14 @@ def test_task_type_filter_values():
     tf = TaskFilters.from_args(_Args(type="topic", q="  翠湖湾   小区 "))
     assert tf.q == "翠湖湾 小区" and ("type", "topic") in tf.to_args() and ("q", "翠湖湾 小区") in tf.to_args()
     assert ("type", "gov") not in TaskFilters().to_args()  # the default stays out of URLs
+
+
+def test_a_burst_is_called_a_surge_only_three_deviations_above_the_median():
+    """One complaint in an otherwise quiet group is a weekly z of 1: it earns its small burst points, but the
+    sentence does not call that week a 突增 (the demo's 8th service task, one complaint, was explained so)."""
+    cfg = TaskSettings()
+    comps = {**COMPONENTS, "burst": 1.0, "rate": 0.0, "persistence": 0.0, "volume": 0.0, "reach": 0.0}
+    rows = contributions(comps, cfg)
+    for z, said in ((1.0, False), (2.9, False), (3.0, True), (7.5, True)):
+        text = explain(_task(30.0, metrics={**METRICS, "burst_z": z}), rows, cfg, position=8, type_name="政务服务")
+        assert ("2026-02-23 当周投诉突增" in text) is said, (z, text)

@@ -43,6 +43,26 @@ def test_one_of_three_does_not_outrank_fifty_of_ten_thousand():
     assert abs(r.loc[0, "rate_lift"] - 1.0) < 0.05
 
 
+def test_one_complaint_in_a_few_hundred_ratings_earns_no_rate_credit():
+    """Complaints as rare as 0.1 % of ratings: the prior's ~100 pseudo-ratings hold 0.1 pseudo-complaints, so its
+    mean put one complaint in 166 ratings at ~3.8 times the baseline and ranked it 8th of 408 service tasks in the
+    demo. The rate component credits the posterior's 10 % quantile: one complaint is no evidence, a real excess
+    (20 in 2,000 at a 0.1 % baseline) keeps nearly the full credit; the mean lift is still reported."""
+    k = np.array([2.0] * 30 + [1.0, 20.0])
+    n = np.array([2_000.0] * 30 + [166.0, 2_000.0])
+    sig = _signals([(i, int(v), 1, 80, "rating", 0) for i, v in enumerate(k)])
+    den = pd.DataFrame({"service_key": [f"s{i}" for i in range(32)], "dept_key": "d", "region_code": "", "n": n})
+    m = group_metrics(sig, _groups(32), den, AS_OF, CFG)
+    c = components(m, CFG)
+    assert m.loc[30, "rate_lift"] > 1.5  # the posterior mean alone would credit the single complaint …
+    assert m.loc[30, "rate_lift_low"] < 1.0 and c.loc[30, "rate"] == 0.0  # … its 10 % quantile does not
+    assert m.loc[31, "rate_lift_low"] > 4.0 and c.loc[31, "rate"] > 0.85  # ten times the baseline: sure of it
+    assert (m["rate_low"] <= m["rate_smoothed"]).all()
+    median = components(m.assign(**smoothed_rates(m["volume"], m["rated"], pd.Series(["timeliness"] * 32),
+                                                  TaskSettings(rate_quantile=0.5))), CFG)
+    assert median.loc[30, "rate"] > 0.15  # at the median the singleton is credited again: the quantile decides
+
+
 def test_full_score_prefers_fifty_of_ten_thousand_and_big_service_does_not_win_by_size():
     spec = [(i, 20, 1, 88, "rating", 0) for i in range(20)] + [(20, 50, 1, 88, "rating", 0),
                                                                (21, 1, 5, 5, "rating", 0),
