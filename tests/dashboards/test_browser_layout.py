@@ -81,6 +81,41 @@ def test_no_screen_is_wider_than_the_window(live_server, shots):
     assert not problems, problems
 
 
+def test_long_lists_are_cards_on_a_phone(live_server):
+    """At 390 px the 优化任务, 评价明细 and 整改台账 lists are one card a row: a task's title, a comment, a case's
+    service get the card's width (as table cells they were squeezed to two characters a line, the rest cut off
+    behind a sideways scroll), every short field keeps its name, and nothing scrolls sideways. At 1440 px they
+    are tables again."""
+    problems: list[str] = []
+    lists = (("/tasks", "table.tasks td:nth-child(2)", "状态："), ("/records", "table.records td.text", "满意度："),
+             ("/ledger", "table.ledger td.text", "整改期限："))
+    with sync_api.sync_playwright() as pw:
+        browser, page = open_page(pw, live_server, problems)
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path, text, label in lists:
+                page.goto(f"{live_server}{path}")
+                box = page.locator(text).first.bounding_box()
+                table = page.locator("table.phone-cards").first
+                sideways = table.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
+                shown = table.evaluate("t => getComputedStyle(t.querySelector('thead')).display")
+                if width == 390:
+                    assert box["width"] > 250, (path, box)  # the text has the card's width
+                    assert sideways <= 0 and shown == "none", (path, sideways, shown)
+                    names = page.evaluate("""() => [...document.querySelectorAll('table.phone-cards td[data-label]')]
+                        .slice(0, 12).map(td => getComputedStyle(td, '::before').content)""")
+                    assert f'"{label}"' in names, (path, names)
+                else:
+                    assert shown == "table-header-group", (path, shown)
+        browser.close()
+    assert not problems, problems
+
+
 def test_the_bulletin_task_table_keeps_its_short_heads_on_one_line(engine, settings):
     """The HTML bulletin's 优化任务 table gives its long titles the room: 排名, 投诉数 and 优先级 were set one
     character a line beside them. Every head of that table is one line high, in Chromium at a laptop's width."""

@@ -200,7 +200,7 @@ def test_task_types_apart_on_the_page_the_api_and_the_exports(client_for, work):
     assert TITLE_A in html and TITLE_TOPIC not in html and 'id="task-types"' in html
     topics = client.get("/tasks?type=topic").text
     assert TITLE_TOPIC in topics and TITLE_A not in topics and "共 1 项任务" in topics
-    assert '<td class="num rank">1</td>' in topics  # ranked within its type, not 3rd of all
+    assert '<td class="num rank" data-label="排名">1</td>' in topics  # ranked within its type, not 3rd of all
     for url in ("/tasks?type=city", "/api/v1/tasks?type=city", "/tasks/export/csv?type=city"):
         bad = client.get(url)
         assert bad.status_code == 400 and "任务类型" in bad.get_data(as_text=True), url
@@ -257,6 +257,6 @@ def test_the_list_pages_twenty_tasks_with_positions_that_continue(client_for, wo
                                     for i in range(25)])
     client = client_for("viewer")
     first = client.get("/tasks").text
-    assert first.count('<td class="num rank">') == 20 and "共 27 项任务，每页 20 项，共 2 页" in first
+    assert first.count('<td class="num rank" data-label="排名">') == 20 and "共 27 项任务，每页 20 项，共 2 页" in first
     second = client.get("/tasks?page=2").text
-    assert [int(x) for x in re.findall(r'<td class="num rank">(\d+)</td>', second)] == list(range(21, 28))
+    assert [int(x) for x in re.findall(r'<td class="num rank" data-label="排名">(\d+)</td>', second)] == list(range(21, 28))
