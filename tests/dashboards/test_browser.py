@@ -91,6 +91,15 @@ def open_page(pw, base: str, problems: list[str]):
     return browser, page
 
 
+def log_in(page, base: str, user: str = "admin") -> None:
+    """Sign in as ``user`` (the test password) through the login form and wait for the page it leads to."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
 def pick(page, name: str, *texts: str) -> None:
     """Choose options of a filter field as a user does: type into its search box, click the option whose text is
     exactly ``text``; the chosen ones show as chips."""

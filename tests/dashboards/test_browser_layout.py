@@ -9,8 +9,7 @@ from datetime import datetime
 import pytest
 
 from feedback import ledger
-from tests.dashboards.conftest import PASSWORD
-from tests.dashboards.test_browser import _fill, open_page, serving, sync_api
+from tests.dashboards.test_browser import _fill, log_in, open_page, serving, sync_api
 
 WIDTHS = (390, 1366, 1440)
 
@@ -33,10 +32,7 @@ def test_no_screen_is_wider_than_the_window(live_server, shots):
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser, page = open_page(pw, live_server, problems)
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server, "admin")
         page.wait_for_url(f"{live_server}/")
         page.goto(f"{live_server}/tasks")
         task = page.locator("a.task-title").first.get_attribute("href")
@@ -91,10 +87,7 @@ def test_long_lists_are_cards_on_a_phone(live_server):
              ("/ledger", "table.ledger td.text", "整改期限："))
     with sync_api.sync_playwright() as pw:
         browser, page = open_page(pw, live_server, problems)
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server, "admin")
         page.wait_for_url(f"{live_server}/")
         for width in (390, 1440):
             page.set_viewport_size({"width": width, "height": 900})

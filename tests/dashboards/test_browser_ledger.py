@@ -12,7 +12,7 @@ import pytest
 
 from feedback import ledger
 from tests import factory
-from tests.dashboards.conftest import PASSWORD, XSS, seed
+from tests.dashboards.conftest import XSS, seed
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -21,7 +21,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import _demo_rows, open_page, serving  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import _demo_rows, log_in, open_page, serving  # noqa: E402 - after the skip checks
 
 
 def _fill(engine) -> None:
@@ -43,10 +43,7 @@ def test_ledger_walkthrough(live_server, shots):
     with sync_api.sync_playwright() as pw:
         browser, page = open_page(pw, live_server, problems)
 
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "ops")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server, "ops")
         page.wait_for_load_state()
         badge = page.locator("nav.mainnav >> .nav-badge")
         assert badge.count() == 1 and int(badge.inner_text()) > 0  # overdue cases announced in the navigation

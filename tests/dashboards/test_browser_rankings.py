@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from feedback.stats.rollups import refresh_rollups
 from tests import factory
-from tests.dashboards.conftest import PASSWORD, rating_row
+from tests.dashboards.conftest import rating_row
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -20,7 +20,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import open_page, serving  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import log_in, open_page, serving  # noqa: E402 - after the skip checks
 
 # unit → (ratings, how many of them 差评). DC: 40 × 基本满意 — no 差评, the lowest 平均分 (the old rule's 黑榜)
 UNITS = {"DA": (40, 1), "DB": (40, 0), "DC": (40, 0), "DD": (40, 4)}
@@ -59,10 +59,7 @@ def test_black_board_bad_drilldown_and_sorting(server, shots):
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser, page = open_page(pw, server, problems)
-        page.goto(f"{server}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, server, "admin")
         page.goto(f"{server}/?start=2026-03-01&end=2026-03-31")
         page.wait_for_selector("#fig-channels .main-svg", timeout=15_000)
 

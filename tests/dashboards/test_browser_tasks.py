@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from tests.dashboards.conftest import PASSWORD, seed
-from tests.dashboards.test_browser import open_page, serving, sync_api
+from tests.dashboards.conftest import seed
+from tests.dashboards.test_browser import log_in, open_page, serving, sync_api
 from tests.dashboards.work_data import TITLE_A, TITLE_TOPIC, seed_work
 
 
@@ -25,10 +25,7 @@ def test_type_tabs_and_the_collapsed_method(live_tasks):
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser, page = open_page(pw, live_tasks, problems)
-        page.goto(f"{live_tasks}/login")
-        page.fill("input[name=username]", "viewer")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_tasks, "viewer")
         page.wait_for_load_state()
         page.goto(f"{live_tasks}/tasks")
         assert page.locator("#task-types .tab.active").inner_text().startswith("政务服务")
