@@ -67,13 +67,11 @@ def residual_categories(categories, base: str) -> list[dict]:
     the taxonomy (``outside``: mostly city matters, see feedback.complaint_mix.OUTSIDE)."""
     if not len(categories):
         return []
-    rows = _linked(categories[categories["residual"].astype(bool)], base)
-    def link(value):
-        return None if formats.missing(value) else value
-
-    return [{"name": r["name"], "total": int(r["total"]), "messages": int(r["messages"]), "link": link(r.get("link")),
-             "messages_link": link(r.get("messages_link")), "outside": r["category"] == OUTSIDE}
-            for r in rows.to_dict("records") if r["total"]]
+    rows = _linked(categories[categories["residual"].astype(bool)], base).to_dict("records")
+    return [{"name": r["name"], "total": int(r["total"]), "messages": int(r["messages"]),
+             "link": None if formats.missing(r["link"]) else r["link"],
+             "messages_link": None if formats.missing(r["messages_link"]) else r["messages_link"],
+             "outside": r["category"] == OUTSIDE} for r in rows if r["total"]]
 
 
 def overview_figures(data: Overview, base: str) -> dict[str, str | None]:

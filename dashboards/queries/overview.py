@@ -264,19 +264,24 @@ def _linked_ranking(r: Ranking, cur: Filters, field_name: str, floor: int = 0) -
 
 def _categories(conn: Connection, cur: Filters, taxonomy: Taxonomy) -> pd.DataFrame:
     t = round_frame(category_table(category_frame(conn, cur), taxonomy))
-    cats = list(t["category"])
-    outside = records_query(cur, categories=(taxonomy.other_slug,), kinds=("message",))  # the OUTSIDE row's records
-
-    def links(make) -> list[str | None]:
-        return [None if c == UNSCORED else outside if c == OUTSIDE else make(c) for c in cats]
-
-    t["records_query"] = links(lambda c: records_query(cur, categories=(c,)))
-    # each stacked segment opens what it counts: the 差评, the hidden complaints, the messages of the category
-    t["bad_records_query"] = [None if c == OUTSIDE else q for c, q in
-                              zip(cats, links(lambda c: bad_query(cur, categories=(c,))), strict=True)]
-    t["hidden_records_query"] = [None if c == OUTSIDE else q for c, q in zip(cats, links(
-        lambda c: records_query(cur, categories=(c,), kinds=("rating",)) + "&hidden=1"), strict=True)]
-    t["messages_records_query"] = links(lambda c: records_query(cur, categories=(c,), kinds=("message",)))
+    # each stacked segment opens what it counts: the 差评, the hidden complaints, the messages of the category;
+    # the messages outside the taxonomy are the messages filed as other; an unscored row has no link
+    links: dict[str, list[str | None]] = {"records": [], "bad": [], "hidden": [], "messages": []}
+    for c in t["category"]:
+        if c == UNSCORED:
+            row = dict.fromkeys(links)
+        elif c == OUTSIDE:
+            q = records_query(cur, categories=(taxonomy.other_slug,), kinds=("message",))
+            row = {"records": q, "bad": None, "hidden": None, "messages": q}
+        else:
+            row = {"records": records_query(cur, categories=(c,)), "bad": bad_query(cur, categories=(c,)),
+                   "hidden": records_query(cur, categories=(c,), kinds=("rating",)) + "&hidden=1",
+                   "messages": records_query(cur, categories=(c,), kinds=("message",))}
+        for k, v in row.items():
+            links[k].append(v)
+    t["records_query"] = links["records"]
+    for k in ("bad", "hidden", "messages"):
+        t[f"{k}_records_query"] = links[k]
     return t
 
 
