@@ -17,6 +17,7 @@ from etl.dbwrite import PG_STAGE_SCHEMA, insert_records, pg_uri, stage_postgres,
 from etl.profiles import Profile
 from etl.transform.chunk import TransformContext, transform
 from etl.transform.names import NameCodes
+from feedback.isolate import address_space_left
 from feedback.records import repository
 from feedback.records.partitions import months_of
 from feedback.records.partitions import repository as partitions
@@ -24,6 +25,7 @@ from feedback.records.partitions import repository as partitions
 # What write_chunk reads of a chunk's records once they are staged: the months to make sure of and, when fewer
 # were stored than given, what tells an id collision from a duplicate. A staged chunk waiting for the writer keeps
 # only these, not its text and every other column (one chunk less of memory in flight).
+WRITER_ROOM = 64 << 20  # address space left under the cap for a writer thread (its stack) and its first work
 WRITE_COLUMNS = ("id", "source_system", "record_key", "row_number", "rated_at")
 
 
@@ -103,8 +105,13 @@ def _pipelined(engine: Engine) -> bool:
     """Only a database in another process gains from a writer thread. SQLite's C code releases the GIL for every
     row's step and takes it back for the next row's parameters: with a transforming thread beside it, each row
     waits for the GIL (measured: twice the wall time for the same CPU time), and an in-memory SQLite database is
-    one per connection (SQLAlchemy gives each thread its own)."""
-    return engine.dialect.name != "sqlite"
+    one per connection (SQLAlchemy gives each thread its own).
+
+    Nor under a tight address-space cap (``[security] import_memory_mb``): a thread's stack is mapped at once
+    (8 MB by default), and with less than WRITER_ROOM left the thread could not start ("can't start new thread",
+    measured at 16 MB), so the chunks are written in the calling thread as on SQLite."""
+    left = address_space_left()
+    return engine.dialect.name != "sqlite" and (left is None or left >= WRITER_ROOM)
 
 
 def load_chunks(engine: Engine, batch_id: int, chunks: Iterable[pd.DataFrame], profile: Profile,
