@@ -64,7 +64,7 @@ def ranking_figure(table: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate="%{y}<br>调整后差评率 %{x:.4f}%<extra></extra>")
     _layout(fig, title, height=max(280, 30 * len(t) + 120))
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title={"text": "%"}, rangemode="tozero")
+    fig.update_xaxes(ticksuffix="%", rangemode="tozero")  # no axis title for the legend below to run into
     return fig
 
 

@@ -141,3 +141,44 @@ def test_the_bulletin_task_table_keeps_its_short_heads_on_one_line(engine, setti
         browser.close()
     assert {h for h, _ in heads} >= {"排名", "投诉数", "优先级"}
     assert all(lines == 1 for _, lines in heads), heads  # lines of text in each head
+
+
+def test_the_bulletin_fits_a_laptop_and_a_phone(engine, settings):
+    """The HTML bulletin is read on a laptop and, forwarded, on a phone. At 1000 and 1440 px no table is wider
+    than the sheet (the full rankings' sixteen columns ran 17–75 px past it); at 390 px the page does not scroll
+    sideways: a table too wide for the phone scrolls inside its own box, and the text keeps the phone's width."""
+    import dataclasses
+
+    from dashboards.reports import render
+    from feedback.bulletin import build_bulletin
+    from feedback.filters import Filters
+    from tests.dashboards.reports.test_reports import MONTH, scored_seed
+
+    scored_seed(engine)
+    with engine.connect() as conn:
+        b = build_bulletin(conn, MONTH, Filters(), settings=settings)
+    # a city's figures: department names and codes (统一社会信用代码) as real offices have them, large counts
+    table = b.depts.table.assign(name="清源市人力资源和社会保障局（社会保险事业管理中心）", key="11441800MB2C90123X",
+                                 total=123_456, bad=1_234, expected=1_234.56, on_time_rate=100.0, total_mom=-11.49,
+                                 avg_score_10_mom=-0.09, bad_rate_mom=-12.34, good_rate=100.0)
+    b = dataclasses.replace(b, depts=dataclasses.replace(b.depts, table=table))
+    html = render(b, "html").decode("utf-8")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium")
+        for width in (390, 1000, 1440):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.set_content(html, wait_until="load")
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            sideways = page.evaluate("document.documentElement.scrollWidth") - width
+            sheet = page.evaluate("document.querySelector('.sheet').getBoundingClientRect().right")
+            tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t =>
+                [t.dataset.table, Math.round(t.getBoundingClientRect().right)])""")
+            body = page.evaluate("document.querySelector('p.body').getBoundingClientRect().width")
+            page.close()
+            assert sideways <= 0, (width, sideways)
+            assert len(tables) >= 8
+            if width > 600:
+                assert all(right <= sheet for _, right in tables), (width, sheet, tables)
+            else:
+                assert body > 300, body  # the sheet's margins shrink on a phone
+        browser.close()
