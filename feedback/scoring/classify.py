@@ -25,7 +25,7 @@ from feedback.text.features import (
     tfidf_rows,
 )
 
-CODE_VERSION = "classify-2"
+CODE_VERSION = "classify-3"  # classify-3: rule-raised ties ordered by the model (tags 110,109,111)
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,8 @@ class ComplaintClassifier:
             if g:
                 out.append(ComplaintResult([(c, 1.0) for c in g], None, "gold"))
                 continue
-            conf = {c: float(cat_p[i, j]) for c, j in cidx.items()}
+            model = {c: float(cat_p[i, j]) for c, j in cidx.items()}
+            conf = dict(model)
             hits = self.matcher.match(text)
             tag_hits = self.taxonomy.tag_categories(tags[i]) if tags is not None else []
             rule = set(hits) | {c for c, _ in tag_hits}
@@ -307,7 +308,9 @@ class ComplaintClassifier:
                 conf[c] = max(conf.get(c, 0.0), p.phrase_conf)
             for c, _ in tag_hits:
                 conf[c] = max(conf.get(c, 0.0), p.tag_conf)
-            ranked = sorted(conf.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+            # Categories raised to the same confidence by rules (a record's 差评 tags often name two or three; two
+            # seed phrases) are ordered by what the text says (the model's own score), then by taxonomy order.
+            ranked = sorted(conf.items(), key=lambda kv: (-kv[1], -model.get(kv[0], 0.0), order.get(kv[0], len(order))))
             best = ranked[0][1] if ranked else 0.0
             margin = round(best - (ranked[1][1] if len(ranked) > 1 else 0.0), 6)
             if best < p.other_below:  # outside the taxonomy, unless it is filler the taxonomy names (凑字数凑字数…)
