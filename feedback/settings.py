@@ -100,7 +100,7 @@ class ScoringSettings:
     lead_decay: float = 0.3
     phrase_conf: float = 0.4
     hidden_below: float = 0.3
-    complaint_above: float = 0.65
+    complaint_above: float = 0.55
     hidden_text_below: float = 0.5
     message_classifier: str = ""  # the office's 12345 classifier (`haocha train classifier`), relative to config.toml
     message_fit_above: float = 0.6  # a message gets a 政务服务 category only at this P(about a service's handling)

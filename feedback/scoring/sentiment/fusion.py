@@ -23,7 +23,7 @@ class FusionParams:
     # With the complaint detector (feedback.scoring.detector): a hidden complaint is a detector probability of at
     # least ``complaint_above`` on a text whose P(positive) is below ``hidden_text_below`` (hidden_below is then
     # not used).
-    complaint_above: float = 0.65
+    complaint_above: float = 0.55
     hidden_text_below: float = 0.5
     hidden_min_level: int = 3  # 基本满意
 
