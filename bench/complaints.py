@@ -28,12 +28,13 @@ import pandas as pd
 
 from bench.complaint_parts import agreement, by_parts, held_out_parts
 from feedback.scoring.calibration import calibrate_other_below
-from feedback.scoring.classify import ClassifierParams, ComplaintParams, train_complaint_classifier
+from feedback.scoring.classify import ComplaintParams, train_complaint_classifier
 from feedback.scoring.evaluation import stratified_folds
 from feedback.scoring.labelled_corpus import read_corpus
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
 from feedback.scoring.taxonomy import load_taxonomy
+from feedback.scoring.textclf import ClassifierParams
 
 VERDICTS = ["不满意", "非常不满意", "差评", "很差", "太差了", "垃圾", "无语", "呵呵"]
 

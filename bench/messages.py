@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 
 from bench.complaints import TEDDY_LABELS, teddy_texts
-from feedback.scoring.classify import CORPUS_PARAMS, train_classifier, train_complaint_classifier
+from feedback.scoring.classify import train_complaint_classifier
 from feedback.scoring.evaluation import classification_metrics
 from feedback.scoring.labelled_corpus import read_corpus
 from feedback.scoring.messages import SERVICE, MessageRouter, read_fit_rows, train_fit_model
 from feedback.scoring.scorer import Scorer, scoring_text
 from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
 from feedback.scoring.taxonomy import load_taxonomy
+from feedback.scoring.textclf import CORPUS_PARAMS, train_classifier
 from feedback.settings import ScoringSettings
 
 GRID = [round(x, 2) for x in np.arange(0.2, 0.81, 0.05)]

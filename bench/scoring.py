@@ -118,8 +118,8 @@ def bench_throughput(engine, snow, texts: list[str], snow_n: int) -> dict:
 def bench_classification(data: Path, seed: int) -> dict:
     import pandas as pd
 
-    from feedback.scoring.classify import CORPUS_PARAMS, train_classifier
     from feedback.scoring.evaluation import cross_validate
+    from feedback.scoring.textclf import CORPUS_PARAMS, train_classifier
 
     df = pd.read_csv(data / "teddy2020c" / "attach2_dev_1842.csv").dropna()
     texts, y = df["text"].tolist(), df["一级标签"].tolist()

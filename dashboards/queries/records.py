@@ -186,9 +186,10 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
     items = []
     for r, title, text in zip(rows, titles, texts, strict=True):
         try:
-            others = [c for c, _ in json.loads(r.categories or "[]")[1:]]
+            labels = [(c, float(v)) for c, v in json.loads(r.categories or "[]")]
         except (ValueError, TypeError):
-            others = []
+            labels = []
+        others = [c for c, _ in labels[1:]]
         items.append({
             "id": r.id, "kind": r.kind, "rated_at": r.rated_at.isoformat(sep=" ") if r.rated_at else None,
             "level": r.level, "level_name": display.level_name(r.level) if r.level else None,
@@ -199,5 +200,7 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
             "category_conf": None if r.category_conf is None else round(float(r.category_conf), 3),
             "margin": None if r.category_margin is None else round(float(r.category_margin), 3),
             "also": [display.category_name(c, taxonomy) for c in others],
+            # rules (several 差评 tags, seed phrases) gave the first two the same confidence: the text chose
+            "tied": len(labels) > 1 and labels[0][1] == labels[1][1],
         })
     return items, waiting

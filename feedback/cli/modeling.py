@@ -171,7 +171,7 @@ def eval_sentiment_cmd(app: AppContext, data, text_col, label_col, engine, model
 @pass_app
 def eval_classifier_cmd(app: AppContext, data, text_col, label_col, title_col, model_path, cv, seed, as_json):
     """Accuracy, macro-F1, per-class P/R/F1, confusion matrix, n, docs/s; a baseline beside them."""
-    from feedback.scoring.classify import TextClassifier, load_classifier
+    from feedback.scoring.textclf import TextClassifier, load_classifier
     from feedback.scoring.training import ModelingError, cross_validation, eval_classifier
 
     texts, labels = _read(data, text_col, label_col, title_col)

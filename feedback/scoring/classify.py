@@ -1,170 +1,31 @@
-"""Complaint classification: a generic fast linear text classifier and the taxonomy-driven complaint classifier."""
+"""Complaint classification over the taxonomy: the category and second-level models (``feedback.scoring.textclf``),
+seed phrases and tag codes, the open-set rule, the main problem first, and training from the labelled corpus."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
-from feedback.scoring.artifacts import load_artifact, save_artifact
 from feedback.scoring.clauses import lead_scores
 from feedback.scoring.detector import train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
 from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
-from feedback.text.features import (
-    CharNgramHasher,
-    compact_columns,
-    fit_idf,
-    normalize,
-    tfidf_rows,
+from feedback.scoring.textclf import (  # noqa: F401 (re-exported: models saved before textclf.py pickle these names)
+    CORPUS_PARAMS,
+    ClassifierParams,
+    TextClassifier,
+    _as_label_sets,
+    _digest,
+    load_classifier,
+    save_classifier,
+    train_classifier,
 )
+from feedback.text.features import CharNgramHasher, normalize
 
 CODE_VERSION = "classify-3"  # classify-3: rule-raised ties ordered by the model (tags 110,109,111)
-
-
-@dataclass(frozen=True)
-class ClassifierParams:
-    """Hyper-parameters of :func:`train_classifier` (all enter the model version)."""
-
-    ngram_min: int = 1
-    ngram_max: int = 2
-    n_features: int = 2**21
-    preprocess: str = "digits"  # see feedback.text.features.PREPROCESSORS ("codes_nopunct" for long messages)
-    min_df: int = 1
-    model: str = "lr"  # "lr": one-vs-rest logistic regression (probabilities); "svm": linear SVM (margins)
-    C: float = 4.0
-    class_weight: str | None = "balanced"
-
-    def hasher(self) -> CharNgramHasher:
-        return CharNgramHasher(self.ngram_min, self.ngram_max, self.n_features, self.preprocess)
-
-
-# What `haocha train classifier` uses on a labelled corpus: a linear SVM over char n-grams with digits and codes
-# masked and punctuation dropped (best 5-fold macro-F1 on the 12345 messages of teddy2020c attach2).
-CORPUS_PARAMS = ClassifierParams(model="svm", C=1.0, preprocess="codes_nopunct", min_df=2)
-
-
-@dataclass
-class TextClassifier:
-    """One-vs-rest linear model over hashed char n-gram TF-IDF; multi-label capable."""
-
-    params: ClassifierParams
-    classes: list[str]
-    idf: np.ndarray
-    weights: sp.csr_matrix  # (n_features, n_classes), zero rows dropped from storage
-    intercepts: np.ndarray
-    version: str = ""
-
-    def decision(self, texts: Sequence[object], counts: sp.csr_matrix | None = None) -> np.ndarray:
-        if counts is None:
-            counts = self.params.hasher().transform(texts)
-        return np.asarray((tfidf_rows(counts, self.idf) @ self.weights).todense()) + self.intercepts
-
-    def predict_proba(self, texts: Sequence[object], counts: sp.csr_matrix | None = None) -> np.ndarray:
-        """(n, k) per-class confidences in [0, 1] (probabilities for ``lr``; squashed margins for ``svm``)."""
-        d = self.decision(texts, counts)
-        return expit(d if self.params.model == "lr" else 2.0 * d)
-
-    def predict(self, texts: Sequence[object], counts: sp.csr_matrix | None = None) -> list[str]:
-        """Single best class per text."""
-        d = self.decision(texts, counts)
-        return [self.classes[i] for i in d.argmax(axis=1)] if len(texts) else []
-
-    def predict_multi(self, texts: Sequence[object], threshold: float = 0.5, max_labels: int = 3,
-                      counts: sp.csr_matrix | None = None) -> list[list[tuple[str, float]]]:
-        """Every class with confidence ≥ ``threshold`` (best first, at most ``max_labels``) per text."""
-        proba = self.predict_proba(texts, counts)
-        out = []
-        for row in proba:
-            order = np.argsort(-row)[:max_labels]
-            out.append([(self.classes[j], float(row[j])) for j in order if row[j] >= threshold])
-        return out
-
-
-def _as_label_sets(labels: Sequence[object]) -> list[list[str]]:
-    out = []
-    for lab in labels:
-        if lab is None or (isinstance(lab, float) and np.isnan(lab)):
-            out.append([])
-        elif isinstance(lab, list | tuple | set | frozenset):
-            out.append([str(v) for v in lab])
-        else:
-            out.append([str(lab)])
-    return out
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def train_classifier(texts: Sequence[object], labels: Sequence[object], params: ClassifierParams | None = None,
-                     sample_weight: Sequence[float] | None = None, classes: Sequence[str] | None = None
-                     ) -> TextClassifier:
-    """Fit a one-vs-rest classifier. ``labels``: one label per text, or a list of labels (multi-label; an empty
-    list = negative for every class)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import LinearSVC
-
-    params = params or ClassifierParams()
-    sets = _as_label_sets(labels)
-    if len(sets) != len(texts):
-        raise ValueError(f"{len(texts)} texts but {len(sets)} labels")
-    classes = list(classes) if classes is not None else sorted({c for s in sets for c in s})
-    if not classes:
-        raise ValueError("no labels to learn")
-    counts = params.hasher().transform(texts)
-    idf = fit_idf(counts)
-    if params.min_df > 1:
-        idf[np.bincount(counts.indices, minlength=counts.shape[1]) < params.min_df] = 0.0
-    x, active = compact_columns(tfidf_rows(counts, idf))
-    w = np.ones(len(sets)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    binary_cw = params.class_weight
-    if params.class_weight == "balanced" and all(len(s) == 1 for s in sets):
-        # Single-label data: weigh each class as sklearn's multi-class "balanced" does, in every binary problem.
-        freq = {c: n for c, n in zip(*np.unique([s[0] for s in sets], return_counts=True), strict=True)}
-        w = w * np.array([len(sets) / (len(freq) * freq[s[0]]) for s in sets])
-        binary_cw = None
-    rows, cols, vals, inter = [], [], [], np.zeros(len(classes))
-    for j, c in enumerate(classes):
-        y = np.fromiter((c in s for s in sets), dtype=bool, count=len(sets))
-        if y.all() or not y.any():  # a class with no negatives (or positives) gets a constant score
-            inter[j] = 5.0 if y.all() else -5.0
-            continue
-        if params.model == "svm":
-            clf = LinearSVC(C=params.C, class_weight=binary_cw)
-        else:
-            clf = LogisticRegression(C=params.C, solver="liblinear", class_weight=binary_cw)
-        clf.fit(x, y, sample_weight=w)
-        nz = np.flatnonzero(clf.coef_[0])
-        rows.append(active[nz])
-        cols.append(np.full(len(nz), j))
-        vals.append(clf.coef_[0][nz].astype(np.float32))
-        inter[j] = float(clf.intercept_[0])
-    cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt))  # noqa: E731
-    weights = sp.csr_matrix((cat(vals, np.float32), (cat(rows, np.int64), cat(cols, np.int64))),
-                            shape=(counts.shape[1], len(classes)))
-    version = "clf-" + _digest(CODE_VERSION, asdict(params), classes, [normalize(t) for t in texts], sets,
-                               None if sample_weight is None else list(map(float, sample_weight)))[:12]
-    return TextClassifier(params, classes, idf, weights, inter, version)
-
-
-def save_classifier(model: object, path: Path | str) -> Path:
-    """Write a classifier (joblib, compressed, atomic)."""
-    return save_artifact(model, path)
-
-
-def load_classifier(path: Path | str):
-    """Read a classifier written by :func:`save_classifier` (a pickle: only load this project's files)."""
-    return load_artifact(path)
-
-
-# ---- complaint classification over the taxonomy ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -312,7 +173,7 @@ class ComplaintClassifier:
             # seed phrases) are ordered by what the text says (the model's own score), then by taxonomy order.
             ranked = sorted(conf.items(), key=lambda kv: (-kv[1], -model.get(kv[0], 0.0), order.get(kv[0], len(order))))
             best = ranked[0][1] if ranked else 0.0
-            margin = round(best - (ranked[1][1] if len(ranked) > 1 else 0.0), 6)
+            margin = round(_margin(ranked, model), 6)
             if best < p.other_below:  # outside the taxonomy, unless it is filler the taxonomy names (凑字数凑字数…)
                 filler = self.matcher.fallback(text)
                 out.append(ComplaintResult([(filler[0], p.phrase_conf)], filler[1], "rule", margin) if filler else
@@ -325,6 +186,15 @@ class ComplaintClassifier:
             sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
             out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model", margin))
         return out
+
+
+def _margin(ranked: list[tuple[str, float]], model: dict[str, float]) -> float:
+    """How far the chosen category led the next one, on what separated them: the confidences, or, where rules raised
+    both to the same confidence (two tags, two seed phrases), the model's own scores, which chose between them."""
+    if len(ranked) < 2:
+        return ranked[0][1] if ranked else 0.0
+    (first, a), (second, b) = ranked[0], ranked[1]
+    return a - b if a != b else model.get(first, 0.0) - model.get(second, 0.0)
 
 
 _VERDICTS = ("不满意", "非常不满意", "很不满意", "差评", "很差", "满意", "非常满意", "一般", "还行", "好评")

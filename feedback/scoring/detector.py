@@ -45,10 +45,10 @@ def detector_training_set(corpus: Sequence[CorpusRow], seed: tuple[Sequence[str]
 
 def train_detector(corpus: Sequence[CorpusRow], gold_texts: Sequence[str] = (), params=None,
                    gold_weight: float = 4.0):
-    """The detector (a one-class :class:`~feedback.scoring.classify.TextClassifier`), or None when its training
+    """The detector (a one-class :class:`~feedback.scoring.textclf.TextClassifier`), or None when its training
     set lacks complaints or non-complaints (no corpus): the rule then falls back to the sentiment alone."""
-    from feedback.scoring.classify import ClassifierParams, train_classifier
     from feedback.scoring.sentiment.engines import read_seed
+    from feedback.scoring.textclf import ClassifierParams, train_classifier
 
     if all(is_complaint_label(r.label) for r in corpus) or not any(is_complaint_label(r.label) for r in corpus):
         return None  # no corpus, or one without both kinds

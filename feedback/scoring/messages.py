@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from feedback.scoring.classify import ClassifierParams, TextClassifier, load_classifier, train_classifier
 from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label, read_corpus
 from feedback.scoring.scorer import scoring_text
+from feedback.scoring.textclf import ClassifierParams, TextClassifier, load_classifier, train_classifier
 
 SERVICE = "service"  # the fit model's one class: the message is about a government service's handling
 FIT_LABELS = (SERVICE, "outside")

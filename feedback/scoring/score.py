@@ -15,12 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from feedback.scoring import repository as store
-from feedback.scoring.classify import (
-    ComplaintParams,
-    load_classifier,
-    save_classifier,
-    train_complaint_classifier,
-)
+from feedback.scoring.classify import ComplaintParams, train_complaint_classifier
 from feedback.scoring.messages import (
     MessageModelError,
     MessageRouter,
@@ -32,6 +27,7 @@ from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
 from feedback.scoring.sentiment.engines import ModelEngine
 from feedback.scoring.sentiment.model import load_model
 from feedback.scoring.taxonomy import taxonomy_of
+from feedback.scoring.textclf import load_classifier, save_classifier
 from feedback.settings import Settings
 
 

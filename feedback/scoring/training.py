@@ -10,13 +10,6 @@ import numpy as np
 from sqlalchemy import Engine
 
 from feedback.scoring import repository as store
-from feedback.scoring.classify import (
-    CORPUS_PARAMS,
-    ClassifierParams,
-    TextClassifier,
-    save_classifier,
-    train_classifier,
-)
 from feedback.scoring.evaluation import (
     cross_validate,
     evaluate,
@@ -28,6 +21,13 @@ from feedback.scoring.evaluation import (
 from feedback.scoring.sentiment import SentimentModel, make_sentiment_engine, save_model, train_sentiment
 from feedback.scoring.sentiment.engines import default_training_set
 from feedback.scoring.sentiment.model import parse_labels
+from feedback.scoring.textclf import (
+    CORPUS_PARAMS,
+    ClassifierParams,
+    TextClassifier,
+    save_classifier,
+    train_classifier,
+)
 from feedback.settings import Settings
 
 

@@ -104,7 +104,7 @@ def test_the_category_mix_counts_ratings_not_12345_messages(client_for, seeded, 
 def test_an_adopted_office_classifier_is_named_on_the_models_screen_and_in_the_filter(client_for, seeded, engine, settings, tmp_path):
     from dataclasses import replace
 
-    from feedback.scoring.classify import CORPUS_PARAMS, save_classifier, train_classifier
+    from feedback.scoring.textclf import CORPUS_PARAMS, save_classifier, train_classifier
 
     texts = {"城乡建设": "物业不作为，电梯坏了", "环境保护": "油烟噪音扰民", "交通运输": "公交班次太少"}
     office = train_classifier([t for t in texts.values() for _ in range(3)],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dashboards.api.openapi import document
 from feedback.models import AuditLog, GoldLabel, Record, Score
@@ -121,3 +121,20 @@ def test_an_office_category_of_a_message_is_not_the_queues_to_confirm(client_for
                      .values(category="城乡建设", subcategory=None, category_margin=None))
     page = client_for("pm").get("/records/review").text
     assert rid not in _queue_ids(page) and f"待确认 {len(scores) - 1} 条" in page
+
+
+def test_a_tie_of_tags_says_that_the_text_chose(client_for, engine, scored):
+    """Several 差评 tags give their categories the same confidence and the text chooses among them
+    (``test_classify.py::test_tags_naming_several_categories_are_told_apart_by_the_text``); the queue says so
+    beside the margin, which is then the text's lead, and keeps the plain wording for the others."""
+    scores = _scores(engine, scored)
+    tied, plain = sorted(scores)[:2]
+    with engine.begin() as conn:
+        conn.execute(update(Score).where(Score.record_id == tied, Score.model_version == scored).values(
+            category="guide_info", category_conf=0.9, category_margin=0.35,
+            categories=json.dumps([["guide_info", 0.9], ["timeliness", 0.9], ["materials", 0.9]])))
+    page = client_for("pm").get("/records/review").text
+    cells = {rid: page.split(f'<tr id="r{rid}">')[1].split("</tr>")[0] for rid in (tied, plain)}
+    assert "置信度 90%；评价标签或关键词同时指向多个分类，按评价文字判断领先 35 个百分点" in cells[tied]
+    assert "也可能：办理时效、申报材料" in cells[tied]
+    assert "同时指向多个分类" not in cells[plain] and "领先次选" in cells[plain]

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from feedback.scoring.classify import (
-    ClassifierParams,
-    load_classifier,
-    save_classifier,
-    train_classifier,
-    train_complaint_classifier,
-    weak_labels,
-)
+from feedback.scoring.classify import train_complaint_classifier, weak_labels
 from feedback.scoring.evaluation import classification_metrics, cross_validate, stratified_folds
 from feedback.scoring.taxonomy import load_taxonomy
+from feedback.scoring.textclf import ClassifierParams, load_classifier, save_classifier, train_classifier
 
 PRAISE = ["工作人员态度很好，办事效率高", "很方便，一次就办好了", "非常满意，谢谢", "服务热情周到"]
 FIXTURE = {
@@ -179,6 +173,10 @@ def test_tags_naming_several_categories_are_told_apart_by_the_text(complaints):
     assert all({c for c, _ in r.labels} == {"timeliness", "materials", "guide_info"} for r in told.values())
     for text, r in told.items():  # the same answer with the tags in another order
         assert complaints.classify([text], tags=["111,109,110"])[0].category == r.category
+    # the margin (the 待确认 queue's order) is the model's lead among the tied categories, not 0 for every such 差评
+    for text, r in told.items():
+        assert dict(r.labels) == {"timeliness": 0.9, "materials": 0.9, "guide_info": 0.9}
+        assert 0 < r.margin < 0.9, (text, r.margin)
 
 
 def test_gold_joins_training(taxonomy):

@@ -14,12 +14,7 @@ from sqlalchemy import select
 
 from feedback.models import Score
 from feedback.scoring import repository as store
-from feedback.scoring.classify import (
-    CORPUS_PARAMS,
-    save_classifier,
-    train_classifier,
-    train_complaint_classifier,
-)
+from feedback.scoring.classify import train_complaint_classifier
 from feedback.scoring.messages import (
     SERVICE,
     FitRow,
@@ -32,6 +27,7 @@ from feedback.scoring.score import ScoringError, score_store
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams
 from feedback.scoring.taxonomy import load_taxonomy
+from feedback.scoring.textclf import CORPUS_PARAMS, save_classifier, train_classifier
 from feedback.settings import SettingsError, settings_from_mapping
 from tests import factory
 
