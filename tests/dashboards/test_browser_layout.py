@@ -182,3 +182,36 @@ def test_the_bulletin_fits_a_laptop_and_a_phone(engine, settings):
             else:
                 assert body > 300, body  # the sheet's margins shrink on a phone
         browser.close()
+
+
+def test_the_review_queue_is_cards_on_a_phone(settings_factory, tmp_path):
+    """待确认分类 on a phone: one card a classification (at 390 px its table stood 46,000 px tall, the comment and
+    the buttons off-screen to the right), each short field with its name, the comment the card's width, nothing
+    to scroll sideways; at 1440 px a table again."""
+    from feedback.scoring.score import score_store
+    from tests.dashboards.test_browser import _fill
+
+    def fill(engine) -> None:
+        _fill(engine)
+        score_store(engine, settings_factory(f"sqlite:///{tmp_path / 'browser.db'}"))
+
+    problems: list[str] = []
+    with serving(settings_factory, tmp_path, fill) as url, sync_api.sync_playwright() as pw:
+        browser, page = open_page(pw, url, problems)
+        log_in(page, url, "admin")
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{url}/records/review")
+            text = page.locator("table.review td.text").first.bounding_box()
+            table = page.locator("table.review")
+            sideways = table.evaluate("t => t.parentElement.scrollWidth - t.parentElement.clientWidth")
+            shown = table.evaluate("t => getComputedStyle(t.querySelector('thead')).display")
+            labels = page.evaluate("""() => [...document.querySelectorAll('table.review td[data-label]')]
+                .slice(0, 4).map(td => getComputedStyle(td, '::before').content)""")
+            if width == 390:
+                assert text["width"] > 250 and sideways <= 0 and shown == "none", (text, sideways, shown)
+                assert '"满意度："' in labels, labels
+            else:
+                assert shown == "table-header-group", shown
+        browser.close()
+    assert not problems, problems
