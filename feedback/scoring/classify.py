@@ -13,14 +13,11 @@ from feedback.scoring.clauses import lead_scores
 from feedback.scoring.detector import train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
 from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
-from feedback.scoring.textclf import (  # noqa: F401 (re-exported: models saved before textclf.py pickle these names)
-    CORPUS_PARAMS,
+from feedback.scoring.textclf import (  # models pickled before textclf.py find these two here as well
     ClassifierParams,
     TextClassifier,
     _as_label_sets,
     _digest,
-    load_classifier,
-    save_classifier,
     train_classifier,
 )
 from feedback.text.features import CharNgramHasher, normalize
