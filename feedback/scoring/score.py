@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from feedback.scoring import repository as store
 from feedback.scoring.classify import ComplaintParams, train_complaint_classifier
+from feedback.scoring.labelled_corpus import read_corpus
 from feedback.scoring.messages import (
     MessageModelError,
     MessageRouter,
@@ -95,8 +96,9 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
     gold = [g if isinstance(g, str) else None for g in corpus["gold"]]
     gold_subs = [g if isinstance(g, str) else None for g in corpus["gold_sub"]]
     ids = [int(r) for r in corpus["record_id"]]
+    labelled = read_corpus(split="train")  # the packaged corpus's train rows (none where it is absent)
     complaints = train_complaint_classifier(taxonomy, texts, corpus["tags"].tolist(), gold,
-                                            complaint_params(settings), gold_subs=gold_subs)
+                                            complaint_params(settings), corpus=labelled, gold_subs=gold_subs)
     gain = gold_gain(taxonomy, complaint_params(settings), ids, texts, corpus["tags"].tolist(), gold, gold_subs)
     router = message_router(settings, tuple((t, g != taxonomy.other_slug) for t, k, g in
                                             zip(texts, corpus["kind"], gold, strict=True) if k == "message" and g))
@@ -112,7 +114,8 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
                    "complaint_above": scorer.fusion.complaint_above,
                    "hidden_text_below": scorer.fusion.hidden_text_below,
                    "detector": complaints.detector is not None},
-        "trained_on": {"texts": len(texts), "gold": sum(g is not None for g in gold)},
+        # the store's texts, the labelled corpus's comments and the office's gold labels (among the store's texts)
+        "trained_on": {"texts": len(texts), "corpus": len(labelled), "gold": sum(g is not None for g in gold)},
         "gold_gain": gain,
     }
     if router is not None:

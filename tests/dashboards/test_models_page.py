@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dashboards.queries.models import category_shares, drift
 from feedback.models import Record
 from feedback.scoring import repository as store
+from feedback.scoring.labelled_corpus import read_corpus
 from feedback.scoring.score import score_store
 from feedback.scoring.trust import MIN_GOLD
 from tests import factory
@@ -32,6 +33,11 @@ def test_versions_agreement_and_scoping(client_for, seeded, engine, settings):
             store.add_gold_label(conn, ids[dept], "materials", by="pm", note=None, version=run.version)
     page = client_for("admin").get("/models").text
     assert "第 1 版" in page and run.version not in page and "使用中" in page and "2 条人工标注" in page
+    # what the classifier learned from: the labelled corpus is most of it, not only the store's few texts
+    trained = page[page.index('id="trained-on"'):].split("</div>")[0]
+    corpus, texts = len(read_corpus(split="train")), run.classifier_trained_on["texts"]
+    assert corpus > 10_000 and f"标注语料 {corpus:,} 条" in trained and f"本单位评价 {texts:,} 条" in trained
+    assert f"训练文本 {corpus + texts:,} 条" in page[page.index('id="versions"'):]
     router = page[page.index('id="message-router"'):]
     assert "未采用本单位分类" in router and "把握 ≥ 60%" in router and "其他问题" in router
     # two labels: no accuracy, a caveat instead (one correction used to read as "准确率 0.0%")
