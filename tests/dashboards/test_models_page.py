@@ -37,6 +37,7 @@ def test_versions_agreement_and_scoping(client_for, seeded, engine, settings):
     trained = page[page.index('id="trained-on"'):].split("</div>")[0]
     corpus, texts = len(read_corpus(split="train")), run.classifier_trained_on["texts"]
     assert corpus > 10_000 and f"标注语料 {corpus:,} 条" in trained and f"本单位评价 {texts:,} 条" in trained
+    assert "人工标注" not in trained  # the version was trained before any gold label: no "0 条" clause
     assert f"训练文本 {corpus + texts:,} 条" in page[page.index('id="versions"'):]
     router = page[page.index('id="message-router"'):]
     assert "未采用本单位分类" in router and "把握 ≥ 60%" in router and "其他问题" in router
