@@ -202,5 +202,9 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
             "also": [display.category_name(c, taxonomy) for c in others],
             # rules (several 差评 tags, seed phrases) gave the first two the same confidence: the text chose
             "tied": len(labels) > 1 and labels[0][1] == labels[1][1],
+            # filed as other by the open-set rule: its confidence is 1 − the best category's, and the margin is
+            # between two categories the model rejected, so the row names the best category's confidence instead
+            "outside": r.category == taxonomy.other_slug and r.category_margin is not None
+            and r.category_conf is not None,
         })
     return items, waiting

@@ -138,3 +138,20 @@ def test_a_tie_of_tags_says_that_the_text_chose(client_for, engine, scored):
     assert "置信度 90%；评价标签或关键词同时指向多个分类，按评价文字判断领先 35 个百分点" in cells[tied]
     assert "也可能：办理时效、申报材料" in cells[tied]
     assert "同时指向多个分类" not in cells[plain] and "领先次选" in cells[plain]
+
+
+def test_a_comment_filed_as_other_says_why_instead_of_a_lead(client_for, engine, scored):
+    """Filed as other by the open-set rule, a score's confidence is 1 − the best category's and its margin lies
+    between two categories the model rejected: "置信度 85%，领先次选 0 个百分点" read as a sure call. The row says
+    how sure the best category was instead; the other rows keep their wording."""
+    scores = _scores(engine, scored)
+    outside, plain = sorted(scores)[:2]
+    with engine.begin() as conn:
+        conn.execute(update(Score).where(Score.record_id == outside, Score.model_version == scored).values(
+            category="other", subcategory=None, category_conf=0.85, category_margin=0.001,
+            categories=json.dumps([["other", 0.85]])))
+    page = client_for("pm").get("/records/review").text
+    cells = {rid: page.split(f'<tr id="r{rid}">')[1].split("</tr>")[0] for rid in (outside, plain)}
+    assert "最可能的分类把握仅 15%，故归入其他问题" in cells[outside]
+    assert "领先次选" not in cells[outside] and "置信度 85%" not in cells[outside]
+    assert "领先次选" in cells[plain] and "最可能的分类" not in cells[plain]
