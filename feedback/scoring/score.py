@@ -99,7 +99,8 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
     labelled = read_corpus(split="train")  # the packaged corpus's train rows (none where it is absent)
     complaints = train_complaint_classifier(taxonomy, texts, corpus["tags"].tolist(), gold,
                                             complaint_params(settings), corpus=labelled, gold_subs=gold_subs)
-    gain = gold_gain(taxonomy, complaint_params(settings), ids, texts, corpus["tags"].tolist(), gold, gold_subs)
+    gain = gold_gain(taxonomy, complaint_params(settings), ids, texts, corpus["tags"].tolist(), gold, gold_subs,
+                     corpus=labelled)
     router = message_router(settings, tuple((t, g != taxonomy.other_slug) for t, k, g in
                                             zip(texts, corpus["kind"], gold, strict=True) if k == "message" and g))
     scorer = Scorer(sentiment, complaints, fusion_of(settings), router)
@@ -151,11 +152,12 @@ GAIN_HOLDOUT = 5  # every 5th gold-labelled record (by id) is held out to measur
 GAIN_MIN_HELD_OUT = 5  # fewer held-out gold labels than this: no gain figure (it would be noise)
 
 
-def gold_gain(taxonomy, params, ids: list[int], texts: list[str], tags: list, gold: list, gold_subs: list
-              ) -> dict | None:
+def gold_gain(taxonomy, params, ids: list[int], texts: list[str], tags: list, gold: list, gold_subs: list,
+              corpus=None) -> dict | None:
     """What the office's corrections gained, on held-out gold: every GAIN_HOLDOUT-th gold-labelled record (by id)
     is held out; a classifier trained with the other gold labels and one trained with none answer it (its gold
-    withheld); their top-1 accuracy and macro-F1 against the gold. None with too few gold labels."""
+    withheld); their top-1 accuracy and macro-F1 against the gold. None with too few gold labels. ``corpus``: the
+    labelled rows both train on (default: the packaged corpus's train rows, read again)."""
     from feedback.scoring.evaluation import classification_metrics
 
     labelled = sorted((r, i) for i, (r, g) in enumerate(zip(ids, gold, strict=True)) if g is not None)
@@ -168,7 +170,7 @@ def gold_gain(taxonomy, params, ids: list[int], texts: list[str], tags: list, go
     for name, keep in (("without", set()), ("with", {i for _, i in labelled} - held)):
         g = [gold[i] if i in keep else None for i in range(len(texts))]
         gs = [gold_subs[i] if i in keep else None for i in range(len(texts))]
-        clf = train_complaint_classifier(taxonomy, texts, tags, g, params, gold_subs=gs)
+        clf = train_complaint_classifier(taxonomy, texts, tags, g, params, corpus=corpus, gold_subs=gs)
         pred = [r.category for r in clf.classify([texts[i] for i in order], [tags[i] for i in order])]
         res = classification_metrics(truth, pred, sorted(set(truth)))
         out[name] = {"accuracy": round(res.accuracy, 4), "macro_f1": round(res.macro_f1, 4)}
