@@ -14,6 +14,7 @@ from dashboards.queries.paging import Page
 from dashboards.queries.where import active_versions, record_conditions
 from feedback.filters import Filters
 from feedback.models import GoldLabel, LedgerCase, Record, Score
+from feedback.scoring.classify import other_confidence
 from feedback.scoring.taxonomy import Taxonomy, load_taxonomy
 
 COUNT_CAP = 10_000  # counting stops here ("10000+"), so a broad search stays fast on millions of rows
@@ -202,9 +203,10 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
             "also": [display.category_name(c, taxonomy) for c in others],
             # rules (several 差评 tags, seed phrases) gave the first two the same confidence: the text chose
             "tied": len(labels) > 1 and labels[0][1] == labels[1][1],
-            # filed as other by the open-set rule: its confidence is 1 − the best category's, and the margin is
-            # between two categories the model rejected, so the row names the best category's confidence instead
-            "outside": r.category == taxonomy.other_slug and r.category_margin is not None
-            and r.category_conf is not None,
+            # filed as other by the open-set rule (the router's messages have no margin): the margin lies between two
+            # categories the model rejected, so the row names how sure the best category was instead
+            "best_conf": round(other_confidence(float(r.category_conf)), 3)
+            if r.category == taxonomy.other_slug and r.category_margin is not None and r.category_conf is not None
+            else None,
         })
     return items, waiting

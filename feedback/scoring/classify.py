@@ -174,7 +174,8 @@ class ComplaintClassifier:
             if best < p.other_below:  # outside the taxonomy, unless it is filler the taxonomy names (凑字数凑字数…)
                 filler = self.matcher.fallback(text)
                 out.append(ComplaintResult([(filler[0], p.phrase_conf)], filler[1], "rule", margin) if filler else
-                           ComplaintResult([(self.taxonomy.other_slug, round(1.0 - best, 6))], None, "other", margin))
+                           ComplaintResult([(self.taxonomy.other_slug, round(other_confidence(best), 6))], None,
+                                           "other", margin))
                 continue
             # further categories: at the threshold or above, or named by a seed phrase or tag code of the text
             labels = ranked[:1] + [(c, v) for c, v in ranked[1:] if v >= p.threshold or c in rule][: p.max_labels - 1]
@@ -183,6 +184,12 @@ class ComplaintClassifier:
             sub = self._subcategory(top, subs, sub_p[i] if len(sidx) else None, sidx)
             out.append(ComplaintResult(labels, sub, "rule" if top in rule else "model", margin))
         return out
+
+
+def other_confidence(best: float) -> float:
+    """The confidence of an answer filed as other by the open-set rule, from its best category's confidence: 1 − it
+    (its own inverse, so the best category's confidence is read back from a stored other answer the same way)."""
+    return 1.0 - best
 
 
 def _margin(ranked: list[tuple[str, float]], model: dict[str, float]) -> float:
