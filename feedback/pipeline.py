@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from feedback.settings import Settings
 
@@ -60,6 +60,25 @@ def rebuild_rollups(engine: Engine, settings: Settings):
     from feedback.stats.rollups import refresh_rollups
 
     return refresh_rollups(engine)
+
+
+def record_correction(conn: Connection, record_id: int, category: str, *, by: str, note: str | None = None,
+                      subcategory: str | None = None) -> str | None:
+    """A person's correction of a record (a gold label: a category, or NOT_COMPLAINT), counted at once: it wins
+    over the active score, and the record's day of the rollups is rebuilt in the caller's transaction (the
+    overview, KPIs and bulletin read the new category or hidden-complaint count without waiting for a batch).
+    Returns the active scoring version it overrode (None: no version yet). Raises KeyError for no such record,
+    ``repository.NoComplaintRefused`` for a 不是投诉 of a record that cannot be one."""
+    from feedback.scoring import repository as store
+    from feedback.stats.rollups import refresh_days
+
+    active = store.active_version(conn)
+    version = active["version"] if active else None
+    rated_at = store.add_gold_label(conn, record_id, category, by=by, note=note, version=version,
+                                    subcategory=subcategory)
+    if version and rated_at is not None:
+        refresh_days(conn, rated_at.date(), rated_at.date())
+    return version
 
 
 def rebuild_task_list(engine: Engine, settings: Settings) -> TasksResult:

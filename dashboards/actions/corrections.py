@@ -1,4 +1,5 @@
-"""Category corrections (gold labels) from the explorer and the API: checked, department-scoped, stored."""
+"""Category corrections (gold labels) from the explorer and the API: checked, department-scoped, stored, and
+counted at once (the record's day of the rollups is rebuilt in the same transaction)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from sqlalchemy import Engine
 
 from dashboards.queries.records import record_visible
 from dashboards.users import UserRow
+from feedback.pipeline import record_correction
 from feedback.scoring import repository as store
-from feedback.scoring.taxonomy import taxonomy_of
+from feedback.scoring.scorer import may_be_no_complaint  # noqa: F401 (the templates ask it, through here)
+from feedback.scoring.taxonomy import NOT_COMPLAINT, NOT_COMPLAINT_NAME, taxonomy_of
 from feedback.settings import Settings
 
 MAX_NOTE = 500
@@ -50,14 +53,20 @@ def _sub_choices(taxonomy_path: str, base_dir: Path) -> tuple[tuple[str, tuple[t
     return tuple((c.slug, tuple((s.slug, s.name) for s in c.subcategories)) for c in taxonomy.categories)
 
 
+NOT_COMPLAINT_CHOICE = (NOT_COMPLAINT, f"{NOT_COMPLAINT_NAME}（表扬或中性评价）")
+
+
 def correct_category(engine: Engine, settings: Settings, user: UserRow, record_id: int, category: object,
                      note: object, subcategory: object = None) -> dict[str, Any]:
     """Store ``category`` (with its second level ``subcategory``, optional) as the record's gold label (it wins
-    over the active score at once and joins the next training). Raises LabelError for a bad category,
+    over the active score at once, counts on the overview at once, and joins the next training); ``NOT_COMPLAINT``
+    (a rating above 差评 only) says the text is no complaint at all. Raises LabelError for a bad category,
     subcategory or note, LookupError for a record the user cannot see."""
-    choices = dict(category_choices(settings))
+    choices = dict([*category_choices(settings), NOT_COMPLAINT_CHOICE])
     if not isinstance(category, str) or category not in choices:
         raise LabelError(f"问题分类 {category!r} 不存在；可选：" + "、".join(f"{s}（{n}）" for s, n in choices.items()))
+    if category == NOT_COMPLAINT and subcategory not in ("", None):
+        raise LabelError(f"“{NOT_COMPLAINT_NAME}”没有二级分类")
     if subcategory in ("", None):
         subcategory = None
     else:
@@ -73,11 +82,23 @@ def correct_category(engine: Engine, settings: Settings, user: UserRow, record_i
     with engine.begin() as conn:
         if not record_visible(conn, record_id, user.dept_code):
             raise LookupError(record_id)
-        active = store.active_version(conn)
-        version = active["version"] if active else None
-        store.add_gold_label(conn, record_id, category, by=user.username, note=note, version=version,
-                             subcategory=subcategory)
+        try:
+            version = record_correction(conn, record_id, category, by=user.username, note=note,
+                                        subcategory=subcategory)
+        except store.NoComplaintRefused:
+            raise LabelError(_no_complaint_refused(settings)) from None
     sub_name = dict(subcategory_choices(settings).get(category, [])).get(subcategory) if subcategory else None
-    return {"record_id": record_id, "category": category, "category_name": choices[category],
+    name = NOT_COMPLAINT_NAME if category == NOT_COMPLAINT else choices[category]
+    return {"record_id": record_id, "category": category, "category_name": name,
             "subcategory": subcategory, "subcategory_name": sub_name,
             "labelled_by": user.username, "note": note, "model_version": version}
+
+
+MISRATED = "policy_or_invalid"  # the packaged taxonomy's home of 误评 / 点错
+
+
+def _no_complaint_refused(settings: Settings) -> str:
+    names = dict(category_choices(settings))
+    where = f"请选“{names[MISRATED]}”" if MISRATED in names else "请选相应的问题分类"
+    return (f"只有基本满意及以上的评价可以标为“{NOT_COMPLAINT_NAME}”：差评本身就是投诉（误评、点错{where}），"
+            "12345 留言也按诉求处理")

@@ -125,7 +125,9 @@ SCHEMAS: dict[str, Any] = {
             "tags": {"type": "array", "items": {"type": "string"}, "description": "tag code and its wording"},
             "title": _nullable("string"), "text": _nullable("string", description="cleaned, PII masked"),
             "votes_up": _nullable("integer"), "sentiment": {"enum": [*SENTIMENTS, None]},
-            "category": _nullable("string"), "category_name": _nullable("string"),
+            "category": _nullable("string", description=(
+                "first-level slug (the person's where corrected); not_complaint where a person said the text is no "
+                "complaint (不是投诉)")), "category_name": _nullable("string"),
             "category_conf": _nullable("number"),
             "category_corrected": {"type": "boolean",
                                    "description": "true: category is a person's correction (gold label, 人工校正)"},
@@ -186,7 +188,9 @@ SCHEMAS: dict[str, Any] = {
                    "properties": _PUSH_RESULT},
     "LabelRequest": {
         "type": "object", "required": ["category"],
-        "properties": {"category": {"type": "string", "description": "first-level slug of the taxonomy, or other"},
+        "properties": {"category": {"type": "string", "description": (
+            "first-level slug of the taxonomy, or other; or not_complaint (不是投诉: the text is praise or a neutral "
+            "remark — a rating above 差评 only; it clears the record's category and hidden-complaint flag)")},
                        "note": _nullable("string", maxLength=500),
                        "subcategory": _nullable("string", description="second-level slug of that category")},
     },

@@ -37,8 +37,13 @@ def index():
     return render_template(
         "pages/explorer.html", result=result, filters=filters, q=q, options=options, current=current, error=error,
         hidden=hidden, label_choices=label_choices, back=request.query_string.decode("utf-8", "replace"),
-        export_limit=EXPORT_LIMIT, taxonomy=taxonomy,
+        export_limit=EXPORT_LIMIT, taxonomy=taxonomy, **_no_complaint_offer(),
     ), (400 if error else 200)
+
+
+def _no_complaint_offer() -> dict:
+    """What the correction forms need to offer 不是投诉 on the records that may be no complaint."""
+    return {"not_complaint": labels.NOT_COMPLAINT_CHOICE, "may_clear": labels.may_be_no_complaint}
 
 
 def _search_terms(q: str, hidden: bool) -> list[tuple[str, str]]:
@@ -82,7 +87,8 @@ def label(record_id: int):
     except LookupError:
         abort(404, description=f"记录 {record_id} 不存在，或不属于本部门")
     auth.audit_request("label", record_id=record_id, category=saved["category"], via="explorer")
-    flash(f"已将这条记录的问题分类校正为“{saved['category_name']}”（人工校正，下次训练分类模型时使用）", "ok")
+    flash(_saved_message(saved, "校正") if saved["category"] == labels.NOT_COMPLAINT else
+          f"已将这条记录的问题分类校正为“{saved['category_name']}”（人工校正，下次训练分类模型时使用）", "ok")
     # Only the query string comes back from the form, re-encoded: the redirect never leaves the explorer.
     back = urlencode(parse_qsl(request.form.get("back", ""), keep_blank_values=False))
     return redirect(url_for("explorer.index") + (f"?{back}" if back else "") + f"#r{record_id}")
@@ -99,15 +105,16 @@ def review():
         items, waiting = review_queue(conn, filters, taxonomy=context.taxonomy())
     return render_template("pages/review.html", items=items, waiting=waiting,
                            label_choices=labels.category_choices(settings),
-                           sub_choices=labels.subcategory_choices(settings))
+                           sub_choices=labels.subcategory_choices(settings), **_no_complaint_offer())
 
 
 @bp.post("/records/review/<int:record_id>")
 @auth.require("label")
 def review_answer(record_id: int):
-    """Confirm the model's classification or store the chosen one ("category" or "category/subcategory") as the
-    record's gold label; audited; back to the queue."""
-    confirmed = request.form.get("decision") == "confirm"
+    """Confirm the model's classification or store the chosen one ("category" or "category/subcategory", or
+    not_complaint) as the record's gold label; audited; back to the queue."""
+    decision = request.form.get("decision")
+    confirmed = decision == "confirm"
     category, _, sub = (request.form.get("choice") or "").partition("/")
     try:
         saved = labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id,
@@ -117,7 +124,14 @@ def review_answer(record_id: int):
     except LookupError:
         abort(404, description=f"记录 {record_id} 不存在，或不属于本部门")
     auth.audit_request("label", record_id=record_id, category=saved["category"], subcategory=saved["subcategory"],
-                       via="review", decision="confirm" if confirmed else "correct")
-    name = saved["category_name"] + (f" / {saved['subcategory_name']}" if saved["subcategory_name"] else "")
-    flash(f"已{'确认' if confirmed else '校正'}：“{name}”（人工确认的分类，下次训练分类模型时使用）", "ok")
+                       via="review", decision=decision if decision in ("confirm", "not_complaint") else "correct")
+    flash(_saved_message(saved, "确认" if confirmed else "校正"), "ok")
     return redirect(url_for("explorer.review"))
+
+
+def _saved_message(saved: dict, verb: str) -> str:
+    if saved["category"] == labels.NOT_COMPLAINT:
+        return (f"已标为“{saved['category_name']}”：这条评价不再计入投诉和隐性投诉，下次训练时用于教会模型"
+                "哪些话不是投诉")
+    name = saved["category_name"] + (f" / {saved['subcategory_name']}" if saved["subcategory_name"] else "")
+    return f"已{verb}：“{name}”（人工确认的分类，下次训练分类模型时使用）"

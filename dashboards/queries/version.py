@@ -1,4 +1,5 @@
-"""The data version the result cache keys on: the last finished batch, the last ledger event, the active versions."""
+"""The data version the result cache keys on: the last finished batch, the last ledger event, the active versions
+and the last correction (a gold label rebuilds its day of the rollups)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from feedback.models import Batch, LedgerEvent, ModelVersion
+from feedback.models import Batch, GoldLabel, LedgerEvent, ModelVersion
 
 
 def data_version(conn: Connection) -> tuple[Any, ...]:
-    """Three indexed lookups, in one statement (every request asks), that change whenever the numbers on the
+    """Four indexed lookups, in one statement (every request asks), that change whenever the numbers on the
     overview can change."""
     batch = select(func.max(Batch.id)).where(Batch.finished_at.is_not(None)).scalar_subquery()
     event = select(func.max(LedgerEvent.id)).scalar_subquery()
     active = (select(func.aggregate_strings(ModelVersion.version, ","))
               .where(ModelVersion.active.is_(True)).scalar_subquery())
-    return tuple(conn.execute(select(batch, event, active)).one())
+    label = select(func.max(GoldLabel.id)).scalar_subquery()
+    return tuple(conn.execute(select(batch, event, active, label)).one())

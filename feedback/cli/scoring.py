@@ -107,27 +107,31 @@ def label_group() -> None:
 def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note: str | None,
                   subcategory: str | None) -> None:
     """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other"), optionally with its
-    second level (--sub)."""
+    second level (--sub); or "not_complaint" (不是投诉: a rating above 差评 whose text is no complaint). Counted
+    at once (the record's day of the rollups is rebuilt)."""
+    from feedback.pipeline import record_correction
     from feedback.scoring import repository as store
-    from feedback.scoring.taxonomy import taxonomy_of
+    from feedback.scoring.taxonomy import NOT_COMPLAINT, taxonomy_of
 
     taxonomy = taxonomy_of(app.settings())
-    allowed = [*taxonomy.slugs, taxonomy.other_slug]
+    allowed = [*taxonomy.slugs, taxonomy.other_slug, NOT_COMPLAINT]
     if category not in allowed:
         fail(f"unknown category {category!r}; choose one of: " +
              ", ".join(f"{s} ({taxonomy.name(s)})" for s in allowed))
     if subcategory is not None:
-        own = [] if category == taxonomy.other_slug else [s.slug for s in taxonomy.category(category).subcategories]
+        own = [] if category in (taxonomy.other_slug, NOT_COMPLAINT) else \
+            [s.slug for s in taxonomy.category(category).subcategories]
         if subcategory not in own:
             fail(f"{subcategory!r} is not a second level of {category!r}; choose one of: " +
                  (", ".join(f"{s} ({taxonomy.name(s)})" for s in own) or "none"))
     with app.engine().begin() as conn:
-        active = store.active_version(conn)
         try:
-            store.add_gold_label(conn, record_id, category, by=by, note=note,
-                                 version=active["version"] if active else None, subcategory=subcategory)
+            record_correction(conn, record_id, category, by=by, note=note, subcategory=subcategory)
         except KeyError:
             fail(f"no record with id {record_id}")
+        except store.NoComplaintRefused:
+            fail(f"record {record_id} cannot be {NOT_COMPLAINT}: only a rating above 差评 can (a 差评 is a complaint "
+                 "by its rating, a mistaken one is policy_or_invalid; a 12345 message is a request by its nature)")
     click.echo(f"record {record_id}: {category} ({taxonomy.name(category)}) — wins now; joins the next "
                "`haocha score --all`")
 

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from feedback.scoring.clauses import lead_scores
 from feedback.scoring.detector import train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, read_corpus
-from feedback.scoring.taxonomy import PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
+from feedback.scoring.taxonomy import NOT_COMPLAINT, PhraseMatcher, Taxonomy, weak_labels  # noqa: F401 (re-exported)
 from feedback.scoring.textclf import (  # models pickled before textclf.py find these two here as well
     ClassifierParams,
     TextClassifier,
@@ -225,7 +225,8 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     ``corpus``: labelled rows (default: the ``train`` rows of the packaged ``feedback/data/corpus/*.tsv``, none
     when it is absent); complaint rows train their categories, other and non-complaint rows are negatives.
     ``gold_subs``: the second level of each gold label (None where the person gave none); it trains the
-    second-level model when it belongs to the gold category.
+    second-level model when it belongs to the gold category. A gold ``NOT_COMPLAINT`` is a negative of the
+    categories (like the praise negatives) and a non-complaint of the detector.
     """
     params = params or ComplaintParams()
     if negatives is None:
@@ -249,6 +250,9 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     weak = weak_labels(taxonomy, texts, tags, matcher)
     known, known_subs = set(taxonomy.slugs), set(taxonomy.subcategory_slugs)
     for i, t in enumerate(texts):
+        if gold is not None and gold[i] == NOT_COMPLAINT:  # a person's "no complaint": fits no category
+            add(str(t), [], [], params.weak_weight)
+            continue
         g = [x for x in _as_label_sets([gold[i]])[0] if x != taxonomy.other_slug] if gold is not None else None
         is_gold = gold is not None and bool(_as_label_sets([gold[i]])[0])
         gs = gold_subs[i] if gold_subs is not None and is_gold else None
@@ -268,8 +272,10 @@ def train_complaint_classifier(taxonomy: Taxonomy, texts: Sequence[object] = (),
     sub_idx = [i for i, s in enumerate(sub_sets) if s]
     sub_model = train_classifier([docs[i] for i in sub_idx], [sub_sets[i] for i in sub_idx], cp,
                                  [weights[i] for i in sub_idx], classes=taxonomy.subcategory_slugs)
-    gold_texts = [str(t) for i, t in enumerate(texts) if gold is not None and _as_label_sets([gold[i]])[0]]
-    detector = train_detector(corpus, gold_texts, cp, params.gold_weight)
+    gold_texts = [str(t) for i, t in enumerate(texts)
+                  if gold is not None and gold[i] != NOT_COMPLAINT and _as_label_sets([gold[i]])[0]]
+    not_complaints = [str(t) for i, t in enumerate(texts) if gold is not None and gold[i] == NOT_COMPLAINT]
+    detector = train_detector(corpus, gold_texts, cp, params.gold_weight, not_complaints)
     version = "cmp-" + _digest(CODE_VERSION, taxonomy.digest, asdict(params), cat_model.version,
                                sub_model.version, detector.version if detector else None)[:12]
     return ComplaintClassifier(taxonomy, params, cat_model, sub_model, version, detector)

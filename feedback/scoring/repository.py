@@ -11,6 +11,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
 
 from feedback.models import GoldLabel, ModelVersion, Record, Score
+from feedback.scoring.scorer import may_be_no_complaint
+from feedback.scoring.taxonomy import NOT_COMPLAINT
 
 SCORING = "scoring"  # model_versions.kind of a complete scoring version (what charts read)
 SENTIMENT = "sentiment"  # model_versions.kind of an adopted, trained sentiment model
@@ -162,12 +164,13 @@ def training_corpus(conn: Connection, limit: int) -> pd.DataFrame:
 
 
 def all_gold(conn: Connection, depts: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every record with a gold label (its latest), with the text the models read; ``depts``: only records of
-    these departments."""
+    """Every record whose latest gold label is a category (not ``NOT_COMPLAINT``: there is no category to agree
+    on), with the text the models read; ``depts``: only records of these departments."""
     last = select(func.max(GoldLabel.id)).group_by(GoldLabel.record_id)
     stmt = (select(GoldLabel.record_id, GoldLabel.category, GoldLabel.labelled_by, GoldLabel.created_at,
                    Record.kind, Record.level, Record.tags, Record.title, Record.text)
-            .join(Record, Record.id == GoldLabel.record_id).where(GoldLabel.id.in_(last))
+            .join(Record, Record.id == GoldLabel.record_id)
+            .where(GoldLabel.id.in_(last), GoldLabel.category != NOT_COMPLAINT)
             .order_by(GoldLabel.record_id))
     if depts:
         stmt = stmt.where(Record.dept_code.in_(list(depts)))
@@ -176,18 +179,33 @@ def all_gold(conn: Connection, depts: Sequence[str] | None = None) -> pd.DataFra
                                        "title", "text"])
 
 
+class NoComplaintRefused(ValueError):
+    """``NOT_COMPLAINT`` asked for a record that cannot be one (a 差评, a 12345 message): see may_be_no_complaint."""
+
+
 def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
-                   version: str | None, subcategory: str | None = None) -> None:
+                   version: str | None, subcategory: str | None = None) -> datetime | None:
     """Store a person's category (and second level, when given) for a record; the active version's score takes
-    it at once (gold wins) and leaves the 待确认 queue (no margin)."""
-    if conn.execute(select(Record.id).where(Record.id == record_id)).first() is None:
+    it at once (gold wins) and leaves the 待确认 queue (no margin). ``NOT_COMPLAINT`` clears the score's category
+    and hidden-complaint flag instead. Returns the record's rated_at (the rollup day it changes). Raises KeyError
+    for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
+    record = conn.execute(select(Record.kind, Record.level, Record.rated_at).where(Record.id == record_id)).first()
+    if record is None:
         raise KeyError(record_id)
+    if category == NOT_COMPLAINT and not may_be_no_complaint(record.kind, record.level):
+        raise NoComplaintRefused(record_id)
     conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, subcategory=subcategory,
                                           labelled_by=by, note=note, created_at=_now()))
-    if version:
-        conn.execute(update(Score).where(Score.record_id == record_id, Score.model_version == version)
-                     .values(category=category, category_conf=1.0, subcategory=subcategory, category_margin=None,
-                             categories=json.dumps([[category, 1.0]])))
+    if not version:
+        return record.rated_at
+    if category == NOT_COMPLAINT:  # no complaint: no category, no hidden complaint (the sentiment stays the model's)
+        values = {"category": None, "category_conf": None, "subcategory": None, "category_margin": None,
+                  "categories": None, "hidden_complaint": False}
+    else:
+        values = {"category": category, "category_conf": 1.0, "subcategory": subcategory, "category_margin": None,
+                  "categories": json.dumps([[category, 1.0]])}
+    conn.execute(update(Score).where(Score.record_id == record_id, Score.model_version == version).values(**values))
+    return record.rated_at
 
 
 def rated_comments(conn: Connection, limit: int, min_level_pos: int = 4, max_level_neg: int = 2) -> pd.DataFrame:

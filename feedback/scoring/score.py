@@ -27,7 +27,7 @@ from feedback.scoring.scorer import Scorer, scoring_text
 from feedback.scoring.sentiment import FusionParams, make_sentiment_engine
 from feedback.scoring.sentiment.engines import ModelEngine
 from feedback.scoring.sentiment.model import load_model
-from feedback.scoring.taxonomy import taxonomy_of
+from feedback.scoring.taxonomy import NOT_COMPLAINT, taxonomy_of
 from feedback.scoring.textclf import load_classifier, save_classifier
 from feedback.settings import Settings
 
@@ -102,7 +102,8 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
     gain = gold_gain(taxonomy, complaint_params(settings), ids, texts, corpus["tags"].tolist(), gold, gold_subs,
                      corpus=labelled)
     router = message_router(settings, tuple((t, g != taxonomy.other_slug) for t, k, g in
-                                            zip(texts, corpus["kind"], gold, strict=True) if k == "message" and g))
+                                            zip(texts, corpus["kind"], gold, strict=True)
+                                            if k == "message" and g and g != NOT_COMPLAINT))
     scorer = Scorer(sentiment, complaints, fusion_of(settings), router)
     path = models_dir(settings) / f"complaints-{complaints.version}.joblib"
     if not path.exists():
@@ -116,7 +117,8 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
                    "hidden_text_below": scorer.fusion.hidden_text_below,
                    "detector": complaints.detector is not None},
         # the store's texts, the labelled corpus's comments and the office's gold labels (among the store's texts)
-        "trained_on": {"texts": len(texts), "corpus": len(labelled), "gold": sum(g is not None for g in gold)},
+        "trained_on": {"texts": len(texts), "corpus": len(labelled), "gold": sum(g is not None for g in gold),
+                       "not_complaint": sum(g == NOT_COMPLAINT for g in gold)},
         "gold_gain": gain,
     }
     if router is not None:
@@ -160,14 +162,16 @@ def gold_gain(taxonomy, params, ids: list[int], texts: list[str], tags: list, go
     labelled rows both train on (default: the packaged corpus's train rows, read again)."""
     from feedback.scoring.evaluation import classification_metrics
 
-    labelled = sorted((r, i) for i, (r, g) in enumerate(zip(ids, gold, strict=True)) if g is not None)
+    labelled = sorted((r, i) for i, (r, g) in enumerate(zip(ids, gold, strict=True))
+                      if g is not None and g != NOT_COMPLAINT)  # a 不是投诉 has no category to answer
     held = {i for k, (_, i) in enumerate(labelled) if k % GAIN_HOLDOUT == GAIN_HOLDOUT - 1}
     if len(held) < GAIN_MIN_HELD_OUT:
         return None
     order = sorted(held)
     truth = [gold[i] for i in order]
-    out = {"held_out": len(order), "trained_with": len(labelled) - len(order)}
-    for name, keep in (("without", set()), ("with", {i for _, i in labelled} - held)):
+    corrected = {i for i, g in enumerate(gold) if g is not None} - held  # every correction, 不是投诉 included
+    out = {"held_out": len(order), "trained_with": len(corrected)}
+    for name, keep in (("without", set()), ("with", corrected)):
         g = [gold[i] if i in keep else None for i in range(len(texts))]
         gs = [gold_subs[i] if i in keep else None for i in range(len(texts))]
         clf = train_complaint_classifier(taxonomy, texts, tags, g, params, corpus=corpus, gold_subs=gs)

@@ -13,16 +13,24 @@ import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
+from feedback.scoring.taxonomy import NOT_COMPLAINT
 
 if TYPE_CHECKING:  # messages.py reads messages as this module's scoring_text does
     from feedback.scoring.messages import MessageRouter
 
-# Columns a frame must have for Scorer.score; "gold" (a category slug or None) and "gold_sub" (its second level)
-# are optional.
+# Columns a frame must have for Scorer.score; "gold" (a category slug, NOT_COMPLAINT or None) and "gold_sub" (its
+# second level) are optional.
 INPUT_COLUMNS = ("record_id", "kind", "level", "tags", "title", "text")
 OUTPUT_COLUMNS = ("record_id", "sentiment", "sentiment_score", "text_score", "hidden_complaint", "category",
                   "category_conf", "subcategory", "categories", "category_margin", "rated_at")
 BAD_LEVEL = 2  # 不满意 or worse
+
+
+def may_be_no_complaint(kind: object, level: object) -> bool:
+    """Whether a person may say a record is no complaint (不是投诉): a rating above 差评 only. A 差评 is a
+    complaint by its rating (a mistaken one is 误评, a category of its own), a 12345 message by its nature."""
+    lv = _level(level)
+    return kind == "rating" and lv is not None and lv > BAD_LEVEL
 
 
 def scoring_text(kind: object, title: object, text: object) -> str:
@@ -82,7 +90,8 @@ class Scorer:
 
         Sentiment fuses text with the rating; records without text are judged by their rating alone, messages
         without a rating by their text alone. Categories go to complaint signals only (差评, hidden complaints,
-        messages, negative unrated text) and to any record with a gold label, which always wins. A message the
+        messages, negative unrated text) and to any record with a gold label, which always wins: a gold
+        ``NOT_COMPLAINT`` makes the record no complaint signal at all (no category, no hidden complaint). A message the
         router finds outside the 政务服务 taxonomy gets the office's own category instead (or ``other``).
         """
         n = len(frame)
@@ -92,6 +101,8 @@ class Scorer:
         levels = [_level(v) for v in frame["level"].tolist()]
         gold = frame["gold"].tolist() if "gold" in frame else [None] * n
         gold = [g if isinstance(g, str) and g else None for g in gold]
+        no_complaint = np.array([g == NOT_COMPLAINT for g in gold], dtype=bool)  # a person said: no complaint
+        gold = [None if g == NOT_COMPLAINT else g for g in gold]
         has_text = np.array([bool(t) for t in texts], dtype=bool)
         text_idx = np.flatnonzero(has_text)
         p_text = np.full(n, np.nan)
@@ -107,12 +118,13 @@ class Scorer:
             tp = None if np.isnan(p_text[i]) else float(p_text[i])
             lab, fused[i] = fuse_one(tp, levels[i], self.fusion)
             labels.append(lab)
-            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]))
+            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i])) and not no_complaint[i]
 
         lv = np.array([lv if lv is not None else 0 for lv in levels])
         signal = ((lv >= 1) & (lv <= BAD_LEVEL)) | hidden | np.array([k == "message" for k in kinds])
         signal |= (lv == 0) & np.array([lab == "neg" for lab in labels])
         signal |= np.array([g is not None for g in gold])
+        signal &= ~no_complaint
         tags = frame["tags"].tolist()
         cat = [None] * n
         conf, sub, cats, margin = [None] * n, [None] * n, [None] * n, [None] * n

@@ -21,6 +21,13 @@ _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^[1-5]\d\d$")
 _TAG_SPLIT = re.compile(r"[,|;，；、\s]+")
 
+# A person's answer that a record's text is no complaint at all (praise or a neutral remark the detector flagged):
+# stored as a gold label's category, never a category of the taxonomy (a taxonomy may not use the slug). It takes
+# the record out of the complaint figures, trains the detector on it as a non-complaint and the classifier on it
+# as text that fits no category; the category agreement and the correction gain leave it out.
+NOT_COMPLAINT = "not_complaint"
+NOT_COMPLAINT_NAME = "不是投诉"
+
 
 class TaxonomyError(ValueError):
     """The taxonomy file is malformed; the message names the file and the key path of the mistake."""
@@ -94,6 +101,8 @@ class Taxonomy:
             return "未分类"
         if slug == self.other_slug:
             return self.other_name
+        if slug == NOT_COMPLAINT:
+            return NOT_COMPLAINT_NAME
         if slug in self._subs:
             return self._subs[slug].name
         for c in self.categories:
@@ -179,7 +188,9 @@ def parse_taxonomy(data: dict, where: str = "<taxonomy>", digest: str = "") -> T
     cats_raw = data.get("categories")
     if not isinstance(cats_raw, list) or not cats_raw:
         raise TaxonomyError(f"{where}: categories: must be a non-empty array of tables ([[categories]])")
-    seen: dict[str, str] = {other_slug: "other.slug"}
+    if other_slug == NOT_COMPLAINT:
+        raise TaxonomyError(f"{where}: other.slug: {NOT_COMPLAINT!r} is reserved (a correction's 不是投诉)")
+    seen: dict[str, str] = {other_slug: "other.slug", NOT_COMPLAINT: "(reserved: a correction's 不是投诉)"}
     categories = []
     for i, cat in enumerate(cats_raw):
         path = f"categories[{i}]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, text
 
 from feedback.filters import Filters
 from feedback.models import (
@@ -37,6 +37,15 @@ CHANNEL_DIMS = ("kind", "channel", "level", "is_default", "voided")
 CHANNEL_FINE_DIMS = ("kind", "channel", "service_code", "service_name", "level", "is_default", "voided", "sentiment",
                      "category")
 _TAG_CHUNK = 50_000
+ROLLUP_LOCK = 0x48414F4348415255  # pg_advisory_xact_lock key of a rollup refresh ("HAOCHARU")
+
+
+def lock_rollups(conn: Connection) -> None:
+    """One rollup refresh at a time on PostgreSQL (a lock held to the end of the caller's transaction): two
+    refreshes of the same day, say a batch's and a correction's, would each delete only the rows committed before
+    it began and both insert. SQLite lets one writer in at a time by itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROLLUP_LOCK})
 
 
 def delete_days(conn: Connection, start_day: date | None, end_day: date | None) -> None:

@@ -28,6 +28,7 @@ def refresh_days(conn: Connection, start_day: date | None = None, end_day: date 
     transaction. Idempotent: running it twice gives the same rows."""
     if start_day and end_day and start_day > end_day:
         raise ValueError(f"start_day {start_day} is after end_day {end_day}")
+    repository.lock_rollups(conn)
     repository.delete_days(conn, start_day, end_day)
     period = Filters(start=start_day, end=end_day)
     fine = repository.insert_fine(conn, period)

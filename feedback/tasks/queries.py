@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, false, func, literal, or_, select, true
 
 from feedback.models import GoldLabel, ModelVersion, Record, Score, Task, TaskEvent, TaskRecord
+from feedback.scoring.taxonomy import NOT_COMPLAINT
 from feedback.tasks.selection import NO_CATEGORY, TASK_TYPES, TaskFilters, type_of
 
 
@@ -25,9 +26,10 @@ def data_as_of(conn: Connection) -> datetime | None:
 
 
 def _gold():
+    """record id → its latest gold category; a 不是投诉 (no category) leaves the model's (which it cleared)."""
     latest = select(GoldLabel.record_id, func.max(GoldLabel.id).label("gid")).group_by(GoldLabel.record_id).subquery()
     return (select(GoldLabel.record_id, GoldLabel.category)
-            .join(latest, GoldLabel.id == latest.c.gid).subquery())
+            .join(latest, GoldLabel.id == latest.c.gid).where(GoldLabel.category != NOT_COMPLAINT).subquery())
 
 
 def load_signals(conn: Connection, model_version: str | None, since: datetime | None) -> pd.DataFrame:

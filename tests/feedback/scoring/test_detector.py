@@ -14,7 +14,7 @@ from feedback.scoring.detector import COMPLAINT, detector_training_set, train_de
 from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label, read_corpus
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import FusionParams, is_hidden_complaint
-from feedback.scoring.taxonomy import load_taxonomy
+from feedback.scoring.taxonomy import NOT_COMPLAINT, load_taxonomy
 
 
 def _row(i: int, text: str, label: str, rating: int) -> CorpusRow:
@@ -43,6 +43,33 @@ def test_training_set_labels_corpus_seed_and_gold():
     assert texts == [CORPUS[0].text, CORPUS[1].text, "无", "太慢了", "很好", "窗口推诿"]
     assert labels == [[COMPLAINT], [COMPLAINT], [], [COMPLAINT], [], [COMPLAINT]]
     assert weights == [1.0, 1.0, 1.0, 1.0, 1.0, 4.0]
+
+
+def test_not_complaints_are_gold_weighted_non_complaints():
+    texts, labels, weights = detector_training_set(CORPUS[:1], ([], []), ["窗口推诿"], 4.0, ["以前跑三趟，现在一趟办完"])
+    assert texts == [CORPUS[0].text, "窗口推诿", "以前跑三趟，现在一趟办完"]
+    assert labels == [[COMPLAINT], [COMPLAINT], []] and weights == [1.0, 4.0, 4.0]
+
+
+def test_an_office_saying_not_a_complaint_teaches_the_detector_and_the_scorer_obeys_at_once():
+    """Praise that speaks of past trouble reads as a complaint to a detector that never saw it; once an office
+    marks such comments 不是投诉 the next version's detector says so for the like of them, and the scorer never
+    flags or files the marked record itself, whatever its models say."""
+    tax = load_taxonomy()
+    marked = ["以前排队要等两个小时，现在十分钟就办完了", "原来材料要补好几次，这回一次就过了",
+              "去年跑了三趟，今年一趟就办完，进步很大", "以前电话总打不通，这次一打就通了"]
+    unseen = "以前要等一个多小时，现在二十分钟就叫到号了"
+    texts = marked + ["等了两个小时才叫到号", "材料让我补了三次"]
+    gold = [NOT_COMPLAINT] * len(marked) + [None, None]
+    before = train_complaint_classifier(tax, texts, gold=[None] * len(texts), corpus=CORPUS, negatives=[])
+    after = train_complaint_classifier(tax, texts, gold=gold, corpus=CORPUS, negatives=[])
+    p_before, p_after = before.complaint_proba([unseen])[0], after.complaint_proba([unseen])[0]
+    assert p_after < p_before - 0.05, (p_before, p_after)
+    frame = pd.DataFrame({"record_id": [1, 2], "kind": "rating", "level": pd.array([4, 4], "Int64"), "tags": None,
+                          "title": None, "text": ["还行，就是排队等了两个多小时"] * 2, "gold": [NOT_COMPLAINT, None]})
+    scored = Scorer(_Sentiment({"还行，就是排队等了两个多小时": 0.42}), before, FusionParams()).score(frame)
+    assert scored["hidden_complaint"].tolist() == [False, True]
+    assert pd.isna(scored["category"].iloc[0]) and scored["category"].iloc[1] == "queue_onsite"
 
 
 def test_detector_separates_complaints_from_praise():

@@ -6,7 +6,7 @@ import pytest
 
 from feedback.scoring.classify import ComplaintParams
 from feedback.scoring.score import GAIN_HOLDOUT, gold_gain
-from feedback.scoring.taxonomy import load_taxonomy
+from feedback.scoring.taxonomy import NOT_COMPLAINT, load_taxonomy
 
 # A way of complaining no seed phrase knows: only the corrections can teach it.
 NAMES = ["小李", "小王", "老张", "小赵", "老刘", "小陈", "小周", "老吴", "小郑", "小孙"]
@@ -37,3 +37,15 @@ def test_corrections_gain_on_held_out_gold(taxonomy):
 def test_too_few_gold_labels_give_no_figure(taxonomy):
     ids, texts, tags, gold, subs = _store(GAIN_HOLDOUT * 4)  # 4 held out: below the minimum
     assert gold_gain(taxonomy, ComplaintParams(), ids, texts, tags, gold, subs) is None
+
+
+def test_a_not_complaint_label_is_never_an_answer_to_score(taxonomy):
+    """不是投诉 has no category: it is no held-out truth, though it trains with the other corrections."""
+    ids, texts, tags, gold, subs = _store(30)
+    texts += ["以前要跑好几趟，现在一次就办完了", "上次的问题这次都解决了，谢谢"]
+    ids += [len(ids) + 1, len(ids) + 2]
+    tags += [None, None]
+    gold += [NOT_COMPLAINT, NOT_COMPLAINT]
+    subs += [None, None]
+    g = gold_gain(taxonomy, ComplaintParams(), ids, texts, tags, gold, subs)
+    assert g["held_out"] == 30 // GAIN_HOLDOUT and g["trained_with"] == 32 - 30 // GAIN_HOLDOUT

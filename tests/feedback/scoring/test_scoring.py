@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.cli import main
-from feedback.models import ModelVersion, Score
+from feedback.models import ModelVersion, RollupDaily, Score
 from feedback.scoring import repository as store
 from feedback.scoring.score import score_store, train_scorer
+from feedback.scoring.taxonomy import NOT_COMPLAINT
+from feedback.stats.rollups import refresh_rollups
 from tests import factory
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
@@ -93,6 +95,27 @@ def test_only_new_records_are_scored_and_all_rescores_into_a_new_version(engine,
     assert actives == [rerun.version]
 
 
+def test_a_not_complaint_label_clears_the_hidden_complaint_now_and_after_rescoring(engine, settings):
+    """The hidden complaint of RECORDS marked 不是投诉: its score loses category and flag at once, the rescored
+    version keeps them off (the detector may still say complaint: the person wins), the version says what it
+    learnt from, and the category agreement has nothing to compare for it."""
+    ids = _insert(engine)
+    first = score_store(engine, settings)
+    hidden = ids[2]
+    assert _scores(engine).loc[hidden, "hidden_complaint"]
+    with engine.begin() as conn:
+        store.add_gold_label(conn, hidden, NOT_COMPLAINT, by="ops", note="其实是表扬", version=first.version)
+    now = _scores(engine).loc[hidden]
+    assert not now.hidden_complaint and pd.isna(now.category) and pd.isna(now.categories)
+    rerun = score_store(engine, settings, rescore_all=True)
+    again = _scores(engine).loc[hidden]
+    assert again.model_version == rerun.version and not again.hidden_complaint and pd.isna(again.category)
+    with engine.connect() as conn:
+        described = store.active_version(conn)["description"]["trained_on"]
+        assert store.all_gold(conn).empty
+    assert described["gold"] == 1 and described["not_complaint"] == 1
+
+
 def test_a_killed_run_resumes_without_duplicates(engine, settings_factory, settings, monkeypatch):
     _insert(engine)
     small = settings_factory(settings.database.url, scoring={"batch_size": 2})
@@ -133,6 +156,11 @@ def settings_factory_like(settings, **scoring):
     return replace(settings, scoring=replace(settings.scoring, **scoring))
 
 
+def _rollup_hidden(engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.sum(RollupDaily.hidden), 0))).scalar_one())
+
+
 def test_score_and_label_commands(runner, config_file):
     from feedback.db import make_engine
     from feedback.settings import load_settings
@@ -153,6 +181,13 @@ def test_score_and_label_commands(runner, config_file):
                                 "--sub", "certificates"]).exit_code == 0
     with eng.connect() as conn:
         assert store.training_corpus(conn, 100).set_index("record_id").loc[ids[0], "gold_sub"] == "certificates"
+    # 不是投诉: a 差评 refuses it, the hidden complaint (基本满意 or better) takes it and leaves the rollups' count
+    refused = runner.invoke(main, ["label", "add", str(ids[0]), "not_complaint"])
+    assert refused.exit_code == 2 and "only a rating above 差评" in refused.output
+    refresh_rollups(eng)
+    hidden = _rollup_hidden(eng)
+    assert runner.invoke(main, ["label", "add", str(ids[2]), "not_complaint"]).exit_code == 0
+    assert _rollup_hidden(eng) == hidden - 1 and not _scores(eng).loc[ids[2], "hidden_complaint"]
     listed = json.loads(runner.invoke(main, ["label", "list", "--json"]).output)
     assert listed["labels"][0]["gold"] == "materials" and listed["labels"][0]["model"] == "online_platform"
     assert listed["agreement"]["n"] == 1 and listed["agreement"]["accuracy"] == 0.0

@@ -62,6 +62,7 @@ def test_small_valid_file(tmp_path):
 @pytest.mark.parametrize("edit,message", [
     (('name = "办理时效"', ""), "categories[0].name"),
     (('slug = "slow_review"', 'slug = "timeliness"'), "already used"),
+    (('slug = "slow_review"', 'slug = "not_complaint"'), "already used at (reserved: a correction's 不是投诉)"),
     (('slug = "timeliness"\n', 'slug = "Time-Liness"\n'), "is not a slug"),
     (('phrases = ["一直在审核"]', 'phrases = ["一直在审核", ""]'), "categories[0].subcategories[0].phrases[1]"),
     (('phrases = ["一直在审核"]', "phrases = []"), "categories[0].subcategories[0].phrases"),
