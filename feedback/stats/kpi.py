@@ -39,7 +39,7 @@ def _pct(num: pd.Series | float, den: pd.Series | float):
 
 
 def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True,
-                 names: Sequence[str] = ()) -> pd.DataFrame:
+                 names: Sequence[str] = (), factorised: dict | None = None) -> pd.DataFrame:
     """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden).
 
     total = Σn of valid (non-voided) ratings; active_total = Σn non-default; good = Σn level ≥ 3 (≥ 4 when
@@ -50,7 +50,11 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
 
     ``names``: display-name columns (dept_name, service_name) carried after the keys, each the largest of a
     group's names (``grouping.max_per_group``), never a key: a unit renamed in the period (same code, new name)
-    stays one row with all its ratings instead of two rows that split them."""
+    stays one row with all its ratings instead of two rows that split them.
+
+    Every figure is a sum over rows, so the rows may be split further than ``by`` and the rating dimensions (a
+    prefetched frame, ``stats_queries.rating_rows``): the table is the same. ``factorised``: the frame's
+    factorised columns, kept for the next call on the same frame (``grouping.group_index``)."""
     by = list(by)
     valid = ~frame["voided"].to_numpy(dtype=bool)
     active = ~frame["is_default"].to_numpy(dtype=bool)
@@ -65,7 +69,7 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
         "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
         "voided": np.where(valid, 0, frame["n"].to_numpy()),
     }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"),
-        names=names)
+        names=names, factorised=factorised)
     total, active_total = s["total"], s["active_total"]
     s["active_rate"] = _rate(active_total, total)
     s["good_rate"] = _rate(s["good"], total)
@@ -84,8 +88,9 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
     return out
 
 
-def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
-                ints: Sequence[str], names: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray], ints: Sequence[str],
+                names: Sequence[str] = (), factorised: dict | None = None
+                ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
     ``ints`` (and integer parts) as int64, as arrays to build a frame from in one go.
 
@@ -100,8 +105,8 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     if frame.empty:  # no groups: the key columns keep their dtypes
         return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in (*by, *names)},
                 {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
-    keys, inverse, groups = group_index(frame, by)
-    keys |= {name: max_per_group(frame, name, inverse, groups) for name in names}
+    keys, inverse, groups = group_index(frame, by, factorised)
+    keys |= {name: max_per_group(frame, name, inverse, groups, factorised) for name in names}
     sums = {}
     for k, v in parts.items():
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
@@ -275,9 +280,10 @@ def round_frame(frame: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
 
 # --- breakdown tables of the bulletin -----------------------------------------------------------------------
 
-def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> pd.DataFrame:
+def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True,
+                  factorised: dict | None = None) -> pd.DataFrame:
     """KPIs by channel (frame split by ``channel``), largest first, with each channel's share of 评价数 (%)."""
-    t = rating_table(frame, ["channel"], good_includes_basic=good_includes_basic)
+    t = rating_table(frame, ["channel"], good_includes_basic=good_includes_basic, factorised=factorised)
     t["share"] = _pct(t["total"], pd.Series(t["total"].sum(), index=t.index))
     t.insert(1, "channel_name", t["channel"].map(channel_name))
     return t.sort_values(["total", "channel"], ascending=[False, True], ignore_index=True)
@@ -306,13 +312,14 @@ def top_tags(tags: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     return t.head(n).reset_index(drop=True)
 
 
-def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel")) -> pd.DataFrame:
+def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel"), *,
+             factorised: dict | None = None) -> pd.DataFrame:
     """Case-mix-adjusted 差评率 (indirect standardisation) per unit, from a frame split by unit and ``mix``.
 
     expected = Σ over the unit's (service, channel) cells of cell 评价数 × that cell's 差评率 in the whole frame;
     oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
     hard services gets a higher expected count, so only what is worse than its mix shows."""
-    t = rating_table(frame, [unit, *mix])
+    t = rating_table(frame, [unit, *mix], factorised=factorised)
     cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
     if cells is not None and units is not None:
         return _case_mix_arrays(t, unit, cells, units)

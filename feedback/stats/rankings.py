@@ -185,16 +185,17 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     dim, key, extra = UNITS[unit]
 
     def table_of(f: Filters) -> pd.DataFrame:  # by unit; a renamed unit is one row (``names``)
-        return kpi.rating_table(stats_queries.rating_frame(conn, f, (dim,), prefetched=prefetched), [key],
-                                good_includes_basic=good_includes_basic, names=extra)
+        rows, factorised = stats_queries.rating_rows(conn, f, (dim,), prefetched=prefetched)
+        return kpi.rating_table(rows, [key], good_includes_basic=good_includes_basic, names=extra,
+                                factorised=factorised)
 
     cur, prev = table_of(month), table_of(previous)
     old = table_of(year_ago) if year_ago is not None else None
     cases = kpi.case_table(periods.ledger_counts(conn, month, (dim,), as_of=as_of, frozen=frozen,
                                                   prefetched=prefetched), [key],
                            good_includes_basic=good_includes_basic)
-    mix = kpi.case_mix(stats_queries.rating_frame(conn, month, (dim, "service", "channel"), prefetched=prefetched),
-                       key)
+    rows, factorised = stats_queries.rating_rows(conn, month, (dim, "service", "channel"), prefetched=prefetched)
+    mix = kpi.case_mix(rows, key, factorised=factorised)
     table = _joined(cur, key, (cases, ("on_time_rate",)), (mix, ("expected", "oe_ratio", "adjusted_bad_rate")))
     ranked = ranking(table, key, min_volume=rule.min_volume, previous=prev, order=rule.order, year_ago=old)
     if unit == "region":
@@ -224,9 +225,11 @@ def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str
     return pd.DataFrame(out)
 
 
-def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True) -> pd.DataFrame:
+def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True,
+                 factorised: dict | None = None) -> pd.DataFrame:
     """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
-    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"])
+    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"],
+                         factorised=factorised)
     t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
     return t.head(n).reset_index(drop=True)
 
@@ -235,11 +238,12 @@ def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: i
                   prefetched: stats_queries.Prefetch = None) -> pd.DataFrame:
     """The ``n`` services with most 差评 in ``cur`` (``top_services``) and their 差评 in ``prev`` (bad_prev);
     the bulletin and the 总览 show this table."""
-    top = top_services(stats_queries.rating_frame(conn, cur, ("service",), prefetched=prefetched), n,
-                       good_includes_basic=gib)
+    rows, factorised = stats_queries.rating_rows(conn, cur, ("service",), prefetched=prefetched)
+    top = top_services(rows, n, good_includes_basic=gib, factorised=factorised)
     if top.empty:
         return top.assign(bad_prev=pd.Series(dtype="int64"))
-    old = kpi.rating_table(stats_queries.rating_frame(conn, prev.with_period(prev.start, prev.end), ("service",),
-                                                      prefetched=prefetched),
-                           ["service_key"], good_includes_basic=gib).set_index("service_key")["bad"]
+    rows, factorised = stats_queries.rating_rows(conn, prev.with_period(prev.start, prev.end), ("service",),
+                                                 prefetched=prefetched)
+    old = kpi.rating_table(rows, ["service_key"], good_includes_basic=gib,
+                           factorised=factorised).set_index("service_key")["bad"]
     return top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64"))
