@@ -40,7 +40,16 @@ def _pct(num: pd.Series | float, den: pd.Series | float):
 
 def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True,
                  names: Sequence[str] = (), factorised: dict | None = None) -> pd.DataFrame:
-    """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden).
+    """``rating_columns`` as a frame (see there)."""
+    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
+    return pd.DataFrame(rating_columns(frame, by, good_includes_basic=good_includes_basic, names=names,
+                                       factorised=factorised))
+
+
+def rating_columns(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True,
+                   names: Sequence[str] = (), factorised: dict | None = None) -> dict[str, Any]:
+    """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden),
+    as the columns of a table (keys, names, then RATING_COLUMNS; what ``rating_table`` makes a frame of).
 
     total = Σn of valid (non-voided) ratings; active_total = Σn non-default; good = Σn level ≥ 3 (≥ 4 when
     基本满意 is excluded); bad = Σn non-default with level ≤ 2; good_rate = good/total; active_rate =
@@ -76,8 +85,7 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
     s["active_good_rate"] = _rate(s["active_good"], active_total)
     s["bad_rate"] = _rate(s["bad"], total)
     s["avg_score_10"] = _rate(s["score_sum"], total, 1.0)
-    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
-    return pd.DataFrame({**keys, **{c: s[c] for c in RATING_COLUMNS}})
+    return {**keys, **{c: s[c] for c in RATING_COLUMNS}}
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
