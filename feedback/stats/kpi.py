@@ -64,28 +64,52 @@ def rating_columns(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes
     Every figure is a sum over rows, so the rows may be split further than ``by`` and the rating dimensions (a
     prefetched frame, ``stats_queries.rating_rows``): the table is the same. ``factorised``: the frame's
     factorised columns, kept for the next call on the same frame (``grouping.group_index``)."""
-    by = list(by)
+    keys, s = _group_sums(frame, list(by), _rating_parts(frame, good_includes_basic), ints=_RATING_INTS, names=names,
+                          factorised=factorised)
+    return {**keys, **_with_rates(s)}
+
+
+_RATING_INTS = ("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided")
+
+
+def _rating_parts(frame: pd.DataFrame, good_includes_basic: bool) -> dict[str, np.ndarray]:
+    """Each row's share of every summed rating figure (``rating_columns``)."""
     valid = ~frame["voided"].to_numpy(dtype=bool)
     active = ~frame["is_default"].to_numpy(dtype=bool)
     level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))
     n = np.where(valid, frame["n"].to_numpy(), 0)
     good = level >= good_min_level(good_includes_basic)
     score = np.select([level == k for k in SCORE_10], [float(v) for v in SCORE_10.values()], 0.0)
-    keys, s = _group_sums(frame, by, {
+    return {
         "total": n, "projects": np.where(valid, frame["projects"].to_numpy(), 0), "active_total": np.where(active, n, 0),
         "good": np.where(good, n, 0), "active_good": np.where(good & active, n, 0),
         "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
         "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
         "voided": np.where(valid, 0, frame["n"].to_numpy()),
-    }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"),
-        names=names, factorised=factorised)
+    }
+
+
+def _with_rates(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """RATING_COLUMNS from the summed figures: the counts and their rates."""
     total, active_total = s["total"], s["active_total"]
     s["active_rate"] = _rate(active_total, total)
     s["good_rate"] = _rate(s["good"], total)
     s["active_good_rate"] = _rate(s["active_good"], active_total)
     s["bad_rate"] = _rate(s["bad"], total)
     s["avg_score_10"] = _rate(s["score_sum"], total, 1.0)
-    return {**keys, **{c: s[c] for c in RATING_COLUMNS}}
+    return {c: s[c] for c in RATING_COLUMNS}
+
+
+def bucket_columns(frame: pd.DataFrame, bucket: np.ndarray, buckets: int, *,
+                   good_includes_basic: bool = True) -> dict[str, np.ndarray]:
+    """RATING_COLUMNS (``rating_columns``) per bucket 0 … ``buckets`` - 1, each row of the rating frame in its
+    ``bucket`` (-1: in none): a bucket without rows has zero counts and no rates (the trend's empty weeks)."""
+    keep = bucket >= 0
+    sums = {}
+    for k, v in _rating_parts(frame, good_includes_basic).items():
+        total = np.bincount(bucket[keep], weights=np.asarray(v, dtype="float64")[keep], minlength=buckets)
+        sums[k] = total.astype("int64") if k in _RATING_INTS else total
+    return _with_rates(sums)
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
