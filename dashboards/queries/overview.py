@@ -180,7 +180,7 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
         pre = (current, *side.earlier)
         kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
                                              good_includes_basic=gib, prefetched=pre))
-        frame = stats_queries.rating_frame(conn, cur, ("channel",), prefetched=pre)
+        frame, factorised = stats_queries.rating_rows(conn, cur, ("channel",), prefetched=pre)
         rule = RankRule.from_settings(settings.kpi) if settings else RankRule()
         names = region_names(settings) if settings else {}
         ranks = {u: unit_ranking(conn, u, cur, prev, as_of=as_of, good_includes_basic=gib, rule=rule,
@@ -189,7 +189,7 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
         services = _services(conn, cur, prev, gib, pre)
     return Overview(
         total=side.total, levels=_levels(frame, cur), freshness=side.fresh, kpis=kpis, period=period, grain=grain,
-        trend=side.trend, channels=_channels(frame, cur, gib, floor),
+        trend=side.trend, channels=_channels(frame, cur, gib, floor, factorised),
         regions=_linked_ranking(ranks["region"], cur, "regions", floor),
         depts=_linked_ranking(ranks["dept"], cur, "depts", floor),
         categories=side.categories, services=services, tags=side.tags, filters=cur,
@@ -237,11 +237,12 @@ def _trend(conn: Connection, filters: Filters, grain: str, period: tuple[date, d
     return t
 
 
-def _channels(frame: pd.DataFrame, cur: Filters, gib: bool, floor: int = 0) -> pd.DataFrame:
+def _channels(frame: pd.DataFrame, cur: Filters, gib: bool, floor: int = 0,
+              factorised: dict | None = None) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["channel", "channel_name", *kpi.RATING_COLUMNS, "share", "records_query",
                                      "bad_records_query", "small"])
-    t = round_frame(kpi.channel_table(frame, good_includes_basic=gib))
+    t = round_frame(kpi.channel_table(frame, good_includes_basic=gib, factorised=factorised))
     t["channel_name"] = t["channel_name"].fillna(t["channel"])
     t["records_query"] = [records_query(cur, channels=(c,), kinds=("rating",)) for c in t["channel"]]
     t["bad_records_query"] = [bad_query(cur, channels=(c,)) for c in t["channel"]]

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 from feedback.filters import Filters
 from feedback.stats import kpi
 from feedback.stats import queries as stats_queries
-from feedback.stats.anomaly import DEFAULT_RULE, AnomalyRule, mark_anomalies
+from feedback.stats.anomaly import DEFAULT_RULE, AnomalyRule, anomaly_columns
 
 GRAINS = {"day": "按日", "week": "按周", "month": "按月"}
 MIN_POINTS = {"day": 30, "week": 12, "month": 12}
@@ -60,25 +61,21 @@ def buckets(start: date, end: date, grain: str) -> list[date]:
 def trend_table(frame: pd.DataFrame, grain: str, start: date, end: date, *, good_includes_basic: bool = True,
                 rule: AnomalyRule = DEFAULT_RULE) -> pd.DataFrame:
     """Pure: a rating frame split by ``day`` (or ``month`` 'YYYY-MM') → one row per bucket of [start, end]
-    (empty buckets have zero counts and no rates), KPIs of ``kpi.rating_table``, anomaly columns on 差评率."""
-    f = frame.copy()
-    if "month" in f.columns:
-        f["period"] = f["month"].map(lambda m: date.fromisoformat(f"{m}-01"))
-    else:
-        f["period"] = f["day"].map(lambda d: bucket_start(d, grain))
-    every = pd.DataFrame({"period": buckets(start, end, grain)})
-    if f.empty:
-        t = every.assign(**{c: 0 for c in ("total", "active_total", "bad", "hidden_complaints")})
-        for c in ("good_rate", "bad_rate", "avg_score_10"):
-            t[c] = float("nan")
-    else:
-        t = kpi.rating_table(f, ["period"], good_includes_basic=good_includes_basic)
-        t = every.merge(t, on="period", how="left")
-        for c in ("total", "active_total", "bad", "hidden_complaints"):
-            t[c] = t[c].fillna(0).astype("int64")
-    t["period_end"] = [min(_next(p, grain) - timedelta(days=1), end) for p in t["period"]]
-    t = mark_anomalies(t, rule)
-    return t[TREND_COLUMNS]
+    (empty buckets have zero counts and no rates), KPIs of ``kpi.rating_table``, anomaly columns on 差评率.
+
+    Each row's bucket is numbered straight from its distinct day or month, and the KPIs summed into every bucket
+    (``kpi.bucket_columns``): no bucket column, grouping or merge of frames."""
+    every = buckets(start, end, grain)
+    number = {p: i for i, p in enumerate(every)}
+    month = "month" in frame.columns
+    codes, days = pd.factorize(frame["month" if month else "day"])  # a year of rows has a few hundred days
+    starts = [date.fromisoformat(f"{d}-01") if month else bucket_start(d, grain) for d in days]
+    bucket = np.array([number.get(p, -1) for p in starts], dtype="int64")[codes] if len(codes) else \
+        np.zeros(0, dtype="int64")
+    t = kpi.bucket_columns(frame, bucket, len(every), good_includes_basic=good_includes_basic)
+    ends = [min(_next(p, grain) - timedelta(days=1), end) for p in every]
+    cols = {"period": every, "period_end": ends, **t, **anomaly_columns(t["total"], t["bad"], rule)}
+    return pd.DataFrame({c: cols[c] for c in TREND_COLUMNS})
 
 
 def trend_series(conn: Connection, filters: Filters, grain: str, period: tuple[date, date], *,

@@ -34,16 +34,23 @@ def mark_anomalies(series: pd.DataFrame, rule: AnomalyRule = DEFAULT_RULE) -> pd
 
     baseline_rate in % (None without enough baseline), expected_bad, z, anomaly ('high' / 'low' / None) and
     reason (a Chinese sentence for hover text; None when not marked)."""
+    out = series.copy().reset_index(drop=True)
+    for name, values in anomaly_columns(out["total"], out["bad"], rule).items():
+        out[name] = values
+    return out
+
+
+def anomaly_columns(totals: pd.Series, bads: pd.Series, rule: AnomalyRule = DEFAULT_RULE) -> dict[str, pd.Series]:
+    """ANOMALY_COLUMNS of a series of points (``mark_anomalies``), as columns to build a frame with."""
     if rule.window < 1 or rule.min_points < 1 or rule.min_points > rule.window:
         raise ValueError(f"anomaly rule: need 1 <= min_points <= window, got {rule}")
-    out = series.copy().reset_index(drop=True)
-    total = out["total"].fillna(0).astype("int64").tolist()
-    bad = out["bad"].fillna(0).astype("int64").tolist()
+    total = pd.Series(totals).fillna(0).astype("int64").tolist()
+    bad = pd.Series(bads).fillna(0).astype("int64").tolist()
     base_rates, expected, zs, marks, reasons = [], [], [], [], []
     # Prefix sums over the points with enough volume: the baseline of point i is the last ``window`` of the
     # ``seen`` such points before it, so each point costs O(1) (a series of decades of days stays linear).
     cum_bad, cum_total, seen = [0], [0], 0
-    for i in range(len(out)):
+    for i in range(len(total)):
         points = min(seen, rule.window)
         if points >= rule.min_points and total[i] >= rule.min_volume:
             b = cum_bad[seen] - cum_bad[seen - points]
@@ -68,12 +75,9 @@ def mark_anomalies(series: pd.DataFrame, rule: AnomalyRule = DEFAULT_RULE) -> pd
         zs.append(z)
         marks.append(mark)
         reasons.append(None if mark is None else _reason(mark, bad[i], total[i], b / n * 100.0, exp, z, points))
-    out["baseline_rate"] = pd.Series(base_rates, dtype="float64")
-    out["expected_bad"] = pd.Series(expected, dtype="float64")
-    out["z"] = pd.Series(zs, dtype="float64")
-    out["anomaly"] = pd.Series(marks, dtype="object")
-    out["reason"] = pd.Series(reasons, dtype="object")
-    return out
+    return {"baseline_rate": pd.Series(base_rates, dtype="float64"), "expected_bad": pd.Series(expected, dtype="float64"),
+            "z": pd.Series(zs, dtype="float64"), "anomaly": pd.Series(marks, dtype="object"),
+            "reason": pd.Series(reasons, dtype="object")}
 
 
 def _reason(mark: str, bad: int, total: int, base_rate: float, expected: float, z: float, points: int) -> str:

@@ -39,8 +39,17 @@ def _pct(num: pd.Series | float, den: pd.Series | float):
 
 
 def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True,
-                 names: Sequence[str] = ()) -> pd.DataFrame:
-    """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden).
+                 names: Sequence[str] = (), factorised: dict | None = None) -> pd.DataFrame:
+    """``rating_columns`` as a frame (see there)."""
+    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
+    return pd.DataFrame(rating_columns(frame, by, good_includes_basic=good_includes_basic, names=names,
+                                       factorised=factorised))
+
+
+def rating_columns(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True,
+                   names: Sequence[str] = (), factorised: dict | None = None) -> dict[str, Any]:
+    """Rating KPIs per group of ``by`` over a rating frame (columns level, is_default, voided, n, projects, hidden),
+    as the columns of a table (keys, names, then RATING_COLUMNS; what ``rating_table`` makes a frame of).
 
     total = Σn of valid (non-voided) ratings; active_total = Σn non-default; good = Σn level ≥ 3 (≥ 4 when
     基本满意 is excluded); bad = Σn non-default with level ≤ 2; good_rate = good/total; active_rate =
@@ -50,30 +59,57 @@ def rating_table(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes_b
 
     ``names``: display-name columns (dept_name, service_name) carried after the keys, each the largest of a
     group's names (``grouping.max_per_group``), never a key: a unit renamed in the period (same code, new name)
-    stays one row with all its ratings instead of two rows that split them."""
-    by = list(by)
+    stays one row with all its ratings instead of two rows that split them.
+
+    Every figure is a sum over rows, so the rows may be split further than ``by`` and the rating dimensions (a
+    prefetched frame, ``stats_queries.rating_rows``): the table is the same. ``factorised``: the frame's
+    factorised columns, kept for the next call on the same frame (``grouping.group_index``)."""
+    keys, s = _group_sums(frame, list(by), _rating_parts(frame, good_includes_basic), ints=_RATING_INTS, names=names,
+                          factorised=factorised)
+    return {**keys, **_with_rates(s)}
+
+
+_RATING_INTS = ("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided")
+
+
+def _rating_parts(frame: pd.DataFrame, good_includes_basic: bool) -> dict[str, np.ndarray]:
+    """Each row's share of every summed rating figure (``rating_columns``)."""
     valid = ~frame["voided"].to_numpy(dtype=bool)
     active = ~frame["is_default"].to_numpy(dtype=bool)
     level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))
     n = np.where(valid, frame["n"].to_numpy(), 0)
     good = level >= good_min_level(good_includes_basic)
     score = np.select([level == k for k in SCORE_10], [float(v) for v in SCORE_10.values()], 0.0)
-    keys, s = _group_sums(frame, by, {
+    return {
         "total": n, "projects": np.where(valid, frame["projects"].to_numpy(), 0), "active_total": np.where(active, n, 0),
         "good": np.where(good, n, 0), "active_good": np.where(good & active, n, 0),
         "bad": np.where((level <= BAD_MAX_LEVEL) & active, n, 0),
         "score_sum": n * score, "hidden_complaints": np.where(valid, frame["hidden"].to_numpy(), 0),
         "voided": np.where(valid, 0, frame["n"].to_numpy()),
-    }, ints=("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided"),
-        names=names)
+    }
+
+
+def _with_rates(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """RATING_COLUMNS from the summed figures: the counts and their rates."""
     total, active_total = s["total"], s["active_total"]
     s["active_rate"] = _rate(active_total, total)
     s["good_rate"] = _rate(s["good"], total)
     s["active_good_rate"] = _rate(s["active_good"], active_total)
     s["bad_rate"] = _rate(s["bad"], total)
     s["avg_score_10"] = _rate(s["score_sum"], total, 1.0)
-    # one constructor: inserting columns one by one into a frame costs more than the arithmetic
-    return pd.DataFrame({**keys, **{c: s[c] for c in RATING_COLUMNS}})
+    return {c: s[c] for c in RATING_COLUMNS}
+
+
+def bucket_columns(frame: pd.DataFrame, bucket: np.ndarray, buckets: int, *,
+                   good_includes_basic: bool = True) -> dict[str, np.ndarray]:
+    """RATING_COLUMNS (``rating_columns``) per bucket 0 … ``buckets`` - 1, each row of the rating frame in its
+    ``bucket`` (-1: in none): a bucket without rows has zero counts and no rates (the trend's empty weeks)."""
+    keep = bucket >= 0
+    sums = {}
+    for k, v in _rating_parts(frame, good_includes_basic).items():
+        total = np.bincount(bucket[keep], weights=np.asarray(v, dtype="float64")[keep], minlength=buckets)
+        sums[k] = total.astype("int64") if k in _RATING_INTS else total
+    return _with_rates(sums)
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
@@ -84,8 +120,9 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
     return out
 
 
-def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray],
-                ints: Sequence[str], names: Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray], ints: Sequence[str],
+                names: Sequence[str] = (), factorised: dict | None = None
+                ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The key columns and the column sums of ``parts`` per group of ``by`` (one group when by is empty),
     ``ints`` (and integer parts) as int64, as arrays to build a frame from in one go.
 
@@ -100,8 +137,8 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     if frame.empty:  # no groups: the key columns keep their dtypes
         return ({b: frame[b].iloc[:0].reset_index(drop=True) for b in (*by, *names)},
                 {k: np.zeros(0, dtype="int64" if k in whole else "float64") for k in parts})
-    keys, inverse, groups = group_index(frame, by)
-    keys |= {name: max_per_group(frame, name, inverse, groups) for name in names}
+    keys, inverse, groups = group_index(frame, by, factorised)
+    keys |= {name: max_per_group(frame, name, inverse, groups, factorised) for name in names}
     sums = {}
     for k, v in parts.items():
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
@@ -275,9 +312,10 @@ def round_frame(frame: pd.DataFrame, digits: int = DIGITS) -> pd.DataFrame:
 
 # --- breakdown tables of the bulletin -----------------------------------------------------------------------
 
-def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> pd.DataFrame:
+def channel_table(frame: pd.DataFrame, *, good_includes_basic: bool = True,
+                  factorised: dict | None = None) -> pd.DataFrame:
     """KPIs by channel (frame split by ``channel``), largest first, with each channel's share of 评价数 (%)."""
-    t = rating_table(frame, ["channel"], good_includes_basic=good_includes_basic)
+    t = rating_table(frame, ["channel"], good_includes_basic=good_includes_basic, factorised=factorised)
     t["share"] = _pct(t["total"], pd.Series(t["total"].sum(), index=t.index))
     t.insert(1, "channel_name", t["channel"].map(channel_name))
     return t.sort_values(["total", "channel"], ascending=[False, True], ignore_index=True)
@@ -306,13 +344,14 @@ def top_tags(tags: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     return t.head(n).reset_index(drop=True)
 
 
-def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel")) -> pd.DataFrame:
+def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel"), *,
+             factorised: dict | None = None) -> pd.DataFrame:
     """Case-mix-adjusted 差评率 (indirect standardisation) per unit, from a frame split by unit and ``mix``.
 
     expected = Σ over the unit's (service, channel) cells of cell 评价数 × that cell's 差评率 in the whole frame;
     oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
     hard services gets a higher expected count, so only what is worse than its mix shows."""
-    t = rating_table(frame, [unit, *mix])
+    t = rating_table(frame, [unit, *mix], factorised=factorised)
     cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
     if cells is not None and units is not None:
         return _case_mix_arrays(t, unit, cells, units)

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,40 +100,82 @@ def ranking(table: pd.DataFrame, key: str, *, min_volume: int = 30, previous: pd
     the others); units equal on all of these share a rank; the key breaks the listing tie. With ``previous`` (the
     same table a month earlier) the *_mom columns are 环比 (rates in pp, 平均分 in points, 评价数 in %); with
     ``year_ago`` the *_yoy columns are 同比 of the rates."""
+    return pd.DataFrame(ranked_columns(dict(table.items()), key, min_volume=min_volume, previous=previous,
+                                       order=order, year_ago=year_ago))
+
+
+def ranked_columns(table: Mapping[str, Any], key: str, *, min_volume: int = 30,
+                   previous: Mapping[str, Any] | pd.DataFrame | None = None,
+                   order: Sequence[tuple[str, bool]] = RANK_ORDER,
+                   year_ago: Mapping[str, Any] | pd.DataFrame | None = None) -> dict[str, Any]:
+    """``ranking`` on a table's columns (arrays or series of one length; ``kpi.rating_columns``): the ranked
+    table's columns, built without a frame (the 总览 ranks twice a request)."""
     cols, asc = [c for c, _ in order], [a for _, a in order]
+    table = dict(table)
     if "rank_key" in cols:  # the adjusted 差评率; a unit without case-mix figures sorts on its 差评率
-        table = table.assign(rank_key=pd.to_numeric(table["adjusted_bad_rate"], errors="coerce")
-                             .fillna(pd.to_numeric(table["bad_rate"], errors="coerce")))
-    t = table.assign(eligible=table["total"] >= min_volume).sort_values(
-        ["eligible", *cols, key], ascending=[False, *asc, True], na_position="last", ignore_index=True)
-    eligible = t["eligible"].to_numpy(dtype=bool)
-    sig = [tuple(row) for row in t[cols].to_numpy(dtype="float64")[eligible].round(12).tolist()]
+        adjusted, bad_rate = (pd.to_numeric(pd.Series(table[c]), errors="coerce")
+                              for c in ("adjusted_bad_rate", "bad_rate"))
+        table["rank_key"] = adjusted.fillna(bad_rate).to_numpy()
+    table["eligible"] = _floats(table["total"]) >= min_volume
+    at = sort_order([table["eligible"], *(table[c] for c in cols), table[key]], [False, *asc, True])
+    t = {name: _take(values, at) for name, values in table.items()}
+    eligible = t["eligible"]
+    sig = [tuple(row) for row in np.column_stack([_floats(t[c]) for c in cols])[eligible].round(12).tolist()]
     first = {s: i + 1 for i, s in reversed(list(enumerate(sig)))}
-    rank: list[int | None] = [None] * len(t)
+    rank: list[int | None] = [None] * len(at)
     for pos, s in zip(np.flatnonzero(eligible).tolist(), sig, strict=True):
         rank[pos] = first[s]
-    out = dict(t.items())  # the new columns join in one constructor (inserting them one by one costs more)
-    out["rank"] = pd.array(rank, dtype="Int64")
+    t["rank"] = pd.array(rank, dtype="Int64")
     if previous is not None:
         prev = _lookup(previous, key, t[key])
         for col in ("good_rate", "bad_rate", "avg_score_10"):
-            out[f"{col}_mom"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - prev(col)
+            t[f"{col}_mom"] = _floats(t[col]) - prev(col)
         base = prev("total")
-        total = t["total"].to_numpy(dtype="float64")
-        out["total_mom"] = np.divide(total - base, base, out=np.full(len(t), np.nan), where=base > 0) * 100.0
+        total = _floats(t["total"])
+        t["total_mom"] = np.divide(total - base, base, out=np.full(len(at), np.nan), where=base > 0) * 100.0
     if year_ago is not None:
         old = _lookup(year_ago, key, t[key])
         for col in ("good_rate", "bad_rate"):
-            out[f"{col}_yoy"] = t[col].to_numpy(dtype="float64", na_value=np.nan) - old(col)
-    return pd.DataFrame(out)
+            t[f"{col}_yoy"] = _floats(t[col]) - old(col)
+    return t
 
 
-def _lookup(other: pd.DataFrame, key: str, keys: pd.Series):
+def sort_order(keys: Sequence[Any], ascending: Sequence[bool]) -> np.ndarray:
+    """The row order ``DataFrame.sort_values`` gives for these key columns (na_position last): numbers as they
+    are (descending negated or inverted; NaN last), other keys by their sorted codes; one stable lexsort."""
+    labels = []
+    for k, up in zip(reversed(keys), reversed(ascending), strict=True):
+        arr = k.to_numpy() if isinstance(k, pd.Series | pd.Index) and isinstance(k.dtype, np.dtype) else k
+        if isinstance(arr, np.ndarray) and arr.dtype.kind in "fiub":
+            labels.append(arr if up else -arr if arr.dtype.kind == "f" else ~arr)
+            continue
+        codes, uniques = pd.factorize(k, sort=True)  # the codes of an ordered Categorical; missing -1
+        n, missing = len(uniques), codes == -1
+        codes = np.where(missing, n, codes)
+        labels.append(codes if up else np.where(missing, codes, n - codes - 1))
+    return np.lexsort(labels)
+
+
+def _take(values: Any, at: np.ndarray) -> Any:
+    """The values at positions ``at`` with their dtype, without an index (a series' values)."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
+    return values.take(at)
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Values as float64, missing as NaN."""
+    if isinstance(values, np.ndarray):
+        return values.astype("float64")
+    return values.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _lookup(other: Mapping[str, Any] | pd.DataFrame, key: str, keys: Any):
     """A function giving ``other[col]`` for each of ``keys`` as floats (NaN where ``other`` has no row)."""
     at = pd.Index(other[key]).get_indexer(keys)  # what Series.map does (NaN keys meet NaN keys)
 
     def values(col: str) -> np.ndarray:
-        v = other[col].to_numpy(dtype="float64", na_value=np.nan)
+        v = _floats(other[col])
         return np.where(at >= 0, v[at], np.nan) if len(v) else np.full(len(keys), np.nan)
 
     return values
@@ -142,13 +185,12 @@ def boards(ranked: pd.DataFrame, size: int = 5, *, black_requires_bad: bool = Fa
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜; with
     ``black_requires_bad`` only units with at least one 差评)."""
-    eligible = ranked[ranked["eligible"].astype(bool)]
-    red = eligible.head(size)
-    rest = eligible.drop(red.index)
+    eligible = np.flatnonzero(ranked["eligible"].astype(bool).to_numpy())  # positions, in ranked order
+    red, rest = eligible[:size], eligible[size:]
     if black_requires_bad:
-        rest = rest[pd.to_numeric(rest["bad"], errors="coerce").fillna(0) > 0]
-    black = rest.iloc[::-1].head(size)
-    return red.reset_index(drop=True), black.reset_index(drop=True)
+        rest = rest[(pd.to_numeric(ranked["bad"], errors="coerce").fillna(0).to_numpy() > 0)[rest]]
+    black = rest[::-1][:size]
+    return ranked.take(red).reset_index(drop=True), ranked.take(black).reset_index(drop=True)
 
 
 def rank_units(table: pd.DataFrame, key: str, rule: RankRule, *, previous: pd.DataFrame | None = None,
@@ -184,49 +226,57 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
                                    board_size=rule.board_size if board_size is None else board_size)
     dim, key, extra = UNITS[unit]
 
-    def table_of(f: Filters) -> pd.DataFrame:  # by unit; a renamed unit is one row (``names``)
-        return kpi.rating_table(stats_queries.rating_frame(conn, f, (dim,), prefetched=prefetched), [key],
-                                good_includes_basic=good_includes_basic, names=extra)
+    def table_of(f: Filters) -> dict[str, Any]:  # by unit; a renamed unit is one row (``names``)
+        rows, factorised = stats_queries.rating_rows(conn, f, (dim,), prefetched=prefetched)
+        return kpi.rating_columns(rows, [key], good_includes_basic=good_includes_basic, names=extra,
+                                  factorised=factorised)
 
     cur, prev = table_of(month), table_of(previous)
     old = table_of(year_ago) if year_ago is not None else None
     cases = kpi.case_table(periods.ledger_counts(conn, month, (dim,), as_of=as_of, frozen=frozen,
                                                   prefetched=prefetched), [key],
                            good_includes_basic=good_includes_basic)
-    mix = kpi.case_mix(stats_queries.rating_frame(conn, month, (dim, "service", "channel"), prefetched=prefetched),
-                       key)
+    rows, factorised = stats_queries.rating_rows(conn, month, (dim, "service", "channel"), prefetched=prefetched)
+    mix = kpi.case_mix(rows, key, factorised=factorised)
     table = _joined(cur, key, (cases, ("on_time_rate",)), (mix, ("expected", "oe_ratio", "adjusted_bad_rate")))
-    ranked = ranking(table, key, min_volume=rule.min_volume, previous=prev, order=rule.order, year_ago=old)
+    ranked = ranked_columns(table, key, min_volume=rule.min_volume, previous=prev, order=rule.order, year_ago=old)
+    keys = pd.Series(ranked[key])
     if unit == "region":
-        ranked["name"] = ranked[key].map(lambda c: region_label(c, region_names))
+        ranked["name"] = keys.map(lambda c: region_label(c, region_names))
     else:
-        ranked["name"] = ranked["dept_name"].where(ranked["dept_name"].notna(), ranked[key]).fillna("未标注部门")
-    ranked = ranked.rename(columns={key: "key"})
-    for col in COLUMNS:
-        if col not in ranked:
-            ranked[col] = None
-    out = kpi.round_frame(ranked[list(COLUMNS)])
+        names = pd.Series(ranked["dept_name"])
+        ranked["name"] = names.where(names.notna(), keys).fillna("未标注部门")
+    ranked["key"] = ranked[key]
+    n = len(keys)  # one constructor, floats rounded as kpi.round_frame rounds them; a column not computed is None
+    out = pd.DataFrame({c: _rounded(ranked[c]) if c in ranked else np.full(n, None, dtype=object) for c in COLUMNS})
     red, black = boards(out, rule.board_size, black_requires_bad=rule.black_requires_bad)
     return Ranking(unit=unit, table=out, red=red, black=black, min_volume=rule.min_volume, metric=rule.metric,
                    caption=rule_caption(rule))
 
 
-def _joined(left: pd.DataFrame, key: str, *others: tuple[pd.DataFrame, tuple[str, ...]]) -> pd.DataFrame:
-    """``left`` with float columns looked up from other tables by ``key`` (unique there; NaN where a unit has
-    no row): a left merge on the key, done as index lookups and one constructor."""
-    out = dict(left.items())
+def _rounded(values: Any) -> Any:
+    """Float values rounded to kpi.DIGITS (``kpi.round_frame``'s rounding), others as they are."""
+    return values.round(kpi.DIGITS) if pd.api.types.is_float_dtype(getattr(values, "dtype", None)) else values
+
+
+def _joined(left: Mapping[str, Any], key: str, *others: tuple[pd.DataFrame, tuple[str, ...]]) -> dict[str, Any]:
+    """The columns of ``left`` with float columns looked up from other tables by ``key`` (unique there; NaN where
+    a unit has no row): a left merge on the key, done as index lookups."""
+    out = dict(left)
     keys = left[key]
     for other, cols in others:
         at = pd.Index(other[key]).get_indexer(keys)  # NaN keys meet NaN keys, as in a merge
         for col in cols:
             values = pd.to_numeric(other[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-            out[col] = np.where(at >= 0, values[at], np.nan) if len(values) else np.full(len(left), np.nan)
-    return pd.DataFrame(out)
+            out[col] = np.where(at >= 0, values[at], np.nan) if len(values) else np.full(len(keys), np.nan)
+    return out
 
 
-def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True) -> pd.DataFrame:
+def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True,
+                 factorised: dict | None = None) -> pd.DataFrame:
     """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
-    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"])
+    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"],
+                         factorised=factorised)
     t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
     return t.head(n).reset_index(drop=True)
 
@@ -235,11 +285,12 @@ def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: i
                   prefetched: stats_queries.Prefetch = None) -> pd.DataFrame:
     """The ``n`` services with most 差评 in ``cur`` (``top_services``) and their 差评 in ``prev`` (bad_prev);
     the bulletin and the 总览 show this table."""
-    top = top_services(stats_queries.rating_frame(conn, cur, ("service",), prefetched=prefetched), n,
-                       good_includes_basic=gib)
+    rows, factorised = stats_queries.rating_rows(conn, cur, ("service",), prefetched=prefetched)
+    top = top_services(rows, n, good_includes_basic=gib, factorised=factorised)
     if top.empty:
         return top.assign(bad_prev=pd.Series(dtype="int64"))
-    old = kpi.rating_table(stats_queries.rating_frame(conn, prev.with_period(prev.start, prev.end), ("service",),
-                                                      prefetched=prefetched),
-                           ["service_key"], good_includes_basic=gib).set_index("service_key")["bad"]
+    rows, factorised = stats_queries.rating_rows(conn, prev.with_period(prev.start, prev.end), ("service",),
+                                                 prefetched=prefetched)
+    old = kpi.rating_table(rows, ["service_key"], good_includes_basic=gib,
+                           factorised=factorised).set_index("service_key")["bad"]
     return top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64"))

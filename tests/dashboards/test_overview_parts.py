@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -41,6 +41,54 @@ def test_trend_table_fills_empty_buckets():
     assert t["bad_rate"].iloc[0] == 20.0 and pd.isna(t["bad_rate"].iloc[1])
     assert t["period_end"].tolist() == [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 18)]  # clamped
     assert t["active_total"].tolist() == [10, 0, 0] and t["hidden_complaints"].tolist() == [0, 0, 1]
+
+
+def _pandas_trend(frame, grain, start, end):
+    """The trend as it was built with frames: a bucket column, rating_table by it, a left merge on every bucket."""
+    from dashboards.queries.overview_trend import TREND_COLUMNS, _next, bucket_start
+    from feedback.stats import kpi
+    from feedback.stats.anomaly import mark_anomalies
+
+    f = frame.copy()
+    if "month" in f.columns:
+        f["period"] = f["month"].map(lambda m: date.fromisoformat(f"{m}-01"))
+    else:
+        f["period"] = f["day"].map(lambda d: bucket_start(d, grain))
+    t = pd.DataFrame({"period": buckets(start, end, grain)})
+    if f.empty:
+        t = t.assign(**{c: 0 for c in ("total", "active_total", "bad", "hidden_complaints")})
+        for c in ("good_rate", "bad_rate", "avg_score_10"):
+            t[c] = float("nan")
+    else:
+        t = t.merge(kpi.rating_table(f, ["period"]), on="period", how="left")
+        for c in ("total", "active_total", "bad", "hidden_complaints"):
+            t[c] = t[c].fillna(0).astype("int64")
+    t["period_end"] = [min(_next(p, grain) - timedelta(days=1), end) for p in t["period"]]
+    return mark_anomalies(t)[TREND_COLUMNS]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trend_table_equals_the_frame_reference(seed):
+    """trend_table numbers each row's bucket and sums into every bucket with arrays: the same table as the frame
+    reference, by day, week and month (months as 'YYYY-MM'), with empty buckets and an empty frame."""
+    import numpy as np
+
+    rng = np.random.default_rng(300 + seed)
+    n = int(rng.integers(0, 400)) if seed else 0
+    days = [date(2025, 11, 1) + timedelta(days=int(d)) for d in rng.integers(0, 365, n)]
+    frame = pd.DataFrame({"day": days, "level": pd.array(rng.integers(1, 6, n), dtype="Int64"),
+                          "is_default": rng.random(n) < 0.3, "voided": rng.random(n) < 0.05,
+                          "n": rng.integers(0, 90, n), "projects": rng.integers(0, 3, n),
+                          "hidden": rng.integers(0, 2, n)})
+    for grain, start, end in (("day", date(2026, 8, 1), date(2026, 10, 31)),
+                              ("week", date(2025, 11, 3), date(2026, 10, 31)),
+                              ("month", date(2025, 11, 1), date(2026, 10, 31))):
+        if grain == "month":
+            f = frame.assign(month=[d.strftime("%Y-%m") for d in frame["day"]]).drop(columns="day")
+        else:  # the rows of the window, as the query reads them
+            f = frame.loc[np.array([start <= d <= end for d in frame["day"]], dtype=bool)].reset_index(drop=True)
+        got, want = trend_table(f, grain, start, end), _pandas_trend(f, grain, start, end)
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=grain)
 
 
 def test_category_table_from_counts():

@@ -25,6 +25,7 @@ from feedback.stats.queries.counts import (
     prefetch,
     prefetches,
     rating_frame,
+    rating_rows,
     regroup,
     to_frame,
 )
@@ -52,6 +53,6 @@ __all__ = [
     "CASE_COLUMNS", "CASE_FLAGS", "DIMENSIONS", "EVENT_COLUMNS", "RATING_DIMS", "TAG_DIMS", "Prefetch", "Prefetched", "Source",
     "active_version", "add_months", "bad_conditions", "bad_tag_frame", "batch_days", "bad_tag_rows", "case_counts", "case_events",
     "case_frame", "column", "counts", "day_expr", "filter_conditions", "first_of_quarter", "latest_day", "month_expr", "month_start",
-    "next_month", "normalise", "prefetch", "prefetch_cases", "prefetches", "quarter_start", "rating_frame", "raw_source", "regroup", "rollup_parts", "rollup_source",
+    "next_month", "normalise", "prefetch", "prefetch_cases", "prefetches", "quarter_start", "rating_frame", "rating_rows", "raw_source", "regroup", "rollup_parts", "rollup_source",
     "split_tags", "to_frame",
 ]

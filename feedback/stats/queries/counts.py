@@ -116,6 +116,19 @@ def rating_frame(conn: Connection, filters: Filters, by: Sequence[str] = (), *, 
     return counts(conn, filters, dims, raw=raw, ratings_only=True)
 
 
+def rating_rows(conn: Connection, filters: Filters, by: Sequence[str] = (), *,
+                prefetched: Prefetch = None) -> tuple[pd.DataFrame, dict | None]:
+    """Rows whose sums by ``by`` (and the rating dimensions) are ``rating_frame(conn, filters, by)``, for the KPI
+    formulas, which only sum over rows (``kpi.rating_table``): the base of a ``prefetched`` frame that covers the
+    filters, as it is (split further), with its factorised columns; else the rating frame, and None."""
+    dims = (*by, *RATING_DIMS)
+    check_by(dims)
+    for p in prefetches(prefetched):
+        if p.covers(filters, dims):
+            return p.base, p.factorised
+    return counts(conn, filters, dims, ratings_only=True), None
+
+
 @dataclass(frozen=True, eq=False)
 class Prefetched:
     """The rating frame of one filter set split by ``by`` (no day or month), fetched once by ``prefetch``.
@@ -136,9 +149,11 @@ class Prefetched:
     def frame(self, filters: Filters, by: Sequence[str]) -> pd.DataFrame | None:
         """The rating frame of ``filters`` by ``by`` (rating dimensions included) summed from the base; None
         when the base does not cover it."""
-        if self.filters == filters and set(by) <= self.by | set(RATING_DIMS):
-            return regroup(self.base, by, self.factorised)
-        return None
+        return regroup(self.base, by, self.factorised) if self.covers(filters, by) else None
+
+    def covers(self, filters: Filters, by: Sequence[str]) -> bool:
+        """Whether the rating frame of ``filters`` by ``by`` is a sum of the base's rows."""
+        return self.filters == filters and set(by) <= self.by | set(RATING_DIMS)
 
 
 Prefetch = Prefetched | Sequence[Prefetched] | None  # what ``prefetched=`` arguments take
