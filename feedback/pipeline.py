@@ -65,8 +65,10 @@ def rebuild_rollups(engine: Engine, settings: Settings):
 def record_correction(conn: Connection, record_id: int, category: str, *, by: str, note: str | None = None,
                       subcategory: str | None = None) -> str | None:
     """A person's correction of a record (a gold label: a category, or NOT_COMPLAINT), counted at once: it wins
-    over the active score, and the record's day of the rollups is rebuilt in the caller's transaction (the
-    overview, KPIs and bulletin read the new category or hidden-complaint count without waiting for a batch).
+    over the active score, and where that changed the score's category or hidden-complaint flag the record's day
+    of the rollups is rebuilt in the caller's transaction (the overview, KPIs and bulletin read the new counts
+    without waiting for a batch; a confirmation costs no rebuild; at 10M ratings in PostgreSQL a rebuild takes
+    ~2 s warm, see docs/performance.md).
     Returns the active scoring version it overrode (None: no version yet). Raises KeyError for no such record,
     ``repository.NoComplaintRefused`` for a 不是投诉 of a record that cannot be one."""
     from feedback.scoring import repository as store
@@ -74,10 +76,10 @@ def record_correction(conn: Connection, record_id: int, category: str, *, by: st
 
     active = store.active_version(conn)
     version = active["version"] if active else None
-    rated_at = store.add_gold_label(conn, record_id, category, by=by, note=note, version=version,
-                                    subcategory=subcategory)
-    if version and rated_at is not None:
-        refresh_days(conn, rated_at.date(), rated_at.date())
+    changed_on = store.add_gold_label(conn, record_id, category, by=by, note=note, version=version,
+                                      subcategory=subcategory)
+    if changed_on is not None:
+        refresh_days(conn, changed_on.date(), changed_on.date())
     return version
 
 

@@ -187,8 +187,9 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
                    version: str | None, subcategory: str | None = None) -> datetime | None:
     """Store a person's category (and second level, when given) for a record; the active version's score takes
     it at once (gold wins) and leaves the 待确认 queue (no margin). ``NOT_COMPLAINT`` clears the score's category
-    and hidden-complaint flag instead. Returns the record's rated_at (the rollup day it changes). Raises KeyError
-    for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
+    and hidden-complaint flag instead. Returns the record's rated_at when the active score's category or
+    hidden-complaint flag changed (the rollup day to rebuild; a confirmation changes neither), else None. Raises
+    KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
     record = conn.execute(select(Record.kind, Record.level, Record.rated_at).where(Record.id == record_id)).first()
     if record is None:
         raise KeyError(record_id)
@@ -197,15 +198,20 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
     conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, subcategory=subcategory,
                                           labelled_by=by, note=note, created_at=_now()))
     if not version:
-        return record.rated_at
+        return None
+    score = Score.record_id == record_id, Score.model_version == version
+    before = conn.execute(select(Score.category, Score.hidden_complaint).where(*score)).first()
     if category == NOT_COMPLAINT:  # no complaint: no category, no hidden complaint (the sentiment stays the model's)
         values = {"category": None, "category_conf": None, "subcategory": None, "category_margin": None,
                   "categories": None, "hidden_complaint": False}
     else:
         values = {"category": category, "category_conf": 1.0, "subcategory": subcategory, "category_margin": None,
                   "categories": json.dumps([[category, 1.0]])}
-    conn.execute(update(Score).where(Score.record_id == record_id, Score.model_version == version).values(**values))
-    return record.rated_at
+    conn.execute(update(Score).where(*score).values(**values))
+    if before is None:
+        return None
+    changed = before.category != values["category"] or ("hidden_complaint" in values and bool(before.hidden_complaint))
+    return record.rated_at if changed else None
 
 
 def rated_comments(conn: Connection, limit: int, min_level_pos: int = 4, max_level_neg: int = 2) -> pd.DataFrame:

@@ -50,16 +50,27 @@ def _row(page: str, rid: int) -> str:
 
 
 def test_the_queue_offers_it_on_good_ratings_only_and_it_takes_the_record_out_of_the_complaints(
-        client_for, engine, flagged):
+        client_for, engine, flagged, monkeypatch):
+    import feedback.stats.rollups as rollups
+
+    rebuilt: list[date] = []
+    real = rollups.refresh_days
+    monkeypatch.setattr(rollups, "refresh_days", lambda conn, a, b: rebuilt.append(a) or real(conn, a, b))
     rid, day = flagged["id"], flagged["day"]
     client = client_for("ops_a")
     page = client.get("/records/review").text
     assert 'value="not_complaint"' in _row(page, rid) and "不是投诉" in _row(page, rid)
     with engine.connect() as conn:
-        bad = conn.execute(select(Score.record_id).join(Record, Record.id == Score.record_id).where(
-            Record.level <= 2, Record.dept_code == DEPT_A, Score.category.is_not(None))).scalars().first()
+        bad, bad_category = conn.execute(select(Score.record_id, Score.category).join(
+            Record, Record.id == Score.record_id).where(
+            Record.level <= 2, Record.dept_code == DEPT_A, Score.category.is_not(None))).first()
+    assert 'value="not_complaint"' not in _row(page, bad)  # a 差评 is a complaint by its rating
+    # confirming the model's category changes no count: no rollup rebuild (it costs seconds at 10M)
+    client.post(f"/records/review/{bad}", data={"decision": "confirm", "choice": bad_category,
+                                                "csrf_token": csrf_from(page)})
+    assert rebuilt == []
+    with engine.connect() as conn:
         before_version = data_version(conn)
-    assert bad is not None and 'value="not_complaint"' not in _row(page, bad)  # a 差评 is a complaint by its rating
     hidden_before = _hidden_on(engine, day)
     assert hidden_before >= 1
 
@@ -69,13 +80,15 @@ def test_the_queue_offers_it_on_good_ratings_only_and_it_takes_the_record_out_of
     assert "不再计入投诉和隐性投诉" in client.get("/records/review").text  # the flash says what it did
     with engine.connect() as conn:
         gold = conn.execute(select(GoldLabel.record_id, GoldLabel.category, GoldLabel.labelled_by)).all()
-        audit = json.loads(conn.execute(select(AuditLog.detail).where(AuditLog.action == "label")).scalar_one())
+        audit = [json.loads(a) for a in conn.execute(select(AuditLog.detail).where(AuditLog.action == "label")
+                                                     .order_by(AuditLog.id)).scalars()]
         score = conn.execute(select(Score.category, Score.hidden_complaint, Score.categories, Score.category_margin)
                              .where(Score.record_id == rid, Score.model_version == flagged["version"])).one()
         signals = load_signals(conn, flagged["version"], None)
         after_version = data_version(conn)
-    assert [tuple(g) for g in gold] == [(rid, NOT_COMPLAINT, "ops_a")]
-    assert (audit["record_id"], audit["decision"], audit["category"]) == (rid, "not_complaint", NOT_COMPLAINT)
+    assert [tuple(g) for g in gold][1:] == [(rid, NOT_COMPLAINT, "ops_a")] and rebuilt == [day]
+    assert (audit[-1]["record_id"], audit[-1]["decision"], audit[-1]["category"]) == (rid, "not_complaint",
+                                                                                     NOT_COMPLAINT)
     assert tuple(score) == (None, False, None, None)
     assert _hidden_on(engine, day) == hidden_before - 1  # the overview counts it at once, not at the next batch
     assert after_version != before_version  # and the result cache sees the change
