@@ -13,7 +13,6 @@ from dashboards.queries.records import record_visible
 from dashboards.users import UserRow
 from feedback.pipeline import record_correction
 from feedback.scoring import repository as store
-from feedback.scoring.scorer import may_be_no_complaint  # noqa: F401 (the templates ask it, through here)
 from feedback.scoring.taxonomy import NOT_COMPLAINT, NOT_COMPLAINT_NAME, taxonomy_of
 from feedback.settings import Settings
 

@@ -13,6 +13,7 @@ from dashboards.actions import corrections as labels
 from dashboards.actions.exports import attachment
 from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
 from dashboards.queries.records import export_rows, review_queue, search_records
+from feedback.scoring.scorer import may_be_no_complaint
 from feedback.sheets import csv_bytes, xlsx_bytes
 
 bp = Blueprint("explorer", __name__)
@@ -43,7 +44,7 @@ def index():
 
 def _no_complaint_offer() -> dict:
     """What the correction forms need to offer 不是投诉 on the records that may be no complaint."""
-    return {"not_complaint": labels.NOT_COMPLAINT_CHOICE, "may_clear": labels.may_be_no_complaint}
+    return {"not_complaint": labels.NOT_COMPLAINT_CHOICE, "may_clear": may_be_no_complaint}
 
 
 def _search_terms(q: str, hidden: bool) -> list[tuple[str, str]]:
