@@ -140,6 +140,25 @@ def test_a_tie_of_tags_says_that_the_text_chose(client_for, engine, scored):
     assert "同时指向多个分类" not in cells[plain] and "领先次选" in cells[plain]
 
 
+def test_a_lead_that_rounds_to_nothing_reads_as_a_tie(client_for, engine, scored):
+    """A margin under half a point printed "领先 0 个百分点" (a lead of nothing); such a row says the two are
+    nearly level, with the tags' tie and without, and a real lead keeps its figure."""
+    scores = _scores(engine, scored)
+    tied, plain, clear = sorted(scores)[:3]
+    with engine.begin() as conn:
+        for rid, margin, cats in ((tied, 0.003, [["guide_info", 0.9], ["timeliness", 0.9]]),
+                                  (plain, 0.004, [["guide_info", 0.5], ["timeliness", 0.496]]),
+                                  (clear, 0.12, [["guide_info", 0.6], ["timeliness", 0.48]])):
+            conn.execute(update(Score).where(Score.record_id == rid, Score.model_version == scored).values(
+                category="guide_info", category_conf=cats[0][1], category_margin=margin, categories=json.dumps(cats)))
+    page = client_for("pm").get("/records/review").text
+    cells = {rid: page.split(f'<tr id="r{rid}">')[1].split("</tr>")[0] for rid in (tied, plain, clear)}
+    assert "按评价文字判断与次选几乎持平" in cells[tied]
+    assert "置信度 50%，与次选几乎持平" in cells[plain]
+    assert "领先次选 12 个百分点" in cells[clear]
+    assert not any("领先 0 个" in c or "领先次选 0 个" in c for c in cells.values())
+
+
 def test_a_comment_filed_as_other_says_why_instead_of_a_lead(client_for, engine, scored):
     """Filed as other by the open-set rule, a score's confidence is 1 − the best category's and its margin lies
     between two categories the model rejected: "置信度 85%，领先次选 0 个百分点" read as a sure call. The row says
