@@ -64,16 +64,26 @@ def rating_columns(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes
     Every figure is a sum over rows, so the rows may be split further than ``by`` and the rating dimensions (a
     prefetched frame, ``stats_queries.rating_rows``): the table is the same. ``factorised``: the frame's
     factorised columns, kept for the next call on the same frame (``grouping.group_index``)."""
-    keys, s = _group_sums(frame, list(by), _rating_parts(frame, good_includes_basic), ints=_RATING_INTS, names=names,
-                          factorised=factorised)
+    keys, s = _group_sums(frame, list(by), rating_parts(frame, good_includes_basic, factorised), ints=_RATING_INTS,
+                          names=names, factorised=factorised)
     return {**keys, **_with_rates(s)}
 
 
 _RATING_INTS = ("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided")
 
 
+def rating_parts(frame: pd.DataFrame, good_includes_basic: bool, cache: dict | None = None) -> dict[str, np.ndarray]:
+    """Each row's share of every summed rating figure (``rating_columns``), remembered in ``cache`` (a frame's
+    factorised columns, ``grouping.factorize``) for the next table of the same frame."""
+    if cache is not None and ("__rating_parts__", good_includes_basic) in cache:
+        return cache[("__rating_parts__", good_includes_basic)]
+    parts = _rating_parts(frame, good_includes_basic)
+    if cache is not None:
+        cache[("__rating_parts__", good_includes_basic)] = parts
+    return parts
+
+
 def _rating_parts(frame: pd.DataFrame, good_includes_basic: bool) -> dict[str, np.ndarray]:
-    """Each row's share of every summed rating figure (``rating_columns``)."""
     valid = ~frame["voided"].to_numpy(dtype=bool)
     active = ~frame["is_default"].to_numpy(dtype=bool)
     level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))
@@ -144,11 +154,6 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
         total = np.bincount(inverse, weights=np.asarray(v, dtype="float64"), minlength=groups)
         sums[k] = total.astype("int64") if k in whole else total
     return keys, sums
-
-
-def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
-    """The groups of ``groupby(by, dropna=False, sort=True)`` (grouping.group_index); None when empty."""
-    return None if frame.empty else group_index(frame, by)
 
 
 def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
@@ -342,43 +347,3 @@ def top_tags(tags: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     t["share"] = _pct(t["n"], pd.Series(t["n"].sum(), index=t.index))
     t.insert(1, "text", t["tag"].map(lambda c: getattr(tag_info(c), "text", None)))
     return t.head(n).reset_index(drop=True)
-
-
-def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel"), *,
-             factorised: dict | None = None) -> pd.DataFrame:
-    """Case-mix-adjusted 差评率 (indirect standardisation) per unit, from a frame split by unit and ``mix``.
-
-    expected = Σ over the unit's (service, channel) cells of cell 评价数 × that cell's 差评率 in the whole frame;
-    oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
-    hard services gets a higher expected count, so only what is worse than its mix shows."""
-    t = rating_table(frame, [unit, *mix], factorised=factorised)
-    cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
-    if cells is not None and units is not None:
-        return _case_mix_arrays(t, unit, cells, units)
-    cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
-    t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
-    u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
-    overall = u["bad"].sum() / u["total"].sum() * 100.0 if u["total"].sum() else None
-    u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
-    u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
-    return u
-
-
-def _case_mix_arrays(t: pd.DataFrame, unit: str, cells: tuple, units: tuple) -> pd.DataFrame:
-    """case_mix's arithmetic on arrays (same operations, same order; the per-unit sum of ``expected`` stays a
-    pandas groupby sum, whose compensated summation the figures were always taken with)."""
-    bad, total = t["bad"].to_numpy(), t["total"].to_numpy()
-    _, cell, n_cells = cells
-    cell_bad = np.bincount(cell, weights=bad, minlength=n_cells)[cell]
-    cell_total = np.bincount(cell, weights=total, minlength=n_cells)[cell]
-    share = np.divide(cell_bad, cell_total, out=np.zeros(len(t)), where=cell_total > 0)
-    expected = total * share
-    keys, member, n_units = units
-    u_total = np.bincount(member, weights=total, minlength=n_units).astype("int64")
-    u_bad = np.bincount(member, weights=bad, minlength=n_units).astype("int64")
-    u_expected = pd.Series(expected).groupby(member, sort=True).sum().to_numpy()
-    overall = u_bad.sum() / u_total.sum() * 100.0 if u_total.sum() else None
-    oe = np.divide(u_bad, u_expected, out=np.full(n_units, np.nan), where=u_expected > 0)
-    adjusted = oe * overall if overall is not None else [None] * n_units
-    return pd.DataFrame({unit: keys[unit], "total": u_total, "bad": u_bad, "expected": u_expected,
-                         "oe_ratio": oe, "adjusted_bad_rate": adjusted})

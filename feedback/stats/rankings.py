@@ -17,6 +17,7 @@ from feedback.filters import Filters
 from feedback.regions import region_name, short_code
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
+from feedback.stats.case_mix import case_mix
 
 RANK_ORDER = (("avg_score_10", False), ("bad_rate", True), ("active_rate", False), ("total", False))
 # The ranking metrics of ``[kpi] ranking_metric``: the sort order (column, ascending) and how the caption says it.
@@ -219,7 +220,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     override its fields). 按时整改率 is the ledger's as of ``as_of``, live or ``frozen`` (periods.ledger_counts).
 
     expected = 差评 the unit would have at the scope's 差评率 of each (事项, 渠道) cell it handles; oe_ratio =
-    差评 / expected; adjusted_bad_rate = the scope's 差评率 × oe_ratio (see kpi.case_mix)."""
+    差评 / expected; adjusted_bad_rate = the scope's 差评率 × oe_ratio (see case_mix.case_mix)."""
     rule = rule or RankRule()
     if min_volume is not None or board_size is not None:
         rule = dataclasses.replace(rule, min_volume=rule.min_volume if min_volume is None else min_volume,
@@ -237,7 +238,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
                                                   prefetched=prefetched), [key],
                            good_includes_basic=good_includes_basic)
     rows, factorised = stats_queries.rating_rows(conn, month, (dim, "service", "channel"), prefetched=prefetched)
-    mix = kpi.case_mix(rows, key, factorised=factorised)
+    mix = case_mix(rows, key, factorised=factorised)
     table = _joined(cur, key, (cases, ("on_time_rate",)), (mix, ("expected", "oe_ratio", "adjusted_bad_rate")))
     ranked = ranked_columns(table, key, min_volume=rule.min_volume, previous=prev, order=rule.order, year_ago=old)
     keys = pd.Series(ranked[key])

@@ -13,6 +13,7 @@ from feedback.filters import Filters
 from feedback.models import LedgerCase
 from feedback.stats import formats, kpi, rankings
 from feedback.stats import queries as stats_queries
+from feedback.stats.case_mix import case_mix
 from tests.feedback.stats.test_kpi import AGREEMENT_FILTERS, load_fixture
 
 
@@ -88,10 +89,10 @@ def test_case_mix_equals_pandas_reference(seed):
         "level": pd.array(pick([1, 2, 3, 4, 5, 5, 5, 4]), dtype="Int64"), "is_default": pick([True, False, False]),
         "voided": pick([False] * 20 + [True]), "n": rng.integers(1, 5000, n), "projects": 0,
         "hidden": rng.integers(0, 3, n)})
-    got, want = kpi.case_mix(frame, "dept_key"), _pandas_case_mix(frame, "dept_key")
+    got, want = case_mix(frame, "dept_key"), _pandas_case_mix(frame, "dept_key")
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     calm = frame.assign(level=pd.array([5] * n, dtype="Int64"))  # no 差评 at all: no ratio
-    pd.testing.assert_frame_equal(kpi.case_mix(calm, "dept_key"), _pandas_case_mix(calm, "dept_key"),
+    pd.testing.assert_frame_equal(case_mix(calm, "dept_key"), _pandas_case_mix(calm, "dept_key"),
                                   check_exact=True)
 
 
@@ -242,8 +243,8 @@ def test_kpi_tables_from_prefetched_rows_equal_those_of_their_frames(engine, dat
                 rows, factorised = stats_queries.rating_rows(conn, filters, (dim, "service", "channel"),
                                                              prefetched=pre)
                 pd.testing.assert_frame_equal(
-                    kpi.case_mix(rows, key, factorised=factorised),
-                    kpi.case_mix(_query(conn, filters, (dim, "service", "channel")), key), check_exact=True)
+                    case_mix(rows, key, factorised=factorised),
+                    case_mix(_query(conn, filters, (dim, "service", "channel")), key), check_exact=True)
             assert kpi.rating_kpis(stats_queries.rating_rows(conn, filters, prefetched=pre)[0]) == \
                 kpi.rating_kpis(_query(conn, filters, ()))
             other = Filters(start=date(2026, 3, 2), end=date(2026, 3, 31))  # not covered: the frame itself

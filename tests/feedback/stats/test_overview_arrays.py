@@ -1,0 +1,118 @@
+"""The 总览's tables on arrays (complaint categories, case mix from the groups' codes) against the pandas forms
+they replaced, on random frames and on the fixture's frames for every agreement filter set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback.scoring.taxonomy import load_taxonomy
+from feedback.stats import complaint_mix, kpi
+from feedback.stats import queries as stats_queries
+from feedback.stats.case_mix import case_mix
+from feedback.stats.complaint_mix import BAD_MAX_LEVEL, COLUMNS, UNSCORED, finish_table, table_key
+from tests.feedback.stats.test_kpi import AGREEMENT_FILTERS, load_fixture
+from tests.feedback.stats.test_kpi_arrays import _pandas_case_mix
+
+
+@pytest.fixture
+def data(engine):
+    return load_fixture(engine)
+
+
+def _pandas_category_table(frame: pd.DataFrame, taxonomy) -> pd.DataFrame:
+    """complaint_mix.category_table as a pandas groupby of the parts (the form its arrays replaced)."""
+    if frame.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    valid = ~frame["voided"].astype(bool)
+    rating = frame["kind"] == "rating"
+    level = pd.to_numeric(frame["level"], errors="coerce").astype("float64")
+    parts = pd.DataFrame({
+        "category": table_key(frame["category"], frame["kind"], taxonomy),
+        "bad": frame["n"].where(valid & rating & (level <= BAD_MAX_LEVEL) & ~frame["is_default"].astype(bool), 0),
+        "hidden": frame["hidden"].where(valid & rating, 0),
+        "messages": frame["n"].where(valid & (frame["kind"] == "message"), 0),
+    })
+    t = parts.groupby("category", as_index=False).sum().astype({"bad": "int64", "hidden": "int64",
+                                                                  "messages": "int64"})
+    t["total"] = t["bad"] + t["hidden"] + t["messages"]
+    t = t[t["total"] > 0]
+    if t.empty or (t["category"] == UNSCORED).all():
+        return pd.DataFrame(columns=COLUMNS)
+    return finish_table(t, taxonomy)[COLUMNS]
+
+
+def _random_category_frame(rng, n: int, taxonomy) -> pd.DataFrame:
+    from feedback.stats.queries.counts import count_frame
+
+    slugs = [c for c in ("timeliness", "materials", "attitude", taxonomy.other_slug, "unknown-slug", None)]
+    rows = [(slugs[rng.integers(len(slugs))], ("rating", "message")[rng.integers(2)],
+             None if rng.random() < 0.1 else int(rng.integers(1, 6)), bool(rng.random() < 0.3),
+             bool(rng.random() < 0.05), int(rng.integers(0, 50)), 0, int(rng.integers(0, 3))) for _ in range(n)]
+    return count_frame(rows, list(complaint_mix.BY) + ["n", "projects", "hidden"])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_category_table_equals_its_groupby_form(seed):
+    """Categories, residual rows, order (ties on the total by key), shares and dtypes: the same frame."""
+    taxonomy = load_taxonomy()
+    rng = np.random.default_rng(300 + seed)
+    frame = _random_category_frame(rng, int(rng.integers(1, 300)), taxonomy)
+    for f in (frame, frame.iloc[:0], frame[frame["category"].isna()], frame.assign(n=0, hidden=0),
+              frame[frame["kind"] == "message"], frame.assign(category=taxonomy.other_slug)):
+        f = f.reset_index(drop=True)
+        got, want = complaint_mix.category_table(f, taxonomy), _pandas_category_table(f, taxonomy)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        pd.testing.assert_frame_equal(kpi.round_frame(got), kpi.round_frame(want), check_exact=True)
+
+
+def test_category_table_on_the_fixture_equals_its_groupby_form(engine, data):
+    taxonomy = load_taxonomy()
+    seen = 0
+    with engine.connect() as conn:
+        for filters in AGREEMENT_FILTERS:
+            frame = complaint_mix.category_frame(conn, filters)
+            got = complaint_mix.category_table(frame, taxonomy)
+            pd.testing.assert_frame_equal(got, _pandas_category_table(frame, taxonomy), check_exact=True,
+                                          obj=str(filters))
+            seen += len(got)
+    assert seen > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_case_mix_from_codes_with_rows_split_further(seed):
+    """case_mix numbers the (unit, service, channel) groups of the rows once and reads cells and units from
+    their codes: the same as the pandas form over the KPI table by unit and mix, when the rows are split further
+    (levels, regions), a unit key is missing, or the unit column holds no value at all; a second call with the
+    same factorised columns gives the same frame."""
+    rng = np.random.default_rng(400 + seed)
+    n = int(rng.integers(20, 2000))
+    pick = lambda values: [values[i] for i in rng.integers(0, len(values), n)]  # noqa: E731
+    frame = pd.DataFrame({
+        "region_code": pd.Series(pick(["r1", "r2", None]), dtype="str"),
+        "dept_key": pd.Series(pick([f"d{i}" for i in range(12)] + [None]), dtype="str"),
+        "service_key": pd.Series(pick([f"s{i}" for i in range(60)] + [None]), dtype="str"),
+        "channel": pd.Series(pick(list("12345")), dtype="str"),
+        "level": pd.array(pick([1, 2, 3, 4, 5, 5, None]), dtype="Int64"), "is_default": pick([True, False, False]),
+        "voided": pick([False] * 10 + [True]), "n": rng.integers(0, 500, n), "projects": 0,
+        "hidden": rng.integers(0, 3, n)})
+    nothing = frame.assign(region_code=pd.Series([None] * n, dtype=object))
+    for f, unit in ((frame, "dept_key"), (frame, "region_code"), (nothing, "region_code")):
+        factorised: dict = {}
+        want = _pandas_case_mix(f, unit)
+        for _ in range(2):
+            pd.testing.assert_frame_equal(case_mix(f, unit, factorised=factorised), want, check_exact=True)
+    empty = frame.iloc[:0]
+    pd.testing.assert_frame_equal(case_mix(empty, "dept_key"), _pandas_case_mix(empty, "dept_key"))
+
+
+def test_case_mix_of_the_prefetched_rows_on_the_fixture(engine, data):
+    with engine.connect() as conn:
+        for filters in AGREEMENT_FILTERS:
+            pre = stats_queries.prefetch(conn, filters, ("region", "dept", "service", "channel"))
+            for dim, key in (("region", "region_code"), ("dept", "dept_key")):
+                want = _pandas_case_mix(stats_queries.rating_frame(conn, filters, (dim, "service", "channel")), key)
+                pd.testing.assert_frame_equal(case_mix(pre.base, key, factorised=pre.factorised), want,
+                                              check_exact=True, obj=f"{filters} {dim}")
+
