@@ -116,3 +116,32 @@ def test_case_mix_of_the_prefetched_rows_on_the_fixture(engine, data):
                 pd.testing.assert_frame_equal(case_mix(pre.base, key, factorised=pre.factorised), want,
                                               check_exact=True, obj=f"{filters} {dim}")
 
+
+def _reference_case_count_frame(rows, columns) -> pd.DataFrame:
+    """The case count frame as ``_case_counts`` built it: to_frame, then each typed column set in turn."""
+    frame = stats_queries.to_frame(rows, columns)
+    for col in kpi.CASE_FLAGS[3:]:
+        frame[col] = frame[col].astype(bool)
+    frame["satisfaction"] = frame["satisfaction"].astype("Int64")
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
+
+def test_case_count_frame_equals_the_frame_set_column_by_column():
+    """Flags as PostgreSQL (bools) and SQLite (0 / 1) return them, satisfaction with and without values, outcome
+    never set, keys with gaps, no rows at all."""
+    from feedback.stats.queries.cases import case_count_frame
+
+    columns = ["region_code", "dept_key", *kpi.CASE_FLAGS, "n"]
+    pg = [("r1", "d1", "closed", None, 4, True, True, True, False, False, 3),
+          (None, "d2", "rectifying", "cannot_fix", None, False, False, False, True, True, 1),
+          ("r2", None, "voided", None, 5, True, False, False, True, False, 2)]
+    sqlite = [(r, d, st, out, sat, *(int(f) for f in flags), n) for r, d, st, out, sat, *flags, n in
+              ((*row[:10], row[10]) for row in pg)]
+    no_outcome = [(*row[:3], None, *row[4:]) for row in pg]
+    no_satisfaction = [(*row[:4], None, *row[5:]) for row in pg]
+    for rows in (pg, sqlite, no_outcome, no_satisfaction, pg[:1], []):
+        pd.testing.assert_frame_equal(case_count_frame(rows, columns), _reference_case_count_frame(rows, columns))
+    flags_only = [row[2:] for row in pg]
+    pd.testing.assert_frame_equal(case_count_frame(flags_only, columns[2:]),
+                                  _reference_case_count_frame(flags_only, columns[2:]))
