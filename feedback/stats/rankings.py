@@ -275,11 +275,17 @@ def _joined(left: Mapping[str, Any], key: str, *others: tuple[pd.DataFrame, tupl
 
 def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True,
                  factorised: dict | None = None) -> pd.DataFrame:
-    """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
-    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"],
-                         factorised=factorised)
-    t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
-    return t.head(n).reset_index(drop=True)
+    """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评.
+
+    Ranked on the KPI table's columns (``kpi.rating_columns``) and only the ``n`` rows made a frame: the rows and
+    order of sorting the whole table (a test holds the two equal)."""
+    t = kpi.rating_columns(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"],
+                           factorised=factorised)
+    bad = np.asarray(t["bad"])
+    kept = np.flatnonzero(bad > 0)
+    at = kept[sort_order([bad[kept], np.asarray(t["bad_rate"])[kept], _take(t["service_key"], kept)],
+                         [False, False, True])][:n]
+    return pd.DataFrame({c: _take(v, at) for c, v in t.items()})
 
 
 def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: int = TOP_SERVICES, *,
@@ -292,6 +298,7 @@ def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: i
         return top.assign(bad_prev=pd.Series(dtype="int64"))
     rows, factorised = stats_queries.rating_rows(conn, prev.with_period(prev.start, prev.end), ("service",),
                                                  prefetched=prefetched)
-    old = kpi.rating_table(rows, ["service_key"], good_includes_basic=gib,
-                           factorised=factorised).set_index("service_key")["bad"]
-    return top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64"))
+    old = kpi.rating_columns(rows, ["service_key"], good_includes_basic=gib, factorised=factorised)
+    at = pd.Index(old["service_key"]).get_indexer(top["service_key"])  # what Series.map does
+    bad = np.asarray(old["bad"])
+    return top.assign(bad_prev=np.where(at >= 0, bad[np.maximum(at, 0)] if len(bad) else 0, 0).astype("int64"))

@@ -145,3 +145,77 @@ def test_case_count_frame_equals_the_frame_set_column_by_column():
     flags_only = [row[2:] for row in pg]
     pd.testing.assert_frame_equal(case_count_frame(flags_only, columns[2:]),
                                   _reference_case_count_frame(flags_only, columns[2:]))
+
+
+def _frame_kpis(table: pd.DataFrame) -> dict:
+    """The headline KPIs of a one-row KPI table, column by column (what rating_kpis / case_kpis did)."""
+    return {k: kpi._clean(table[k].iloc[0]) for k in table.columns}
+
+
+def _pandas_top_services(frame: pd.DataFrame, n: int, gib: bool) -> pd.DataFrame:
+    """rankings.top_services as the sorted KPI table (the form its ranking on columns replaced)."""
+    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=gib, names=["service_name"])
+    t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
+    return t.head(n).reset_index(drop=True)
+
+
+def test_headline_kpis_and_top_services_equal_their_table_forms(engine, data):
+    """rating_kpis / case_kpis read the KPI columns without building a table, and top_services / service_table
+    rank the columns: the same values and Python types as from the tables, on every agreement filter set (the
+    prefetched rows and the queries' frames), with 基本满意 counted as good or not."""
+    from datetime import date
+
+    from feedback.stats import rankings
+
+    today = date(2026, 3, 25)
+    for filters in AGREEMENT_FILTERS:
+        with engine.connect() as conn:
+            pre = stats_queries.prefetch(conn, filters, ("region", "dept", "service", "channel"))
+            counts = stats_queries.case_counts(conn, filters, ("dept",), today=today)
+            prev = filters.with_period(date(2026, 2, 1), date(2026, 2, 28))
+            for gib in (True, False):
+                for rows, factorised in ((pre.base, pre.factorised), (pre.base, None),
+                                         (stats_queries.rating_frame(conn, filters), None)):
+                    got = kpi.rating_kpis(rows, good_includes_basic=gib, factorised=factorised)
+                    want = _frame_kpis(kpi.rating_table(rows, good_includes_basic=gib))
+                    want["projects"] = want["projects"] or None
+                    assert got == want and [type(v) for v in got.values()] == [type(v) for v in want.values()]
+                got = kpi.case_kpis(counts, good_includes_basic=gib)
+                want = _frame_kpis(kpi.case_table(counts, good_includes_basic=gib))
+                assert got == want and [type(v) for v in got.values()] == [type(v) for v in want.values()]
+                for n in (1, 5, 50):
+                    pd.testing.assert_frame_equal(
+                        rankings.top_services(pre.base, n, good_includes_basic=gib, factorised=pre.factorised),
+                        _pandas_top_services(pre.base, n, gib), check_exact=True, obj=f"{filters} {n}")
+                top = _pandas_top_services(pre.base, 5, gib)
+                old = kpi.rating_table(stats_queries.rating_frame(conn, prev, ("service",)), ["service_key"],
+                                       good_includes_basic=gib).set_index("service_key")["bad"]
+                want = top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64")) if len(top) \
+                    else top.assign(bad_prev=pd.Series(dtype="int64"))
+                pd.testing.assert_frame_equal(rankings.service_table(conn, filters, prev, gib, prefetched=pre),
+                                              want, check_exact=True, obj=str(filters))
+
+
+def _pandas_top_tags(tags: pd.DataFrame, n: int) -> pd.DataFrame:
+    """kpi.top_tags as a groupby of the tags sorted by count (the form its arrays replaced)."""
+    valid = tags[~tags["voided"].astype(bool)]
+    t = valid.groupby("tag", as_index=False)["n"].sum().sort_values(["n", "tag"], ascending=[False, True])
+    t["share"] = kpi._pct(t["n"], pd.Series(t["n"].sum(), index=t.index))
+    t.insert(1, "text", t["tag"].map(lambda c: getattr(kpi.tag_info(c), "text", None)))
+    return t.head(n).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_top_tags_equal_their_groupby_form(seed):
+    """Known and unknown tag codes, ties on the count (by code), voided 差评, a missing code, nothing counted."""
+    from feedback.codes import TAGS
+
+    rng = np.random.default_rng(500 + seed)
+    size = int(rng.integers(1, 80))
+    codes = [*sorted(TAGS)[:6], "zz-unknown", "a-unknown", None]
+    tags = pd.DataFrame({"tag": pd.Series([codes[i] for i in rng.integers(0, len(codes), size)], dtype="str"),
+                         "voided": rng.random(size) < 0.2, "n": rng.integers(0, 4, size)})
+    for t in (tags, tags.assign(n=0), tags.assign(voided=True), tags.iloc[:0], tags.astype({"tag": object}),
+              tags[tags["tag"] == "zz-unknown"]):
+        for n in (1, 5, 100):
+            pd.testing.assert_frame_equal(kpi.top_tags(t, n), _pandas_top_tags(t, n), check_exact=True)
