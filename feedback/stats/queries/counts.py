@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 from feedback.filters import Filters
 from feedback.models import Record, RollupDailyUnit
 from feedback.stats.grouping import group_index, max_per_group
-from feedback.stats.queries.bulk import copy_frame, readable
+from feedback.stats.queries.bulk import read_frame, readable
 from feedback.stats.queries.sources import (
     DIMENSIONS,
     RATING_DIMS,
@@ -69,7 +69,7 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     question names a department or region and is not split by month) and edge days from the daily one, their
     rows summed in one statement; ``raw=True`` reads records instead (slow; for tests and checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
     ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms).
-    ``bulk``: a large result, read through COPY on PostgreSQL (``bulk.copy_frame``; the same frame)."""
+    ``bulk``: a large result, read as one CSV value on PostgreSQL (``bulk.read_frame``; the same frame)."""
     check_by(by)
     if raw:
         parts = [(raw_source(conn), filters)]
@@ -93,7 +93,7 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
         stmt = stmt.order_by(*(u.c[k] for k in keys)) if ordered else stmt
     columns = [*keys, *shown, "n", "projects", "hidden"]
     if bulk and readable(conn, columns):
-        frame = copy_frame(conn, stmt, columns)
+        frame = read_frame(conn, stmt, columns)
         if frame is not None:
             return normalise(frame)
     return count_frame(conn.execute(stmt).all(), columns)
