@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.stats.grouping import group_codes, key_column
-from feedback.stats.kpi import rating_parts, rating_table
+from feedback.stats.kpi import rating_parts
 
 
 def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel"), *,
@@ -25,8 +25,10 @@ def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key"
     oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
     hard services gets a higher expected count, so only what is worse than its mix shows. ``factorised``: the
     frame's factorised columns, kept for the next call on the same frame."""
-    if frame.empty:
-        return _case_mix_frame(rating_table(frame, [unit, *mix]), unit, list(mix))
+    if frame.empty:  # the pandas form's empty frame, built directly (its groupby cost ~6 ms)
+        return pd.DataFrame({unit: frame[unit].array[:0], "total": np.zeros(0, dtype="int64"),
+                             "bad": np.zeros(0, dtype="int64"), "expected": np.zeros(0), "oe_ratio": np.zeros(0),
+                             "adjusted_bad_rate": np.zeros(0, dtype=object)})
     uniques, codes, inverse, groups = group_codes(frame, [unit, *mix], factorised)
     parts = rating_parts(frame, True, factorised)  # 差评 and 评价数 do not depend on what counts as good
     # per (unit, *mix) group, in groupby's order: the rows of the KPI table by unit and mix
@@ -58,14 +60,3 @@ def _case_mix_arrays(bad: np.ndarray, total: np.ndarray, cell: np.ndarray, membe
     adjusted = oe * overall if overall is not None else [None] * n_units
     return pd.DataFrame({unit: keys, "total": u_total, "bad": u_bad, "expected": u_expected, "oe_ratio": oe,
                          "adjusted_bad_rate": adjusted})
-
-
-def _case_mix_frame(t: pd.DataFrame, unit: str, mix: list[str]) -> pd.DataFrame:
-    """case_mix of a KPI table by unit and mix with pandas' groupby (an empty table: its columns and dtypes)."""
-    cell = t.groupby(mix, dropna=False)[["bad", "total"]].transform("sum")
-    t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
-    u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
-    overall = u["bad"].sum() / u["total"].sum() * 100.0 if u["total"].sum() else None
-    u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
-    u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
-    return u

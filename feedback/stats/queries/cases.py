@@ -142,9 +142,10 @@ def case_count_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFram
     """The case count frame of result rows: flags as bools, satisfaction Int64, n int64, every other column
     inferred as ``to_frame`` infers it; built column by column in one constructor (setting the typed columns one
     by one on a frame of ``to_frame`` cost more than the statement: a test holds the two forms equal)."""
-    if not rows:
-        frame = to_frame(rows, columns)
-        return frame.astype({**dict.fromkeys(CASE_FLAGS[3:], bool), "satisfaction": "Int64", "n": "int64"})
+    if not rows:  # to_frame's empty object columns, the typed ones cast
+        return pd.DataFrame({c: np.zeros(0, dtype=bool) if c in CASE_FLAGS[3:] else pd.array([], dtype="Int64")
+                             if c == "satisfaction" else np.zeros(0, dtype="int64") if c == "n" else
+                             np.zeros(0, dtype=object) for c in columns})
     cols: dict[str, Any] = {}
     for name, values in zip(columns, zip(*rows, strict=True), strict=True):
         if name in CASE_FLAGS[3:]:

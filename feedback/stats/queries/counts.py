@@ -223,8 +223,10 @@ def count_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     """``normalise(to_frame(rows, columns))`` built column by column: the counts and flags go straight into their
     dtypes instead of being inferred from Python objects first (a year's prefetched frame, 17,000 rows: 12 → 7
     ms); every other column is inferred as ``to_frame`` infers it. A test holds the two forms equal."""
-    if not rows:
-        return normalise(to_frame(rows, columns))
+    if not rows:  # normalise(to_frame([], columns)), built directly (its casts cost ~2 ms)
+        return pd.DataFrame({c: np.zeros(0, dtype="int64") if c in _COUNTS else np.zeros(0, dtype=bool)
+                             if c in _FLAGS else pd.array([], dtype="Int64") if c == "level" else
+                             np.zeros(0, dtype=object) for c in columns})
     cols: dict[str, Any] = {}
     for name, values in zip(columns, zip(*rows, strict=True), strict=True):
         if name in _COUNTS and None not in values:

@@ -103,8 +103,8 @@ def test_case_mix_from_codes_with_rows_split_further(seed):
         want = _pandas_case_mix(f, unit)
         for _ in range(2):
             pd.testing.assert_frame_equal(case_mix(f, unit, factorised=factorised), want, check_exact=True)
-    empty = frame.iloc[:0]
-    pd.testing.assert_frame_equal(case_mix(empty, "dept_key"), _pandas_case_mix(empty, "dept_key"))
+    for empty, unit in ((frame.iloc[:0], "dept_key"), (nothing.iloc[:0], "region_code")):  # str, object keys
+        pd.testing.assert_frame_equal(case_mix(empty, unit), _pandas_case_mix(empty, unit))
 
 
 def test_case_mix_of_the_prefetched_rows_on_the_fixture(engine, data):
