@@ -65,7 +65,7 @@ def test_group_sums_like_pandas(seed):
 
 
 def _pandas_case_mix(frame: pd.DataFrame, unit: str, mix=("service_key", "channel")) -> pd.DataFrame:
-    """kpi.case_mix in plain pandas groupby / transform: the reference its array form must equal."""
+    """case_mix.case_mix in plain pandas groupby / transform: the reference its array form must equal."""
     t = kpi.rating_table(frame, [unit, *mix])
     cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
     t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
