@@ -91,8 +91,13 @@ def _rate_top(rates: list, small: list[bool]) -> float:
                 if not sm and v is not None and math.isfinite(float(v))), default=0.0)
 
 
+def _day(value: Any) -> date:
+    """A bucket's date (a date as it is; a timestamp or an ISO string as its day)."""
+    return value if type(value) is date else pd.Timestamp(value).date()
+
+
 def _span(start: Any, end: Any) -> str:
-    s, e = pd.Timestamp(start).date(), pd.Timestamp(end).date()
+    s, e = _day(start), _day(end)
     return s.isoformat() if s == e else f"{s.isoformat()} 至 {e.isoformat()}"
 
 
@@ -104,7 +109,7 @@ def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] |
     """``add_vrect``'s shape and label over the buckets of the period, when the window reaches back further."""
     if period is None or trend.empty or pd.Timestamp(trend["period"].iloc[0]).date() >= period[0]:
         return  # the whole window is the period: nothing to tell apart
-    first = trend[pd.to_datetime(trend["period_end"]).dt.date >= period[0]]["period"].iloc[0]
+    first = trend["period"].iloc[next(i for i, e in enumerate(trend["period_end"].tolist()) if _day(e) >= period[0])]
     x0, x1 = _plain(first), _plain(trend["period"].iloc[-1])
     layout["shapes"] = [{"fillcolor": "#2f5d8a", "line": {"width": 0}, "opacity": 0.07, "type": "rect",
                          "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}]

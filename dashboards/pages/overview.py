@@ -3,6 +3,7 @@ complaint categories, top 差评 services and the data-freshness line; every mar
 
 from __future__ import annotations
 
+import pandas as pd
 from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup
 
@@ -46,10 +47,15 @@ def cached_overview_json(conn, filters, dept: str | None, grain: str) -> tuple[d
 
 def _linked(frame, base: str):
     """Every ``*records_query`` column as a URL column: records_query → link, bad_records_query → bad_link …"""
-    out = frame.copy()
-    for col in [c for c in out.columns if str(c).endswith("records_query")]:
-        out[col[: -len("records_query")] + "link"] = [None if formats.missing(q) else f"{base}?{q}" for q in out[col]]
-    return out
+    links = {col[: -len("records_query")] + "link": [None if formats.missing(q) else f"{base}?{q}"
+                                                    for q in frame[col].tolist()]
+             for col in frame.columns if str(col).endswith("records_query")}
+    if not links or set(links) & set(frame.columns):  # nothing to add, or a link column to replace
+        out = frame.copy()
+        for name, values in links.items():
+            out[name] = values
+        return out
+    return pd.concat([frame, pd.DataFrame(links, index=frame.index)], axis=1)  # one step, not a copy and a set each
 
 
 def named_categories(categories):

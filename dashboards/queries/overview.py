@@ -13,7 +13,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -77,7 +76,7 @@ def cached_taxonomy(settings: Settings) -> Taxonomy:
 
 def records_query(filters: Filters, **changes: Any) -> str:
     """The query string of the 评价明细 explorer showing the records behind a mark (same filter names)."""
-    return urlencode(dataclasses.replace(filters, **changes).to_query_args())
+    return filters.query_string(**changes)
 
 
 BAD_LEVELS = tuple(sorted(kpi.BAD_LEVELS))  # the levels of 差评 (不满意, 非常不满意)
@@ -251,16 +250,28 @@ def _channels(frame: pd.DataFrame, cur: Filters, gib: bool, floor: int = 0,
 
 
 def _linked_ranking(r: Ranking, cur: Filters, field_name: str, floor: int = 0) -> Ranking:
-    def link(frame: pd.DataFrame) -> pd.DataFrame:
+    def links(frame: pd.DataFrame) -> tuple[list[str | None], list[str | None]]:
+        keys = [None if k is None or pd.isna(k) else k for k in frame["key"].tolist()]
+        return ([None if k is None else records_query(cur, **{field_name: (k,)}) for k in keys],
+                [None if k is None or not b else bad_query(cur, **{field_name: (k,)})
+                 for k, b in zip(keys, frame["bad"].fillna(0).tolist(), strict=True)])
+
+    def linked(frame: pd.DataFrame, records: list[str | None], bad: list[str | None]) -> pd.DataFrame:
         out = frame.copy()
-        keys = [None if k is None or pd.isna(k) else k for k in out["key"]]
-        out["records_query"] = [None if k is None else records_query(cur, **{field_name: (k,)}) for k in keys]
-        out["bad_records_query"] = [None if k is None or not b else bad_query(cur, **{field_name: (k,)})
-                                    for k, b in zip(keys, out["bad"].fillna(0), strict=True)]
+        out["records_query"] = records
+        out["bad_records_query"] = bad
         out["small"] = small_sample(out["total"], floor)
         return out
 
-    return dataclasses.replace(r, table=link(r.table), red=link(r.red), black=link(r.black))
+    records, bad = links(r.table)
+    # the boards are rows of the table (``rankings.boards``): their links are the table's rows', found by key
+    keys = pd.Index(r.table["key"])
+    boards = {}
+    for name, board in (("red", r.red), ("black", r.black)):
+        at = keys.get_indexer(board["key"]) if keys.is_unique else None
+        boards[name] = linked(board, [records[i] for i in at], [bad[i] for i in at]) \
+            if at is not None and (at >= 0).all() else linked(board, *links(board))
+    return dataclasses.replace(r, table=linked(r.table, records, bad), **boards)
 
 
 def _categories(conn: Connection, cur: Filters, taxonomy: Taxonomy) -> pd.DataFrame:

@@ -24,6 +24,20 @@ def group_index(frame: pd.DataFrame, by: list[str],
     """The groups of ``frame.groupby(by, dropna=False, sort=True)`` without pandas' groupby: their key columns
     (as groupby builds them), each row's group number and the number of groups. ``frame`` must not be empty;
     ``factorised`` keeps the columns' factorisations for the next call on the same frame."""
+    uniques, key_codes, inverse, groups = group_codes(frame, by, factorised)
+    return {b: key_column(u, c) for b, u, c in zip(by, uniques, key_codes, strict=True)}, inverse, groups
+
+
+def key_column(uniques: Any, codes: np.ndarray) -> Any:
+    """A group key column as groupby builds it from a column's sorted ``uniques`` and the groups' ``codes``
+    into them: its index infers a dtype for object keys (strings → str)."""
+    return uniques.take(codes) if uniques.dtype != object else pd.Index(list(uniques.take(codes)))
+
+
+def group_codes(frame: pd.DataFrame, by: list[str], factorised: dict | None = None
+                ) -> tuple[tuple[Any, ...], tuple[np.ndarray, ...], np.ndarray, int]:
+    """``group_index``'s groups as codes: each column's sorted uniques (``factorize``), each group's code into
+    them per column, each row's group number and the number of groups (groups in groupby's order)."""
     codes, uniques = zip(*(factorize(frame, b, factorised) for b in by), strict=True)
     sizes = tuple(max(len(u), 1) for u in uniques)
     if len(by) == 1:
@@ -35,10 +49,7 @@ def group_index(frame: pd.DataFrame, by: list[str],
     else:  # too many combinations to number: unique rows of codes (also in lexicographic order)
         rows, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
         key_codes, ids = tuple(rows.T), rows
-    # key columns as groupby builds them: its index infers a dtype for object keys (strings → str)
-    keys = {b: (u.take(c) if u.dtype != object else pd.Index(list(u.take(c))))
-            for b, u, c in zip(by, uniques, key_codes, strict=True)}
-    return keys, inverse.reshape(-1), len(ids)
+    return uniques, tuple(key_codes), inverse.reshape(-1), len(ids)
 
 
 def max_per_group(frame: pd.DataFrame, column: str, inverse: np.ndarray, groups: int,

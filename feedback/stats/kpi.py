@@ -64,16 +64,26 @@ def rating_columns(frame: pd.DataFrame, by: Sequence[str] = (), *, good_includes
     Every figure is a sum over rows, so the rows may be split further than ``by`` and the rating dimensions (a
     prefetched frame, ``stats_queries.rating_rows``): the table is the same. ``factorised``: the frame's
     factorised columns, kept for the next call on the same frame (``grouping.group_index``)."""
-    keys, s = _group_sums(frame, list(by), _rating_parts(frame, good_includes_basic), ints=_RATING_INTS, names=names,
-                          factorised=factorised)
+    keys, s = _group_sums(frame, list(by), rating_parts(frame, good_includes_basic, factorised), ints=_RATING_INTS,
+                          names=names, factorised=factorised)
     return {**keys, **_with_rates(s)}
 
 
 _RATING_INTS = ("total", "projects", "active_total", "good", "active_good", "bad", "hidden_complaints", "voided")
 
 
+def rating_parts(frame: pd.DataFrame, good_includes_basic: bool, cache: dict | None = None) -> dict[str, np.ndarray]:
+    """Each row's share of every summed rating figure (``rating_columns``), remembered in ``cache`` (a frame's
+    factorised columns, ``grouping.factorize``) for the next table of the same frame."""
+    if cache is not None and ("__rating_parts__", good_includes_basic) in cache:
+        return cache[("__rating_parts__", good_includes_basic)]
+    parts = _rating_parts(frame, good_includes_basic)
+    if cache is not None:
+        cache[("__rating_parts__", good_includes_basic)] = parts
+    return parts
+
+
 def _rating_parts(frame: pd.DataFrame, good_includes_basic: bool) -> dict[str, np.ndarray]:
-    """Each row's share of every summed rating figure (``rating_columns``)."""
     valid = ~frame["voided"].to_numpy(dtype=bool)
     active = ~frame["is_default"].to_numpy(dtype=bool)
     level = frame["level"].to_numpy(dtype="float64", na_value=float("nan"))
@@ -146,15 +156,12 @@ def _group_sums(frame: pd.DataFrame, by: list[str], parts: dict[str, np.ndarray]
     return keys, sums
 
 
-def _group_index(frame: pd.DataFrame, by: list[str]) -> tuple[dict[str, Any], np.ndarray, int] | None:
-    """The groups of ``groupby(by, dropna=False, sort=True)`` (grouping.group_index); None when empty."""
-    return None if frame.empty else group_index(frame, by)
-
-
-def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
-    """The headline rating KPIs of a whole rating frame (see ``rating_table``); projects is None when unknown."""
-    t = rating_table(frame, good_includes_basic=good_includes_basic)
-    out = {k: _clean(t[k].iloc[0]) for k in t.columns}  # column by column: counts stay int
+def rating_kpis(frame: pd.DataFrame, *, good_includes_basic: bool = True,
+                factorised: dict | None = None) -> dict[str, Any]:
+    """The headline rating KPIs of a whole rating frame (see ``rating_columns``; no table built); projects is
+    None when unknown. ``factorised``: the frame's cache (``rating_parts``)."""
+    t = rating_columns(frame, good_includes_basic=good_includes_basic, factorised=factorised)
+    out = {k: _clean(v[0]) for k, v in t.items()}  # column by column: counts stay int
     out["projects"] = out["projects"] or None
     return out
 
@@ -163,7 +170,14 @@ CASE_COLUMNS = ("cases", "reply_rate", "on_time_rate", "revisit_satisfaction_rat
 
 
 def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_basic: bool = True) -> pd.DataFrame:
-    """Ledger KPIs per group of ``by`` over a case count frame (``stats_queries.case_counts``, flags as of a day).
+    """``case_columns`` as a frame (see there)."""
+    return pd.DataFrame(case_columns(counts, by, good_includes_basic=good_includes_basic))
+
+
+def case_columns(counts: pd.DataFrame, by: Sequence[str] = (), *,
+                 good_includes_basic: bool = True) -> dict[str, Any]:
+    """Ledger KPIs per group of ``by`` over a case count frame (``stats_queries.case_counts``, flags as of a day),
+    as the columns of a table (keys, then CASE_COLUMNS).
 
     cases = every case (voided included); valid = not voided; reply_rate = valid with 反馈 given (replied) /
     valid; on_time_rate = rectified on or before rectify_due / cases due (valid, not approved 无法整改, and
@@ -190,7 +204,7 @@ def case_table(counts: pd.DataFrame, by: Sequence[str] = (), *, good_includes_ba
     s["reply_rate"] = _rate(s["replied"], s["valid"])
     s["on_time_rate"] = _rate(s["on_time"], s["due"])
     s["revisit_satisfaction_rate"] = _rate(s["satisfied"], s["revisited"])
-    return pd.DataFrame({**keys, **{c: s[c] for c in CASE_COLUMNS}})
+    return {**keys, **{c: s[c] for c in CASE_COLUMNS}}
 
 
 # The flags a case is counted by (stats_queries.case_counts in SQL, case_flags from a case frame).
@@ -216,9 +230,9 @@ def case_flags(cases: pd.DataFrame, by: Sequence[str] = (), *, today: date) -> p
 
 
 def case_kpis(counts: pd.DataFrame, *, good_includes_basic: bool = True) -> dict[str, Any]:
-    """The headline ledger KPIs of a whole case count frame (see ``case_table``)."""
-    t = case_table(counts, good_includes_basic=good_includes_basic)
-    return {k: _clean(t[k].iloc[0]) for k in t.columns}
+    """The headline ledger KPIs of a whole case count frame (see ``case_columns``; no table built)."""
+    t = case_columns(counts, good_includes_basic=good_includes_basic)
+    return {k: _clean(v[0]) for k, v in t.items()}
 
 
 def overdue_mask(cases: pd.DataFrame, today: date) -> pd.Series:
@@ -336,49 +350,23 @@ def level_distribution(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def top_tags(tags: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-    """The ``n`` most frequent 差评 tags (voided 差评 excluded), with their share of all 差评 tag mentions (%)."""
-    valid = tags[~tags["voided"].astype(bool)]
-    t = valid.groupby("tag", as_index=False)["n"].sum().sort_values(["n", "tag"], ascending=[False, True])
-    t["share"] = _pct(t["n"], pd.Series(t["n"].sum(), index=t.index))
-    t.insert(1, "text", t["tag"].map(lambda c: getattr(tag_info(c), "text", None)))
-    return t.head(n).reset_index(drop=True)
+    """The ``n`` most frequent 差评 tags (voided 差评 excluded), with their share of all 差评 tag mentions (%).
 
-
-def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key", "channel"), *,
-             factorised: dict | None = None) -> pd.DataFrame:
-    """Case-mix-adjusted 差评率 (indirect standardisation) per unit, from a frame split by unit and ``mix``.
-
-    expected = Σ over the unit's (service, channel) cells of cell 评价数 × that cell's 差评率 in the whole frame;
-    oe_ratio = observed 差评 / expected; adjusted_bad_rate = overall 差评率 × oe_ratio (%). A unit that handles
-    hard services gets a higher expected count, so only what is worse than its mix shows."""
-    t = rating_table(frame, [unit, *mix], factorised=factorised)
-    cells, units = _group_index(t, list(mix)), _group_index(t, [unit])
-    if cells is not None and units is not None:
-        return _case_mix_arrays(t, unit, cells, units)
-    cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
-    t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
-    u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
-    overall = u["bad"].sum() / u["total"].sum() * 100.0 if u["total"].sum() else None
-    u["oe_ratio"] = u["bad"] / u["expected"].where(u["expected"] > 0)
-    u["adjusted_bad_rate"] = u["oe_ratio"] * overall if overall is not None else None
-    return u
-
-
-def _case_mix_arrays(t: pd.DataFrame, unit: str, cells: tuple, units: tuple) -> pd.DataFrame:
-    """case_mix's arithmetic on arrays (same operations, same order; the per-unit sum of ``expected`` stays a
-    pandas groupby sum, whose compensated summation the figures were always taken with)."""
-    bad, total = t["bad"].to_numpy(), t["total"].to_numpy()
-    _, cell, n_cells = cells
-    cell_bad = np.bincount(cell, weights=bad, minlength=n_cells)[cell]
-    cell_total = np.bincount(cell, weights=total, minlength=n_cells)[cell]
-    share = np.divide(cell_bad, cell_total, out=np.zeros(len(t)), where=cell_total > 0)
-    expected = total * share
-    keys, member, n_units = units
-    u_total = np.bincount(member, weights=total, minlength=n_units).astype("int64")
-    u_bad = np.bincount(member, weights=bad, minlength=n_units).astype("int64")
-    u_expected = pd.Series(expected).groupby(member, sort=True).sum().to_numpy()
-    overall = u_bad.sum() / u_total.sum() * 100.0 if u_total.sum() else None
-    oe = np.divide(u_bad, u_expected, out=np.full(n_units, np.nan), where=u_expected > 0)
-    adjusted = oe * overall if overall is not None else [None] * n_units
-    return pd.DataFrame({unit: keys[unit], "total": u_total, "bad": u_bad, "expected": u_expected,
-                         "oe_ratio": oe, "adjusted_bad_rate": adjusted})
+    Summed per tag with numpy and only the ``n`` rows made a frame: the rows, order and dtypes of a groupby of
+    the tags sorted by count (a test holds the two equal)."""
+    valid = ~tags["voided"].to_numpy(dtype=bool) & tags["tag"].notna().to_numpy()
+    if not valid.any():  # no tag: the groupby's empty frame and its dtypes
+        t = tags[valid].groupby("tag", as_index=False)["n"].sum()
+        t["share"] = _pct(t["n"], pd.Series(t["n"].sum(), index=t.index))
+        t.insert(1, "text", t["tag"].map(lambda c: getattr(tag_info(c), "text", None)))
+        return t.head(n).reset_index(drop=True)
+    names, inverse = np.unique(tags["tag"].to_numpy(dtype=object)[valid], return_inverse=True)
+    counts = np.bincount(inverse.reshape(-1), weights=tags["n"].to_numpy(dtype="float64")[valid],
+                         minlength=len(names)).astype("int64")
+    total = counts.sum()
+    share = counts / total * 100.0 if total > 0 else np.full(len(names), np.nan)
+    top = np.lexsort((np.arange(len(names)), -counts))[:n]  # most mentions first, then by tag (names are sorted)
+    tag = pd.Series(pd.Index(names.tolist()).array)  # the key column as groupby infers it (strings → str)
+    text = tag.map(lambda c: getattr(tag_info(c), "text", None))
+    return pd.DataFrame({"tag": tag.array.take(top), "text": text.array.take(top), "n": counts[top],
+                         "share": share[top]})

@@ -57,9 +57,9 @@ def period_kpis(conn: Connection, filters: Filters, *, as_of: datetime, frozen: 
     """Every headline KPI for the filters' period and scope (``raw=True``: from records, to check rollups;
     ``prefetched``: a rating frame to sum from where it covers the filters, see ``stats_queries.prefetch``); the
     ledger KPIs as of ``as_of``, live or ``frozen`` (see ``ledger_counts``)."""
-    frame = stats_queries.rating_frame(conn, filters, raw=True) if raw else \
-        stats_queries.rating_rows(conn, filters, prefetched=prefetched)[0]  # the KPIs sum over its rows
-    values = rating_kpis(frame, good_includes_basic=good_includes_basic)
+    frame, factorised = (stats_queries.rating_frame(conn, filters, raw=True), None) if raw else \
+        stats_queries.rating_rows(conn, filters, prefetched=prefetched)  # the KPIs sum over its rows
+    values = rating_kpis(frame, good_includes_basic=good_includes_basic, factorised=factorised)
     cases = ledger_counts(conn, filters, as_of=as_of, frozen=frozen, prefetched=prefetched)
     return values | case_kpis(cases, good_includes_basic=good_includes_basic)
 

@@ -17,6 +17,7 @@ from feedback.filters import Filters
 from feedback.regions import region_name, short_code
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
+from feedback.stats.case_mix import case_mix
 
 RANK_ORDER = (("avg_score_10", False), ("bad_rate", True), ("active_rate", False), ("total", False))
 # The ranking metrics of ``[kpi] ranking_metric``: the sort order (column, ascending) and how the caption says it.
@@ -219,7 +220,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     override its fields). 按时整改率 is the ledger's as of ``as_of``, live or ``frozen`` (periods.ledger_counts).
 
     expected = 差评 the unit would have at the scope's 差评率 of each (事项, 渠道) cell it handles; oe_ratio =
-    差评 / expected; adjusted_bad_rate = the scope's 差评率 × oe_ratio (see kpi.case_mix)."""
+    差评 / expected; adjusted_bad_rate = the scope's 差评率 × oe_ratio (see case_mix.case_mix)."""
     rule = rule or RankRule()
     if min_volume is not None or board_size is not None:
         rule = dataclasses.replace(rule, min_volume=rule.min_volume if min_volume is None else min_volume,
@@ -237,7 +238,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
                                                   prefetched=prefetched), [key],
                            good_includes_basic=good_includes_basic)
     rows, factorised = stats_queries.rating_rows(conn, month, (dim, "service", "channel"), prefetched=prefetched)
-    mix = kpi.case_mix(rows, key, factorised=factorised)
+    mix = case_mix(rows, key, factorised=factorised)
     table = _joined(cur, key, (cases, ("on_time_rate",)), (mix, ("expected", "oe_ratio", "adjusted_bad_rate")))
     ranked = ranked_columns(table, key, min_volume=rule.min_volume, previous=prev, order=rule.order, year_ago=old)
     keys = pd.Series(ranked[key])
@@ -274,11 +275,17 @@ def _joined(left: Mapping[str, Any], key: str, *others: tuple[pd.DataFrame, tupl
 
 def top_services(frame: pd.DataFrame, n: int = 5, *, good_includes_basic: bool = True,
                  factorised: dict | None = None) -> pd.DataFrame:
-    """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评."""
-    t = kpi.rating_table(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"],
-                         factorised=factorised)
-    t = t[t["bad"] > 0].sort_values(["bad", "bad_rate", "service_key"], ascending=[False, False, True])
-    return t.head(n).reset_index(drop=True)
+    """The ``n`` services with most 差评 (frame split by service); ties by 差评率 then key. Only services with 差评.
+
+    Ranked on the KPI table's columns (``kpi.rating_columns``) and only the ``n`` rows made a frame: the rows and
+    order of sorting the whole table (a test holds the two equal)."""
+    t = kpi.rating_columns(frame, ["service_key"], good_includes_basic=good_includes_basic, names=["service_name"],
+                           factorised=factorised)
+    bad = np.asarray(t["bad"])
+    kept = np.flatnonzero(bad > 0)
+    at = kept[sort_order([bad[kept], np.asarray(t["bad_rate"])[kept], _take(t["service_key"], kept)],
+                         [False, False, True])][:n]
+    return pd.DataFrame({c: _take(v, at) for c, v in t.items()})
 
 
 def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: int = TOP_SERVICES, *,
@@ -291,6 +298,7 @@ def service_table(conn: Connection, cur: Filters, prev: Filters, gib: bool, n: i
         return top.assign(bad_prev=pd.Series(dtype="int64"))
     rows, factorised = stats_queries.rating_rows(conn, prev.with_period(prev.start, prev.end), ("service",),
                                                  prefetched=prefetched)
-    old = kpi.rating_table(rows, ["service_key"], good_includes_basic=gib,
-                           factorised=factorised).set_index("service_key")["bad"]
-    return top.assign(bad_prev=top["service_key"].map(old).fillna(0).astype("int64"))
+    old = kpi.rating_columns(rows, ["service_key"], good_includes_basic=gib, factorised=factorised)
+    at = pd.Index(old["service_key"]).get_indexer(top["service_key"])  # what Series.map does
+    bad = np.asarray(old["bad"])
+    return top.assign(bad_prev=np.where(at >= 0, bad[np.maximum(at, 0)] if len(bad) else 0, 0).astype("int64"))

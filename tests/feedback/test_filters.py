@@ -63,3 +63,22 @@ def test_describe_filters_without_conditions_and_with_many_values():
     many = Filters(services=tuple(f"S{i}" for i in range(MAX_NAMED + 3)))
     line = describe_filters(many, {})
     assert line.endswith(f"S{MAX_NAMED - 1} 等 {MAX_NAMED + 3} 项") and f"S{MAX_NAMED}" not in line
+
+
+def test_query_string_equals_the_urlencoded_replaced_filters():
+    """Filters.query_string (its own fields encoded once) writes what urlencode of the replaced filters' query
+    arguments writes: changed, cleared and untouched fields, characters that need quoting, dates."""
+    import dataclasses
+    from urllib.parse import urlencode
+
+    base = [Filters(), Filters(start=date(2026, 1, 1), end=date(2026, 6, 30), channels=("4", "5")),
+            Filters(depts=("部门 A&B",), regions=("4399",), levels=(1, 2), kinds=("rating",)),
+            Filters(services=("a=b", "c+d"), categories=("timeliness",), sentiments=("neg",))]
+    changes = [{}, {"levels": (3,)}, {"kinds": ("rating",), "levels": (1, 2)}, {"start": date(2026, 3, 2),
+               "end": None}, {"depts": ()}, {"channels": ("x y",)}, {"categories": ("其他",), "kinds": ("message",)},
+               {"regions": ("439900000000",)}]
+    for f in base:
+        for change in changes:
+            assert f.query_string(**change) == urlencode(dataclasses.replace(f, **change).to_query_args())
+    with pytest.raises(TypeError):
+        Filters().query_string(grain="week")

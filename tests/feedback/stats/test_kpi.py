@@ -11,6 +11,7 @@ from feedback import ledger
 from feedback.filters import Filters
 from feedback.stats import kpi, periods, rankings
 from feedback.stats import queries as stats_queries
+from feedback.stats.case_mix import case_mix
 from feedback.stats.rollups import refresh_rollups
 from tests import factory
 
@@ -205,7 +206,7 @@ def test_ranking_boards_and_case_mix(engine, data):
         cur = kpi.rating_table(stats_queries.rating_frame(conn, MARCH_F, ("dept",)), ["dept_key"])
         prev = kpi.rating_table(stats_queries.rating_frame(
             conn, Filters(start=date(2026, 2, 1), end=date(2026, 2, 28)), ("dept",)), ["dept_key"])
-        mix = kpi.case_mix(stats_queries.rating_frame(conn, MARCH_F, ("dept", "service", "channel")), "dept_key")
+        mix = case_mix(stats_queries.rating_frame(conn, MARCH_F, ("dept", "service", "channel")), "dept_key")
     ranked = rankings.ranking(cur, "dept_key", min_volume=5, previous=prev)
     assert ranked[["dept_key", "rank", "avg_score_10"]].values.tolist() == [["DA", 1, 7.6], ["DB", 2, 5.0]]
     assert ranked.loc[0, "avg_score_10_mom"] == pytest.approx(7.6 - 9.0)  # Feb DA: f1 10, f4 8

@@ -289,13 +289,15 @@ def test_monthly_channel_table_answers_as_the_fine_tables(engine, monkeypatch, r
 
 
 def test_bulk_read_gives_the_same_frames(engine):
-    """``counts(bulk=True)`` reads a large result through COPY and Arrow on PostgreSQL (feedback.stats.queries.bulk):
-    the same frames as row by row, also for names with commas, quotes, line breaks, an empty name and words that
-    Arrow would otherwise read as missing (NA, null). On SQLite both are the same path."""
+    """``counts(bulk=True)`` reads a large result as one CSV value parsed by Arrow on PostgreSQL
+    (feedback.stats.queries.bulk): the same frames as row by row, also for names with commas, quotes, line breaks,
+    backslashes, an empty name and words that Arrow would otherwise read as missing (NA, null). On SQLite both are
+    the same path."""
     load_fixture(engine)
     odd = [("o1", "2026-03-09 10:00:00", 1, False, 'D,"1"', RA, "pc", "NA", "P9", 1, None),
            ("o2", "2026-03-10 10:00:00", 4, False, "D\n2", RA, "null", "S,2", None, None, None),
-           ("o3", "2026-03-11 10:00:00", 2, True, None, None, "", "'S3'", "P10", 2, None)]
+           ("o3", "2026-03-11 10:00:00", 2, True, None, None, "", "'S3'", "P10", 2, None),
+           ("o4", "2026-03-12 10:00:00", 1, False, "D\\4\\", RA, "x\\", 'S"\\', None, 3, None)]
     with engine.begin() as conn:
         insert_records(conn, odd, source="odd")
     refresh_rollups(engine)
@@ -309,5 +311,5 @@ def test_bulk_read_gives_the_same_frames(engine):
                 pd.testing.assert_frame_equal(bulk, rows, obj=f"{f} {by}")
         names = set(stats_queries.counts(conn, Filters(), ("dept",), bulk=True)["dept_name"].dropna())
         channels = stats_queries.counts(conn, Filters(), ("channel",), bulk=True)["channel"].tolist()
-    assert {'部门D,"1"', "部门D\n2"} <= names
+    assert {'部门D,"1"', "部门D\n2", "部门D\\4\\"} <= names
     assert "" in channels and "null" in channels
