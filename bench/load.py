@@ -43,7 +43,7 @@ from bench.bigdb import _haocha, busiest_units, compact_rollups, copy_ratings, m
 
 # Filter sets the overview is asked for (the URL forms of feedback.filters); wrk rotates through them.
 QUERIES = (
-    "", "start=2026-10-01&end=2026-10-31", "start=2026-01-01&end=2026-06-30&channel=4&channel=5",
+    "", "start=2026-10-01&end=2026-10-31", "start=2026-01-01&end=2026-06-30&channel=hall_pad&channel=hall_terminal",
     "level=1&level=2", "dept={dept}", "dept={dept}&start=2026-07-01&end=2026-09-30", "region={region}",
     "start=2025-11-01&end=2026-10-31&grain=week", "grain=day&start=2026-08-01&end=2026-10-31",
 )
