@@ -1,5 +1,5 @@
 """Category corrections (gold labels) from the explorer and the API: checked, department-scoped, stored, and
-counted at once (the record's day of the rollups is rebuilt in the same transaction)."""
+counted at once (the record moves between its rollup rows in the same transaction)."""
 
 from __future__ import annotations
 

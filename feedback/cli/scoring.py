@@ -108,7 +108,7 @@ def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note:
                   subcategory: str | None) -> None:
     """Set RECORD_ID's complaint category (a first-level slug of the taxonomy, or "other"), optionally with its
     second level (--sub); or "not_complaint" (不是投诉: a rating above 差评 whose text is no complaint). Counted
-    at once (the record's day of the rollups is rebuilt)."""
+    at once (the record moves between its rollup rows)."""
     from feedback.pipeline import record_correction
     from feedback.scoring import repository as store
     from feedback.scoring.taxonomy import NOT_COMPLAINT, taxonomy_of

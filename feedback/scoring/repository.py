@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -183,13 +184,26 @@ class NoComplaintRefused(ValueError):
     """``NOT_COMPLAINT`` asked for a record that cannot be one (a 差评, a 12345 message): see may_be_no_complaint."""
 
 
+@dataclass(frozen=True)
+class ScoreChange:
+    """What a gold label changed in a record's active score: the category and the hidden-complaint flag before
+    and after (the rollup rows the record's contribution leaves and joins; the sentiment never changes)."""
+
+    record_id: int
+    rated_at: datetime
+    old_category: str | None
+    old_hidden: bool
+    new_category: str | None
+    new_hidden: bool
+
+
 def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
-                   version: str | None, subcategory: str | None = None) -> datetime | None:
+                   version: str | None, subcategory: str | None = None) -> ScoreChange | None:
     """Store a person's category (and second level, when given) for a record; the active version's score takes
     it at once (gold wins) and leaves the 待确认 queue (no margin). ``NOT_COMPLAINT`` clears the score's category
-    and hidden-complaint flag instead. Returns the record's rated_at when the active score's category or
-    hidden-complaint flag changed (the rollup day to rebuild; a confirmation changes neither), else None. Raises
-    KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
+    and hidden-complaint flag instead. Returns the ScoreChange when the active score's category or
+    hidden-complaint flag changed (what the rollups must move; a confirmation changes neither), else None.
+    Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
     record = conn.execute(select(Record.kind, Record.level, Record.rated_at).where(Record.id == record_id)).first()
     if record is None:
         raise KeyError(record_id)
@@ -210,8 +224,11 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
     conn.execute(update(Score).where(*score).values(**values))
     if before is None:
         return None
-    changed = before.category != values["category"] or ("hidden_complaint" in values and bool(before.hidden_complaint))
-    return record.rated_at if changed else None
+    old_hidden = bool(before.hidden_complaint)
+    change = ScoreChange(record_id, record.rated_at, before.category, old_hidden, values["category"],
+                         bool(values.get("hidden_complaint", old_hidden)))
+    moved = (change.old_category, change.old_hidden) != (change.new_category, change.new_hidden)
+    return change if moved else None
 
 
 def rated_comments(conn: Connection, limit: int, min_level_pos: int = 4, max_level_neg: int = 2) -> pd.DataFrame:

@@ -1,12 +1,14 @@
 """Writes of the rollup tables: the statements that rebuild daily, monthly and tag rollup rows for a span of days
-(feedback.stats.rollups decides which days, in one transaction)."""
+(feedback.stats.rollups decides which days, in one transaction), and the one that moves a keyed row's counts (a
+correction's incremental update)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from feedback.filters import Filters
 from feedback.models import (
@@ -24,6 +26,7 @@ from feedback.stats.queries import (
     bad_tag_rows,
     filter_conditions,
     first_of_quarter,
+    key_conditions,
     month_start,
     next_month,
     quarter_start,
@@ -41,9 +44,10 @@ ROLLUP_LOCK = 0x48414F4348415255  # pg_advisory_xact_lock key of a rollup refres
 
 
 def lock_rollups(conn: Connection) -> None:
-    """One rollup refresh at a time on PostgreSQL (a lock held to the end of the caller's transaction): two
-    refreshes of the same day, say a batch's and a correction's, would each delete only the rows committed before
-    it began and both insert. SQLite lets one writer in at a time by itself."""
+    """One rollup refresh or correction at a time on PostgreSQL (a lock held to the end of the caller's
+    transaction): two refreshes of the same day, say a batch's and a correction's fallback, would each delete only
+    the rows committed before it began and both insert; a correction's moves during a refresh would move rows the
+    refresh then replaces. SQLite lets one writer in at a time by itself."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROLLUP_LOCK})
 
@@ -156,3 +160,32 @@ def insert_tags(conn: Connection, period: Filters) -> int:
     for i in range(0, len(records), _TAG_CHUNK):
         conn.execute(insert(RollupBadTag), records[i:i + _TAG_CHUNK])
     return len(records)
+
+
+def move_row(conn: Connection, table, key: tuple[tuple[str, Any], ...], delta: tuple[tuple[str, int], ...]) -> bool:
+    """Add ``delta`` (measure → change) to the one row of ``table`` whose columns equal ``key`` (None: NULL), as a
+    rebuild would leave it: a row whose n reaches 0 is deleted, a missing row that gains records is inserted.
+    Returns False, writing nothing, where the row cannot be what a rebuild gives: missing while it should lose
+    or change counts, a count going below 0, several rows with the key (the caller then rebuilds the day)."""
+    t = table.__table__
+    measures = [m for m, _ in delta]
+    rows = conn.execute(select(t.c.id, *(t.c[m] for m in measures)).where(*key_conditions(t.c, key))
+                        .limit(2)).all()
+    change = dict(delta)
+    if len(rows) > 1:
+        return False
+    if not rows:
+        if change["n"] <= 0 or any(v < 0 for v in change.values()):
+            return False
+        conn.execute(insert(table).values(**dict(key), **change))
+        return True
+    counts = {m: int(rows[0][i + 1]) + change[m] for i, m in enumerate(measures)}
+    if any(v < 0 for v in counts.values()):
+        return False
+    if counts["n"] == 0:
+        if any(counts.values()):
+            return False
+        conn.execute(delete(table).where(t.c.id == rows[0].id))
+    else:
+        conn.execute(update(table).where(t.c.id == rows[0].id).values(**counts))
+    return True

@@ -1,17 +1,24 @@
 """Refresh the rollup tables (daily, monthly, 差评 tags) from records, active scores and voided ledger cases:
-which days to rebuild, in one transaction (the statements are in feedback.stats.repository)."""
+which days to rebuild, in one transaction (the statements are in feedback.stats.repository); and a correction's
+update of them, one record's moves instead of its day's rebuild."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
 from feedback.filters import Filters
+from feedback.models import RollupDaily
 from feedback.stats import repository
-from feedback.stats.queries import batch_days
+from feedback.stats.moves import Move, RecordState, correction_moves
+from feedback.stats.queries import batch_days, raw_counts, record_state, rollup_counts
+
+if TYPE_CHECKING:
+    from feedback.scoring.repository import ScoreChange
 
 
 @dataclass(frozen=True)
@@ -49,3 +56,35 @@ def refresh_rollups(engine: Engine, start_day: date | None = None, end_day: date
                 return RefreshResult(None, None, 0, 0, 0)
             start_day, end_day = span
         return refresh_days(conn, start_day, end_day)
+
+
+def apply_correction(conn: Connection, change: ScoreChange) -> bool:
+    """Move one corrected record's contribution in every rollup table (feedback.stats.moves) inside the caller's
+    transaction, under the rollup lock: its old rows lose it, its new rows gain it. Where the rollups of its day
+    are not what the records give — a row to move from is missing or too small, or a touched fine daily row
+    disagrees with the day's records afterwards (rollups never built for the day, a batch not yet rolled up) —
+    it rebuilds the record's day instead (refresh_days), so the rows always end as a rebuild leaves them.
+    Returns True when the moves sufficed, False when the day was rebuilt."""
+    repository.lock_rollups(conn)
+    row = record_state(conn, change.record_id)
+    if row is None:
+        raise KeyError(change.record_id)
+    if (row["category"], bool(row["hidden"])) != (change.new_category, change.new_hidden):
+        refresh_days(conn, row["day"], row["day"])  # not the score the change describes: count what is there
+        return False
+    state = RecordState(row["day"], {d: row[d] for d in repository.FINE_DIMS}, row["projects"], row["tags"])
+    moves = correction_moves(state, (change.old_category, change.old_hidden),
+                             (change.new_category, change.new_hidden))
+    if all(repository.move_row(conn, m.table, m.key, m.delta) for m in moves) and _agrees(conn, state, moves):
+        return True
+    refresh_days(conn, state.day, state.day)
+    return False
+
+
+def _agrees(conn: Connection, state: RecordState, moves: list[Move]) -> bool:
+    """Whether the moved fine daily rows hold what the day's records with their keys give."""
+    keys = [m.key for m in moves if m.table is RollupDaily]
+    if not keys:
+        return True
+    raw = raw_counts(conn, state.day, [(d, state.dims[d]) for d in repository.FINE_DIMS if d != "category"])
+    return all(rollup_counts(conn, RollupDaily, key) == raw.get(dict(key)["category"], (0, 0, 0)) for key in keys)

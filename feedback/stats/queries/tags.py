@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
@@ -30,8 +31,16 @@ def split_tags(tags: pd.Series) -> pd.Series:
 
 TAG_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name", "level",
             "voided", "sentiment", "category")  # the dimensions of rollup_bad_tags
+TAG_LENGTH = 16  # rollup_bad_tags.tag's width
 _TAG_BY = {"day", "month", "kind", "dept", "region", "channel", "service", "level", "voided", "sentiment",
            "category"}
+
+
+def tag_counts(tags: str | None) -> Counter[str]:
+    """One record's tag codes as rollup_bad_tags counts them (split, cut to 16 characters): code → mentions."""
+    if tags is None:
+        return Counter()
+    return Counter(split_tags(pd.Series([tags])).str.slice(0, TAG_LENGTH).tolist())
 
 
 def bad_tag_rows(conn: Connection, filters: Filters) -> pd.DataFrame:
@@ -46,7 +55,7 @@ def bad_tag_rows(conn: Connection, filters: Filters) -> pd.DataFrame:
     )
     rows = to_frame(conn.execute(stmt).all(), ["day", *TAG_DIMS, "tags"])
     rows = rows.join(split_tags(rows.pop("tags")).rename("tag"), how="inner")
-    rows["tag"] = rows["tag"].str.slice(0, 16)
+    rows["tag"] = rows["tag"].str.slice(0, TAG_LENGTH)
     rows = normalise(rows)
     out = rows.groupby(["day", *TAG_DIMS, "tag"], dropna=False).size().rename("n").reset_index()
     return normalise(out)
