@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.sql import ColumnElement
 
 from feedback.filters import Filters
-from feedback.models import Record, Score
-from feedback.stats.queries.sources import filter_conditions, raw_source
+from feedback.models import Record
+from feedback.stats.queries.sources import filter_conditions, hidden_flag, project_flag, raw_source
 
 MEASURES = ("n", "projects", "hidden")
 
@@ -27,11 +27,9 @@ def record_state(conn: Connection, record_id: int) -> dict[str, Any] | None:
     """The record's rollup day, its dimensions (every raw_source column), ``projects`` (1: a first rating with a
     办件编号), ``hidden`` (0/1) and ``tags``, under the active score; None for no such record."""
     src = raw_source(conn)
-    r, s = Record.__table__, Score.__table__
-    first = and_(r.c.project_no.is_not(None), func.coalesce(r.c.assess_number, 1) == 1)  # as raw_source counts
+    r = Record.__table__
     stmt = (select(src.day.label("day"), *(c.label(name) for name, c in src.cols.items()),
-                   case((first, 1), else_=0).label("projects"),
-                   case((s.c.hidden_complaint.is_(True), 1), else_=0).label("hidden"), r.c.tags.label("tags"))
+                   project_flag().label("projects"), hidden_flag().label("hidden"), r.c.tags.label("tags"))
             .select_from(src.from_).where(r.c.id == record_id))
     row = conn.execute(stmt).mappings().first()
     if row is None:

@@ -84,6 +84,17 @@ class Source:
     text_ts: bool = False  # SQLite: timestamps are text, with or without microseconds
 
 
+def project_flag() -> ColumnElement:
+    """1 for a record counted as a 办件 (a first rating with a 办件编号), else 0: one record's ``projects``."""
+    r = Record.__table__
+    return case((and_(r.c.project_no.is_not(None), func.coalesce(r.c.assess_number, 1) == 1), 1), else_=0)
+
+
+def hidden_flag() -> ColumnElement:
+    """1 for a record whose active score is a hidden complaint, else 0: one record's ``hidden``."""
+    return case((Score.__table__.c.hidden_complaint.is_(True), 1), else_=0)
+
+
 def raw_source(conn: Connection, *, version: str | None = None) -> Source:
     """Records joined with their active score and their voided ledger case: the truth the rollups summarise."""
     r, s, lc = Record.__table__, Score.__table__, LedgerCase.__table__
@@ -98,12 +109,7 @@ def raw_source(conn: Connection, *, version: str | None = None) -> Source:
         "voided": case((lc.c.id.is_not(None), true()), else_=false()),
         "sentiment": s.c.sentiment, "category": s.c.category,
     }
-    first = and_(r.c.project_no.is_not(None), func.coalesce(r.c.assess_number, 1) == 1)
-    measures = {
-        "n": func.count(),
-        "projects": func.sum(case((first, 1), else_=0)),
-        "hidden": func.sum(case((s.c.hidden_complaint.is_(True), 1), else_=0)),
-    }
+    measures = {"n": func.count(), "projects": func.sum(project_flag()), "hidden": func.sum(hidden_flag())}
     return Source(from_, cols, measures, day_expr(conn, r.c.rated_at), ts=r.c.rated_at,
                   text_ts=conn.dialect.name == "sqlite")
 
