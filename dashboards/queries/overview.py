@@ -263,15 +263,8 @@ def _linked_ranking(r: Ranking, cur: Filters, field_name: str, floor: int = 0) -
         out["small"] = small_sample(out["total"], floor)
         return out
 
-    records, bad = links(r.table)
-    # the boards are rows of the table (``rankings.boards``): their links are the table's rows', found by key
-    keys = pd.Index(r.table["key"])
-    boards = {}
-    for name, board in (("red", r.red), ("black", r.black)):
-        at = keys.get_indexer(board["key"]) if keys.is_unique else None
-        boards[name] = linked(board, [records[i] for i in at], [bad[i] for i in at]) \
-            if at is not None and (at >= 0).all() else linked(board, *links(board))
-    return dataclasses.replace(r, table=linked(r.table, records, bad), **boards)
+    return dataclasses.replace(r, table=linked(r.table, *links(r.table)), red=linked(r.red, *links(r.red)),
+                               black=linked(r.black, *links(r.black)))
 
 
 def _categories(conn: Connection, cur: Filters, taxonomy: Taxonomy) -> pd.DataFrame:
