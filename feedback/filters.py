@@ -10,6 +10,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
+from feedback.codes import CHANNELS
+
 
 class FilterError(ValueError):
     """A filter value that cannot be used (bad date, unknown level …)."""
@@ -25,6 +27,9 @@ SENTIMENTS = ("neg", "neu", "pos")
 # probe, and would make every period computation (and the work of a request) unbounded.
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
 KINDS = ("rating", "message")
+# a channel by its code or by its name on screens (channel=实体大厅 as channel=hall); anything else is an error,
+# never a filter that silently matches nothing (a national channel number such as 4 is a source's raw value)
+_CHANNEL_BY_NAME = {name: code for code, name in CHANNELS.items()}
 
 
 def parse_date(name: str, raw: Any) -> date:
@@ -123,6 +128,12 @@ class Filters:
         bad = set(data["sentiments"]) - set(SENTIMENTS)
         if bad:
             raise FilterError(f"sentiment：未知取值 {'、'.join(sorted(bad))[:60]}（可用 {', '.join(SENTIMENTS)}）")
+        channels = [_CHANNEL_BY_NAME.get(v, v) for v in data["channels"]]
+        bad = set(channels) - set(CHANNELS)
+        if bad:  # channels are stored as canonical codes only (etl.transform.fields.channel_of): say so
+            raise FilterError(f"channel：未知渠道 {'、'.join(sorted(bad))[:60]}（可用 "
+                              f"{'、'.join(f'{code}（{name}）' for code, name in CHANNELS.items())}）")
+        data["channels"] = channels
         bad = set(data["kinds"]) - set(KINDS)
         if bad:
             raise FilterError(f"kind：未知取值 {'、'.join(sorted(bad))[:60]}（可用 {', '.join(KINDS)}）")

@@ -27,10 +27,17 @@ def test_multidict_style_and_commas():
     ({"sentiment": "angry"}, "未知取值 angry"),
     ({"start": "2026-03-01", "end": "2026-02-01"}, "晚于结束日期"),
     ({"kind": "x"}, "kind：未知取值 x"),
+    ({"channel": ["4", "5"]}, "channel：未知渠道 4、5（可用 pc（PC端）"),
+    ({"channel": "pc,微信端"}, "未知渠道 微信端"),
 ])
 def test_bad_values_are_errors(args, msg):
     with pytest.raises(FilterError, match=msg):
         Filters.from_query_args(args)
+
+
+def test_channels_by_code_or_screen_name():
+    f = Filters.from_query_args({"channel": ["hall_pad", "实体大厅", "hall"]})
+    assert f.channels == ("hall_pad", "hall")
 
 
 def test_scoping_replaces_requested_departments():

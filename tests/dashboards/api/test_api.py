@@ -77,7 +77,7 @@ def test_records_search_filters_and_paging(client_for, seeded):
     assert tagged["level_name"] == "非常不满意" and tagged["channel_name"] == "PC端"
 
 
-@pytest.mark.parametrize("query", ["level=9", "start=2026-02-30", "sentiment=angry", "page=x"])
+@pytest.mark.parametrize("query", ["level=9", "start=2026-02-30", "sentiment=angry", "page=x", "channel=4"])
 def test_bad_parameters_are_400_json(client_for, query):
     response = client_for("viewer").get(f"/api/v1/records?{query}")
     assert response.status_code == 400 and response.json["message"]
