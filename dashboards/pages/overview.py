@@ -11,6 +11,7 @@ from dashboards import auth, context
 from dashboards.cache import Cached
 from dashboards.figures import overview as figures_overview
 from dashboards.figures import style as figures
+from dashboards.figures import tables
 from dashboards.pages.common import beside_opener, cached, filter_bar, read_connection, request_filters
 from dashboards.queries.alerts import latest_open
 from dashboards.queries.overview import KPI_CARDS, Overview, overview_data, period_error
@@ -118,7 +119,8 @@ def index():
         render_template("pages/_overview_body.html", data=data, charts=overview_figures(data, base), explorer=base,
                         residual=residual_categories(data.categories, base),
                         kpi_cards=KPI_CARDS, good_basic=settings.kpi.good_includes_basic, fmt=formats,
-                        chart_min=settings.kpi.chart_min_volume)))
+                        chart_min=settings.kpi.chart_min_volume, board_rows=tables.board_rows,
+                        unit_rows=tables.unit_rows)))
     return render_template(
         "pages/overview.html", data=data, updating=result.stale, body=body, filters=filters, error=error,
         alerts=alerts, open_alerts=open_alerts, options=options, current=current, grains=GRAINS, grain=grain,
