@@ -16,7 +16,7 @@ from dashboards.actions import jobs
 from dashboards.cache import Cached, data_version
 from dashboards.queries.beside import Opener, concurrent, opener
 from dashboards.queries.overview import cached_taxonomy
-from dashboards.queries.overview_filters import Options, filter_options, option_names
+from dashboards.queries.overview_filters import Options, option_lists, option_names, with_selected
 from feedback.filters import FilterError, Filters, describe_filters
 from feedback.regions import region_name, region_names
 
@@ -74,7 +74,7 @@ def cached(conn: Connection, key: Hashable, compute: Callable[[Connection], T]) 
 
 def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | None = None,
                extra: Iterable[tuple[str, str]] = ()) -> tuple[dict[str, Options], str]:
-    """Every screen's filter fields and its 当前筛选 line: the option lists of ``filter_options`` (the user's
+    """Every screen's filter fields and its 当前筛选 line: the option lists of ``option_lists`` (the user's
     department, regions by name; cached with the data) and ``describe_filters`` of ``filters`` over ``period``
     (the period shown; the filters' own dates when None), with a page's own conditions in ``extra``."""
     user = auth.current_user()
@@ -82,8 +82,9 @@ def filter_bar(conn: Connection, filters: Filters, period: tuple[date, date] | N
     # services are those rated in the period: the one shown, else the filters' own complete date range
     scope = period or ((filters.start, filters.end) if filters.start and filters.end else None)
     taxonomy = cached_taxonomy(settings)
-    options = cached(conn, ("options", user.dept_code, scope, filters),
-                     lambda c: filter_options(c, user.dept_code, scope, filters, taxonomy)).value
+    # one read of the lists per department and period (cached with the data), the filter set's own values after
+    lists = cached(conn, ("options", user.dept_code, scope), lambda c: option_lists(c, user.dept_code, scope, taxonomy))
+    options = with_selected(lists.value, filters, user.dept_code)
     names = region_names(settings)  # the rollups hold codes: name the region choices
     options = {**options, "region": [(c, region_name(c, names) or label) for c, label in options["region"]]}
     return options, describe_filters(filters, option_names(options), period, extra)

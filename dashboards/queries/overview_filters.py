@@ -41,10 +41,12 @@ def _services_stmt(dept: str | None, period: tuple[date, date] | None) -> Select
     return select(u.c.key, func.max(u.c.name)).group_by(u.c.key).limit(MAX_SERVICES)
 
 
-def filter_options(conn: Connection, dept: str | None, period: tuple[date, date] | None, filters: Filters,
-                   taxonomy: Taxonomy) -> dict[str, Options]:
-    """(value, label) pairs of every multi-select: departments, regions and channels seen in the monthly rollup;
-    services rated in the period (up to MAX_SERVICES, by name); levels, categories and sentiments by name."""
+def option_lists(conn: Connection, dept: str | None, period: tuple[date, date] | None,
+                 taxonomy: Taxonomy) -> dict[str, Options]:
+    """(value, label) pairs of every multi-select from the data: departments, regions and channels seen in the
+    monthly rollup; services rated in the period (up to MAX_SERVICES, by name); levels, categories and sentiments
+    by name. They depend on the department and the period only, so one read serves every filter set of a period
+    (``with_selected`` adds a filter set's own values)."""
     m = RollupMonthlyUnit.__table__
     scope = [m.c.dept_code == dept] if dept else []
     rows = conn.execute(select(m.c.dept_code, func.max(m.c.dept_name)).where(m.c.dept_code.is_not(None), *scope)
@@ -57,17 +59,31 @@ def filter_options(conn: Connection, dept: str | None, period: tuple[date, date]
     services = sorted(((k, n or k) for k, n in conn.execute(_services_stmt(dept, period))),
                       key=lambda p: (p[1], p[0]))
     return {
-        "dept": _keep_selected(depts, filters.depts if not dept else ()),
-        "region": _keep_selected(regions, filters.regions),
-        "channel": _keep_selected(channels, filters.channels, display.channel_name),
-        "service": _keep_selected(services, filters.services),
+        "dept": depts, "region": regions, "channel": channels, "service": services,
         "level": [(str(k), v) for k, v in display.LEVELS.items()],
-        "category": _keep_selected(sorted((c.slug, c.name) for c in taxonomy.categories) +
-                                   [(c, f"{c}（12345）") for c in office_message_categories(conn)] +
-                                   [(taxonomy.other_slug, taxonomy.other_name)], filters.categories),
+        "category": (sorted((c.slug, c.name) for c in taxonomy.categories) +
+                     [(c, f"{c}（12345）") for c in office_message_categories(conn)] +
+                     [(taxonomy.other_slug, taxonomy.other_name)]),
         "sentiment": list(display.SENTIMENT_NAMES.items()),
         "kind": list(display.KIND_NAMES.items()),
     }
+
+
+def with_selected(lists: dict[str, Options], filters: Filters, dept: str | None) -> dict[str, Options]:
+    """``option_lists`` with the filter set's chosen values the data no longer has kept in their lists (a
+    department-bound user's department is fixed, not chosen)."""
+    return {**lists,
+            "dept": _keep_selected(lists["dept"], filters.depts if not dept else ()),
+            "region": _keep_selected(lists["region"], filters.regions),
+            "channel": _keep_selected(lists["channel"], filters.channels, display.channel_name),
+            "service": _keep_selected(lists["service"], filters.services),
+            "category": _keep_selected(lists["category"], filters.categories)}
+
+
+def filter_options(conn: Connection, dept: str | None, period: tuple[date, date] | None, filters: Filters,
+                   taxonomy: Taxonomy) -> dict[str, Options]:
+    """The filter bar's options for ``filters``: ``option_lists`` ``with_selected`` values."""
+    return with_selected(option_lists(conn, dept, period, taxonomy), filters, dept)
 
 
 URL_FIELDS = {"dept": "depts", "region": "regions", "channel": "channels", "service": "services", "level": "levels",

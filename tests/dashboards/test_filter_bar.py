@@ -43,3 +43,21 @@ def test_a_department_bound_user_sees_its_department_fixed_and_named(client_for,
     assert 'name="dept"' not in page  # no field to pick another department
     line = re.search(r'id="current-filters"[^>]*>([^<]*)<', page).group(1)
     assert line == "当前筛选：部门：市人力资源和社会保障局"
+
+
+def test_one_read_of_the_lists_serves_every_filter_set_of_a_period(client_for, rolled, monkeypatch):
+    from dashboards.pages import common
+
+    reads = []
+    real = common.option_lists
+    monkeypatch.setattr(common, "option_lists", lambda *a: reads.append(a[1:3]) or real(*a))
+    client = client_for("admin")
+    period = "start=2026-03-01&end=2026-03-31"
+    plain = client.get(f"/records?{period}").text
+    chosen = client.get(f"/records?{period}&level=1&channel=sms&dept=GONE").text
+    assert len(reads) == 1  # the second filter set took the lists from the cache
+    # the filter set's own values are still kept in their lists: sms (no rating by sms here) and an unknown dept
+    assert ("sms", "短信") in options(chosen, "channel") and ("sms", "短信") not in options(plain, "channel")
+    assert ("GONE", "GONE") in options(chosen, "dept") and ("GONE", "GONE") not in options(plain, "dept")
+    client.get("/records?start=2026-02-01&end=2026-02-28")
+    assert len(reads) == 2  # another period reads its own services
