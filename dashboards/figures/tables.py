@@ -25,8 +25,17 @@ class Change(NamedTuple):
     text: str
 
 
-def _column(frame: pd.DataFrame, name: str) -> list[Any]:
-    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """The frame's columns as lists of Python scalars, from one conversion of the frame (a look-up of a column by
+    its name costs more than its values; ``feedback.stats.formats.frame_records`` does the same)."""
+    names = frame.columns.tolist()
+    if not len(frame):
+        return {name: [] for name in names}
+    return dict(zip(names, frame.to_numpy(dtype=object).T.tolist(), strict=True))
+
+
+def _column(columns: dict[str, list[Any]], name: str, rows: int) -> list[Any]:
+    return columns[name] if name in columns else [None] * rows
 
 
 def _texts(values: Sequence[Any], write) -> list[str]:
@@ -48,21 +57,21 @@ def _changes(key: str, values: Sequence[Any]) -> list[Change]:
 
 def board_rows(frame: pd.DataFrame, base: str) -> list[dict[str, Any]]:
     """The rows of a 红榜 / 黑榜 (``base``: the explorer's URL for the unit's and its 差评's links)."""
-    names = _column(frame, "name")
+    cols, rows = _columns(frame), len(frame)
     cells = {
-        "rank": _column(frame, "rank"),
-        "name": names,
-        "link": [None if not q else f"{base}?{q}" for q in _column(frame, "records_query")],
-        "bad_link": [_link(base, q) for q in _column(frame, "bad_records_query")],
-        "total": _texts(_column(frame, "total"), formats.count),
-        "active_rate": _texts(_column(frame, "active_rate"), formats.rate),
-        "good_rate": _texts(_column(frame, "good_rate"), formats.rate),
-        "bad": _texts(_column(frame, "bad"), formats.count),
-        "bad_rate": _texts(_column(frame, "bad_rate"), formats.rate),
-        "adjusted_bad_rate": _texts(_column(frame, "adjusted_bad_rate"), formats.rate),
-        "on_time_rate": _texts(_column(frame, "on_time_rate"), formats.rate),
-        "avg_score_10": _texts(_column(frame, "avg_score_10"), formats.number),
-        "avg_score_10_mom": [formats.change("avg_score_10", v) for v in _column(frame, "avg_score_10_mom")],
+        "rank": _column(cols, "rank", rows),
+        "name": _column(cols, "name", rows),
+        "link": [None if not q else f"{base}?{q}" for q in _column(cols, "records_query", rows)],
+        "bad_link": [_link(base, q) for q in _column(cols, "bad_records_query", rows)],
+        "total": _texts(_column(cols, "total", rows), formats.count),
+        "active_rate": _texts(_column(cols, "active_rate", rows), formats.rate),
+        "good_rate": _texts(_column(cols, "good_rate", rows), formats.rate),
+        "bad": _texts(_column(cols, "bad", rows), formats.count),
+        "bad_rate": _texts(_column(cols, "bad_rate", rows), formats.rate),
+        "adjusted_bad_rate": _texts(_column(cols, "adjusted_bad_rate", rows), formats.rate),
+        "on_time_rate": _texts(_column(cols, "on_time_rate", rows), formats.rate),
+        "avg_score_10": _texts(_column(cols, "avg_score_10", rows), formats.number),
+        "avg_score_10_mom": [formats.change("avg_score_10", v) for v in _column(cols, "avg_score_10_mom", rows)],
     }
     return [dict(zip(cells, row, strict=True)) for row in zip(*cells.values(), strict=True)]
 
@@ -70,25 +79,26 @@ def board_rows(frame: pd.DataFrame, base: str) -> list[dict[str, Any]]:
 def unit_rows(frame: pd.DataFrame, base: str) -> list[dict[str, Any]]:
     """The rows of a full unit table (every department or region), with the sort keys of its sortable columns."""
     rates = ("good_rate", "bad_rate", "adjusted_bad_rate")
+    cols, rows = _columns(frame), len(frame)
     cells: dict[str, list[Any]] = {
-        "key": _column(frame, "key"),
-        "bad_value": _column(frame, "bad"),
-        "small": [bool(v) for v in _column(frame, "small")],
-        "name": _column(frame, "name"),
-        "link": [None if not q else f"{base}?{q}" for q in _column(frame, "records_query")],
-        "bad_link": [_link(base, q) for q in _column(frame, "bad_records_query")],
-        "rank_value": [_value(v) for v in _column(frame, "rank")],
-        "rank": _texts(_column(frame, "rank"), formats.count),
-        "total_value": _column(frame, "total"),
-        "total": _texts(_column(frame, "total"), formats.count),
-        "bad": _texts(_column(frame, "bad"), formats.count),
-        "bad_rate_mom_value": [_value(v) for v in _column(frame, "bad_rate_mom")],
-        "bad_rate_mom": _changes("bad_rate", _column(frame, "bad_rate_mom")),
-        "bad_rate_yoy_value": [_value(v) for v in _column(frame, "bad_rate_yoy")],
-        "bad_rate_yoy": _changes("bad_rate", _column(frame, "bad_rate_yoy")),
+        "key": _column(cols, "key", rows),
+        "bad_value": _column(cols, "bad", rows),
+        "small": [bool(v) for v in _column(cols, "small", rows)],
+        "name": _column(cols, "name", rows),
+        "link": [None if not q else f"{base}?{q}" for q in _column(cols, "records_query", rows)],
+        "bad_link": [_link(base, q) for q in _column(cols, "bad_records_query", rows)],
+        "rank_value": [_value(v) for v in _column(cols, "rank", rows)],
+        "rank": _texts(_column(cols, "rank", rows), formats.count),
+        "total_value": _column(cols, "total", rows),
+        "total": _texts(_column(cols, "total", rows), formats.count),
+        "bad": _texts(_column(cols, "bad", rows), formats.count),
+        "bad_rate_mom_value": [_value(v) for v in _column(cols, "bad_rate_mom", rows)],
+        "bad_rate_mom": _changes("bad_rate", _column(cols, "bad_rate_mom", rows)),
+        "bad_rate_yoy_value": [_value(v) for v in _column(cols, "bad_rate_yoy", rows)],
+        "bad_rate_yoy": _changes("bad_rate", _column(cols, "bad_rate_yoy", rows)),
     }
     for name in rates:
-        values = _column(frame, name)
+        values = _column(cols, name, rows)
         cells[name + "_value"] = [_value(v) for v in values]
         cells[name] = _texts(values, formats.rate)
     return [dict(zip(cells, row, strict=True)) for row in zip(*cells.values(), strict=True)]
