@@ -28,7 +28,7 @@ from feedback.ledger.rules import (
 )
 from feedback.ledger.workdays import add_workdays
 from feedback.models import LedgerCase, LedgerEvent, LedgerRequest
-from feedback.stats.rollups import refresh_days
+from feedback.stats.rollups import apply_void
 
 _CHUNK = 5_000
 
@@ -134,7 +134,8 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
            rules: Mapping[str, DeadlineRule] | None = None, now: datetime | None = None) -> None:
     """Approve (通过) or reject (驳回) a pending request. Approval applies it: 延期 moves the rectify deadline
     by working days; 无法整改 and 差评无效 set the case's state and keep the ruling on the case. A voided
-    差评 is never deleted: its day's rollups are rebuilt so the KPIs that exclude voided ratings drop it."""
+    差评 is never deleted: it moves to the voided rows of the rollups (feedback.stats.rollups.apply_void; its day
+    is rebuilt where the rollups disagree with the records) so the KPIs that exclude voided ratings drop it."""
     now = now or local_now()
     case = queries.case_row(conn, queries.request_row(conn, request_id).case_id, lock=True)  # the case first,
     req = queries.request_row(conn, request_id, lock=True)  # then its request: one lock order everywhere
@@ -177,8 +178,7 @@ def decide(conn: Connection, request_id: int, *, approve: bool, by: str, note: s
            request_id=request_id, rectify_due=values.get("rectify_due", case.rectify_due))
     if target == "voided":
         _close_pending(conn, case.id, by=by, now=now)
-        day = pd.Timestamp(case.rated_at)
-        refresh_days(conn, day.date(), day.date())
+        apply_void(conn, case.record_id)  # after the case's update: the rollups read its status
 
 
 def _update_case(conn: Connection, case: Any, values: dict[str, Any]) -> None:

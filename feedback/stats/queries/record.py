@@ -1,5 +1,6 @@
-"""One record's place in the rollups, read for a correction's incremental update: its day and dimensions under the
-active score (as raw_source maps them), and the counts of one keyed rollup row against the records it sums."""
+"""One record's place in the rollups, read for a correction's or a 差评无效 ruling's incremental update: its day
+and dimensions under the active score (as raw_source maps them), and the counts of one keyed rollup row against
+the records it sums."""
 
 from __future__ import annotations
 
@@ -48,13 +49,19 @@ def rollup_counts(conn: Connection, table: Any, key: Iterable[tuple[str, Any]]) 
     return tuple(int(v) for v in conn.execute(select(*sums).where(*key_conditions(t.c, key))).one())
 
 
-def raw_counts(conn: Connection, day: date, dims: Iterable[tuple[str, Any]]) -> dict[str | None, tuple[int, ...]]:
-    """(n, projects, hidden) of the day's records with these raw_source dimensions (all but the category) under
-    the active score, per category: what the fine daily rollup rows of those keys must hold (one read serves a
-    correction's old and new row)."""
+def raw_counts(conn: Connection, day: date, dims: Iterable[tuple[str, Any]],
+               by: str = "category") -> dict[Any, tuple[int, ...]]:
+    """(n, projects, hidden) of the day's records with these raw_source dimensions (all but ``by``) under the
+    active score, per value of ``by``: what the fine daily rollup rows of those keys must hold (one read serves a
+    move's old and new row: a correction's categories, a ruling's voided flags)."""
     src = raw_source(conn)
-    category = src.cols["category"]
-    stmt = (select(category, *(func.coalesce(src.measures[m], 0) for m in MEASURES)).select_from(src.from_)
+    split = src.cols[by]
+    stmt = (select(split, *(func.coalesce(src.measures[m], 0) for m in MEASURES)).select_from(src.from_)
             .where(*filter_conditions(src, Filters(start=day, end=day)), *key_conditions(src.cols, dims))
-            .group_by(category))
-    return {row[0]: tuple(int(v) for v in row[1:]) for row in conn.execute(stmt).all()}
+            .group_by(split))
+    return {_value(by, row[0]): tuple(int(v) for v in row[1:]) for row in conn.execute(stmt).all()}
+
+
+def _value(name: str, value: Any) -> Any:
+    """A flag as a bool (SQLite returns the voided CASE as 0/1), other dimensions as read."""
+    return bool(value) if name in ("voided", "is_default") and value is not None else value

@@ -56,9 +56,9 @@ RECORDS = {
 }
 
 
-@pytest.fixture
-def ids(engine):
-    """RECORDS under the active version v1 (v0 inactive), bad's ledger case voided, every rollup built."""
+def load(engine, records, voided=()) -> dict[str, int]:
+    """``records`` (as RECORDS) under the active version v1 (v0 inactive), a ledger case for every 差评, those of
+    ``voided`` voided, every rollup built; their ids by key."""
     with engine.begin() as conn:
         batch = factory.add_batch(conn)
         rows = [dict(record_key=key, kind=kind, rated_at=datetime.fromisoformat(at), level=level, is_default=default,
@@ -66,18 +66,25 @@ def ids(engine):
                      service_code=service, service_name=f"事项{service}" if service else None, project_no=project,
                      assess_number=1 if project else None, tags=tags)
                 for key, ((at, level, default, dept, region, channel, service, project, tags, kind), _) in
-                RECORDS.items()]
-        out = dict(zip(RECORDS, factory.add_records(conn, rows, batch_id=batch), strict=True))
+                records.items()]
+        out = dict(zip(records, factory.add_records(conn, rows, batch_id=batch), strict=True))
         for version, active in (("v0", False), ("v1", True)):
             factory.add_model_version(conn, version, active=active, created_at=datetime(2026, 4, 2))
         factory.add_scores(conn, [
             dict(record_id=out[key], model_version="v1", sentiment=score[0], hidden_complaint=score[1],
-                 category=score[2]) for key, (_, score) in RECORDS.items() if score is not None])
+                 category=score[2]) for key, (_, score) in records.items() if score is not None])
         factory.add_scores(conn, [dict(record_id=i, model_version="v0", category="other") for i in out.values()])
         ledger.sync_cases(conn, now=datetime(2026, 4, 2, 11, 0))
-        conn.execute(update(LedgerCase).where(LedgerCase.record_id == out["bad"]).values(status="voided"))
+        for key in voided:
+            conn.execute(update(LedgerCase).where(LedgerCase.record_id == out[key]).values(status="voided"))
     rollups.refresh_rollups(engine)
     return out
+
+
+@pytest.fixture
+def ids(engine):
+    """RECORDS under the active version v1 (v0 inactive), bad's ledger case voided, every rollup built."""
+    return load(engine, RECORDS, voided=("bad",))
 
 
 @pytest.fixture
