@@ -87,15 +87,6 @@ def ids(engine):
     return load(engine, RECORDS, voided=("bad",))
 
 
-@pytest.fixture
-def rebuilt(monkeypatch):
-    """The days refresh_days rebuilt (it still runs)."""
-    days: list[tuple[date, date]] = []
-    real = rollups.refresh_days
-    monkeypatch.setattr(rollups, "refresh_days", lambda conn, a=None, b=None: days.append((a, b)) or real(conn, a, b))
-    return days
-
-
 def as_rebuilt(engine):
     """The rollups as a full rebuild leaves them (rebuilt here)."""
     rollups.refresh_rollups(engine)

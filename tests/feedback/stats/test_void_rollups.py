@@ -5,7 +5,7 @@ tables' dimensions imply."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import update
@@ -28,15 +28,6 @@ T = datetime(2026, 4, 3, 9)
 @pytest.fixture
 def ids(engine):
     return load(engine, VOID_RECORDS)
-
-
-@pytest.fixture
-def rebuilt(monkeypatch):
-    """The days refresh_days rebuilt (it still runs)."""
-    days: list[tuple[date, date]] = []
-    real = rollups.refresh_days
-    monkeypatch.setattr(rollups, "refresh_days", lambda conn, a=None, b=None: days.append((a, b)) or real(conn, a, b))
-    return days
 
 
 def void(engine, record_id: int) -> None:
