@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboards.api.schemas import LEDGER_STATUSES, SCHEMAS
+from feedback.codes import CHANNELS
 from feedback.filters import KINDS, SENTIMENTS
 from feedback.tasks.lifecycle import STATUSES as TASK_STATUSES
 
@@ -18,7 +19,7 @@ _FILTER_PARAMS = [
     *({"name": n, "in": "query", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form",
        "explode": True, "description": d}
       for n, d in (("dept", "部门编码（可重复或逗号分隔）；绑定部门的账号总是只看本部门"), ("region", "行政区划代码"),
-                   ("channel", "渠道编码"), ("service", "事项编码或名称"), ("category", "问题分类"))),
+                   ("channel", "渠道编码（" + "、".join(CHANNELS) + "）或页面上的渠道名称；其他取值为 400"), ("service", "事项编码或名称"), ("category", "问题分类"))),
     {"name": "level", "in": "query", "style": "form", "explode": True,
      "schema": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 5}},
      "description": "满意度等级，5 = 非常满意 … 1 = 非常不满意"},
