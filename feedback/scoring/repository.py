@@ -292,7 +292,7 @@ def undo_gold_label(conn: Connection, label_id: int, version: str | None) -> Sco
     restored = {c: previous[c] for c in RESTORED}
     restored["hidden_complaint"] = bool(restored["hidden_complaint"])
     conn.execute(update(Score).where(*score).values(**restored))
-    conn.execute(delete(GoldLabel).where(GoldLabel.id == label_id))
+    conn.execute(delete(GoldLabel).where(GoldLabel.id == label_id, GoldLabel.record_id == rid))
     rated_at = conn.execute(select(Record.rated_at).where(Record.id == rid)).scalar_one()
     change = ScoreChange(rid, rated_at, now.category, bool(now.hidden_complaint), restored["category"],
                          restored["hidden_complaint"])
