@@ -7,7 +7,7 @@ an admin asks (403), without the CSRF token, and for viewers."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -117,6 +117,10 @@ def test_the_list_shows_the_own_latest_labels_escaped_newest_first(client_for, e
     page = client.get("/records/review").text
     ids = [i for i, _, by in _labels(engine) if by == "ops_a"]
     assert _mine(page) == ids[::-1][:5]  # the five latest, newest first; not the admin's
+    with engine.connect() as conn:  # stamped in UTC, shown in the display time zone (Asia/Shanghai: +8 h)
+        at = conn.execute(select(GoldLabel.created_at).where(GoldLabel.id == ids[-1])).scalar_one()
+    row = page.split(f'<tr id="g{ids[-1]}">')[1].split("</tr>")[0]
+    assert f"{at + timedelta(hours=8):%Y-%m-%d %H:%M}" in row
     _answer(client, own[-1], "correct", "timeliness")  # a later label of the same record: the earlier one is done
     page = client.get("/records/review").text
     assert "之后已再次校正" in page
