@@ -163,3 +163,19 @@ def test_refusals(client_for, engine, queued):
     assert "按它更早的一次人工确认或校正计" in admin.get("/records/review").text
     assert [i for i, _, _ in _labels(engine)] == [first, foreign, third]
     assert _score(engine, a[0])["category"] == "materials"
+
+
+def test_an_undo_changes_the_data_version(client_for, engine, queued):
+    """The overview's cache keys on the data version: undoing a label that is not the last one still changes it."""
+    from dashboards.cache import data_version
+
+    a = [r for r, dept in queued.items() if dept == DEPT_A]
+    client = client_for("pm")
+    _answer(client, a[0], "correct", "materials")
+    _answer(client, a[1], "correct", "materials")
+    first = _labels(engine)[0][0]
+    with engine.connect() as conn:
+        before = data_version(conn)
+    assert _undo(client, first).status_code == 302
+    with engine.connect() as conn:
+        assert data_version(conn) != before
