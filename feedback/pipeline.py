@@ -84,6 +84,26 @@ def record_correction(conn: Connection, record_id: int, category: str, *, by: st
     return version
 
 
+def undo_correction(conn: Connection, label_id: int) -> dict[str, Any]:
+    """Take back a person's correction (``repository.undo_gold_label``): the active score gets back what the label
+    replaced, the label is deleted, and the record's contribution moves back between its rollup rows in the
+    caller's transaction (``apply_correction``, as record_correction: the rollups end as a full rebuild leaves
+    them). Returns the undone label (``repository.gold_label``). Raises KeyError for no such label,
+    ``repository.UndoRefused`` for one that cannot be undone (not the record's latest, no values kept, the record
+    rescored since)."""
+    from feedback.scoring import repository as store
+    from feedback.stats.rollups import apply_correction
+
+    label = store.gold_label(conn, label_id)
+    if label is None:
+        raise KeyError(label_id)
+    active = store.active_version(conn)
+    change = store.undo_gold_label(conn, label_id, active["version"] if active else None)
+    if change is not None:
+        apply_correction(conn, change)
+    return label
+
+
 def rebuild_task_list(engine: Engine, settings: Settings) -> TasksResult:
     """Rebuild the tasks from the current records and scores, and read the ten best."""
     from feedback.tasks.queries import list_tasks

@@ -1,5 +1,5 @@
 """Category corrections (gold labels) from the explorer and the API: checked, department-scoped, stored, and
-counted at once (the record moves between its rollup rows in the same transaction)."""
+counted at once (the record moves between its rollup rows in the same transaction); and their undo (撤销)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from dashboards.queries.records import record_visible
 from dashboards.users import UserRow
-from feedback.pipeline import record_correction
+from feedback.pipeline import record_correction, undo_correction
 from feedback.scoring import repository as store
 from feedback.scoring.taxonomy import NOT_COMPLAINT, NOT_COMPLAINT_NAME, taxonomy_of
 from feedback.settings import Settings
@@ -101,3 +101,36 @@ def _no_complaint_refused(settings: Settings) -> str:
     where = f"请选“{names[MISRATED]}”" if MISRATED in names else "请选相应的问题分类"
     return (f"只有基本满意及以上的评价可以标为“{NOT_COMPLAINT_NAME}”：差评本身就是投诉（误评、点错{where}），"
             "12345 留言也按诉求处理")
+
+
+UNDO_REFUSED = {
+    "not_latest": "这条记录之后又有新的确认或校正，只能先撤销最新的那一次",
+    "rescored": "这条记录已重新评分，无法撤销；请在评价明细中重新校正",
+    "no_previous": "这次确认或校正没有保存原来的模型分类（撤销功能上线之前的标注，或当时记录还没有评分），"
+                   "无法撤销；请在评价明细中重新校正",
+}
+
+
+def undo_label(engine: Engine, settings: Settings, user: UserRow, label_id: int) -> dict[str, Any]:
+    """Take back the gold label ``label_id`` (feedback.pipeline.undo_correction): the record's active score gets
+    the model's classification back (or the one of its label before), the rollups move back, and the record
+    returns to the 待确认 queue (``older_label``: unless an older label of the record now counts). A user may
+    undo their own labels, an admin anyone's. Raises LookupError for no such label or one of a record the user
+    cannot see, PermissionError for another user's label, LabelError (the Chinese reason) where it cannot be
+    undone."""
+    with engine.begin() as conn:
+        label = store.gold_label(conn, label_id)
+        if label is None or not record_visible(conn, label["record_id"], user.dept_code):
+            raise LookupError(label_id)
+        if user.role != "admin" and label["labelled_by"] != user.username:
+            raise PermissionError(label_id)
+        try:
+            undo_correction(conn, label_id)
+        except store.UndoRefused as exc:
+            raise LabelError(UNDO_REFUSED[exc.reason]) from None
+        older = bool(store.latest_gold(conn, [label["record_id"]]))
+    category, sub = label["category"], label["subcategory"]
+    name = NOT_COMPLAINT_NAME if category == NOT_COMPLAINT else dict(category_choices(settings)).get(category, category)
+    sub_name = dict(subcategory_choices(settings).get(category, [])).get(sub, sub) if sub else None
+    return {**label, "label_id": label_id, "category_name": name, "subcategory_name": sub_name,
+            "older_label": older}

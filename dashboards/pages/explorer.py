@@ -1,5 +1,6 @@
 """评价明细 Explorer: search and filters from the URL, masked text, pagination, department scoping, the
-category correction (gold label) of a record by pm, ops and admin, and the 待确认 review queue."""
+category correction (gold label) of a record by pm, ops and admin, and the 待确认 review queue with the undo
+(撤销) of one's own latest answers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dashboards import auth, context
 from dashboards.actions import corrections as labels
 from dashboards.actions.exports import attachment
 from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
-from dashboards.queries.records import export_rows, review_queue, search_records
+from dashboards.queries.records import export_rows, recent_labels, review_queue, search_records
 from feedback.scoring.scorer import may_be_no_complaint
 from feedback.sheets import csv_bytes, xlsx_bytes
 
@@ -102,9 +103,11 @@ def review():
     one click to confirm or to correct (first and second level)."""
     filters, _ = request_filters()
     settings = context.settings()
+    user = auth.current_user()
     with read_connection() as conn:
         items, waiting = review_queue(conn, filters, taxonomy=context.taxonomy())
-    return render_template("pages/review.html", items=items, waiting=waiting,
+        mine = recent_labels(conn, user.username, user.dept_code, taxonomy=context.taxonomy())
+    return render_template("pages/review.html", items=items, waiting=waiting, mine=mine,
                            label_choices=labels.category_choices(settings),
                            sub_choices=labels.subcategory_choices(settings), **_no_complaint_offer())
 
@@ -127,6 +130,27 @@ def review_answer(record_id: int):
     auth.audit_request("label", record_id=record_id, category=saved["category"], subcategory=saved["subcategory"],
                        via="review", decision=decision if decision in ("confirm", "not_complaint") else "correct")
     flash(_saved_message(saved, "确认" if confirmed else "校正"), "ok")
+    return redirect(url_for("explorer.review"))
+
+
+@bp.post("/records/review/undo/<int:label_id>")
+@auth.require("label")
+def review_undo(label_id: int):
+    """撤销 one of the user's own confirmations or corrections (an admin: anyone's): the model's classification
+    comes back and the record returns to the queue; audited; back to the queue."""
+    try:
+        undone = labels.undo_label(context.engine(), context.settings(), auth.current_user(), label_id)
+    except labels.LabelError as exc:
+        abort(400, description=str(exc))
+    except PermissionError:
+        abort(403, description="只能撤销自己的确认或校正")
+    except LookupError:
+        abort(404, description=f"标注 {label_id} 不存在，或不属于本部门")
+    auth.audit_request("label_undo", record_id=undone["record_id"], label_id=label_id,
+                       category=undone["category"], subcategory=undone["subcategory"])
+    name = undone["category_name"] + (f" / {undone['subcategory_name']}" if undone["subcategory_name"] else "")
+    flash(f"已撤销：“{name}”。" + ("这条记录按它更早的一次人工确认或校正计" if undone["older_label"] else
+                                  "这条记录恢复为模型的分类，回到待确认"), "ok")
     return redirect(url_for("explorer.review"))
 
 

@@ -210,3 +210,33 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
             else None,
         })
     return items, waiting
+
+
+RECENT_LABELS = 5  # the 待确认 page's 「我最近的确认与校正」
+
+
+def recent_labels(conn: Connection, username: str, dept: str | None, limit: int = RECENT_LABELS,
+                  taxonomy: Taxonomy | None = None) -> list[dict[str, Any]]:
+    """The latest gold labels ``username`` gave (newest first) on records a user bound to ``dept`` (None: every
+    department) may see, with the record's service and masked text, what was chosen, and whether the label is
+    still its record's latest (only that one can be undone). ``created_at`` is as stored: UTC (the scoring
+    repository's clock), not the storage time zone."""
+    latest = _latest_gold()
+    stmt = (select(GoldLabel.id, GoldLabel.record_id, GoldLabel.category, GoldLabel.subcategory,
+                   GoldLabel.created_at, Record.service_name, Record.title, Record.text, latest.c.gold_id)
+            .join(Record, Record.id == GoldLabel.record_id)
+            .join(latest, latest.c.record_id == GoldLabel.record_id)
+            .where(GoldLabel.labelled_by == username)
+            .order_by(GoldLabel.id.desc()).limit(limit))
+    if dept:
+        stmt = stmt.where(Record.dept_code == dept)
+    rows = conn.execute(stmt).all()
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    texts = display.mask_texts([r.text or r.title for r in rows])
+    return [{
+        "id": r.id, "record_id": r.record_id, "created_at": r.created_at,
+        "service_name": r.service_name, "text": text, "category": r.category,
+        "category_name": taxonomy.name(r.category),
+        "subcategory_name": taxonomy.name(r.subcategory) if r.subcategory else None,
+        "latest": r.gold_id == r.id,
+    } for r, text in zip(rows, texts, strict=True)]

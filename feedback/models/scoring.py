@@ -70,6 +70,9 @@ class GoldLabel(Base):
     labelled_by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # JSON of the active score's values the label overwrote (migration 0019): what an undo restores; NULL when
+    # it changed no score, and for labels stored before 0019
+    replaced: Mapped[str | None] = mapped_column(Text)
 
 
 # --- users, API tokens and audit log (dashboard; migration 0003) -------------------------------------------

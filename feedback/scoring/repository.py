@@ -197,24 +197,34 @@ class ScoreChange:
     new_hidden: bool
 
 
+RESTORED = ("category", "category_conf", "subcategory", "category_margin", "categories", "hidden_complaint")
+# what a gold label overwrites in the active score, kept in its ``replaced`` with the version and the scoring time
+
+
 def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
                    version: str | None, subcategory: str | None = None) -> ScoreChange | None:
     """Store a person's category (and second level, when given) for a record; the active version's score takes
     it at once (gold wins) and leaves the 待确认 queue (no margin). ``NOT_COMPLAINT`` clears the score's category
-    and hidden-complaint flag instead. Returns the ScoreChange when the active score's category or
-    hidden-complaint flag changed (what the rollups must move; a confirmation changes neither), else None.
-    Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
+    and hidden-complaint flag instead. The label keeps the score's values it overwrote (``replaced``, JSON: what
+    undo_gold_label restores; NULL when no score changed). Returns the ScoreChange when the active score's
+    category or hidden-complaint flag changed (what the rollups must move; a confirmation changes neither), else
+    None. Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
     record = conn.execute(select(Record.kind, Record.level, Record.rated_at).where(Record.id == record_id)).first()
     if record is None:
         raise KeyError(record_id)
     if category == NOT_COMPLAINT and not may_be_no_complaint(record.kind, record.level):
         raise NoComplaintRefused(record_id)
+    score = Score.record_id == record_id, Score.model_version == version
+    before = None if not version else conn.execute(
+        select(*(getattr(Score, c) for c in RESTORED), Score.scored_at).where(*score)).first()
+    replaced = None if before is None else json.dumps(
+        {"model_version": version, "scored_at": _stamp(before.scored_at),
+         **{c: getattr(before, c) for c in RESTORED}, "hidden_complaint": bool(before.hidden_complaint)},
+        ensure_ascii=False)
     conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, subcategory=subcategory,
-                                          labelled_by=by, note=note, created_at=_now()))
+                                          labelled_by=by, note=note, created_at=_now(), replaced=replaced))
     if not version:
         return None
-    score = Score.record_id == record_id, Score.model_version == version
-    before = conn.execute(select(Score.category, Score.hidden_complaint).where(*score)).first()
     if category == NOT_COMPLAINT:  # no complaint: no category, no hidden complaint (the sentiment stays the model's)
         values = {"category": None, "category_conf": None, "subcategory": None, "category_margin": None,
                   "categories": None, "hidden_complaint": False}
@@ -227,6 +237,65 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
     old_hidden = bool(before.hidden_complaint)
     change = ScoreChange(record_id, record.rated_at, before.category, old_hidden, values["category"],
                          bool(values.get("hidden_complaint", old_hidden)))
+    moved = (change.old_category, change.old_hidden) != (change.new_category, change.new_hidden)
+    return change if moved else None
+
+
+def _stamp(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+class UndoRefused(ValueError):
+    """A gold label that cannot be undone; ``reason``: ``not_latest`` (a later label of its record exists),
+    ``no_previous`` (it kept no score values: stored before migration 0019, or it changed no score) or
+    ``rescored`` (the active score is no longer the one it changed)."""
+
+    def __init__(self, label_id: int, reason: str) -> None:
+        super().__init__(f"gold label {label_id}: {reason}")
+        self.label_id, self.reason = label_id, reason
+
+
+def gold_label(conn: Connection, label_id: int) -> dict[str, Any] | None:
+    """One gold label (id, record_id, category, subcategory, labelled_by, note, created_at), or None."""
+    row = conn.execute(select(GoldLabel.id, GoldLabel.record_id, GoldLabel.category, GoldLabel.subcategory,
+                              GoldLabel.labelled_by, GoldLabel.note, GoldLabel.created_at)
+                       .where(GoldLabel.id == label_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def undo_gold_label(conn: Connection, label_id: int, version: str | None) -> ScoreChange | None:
+    """Take back the gold label ``label_id``: the active score (``version``) gets the values the label replaced
+    again (the model's own, or those of the record's label before it) and the label row is deleted (it no longer
+    wins nor trains; the record returns to the 待确认 queue when no older label is left). Only the record's
+    latest label, and only while the active score is still the one it changed: the same version and scoring run,
+    and the category it set. Returns the ScoreChange (category and hidden-complaint flag before → after) when
+    they moved, else None. Raises KeyError for no such label, UndoRefused otherwise."""
+    label = conn.execute(select(GoldLabel.record_id, GoldLabel.category, GoldLabel.replaced)
+                         .where(GoldLabel.id == label_id)).first()
+    if label is None:
+        raise KeyError(label_id)
+    rid = label.record_id
+    # the record's scores first (a label stored concurrently updates them): then no label slips in between
+    conn.execute(select(Score.record_id).where(Score.record_id == rid).with_for_update()).all()
+    latest = conn.execute(select(func.max(GoldLabel.id)).where(GoldLabel.record_id == rid)).scalar_one()
+    if latest != label_id:
+        raise UndoRefused(label_id, "not_latest")
+    if label.replaced is None:
+        raise UndoRefused(label_id, "no_previous")
+    previous = json.loads(label.replaced)
+    score = Score.record_id == rid, Score.model_version == previous["model_version"]
+    now = conn.execute(select(Score.category, Score.hidden_complaint, Score.scored_at).where(*score)).first()
+    label_set = None if label.category == NOT_COMPLAINT else label.category
+    if (version != previous["model_version"] or now is None or now.category != label_set
+            or _stamp(now.scored_at) != previous["scored_at"]):
+        raise UndoRefused(label_id, "rescored")
+    restored = {c: previous[c] for c in RESTORED}
+    restored["hidden_complaint"] = bool(restored["hidden_complaint"])
+    conn.execute(update(Score).where(*score).values(**restored))
+    conn.execute(delete(GoldLabel).where(GoldLabel.id == label_id, GoldLabel.record_id == rid))
+    rated_at = conn.execute(select(Record.rated_at).where(Record.id == rid)).scalar_one()
+    change = ScoreChange(rid, rated_at, now.category, bool(now.hidden_complaint), restored["category"],
+                         restored["hidden_complaint"])
     moved = (change.old_category, change.old_hidden) != (change.new_category, change.new_hidden)
     return change if moved else None
 

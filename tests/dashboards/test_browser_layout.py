@@ -187,7 +187,8 @@ def test_the_bulletin_fits_a_laptop_and_a_phone(engine, settings):
 def test_the_review_queue_is_cards_on_a_phone(settings_factory, tmp_path):
     """待确认分类 on a phone: one card a classification (at 390 px its table stood 46,000 px tall, the comment and
     the buttons off-screen to the right), each short field with its name, the comment the card's width, nothing
-    to scroll sideways; at 1440 px a table again."""
+    to scroll sideways; at 1440 px a table again. A confirmation then shows under 我最近的确认与校正 as a card whose
+    撤销 button is on screen, and its undo empties that list."""
     from feedback.scoring.score import score_store
     from tests.dashboards.test_browser import _fill
 
@@ -213,5 +214,16 @@ def test_the_review_queue_is_cards_on_a_phone(settings_factory, tmp_path):
                 assert '"满意度："' in labels, labels
             else:
                 assert shown == "table-header-group", shown
+        # 我最近的确认与校正 on a phone: a card per label, its 撤销 button on screen, nothing to scroll sideways
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.locator("table.review").get_by_role("button", name="确认", exact=True).first.click()
+        page.wait_for_url(f"{url}/records/review")
+        wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        undo = page.locator("#mine").get_by_role("button", name="撤销").first
+        box = undo.bounding_box()
+        assert wide <= 0 and box["x"] >= 0 and box["x"] + box["width"] <= 390, (wide, box)
+        undo.click()
+        page.wait_for_url(f"{url}/records/review")
+        assert "已撤销" in page.content() and page.locator("#mine").count() == 0
         browser.close()
     assert not problems, problems

@@ -196,6 +196,24 @@ def _label(api: bool, review: bool = False):
     return check
 
 
+def _review_undo(client, seeded):
+    """撤销 of a label on another department's record: 404 as the record itself (viewers: 403, no label right)."""
+    from sqlalchemy import func, select
+
+    from feedback.models import GoldLabel, Record
+    from feedback.pipeline import record_correction
+
+    with client.application.extensions["haocha"].engine.begin() as conn:
+        foreign = conn.execute(select(Record.id).where(Record.dept_code == DEPT_B).limit(1)).scalar_one()
+        record_correction(conn, foreign, "materials", by="admin")
+        label_id = conn.execute(select(func.max(GoldLabel.id))).scalar_one()
+    token = csrf_from(client.get("/").text)
+    r = client.post(f"/records/review/undo/{label_id}", data={"csrf_token": token})
+    may_label = client.get("/api/v1/me").json["role"] != "viewer"
+    assert r.status_code == (404 if may_label else 403)
+    assert B_NAME not in r.text and "收费100%" not in r.text
+
+
 def _review_queue(client, seeded):
     """待确认 lists only the own department's uncertain classifications; viewers may not label at all."""
     may_label = client.get("/api/v1/me").json["role"] != "viewer"
@@ -297,6 +315,7 @@ CHECKS = {
     "/api/v1/records/<int:record_id>/label": _label(api=True),
     "/records/<int:record_id>/label": _label(api=False),
     "/records/review": _review_queue, "/records/review/<int:record_id>": _label(api=False, review=True),
+    "/records/review/undo/<int:label_id>": _review_undo,
     "/login": _not_data, "/logout": _not_data, "/static/<path:filename>": _not_data,
     "/static/vendor/plotly.min.js": _not_data,
     "/ledger": _ledger, "/ledger/<int:case_id>": _ledger_case, "/ledger/<int:case_id>/status": _ledger_case,
