@@ -52,6 +52,14 @@ def _sub_choices(taxonomy_path: str, base_dir: Path) -> tuple[tuple[str, tuple[t
     return tuple((c.slug, tuple((s.slug, s.name) for s in c.subcategories)) for c in taxonomy.categories)
 
 
+def label_names(settings: Settings, category: str, subcategory: str | None) -> tuple[str, str | None]:
+    """The Chinese names of a label's category and second level (不是投诉 included; a slug the taxonomy no longer
+    has comes back as it is)."""
+    name = NOT_COMPLAINT_NAME if category == NOT_COMPLAINT else dict(category_choices(settings)).get(category, category)
+    sub = dict(subcategory_choices(settings).get(category, [])).get(subcategory, subcategory) if subcategory else None
+    return name, sub
+
+
 NOT_COMPLAINT_CHOICE = (NOT_COMPLAINT, f"{NOT_COMPLAINT_NAME}（表扬或中性评价）")
 
 
@@ -86,8 +94,7 @@ def correct_category(engine: Engine, settings: Settings, user: UserRow, record_i
                                         subcategory=subcategory)
         except store.NoComplaintRefused:
             raise LabelError(_no_complaint_refused(settings)) from None
-    sub_name = dict(subcategory_choices(settings).get(category, [])).get(subcategory) if subcategory else None
-    name = NOT_COMPLAINT_NAME if category == NOT_COMPLAINT else choices[category]
+    name, sub_name = label_names(settings, category, subcategory)
     return {"record_id": record_id, "category": category, "category_name": name,
             "subcategory": subcategory, "subcategory_name": sub_name,
             "labelled_by": user.username, "note": note, "model_version": version}
@@ -129,8 +136,6 @@ def undo_label(engine: Engine, settings: Settings, user: UserRow, label_id: int)
         except store.UndoRefused as exc:
             raise LabelError(UNDO_REFUSED[exc.reason]) from None
         older = bool(store.latest_gold(conn, [label["record_id"]]))
-    category, sub = label["category"], label["subcategory"]
-    name = NOT_COMPLAINT_NAME if category == NOT_COMPLAINT else dict(category_choices(settings)).get(category, category)
-    sub_name = dict(subcategory_choices(settings).get(category, [])).get(sub, sub) if sub else None
+    name, sub_name = label_names(settings, label["category"], label["subcategory"])
     return {**label, "label_id": label_id, "category_name": name, "subcategory_name": sub_name,
             "older_label": older}

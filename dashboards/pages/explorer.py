@@ -148,8 +148,7 @@ def review_undo(label_id: int):
         abort(404, description=f"标注 {label_id} 不存在，或不属于本部门")
     auth.audit_request("label_undo", record_id=undone["record_id"], label_id=label_id,
                        category=undone["category"], subcategory=undone["subcategory"])
-    name = undone["category_name"] + (f" / {undone['subcategory_name']}" if undone["subcategory_name"] else "")
-    flash(f"已撤销：“{name}”。" + ("这条记录按它更早的一次人工确认或校正计" if undone["older_label"] else
+    flash(f"已撤销：“{_chosen(undone)}”。" + ("这条记录按它更早的一次人工确认或校正计" if undone["older_label"] else
                                   "这条记录恢复为模型的分类，回到待确认"), "ok")
     return redirect(url_for("explorer.review"))
 
@@ -158,5 +157,9 @@ def _saved_message(saved: dict, verb: str) -> str:
     if saved["category"] == labels.NOT_COMPLAINT:
         return (f"已标为“{saved['category_name']}”：这条评价不再计入投诉和隐性投诉，下次训练时用于教会模型"
                 "哪些话不是投诉")
-    name = saved["category_name"] + (f" / {saved['subcategory_name']}" if saved["subcategory_name"] else "")
-    return f"已{verb}：“{name}”（人工确认的分类，下次训练分类模型时使用）"
+    return f"已{verb}：“{_chosen(saved)}”（人工确认的分类，下次训练分类模型时使用）"
+
+
+def _chosen(label: dict) -> str:
+    """A label's choice as the messages name it: 「分类 / 二级分类」."""
+    return label["category_name"] + (f" / {label['subcategory_name']}" if label["subcategory_name"] else "")
