@@ -80,16 +80,11 @@ def with_selected(lists: dict[str, Options], filters: Filters, dept: str | None)
             "category": _keep_selected(lists["category"], filters.categories)}
 
 
-def filter_options(conn: Connection, dept: str | None, period: tuple[date, date] | None, filters: Filters,
-                   taxonomy: Taxonomy) -> dict[str, Options]:
-    """The filter bar's options for ``filters``: ``option_lists`` ``with_selected`` values."""
-    return with_selected(option_lists(conn, dept, period, taxonomy), filters, dept)
-
-
 URL_FIELDS = {"dept": "depts", "region": "regions", "channel": "channels", "service": "services", "level": "levels",
               "category": "categories", "sentiment": "sentiments", "kind": "kinds"}
 
 
 def option_names(options: dict[str, Options]) -> dict[str, dict[str, str]]:
-    """{Filters field: {value: label}} of filter_options' lists, for ``feedback.filters.describe_filters``."""
+    """{Filters field: {value: label}} of the filter bar's lists (``with_selected`` of ``option_lists``), for
+    ``feedback.filters.describe_filters``."""
     return {URL_FIELDS[k]: dict(pairs) for k, pairs in options.items() if k in URL_FIELDS}

@@ -270,12 +270,12 @@ def test_untrusted_names_are_escaped_in_page_and_hover(client_for, engine, users
 
 def test_filter_bar_lists_the_services_rated_in_the_period(engine, data):
     """The 事项 options: whole months from the monthly rollup, edge days from the daily one, in the department."""
-    from dashboards.queries.overview_filters import filter_options
+    from dashboards.queries.overview_filters import option_lists
     from feedback.scoring.taxonomy import load_taxonomy
 
     with engine.connect() as conn:
         def services(dept, period):
-            return [k for k, _ in filter_options(conn, dept, period, Filters(), load_taxonomy())["service"]]
+            return [k for k, _ in option_lists(conn, dept, period, load_taxonomy())["service"]]
 
         assert services(None, (date(2026, 3, 1), date(2026, 3, 31))) == ["S1", "S2", "S3"]
         assert services(None, (date(2026, 2, 4), date(2026, 3, 1))) == ["S1", "S3"]  # f3, f4 and m1: edge days
