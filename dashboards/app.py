@@ -16,6 +16,7 @@ from dashboards.pages import alerts, explorer, ingest, ledger, models, overview,
 from dashboards.queries.ledger import overdue_count
 from feedback.clock import display_time
 from feedback.regions import region_name, region_names
+from feedback.scoring.repository import STAMP_TZ as SCORING_STAMP_TZ
 from feedback.settings import DashboardSettings, Settings
 
 NAV = (  # (endpoint, label, capability)
@@ -62,6 +63,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     # every time a template shows goes through this one filter: stored wall-clock time → [display] timezone
     app.jinja_env.filters["localtime"] = partial(display_time, storage_tz=settings.ingest.timezone,
                                                  display_tz=settings.display.timezone)
+    # the scoring tables' stamps (model versions, gold labels) are UTC, not the storage time zone
+    app.jinja_env.filters["scoring_time"] = partial(display_time, storage_tz=SCORING_STAMP_TZ,
+                                                    display_tz=settings.display.timezone)
     security.install(app, settings, options)
     assets.install(app, compress=options.compress_static)
     for blueprint in (auth.bp, assets.bp, overview.bp, explorer.bp, ingest.bp, tasks.bp,

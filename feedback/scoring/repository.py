@@ -19,6 +19,9 @@ SCORING = "scoring"  # model_versions.kind of a complete scoring version (what c
 SENTIMENT = "sentiment"  # model_versions.kind of an adopted, trained sentiment model
 
 
+STAMP_TZ = "UTC"  # the zone of this repository's stamps (model versions, scored_at, gold labels)
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dashboards.queries.models import category_shares, drift
-from feedback.models import Record
+from feedback.models import ModelVersion, Record
 from feedback.scoring import repository as store
 from feedback.scoring.labelled_corpus import read_corpus
 from feedback.scoring.score import score_store
@@ -31,8 +32,12 @@ def test_versions_agreement_and_scoping(client_for, seeded, engine, settings):
             ids.setdefault(dept, rid)  # one record of each department
         for dept in (DEPT_A, DEPT_B):
             store.add_gold_label(conn, ids[dept], "materials", by="pm", note=None, version=run.version)
+        # the scoring tables stamp in UTC: 17:30 UTC is 01:30 the next day on a screen in Asia/Shanghai
+        conn.execute(update(ModelVersion).where(ModelVersion.version == run.version)
+                     .values(created_at=datetime(2026, 12, 6, 17, 30)))
     page = client_for("admin").get("/models").text
     assert "第 1 版" in page and run.version not in page and "使用中" in page and "2 条人工标注" in page
+    assert "创建于 2026-12-07 01:30" in page and "<td>2026-12-07 01:30</td>" in page and "17:30" not in page
     # what the classifier learned from: the labelled corpus is most of it, not only the store's few texts
     trained = page[page.index('id="trained-on"'):].split("</div>")[0]
     corpus, texts = len(read_corpus(split="train")), run.classifier_trained_on["texts"]
