@@ -15,8 +15,10 @@ from feedback.models.rollups import (
     RollupDailyUnit,
     RollupMonthly,
     RollupMonthlyChannel,
+    RollupMonthlyService,
     RollupMonthlyUnit,
     RollupQuarterly,
+    RollupQuarterlyService,
 )
 from feedback.models.scoring import GoldLabel, ModelVersion, Score
 from feedback.models.tasks import Task, TaskBuild, TaskEvent, TaskRecord
@@ -52,5 +54,7 @@ __all__ = [
     "RollupMonthly",
     "RollupMonthlyChannel",
     "RollupQuarterly",
+    "RollupMonthlyService",
+    "RollupQuarterlyService",
     "RollupBadTag",
 ]

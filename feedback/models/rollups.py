@@ -39,11 +39,16 @@ class _RollupCounts:
     hidden: Mapped[int] = mapped_column(Integer)  # hidden complaints under the active model version
 
 
-class _RollupFine:
-    """The fine rollups' extra dimensions: the service, and the active model's sentiment and category."""
+class _RollupService:
+    """The service: what the service rollups add to the unit dimensions."""
 
     service_code: Mapped[str | None] = mapped_column(String(64))
     service_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class _RollupFine(_RollupService):
+    """The fine rollups' extra dimensions: the service, and the active model's sentiment and category."""
+
     sentiment: Mapped[str | None] = mapped_column(String(8))
     category: Mapped[str | None] = mapped_column(String(64))
 
@@ -56,6 +61,13 @@ def _fine_indexes(table: str, period: str, units: bool = True) -> tuple[Index, .
             *(Index(f"ix_{table}_{col}_{period}", col, period)
               for col in ("category", "sentiment", "service_code", "service_name")),
             *_unit_indexes(table, period, units))
+
+
+def _service_indexes(table: str, period: str) -> tuple[Index, ...]:
+    """The fine indexes without category and sentiment (the service rollups do not keep them)."""
+    return (Index(f"ix_{table}_{period}_kind", period, "kind"),
+            *(Index(f"ix_{table}_{col}_{period}", col, period) for col in ("service_code", "service_name")),
+            *_unit_indexes(table, period))
 
 
 def _unit_indexes(table: str, period: str, units: bool = True) -> tuple[Index, ...]:
@@ -125,6 +137,28 @@ class RollupQuarterly(_RollupUnit, _RollupFine, _RollupCounts, Base):
 
     __tablename__ = "rollup_quarterly"
     __table_args__ = _fine_indexes("rollup_quarterly", "quarter")
+
+    quarter: Mapped[date] = mapped_column(Date)
+
+
+class RollupMonthlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
+    """rollup_monthly without sentiment and category (migration 0020): the whole months of a question that needs
+    the service with department or region but no score dimension — the 总览's prefetched frame of a period by
+    region, department, service and channel, whose rows the database otherwise sums over every sentiment and
+    category first."""
+
+    __tablename__ = "rollup_monthly_service"
+    __table_args__ = _service_indexes("rollup_monthly_service", "month")
+
+    month: Mapped[date] = mapped_column(Date)
+
+
+class RollupQuarterlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
+    """rollup_quarterly without sentiment and category (migration 0020): the whole quarters of the same
+    questions."""
+
+    __tablename__ = "rollup_quarterly_service"
+    __table_args__ = _service_indexes("rollup_quarterly_service", "quarter")
 
     quarter: Mapped[date] = mapped_column(Date)
 

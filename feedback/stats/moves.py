@@ -18,11 +18,13 @@ from feedback.models import (
     RollupDailyUnit,
     RollupMonthly,
     RollupMonthlyChannel,
+    RollupMonthlyService,
     RollupMonthlyUnit,
     RollupQuarterly,
+    RollupQuarterlyService,
 )
 from feedback.stats.queries import TAG_DIMS, first_of_quarter, tag_counts
-from feedback.stats.repository import CHANNEL_DIMS, CHANNEL_FINE_DIMS, FINE_DIMS, UNIT_DIMS
+from feedback.stats.repository import CHANNEL_DIMS, CHANNEL_FINE_DIMS, FINE_DIMS, SERVICE_DIMS, UNIT_DIMS
 
 # Each counted table: its period column, how a day maps to it, and its dimensions (as refresh_days builds them).
 COUNTED_TABLES = (
@@ -33,6 +35,8 @@ COUNTED_TABLES = (
     (RollupMonthly, "month", FINE_DIMS),
     (RollupMonthlyChannel, "month", CHANNEL_FINE_DIMS),
     (RollupQuarterly, "quarter", FINE_DIMS),
+    (RollupMonthlyService, "month", SERVICE_DIMS),
+    (RollupQuarterlyService, "quarter", SERVICE_DIMS),
 )
 
 

@@ -18,8 +18,10 @@ from feedback.models import (
     RollupDailyUnit,
     RollupMonthly,
     RollupMonthlyChannel,
+    RollupMonthlyService,
     RollupMonthlyUnit,
     RollupQuarterly,
+    RollupQuarterlyService,
 )
 from feedback.stats.queries import (
     add_months,
@@ -36,6 +38,8 @@ from feedback.stats.queries import (
 FINE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name",
              "level", "is_default", "voided", "sentiment", "category")
 UNIT_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "level", "is_default", "voided")
+SERVICE_DIMS = ("kind", "dept_code", "dept_name", "region_code", "channel", "service_code", "service_name", "level",
+                "is_default", "voided")  # FINE_DIMS without the score's sentiment and category
 CHANNEL_DIMS = ("kind", "channel", "level", "is_default", "voided")
 CHANNEL_FINE_DIMS = ("kind", "channel", "service_code", "service_name", "level", "is_default", "voided", "sentiment",
                      "category")
@@ -112,13 +116,14 @@ def count_rows(conn: Connection, model, period: Filters) -> int:
 
 def rebuild_months(conn: Connection, start_day: date | None, end_day: date | None) -> None:
     """Rebuild the months that contain the refreshed days, from the (complete) daily tables: the monthly unit
-    table from the daily unit one, the monthly fine table from the daily fine one, the monthly channel table
-    from the monthly fine one, and the quarters that contain those months from the monthly fine table."""
+    table from the daily unit one, the monthly fine table from the daily fine one, the monthly channel and service
+    tables from the monthly fine one, and the quarters that contain those months from the monthly fine table."""
     first = start_day.replace(day=1) if start_day else None
     last = end_day.replace(day=1) if end_day else None
     for monthly, source, dims in ((RollupMonthlyUnit, RollupDailyUnit, UNIT_DIMS),
                                   (RollupMonthly, RollupDaily, FINE_DIMS),
-                                  (RollupMonthlyChannel, RollupMonthly, CHANNEL_FINE_DIMS)):
+                                  (RollupMonthlyChannel, RollupMonthly, CHANNEL_FINE_DIMS),
+                                  (RollupMonthlyService, RollupMonthly, SERVICE_DIMS)):
         m = monthly
         conn.execute(delete(m).where(*([m.month >= first] if first else []), *([m.month <= last] if last else [])))
         t = source.__table__
@@ -135,19 +140,21 @@ def rebuild_months(conn: Connection, start_day: date | None, end_day: date | Non
 
 
 def rebuild_quarters(conn: Connection, first: date | None, last: date | None) -> None:
-    """Rebuild the quarters that contain the months first..last (first days; open ends: all) from the (complete)
-    monthly fine table."""
+    """Rebuild the quarters that contain the months first..last (first days; open ends: all): rollup_quarterly
+    from the (complete) monthly fine table, rollup_quarterly_service from the monthly service one."""
     q_first = first_of_quarter(first) if first else None
     q_last = first_of_quarter(last) if last else None
-    q = RollupQuarterly
-    conn.execute(delete(q).where(*([q.quarter >= q_first] if q_first else []),
-                                 *([q.quarter <= q_last] if q_last else [])))
-    t = RollupMonthly.__table__
-    conds = ([t.c.month >= q_first] if q_first else []) + ([t.c.month <= add_months(q_last, 2)] if q_last else [])
-    keys = [quarter_start(conn, t.c.month), *(t.c[d] for d in FINE_DIMS)]
-    stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
-            .group_by(*keys))
-    conn.execute(insert(q).from_select(["quarter", *FINE_DIMS, "n", "projects", "hidden"], stmt))
+    for q, monthly, dims in ((RollupQuarterly, RollupMonthly, FINE_DIMS),
+                             (RollupQuarterlyService, RollupMonthlyService, SERVICE_DIMS)):
+        conn.execute(delete(q).where(*([q.quarter >= q_first] if q_first else []),
+                                     *([q.quarter <= q_last] if q_last else [])))
+        t = monthly.__table__
+        conds = ([t.c.month >= q_first] if q_first else []) + \
+            ([t.c.month <= add_months(q_last, 2)] if q_last else [])
+        keys = [quarter_start(conn, t.c.month), *(t.c[d] for d in dims)]
+        stmt = (select(*keys, func.sum(t.c.n), func.sum(t.c.projects), func.sum(t.c.hidden)).where(*conds)
+                .group_by(*keys))
+        conn.execute(insert(q).from_select(["quarter", *dims, "n", "projects", "hidden"], stmt))
 
 
 def insert_tags(conn: Connection, period: Filters) -> int:

@@ -28,6 +28,7 @@ from feedback.stats.queries.sources import (
     fits_channel,
     month_expr,
     needs_fine,
+    needs_scores,
     needs_units,
     raw_source,
     rollup_parts,
@@ -65,7 +66,7 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
 
     Reads the smallest rollups that have every dimension asked for (the daily channel table when neither
     department nor region is asked for, the unit tables, or the fine ones for a service, sentiment or
-    category): whole months from the monthly table (whole quarters from the quarterly one when the fine
+    category; the service ones for a service by department or region without sentiment or category): whole months from the monthly table (whole quarters from the quarterly one when the fine
     question names a department or region and is not split by month) and edge days from the daily one, their
     rows summed in one statement; ``raw=True`` reads records instead (slow; for tests and checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
     ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms).
@@ -78,7 +79,8 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     elif "day" in by:
         parts = [(rollup_source(needs_fine(filters, by)), filters)]
     else:
-        parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by), quarters="month" not in by)
+        parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by), quarters="month" not in by,
+                             scores=needs_scores(filters, by))
     # several parts (whole quarters, months, edge days): their rows in one GROUP BY, each row hashed once
     built = [_aggregate(conn, src, f, by, ratings_only, grouped=len(parts) == 1) for src, f in parts]
     _, keys, shown = built[0]

@@ -35,8 +35,10 @@ from feedback.models import (
     RollupDailyUnit,
     RollupMonthly,
     RollupMonthlyChannel,
+    RollupMonthlyService,
     RollupMonthlyUnit,
     RollupQuarterly,
+    RollupQuarterlyService,
     Score,
 )
 
@@ -47,6 +49,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "category": ("category",),
 }
 _FINE_ONLY = {"service", "sentiment", "category"}  # dimensions the small unit table does not keep
+_SCORE_DIMS = {"sentiment", "category"}  # what the service tables do not keep
 RATING_DIMS = ("level", "is_default", "voided")  # always in a rating frame: the KPI formulas need them
 
 
@@ -183,6 +186,11 @@ def needs_fine(f: Filters, by: Sequence[str]) -> bool:
     return bool(f.services or f.categories or f.sentiments or _FINE_ONLY.intersection(by))
 
 
+def needs_scores(f: Filters, by: Sequence[str]) -> bool:
+    """Whether a question names the score's sentiment or category (the service tables cannot answer it)."""
+    return bool(f.categories or f.sentiments or _SCORE_DIMS.intersection(by))
+
+
 def needs_units(f: Filters, by: Sequence[str]) -> bool:
     """Whether a question names a department or a region (the tables without them cannot answer it)."""
     return bool(f.depts or f.regions or {"dept", "region"}.intersection(by))
@@ -219,13 +227,16 @@ def add_months(d: date, months: int) -> date:
 
 
 def rollup_parts(f: Filters, fine: bool = False, units: bool = True,
-                 quarters: bool = False) -> list[tuple[Source, Filters]]:
+                 quarters: bool = False, scores: bool = True) -> list[tuple[Source, Filters]]:
     """Split the period into edge days (daily table) and whole months (monthly table): the unit tables, or with
     ``fine`` the tables that keep service, sentiment and category (whole months from rollup_monthly_channel when
-    ``units`` is False: the question names no department or region). With ``quarters`` (a fine question with
-    units, not split by month: the quarters cannot be split), the whole calendar quarters among those months
-    come from rollup_quarterly, the months before and after them from rollup_monthly."""
-    monthly_fine = RollupMonthly if units else RollupMonthlyChannel
+    ``units`` is False: the question names no department or region; from rollup_monthly_service when ``scores``
+    is False: it names neither sentiment nor category). With ``quarters`` (a fine question with units, not split
+    by month: the quarters cannot be split), the whole calendar quarters among those months come from
+    rollup_quarterly (rollup_quarterly_service without ``scores``), the months before and after them from the
+    monthly table."""
+    by_service = fine and units and not scores
+    monthly_fine = RollupMonthlyService if by_service else RollupMonthly if units else RollupMonthlyChannel
     daily, monthly = rollup_source(fine), period_source(monthly_fine if fine else RollupMonthlyUnit, "month")
     first = f.start if f.start is None or f.start.day == 1 else next_month(f.start)
     last = None if f.end is None else f.end.replace(day=1)  # first day of the last whole month
@@ -233,7 +244,8 @@ def rollup_parts(f: Filters, fine: bool = False, units: bool = True,
         last = (last - timedelta(days=1)).replace(day=1)
     if first is not None and last is not None and first > last:
         return [(daily, f)]
-    parts = _months_or_quarters(monthly, f, first, last) if quarters and fine and units else \
+    quarterly = RollupQuarterlyService if by_service else RollupQuarterly
+    parts = _months_or_quarters(monthly, quarterly, f, first, last) if quarters and fine and units else \
         [(monthly, f.with_period(first, last))]
     if f.start is not None and f.start < first:
         parts.append((daily, f.with_period(f.start, first - timedelta(days=1))))
@@ -242,17 +254,17 @@ def rollup_parts(f: Filters, fine: bool = False, units: bool = True,
     return parts
 
 
-def _months_or_quarters(monthly: Source, f: Filters, first: date | None, last: date | None
+def _months_or_quarters(monthly: Source, quarterly, f: Filters, first: date | None, last: date | None
                         ) -> list[tuple[Source, Filters]]:
-    """The whole months first..last (first days) as whole quarters (rollup_quarterly) and the months around them
-    (rollup_monthly); only the monthly part when no whole quarter lies between (or an end is open)."""
+    """The whole months first..last (first days) as whole quarters (``quarterly``) and the months around them
+    (``monthly``); only the monthly part when no whole quarter lies between (or an end is open)."""
     if first is None or last is None:
         return [(monthly, f.with_period(first, last))]
     q_first = first if first_of_quarter(first) == first else add_months(first_of_quarter(first), 3)
     q_last = first_of_quarter(last) if last.month % 3 == 0 else add_months(first_of_quarter(last), -3)
     if q_first > q_last:
         return [(monthly, f.with_period(first, last))]
-    parts = [(period_source(RollupQuarterly, "quarter"), f.with_period(q_first, q_last))]
+    parts = [(period_source(quarterly, "quarter"), f.with_period(q_first, q_last))]
     if first < q_first:
         parts.append((monthly, f.with_period(first, add_months(q_first, -1))))
     if add_months(q_last, 3) <= last:

@@ -45,8 +45,8 @@ def test_print_lists_the_statements_without_running_them(runner, db_url):
         return
     assert result.exit_code == 0, result.output
     out = result.stdout
-    # every table but the three keyed by record is a reference table (23 since migration 0018: rollup_quarterly)
-    assert out.count("SELECT create_reference_table(") == 23 and out.count("SELECT create_distributed_table(") == 3
+    # every table but the three keyed by record is a reference table (25 since migration 0020: the service rollups)
+    assert out.count("SELECT create_reference_table(") == 25 and out.count("SELECT create_distributed_table(") == 3
     assert 'ALTER TABLE "gold_labels" DROP CONSTRAINT "fk_gold_labels_record_id_records";' in out
     assert out.index("create_reference_table") < out.index("create_distributed_table(CAST('\"records\"'") \
         < out.index("create_distributed_table(CAST('\"scores\"'")

@@ -202,7 +202,7 @@ def _tables(moves):
 
 def test_a_category_change_moves_the_fine_tables_only():
     moves = correction_moves(RecordState(date(2026, 5, 31), DIMS, 1, None), ("materials", False), ("other", False))
-    fine = [RollupDaily, RollupMonthly, RollupMonthlyChannel, RollupQuarterly]
+    fine = [RollupDaily, RollupMonthly, RollupMonthlyChannel, RollupQuarterly]  # not the service tables either
     assert sorted(_tables(moves), key=str) == sorted(fine * 2, key=str)
     daily = [m for m in moves if m.table is RollupDaily]
     assert [dict(m.key)["category"] for m in daily] == ["materials", "other"]

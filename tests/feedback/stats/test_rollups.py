@@ -15,17 +15,17 @@ from feedback.models import (
     Record,
     RollupBadTag,
     RollupDaily,
-    RollupDailyChannel,
     RollupDailyUnit,
     RollupMonthly,
-    RollupMonthlyChannel,
-    RollupMonthlyUnit,
+    RollupMonthlyService,
     RollupQuarterly,
+    RollupQuarterlyService,
     Score,
 )
 from feedback.stats import kpi, periods
 from feedback.stats import queries as stats_queries
-from feedback.stats.queries.sources import fits_channel, needs_units
+from feedback.stats.moves import COUNTED_TABLES
+from feedback.stats.queries.sources import fits_channel, needs_fine, needs_scores, needs_units, rollup_parts
 from feedback.stats.rollups import refresh_days, refresh_rollups
 from tests.feedback.stats.test_kpi import AGREEMENT_FILTERS, MARCH_F, RA, insert_records, load_fixture
 
@@ -34,8 +34,7 @@ def snapshot(engine):
     """Every rollup row, without surrogate ids, as sorted tuples per table."""
     out = {}
     with engine.connect() as conn:
-        for model in (RollupDaily, RollupDailyUnit, RollupDailyChannel, RollupMonthlyUnit, RollupMonthly,
-                      RollupMonthlyChannel, RollupQuarterly, RollupBadTag):
+        for model in (*(t for t, _, _ in COUNTED_TABLES), RollupBadTag):  # every rollup table
             cols = [c for c in model.__table__.c if c.name != "id"]
             out[model.__tablename__] = sorted(tuple(map(str, r)) for r in conn.execute(select(*cols)).all())
     return out
@@ -63,6 +62,8 @@ def test_refresh_is_idempotent_and_full_rebuild_equals_incremental(engine):
         assert conn.execute(select(func.sum(RollupDaily.n))).scalar() == n
         assert conn.execute(select(func.sum(RollupMonthly.n))).scalar() == n
         assert conn.execute(select(func.sum(RollupQuarterly.n))).scalar() == n
+        assert conn.execute(select(func.sum(RollupMonthlyService.n))).scalar() == n
+        assert conn.execute(select(func.sum(RollupQuarterlyService.n))).scalar() == n
 
 
 def test_incremental_refresh_by_batch_touches_only_its_days(engine):
@@ -196,6 +197,15 @@ def test_whole_quarters_of_a_fine_question_with_units_come_from_the_quarterly_ta
     assert [(src.day.table.name, p.start, p.end) for src, p in rollup_parts(
         Filters(start=d(2026, 1, 1), end=d(2026, 6, 30)), quarters=True)] == [
         ("rollup_monthly_unit", d(2026, 1, 1), d(2026, 6, 1))]
+    # a service question by unit without sentiment or category: the service tables (the daily edges stay fine)
+    assert spans(Filters(start=d(2025, 3, 15), end=d(2026, 3, 5)), scores=False) == [
+        ("rollup_quarterly_service", d(2025, 4, 1), d(2025, 10, 1)),
+        ("rollup_monthly_service", d(2026, 1, 1), d(2026, 2, 1)),
+        ("rollup_daily", d(2025, 3, 15), d(2025, 3, 31)), ("rollup_daily", d(2026, 3, 1), d(2026, 3, 5))]
+    assert spans(Filters(start=d(2026, 2, 1), end=d(2026, 4, 30)), scores=False) == [
+        ("rollup_monthly_service", d(2026, 2, 1), d(2026, 4, 1))]
+    assert spans(Filters(start=d(2026, 1, 1), end=d(2026, 6, 30)), units=False, scores=False) == [
+        ("rollup_monthly_channel", d(2026, 1, 1), d(2026, 6, 1))]
 
 
 def test_quarterly_counts_equal_the_monthly_ones(engine, monkeypatch):
@@ -211,7 +221,8 @@ def test_quarterly_counts_equal_the_monthly_ones(engine, monkeypatch):
         got = [stats_queries.counts(conn, f, by) for f in periods_ for by in splits]
         original = counts_module.rollup_parts
         monkeypatch.setattr(counts_module, "rollup_parts",
-                            lambda f, fine=False, units=True, quarters=False: original(f, fine, units))
+                            lambda f, fine=False, units=True, quarters=False, scores=True:
+                            original(f, fine, units, scores=scores))
         want = [stats_queries.counts(conn, f, by) for f in periods_ for by in splits]
     assert sum(len(w) for w in want) > 30
     for g, w in zip(got, want, strict=True):
@@ -222,6 +233,7 @@ def test_quarterly_counts_equal_the_monthly_ones(engine, monkeypatch):
     ("0009", ("rollup_monthly",)),  # from rollup_daily
     ("0017", ("rollup_daily_channel", "rollup_monthly_channel")),  # from rollup_daily_unit and rollup_monthly
     ("0018", ("rollup_quarterly",)),  # from rollup_monthly
+    ("0020", ("rollup_monthly_service", "rollup_quarterly_service")),  # from rollup_monthly and rollup_quarterly
 ])
 def test_migration_fills_its_rollups_as_a_refresh_does(engine, revision, tables):
     """An existing database gets the rollup tables a migration adds filled by the migration (no full refresh
@@ -282,6 +294,34 @@ def test_monthly_channel_table_answers_as_the_fine_tables(engine, monkeypatch, r
         got = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
         counts_module = importlib.import_module("feedback.stats.queries.counts")
         monkeypatch.setattr(counts_module, "needs_units", lambda f, by: True)
+        want = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
+    assert sum(len(w) for w in want) > 100
+    for (f, by), g, w in zip(cases, got, want, strict=True):
+        pd.testing.assert_frame_equal(g, w, obj=f"{f} {by}")
+
+
+SERVICE_SPLITS = [("region", "dept", "service", "channel", "level", "is_default", "voided"), ("dept", "service"),
+                  ("service", "level", "is_default", "voided"), ("region", "service"), ("dept",), ("service",)]
+
+
+@pytest.mark.parametrize("ratings_only", [False, True])
+def test_service_tables_answer_as_the_fine_tables(engine, monkeypatch, ratings_only):
+    """Service questions by department or region without sentiment or category read their whole months and
+    quarters from rollup_monthly_service and rollup_quarterly_service: the same frames as rollup_monthly and
+    rollup_quarterly give them (which the agreement tests hold to the records)."""
+    load_fixture(engine)
+    periods_ = [Filters(start=date(2025, 1, 1), end=date(2026, 3, 31)), Filters(start=date(2025, 3, 9)),
+                Filters(start=date(2025, 3, 9), end=date(2026, 3, 31), regions=(RA,))]
+    cases = [(f, by) for f in [*AGREEMENT_FILTERS, *periods_] for by in SERVICE_SPLITS
+             if needs_units(f, by) and needs_fine(f, by) and not needs_scores(f, by)]
+    assert len(cases) > 30
+    with engine.connect() as conn:
+        tables = {src.day.table.name for f, by in cases
+                  for src, _ in rollup_parts(f, True, True, quarters="month" not in by, scores=False)}
+        assert {"rollup_monthly_service", "rollup_quarterly_service"} <= tables  # both are read
+        got = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
+        counts_module = importlib.import_module("feedback.stats.queries.counts")
+        monkeypatch.setattr(counts_module, "needs_scores", lambda f, by: True)
         want = [stats_queries.counts(conn, f, by, ratings_only=ratings_only) for f, by in cases]
     assert sum(len(w) for w in want) > 100
     for (f, by), g, w in zip(cases, got, want, strict=True):
