@@ -29,11 +29,11 @@ def _keep_selected(options: Options, selected: tuple, label=str) -> Options:
 
 def _services_stmt(dept: str | None, period: tuple[date, date] | None) -> Select:
     """Services (key = code, else name) rated in the period, in the department: whole months from the monthly
-    fine rollup, edge days from the daily one."""
+    service rollup (rollup_monthly_channel without a department), edge days from the daily fine one."""
     scope = Filters(start=period[0] if period else None, end=period[1] if period else None,
                     depts=(dept,) if dept else ())
     parts = []
-    for src, f in rollup_parts(scope, fine=True, units=bool(dept)):
+    for src, f in rollup_parts(scope, fine=True, units=bool(dept), scores=False):
         key = func.coalesce(src.cols["service_code"], src.cols["service_name"])
         parts.append(select(key.label("key"), src.cols["service_name"].label("name"))
                      .where(key.is_not(None), *filter_conditions(src, f)).distinct())
