@@ -136,6 +136,37 @@ def label_add_cmd(app: AppContext, record_id: int, category: str, by: str, note:
                "`haocha score --all`")
 
 
+UNDO_REFUSED = {
+    "not_latest": "a later label of the record exists",  # not reachable from the CLI: it undoes the latest
+    "no_previous": "the label kept no score values to put back (stored before migration 0019, or it changed no "
+                   "score); label the record again instead",
+    "rescored": "the record was rescored since; label it again instead",
+}
+
+
+@label_group.command("undo")
+@click.argument("record_id", type=int)
+@pass_app
+def label_undo_cmd(app: AppContext, record_id: int) -> None:
+    """Take back RECORD_ID's latest gold label (as 撤销 on the 待确认 page): the score gets back what the label
+    replaced, the label is deleted, and the record moves back between its rollup rows."""
+    from feedback.pipeline import undo_correction
+    from feedback.scoring import repository as store
+    from feedback.scoring.taxonomy import taxonomy_of
+
+    taxonomy = taxonomy_of(app.settings())
+    with app.engine().begin() as conn:
+        label_id = store.latest_label_id(conn, record_id)
+        if label_id is None:
+            fail(f"record {record_id} has no gold label")
+        try:
+            label = undo_correction(conn, label_id)
+        except store.UndoRefused as exc:
+            fail(f"record {record_id}: cannot undo gold label {label_id}: {UNDO_REFUSED[exc.reason]}")
+    click.echo(f"record {record_id}: gold label {label_id} ({label['category']}, {taxonomy.name(label['category'])}, "
+               f"by {label['labelled_by']}) undone")
+
+
 @label_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print labels and agreement as JSON.")
 @pass_app

@@ -266,6 +266,11 @@ def gold_label(conn: Connection, label_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
+def latest_label_id(conn: Connection, record_id: int) -> int | None:
+    """The id of the record's latest gold label (the one that wins, and the only one that can be undone)."""
+    return conn.execute(select(func.max(GoldLabel.id)).where(GoldLabel.record_id == record_id)).scalar_one()
+
+
 def undo_gold_label(conn: Connection, label_id: int, version: str | None) -> ScoreChange | None:
     """Take back the gold label ``label_id``: the active score (``version``) gets the values the label replaced
     again (the model's own, or those of the record's label before it) and the label row is deleted (it no longer
