@@ -48,6 +48,24 @@ def _reset_pg(url: str) -> None:
     eng.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fit_cache(tmp_path_factory):
+    """Text classifiers fitted once per distinct input for the whole run (``$HAOCHA_FIT_CACHE``): most scoring
+    tests fit the same labelled corpus, often with the same store texts (the SQLite and PostgreSQL variants of a
+    test always), and a fit is a minute of the suite's time. The folder is shared by xdist's workers."""
+    from feedback.scoring.textclf import FIT_CACHE_ENV
+
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    before = os.environ.get(FIT_CACHE_ENV)
+    os.environ[FIT_CACHE_ENV] = str(root / "fit-cache")
+    yield
+    if before is None:
+        os.environ.pop(FIT_CACHE_ENV, None)
+    else:
+        os.environ[FIT_CACHE_ENV] = before
+
+
 @pytest.fixture(scope="session")
 def default_sentiment_cache(tmp_path_factory) -> Path:
     """The default sentiment model, trained once per test session (about 10 s) instead of once per test."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -117,6 +118,11 @@ def train_classifier(texts: Sequence[object], labels: Sequence[object], params: 
     classes = list(classes) if classes is not None else sorted({c for s in sets for c in s})
     if not classes:
         raise ValueError("no labels to learn")
+    version = "clf-" + _digest(CODE_VERSION, asdict(params), classes, [normalize(t) for t in texts], sets,
+                               None if sample_weight is None else list(map(float, sample_weight)))[:12]
+    cached = _reused_fit(version)
+    if cached is not None:
+        return cached
     counts = params.hasher().transform(texts)
     idf = fit_idf(counts)
     if params.min_df > 1:
@@ -148,9 +154,37 @@ def train_classifier(texts: Sequence[object], labels: Sequence[object], params: 
     cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt))  # noqa: E731
     weights = sp.csr_matrix((cat(vals, np.float32), (cat(rows, np.int64), cat(cols, np.int64))),
                             shape=(counts.shape[1], len(classes)))
-    version = "clf-" + _digest(CODE_VERSION, asdict(params), classes, [normalize(t) for t in texts], sets,
-                               None if sample_weight is None else list(map(float, sample_weight)))[:12]
-    return TextClassifier(params, classes, idf, weights, inter, version)
+    return _kept_fit(TextClassifier(params, classes, idf, weights, inter, version))
+
+
+FIT_CACHE_ENV = "HAOCHA_FIT_CACHE"  # a folder: fitted classifiers reused by the digest of their inputs
+
+
+def _fit_path(version: str) -> Path | None:
+    folder = os.environ.get(FIT_CACHE_ENV)
+    return Path(folder) / f"{version}.joblib" if folder else None
+
+
+def _reused_fit(version: str) -> TextClassifier | None:
+    """The classifier fitted earlier from exactly these inputs (the version is their digest: code version,
+    parameters, classes, texts, labels, weights), when ``$HAOCHA_FIT_CACHE`` names a folder that holds it. For
+    the test suite and benchmarks, which fit the same corpus many times; unset (the default), every call fits."""
+    path = _fit_path(version)
+    if path is None or not path.exists():
+        return None
+    model = load_artifact(path, TextClassifier)
+    return model if model.version == version else None
+
+
+def _kept_fit(model: TextClassifier) -> TextClassifier:
+    """Write a new fit to ``$HAOCHA_FIT_CACHE`` (when set) for ``_reused_fit``; atomic, so processes can share."""
+    path = _fit_path(model.version)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        save_artifact(model, tmp)
+        tmp.replace(path)
+    return model
 
 
 def save_classifier(model: object, path: Path | str) -> Path:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from feedback.scoring.textclf import FIT_CACHE_ENV
+
 # Records whose phrases name two second-level categories of one first-level category once each (a tie on
 # counts), several categories at once, or nothing of the taxonomy at all.
 RECORDS = [
@@ -55,7 +57,8 @@ print(json.dumps({"version": clf.version, "router": router.version, "rows": rows
 
 
 def _run(seed: str) -> dict:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
+    # every run fits its own models: the suite's fit cache would hand the second and third run the first one's
+    env = {**{k: v for k, v in os.environ.items() if k != FIT_CACHE_ENV}, "PYTHONHASHSEED": seed}
     root = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(RECORDS, ensure_ascii=False)], env=env,
                          cwd=root, capture_output=True, text=True, check=True)
