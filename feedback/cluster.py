@@ -49,6 +49,15 @@ def connect(address: str):
             cluster.close()
 
 
+def check_reachable(address: str) -> None:
+    """A ClusterError now when the scheduler at ``address`` cannot be reached (a local cluster is not started
+    for this): for a run that would otherwise first spend minutes training before it connects."""
+    if address == "local" or address.startswith("local:"):
+        return
+    with connect(address):
+        pass
+
+
 def _check_address(address: str) -> None:
     """A ValueError for a TCP address without a numeric port, before a Client is made of it (a Client that
     fails on its address lingers for a minute at exit)."""

@@ -270,6 +270,13 @@ def score_store(engine: Engine, settings: Settings, *, rescore_all: bool = False
         scorer = load_scorer(settings, active)
         n = _score(engine, settings, scorer, active, scheduler, progress)
         return ScoreRun(active["version"], n, seconds=time.perf_counter() - t0)
+    if scheduler:  # an unreachable scheduler is told before a minute of training, not after
+        from feedback.cluster import ClusterError, check_reachable
+
+        try:
+            check_reachable(scheduler)
+        except ClusterError as exc:
+            raise ScoringError(str(exc)) from exc
     scorer, description = train_scorer(engine, settings, engine_name)
     version = scorer.version
     with engine.begin() as conn:

@@ -86,8 +86,13 @@ def test_unreachable_scheduler_is_a_scoring_error(engine, settings, monkeypatch)
 
     monkeypatch.setattr(shared_cluster, "CONNECT_TIMEOUT_S", 1)
     _insert(engine)
+    import feedback.scoring.score as score_module
+
+    trained = []  # told before the scorer is trained (a minute of fitting), not after
+    monkeypatch.setattr(score_module, "train_scorer", lambda *a, **k: trained.append(1) or pytest.fail("trained"))
     with pytest.raises(ScoringError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         score_store(engine, settings, scheduler="tcp://127.0.0.1:9")
+    assert not trained
     with engine.connect() as conn:
         assert conn.execute(select(Score.record_id)).first() is None  # nothing half-written
 
