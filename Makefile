@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 ROWS ?= 200000
 DEMO_PASSWORD ?= haocha-demo
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-test lint bench screenshots clean
 
@@ -29,7 +30,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check feedback etl dashboards tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check feedback etl dashboards tests bench
