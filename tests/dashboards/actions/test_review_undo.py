@@ -179,3 +179,24 @@ def test_an_undo_changes_the_data_version(client_for, engine, queued):
     assert _undo(client, first).status_code == 302
     with engine.connect() as conn:
         assert data_version(conn) != before
+
+
+def test_a_label_that_reuses_an_undone_labels_id_gives_a_new_data_version(client_for, engine, queued):
+    """SQLite hands a deleted newest row's id to the next insert: undo the newest label, label another record, and
+    the last id and the count are what they were with the undone label. The version must still differ, or the
+    overview would serve what it cached then."""
+    from dashboards.cache import data_version
+
+    a = [r for r, dept in queued.items() if dept == DEPT_A]
+    client = client_for("pm")
+    _answer(client, a[0], "correct", "materials")
+    undone = _labels(engine)[-1][0]
+    with engine.connect() as conn:
+        with_undone = data_version(conn)
+    assert _undo(client, undone).status_code == 302
+    _answer(client, a[1], "correct", "staff_attitude")
+    with engine.connect() as conn:
+        now = data_version(conn)
+    if engine.dialect.name == "sqlite":
+        assert _labels(engine)[-1][0] == undone  # the id came back
+    assert now != with_undone
