@@ -53,21 +53,15 @@ class _RollupFine(_RollupService):
     category: Mapped[str | None] = mapped_column(String(64))
 
 
-def _fine_indexes(table: str, period: str, units: bool = True) -> tuple[Index, ...]:
-    """Period + kind, and each selective filter (category, sentiment, service; department and region where the
-    table has them, migration 0017) before the period: a focused filter reads only its rows, not the whole
-    period."""
+def _fine_indexes(table: str, period: str, units: bool = True, scores: bool = True) -> tuple[Index, ...]:
+    """Period + kind, and each selective filter (category and sentiment where the table has them, ``scores``;
+    service; department and region where the table has them, migration 0017) before the period: a focused filter
+    reads only its rows, not the whole period."""
+    selective = ("category", "sentiment", "service_code", "service_name") if scores else ("service_code",
+                                                                                        "service_name")
     return (Index(f"ix_{table}_{period}_kind", period, "kind"),
-            *(Index(f"ix_{table}_{col}_{period}", col, period)
-              for col in ("category", "sentiment", "service_code", "service_name")),
+            *(Index(f"ix_{table}_{col}_{period}", col, period) for col in selective),
             *_unit_indexes(table, period, units))
-
-
-def _service_indexes(table: str, period: str) -> tuple[Index, ...]:
-    """The fine indexes without category and sentiment (the service rollups do not keep them)."""
-    return (Index(f"ix_{table}_{period}_kind", period, "kind"),
-            *(Index(f"ix_{table}_{col}_{period}", col, period) for col in ("service_code", "service_name")),
-            *_unit_indexes(table, period))
 
 
 def _unit_indexes(table: str, period: str, units: bool = True) -> tuple[Index, ...]:
@@ -148,7 +142,7 @@ class RollupMonthlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
     category first."""
 
     __tablename__ = "rollup_monthly_service"
-    __table_args__ = _service_indexes("rollup_monthly_service", "month")
+    __table_args__ = _fine_indexes("rollup_monthly_service", "month", scores=False)
 
     month: Mapped[date] = mapped_column(Date)
 
@@ -158,7 +152,7 @@ class RollupQuarterlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
     questions."""
 
     __tablename__ = "rollup_quarterly_service"
-    __table_args__ = _service_indexes("rollup_quarterly_service", "quarter")
+    __table_args__ = _fine_indexes("rollup_quarterly_service", "quarter", scores=False)
 
     quarter: Mapped[date] = mapped_column(Date)
 
