@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
 def save_artifact(obj: object, path: Path | str) -> Path:
-    """Write ``obj`` to ``path`` (joblib, compressed) through a temporary file, so a reader never sees half a
-    file; returns the path."""
+    """Write ``obj`` to ``path`` (joblib, compressed) through a temporary file of this process, so a reader never
+    sees half a file and two processes writing the same path do not share one; returns the path."""
     import joblib
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     joblib.dump(obj, tmp, compress=3)
     tmp.replace(path)
     return path

@@ -285,8 +285,7 @@ def undo_gold_label(conn: Connection, label_id: int, version: str | None) -> Sco
     rid = label.record_id
     # the record's scores first (a label stored concurrently updates them): then no label slips in between
     conn.execute(select(Score.record_id).where(Score.record_id == rid).with_for_update()).all()
-    latest = conn.execute(select(func.max(GoldLabel.id)).where(GoldLabel.record_id == rid)).scalar_one()
-    if latest != label_id:
+    if latest_label_id(conn, rid) != label_id:
         raise UndoRefused(label_id, "not_latest")
     if label.replaced is None:
         raise UndoRefused(label_id, "no_previous")

@@ -177,13 +177,11 @@ def _reused_fit(version: str) -> TextClassifier | None:
 
 
 def _kept_fit(model: TextClassifier) -> TextClassifier:
-    """Write a new fit to ``$HAOCHA_FIT_CACHE`` (when set) for ``_reused_fit``; atomic, so processes can share."""
+    """Write a new fit to ``$HAOCHA_FIT_CACHE`` (when set) for ``_reused_fit`` (``save_artifact`` is atomic, so
+    processes can share the folder)."""
     path = _fit_path(model.version)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        save_artifact(model, tmp)
-        tmp.replace(path)
+        save_artifact(model, path)
     return model
 
 
