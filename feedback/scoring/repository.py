@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
@@ -23,7 +24,7 @@ STAMP_TZ = "UTC"  # the zone of this repository's stamps (model versions, scored
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(ZoneInfo(STAMP_TZ)).replace(tzinfo=None)
 
 
 _COLUMNS = (ModelVersion.version, ModelVersion.kind, ModelVersion.description, ModelVersion.metrics,

@@ -66,8 +66,9 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
 
     Reads the smallest rollups that have every dimension asked for (the daily channel table when neither
     department nor region is asked for, the unit tables, or the fine ones for a service, sentiment or
-    category; the service ones for a service by department or region without sentiment or category): whole months from the monthly table (whole quarters from the quarterly one when the fine
-    question names a department or region and is not split by month) and edge days from the daily one, their
+    category; the service ones for a service by department or region without sentiment or category): whole
+    months from the monthly table (whole quarters from the quarterly one when the fine question names a
+    department or region and is not split by month) and edge days from the daily one, their
     rows summed in one statement; ``raw=True`` reads records instead (slow; for tests and checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
     ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms).
     ``bulk``: a large result, read as one CSV value on PostgreSQL (``bulk.read_frame``; the same frame)."""
