@@ -21,6 +21,7 @@ from tests.dashboards.conftest import PASSWORD, XSS, add_users, rating_row, seed
 from tests.dashboards.work_data import TITLE_A, seed_work
 
 CHROMIUM = "/usr/bin/chromium"
+UPLOAD_MS = 90_000  # an upload's preview: see upload_file
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN"]
 
@@ -113,6 +114,16 @@ def pick(page, name: str, *texts: str) -> None:
     assert all(any(t in c for c in chips) for t in texts), chips
 
 
+def upload_file(page, files) -> None:
+    """Choose ``files`` (a path or Playwright's file payloads) in the 数据导入 form, submit it and wait for its
+    preview. The preview is read in a niced child process that starts a fresh interpreter ([security]
+    background_nice), so on a busy machine (another test process fitting a model) it can take well over the
+    usual 10 s; UPLOAD_MS allows for that instead of failing the run."""
+    page.set_input_files("input[type=file]", files)
+    page.click(".upload-form button[type=submit]", timeout=UPLOAD_MS)
+    page.wait_for_url("**/ingest/preview/**", timeout=UPLOAD_MS)
+
+
 def save_task_form(page, status: str, owner: str, note: str, due: str | None = None) -> None:
     """Fill the task's status form (status, owner, optional due date, note), submit it and wait for the page;
     asserts the save was confirmed with the new status."""
@@ -197,9 +208,7 @@ def test_browser_walkthrough(live_server, shots, tmp_path):
             "assessTime,assessNumber,userProp,certKeyGOV\n"
             "P1,T001,社保卡申领,11439900MB1234567X,市人社局,439901,1,5,,很好,2026-03-01 10:00:00,1,1,430101199001011234\n",
             encoding="utf-8")
-        page.set_input_files("input[type=file]", str(upload))
-        page.click(".upload-form button[type=submit]")
-        page.wait_for_url("**/ingest/preview/**")
+        upload_file(page, str(upload))
         assert "national_sample.csv" in page.content()
         page.screenshot(path=shots / "06_ingest_preview.png", full_page=True)
         page.click("text=放弃")

@@ -36,7 +36,7 @@ if not Path(CHROMIUM).exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install playwright "
                                "(never `playwright install`; Debian's chromium is used)")
 
-from tests.dashboards.test_browser import open_page, pick, save_task_form  # noqa: E402 - after the skip checks
+from tests.dashboards.test_browser import open_page, pick, save_task_form, upload_file  # noqa: E402 - after the skip checks
 
 ROWS = int(os.environ.get("HAOCHA_SCREENSHOT_ROWS") or 20_000)
 CHART = 15_000  # ms for Plotly to draw
@@ -299,10 +299,7 @@ def test_ingest_preview(browse, demo, shots):
     content = ("办件编号,评价渠道,评价人,评价时间,评价次数,满意度,满意度代码,文字评价,行政区划\n"
                "QY202611010001,移动服务端,张**,20261101T093000,1,非常满意,1,办事很快,439902\n"
                "QY202611010002,政务大厅平板电脑,李**,20261101T101500,1,不满意,4,排队两个小时,439903\n")
-    page.set_input_files("input[type=file]", files=[{"name": "2026年11月好差评.csv", "mimeType": "text/csv",
-                                                      "buffer": content.encode("gb18030")}])
-    page.click(".upload-form button[type=submit]")
-    page.wait_for_url("**/ingest/preview/**")
+    upload_file(page, [{"name": "2026年11月好差评.csv", "mimeType": "text/csv", "buffer": content.encode("gb18030")}])
     assert page.inner_text("#detected-profile").strip() == "国家标准（39046）格式"
     assert "GB18030" in page.inner_text("#detected-encoding")
     assert page.locator("table.headers tbody tr").count() == 9 and page.locator("tr.unmapped").count() == 0
@@ -437,10 +434,7 @@ def test_every_screen_speaks_office_language(browse, demo):
     assert missing.status == 404
     found["/no-such-page"] = _static_words(page, missing)
     page.goto(f"{base}/ingest")
-    page.set_input_files("input[type=file]", files=[{"name": "导出.csv", "mimeType": "text/csv", "buffer": (
-        "编号,分数,备注\n1,5,很好\n").encode("gb18030")}])
-    page.click(".upload-form button[type=submit]")
-    page.wait_for_url("**/ingest/preview/**")
+    upload_file(page, [{"name": "导出.csv", "mimeType": "text/csv", "buffer": "编号,分数,备注\n1,5,很好\n".encode("gb18030")}])
     found["/ingest/preview"] = screen_words(page)
     users = {"admin", "ops", "pm", "viewer", "demo"}
     headers = {w for p in builtin_profiles().values() for h in p.field_map for w in LATIN_WORD.findall(h)}
