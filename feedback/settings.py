@@ -102,6 +102,7 @@ class ScoringSettings:
     hidden_below: float = 0.3
     complaint_above: float = 0.55
     hidden_text_below: float = 0.5
+    hidden_turns: bool = True  # a clause after 但/不过/就是 … that complains also makes a hidden complaint
     message_classifier: str = ""  # the office's 12345 classifier (`haocha train classifier`), relative to config.toml
     message_fit_above: float = 0.6  # a message gets a 政务服务 category only at this P(about a service's handling)
     adopt_margin: float = 0.005

@@ -45,15 +45,22 @@ def _largest_within(confidences: np.ndarray, target_other: float) -> float:
 
 
 def hidden_grid(is_complaint: Sequence[bool], p_complaint: Sequence[float], p_pos: Sequence[float],
-                complaint_above: Sequence[float], text_below: Sequence[float]) -> list[dict]:
+                complaint_above: Sequence[float], text_below: Sequence[float],
+                turns: Sequence[Sequence[tuple[float, float]]] | None = None) -> list[dict]:
     """Precision and recall of the hidden-complaint rule (detector ≥ ``complaint_above`` and P(positive) <
-    ``text_below``) for every pair of thresholds, on held-out texts under a 基本满意-or-better rating."""
+    ``text_below``) for every pair of thresholds, on held-out texts under a 基本满意-or-better rating. With
+    ``turns`` (per text, the (P(complaint), P(positive)) of each clause after a turn word), a clause that passes
+    both thresholds also flags its text, as ``[scoring] hidden_turns`` does."""
     truth = np.asarray(is_complaint, dtype=bool)
     pc, pp = np.asarray(p_complaint, dtype=float), np.asarray(p_pos, dtype=float)
+    owner = np.array([i for i, ts in enumerate(turns or ()) for _ in ts], dtype=int)
+    tc = np.array([c for ts in turns or () for c, _ in ts], dtype=float)
+    tq = np.array([q for ts in turns or () for _, q in ts], dtype=float)
     out = []
     for a in complaint_above:
         for b in text_below:
             flag = (pc >= a) & (pp < b)
+            flag[owner[(tc >= a) & (tq < b)]] = True
             tp = int((flag & truth).sum())
             out.append({"complaint_above": a, "hidden_text_below": b, "flagged": int(flag.sum()),
                         "precision": round(tp / flag.sum(), 4) if flag.any() else None,

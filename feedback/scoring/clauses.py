@@ -13,6 +13,10 @@ import numpy as np
 # Where one clause of a comment ends: punctuation (full-width forms are half-width after ``normalize``), spaces.
 _CLAUSE_END = re.compile(r"[,.!?;:，。！？；：、…~～\s]+")
 MAX_CLAUSES = 8  # later clauses weigh under lead_decay ** 8 (0.01 %) at the default decay
+# A clause after the first that opens with one of these turns from what came before: "态度很好，就是等了两个小时",
+# "办下来了，感谢，但前后跑了三次". Praise first and the complaint after the turn is how a hidden complaint is
+# most often written; the whole text reads as praise (docs/scoring.md, "The complaint after a turn").
+_TURN = re.compile(r"(但是|但|可是|不过|就是|只是|可惜|然而|却|唯一|美中不足)..")  # and what it says
 
 
 def clauses(text: str) -> list[str]:
@@ -43,3 +47,9 @@ def lead_scores(norm: Sequence[str], cat_p: np.ndarray, sub_p: np.ndarray,
         pooled = np.add.reduceat(part * w[:, None], starts, axis=0) / norm_w[:, None]
         whole[multi] = (1.0 - mix) * whole[multi] + mix * pooled
     return cat_p, sub_p
+
+
+def turn_clauses(norm: Sequence[str]) -> list[tuple[int, str]]:
+    """(text position, clause) for each clause of a (normalised) text, after its first, that opens with a turn
+    word (但/但是/不过/就是/只是/可惜 …): where a comment that starts with praise says what was wrong."""
+    return [(i, c) for i, t in enumerate(norm) for j, c in enumerate(clauses(t)) if j and _TURN.match(c)]

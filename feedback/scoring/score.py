@@ -59,7 +59,7 @@ def models_dir(settings: Settings) -> Path:
 def fusion_of(settings: Settings) -> FusionParams:
     sc = settings.scoring
     return FusionParams(hidden_below=sc.hidden_below, complaint_above=sc.complaint_above,
-                        hidden_text_below=sc.hidden_text_below)
+                        hidden_text_below=sc.hidden_text_below, hidden_turns=sc.hidden_turns)
 
 
 def complaint_params(settings: Settings) -> ComplaintParams:
@@ -114,7 +114,7 @@ def train_scorer(engine: Engine, settings: Settings, engine_name: str | None = N
         "taxonomy": {"version": taxonomy.version, "digest": taxonomy.digest},
         "fusion": {"hidden_below": scorer.fusion.hidden_below, "text_weight": scorer.fusion.text_weight,
                    "complaint_above": scorer.fusion.complaint_above,
-                   "hidden_text_below": scorer.fusion.hidden_text_below,
+                   "hidden_text_below": scorer.fusion.hidden_text_below, "hidden_turns": scorer.fusion.hidden_turns,
                    "detector": complaints.detector is not None},
         # the store's texts, the labelled corpus's comments and the office's gold labels (among the store's texts)
         "trained_on": {"texts": len(texts), "corpus": len(labelled), "gold": sum(g is not None for g in gold),

@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
+from feedback.scoring.clauses import turn_clauses
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
+from feedback.scoring.sentiment.fusion import complains
 from feedback.scoring.taxonomy import NOT_COMPLAINT
+from feedback.text.features import normalize
 
 if TYPE_CHECKING:  # messages.py reads messages as this module's scoring_text does
     from feedback.scoring.messages import MessageRouter
@@ -70,6 +73,20 @@ class Scorer:
         p = self.sentiment.predict_proba(texts, counts) if len(texts) else np.zeros(0)
         return p, counts
 
+    def _turns(self, idx: Sequence[int], texts: Sequence[str]) -> dict[int, list[tuple[float, float]]]:
+        """record position → (P(complaint), P(positive)) of each clause of its text that opens with a turn word
+        (但/不过/就是 …; ``turn_clauses``), for the records at ``idx``."""
+        found = turn_clauses([normalize(texts[i]) for i in idx])
+        if not found:
+            return {}
+        pieces = [c for _, c in found]
+        p, counts = self._text_scores(pieces)
+        pc = self.complaints.complaint_proba(pieces, counts)
+        out: dict[int, list[tuple[float, float]]] = {}
+        for (k, _), c, q in zip(found, pc, p, strict=True):
+            out.setdefault(idx[k], []).append((float(c), float(q)))
+        return out
+
     def _outside_messages(self, idx: list[int], kinds: list, texts: list[str], gold: list, counts: object,
                           pos: dict[int, int]) -> dict[int, tuple[str, float]]:
         """record position → (category, confidence) of each message in ``idx`` outside the 政务服务 taxonomy:
@@ -113,12 +130,18 @@ class Scorer:
         if pc is not None:
             p_complaint[text_idx] = pc
 
+        turns = {}  # a good rating whose whole text does not complain: its clauses after a turn may
+        if pc is not None and self.fusion.hidden_turns:
+            turns = self._turns([i for i in text_idx if (levels[i] or 0) >= self.fusion.hidden_min_level
+                                 and not complains(p_complaint[i], p_text[i], self.fusion)], texts)
+
         labels, fused, hidden = [], np.zeros(n), np.zeros(n, dtype=bool)
         for i in range(n):
             tp = None if np.isnan(p_text[i]) else float(p_text[i])
             lab, fused[i] = fuse_one(tp, levels[i], self.fusion)
             labels.append(lab)
-            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i])) and not no_complaint[i]
+            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]),
+                                            turns.get(i, ())) and not no_complaint[i]
 
         lv = np.array([lv if lv is not None else 0 for lv in levels])
         signal = ((lv >= 1) & (lv <= BAD_LEVEL)) | hidden | np.array([k == "message" for k in kinds])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,9 @@ class FusionParams:
     complaint_above: float = 0.55
     hidden_text_below: float = 0.5
     hidden_min_level: int = 3  # 基本满意
+    # With the detector: a clause after the first that opens with a turn word (但/不过/就是 …) and passes the same
+    # two thresholds also makes the rating a hidden complaint (feedback.scoring.clauses.turn_clauses).
+    hidden_turns: bool = True
 
 
 DEFAULT_FUSION = FusionParams()
@@ -85,18 +89,28 @@ def fuse(text_p_pos, level, params: FusionParams = DEFAULT_FUSION):
     return np.array([a for a, _ in pairs], dtype=object), np.array([b for _, b in pairs], dtype=float)
 
 
+def complains(p_complaint: float, text_p_pos: float, params: FusionParams = DEFAULT_FUSION) -> bool:
+    """The detector says complaint (≥ ``complaint_above``) and the general sentiment does not call the text
+    positive (P(positive) < ``hidden_text_below``): of a whole text, or of one clause after a turn."""
+    return float(p_complaint) >= params.complaint_above and float(text_p_pos) < params.hidden_text_below
+
+
 def is_hidden_complaint(level: int | None, text_p_pos: float | None,
-                        params: FusionParams = DEFAULT_FUSION, p_complaint: float | None = None) -> bool:
+                        params: FusionParams = DEFAULT_FUSION, p_complaint: float | None = None,
+                        turns: Sequence[tuple[float, float]] = ()) -> bool:
     """A 基本满意-or-better rating (level ≥ 3) whose text complains.
 
     With the complaint detector's probability ``p_complaint``: the detector says complaint (≥
     ``complaint_above``) and the general sentiment does not call the text positive (P(positive) <
     ``hidden_text_below``). Without it (a version trained before the detector, or no corpus): P(positive) <
-    ``hidden_below``. Records without a rating or without text are never hidden complaints: a message with no
-    rating is a plain complaint or not, and a bare rating says what it says.
+    ``hidden_below``. ``turns``: (P(complaint), P(positive)) of each clause of the text that opens with a turn
+    word (但/不过/就是 …); with ``hidden_turns`` one that :func:`complains` is enough, as the whole text is
+    ("态度很好，就是等了两个小时" reads as praise as a whole). Records without a rating or without text are never
+    hidden complaints: a message with no rating is a plain complaint or not, and a bare rating says what it says.
     """
     if _missing(level) or _missing(text_p_pos) or int(level) < params.hidden_min_level:
         return False
     if _missing(p_complaint):
         return float(text_p_pos) < params.hidden_below
-    return float(p_complaint) >= params.complaint_above and float(text_p_pos) < params.hidden_text_below
+    return complains(p_complaint, text_p_pos, params) or (
+        params.hidden_turns and any(complains(c, p, params) for c, p in turns))

@@ -10,6 +10,7 @@ import pytest
 
 from feedback.scoring.calibration import hidden_grid
 from feedback.scoring.classify import train_complaint_classifier
+from feedback.scoring.clauses import turn_clauses
 from feedback.scoring.detector import COMPLAINT, detector_training_set, train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label, read_corpus
 from feedback.scoring.scorer import Scorer
@@ -138,6 +139,11 @@ def test_hidden_grid_counts():
     assert grid[0] == {"complaint_above": 0.6, "hidden_text_below": 0.5, "flagged": 2, "precision": 0.5,
                        "recall": 0.5}
     assert grid[1]["flagged"] == 0 and grid[1]["precision"] is None
+    # a turn clause that passes both thresholds flags its text (the second complaint); one that fails does not
+    turns = [[], [(0.8, 0.3), (0.9, 0.9)], [(0.5, 0.1)], []]
+    with_turns = hidden_grid([True, True, False, False], [0.9, 0.5, 0.7, 0.1], [0.2] * 4, (0.6,), (0.5,), turns)
+    assert with_turns[0] == {"complaint_above": 0.6, "hidden_text_below": 0.5, "flagged": 3, "precision": 0.6667,
+                             "recall": 1.0}
 
 
 @pytest.mark.skipif(not read_corpus(split="test"), reason="the packaged corpus is absent")
@@ -151,3 +157,36 @@ def test_packaged_corpus_keeps_its_test_part_frozen_and_apart():
     test = {r.text for r in rows if r.split == "test"}
     assert not test & {r.text for r in rows if r.split == "train"}
     assert len({r.id for r in rows}) == len(rows)
+
+
+def test_turn_clauses_are_the_clauses_after_the_first_that_open_with_a_turn_word():
+    texts = ["态度很好,就是等了两个小时", "但是还行", "可以理解但是希望改进", "流程清楚。不过指南太旧,但窗口很耐心",
+             "还好,就是"]
+    assert turn_clauses(texts) == [(0, "就是等了两个小时"), (3, "不过指南太旧"), (3, "但窗口很耐心")]
+
+
+def test_rule_counts_a_complaint_after_a_turn():
+    f = FusionParams(complaint_above=0.6, hidden_text_below=0.5)
+    assert not is_hidden_complaint(4, 0.8, f, 0.3)  # the whole text reads as praise
+    assert is_hidden_complaint(4, 0.8, f, 0.3, [(0.2, 0.9), (0.85, 0.3)])  # … but one clause after a turn complains
+    assert not is_hidden_complaint(4, 0.8, f, 0.3, [(0.85, 0.7)])  # a turn the general sentiment calls positive
+    assert not is_hidden_complaint(4, 0.8, f, 0.3, [(0.5, 0.2)])  # a turn the detector does not call a complaint
+    assert not is_hidden_complaint(2, 0.8, f, 0.3, [(0.9, 0.1)])  # a 差评 is never a hidden complaint
+    assert not is_hidden_complaint(4, 0.8, dataclasses.replace(f, hidden_turns=False), 0.3, [(0.9, 0.1)])
+    assert not is_hidden_complaint(4, 0.8, f, None, [(0.9, 0.1)])  # no detector: the sentiment-only rule
+
+
+def test_scorer_finds_the_complaint_after_praise_and_a_turn():
+    tax = load_taxonomy()
+    clf = train_complaint_classifier(tax, corpus=CORPUS, negatives=[])
+    texts = ["服务热情周到，满意，就是排队等了两个多小时", "手续有点多，不过工作人员很耐心，点赞"]
+    clauses = {"就是排队等了两个多小时": 0.3, "不过工作人员很耐心": 0.9}
+    sentiment = _Sentiment({texts[0]: 0.8, texts[1]: 0.8, **clauses})  # both read as praise as a whole
+    frame = pd.DataFrame({"record_id": [1, 2], "kind": "rating", "level": pd.array([5, 5], "Int64"), "tags": None,
+                          "title": None, "text": texts})
+    assert clf.complaint_proba(["就是排队等了两个多小时"])[0] >= 0.55
+    scored = Scorer(sentiment, clf, FusionParams()).score(frame)
+    assert scored["hidden_complaint"].tolist() == [True, False]  # the praise after 不过 is no complaint
+    assert scored["category"].iloc[0] == "queue_onsite"
+    off = Scorer(sentiment, clf, FusionParams(hidden_turns=False))
+    assert not off.score(frame)["hidden_complaint"].any() and off.version != Scorer(sentiment, clf, FusionParams()).version
