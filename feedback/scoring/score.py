@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -198,10 +198,26 @@ def load_scorer(settings: Settings, version: dict) -> Scorer:
     return scorer_from_files(settings.instance_path, version, fusion_of(settings))
 
 
+# The fusion parameters a version's description keeps, and what a version described before a key existed was
+# made with (``hidden_turns`` came in session 26; earlier versions asked whole texts only).
+_STORED_FUSION = ("hidden_below", "text_weight", "complaint_above", "hidden_text_below", "hidden_turns")
+_BEFORE_STORED = {"hidden_turns": False}
+
+
+def stored_fusion(fusion: FusionParams, description: dict) -> FusionParams:
+    """``fusion`` with the values the version was made with: new records of a version are scored as its old ones
+    were, whatever the settings say now (a changed ``[scoring]`` fusion key takes effect with ``haocha score
+    --all``, which makes a new version), so one version never mixes two rules."""
+    kept = description.get("fusion") or {}
+    return replace(fusion, **{k: kept.get(k, _BEFORE_STORED.get(k, getattr(fusion, k))) for k in _STORED_FUSION})
+
+
 def scorer_from_files(instance_path: Path, version: dict, fusion: FusionParams) -> Scorer:
     """The scorer of a stored version, its model files read under ``instance_path`` (on a Dask worker: the
-    shared instance folder), with ``fusion`` (from the settings)."""
+    shared instance folder), with ``fusion`` (from the settings) as the version was made with it
+    (``stored_fusion``)."""
     d = version["description"]
+    fusion = stored_fusion(fusion, d)
     s = d["sentiment"]
     if s["engine"] == "model":
         path = Path(s["path"])

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from feedback.cli import main
 from feedback.models import ModelVersion, RollupDaily, Score
 from feedback.scoring import repository as store
-from feedback.scoring.score import score_store, train_scorer
+from feedback.scoring.score import load_scorer, score_store, train_scorer
 from feedback.scoring.taxonomy import NOT_COMPLAINT
 from feedback.stats.rollups import refresh_rollups
 from tests import factory
@@ -148,6 +148,28 @@ def test_version_names_its_models(engine, settings):
     assert other.version != scorer.version
     assert description["classifier"]["version"] == scorer.complaints.version
     assert description["trained_on"]["texts"] == sum(1 for r in RECORDS if r[3])
+
+
+def test_a_version_scores_new_records_with_the_rule_it_was_made_with(engine, settings):
+    _insert(engine)
+    score_store(engine, settings)
+    with engine.connect() as conn:
+        active = store.active_version(conn)
+    assert load_scorer(settings, active).version == active["version"]  # the loaded scorer is that version
+    changed = settings_factory_like(settings, complaint_above=0.9, hidden_turns=False)
+    kept = load_scorer(changed, active)  # a changed fusion key waits for `haocha score --all`
+    assert kept.version == active["version"] and kept.fusion.complaint_above == settings.scoring.complaint_above
+    fusion = {k: v for k, v in active["description"]["fusion"].items() if k != "hidden_turns"}
+    before = {**active, "description": {**active["description"], "fusion": fusion}}
+    assert load_scorer(settings, before).fusion.hidden_turns is False  # described before the turns existed
+    run = score_store(engine, changed, rescore_all=True)
+    assert run.version != active["version"] and run.version == load_scorer(changed, {
+        "version": run.version, "description": _description(engine, run.version)}).version
+
+
+def _description(engine, version: str) -> dict:
+    with engine.connect() as conn:
+        return json.loads(conn.execute(select(ModelVersion.description).where(ModelVersion.version == version)).scalar_one())
 
 
 def settings_factory_like(settings, **scoring):
