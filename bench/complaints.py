@@ -29,11 +29,12 @@ import pandas as pd
 from bench.complaint_parts import agreement, by_parts, held_out_parts
 from feedback.scoring.calibration import calibrate_other_below
 from feedback.scoring.classify import ComplaintParams, train_complaint_classifier
-from feedback.scoring.clauses import turn_clauses
+from feedback.scoring.clauses import turn_scores
 from feedback.scoring.evaluation import stratified_folds
 from feedback.scoring.labelled_corpus import read_corpus
 from feedback.scoring.scorer import Scorer
 from feedback.scoring.sentiment import DEFAULT_FUSION, FusionParams, make_sentiment_engine
+from feedback.scoring.sentiment.fusion import complains
 from feedback.scoring.taxonomy import load_taxonomy
 from feedback.scoring.textclf import ClassifierParams
 from feedback.text.features import normalize
@@ -200,16 +201,10 @@ def _reviews(data_dir: Path, n: int = 3000) -> list[tuple[str, list[str], np.nda
 
 
 def _turn_scores(detector, engine, texts: list[str]) -> list[list[tuple[float, float]]]:
-    """Per text, (P(complaint), P(positive)) of each clause after a turn word (``turn_clauses``), as the
-    scorer reads them for ``[scoring] hidden_turns``."""
-    found = turn_clauses([normalize(t) for t in texts])
-    out: list[list[tuple[float, float]]] = [[] for _ in texts]
-    if found:
-        pieces = [c for _, c in found]
-        pcs, pps = detector.predict_proba(pieces)[:, 0], engine.predict_proba(pieces)
-        for (k, _), c, q in zip(found, pcs, pps, strict=True):
-            out[k].append((float(c), float(q)))
-    return out
+    """``turn_scores`` of ``texts`` by a bare detector and sentiment engine, as the scorer reads them for
+    ``[scoring] hidden_turns``."""
+    return turn_scores([normalize(t) for t in texts],
+                       lambda pieces: (detector.predict_proba(pieces)[:, 0], engine.predict_proba(pieces)))
 
 
 def hidden(corpus_dir: Path | None, data_dir: Path, min_precision: float = 0.90, text_below: float = 0.5) -> dict:
@@ -263,9 +258,9 @@ def hidden(corpus_dir: Path | None, data_dir: Path, min_precision: float = 0.90,
             for name, texts, pos in _reviews(data_dir):
                 d, p = detector.predict_proba(texts)[:, 0], engine.predict_proba(texts)
                 rule = (d >= chosen["complaint_above"]) & (p < text_below)
-                turned = rule.copy()
-                for i, ts in enumerate(_turn_scores(detector, engine, texts)):
-                    turned[i] |= any(c >= chosen["complaint_above"] and q < text_below for c, q in ts)
+                fusion = FusionParams(complaint_above=chosen["complaint_above"], hidden_text_below=text_below)
+                turned = rule | np.array([any(complains(c, q, fusion) for c, q in ts)
+                                          for ts in _turn_scores(detector, engine, texts)], dtype=bool)
                 out["reviews_flagged"][name] = {
                     "n": len(texts), "positive_flagged": round(float(rule[pos].mean()), 4),
                     "negative_flagged": round(float(rule[~pos].mean()), 4),
@@ -327,7 +322,8 @@ def throughput(corpus_dir: Path | None, n: int, repeat: int = 3) -> dict:
     clf = train_complaint_classifier(tax)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_sentiment_engine("linear", Path(tmp))
-        scorers = {"defaults": Scorer(engine, clf, FusionParams()),  # baseline: hidden complaints of whole texts only
+        scorers = {"defaults": Scorer(engine, clf, FusionParams()),
+                   # the baseline: hidden complaints of whole texts only
                    "hidden_turns off": Scorer(engine, clf, FusionParams(hidden_turns=False))}
         picks = [rows[i % len(rows)] for i in range(n)]
         frame = pd.DataFrame({"record_id": np.arange(n), "kind": "rating",

@@ -53,3 +53,16 @@ def turn_clauses(norm: Sequence[str]) -> list[tuple[int, str]]:
     """(text position, clause) for each clause of a (normalised) text, after its first, that opens with a turn
     word (但/但是/不过/就是/只是/可惜 …): where a comment that starts with praise says what was wrong."""
     return [(i, c) for i, t in enumerate(norm) for j, c in enumerate(clauses(t)) if j and _TURN.match(c)]
+
+
+def turn_scores(norm: Sequence[str], score: Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
+                ) -> list[list[tuple[float, float]]]:
+    """Per (normalised) text, the (P(complaint), P(positive)) of each of its ``turn_clauses``, all clauses
+    scored in one call of ``score(clauses)`` → (P(complaint), P(positive)); an empty list for a text without."""
+    found = turn_clauses(norm)
+    out: list[list[tuple[float, float]]] = [[] for _ in norm]
+    if found:
+        pc, pp = score([c for _, c in found])
+        for (k, _), c, q in zip(found, pc, pp, strict=True):
+            out[k].append((float(c), float(q)))
+    return out

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
-from feedback.scoring.clauses import turn_clauses
+from feedback.scoring.clauses import turn_scores
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
 from feedback.scoring.sentiment.fusion import complains
 from feedback.scoring.taxonomy import NOT_COMPLAINT
@@ -75,17 +75,14 @@ class Scorer:
 
     def _turns(self, idx: Sequence[int], texts: Sequence[str]) -> dict[int, list[tuple[float, float]]]:
         """record position → (P(complaint), P(positive)) of each clause of its text that opens with a turn word
-        (但/不过/就是 …; ``turn_clauses``), for the records at ``idx``."""
-        found = turn_clauses([normalize(texts[i]) for i in idx])
-        if not found:
-            return {}
-        pieces = [c for _, c in found]
-        p, counts = self._text_scores(pieces)
-        pc = self.complaints.complaint_proba(pieces, counts)
-        out: dict[int, list[tuple[float, float]]] = {}
-        for (k, _), c, q in zip(found, pc, p, strict=True):
-            out.setdefault(idx[k], []).append((float(c), float(q)))
-        return out
+        (但/不过/就是 …; ``turn_scores``), for the records at ``idx``."""
+
+        def score(pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            p, counts = self._text_scores(pieces)
+            return self.complaints.complaint_proba(pieces, counts), p
+
+        found = turn_scores([normalize(texts[i]) for i in idx], score)
+        return {i: ts for i, ts in zip(idx, found, strict=True) if ts}
 
     def _outside_messages(self, idx: list[int], kinds: list, texts: list[str], gold: list, counts: object,
                           pos: dict[int, int]) -> dict[int, tuple[str, float]]:

@@ -10,7 +10,7 @@ import pytest
 
 from feedback.scoring.calibration import hidden_grid
 from feedback.scoring.classify import train_complaint_classifier
-from feedback.scoring.clauses import turn_clauses
+from feedback.scoring.clauses import turn_clauses, turn_scores
 from feedback.scoring.detector import COMPLAINT, detector_training_set, train_detector
 from feedback.scoring.labelled_corpus import CorpusRow, is_complaint_label, read_corpus
 from feedback.scoring.scorer import Scorer
@@ -190,3 +190,12 @@ def test_scorer_finds_the_complaint_after_praise_and_a_turn():
     assert scored["category"].iloc[0] == "queue_onsite"
     off = Scorer(sentiment, clf, FusionParams(hidden_turns=False))
     assert not off.score(frame)["hidden_complaint"].any() and off.version != Scorer(sentiment, clf, FusionParams()).version
+
+
+def test_turn_scores_give_each_text_its_own_clauses_scores():
+    def score(pieces):  # one call for every clause, in order
+        return np.array([0.1 * (k + 1) for k in range(len(pieces))]), np.array([0.9] * len(pieces))
+
+    texts = ["流程清楚。不过指南太旧,但窗口很耐心", "很好", "还行,就是排队太久"]
+    assert turn_scores(texts, score) == [[(0.1, 0.9), (0.2, 0.9)], [], [(pytest.approx(0.3), 0.9)]]
+    assert turn_scores(["很好"], score) == [[]]
