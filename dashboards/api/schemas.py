@@ -113,7 +113,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "kind", "rated_at", "level", "level_name", "is_default", "channel", "channel_name",
                      "service_code", "service_name", "dept_code", "dept_name", "region_code", "tags", "title",
                      "text", "votes_up", "sentiment", "category", "category_name", "category_conf",
-                     "category_corrected", "voided"],
+                     "category_corrected", "voided", "hidden_complaint", "hidden_clause"],
         "properties": {
             "id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
             "rated_at": {"type": "string", "description": "Asia/Shanghai wall-clock time, YYYY-MM-DD HH:MM:SS"},
@@ -133,6 +133,11 @@ SCHEMAS: dict[str, Any] = {
                                    "description": "true: category is a person's correction (gold label, 人工校正)"},
             "voided": {"type": "boolean",
                        "description": "true: a 差评 voided on appeal (申诉复核); kept as a record, left out of KPIs"},
+            "hidden_complaint": {"type": "boolean", "description": (
+                "true: a 基本满意-or-better rating whose text complains (隐性投诉), under the active scoring version")},
+            "hidden_clause": _nullable("string", description=(
+                "the clause after a turn word (但/不过/就是 …, normalised, PII masked) that made the hidden complaint; "
+                "null when the whole text did, for other records, and for scores made before migration 0021")),
         },
     },
     "RecordPage": {

@@ -47,7 +47,8 @@ def record_visible(conn: Connection, record_id: int, dept: str | None) -> bool:
     return conn.execute(q).first() is not None
 
 
-def _item(r, title: str | None, text: str | None, voided: bool, taxonomy: Taxonomy) -> dict[str, Any]:
+def _item(r, title: str | None, text: str | None, clause: str | None, voided: bool, taxonomy: Taxonomy
+          ) -> dict[str, Any]:
     corrected = r.gold_category is not None
     category = r.gold_category if corrected else r.category
     return {
@@ -62,6 +63,8 @@ def _item(r, title: str | None, text: str | None, voided: bool, taxonomy: Taxono
         "category_name": display.category_name(category, taxonomy) if category else None,
         "category_conf": 1.0 if corrected else None if r.category_conf is None else round(float(r.category_conf), 3),
         "category_corrected": corrected, "voided": voided,
+        # a good rating whose text complains; the clause after a turn (但/不过 …) that made it, when not the whole
+        "hidden_complaint": bool(r.hidden_complaint), "hidden_clause": clause if r.hidden_complaint else None,
     }
 
 
@@ -72,7 +75,8 @@ def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limi
     score_join = and_(Score.record_id == Record.id, Score.model_version.in_(active_versions()))
     latest = _latest_gold()
     rows = conn.execute(
-        select(*_ITEM_COLUMNS, Score.sentiment, Score.category, Score.category_conf,
+        select(*_ITEM_COLUMNS, Score.sentiment, Score.category, Score.category_conf, Score.hidden_complaint,
+               Score.hidden_clause,
                GoldLabel.category.label("gold_category"), LedgerCase.id.label("voided_case"))
         .select_from(Record)
         .outerjoin(Score, score_join)
@@ -87,8 +91,10 @@ def _items(conn: Connection, filters: Filters, q: str | None, hidden: bool, limi
     ).all()
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
+    clauses = display.mask_texts([r.hidden_clause for r in rows])  # a piece of the text: masked as the text is
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-    return [_item(r, t, x, r.voided_case is not None, taxonomy) for r, t, x in zip(rows, titles, texts, strict=True)]
+    return [_item(r, t, x, c, r.voided_case is not None, taxonomy)
+            for r, t, x, c in zip(rows, titles, texts, clauses, strict=True)]
 
 
 def search_records(conn: Connection, filters: Filters, q: str | None, page: int, per_page: int, *,
@@ -110,7 +116,7 @@ EXPORT_COLUMNS = (
     ("dept_name", "部门"), ("dept_code", "部门编码"), ("region_code", "区划代码"), ("tags", "标签"),
     ("title", "标题"), ("text", "评价内容（已脱敏）"), ("votes_up", "点赞数"), ("sentiment_name", "情感"),
     ("category_name", "问题分类"), ("category_conf_name", "分类把握（高/中/低）"), ("category_source", "分类来源"),
-    ("voided_name", "差评无效（申诉认定）"),
+    ("voided_name", "差评无效（申诉认定）"), ("hidden_name", "隐性投诉"), ("hidden_clause", "隐性投诉依据（转折后的一句，已脱敏）"),
 )
 
 
@@ -126,7 +132,7 @@ def export_rows(conn: Connection, filters: Filters, q: str | None, *, hidden: bo
                 "sentiment_name": display.sentiment_name(r["sentiment"]) if r["sentiment"] else None,
                 "category_conf_name": None if r["category_corrected"] else display.confidence_name(r["category_conf"]),
                 "category_source": None if not r["category"] else "人工校正" if r["category_corrected"] else "模型",
-                "voided_name": "是" if r["voided"] else None}
+                "voided_name": "是" if r["voided"] else None, "hidden_name": "是" if r["hidden_complaint"] else None}
         rows.append([flat[key] for key, _ in EXPORT_COLUMNS])
     return [name for _, name in EXPORT_COLUMNS], rows, len(items) > limit
 

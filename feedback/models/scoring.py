@@ -47,6 +47,9 @@ class Score(Base):
     sentiment_score: Mapped[float] = mapped_column(Float)  # fused, 0 = negative … 1 = positive
     text_score: Mapped[float | None] = mapped_column(Float)  # text only; None without text
     hidden_complaint: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the clause after a turn word (但/不过/就是 …, normalised) that made a good rating a hidden complaint (migration
+    # 0021); None when the whole text did, for other records, and for scores made before 0021
+    hidden_clause: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(64))  # top complaint category slug, "other", or None
     category_conf: Mapped[float | None] = mapped_column(Float)
     subcategory: Mapped[str | None] = mapped_column(String(64))  # second-level slug of the top category

@@ -201,7 +201,8 @@ class ScoreChange:
     new_hidden: bool
 
 
-RESTORED = ("category", "category_conf", "subcategory", "category_margin", "categories", "hidden_complaint")
+RESTORED = ("category", "category_conf", "subcategory", "category_margin", "categories", "hidden_complaint",
+            "hidden_clause")
 # what a gold label overwrites in the active score, kept in its ``replaced`` with the version and the scoring time
 
 
@@ -231,7 +232,7 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
         return None
     if category == NOT_COMPLAINT:  # no complaint: no category, no hidden complaint (the sentiment stays the model's)
         values = {"category": None, "category_conf": None, "subcategory": None, "category_margin": None,
-                  "categories": None, "hidden_complaint": False}
+                  "categories": None, "hidden_complaint": False, "hidden_clause": None}
     else:
         values = {"category": category, "category_conf": 1.0, "subcategory": subcategory, "category_margin": None,
                   "categories": json.dumps([[category, 1.0]])}
@@ -297,7 +298,7 @@ def undo_gold_label(conn: Connection, label_id: int, version: str | None) -> Sco
     if (version != previous["model_version"] or now is None or now.category != label_set
             or _stamp(now.scored_at) != previous["scored_at"]):
         raise UndoRefused(label_id, "rescored")
-    restored = {c: previous[c] for c in RESTORED}
+    restored = {c: previous.get(c) for c in RESTORED}  # a label stored before migration 0021 kept no clause
     restored["hidden_complaint"] = bool(restored["hidden_complaint"])
     conn.execute(update(Score).where(*score).values(**restored))
     conn.execute(delete(GoldLabel).where(GoldLabel.id == label_id, GoldLabel.record_id == rid))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
-from feedback.scoring.clauses import turn_scores
+from feedback.scoring.clauses import turn_clauses, turn_scores
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
 from feedback.scoring.sentiment.fusion import complains
 from feedback.scoring.taxonomy import NOT_COMPLAINT
@@ -24,8 +24,8 @@ if TYPE_CHECKING:  # messages.py reads messages as this module's scoring_text do
 # Columns a frame must have for Scorer.score; "gold" (a category slug, NOT_COMPLAINT or None) and "gold_sub" (its
 # second level) are optional.
 INPUT_COLUMNS = ("record_id", "kind", "level", "tags", "title", "text")
-OUTPUT_COLUMNS = ("record_id", "sentiment", "sentiment_score", "text_score", "hidden_complaint", "category",
-                  "category_conf", "subcategory", "categories", "category_margin", "rated_at")
+OUTPUT_COLUMNS = ("record_id", "sentiment", "sentiment_score", "text_score", "hidden_complaint", "hidden_clause",
+                  "category", "category_conf", "subcategory", "categories", "category_margin", "rated_at")
 BAD_LEVEL = 2  # 不满意 or worse
 
 
@@ -73,16 +73,20 @@ class Scorer:
         p = self.sentiment.predict_proba(texts, counts) if len(texts) else np.zeros(0)
         return p, counts
 
-    def _turns(self, idx: Sequence[int], texts: Sequence[str]) -> dict[int, list[tuple[float, float]]]:
-        """record position → (P(complaint), P(positive)) of each clause of its text that opens with a turn word
-        (但/不过/就是 …; ``turn_scores``), for the records at ``idx``."""
+    def _turns(self, idx: Sequence[int], texts: Sequence[str]
+               ) -> dict[int, tuple[list[tuple[float, float]], list[str]]]:
+        """record position → the (P(complaint), P(positive)) of each clause of its text that opens with a turn
+        word (但/不过/就是 …; ``turn_scores``) and those clauses (normalised), for the records at ``idx``."""
 
         def score(pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
             p, counts = self._text_scores(pieces)
             return self.complaints.complaint_proba(pieces, counts), p
 
-        found = turn_scores([normalize(texts[i]) for i in idx], score)
-        return {i: ts for i, ts in zip(idx, found, strict=True) if ts}
+        norm = [normalize(texts[i]) for i in idx]
+        said: dict[int, list[str]] = {}
+        for j, clause in turn_clauses(norm):  # in the order turn_scores scores them
+            said.setdefault(j, []).append(clause)
+        return {i: (ts, said[j]) for j, (i, ts) in enumerate(zip(idx, turn_scores(norm, score), strict=True)) if ts}
 
     def _outside_messages(self, idx: list[int], kinds: list, texts: list[str], gold: list, counts: object,
                           pos: dict[int, int]) -> dict[int, tuple[str, float]]:
@@ -133,12 +137,16 @@ class Scorer:
                                  and not complains(p_complaint[i], p_text[i], self.fusion)], texts)
 
         labels, fused, hidden = [], np.zeros(n), np.zeros(n, dtype=bool)
+        said: list[str | None] = [None] * n  # the clause after a turn that made a hidden complaint (not the whole)
         for i in range(n):
             tp = None if np.isnan(p_text[i]) else float(p_text[i])
             lab, fused[i] = fuse_one(tp, levels[i], self.fusion)
             labels.append(lab)
-            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]),
-                                            turns.get(i, ())) and not no_complaint[i]
+            ts, cs = turns.get(i, ((), ()))
+            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]), ts) \
+                and not no_complaint[i]
+            if hidden[i] and ts:  # only texts that do not complain as a whole have turns: a clause made it
+                said[i] = next(c for c, (pc_, pp_) in zip(cs, ts, strict=True) if complains(pc_, pp_, self.fusion))
 
         lv = np.array([lv if lv is not None else 0 for lv in levels])
         signal = ((lv >= 1) & (lv <= BAD_LEVEL)) | hidden | np.array([k == "message" for k in kinds])
@@ -182,7 +190,7 @@ class Scorer:
         return pd.DataFrame({
             "record_id": frame["record_id"].to_numpy(), "sentiment": labels, "sentiment_score": np.round(fused, 4),
             "text_score": [None if np.isnan(v) else round(float(v), 4) for v in p_text],
-            "hidden_complaint": hidden, "category": cat, "category_conf": conf, "subcategory": sub,
+            "hidden_complaint": hidden, "hidden_clause": said, "category": cat, "category_conf": conf, "subcategory": sub,
             "categories": cats, "category_margin": margin,
             # the record's time, carried along: scores are partitioned by it in the province profile
             "rated_at": frame["rated_at"].to_numpy() if "rated_at" in frame else None,

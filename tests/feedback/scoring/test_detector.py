@@ -179,17 +179,22 @@ def test_rule_counts_a_complaint_after_a_turn():
 def test_scorer_finds_the_complaint_after_praise_and_a_turn():
     tax = load_taxonomy()
     clf = train_complaint_classifier(tax, corpus=CORPUS, negatives=[])
-    texts = ["服务热情周到，满意，就是排队等了两个多小时", "手续有点多，不过工作人员很耐心，点赞"]
-    clauses = {"就是排队等了两个多小时": 0.3, "不过工作人员很耐心": 0.9}
-    sentiment = _Sentiment({texts[0]: 0.8, texts[1]: 0.8, **clauses})  # both read as praise as a whole
-    frame = pd.DataFrame({"record_id": [1, 2], "kind": "rating", "level": pd.array([5, 5], "Int64"), "tags": None,
-                          "title": None, "text": texts})
+    texts = ["服务热情周到，满意，就是排队等了两个多小时", "手续有点多，不过工作人员很耐心，点赞",
+             "还行吧，就是等了两个多小时才叫到号"]
+    clauses = {"就是排队等了两个多小时": 0.3, "不过工作人员很耐心": 0.9, "就是等了两个多小时才叫到号": 0.3}
+    # the first two read as praise as a whole; the third complains as a whole
+    sentiment = _Sentiment({texts[0]: 0.8, texts[1]: 0.8, texts[2]: 0.3, **clauses})
+    frame = pd.DataFrame({"record_id": [1, 2, 3], "kind": "rating", "level": pd.array([5, 5, 4], "Int64"),
+                          "tags": None, "title": None, "text": texts})
     assert clf.complaint_proba(["就是排队等了两个多小时"])[0] >= 0.55
     scored = Scorer(sentiment, clf, FusionParams()).score(frame)
-    assert scored["hidden_complaint"].tolist() == [True, False]  # the praise after 不过 is no complaint
+    assert scored["hidden_complaint"].tolist() == [True, False, True]  # the praise after 不过 is no complaint
     assert scored["category"].iloc[0] == "queue_onsite"
+    # which clause made it: the one after the turn; none where the whole text complains (it is the reason)
+    said = scored["hidden_clause"]
+    assert said.iloc[0] == "就是排队等了两个多小时" and said.iloc[1:].isna().all()
     off = Scorer(sentiment, clf, FusionParams(hidden_turns=False))
-    assert not off.score(frame)["hidden_complaint"].any() and off.version != Scorer(sentiment, clf, FusionParams()).version
+    assert off.score(frame)["hidden_complaint"].tolist() == [False, False, True] and off.version != Scorer(sentiment, clf, FusionParams()).version
 
 
 def test_turn_scores_give_each_text_its_own_clauses_scores():

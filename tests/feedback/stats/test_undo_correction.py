@@ -20,7 +20,8 @@ from tests.feedback.stats.test_rollups import snapshot
 
 MODEL = {  # the model's own values on v1, beyond the category the rollup fixture sets (every column restored)
     "praise": dict(category_conf=0.41, subcategory="guide_error", category_margin=0.02,
-                   categories=json.dumps([["guide_info", 0.41], ["materials", 0.39]])),
+                   categories=json.dumps([["guide_info", 0.41], ["materials", 0.39]]),
+                   hidden_clause="就是指南和窗口说的不一样"),
     "plain": dict(category_conf=0.55, subcategory=None, category_margin=0.07,
                   categories=json.dumps([["timeliness", 0.55], ["staff_attitude", 0.48]])),
 }
@@ -93,7 +94,21 @@ def test_the_label_keeps_what_it_replaced(engine, ids):
         kept = json.loads(conn.execute(select(GoldLabel.replaced).where(GoldLabel.id == label_id)).scalar_one())
     assert kept == {"model_version": "v1", "scored_at": kept["scored_at"], "category": "guide_info",
                     "category_conf": 0.41, "subcategory": "guide_error", "category_margin": 0.02,
-                    "categories": MODEL["praise"]["categories"], "hidden_complaint": True}
+                    "categories": MODEL["praise"]["categories"], "hidden_complaint": True,
+                    "hidden_clause": "就是指南和窗口说的不一样"}
+    assert score(engine, ids["praise"])["hidden_clause"] is None  # no complaint: no clause that made one
+
+
+def test_a_label_kept_before_the_clause_was_stored_is_undone_without_it(engine, ids):
+    """A label stored before migration 0021 kept no hidden_clause: undo restores the rest and leaves it empty."""
+    label_id = correct(engine, ids["praise"], NOT_COMPLAINT)
+    with engine.begin() as conn:
+        kept = json.loads(conn.execute(select(GoldLabel.replaced).where(GoldLabel.id == label_id)).scalar_one())
+        del kept["hidden_clause"]
+        conn.execute(update(GoldLabel).where(GoldLabel.id == label_id).values(replaced=json.dumps(kept)))
+    undo(engine, label_id)
+    restored = score(engine, ids["praise"])
+    assert restored["hidden_complaint"] and restored["category"] == "guide_info" and restored["hidden_clause"] is None
 
 
 def test_two_labels_are_undone_newest_first(engine, ids):
