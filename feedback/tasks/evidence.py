@@ -28,6 +28,9 @@ _STOP |= set(
     "加快 力度 进一步 一系列 问问 询问 何时 到底 究竟 为何 是不是 能不能 有没有 怎么办 何年何月 现状 几个 有关 "
     "严重 尽早 一定 根本 完全 还有 其他 以上 以下 东路 西路 南路 北路 中路 小区 社区 街道 附近 周边 疑问 刻不容缓".split()
 )
+# the hedges and turn words of a complaint behind praise ("还行，就是有点慢", "美中不足的是…"): they say that there is a
+# problem, never which, and hidden complaints found after a turn share them
+_STOP |= set("有点 有些 有一点 稍微 美中不足 唯一 可惜 不过 只是 然而 还行 凑合 总体 整体 挺好".split())
 # part-of-speech tags (jieba's dictionary) of words that never name a problem: numerals, measure words, pronouns,
 # prepositions, conjunctions, particles, locatives, interjections, onomatopoeia, adjectives, and place or person
 # names (a piece of a name, '中海', '东路': the place is the anchor's job)

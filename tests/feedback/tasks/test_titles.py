@@ -31,3 +31,18 @@ def test_keyword_chips_skip_filler_and_pieces_of_names():
     for g in (1, 2):
         assert not {"一句", "天天", "上班", "东路", "劳动", "中海"} & set(words[g]), words[g]
     assert {"夜宵", "油烟"} <= set(words[1]) and {"施工", "噪音"} <= set(words[2])
+
+
+def test_keyword_chips_skip_the_hedges_of_a_complaint_behind_praise():
+    """Hidden complaints found after a turn share 有点 / 美中不足 / 还行, which say that something was wrong and not
+    what: the chips name the problem."""
+    docs = {
+        1: ["还行，就是窗口有点少，排队有点久", "美中不足的是窗口太少，排队一个小时", "总体挺好，唯一不足排队太久，窗口少",
+            "服务不错，可惜窗口有点少，排队排了很久"],
+        2: ["办得很快，就是材料有点多，复印件要了好几份", "美中不足的是材料重复提交", "还行，只是材料有点多，证明要重复开"],
+        3: ["地铁站出口太少", "公交线路调整", "路灯不亮", "垃圾没人清运", "停车位不够"],
+    }
+    words = keywords_for(docs, 6)
+    for g in (1, 2):
+        assert not {"有点", "美中不足", "还行", "总体", "唯一", "可惜", "只是"} & set(words[g]), words[g]
+    assert {"窗口", "排队"} <= set(words[1]) and "材料" in words[2]
