@@ -111,8 +111,9 @@ def model(conn: Connection, version: str = "m1") -> str:
 
 def rating(conn: Connection, batch_id: int, *, service: str, level: int, at: datetime, text: str | None = None,
            category: str | None = None, hidden: bool = False, dept: str = "人社局", region: str = "439902000000",
-           channel: str = "mobile", version: str = "m1") -> int:
-    """A rating of ``service``, with a score when it has a text, is bad or hides a complaint."""
+           channel: str = "mobile", version: str = "m1", clause: str | None = None) -> int:
+    """A rating of ``service``, with a score when it has a text, is bad or hides a complaint (``clause``: the
+    clause after a turn that made it)."""
     n = next(_seq)
     rid = add_record(
         conn, record_key=f"r{n}", batch_id=batch_id, row_number=n, project_no=f"P{n}", service_code=f"S-{service}",
@@ -121,7 +122,8 @@ def rating(conn: Connection, batch_id: int, *, service: str, level: int, at: dat
         evaluator_hash=f"e{n}")
     if text is not None or level <= 2 or hidden:
         add_scores(conn, [dict(record_id=rid, model_version=version, sentiment="neg" if level <= 2 or hidden else "pos",
-                               hidden_complaint=hidden, category=category, category_conf=0.9, scored_at=at)])
+                               hidden_complaint=hidden, hidden_clause=clause, category=category, category_conf=0.9,
+                               scored_at=at)])
     return rid
 
 

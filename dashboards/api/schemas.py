@@ -58,7 +58,10 @@ _TASK_DETAIL: dict[str, Any] = {
         "properties": {"record_id": _INT, "title": _nullable("string"), "text": {"type": "string",
                                                                               "description": "PII masked"},
                        "rated_at": _STR, "level": _nullable("integer"), "hidden": {"type": "boolean"},
-                       "votes": _nullable("integer"), "channel": _nullable("string"), "similarity": _NUM}}},
+                       "votes": _nullable("integer"), "channel": _nullable("string"), "similarity": _NUM,
+                       "clause": {"type": "string", "description": (
+                           "a hidden complaint's clause after a turn word that made it (PII masked); absent where "
+                           "the whole text did, and in tasks built before migration 0021")}}}},
     "breakdown": {"type": "object", "additionalProperties": {"type": "array", "items": {
         "type": "object", "required": ["name", "signals"], "properties": {"name": _STR, "signals": _NUM}}}},
     "series": {"type": "array", "items": {"type": "array", "prefixItems": [_STR, _NUM], "minItems": 2, "maxItems": 2,

@@ -18,7 +18,7 @@ from feedback.tasks.units import Mapper, group_here, topic_units
 
 # Columns of a signal frame (one row per complaint signal; see queries.load_signals).
 SIGNAL_COLUMNS = (
-    "record_id", "kind", "level", "hidden", "category", "service_code", "service_name", "dept_code",
+    "record_id", "kind", "level", "hidden", "hidden_clause", "category", "service_code", "service_name", "dept_code",
     "dept_name", "region_code", "channel", "tags", "title", "text", "votes_up", "votes_down", "rated_at",
     "project_no", "evaluator_hash",
 )

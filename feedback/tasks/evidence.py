@@ -89,9 +89,12 @@ def _evidence_items(rows: pd.DataFrame) -> list[dict]:
 
     texts = mask_text(rows["text"].astype("string").fillna("")).tolist()
     titles = mask_text(rows["title"].astype("string").fillna("")).tolist()
+    # the clause after a turn that made a hidden complaint (a frame without the column: none), masked as the text
+    said = rows["hidden_clause"] if "hidden_clause" in rows else pd.Series(None, index=rows.index, dtype="string")
+    clauses = mask_text(said.astype("string").fillna("")).tolist()
     out = []
-    for r, text, title in zip(rows.rename(columns={"_close": "close"}).itertuples(index=False), texts, titles,
-                              strict=True):
+    for r, text, title, clause in zip(rows.rename(columns={"_close": "close"}).itertuples(index=False), texts,
+                                      titles, clauses, strict=True):
         out.append({
             "record_id": int(r.record_id), "title": title or None, "text": text or "",
             "rated_at": pd.Timestamp(r.rated_at).strftime("%Y-%m-%d %H:%M"),
@@ -99,6 +102,7 @@ def _evidence_items(rows: pd.DataFrame) -> list[dict]:
             "votes": None if pd.isna(r.votes_up) else int(r.votes_up),
             "channel": channel_name(r.channel) if isinstance(r.channel, str) else None,
             "similarity": round(float(r.close), 3),
+            **({"clause": clause} if clause and bool(r.hidden) else {}),
         })
     return out
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, false, func, literal, or_, select, true
+from sqlalchemy import Connection, and_, case, false, func, literal, null, or_, select, true
 
 from feedback.models import GoldLabel, ModelVersion, Record, Score, Task, TaskEvent, TaskRecord
 from feedback.scoring.taxonomy import NOT_COMPLAINT
@@ -44,7 +44,7 @@ def load_signals(conn: Connection, model_version: str | None, since: datetime | 
     ]
     bad = and_(Record.kind == "rating", Record.level <= 2, Record.is_default == false())
     if model_version:
-        stmt = (select(*cols, func.coalesce(Score.hidden_complaint, false()).label("hidden"),
+        stmt = (select(*cols, func.coalesce(Score.hidden_complaint, false()).label("hidden"), Score.hidden_clause,
                        func.coalesce(gold.c.category, Score.category).label("category"),
                        case((gold.c.category.is_(None), Score.subcategory), else_=None).label("subcategory"))
                 .select_from(Record)
@@ -53,7 +53,8 @@ def load_signals(conn: Connection, model_version: str | None, since: datetime | 
                 .where(or_(Record.kind == "message", bad,
                            and_(Score.hidden_complaint == true(), Record.is_default == false()))))
     else:
-        stmt = (select(*cols, literal(False).label("hidden"), gold.c.category.label("category"))
+        stmt = (select(*cols, literal(False).label("hidden"), null().label("hidden_clause"),
+                       gold.c.category.label("category"))
                 .select_from(Record).outerjoin(gold, gold.c.record_id == Record.id)
                 .where(or_(Record.kind == "message", bad)))
     if since is not None:

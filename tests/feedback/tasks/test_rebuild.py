@@ -77,6 +77,30 @@ def test_identity_state_and_notes_survive_rebuilds_and_new_evidence_attaches(eng
     assert all(h["at"] for h in history)
 
 
+def test_a_hidden_complaints_evidence_says_which_clause_made_it(engine):
+    """Five-star comments in a task's evidence carry the clause after a turn that made them complaints (masked as
+    the text is); one whose whole text complains carries none."""
+    with engine.begin() as conn:
+        b = f.batch(conn)
+        f.model(conn)
+        f.good_ratings(conn, b, "社会保障卡申领", 300)
+        for i in range(8):
+            turn = i % 2 == 0
+            text = (f"窗口服务很好，就是网上上传材料一直失败，打13812345678没人接{i}" if turn
+                    else f"网上上传材料一直失败，页面卡住{i}")
+            f.rating(conn, b, service="社会保障卡申领", level=5, at=f.T0 + timedelta(days=40 + i), text=text,
+                     category="online_platform", hidden=True,
+                     clause="就是网上上传材料一直失败,打13812345678没人接" if turn else None)
+    rebuild_tasks(engine)
+    evidence = _task(engine, "社会保障卡申领 — 网上办理与系统")["evidence"]
+    assert evidence and all(e["hidden"] for e in evidence)
+    assert {"clause" in e for e in evidence} == {True, False}
+    for e in evidence:
+        assert ("clause" in e) == ("就是" in e["text"])
+        if "clause" in e:
+            assert e["clause"].startswith("就是网上上传材料") and "13812345678" not in e["clause"]
+
+
 def test_lifecycle_rules_and_history(engine):
     _seed(engine)
     rebuild_tasks(engine)
