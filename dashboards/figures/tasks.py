@@ -35,10 +35,22 @@ def task_sparkline(weekly: pd.DataFrame, shipped: str | None = None) -> go.Figur
         font={"family": FONT, "size": 15, "color": "#1b1f24"}, height=230, showlegend=False,
         margin={"l": 44, "r": 16, "t": 14, "b": 36}, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
     )
-    long = len(weekly) > 10  # months on a long series ("1月"), days on a short one
-    fig.update_xaxes(showgrid=False, tickformat="%-m月" if long else "%m-%d", ticks="outside", ticklen=6)
+    fig.update_xaxes(showgrid=False, ticks="outside", ticklen=6, **week_ticks(weekly["week"]))
     fig.update_yaxes(gridcolor="#e3e6ea", rangemode="tozero", title=None)
     return fig
+
+
+def week_ticks(weeks: pd.Series) -> dict:
+    """The x axis ticks of a weekly series: days on a short one ("06-15"); on a long one a tick on the first of
+    every month, or of every second or third month over a longer span, each month named once ("7月", with the year
+    when the series spans two: "25年11月"). Left to itself Plotly ticks a long weekly axis every other week under
+    a month format, which names each month twice (6月 7月 7月 8月 8月)."""
+    if len(weeks) <= 10:
+        return {"tickformat": "%m-%d"}
+    first, last = pd.Timestamp(weeks.min()), pd.Timestamp(weeks.max())
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    return {"dtick": f"M{-(-months // 8)}", "tick0": "2000-01-01",
+            "tickformat": "%-m月" if first.year == last.year else "%y年%-m月"}
 
 
 def component_bars(rows: pd.DataFrame) -> go.Figure:
