@@ -109,6 +109,32 @@ def test_long_lists_are_cards_on_a_phone(live_server):
     assert not problems, problems
 
 
+def test_a_tasks_breakdown_tables_stack_on_a_phone(live_server):
+    """A task's 部门 / 渠道 / 区划 tables sit side by side on a laptop and one under the other on a phone, where side
+    by side a department's name was squeezed to one character a line."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser, page = open_page(pw, live_server, problems)
+        log_in(page, live_server, "admin")
+        page.wait_for_url(f"{live_server}/")
+        page.goto(f"{live_server}/tasks")
+        task = page.locator("a.task-title").first.get_attribute("href")
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server}{task}")
+            boxes = page.locator(".breakdown > div").evaluate_all(
+                "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width]; })")
+            assert len(boxes) == 3, boxes
+            if width == 390:
+                assert len({round(x) for x, _, _ in boxes}) == 1 and all(w > 300 for _, _, w in boxes), boxes
+                name = page.locator(".breakdown table td").first.bounding_box()
+                assert name is None or name["width"] > 150, name
+            else:
+                assert len({round(y) for _, y, _ in boxes}) == 1, boxes
+        browser.close()
+    assert not problems, problems
+
+
 def test_the_bulletin_task_table_keeps_its_short_heads_on_one_line(engine, settings):
     """The HTML bulletin's 优化任务 table gives its long titles the room: 排名, 投诉数 and 优先级 were set one
     character a line beside them. Every head of that table is one line high, in Chromium at a laptop's width."""
