@@ -286,12 +286,21 @@ def level_split(levels: pd.DataFrame) -> Spec:
     # a log axis: 不满意 and 非常不满意 are a few hundredths of the ratings, 2 px tall on a linear one; the labels
     # above the bars carry the exact counts
     peak = max(1, int(max(totals, default=0)))
-    axes = {"xaxis": {}, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35], "dtick": 1,
-                                   "title": {"text": "评价数（条，对数刻度）"}}}
-    layout = _layout("五级评价分布（主动评价与系统默认）", 420, axes, barmode="stack")
-    layout["legend"] = {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0.5, "xanchor": "center"}
-    layout["margin"] = {**layout["margin"], "b": 90}
+    # the names in two lines of two or three characters (非常 / 满意): on a phone five bars leave ~60 px a name, and
+    # Plotly turned the one-line names on end, cut off under the legend
+    ticks = {"tickvals": x, "ticktext": [_two_lines(str(v)) for v in x], "tickangle": 0}
+    axes = {"xaxis": ticks, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35], "dtick": 1,
+                                      "title": {"text": "评价数（条，对数刻度）"}}}
+    layout = _layout("五级评价分布", 440, axes, barmode="stack")  # the legend names 主动 and 系统默认
+    layout["legend"] = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+    layout["margin"] = {**layout["margin"], "b": 110}
     return {"data": data, "layout": layout}
+
+
+def _two_lines(name: str) -> str:
+    """A level's name broken after its first two characters when it has four or more (非常<br>满意, 基本<br>满意,
+    非常<br>不满意); 满意 and 不满意 stay on one line."""
+    return f"{name[:2]}<br>{name[2:]}" if len(name) >= 4 else name
 
 
 def categories_bar(categories: pd.DataFrame) -> Spec:

@@ -109,6 +109,35 @@ def test_long_lists_are_cards_on_a_phone(live_server):
     assert not problems, problems
 
 
+def test_the_red_and_black_boards_are_cards_on_a_phone(live_server):
+    """At 390 px 总览's 红榜 and 黑榜 are a card a unit, its rank and name on the first line and every figure with
+    its name (eleven columns were squeezed until their heads stood one character a line and the numbers ran into
+    each other); at 1440 px they are tables."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser, page = open_page(pw, live_server, problems)
+        log_in(page, live_server, "admin")
+        page.wait_for_url(f"{live_server}/")
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server}/")
+            board = page.locator(".rankings table.board").first
+            shown = board.evaluate("t => getComputedStyle(t.querySelector('thead')).display")
+            if width == 390:
+                assert shown == "none", shown
+                rank, name = (page.locator(f".rankings table.board td.{c}").first.bounding_box()
+                              for c in ("rank", "unit"))
+                assert abs(rank["y"] - name["y"]) < 4 and name["width"] > 60, (rank, name)  # one line, not squeezed
+                labels = board.evaluate("""t => [...t.querySelectorAll('td[data-label]')].slice(0, 9)
+                    .map(td => getComputedStyle(td, '::before').content)""")
+                assert labels[:3] == ['"评价数："', '"主动评价率："', '"好评率："'], labels
+                assert board.evaluate("t => t.scrollWidth - t.clientWidth") <= 0
+            else:
+                assert shown == "table-header-group", shown
+        browser.close()
+    assert not problems, problems
+
+
 def test_a_tasks_breakdown_tables_stack_on_a_phone(live_server):
     """A task's 部门 / 渠道 / 区划 tables sit side by side on a laptop and one under the other on a phone, where side
     by side a department's name was squeezed to one character a line."""

@@ -169,6 +169,10 @@ def test_figure_specs_are_valid_plotly_figures():
     # levels on a log axis (issue 15: the 不满意 bars were 2 px tall), up to a bit above the tallest bar
     assert specs[2]["layout"]["yaxis"]["type"] == "log"
     assert specs[2]["layout"]["yaxis"]["range"][1] > math.log10(80)
+    # the level names stand upright in two short lines: on a phone one-line names were turned on end and cut off
+    xaxis = specs[2]["layout"]["xaxis"]
+    assert xaxis["ticktext"] == ["非常<br>满意", "满意", "基本<br>满意", "不满意", "非常<br>不满意"]
+    assert xaxis["tickangle"] == 0 and xaxis["tickvals"] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
 
 
 @pytest.mark.parametrize(("maximum", "integer"), [(0.4762, False), (0.026, False), (3, True), (137, True),
