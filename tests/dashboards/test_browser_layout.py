@@ -78,13 +78,13 @@ def test_no_screen_is_wider_than_the_window(live_server, shots):
 
 
 def test_long_lists_are_cards_on_a_phone(live_server):
-    """At 390 px the 优化任务, 评价明细 and 整改台账 lists are one card a row: a task's title, a comment, a case's
-    service get the card's width (as table cells they were squeezed to two characters a line, the rest cut off
+    """At 390 px the 优化任务, 评价明细, 整改台账 and 导入批次 lists are one card a row: a task's title, a comment, a
+    case's service, a file's name get the card's width (as table cells they were squeezed to two characters a line, the rest cut off
     behind a sideways scroll), every short field keeps its name, and nothing scrolls sideways. At 1440 px they
     are tables again."""
     problems: list[str] = []
     lists = (("/tasks", "table.tasks td:nth-child(2)", "状态："), ("/records", "table.records td.text", "满意度："),
-             ("/ledger", "table.ledger td.text", "整改期限："))
+             ("/ledger", "table.ledger td.text", "整改期限："), ("/ingest", "table.batches td.text", "来源配置："))
     with sync_api.sync_playwright() as pw:
         browser, page = open_page(pw, live_server, problems)
         log_in(page, live_server, "admin")
