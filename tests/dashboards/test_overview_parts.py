@@ -173,6 +173,11 @@ def test_figure_specs_are_valid_plotly_figures():
     xaxis = specs[2]["layout"]["xaxis"]
     assert xaxis["ticktext"] == ["非常<br>满意", "满意", "基本<br>满意", "不满意", "非常<br>不满意"]
     assert xaxis["tickangle"] == 0 and xaxis["tickvals"] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    # the channel panels print each bar's value and no ticks (on a phone they stood on end), under short heads
+    channel = specs[3]["layout"]
+    assert not channel["xaxis"]["showticklabels"] and not channel["xaxis2"]["showticklabels"]
+    assert [a["text"] for a in channel["annotations"]] == ["评价数占比", "差评率"]
+    assert all(t["text"] for t in specs[3]["data"])
 
 
 @pytest.mark.parametrize(("maximum", "integer"), [(0.4762, False), (0.026, False), (3, True), (137, True),
