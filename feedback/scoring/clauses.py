@@ -55,14 +55,21 @@ def turn_clauses(norm: Sequence[str]) -> list[tuple[int, str]]:
     return [(i, c) for i, t in enumerate(norm) for j, c in enumerate(clauses(t)) if j and _TURN.match(c)]
 
 
-def turn_scores(norm: Sequence[str], score: Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
-                ) -> list[list[tuple[float, float]]]:
-    """Per (normalised) text, the (P(complaint), P(positive)) of each of its ``turn_clauses``, all clauses
-    scored in one call of ``score(clauses)`` → (P(complaint), P(positive)); an empty list for a text without."""
+def scored_turns(norm: Sequence[str], score: Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
+                 ) -> list[list[tuple[str, float, float]]]:
+    """Per (normalised) text, each of its ``turn_clauses`` with its (P(complaint), P(positive)): (clause,
+    P(complaint), P(positive)), all clauses scored in one call of ``score(clauses)``; an empty list for a text
+    without."""
     found = turn_clauses(norm)
-    out: list[list[tuple[float, float]]] = [[] for _ in norm]
+    out: list[list[tuple[str, float, float]]] = [[] for _ in norm]
     if found:
         pc, pp = score([c for _, c in found])
-        for (k, _), c, q in zip(found, pc, pp, strict=True):
-            out[k].append((float(c), float(q)))
+        for (k, clause), c, q in zip(found, pc, pp, strict=True):
+            out[k].append((clause, float(c), float(q)))
     return out
+
+
+def turn_scores(norm: Sequence[str], score: Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
+                ) -> list[list[tuple[float, float]]]:
+    """``scored_turns`` without the clauses: per text the (P(complaint), P(positive)) of each turn clause."""
+    return [[(c, q) for _, c, q in t] for t in scored_turns(norm, score)]

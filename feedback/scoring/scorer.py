@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from feedback.scoring.classify import ComplaintClassifier
-from feedback.scoring.clauses import turn_clauses, turn_scores
+from feedback.scoring.clauses import scored_turns
 from feedback.scoring.sentiment import FusionParams, SentimentEngine, fuse_one, is_hidden_complaint
 from feedback.scoring.sentiment.fusion import complains
 from feedback.scoring.taxonomy import NOT_COMPLAINT
@@ -73,20 +73,16 @@ class Scorer:
         p = self.sentiment.predict_proba(texts, counts) if len(texts) else np.zeros(0)
         return p, counts
 
-    def _turns(self, idx: Sequence[int], texts: Sequence[str]
-               ) -> dict[int, tuple[list[tuple[float, float]], list[str]]]:
-        """record position → the (P(complaint), P(positive)) of each clause of its text that opens with a turn
-        word (但/不过/就是 …; ``turn_scores``) and those clauses (normalised), for the records at ``idx``."""
+    def _turns(self, idx: Sequence[int], texts: Sequence[str]) -> dict[int, list[tuple[str, float, float]]]:
+        """record position → (clause, P(complaint), P(positive)) of each clause of its text that opens with a
+        turn word (但/不过/就是 …; ``scored_turns``, clauses normalised), for the records at ``idx``."""
 
         def score(pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
             p, counts = self._text_scores(pieces)
             return self.complaints.complaint_proba(pieces, counts), p
 
-        norm = [normalize(texts[i]) for i in idx]
-        said: dict[int, list[str]] = {}
-        for j, clause in turn_clauses(norm):  # in the order turn_scores scores them
-            said.setdefault(j, []).append(clause)
-        return {i: (ts, said[j]) for j, (i, ts) in enumerate(zip(idx, turn_scores(norm, score), strict=True)) if ts}
+        found = scored_turns([normalize(texts[i]) for i in idx], score)
+        return {i: t for i, t in zip(idx, found, strict=True) if t}
 
     def _outside_messages(self, idx: list[int], kinds: list, texts: list[str], gold: list, counts: object,
                           pos: dict[int, int]) -> dict[int, tuple[str, float]]:
@@ -142,11 +138,11 @@ class Scorer:
             tp = None if np.isnan(p_text[i]) else float(p_text[i])
             lab, fused[i] = fuse_one(tp, levels[i], self.fusion)
             labels.append(lab)
-            ts, cs = turns.get(i, ((), ()))
-            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]), ts) \
-                and not no_complaint[i]
+            ts = turns.get(i, ())
+            hidden[i] = is_hidden_complaint(levels[i], tp, self.fusion, float(p_complaint[i]),
+                                            [(c, q) for _, c, q in ts]) and not no_complaint[i]
             if hidden[i] and ts:  # only texts that do not complain as a whole have turns: a clause made it
-                said[i] = next(c for c, (pc_, pp_) in zip(cs, ts, strict=True) if complains(pc_, pp_, self.fusion))
+                said[i] = next(clause for clause, c, q in ts if complains(c, q, self.fusion))
 
         lv = np.array([lv if lv is not None else 0 for lv in levels])
         signal = ((lv >= 1) & (lv <= BAD_LEVEL)) | hidden | np.array([k == "message" for k in kinds])
