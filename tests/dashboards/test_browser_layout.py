@@ -26,16 +26,27 @@ def live_server(settings_factory, tmp_path):
         yield url
 
 
+def _admin_page(pw, base: str, problems: list[str]):
+    """Chromium (``open_page``) signed in as admin, on 总览."""
+    browser, page = open_page(pw, base, problems)
+    log_in(page, base, "admin")
+    page.wait_for_url(f"{base}/")
+    return browser, page
+
+
+def _first_task(page, base: str) -> str:
+    """The link of the first task of 优化任务."""
+    page.goto(f"{base}/tasks")
+    return page.locator("a.task-title").first.get_attribute("href")
+
+
 def test_no_screen_is_wider_than_the_window(live_server, shots):
     """At phone and laptop widths every screen fits its window (nothing to scroll sideways); on a phone the menu
     folds behind 菜单; at 1366 px the rankings' column heads (调整后差评率) are not cut."""
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser, page = open_page(pw, live_server, problems)
-        log_in(page, live_server, "admin")
-        page.wait_for_url(f"{live_server}/")
-        page.goto(f"{live_server}/tasks")
-        task = page.locator("a.task-title").first.get_attribute("href")
+        browser, page = _admin_page(pw, live_server, problems)
+        task = _first_task(page, live_server)
         page.goto(f"{live_server}/ledger")
         case = page.locator("table.ledger a[href^='/ledger/']").first.get_attribute("href")
         screens = ["/", "/records", "/tasks", task, "/reports", "/ingest", "/alerts", "/models", "/ledger", case]
@@ -86,9 +97,7 @@ def test_long_lists_are_cards_on_a_phone(live_server):
     lists = (("/tasks", "table.tasks td:nth-child(2)", "状态："), ("/records", "table.records td.text", "满意度："),
              ("/ledger", "table.ledger td.text", "整改期限："), ("/ingest", "table.batches td.text", "来源配置："))
     with sync_api.sync_playwright() as pw:
-        browser, page = open_page(pw, live_server, problems)
-        log_in(page, live_server, "admin")
-        page.wait_for_url(f"{live_server}/")
+        browser, page = _admin_page(pw, live_server, problems)
         for width in (390, 1440):
             page.set_viewport_size({"width": width, "height": 900})
             for path, text, label in lists:
@@ -115,9 +124,7 @@ def test_the_red_and_black_boards_are_cards_on_a_phone(live_server):
     each other); at 1440 px they are tables."""
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser, page = open_page(pw, live_server, problems)
-        log_in(page, live_server, "admin")
-        page.wait_for_url(f"{live_server}/")
+        browser, page = _admin_page(pw, live_server, problems)
         for width in (390, 1440):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server}/")
@@ -143,11 +150,8 @@ def test_a_tasks_breakdown_tables_stack_on_a_phone(live_server):
     by side a department's name was squeezed to one character a line."""
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser, page = open_page(pw, live_server, problems)
-        log_in(page, live_server, "admin")
-        page.wait_for_url(f"{live_server}/")
-        page.goto(f"{live_server}/tasks")
-        task = page.locator("a.task-title").first.get_attribute("href")
+        browser, page = _admin_page(pw, live_server, problems)
+        task = _first_task(page, live_server)
         for width in (390, 1440):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server}{task}")
