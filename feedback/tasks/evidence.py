@@ -31,6 +31,10 @@ _STOP |= set(
 # the hedges and turn words of a complaint behind praise ("还行，就是有点慢", "美中不足的是…"): they say that there is a
 # problem, never which, and hidden complaints found after a turn share them
 _STOP |= set("有点 有些 有一点 稍微 美中不足 唯一 可惜 不过 只是 然而 还行 凑合 总体 整体 挺好".split())
+# a verb with its result (办好, 说完, 拿到): that something got done, was said or arrived, never what went wrong
+# ('迟到', a late start, is a problem and stays a keyword)
+_STOP |= set("办好 办完 办成 办下来 搞定 弄好 做好 做完 说完 讲完 听完 看完 问完 填完 交完 跑完 拿到 收到 等到 排到 "
+             "轮到 找到 遇到 碰到 想到 知道".split())
 # part-of-speech tags (jieba's dictionary) of words that never name a problem: numerals, measure words, pronouns,
 # prepositions, conjunctions, particles, locatives, interjections, onomatopoeia, adjectives, and place or person
 # names (a piece of a name, '中海', '东路': the place is the anchor's job)
