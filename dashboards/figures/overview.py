@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboards.figures.style import FONT, LEVEL_COLOURS, plotly_template
+from dashboards.figures.style import FONT, LEVEL_COLOURS, nice_axis, plotly_template, span_axis
 
 BLUE, RED, GREEN, AMBER, GREY = "#2f5d8a", "#b3261e", "#1a7f37", "#c98a00", "#aab2bd"
 TICKS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}
@@ -117,19 +117,6 @@ def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] |
                               "xanchor": "left", "xref": "x", "y": 1, "yanchor": "top", "yref": "y domain"}]
 
 
-def nice_axis(maximum: float, *, integer: bool = False, ticks: int = 5) -> dict[str, Any]:
-    """A 0-based axis with evenly spaced round ticks (steps of 1, 2, 2.5 or 5 × 10^k) covering ``maximum``;
-    ``integer``: counts, never a half step."""
-    top = float(maximum) if maximum and math.isfinite(float(maximum)) and float(maximum) > 0 else 1.0
-    raw = top / ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    if integer:
-        step = max(1, math.ceil(step))
-    return {"range": [0, math.ceil(top / step - 1e-9) * step * 1.04], "tick0": 0, "dtick": step,
-            "tickmode": "linear"}
-
-
 LEGEND_BELOW = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0.5, "xanchor": "center"}
 
 
@@ -183,7 +170,7 @@ def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | No
                      "customdata": [[bad_links[i], spans[i], safe(reasons[i])] for i in marked],
                      "hovertemplate": "%{customdata[1]}<br><b>异常</b>：%{customdata[2]}<extra></extra>",
                      "xaxis": "x", "yaxis": "y2"})
-    axes = _secondary_axes(grain, {"title": {"text": "评价数（条）"}, "rangemode": "tozero"},
+    axes = _secondary_axes(grain, {"title": {"text": "评价数（条）"}, **nice_axis(max(totals, default=0), integer=True)},
                            {"title": {"text": "差评率（%）"}, "showgrid": False, "tickformat": ".2f",
                             "ticksuffix": "%", **rate_axis})
     # the legend goes under the axis: above it, it ran into the title
@@ -222,8 +209,11 @@ def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date
                      "customdata": [[links[i], spans[i], good[i], totals[i]] for i in few],
                      "hovertemplate": "%{customdata[1]}<br>样本少：评价数 %{customdata[3]:,} 条<br>"
                                       "好评率 %{customdata[2]:.2f}%（不参与坐标轴范围）<extra></extra>"})
-    axes = _secondary_axes(grain, {"title": {"text": "好评率（%）"}, "tickformat": ".1f", "ticksuffix": "%"},
-                           {"title": {"text": "整体平均分"}, "showgrid": False, "tickformat": ".2f"})
+    scores = [float(v) for v, sm in zip(score, small, strict=True) if not sm and v is not None]
+    axes = _secondary_axes(grain, {"title": {"text": "好评率（%）"}, "tickformat": ".1f", "ticksuffix": "%",
+                                   **span_axis(min(kept, default=None), max(kept, default=None), upper=100)},
+                           {"title": {"text": "整体平均分"}, "showgrid": False, "tickformat": ".2f",
+                            **span_axis(min(scores, default=None), max(scores, default=None), upper=10)})
     layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 430, axes, legend=LEGEND_BELOW)
     layout["margin"] = {**layout["margin"], "b": 90}
     _period_shade(layout, trend, period)
@@ -324,7 +314,9 @@ def categories_bar(categories: pd.DataFrame) -> Spec:
             for col, name, colour, link in (("bad", "差评", RED, "bad_link"), ("hidden", "隐性投诉", AMBER, "hidden_link"),
                                             ("messages", "留言", BLUE, "messages_link"))
             if t[col].sum() > 0 or col == "bad"]  # no legend entry for a kind no category holds
-    axes = {"xaxis": {"title": {"text": "条数"}, "rangemode": "tozero"}, "yaxis": {}}
+    stacked = t[["bad", "hidden", "messages"]].sum(axis=1)
+    axes = {"xaxis": {"title": {"text": "条数"}, **nice_axis(stacked.max() if len(t) else 0, integer=True)},
+            "yaxis": {}}
     return {"data": data, "layout": _layout("投诉问题分类", max(300, 40 * len(t) + 140), axes, barmode="stack")}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -23,6 +24,44 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_yaxes(gridcolor="#e3e6ea", rangemode="tozero")
     return fig
 
+
+def nice_axis(maximum: float, *, integer: bool = False, ticks: int = 5) -> dict[str, Any]:
+    """A 0-based axis with evenly spaced round ticks (steps of 1, 2, 2.5 or 5 × 10^k) covering ``maximum``;
+    ``integer``: counts, never a half step."""
+    top = float(maximum) if maximum and math.isfinite(float(maximum)) and float(maximum) > 0 else 1.0
+    raw = top / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1, math.ceil(step))
+    return {"range": [0, math.ceil(top / step - 1e-9) * step * 1.04], "tick0": 0, "dtick": step,
+            "tickmode": "linear"}
+
+
+
+def span_axis(lo: float | None, hi: float | None, *, upper: float | None = None, ticks: int = 5) -> dict[str, Any]:
+    """A linear axis over ``[lo, hi]`` (not from 0) with round steps of 1, 2 or 5 × 10^k and as many decimals as
+    the step has, trailing zeros dropped as Plotly's own labels do (9.9, 9.95, 10), so every tick reads exactly
+    (Plotly's own steps include 2.5 × 10^k, which a fixed ".2f" showed as 9.81, 9.83, 9.86 …); no tick above ``upper`` (100 %, 10 points). A flat series gets a small span around its
+    value. {} when there are no values, so Plotly chooses."""
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return {}
+    if hi <= lo:
+        half = max(abs(hi) * 0.0025, 0.025)
+        lo, hi = hi - half, hi + half
+        if upper is not None and hi > upper:
+            lo, hi = lo - (hi - upper), upper
+    span = hi - lo
+    raw = span / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    first, last = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
+    last = max(last, first + step)
+    if upper is not None:
+        last = min(last, max(first, math.floor(upper / step + 1e-9) * step))
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return {"range": [first - 0.15 * step, last + 0.15 * step], "tick0": first, "dtick": step,
+            "tickmode": "linear", "tickformat": f".{decimals}~f"}
 
 @functools.cache
 def plotly_template() -> dict[str, Any]:

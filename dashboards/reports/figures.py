@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.figures.style import FONT, LEVEL_COLOURS
+from dashboards.figures.style import FONT, LEVEL_COLOURS, nice_axis
 
 RED, GREY, BLUE = "#b3261e", "#aab2bd", "#2f5d8a"
 
@@ -79,4 +79,6 @@ def category_figure(table: pd.DataFrame) -> go.Figure:
                     hovertemplate="%{y}<br>" + name + " %{x:,} 条<extra></extra>")
     _layout(fig, "群众反映问题分类（不含其他问题）", height=max(260, 30 * len(t) + 120))
     fig.update_layout(barmode="stack")
+    stacked = t[["bad", "hidden", "messages"]].sum(axis=1)
+    fig.update_xaxes(**nice_axis(stacked.max() if len(t) else 0, integer=True))  # counts: never a half step
     return fig

@@ -183,7 +183,7 @@ def test_figure_specs_are_valid_plotly_figures():
 @pytest.mark.parametrize(("maximum", "integer"), [(0.4762, False), (0.026, False), (3, True), (137, True),
                                                   (1, True), (9.5, False), (0, False), (float("nan"), True)])
 def test_nice_axis_has_round_even_ticks_covering_the_maximum(maximum, integer):
-    from dashboards.figures.overview import nice_axis
+    from dashboards.figures.style import nice_axis
 
     axis = nice_axis(maximum, integer=integer)
     step, top = axis["dtick"], axis["range"][1]
@@ -192,6 +192,27 @@ def test_nice_axis_has_round_even_ticks_covering_the_maximum(maximum, integer):
     assert top >= (maximum if maximum == maximum else 0) and top / step <= 7  # a handful of ticks, none odd
     if integer:
         assert step >= 1 and float(step).is_integer()
+
+
+
+def test_count_axes_never_show_half_a_complaint():
+    """A month with two hidden complaints drew the category chart's axis 0, 0.5, 1, 1.5, 2 条 (Plotly's own ticks),
+    as the bulletin's chart and a small department's weekly ratings did: a count axis ticks whole numbers."""
+    from dashboards.reports.figures import category_figure
+
+    cats = pd.DataFrame({"category": ["a", "b"], "name": ["服务态度", "差评处置与回访"], "bad": [0, 0], "hidden": [1, 2],
+                         "messages": [0, 0], "total": [1, 2], "share": [33.3, 66.7], "link": ["/r?a", "/r?b"],
+                         "bad_link": ["/r?a1", "/r?b1"], "hidden_link": ["/r?a2", "/r?b2"],
+                         "messages_link": ["/r?a3", "/r?b3"]})
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15)], "total": [3, 1], "bad": [0, 1],
+                          "bad_rate": [0.0, 100.0], "anomaly": [None, None], "reason": [None, None],
+                          "small": [True, True], "link": ["/r?w1", "/r?w2"], "bad_link": ["/r?b1", "/r?b2"]})
+    axes = [fo.categories_bar(cats)["layout"]["xaxis"], fo.trend_volume(trend, "week")["layout"]["yaxis"],
+            category_figure(cats).to_plotly_json()["layout"]["xaxis"]]
+    for axis in axes:
+        assert axis["dtick"] >= 1 and float(axis["dtick"]).is_integer() and axis["tick0"] == 0, axis
+    assert axes[0]["range"][1] >= 2 and axes[1]["range"][1] >= 3  # the largest stack and bar still fit
 
 
 def test_rate_marks_open_the_bad_ratings_and_small_samples_stay_off_the_axis():
@@ -240,6 +261,29 @@ def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
     assert good["y"] == [99.0, 98.0, None] and score["y"] == [9.5, 9.4, None]
     assert few["name"] == "样本少" and few["y"] == [98.0] and few["customdata"][0][2:] == [50.0, 2]
     go.Figure(spec)  # valid
+
+
+
+@pytest.mark.parametrize(("good", "score"), [((99.42, 99.7, 100.0), (9.815, 9.95, 9.9)), ((100.0, 100.0, 100.0), (9.9, 9.9, 9.9)),
+                                            ((81.3, 95.5, 88.0), (7.2, 9.1, 8.4))])
+def test_satisfaction_axes_tick_numbers_that_read_exactly(good, score):
+    """The 整体平均分 axis of the demo read 9.81, 9.83, 9.86, 9.88 …: Plotly stepped by 0.025 under a ".2f" format.
+    Each axis now steps by 1, 2 or 5 × 10^k with as many decimals as its step, covers its values, and puts no tick
+    above 100 % or 10 points."""
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9, 16)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 22)],
+                          "total": [400, 380, 390], "good_rate": list(good), "avg_score_10": list(score),
+                          "small": [False] * 3, "link": ["/r?1", "/r?2", "/r?3"]})
+    layout = fo.trend_satisfaction(trend, "week")["layout"]
+    for axis, values, upper in ((layout["yaxis"], good, 100), (layout["yaxis2"], score, 10)):
+        step, decimals = axis["dtick"], int(axis["tickformat"][1:].rstrip("~f"))
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert any(math.isclose(mantissa, m) for m in (1, 2, 5)), axis
+        lo, hi = axis["range"]
+        assert lo <= min(values) and max(values) <= hi
+        ticks = [axis["tick0"] + i * step for i in range(int((hi - axis["tick0"]) / step + 1e-9) + 1)]
+        assert all(math.isclose(round(t, decimals), t, abs_tol=1e-9) for t in ticks), (ticks, decimals)
+        assert max(ticks) <= upper + 1e-9 and 3 <= len(ticks) <= 11
 
 
 def test_the_category_chart_leaves_the_residual_rows_to_a_line_under_it():
