@@ -117,7 +117,7 @@ def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] |
                               "xanchor": "left", "xref": "x", "y": 1, "yanchor": "top", "yref": "y domain"}]
 
 
-LEGEND_BELOW = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0.5, "xanchor": "center"}
 
 
 def _secondary_axes(grain: str, left: dict, right: dict) -> dict[str, dict]:

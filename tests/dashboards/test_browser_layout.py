@@ -286,3 +286,28 @@ def test_the_review_queue_is_cards_on_a_phone(settings_factory, tmp_path):
         assert "已撤销" in page.content() and page.locator("#mine").count() == 0
         browser.close()
     assert not problems, problems
+
+
+def test_the_trend_legends_never_cover_the_dates_on_a_phone(live_server):
+    """At 390 px Plotly stands a long trend's dates on end; the legend, placed at a fixed distance under the plot,
+    then lay over them ("04-" and "07-" cut under 评价数). The legend sits at the bottom of the figure now, and the
+    plot makes room for the dates above it."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser, page = _admin_page(pw, live_server, problems)
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            for query in ("start=2025-04-01&end=2026-03-31&grain=week", "start=2026-01-01&end=2026-03-31&grain=day"):
+                page.goto(f"{live_server}/?{query}")
+                page.wait_for_selector(".chart .legend")
+                overlaps = page.evaluate("""() => [...document.querySelectorAll('.chart')].slice(0, 2).map(chart => {
+                    const legend = chart.querySelector('.legend').getBoundingClientRect();
+                    return [...chart.querySelectorAll('.xaxislayer-above .xtick text')].filter(t => {
+                        const b = t.getBoundingClientRect();
+                        return b.width > 0 && b.bottom > legend.top && b.top < legend.bottom
+                            && b.right > legend.left && b.left < legend.right;
+                    }).map(t => t.textContent);
+                })""")
+                assert overlaps == [[], []], (width, query, overlaps)
+        browser.close()
+    assert not problems, problems
