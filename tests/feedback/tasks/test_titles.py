@@ -26,11 +26,12 @@ def test_keyword_chips_skip_filler_and_pieces_of_names():
             "劳动东路魅力之城楼下夜宵摊油烟，上班都睡不好", "魅力之城夜宵摊烧烤油烟，天天如此"],
         2: ["中海国际社区三期旁空地夜间施工噪音", "中海国际社区夜间施工，天天如此", "国际社区工地夜间施工噪音扰民"],
         3: ["地铁站出口太少", "公交线路调整", "路灯不亮", "垃圾没人清运", "停车位不够"],
+        4: ["不动产登记中心窗口下午排队很久", "下午窗口只开一个，排队两小时", "昨天下午去登记，窗口太少排队", "窗口少，下午排队"],
     }
     words = keywords_for(docs, 6, {1: "魅力之城", 2: "国际社区"})
-    for g in (1, 2):
-        assert not {"一句", "天天", "上班", "东路", "劳动", "中海"} & set(words[g]), words[g]
-    assert {"夜宵", "油烟"} <= set(words[1]) and {"施工", "噪音"} <= set(words[2])
+    for g in (1, 2, 4):
+        assert not {"一句", "天天", "上班", "东路", "劳动", "中海", "下午", "昨天"} & set(words[g]), words[g]
+    assert {"夜宵", "油烟"} <= set(words[1]) and {"施工", "噪音"} <= set(words[2]) and {"窗口", "排队"} <= set(words[4])
 
 
 def test_keyword_chips_skip_the_hedges_of_a_complaint_behind_praise():
