@@ -26,15 +26,26 @@ def category_mix(shares: pd.DataFrame, names: dict[str, str]) -> go.Figure:
 
 
 def drift_lines(drift: pd.DataFrame) -> go.Figure:
-    """Month-on-month drift of the category mix and the share of "other" (both in %)."""
+    """Month-on-month drift of the category mix and the share of "other" (both in %); a month with few categorised
+    complaints (``small``) is a grey mark off both lines (hover: its figures and n), as on the 总览."""
     fig = go.Figure()
-    d = drift.dropna(subset=["drift"])
+    small = drift["small"].fillna(False).astype(bool) if "small" in drift else pd.Series(False, index=drift.index)
+    kept = drift[~small]
+    d = kept.dropna(subset=["drift"])
     fig.add_scatter(x=d["month"], y=d["drift"] * 100, mode="lines+markers", name="类别构成漂移（对前3个月）",
                     line={"color": "#1f5fa8", "width": 3},
                     hovertemplate="%{x}<br>漂移 %{y:.1f}%<extra></extra>")
-    fig.add_scatter(x=drift["month"], y=drift["other_share"] * 100, mode="lines+markers", name="“其他”占比",
+    fig.add_scatter(x=kept["month"], y=kept["other_share"] * 100, mode="lines+markers", name="“其他”占比",
                     line={"color": "#8a8f98", "width": 3, "dash": "dot"},
                     hovertemplate="%{x}<br>其他 %{y:.1f}%<extra></extra>")
+    few = drift[small]
+    if len(few):
+        for column, label in (("drift", "漂移"), ("other_share", "其他")):
+            part = few.dropna(subset=[column])
+            fig.add_scatter(x=part["month"], y=part[column] * 100, mode="markers", name="样本少",
+                            marker={"color": "#c3c8cf", "size": 9}, showlegend=column == "drift",
+                            customdata=part["n"], hovertemplate="%{x}<br>样本少：已分类投诉 %{customdata} 条<br>"
+                                                                + label + " %{y:.1f}%（仅供参考）<extra></extra>")
     _layout(fig, "类别构成漂移与“其他”占比（%）")
     fig.update_yaxes(ticksuffix="%")
     return fig

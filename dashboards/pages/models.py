@@ -8,7 +8,7 @@ from dashboards import auth, context
 from dashboards.figures import models as figures_models
 from dashboards.figures import style as figures
 from dashboards.pages.common import request_filters
-from dashboards.queries.models import category_shares, drift, models_data, version_numbers
+from dashboards.queries.models import category_shares, drift, models_data, month_totals, version_numbers
 
 bp = Blueprint("models", __name__)
 
@@ -38,13 +38,15 @@ def index():
             models_dir(settings), active["version"], lambda: trust.held_out_report(load_scorer(settings, active)))
     panel = trust.trust_panel(held_out, agreement, len(labels), taxonomy.other_name, settings.scoring.other_below)
     shares = category_shares(data.categories)
-    drifts = drift(shares) if not shares.empty else None
+    drifts = (drift(shares, totals=month_totals(data.categories), min_volume=settings.kpi.chart_min_volume)
+              if not shares.empty else None)
     charts = {}
     if drifts is not None:
         charts = {"mix": figures.to_json(figures_models.category_mix(shares, names)),
                   "drift": figures.to_json(figures_models.drift_lines(drifts))}
     latest = drifts.iloc[-1].to_dict() if drifts is not None and len(drifts) else None
     return render_template("pages/models.html", data=data, agreement=agreement, n_labels=len(labels), names=names,
+                           min_volume=settings.kpi.chart_min_volume,
                            trust=panel, measuring=measuring, min_gold=trust.MIN_GOLD, taxonomy_size=len(taxonomy.slugs), numbers=version_numbers(data.versions),
                            charts=charts, latest=latest, error=error, filters=filters,
                            active="models"), (400 if error else 200)

@@ -54,16 +54,26 @@ def category_shares(categories: pd.DataFrame) -> pd.DataFrame:
     return table.div(table.sum(axis=1), axis=0).sort_index()
 
 
-def drift(shares: pd.DataFrame, window: int = 3) -> pd.DataFrame:
+def drift(shares: pd.DataFrame, window: int = 3, totals: pd.Series | None = None, min_volume: int = 0
+          ) -> pd.DataFrame:
     """Per month: total-variation distance (0..1) between its category mix and the mean mix of the ``window``
-    months before it, and the share of "other"; the first month has no reference."""
+    months before it, and the share of "other"; the first month has no reference. ``totals`` (month → categorised
+    complaints, ``month_totals``): each month's ``n``, and ``small`` when under ``min_volume``; a mix of three
+    complaints is mostly chance (the 30k demo's last month: 3 complaints, "drift" 95 %)."""
     rows = []
     for i, month in enumerate(shares.index):
         ref = shares.iloc[max(0, i - window):i]
         tvd = None if ref.empty else float((shares.iloc[i] - ref.mean()).abs().sum() / 2)
         other = float(shares.iloc[i].get("other", 0.0))
-        rows.append({"month": month, "drift": tvd, "other_share": other})
-    return pd.DataFrame(rows, columns=["month", "drift", "other_share"])
+        n = int(totals.get(month, 0)) if totals is not None else None
+        rows.append({"month": month, "drift": tvd, "other_share": other, "n": n,
+                     "small": n is not None and n < min_volume})
+    return pd.DataFrame(rows, columns=["month", "drift", "other_share", "n", "small"])
+
+
+def month_totals(categories: pd.DataFrame) -> pd.Series:
+    """month → the month's categorised complaints (``ModelsData.categories`` summed)."""
+    return categories.groupby("month")["n"].sum() if not categories.empty else pd.Series(dtype="int64")
 
 
 def version_numbers(versions: list[dict]) -> dict[str, int]:

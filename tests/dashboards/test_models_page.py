@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from dashboards.queries.models import category_shares, drift
+from dashboards.queries.models import category_shares, drift, month_totals
 from feedback.models import ModelVersion, Record
 from feedback.scoring import repository as store
 from feedback.scoring.labelled_corpus import read_corpus
@@ -88,6 +88,36 @@ def test_shares_and_drift_are_computed_per_month():
     assert d.loc["2026-02", "drift"] == pytest.approx(0.25)  # 0.75→0.5 materials, 0.25→0.5 other
     # March (all other) against the mean of Jan and Feb (materials 0.625): distance 0.625
     assert d.loc["2026-03", "drift"] == pytest.approx(0.625) and d.loc["2026-03", "other_share"] == 1.0
+
+
+
+def test_a_month_of_few_complaints_is_marked_not_read_as_drift(client_for, seeded, engine, settings):
+    """The 30k demo's last month had 3 categorised complaints and the card read 类别构成漂移 95.1 %: a mix of three
+    complaints is chance. A month under [kpi] chart_min_volume is marked 样本少 on the card and is a grey mark off
+    both lines of the chart, as a small bucket is on the 总览."""
+    from dashboards.figures.models import drift_lines
+    from dashboards.queries.models import models_data
+    from feedback.filters import Filters
+
+    cats = pd.DataFrame({"month": ["2026-01", "2026-01", "2026-02", "2026-03", "2026-03"],
+                         "category": ["materials", "other", "materials", "other", "materials"], "n": [30, 10, 40, 2, 1]})
+    d = drift(category_shares(cats), totals=month_totals(cats), min_volume=30).set_index("month")
+    assert d["n"].tolist() == [40, 40, 3] and d["small"].tolist() == [False, False, True]
+    assert d.loc["2026-03", "drift"] == pytest.approx(13 / 24)  # against Jan–Feb (7/8 materials): still computed
+    fig = drift_lines(d.reset_index())
+    lines = {t.name: t for t in fig.data if t.mode == "lines+markers"}
+    assert list(lines["类别构成漂移（对前3个月）"].x) == ["2026-02"] and list(lines["“其他”占比"].x) == ["2026-01", "2026-02"]
+    few = [t for t in fig.data if t.name == "样本少"]
+    assert [list(t.x) for t in few] == [["2026-03"], ["2026-03"]] and list(few[0].customdata) == [3]
+
+    score_store(engine, settings)
+    with engine.connect() as conn:
+        latest = month_totals(models_data(conn, Filters()).categories).sort_index().iloc[-1]
+    assert latest < settings.kpi.chart_min_volume  # the seeded store: a few complaints a month
+    page = client_for("admin").get("/models").text
+    note = page[page.index('id="latest-small"'):].split("</span>")[0]
+    assert f"最近月份只有 {latest} 条已分类投诉" in note and "仅供参考" in note
+    assert "类别构成漂移 " not in page  # no figure read off a handful of complaints
 
 
 def test_the_category_mix_counts_ratings_not_12345_messages(client_for, seeded, engine, settings):
