@@ -38,12 +38,12 @@ def nice_axis(maximum: float, *, integer: bool = False, ticks: int = 5) -> dict[
             "tickmode": "linear"}
 
 
-
 def span_axis(lo: float | None, hi: float | None, *, upper: float | None = None, ticks: int = 5) -> dict[str, Any]:
     """A linear axis over ``[lo, hi]`` (not from 0) with round steps of 1, 2 or 5 × 10^k and as many decimals as
     the step has, trailing zeros dropped as Plotly's own labels do (9.9, 9.95, 10), so every tick reads exactly
-    (Plotly's own steps include 2.5 × 10^k, which a fixed ".2f" showed as 9.81, 9.83, 9.86 …); no tick above ``upper`` (100 %, 10 points). A flat series gets a small span around its
-    value. {} when there are no values, so Plotly chooses."""
+    (Plotly's own steps include 2.5 × 10^k, which a fixed ".2f" showed as 9.81, 9.83, 9.86 …); no tick above
+    ``upper`` (100 %, 10 points). A flat series gets a small span around its value. {} when there are no values,
+    so Plotly chooses."""
     if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
         return {}
     if hi <= lo:
@@ -62,6 +62,7 @@ def span_axis(lo: float | None, hi: float | None, *, upper: float | None = None,
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     return {"range": [first - 0.15 * step, last + 0.15 * step], "tick0": first, "dtick": step,
             "tickmode": "linear", "tickformat": f".{decimals}~f"}
+
 
 @functools.cache
 def plotly_template() -> dict[str, Any]:

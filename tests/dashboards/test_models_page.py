@@ -100,7 +100,8 @@ def test_a_month_of_few_complaints_is_marked_not_read_as_drift(client_for, seede
     from feedback.filters import Filters
 
     cats = pd.DataFrame({"month": ["2026-01", "2026-01", "2026-02", "2026-03", "2026-03"],
-                         "category": ["materials", "other", "materials", "other", "materials"], "n": [30, 10, 40, 2, 1]})
+                         "category": ["materials", "other", "materials", "other", "materials"],
+                         "n": [30, 10, 40, 2, 1]})
     d = drift(category_shares(cats), totals=month_totals(cats), min_volume=30).set_index("month")
     assert d["n"].tolist() == [40, 40, 3] and d["small"].tolist() == [False, False, True]
     assert d.loc["2026-03", "drift"] == pytest.approx(13 / 24)  # against Jan–Feb (7/8 materials): still computed

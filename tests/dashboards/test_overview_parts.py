@@ -264,7 +264,8 @@ def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
 
 
 
-@pytest.mark.parametrize(("good", "score"), [((99.42, 99.7, 100.0), (9.815, 9.95, 9.9)), ((100.0, 100.0, 100.0), (9.9, 9.9, 9.9)),
+@pytest.mark.parametrize(("good", "score"), [((99.42, 99.7, 100.0), (9.815, 9.95, 9.9)),
+                                            ((100.0, 100.0, 100.0), (9.9, 9.9, 9.9)),
                                             ((81.3, 95.5, 88.0), (7.2, 9.1, 8.4))])
 def test_satisfaction_axes_tick_numbers_that_read_exactly(good, score):
     """The 整体平均分 axis of the demo read 9.81, 9.83, 9.86, 9.88 …: Plotly stepped by 0.025 under a ".2f" format.
