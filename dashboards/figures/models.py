@@ -11,14 +11,21 @@ PALETTE = ["#1f5fa8", "#d4570f", "#1a7f37", "#7a3ea8", "#9a8a00", "#b3261e", "#0
            "#8d6e63", "#e6a100", "#455a64", "#aab2bd"]
 
 
-def category_mix(shares: pd.DataFrame, names: dict[str, str]) -> go.Figure:
-    """Stacked shares of each complaint category per month (other last, in grey)."""
+def category_mix(shares: pd.DataFrame, names: dict[str, str], drift: pd.DataFrame | None = None) -> go.Figure:
+    """Stacked shares of each complaint category per month (other last, in grey); with ``drift`` (``drift``'s
+    frame: n and small per month) a month of few complaints is drawn faint and its hover says how few."""
     fig = go.Figure()
     cols = sorted(shares.columns, key=lambda c: (c == "other", -float(shares[c].sum()), c))
+    months = list(shares.index)
+    info = drift.set_index("month") if drift is not None and "small" in drift else None
+    small = [bool(info["small"].get(m, False)) for m in months] if info is not None else [False] * len(months)
+    notes = [f"<br>样本少：已分类投诉 {int(info['n'][m])} 条，仅供参考" if sm else ""
+             for m, sm in zip(months, small, strict=True)]
     for i, c in enumerate(cols):
         colour = "#aab2bd" if c == "other" else PALETTE[i % (len(PALETTE) - 1)]
-        fig.add_bar(x=list(shares.index), y=shares[c] * 100, name=names.get(c, c), marker_color=colour,
-                    hovertemplate="%{x}<br>" + names.get(c, c) + " %{y:.1f}%<extra></extra>")
+        fig.add_bar(x=months, y=shares[c] * 100, name=names.get(c, c), marker_color=colour,
+                    marker_opacity=[0.35 if sm else 1.0 for sm in small], customdata=notes,
+                    hovertemplate="%{x}<br>" + names.get(c, c) + " %{y:.1f}%%{customdata}<extra></extra>")
     _layout(fig, "各月好差评投诉类别构成（%，不含12345留言）")
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
     fig.update_layout(height=480, legend={"orientation": "h", "y": -0.25, "font": {"size": 14}})

@@ -42,7 +42,7 @@ def index():
               if not shares.empty else None)
     charts = {}
     if drifts is not None:
-        charts = {"mix": figures.to_json(figures_models.category_mix(shares, names)),
+        charts = {"mix": figures.to_json(figures_models.category_mix(shares, names, drifts)),
                   "drift": figures.to_json(figures_models.drift_lines(drifts))}
     latest = drifts.iloc[-1].to_dict() if drifts is not None and len(drifts) else None
     return render_template("pages/models.html", data=data, agreement=agreement, n_labels=len(labels), names=names,

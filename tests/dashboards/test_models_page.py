@@ -95,7 +95,7 @@ def test_a_month_of_few_complaints_is_marked_not_read_as_drift(client_for, seede
     """The 30k demo's last month had 3 categorised complaints and the card read 类别构成漂移 95.1 %: a mix of three
     complaints is chance. A month under [kpi] chart_min_volume is marked 样本少 on the card and is a grey mark off
     both lines of the chart, as a small bucket is on the 总览."""
-    from dashboards.figures.models import drift_lines
+    from dashboards.figures.models import category_mix, drift_lines
     from dashboards.queries.models import models_data
     from feedback.filters import Filters
 
@@ -110,6 +110,9 @@ def test_a_month_of_few_complaints_is_marked_not_read_as_drift(client_for, seede
     assert list(lines["类别构成漂移（对前3个月）"].x) == ["2026-02"] and list(lines["“其他”占比"].x) == ["2026-01", "2026-02"]
     few = [t for t in fig.data if t.name == "样本少"]
     assert [list(t.x) for t in few] == [["2026-03"], ["2026-03"]] and list(few[0].customdata) == [3]
+    mix = category_mix(category_shares(cats), {"materials": "申报材料"}, d.reset_index())
+    assert all(list(bar.marker.opacity) == [1.0, 1.0, 0.35] for bar in mix.data)  # the small month drawn faint
+    assert "样本少：已分类投诉 3 条" in mix.data[0].customdata[2] and mix.data[0].customdata[0] == ""
 
     score_store(engine, settings)
     with engine.connect() as conn:
