@@ -17,8 +17,8 @@ def category_mix(shares: pd.DataFrame, names: dict[str, str], drift: pd.DataFram
     fig = go.Figure()
     cols = sorted(shares.columns, key=lambda c: (c == "other", -float(shares[c].sum()), c))
     months = list(shares.index)
-    info = drift.set_index("month") if drift is not None and "small" in drift else None
-    small = [bool(info["small"].get(m, False)) for m in months] if info is not None else [False] * len(months)
+    info = drift.set_index("month").reindex(months) if drift is not None else None
+    small = info["small"].fillna(False).astype(bool).tolist() if info is not None else [False] * len(months)
     notes = [f"<br>样本少：已分类投诉 {int(info['n'][m])} 条，仅供参考" if sm else ""
              for m, sm in zip(months, small, strict=True)]
     for i, c in enumerate(cols):
@@ -36,7 +36,7 @@ def drift_lines(drift: pd.DataFrame) -> go.Figure:
     """Month-on-month drift of the category mix and the share of "other" (both in %); a month with few categorised
     complaints (``small``) is a grey mark off both lines (hover: its figures and n), as on the 总览."""
     fig = go.Figure()
-    small = drift["small"].fillna(False).astype(bool) if "small" in drift else pd.Series(False, index=drift.index)
+    small = drift["small"].astype(bool)
     kept = drift[~small]
     d = kept.dropna(subset=["drift"])
     fig.add_scatter(x=d["month"], y=d["drift"] * 100, mode="lines+markers", name="类别构成漂移（对前3个月）",

@@ -314,9 +314,8 @@ def categories_bar(categories: pd.DataFrame) -> Spec:
             for col, name, colour, link in (("bad", "差评", RED, "bad_link"), ("hidden", "隐性投诉", AMBER, "hidden_link"),
                                             ("messages", "留言", BLUE, "messages_link"))
             if t[col].sum() > 0 or col == "bad"]  # no legend entry for a kind no category holds
-    stacked = t[["bad", "hidden", "messages"]].sum(axis=1)
-    axes = {"xaxis": {"title": {"text": "条数"}, **nice_axis(stacked.max() if len(t) else 0, integer=True)},
-            "yaxis": {}}
+    axes = {"xaxis": {"title": {"text": "条数"}, **nice_axis(t["total"].max() if len(t) else 0, integer=True)},
+            "yaxis": {}}  # total: the stacked 差评 + 隐性投诉 + 留言
     return {"data": data, "layout": _layout("投诉问题分类", max(300, 40 * len(t) + 140), axes, barmode="stack")}
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from dashboards.queries.overview import small_sample
 from dashboards.queries.where import record_conditions
 from feedback.filters import Filters
 from feedback.models import Record, Score
@@ -65,10 +66,11 @@ def drift(shares: pd.DataFrame, window: int = 3, totals: pd.Series | None = None
         ref = shares.iloc[max(0, i - window):i]
         tvd = None if ref.empty else float((shares.iloc[i] - ref.mean()).abs().sum() / 2)
         other = float(shares.iloc[i].get("other", 0.0))
-        n = int(totals.get(month, 0)) if totals is not None else None
-        rows.append({"month": month, "drift": tvd, "other_share": other, "n": n,
-                     "small": n is not None and n < min_volume})
-    return pd.DataFrame(rows, columns=["month", "drift", "other_share", "n", "small"])
+        rows.append({"month": month, "drift": tvd, "other_share": other,
+                     "n": int(totals.get(month, 0)) if totals is not None else None})
+    out = pd.DataFrame(rows, columns=["month", "drift", "other_share", "n"])
+    out["small"] = small_sample(out["n"], min_volume) if totals is not None else False  # the 总览's 样本少 rule
+    return out
 
 
 def month_totals(categories: pd.DataFrame) -> pd.Series:

@@ -79,6 +79,5 @@ def category_figure(table: pd.DataFrame) -> go.Figure:
                     hovertemplate="%{y}<br>" + name + " %{x:,} 条<extra></extra>")
     _layout(fig, "群众反映问题分类（不含其他问题）", height=max(260, 30 * len(t) + 120))
     fig.update_layout(barmode="stack")
-    stacked = t[["bad", "hidden", "messages"]].sum(axis=1)
-    fig.update_xaxes(**nice_axis(stacked.max() if len(t) else 0, integer=True))  # counts: never a half step
+    fig.update_xaxes(**nice_axis(t["total"].max() if len(t) else 0, integer=True))  # the stack's counts: whole steps
     return fig
