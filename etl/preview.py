@@ -134,7 +134,8 @@ def _check(out: UploadInspection, settings: Settings, path: Path, raw, profile: 
                           "reason": r.reason} for r in rejects.head(10).itertuples(index=False)]
     shown = [f for f in SAMPLE_FIELDS if records[f].notna().any()] if len(records) else []
     out.sample_fields = shown
-    out.samples = [[_cell(f, row[f]) for f in shown] for _, row in records.head(SAMPLE_ROWS).iterrows()]
+    stored = records[~records["record_key"].duplicated()]  # a record repeated in the file is stored once
+    out.samples = [[_cell(f, row[f]) for f in shown] for _, row in stored.head(SAMPLE_ROWS).iterrows()]
 
 
 def inspect_upload(settings: Settings, path: str | Path, chosen_profile: str = "auto",

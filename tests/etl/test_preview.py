@@ -39,6 +39,17 @@ def test_detects_and_checks_rows_without_writing(plain_settings, tmp_path, monke
     assert json.loads(json.dumps(found.as_dict()))["profile"] == "national"  # plain data, JSON-safe
 
 
+def test_the_samples_show_a_record_repeated_in_the_file_once(plain_settings, tmp_path):
+    """The samples are the rows as they will be stored: a record the file repeats is stored once, so shown once."""
+    rows = national_rows(3)
+    rows[1] = dict(rows[0])
+    path = tmp_path / "n.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    found = inspect_upload(plain_settings, path)
+    assert (found.ok, found.duplicate) == (2, 1)
+    assert len(found.samples) == 2 and found.samples[0] != found.samples[1]
+
+
 def test_a_hand_mapping_is_checked_then_saved_and_detected(plain_settings, engine, settings, tmp_path):
     frame = pd.DataFrame(national_rows(6)).rename(columns={"assessTime": "评价日期"})
     path = tmp_path / "m.csv"
