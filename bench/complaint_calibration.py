@@ -44,7 +44,7 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: f
     the default parameters (``sub_mix`` as given). Beside the threshold, each part's top-1 with it (rounded down
     to two decimals, as configured; ``other`` counts wrong) and without it."""
     tax = load_taxonomy()
-    rows = [r for r in read_corpus(corpus_dir, split="train")]
+    rows = read_corpus(corpus_dir, split="train")
     if not rows:
         return {"skipped": "no corpus train rows"}
     outside = _outside(data_dir)
@@ -63,13 +63,14 @@ def calibrate(corpus_dir: Path | None, data_dir: Path, target: float, sub_mix: f
         per_part[part] = {"n": len(dev), "top1_no_other": round(float(np.mean(right)), 4)}
     if not ins:
         return {"skipped": "the corpus has a single part: nothing to hold out"}
-    res = calibrate_other_below(ins, np.mean(outs, axis=0) if outside else [], target, groups=groups)
+    out = np.mean(outs, axis=0) if outside else np.zeros(0)  # each outside text's score, over the parts' models
+    res = calibrate_other_below(ins, out, target, groups=groups)
     cut = np.floor(res["other_below"] * 100) / 100  # as configured: rounded down
-    kept = np.asarray(hits) & (np.asarray(ins) >= cut)
+    kept, part_of = np.asarray(hits) & (np.asarray(ins) >= cut), np.asarray(groups)
     for part in per_part:
-        per_part[part]["top1"] = round(float(kept[np.asarray(groups) == part].mean()), 4)
+        per_part[part]["top1"] = round(float(kept[part_of == part].mean()), 4)
     res.update(open_score=open_score, configured=float(cut), dev_top1=round(float(kept.mean()), 4),
-               recall_out_configured=float((np.mean(outs, axis=0) < cut).mean()) if outside else None)
+               recall_out_configured=float((out < cut).mean()) if outside else None)
     res["dev_top1_no_other"] = round(float(np.mean(hits)), 4)
     res.update(n_rows=len(rows), held_out_parts=per_part, target_other=target)
     return res

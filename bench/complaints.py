@@ -1,5 +1,4 @@
-"""Complaint pipeline: calibrate the open-set ``other`` threshold on held-out corpus rows (``bench.complaint_calibration``),
-and measure throughput.
+"""Complaint pipeline: calibrate the open-set ``other`` threshold on held-out corpus rows, and measure throughput.
 
     python -m bench.complaints [--corpus-dir DIR] [--data-dir ../shared/data] [--target-other 0.05] [--n 20000]
                                [--open-score best|mass]
@@ -9,13 +8,10 @@ and measure throughput.
     python -m bench.complaints --teddy           # categories of hand-labelled real 12345 messages (teddy2020c)
     python -m bench.complaints --agreement       # a second labeller's categories of 300 corpus comments
 
-Calibration uses the ``train`` rows of the labelled corpus only (never ``test``): each corpus part (A, B, C, D) held
-out in turn and scored by a classifier trained on the others (plus seed phrases); ``[scoring].other_below`` is the
-largest threshold of the open-set score (``--open-score``: the best category's confidence, as the product files it,
-or the sum of the categories' confidences, measured and not kept) that files at most ``--target-other`` of each
-part's held-out in-taxonomy complaints as ``other``. Its recall on text
-outside the taxonomy is measured on the subjects of the teddy2020c 12345 messages (city matters; skipped when absent) and a
-few bare verdicts. Throughput: the whole default pipeline (sentiment, fusion, gates, categories) on one process.
+Calibration (``bench.complaint_calibration``) uses the ``train`` rows of the labelled corpus only, each corpus part
+held out in turn; ``--open-score`` picks the score compared with ``[scoring].other_below``: the best category's
+confidence, as the product files it, or the sum of every category's confidence (measured, not kept). Throughput: the
+whole default pipeline (sentiment, fusion, gates, categories) on one process.
 """
 
 from __future__ import annotations
@@ -106,7 +102,6 @@ def hierarchy(corpus_dir: Path | None, seed: int = 0, mixes: tuple[float, ...] =
     """Second levels as evidence for the first: a category's score mixed with the best score of its own second
     levels (``mix`` = the sub-model's share), arg-max top-1 and macro-F1 on the same dev split as ``candidates``."""
     from feedback.scoring.evaluation import classification_metrics
-    from feedback.text.features import normalize
 
     tax = load_taxonomy()
     split = _dev_split(corpus_dir, tax, seed)

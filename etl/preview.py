@@ -121,7 +121,8 @@ def _check(out: UploadInspection, settings: Settings, path: Path, raw, profile: 
     ctx = pipeline.transform_context(settings, profile.name, path.name)
     result = transform(chunk, profile, ctx)
     records, rejects = result.records, result.rejects.sort_values("row_number", kind="stable")
-    dup = int(records["record_key"].duplicated().sum())
+    repeated = records["record_key"].duplicated()  # a record the file repeats is stored once
+    dup = int(repeated.sum())
     out.checked, out.rejected, out.duplicate = len(chunk), len(rejects), dup
     out.ok = len(records) - dup
     groups: dict[str, dict] = {}
@@ -134,8 +135,7 @@ def _check(out: UploadInspection, settings: Settings, path: Path, raw, profile: 
                           "reason": r.reason} for r in rejects.head(10).itertuples(index=False)]
     shown = [f for f in SAMPLE_FIELDS if records[f].notna().any()] if len(records) else []
     out.sample_fields = shown
-    stored = records[~records["record_key"].duplicated()]  # a record repeated in the file is stored once
-    out.samples = [[_cell(f, row[f]) for f in shown] for _, row in stored.head(SAMPLE_ROWS).iterrows()]
+    out.samples = [[_cell(f, row[f]) for f in shown] for _, row in records[~repeated].head(SAMPLE_ROWS).iterrows()]
 
 
 def inspect_upload(settings: Settings, path: str | Path, chosen_profile: str = "auto",
