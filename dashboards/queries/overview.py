@@ -158,14 +158,12 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
 
     def apart(c: Connection) -> _Apart:
         # The previous period's and the year-earlier one's ratings (the unit rollups) and ledger cases by region
-        # and department give the 环比 / 同比 of the cards and the rankings; the previous period's ratings by
-        # service the top services' 差评 a period earlier.
+        # and department give the 环比 / 同比 of the cards and the rankings.
         return _Apart(fresh=freshness(c, dept), total=int(stats_queries.counts(c, cur)["n"].sum()),
                       trend=_trend(c, filters, grain, period, gib, floor), categories=_categories(c, cur, taxonomy),
                       tags=round_frame(kpi.top_tags(stats_queries.bad_tag_frame(c, cur), TOP_TAGS)),
-                      earlier=(*(stats_queries.prefetch_cases(c, stats_queries.prefetch(c, f, ("region", "dept")),
-                                                              as_of.date()) for f in (prev, year_ago)),
-                               stats_queries.prefetch(c, prev, ("service",))))
+                      earlier=tuple(stats_queries.prefetch_cases(c, stats_queries.prefetch(c, f, ("region", "dept")),
+                                                                 as_of.date()) for f in (prev, year_ago)))
 
     long_period = (period[1] - period[0]).days + 1 > BESIDE_MIN_DAYS
     with beside(conn, open_beside if long_period else None, apart) as sections:
@@ -175,8 +173,11 @@ def overview_data(conn: Connection, filters: Filters, dept: str | None, *, good_
         # earlier periods' frames come from ``apart``, read meanwhile on the second connection of a long period.
         current = stats_queries.prefetch_cases(conn, stats_queries.prefetch(conn, cur, ("region", "dept", "service",
                                                                                    "channel")), as_of.date())
+        # the previous period's ratings by service (the top services' 差评 a period earlier) here: the frame
+        # by cell (stats_queries.cells) leaves this connection the lighter of the two (docs/performance.md)
+        earlier_services = stats_queries.prefetch(conn, prev, ("service",))
         side = sections()
-        pre = (current, *side.earlier)
+        pre = (current, *side.earlier, earlier_services)
         kpis = kpi.display(periods.span_kpis(conn, *_kpi_span(filters, period), filters, as_of=as_of,
                                              good_includes_basic=gib, prefetched=pre))
         frame, factorised = stats_queries.rating_rows(conn, cur, ("channel",), prefetched=pre)
@@ -204,7 +205,7 @@ class _Apart:
     trend: pd.DataFrame
     categories: pd.DataFrame
     tags: pd.DataFrame
-    earlier: tuple[stats_queries.Prefetched, ...]  # previous and year-earlier periods (prefetch), for ``pre``
+    earlier: tuple[stats_queries.Prefetched, ...]  # previous and year-earlier periods by unit, for ``pre``
 
 
 def _kpi_span(filters: Filters, period: tuple[date, date]) -> tuple[date, date]:

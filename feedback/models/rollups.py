@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    Computed,
     Date,
     Index,
     Integer,
@@ -51,6 +53,19 @@ class _RollupFine(_RollupService):
 
     sentiment: Mapped[str | None] = mapped_column(String(8))
     category: Mapped[str | None] = mapped_column(String(64))
+
+
+# The columns a service rollup row's ``cell`` numbers, and the number: one 64-bit hash of the six (NULLs
+# included), computed by PostgreSQL (migration 0022; feedback.stats.queries.cells reads it).
+CELL_COLUMNS = ("region_code", "dept_code", "dept_name", "service_code", "service_name", "channel")
+CELL_SQL = f"hash_record_extended(ROW({', '.join(CELL_COLUMNS)}), 0)"
+
+
+class _RollupCell:
+    """``cell``: the service rollups' number of a row's region, department, service and channel (CELL_SQL) on
+    PostgreSQL, a stored generated column; empty on SQLite."""
+
+    cell: Mapped[int | None] = mapped_column(BigInteger, Computed(CELL_SQL, persisted=True))
 
 
 def _fine_indexes(table: str, period: str, units: bool = True, scores: bool = True) -> tuple[Index, ...]:
@@ -135,7 +150,7 @@ class RollupQuarterly(_RollupUnit, _RollupFine, _RollupCounts, Base):
     quarter: Mapped[date] = mapped_column(Date)
 
 
-class RollupMonthlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
+class RollupMonthlyService(_RollupUnit, _RollupService, _RollupCounts, _RollupCell, Base):
     """rollup_monthly without sentiment and category (migration 0020): the whole months of a question that needs
     the service with department or region but no score dimension — the 总览's prefetched frame of a period by
     region, department, service and channel, whose rows the database otherwise sums over every sentiment and
@@ -147,7 +162,7 @@ class RollupMonthlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
     month: Mapped[date] = mapped_column(Date)
 
 
-class RollupQuarterlyService(_RollupUnit, _RollupService, _RollupCounts, Base):
+class RollupQuarterlyService(_RollupUnit, _RollupService, _RollupCounts, _RollupCell, Base):
     """rollup_quarterly without sentiment and category (migration 0020): the whole quarters of the same
     questions."""
 

@@ -35,12 +35,12 @@ def readable(conn: Connection, columns: Sequence[str]) -> bool:
     return conn.dialect.name == "postgresql" and "day" not in columns
 
 
-def _cell(col: ColumnElement) -> ColumnElement:
+def _cell(col: ColumnElement, types: dict[str, pa.DataType]) -> ColumnElement:
     """A column of the wrapped statement as a CSV field, as COPY's CSV writer writes it for Arrow's reader: text
     quoted (quotes doubled), flags t / f, numbers as text; NULL an unquoted empty field, '' a quoted one."""
-    if _TYPES.get(col.name) == pa.bool_():
+    if types.get(col.name) == pa.bool_():
         return case((col, "t"), (not_(col), "f"), else_="")
-    if col.name in _TYPES:
+    if col.name in types:
         return func.coalesce(cast(col, Text), "")
     return func.coalesce(literal('"') + func.replace(cast(col, Text), '"', '""') + '"', "")
 
@@ -48,20 +48,34 @@ def _cell(col: ColumnElement) -> ColumnElement:
 def read_frame(conn: Connection, stmt: Select, columns: Sequence[str]) -> pd.DataFrame | None:
     """The rows of ``stmt`` (named ``columns``) as a count frame, read as one CSV value; None when it has no rows
     (the caller builds the empty frame with its dtypes)."""
+    table = read_table(conn, stmt, columns)
+    return None if table is None else table_frame(table)
+
+
+def read_table(conn: Connection, stmt: Select, columns: Sequence[str],
+               types: dict[str, pa.DataType] | None = None) -> pa.Table | None:
+    """The rows of ``stmt`` (named ``columns``) as an Arrow table, read as one CSV value: the count columns in
+    their types (``types`` adds others), every other column text; None when it has no rows."""
+    types = {**_TYPES, **(types or {})}
     t = stmt.subquery("t")
-    line = func.concat_ws(",", *(_cell(t.c[c]) for c in columns))
+    line = func.concat_ws(",", *(_cell(t.c[c], types) for c in columns))
     data = conn.execute(select(func.string_agg(line, literal("\n")))).scalar()
     if not data:
         return None
-    table = pacsv.read_csv(
+    return pacsv.read_csv(
         io.BytesIO(data.encode()), read_options=pacsv.ReadOptions(column_names=list(columns)),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: _TYPES.get(c, pa.string()) for c in columns}, true_values=["t"], false_values=["f"],
+            column_types={c: types.get(c, pa.string()) for c in columns}, true_values=["t"], false_values=["f"],
             # NULL is an unquoted empty field, '' a quoted one; a name such as "NA" stays text
             null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False))
+
+
+def table_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of count columns as the frame ``count_frame`` builds from the same rows: text as pandas'
+    string dtype, a level as Int64, and a text column without a value a column of None (as pandas infers it)."""
     frame = table.to_pandas(types_mapper=_PANDAS.get)
-    for name in columns:  # a text column without a value is a column of None, as pandas infers it from rows
+    for name in table.column_names:
         if name not in _TYPES and table.column(name).null_count == table.num_rows:
             frame[name] = pd.Series([None] * table.num_rows, dtype=object, index=frame.index)
     return frame

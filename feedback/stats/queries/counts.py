@@ -16,6 +16,7 @@ from sqlalchemy.sql import ColumnElement
 from feedback.filters import Filters
 from feedback.models import Record, RollupDailyUnit
 from feedback.stats.grouping import group_index, max_per_group
+from feedback.stats.queries import cells
 from feedback.stats.queries.bulk import read_frame, readable
 from feedback.stats.queries.sources import (
     DIMENSIONS,
@@ -60,6 +61,12 @@ def _aggregate(conn: Connection, src: Source, f: Filters, by: Sequence[str], rat
     return stmt.group_by(*keys) if grouped else stmt, [k.name for k in keys], [c.name for c in shown]
 
 
+def _keys_and_names(by: Sequence[str]) -> list[str]:
+    """A count frame's columns before the measures: each dimension's key, then the display names (``_aggregate``)."""
+    dims = list(dict.fromkeys(by))
+    return [*(DIMENSIONS[b][0] for b in dims), *(n for b in dims for n in DIMENSIONS[b][1:])]
+
+
 def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: bool = False,
            ratings_only: bool = False, ordered: bool = True, bulk: bool = False) -> pd.DataFrame:
     """Counts n (records), projects (first ratings with a 办件编号) and hidden (hidden complaints) by dimensions.
@@ -71,7 +78,9 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     department or region and is not split by month) and edge days from the daily one, their
     rows summed in one statement; ``raw=True`` reads records instead (slow; for tests and checks). ``ratings_only`` keeps rated records (kind rating, with a level). Rows come in key order unless
     ``ordered=False`` (for a frame that is only summed further: sorting a year of groups costs 50 ms).
-    ``bulk``: a large result, read as one CSV value on PostgreSQL (``bulk.read_frame``; the same frame)."""
+    ``bulk``: a large result, read as one CSV value on PostgreSQL (``bulk.read_frame``; the same frame); rated
+    records by region, department, service and channel (the 总览's prefetched frame) are grouped by the service
+    rollups' cell numbers (``cells``: a frame with a row per name where a key had several, the same sums)."""
     check_by(by)
     if raw:
         parts = [(raw_source(conn), filters)]
@@ -82,6 +91,10 @@ def counts(conn: Connection, filters: Filters, by: Sequence[str] = (), *, raw: b
     else:
         parts = rollup_parts(filters, needs_fine(filters, by), needs_units(filters, by), quarters="month" not in by,
                              scores=needs_scores(filters, by))
+    if bulk and ratings_only and not ordered and cells.fits(conn, by, parts):  # the 总览's frame: grouped by cell numbers, not nine columns
+        frame = cells.read_frame(conn, parts, [*_keys_and_names(by), "n", "projects", "hidden"])
+        if frame is not None:
+            return normalise(frame)
     # several parts (whole quarters, months, edge days): their rows in one GROUP BY, each row hashed once
     built = [_aggregate(conn, src, f, by, ratings_only, grouped=len(parts) == 1) for src, f in parts]
     _, keys, shown = built[0]

@@ -126,7 +126,7 @@ def period_source(model, period: str) -> Source:
     """A rollup table as a source: its dimension columns, its counts summed, ``period`` (day, month or quarter:
     the first day of it) where the period's bounds apply."""
     t = model.__table__
-    return Source(t, {c.name: c for c in t.c if c.name not in ("id", period, "n", "projects", "hidden")},
+    return Source(t, {c.name: c for c in t.c if c.name not in ("id", period, "n", "projects", "hidden", "cell")},
                   {m: func.sum(t.c[m]) for m in ("n", "projects", "hidden")}, t.c[period])
 
 

@@ -1,0 +1,148 @@
+"""A period's rating frame by region, department, service and channel grouped by cell numbers (PostgreSQL).
+
+The 总览 prefetches one frame of the period by region, department, service and channel (``counts.prefetch``).
+Grouped by its nine columns in the database, two of them long names, a year of it (~60,000 rollup rows into
+~17,000 groups) was the largest statement of a request. The service rollups carry ``cell`` (migration 0022): one
+64-bit number for a row's six text columns (``CELL_COLUMNS``: region, department code and name, service code and
+name, channel), computed by PostgreSQL when a row is written. So the frame is grouped by cell, level, is_default
+and voided, four small columns, and arrives as numbers; each cell's text is looked up in this process's table of
+the cells it has seen (``CellTexts``), filled from the database for the cells it has not (a new process, a new
+service or department) by one statement over the same rows.
+
+The table holds only what the cell numbers mean — the same six texts for a number in any database, as the number
+is a function of them — never counts, so it cannot go stale. Two different texts with one number (a 64-bit hash
+collision; the chance for a million cells is about 3 in 10^8) are caught when the texts are read, and the frame
+is then grouped by its text columns as before. Rollup parts without a stored ``cell`` (the daily edges of a
+period) compute the same number per row. The frame has one row per cell rather than per key: a department or a
+service renamed within the period keeps a row for each name, and every reader of the frame sums it by key and
+takes max() of the names (``regroup``, the KPI tables), as the database's grouping did.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Table, func, literal_column, select, tuple_, union_all
+from sqlalchemy.sql import ColumnElement
+
+from feedback.filters import Filters
+from feedback.models.rollups import CELL_COLUMNS
+from feedback.stats.queries.bulk import read_table, table_frame
+from feedback.stats.queries.sources import RATING_DIMS, Source, filter_conditions
+
+CELL_BY = frozenset({"region", "dept", "service", "channel", *RATING_DIMS})  # the split the cells answer
+# the frame's text columns from a cell's stored columns: the keys as ``sources.column`` makes them, the names
+_TEXTS = ("region_code", "dept_key", "dept_name", "service_key", "service_name", "channel")
+MAX_CELLS = 2_000_000  # a process keeps at most this many cells' texts (about 200 bytes each), then starts anew
+
+
+def fits(conn: Connection, by: Sequence[str], parts: Sequence[tuple[Source, Filters]]) -> bool:
+    """Whether a rating frame of these parts split by ``by`` can be read by cell: PostgreSQL, the split is the
+    cells' (region, department, service, channel and the rating dimensions), every part has the six columns."""
+    return (conn.dialect.name == "postgresql" and set(by) == CELL_BY
+            and all(isinstance(src.from_, Table) and set(CELL_COLUMNS) <= set(src.cols) for src, _ in parts))
+
+
+def cell_of(src: Source) -> ColumnElement:
+    """A part's cell number: the stored column where the table has one, else the same hash computed per row."""
+    t = src.from_
+    if isinstance(t, Table) and "cell" in t.c:
+        return t.c.cell
+    return func.hash_record_extended(tuple_(*(src.cols[c] for c in CELL_COLUMNS)), literal_column("0"))
+
+
+def _rows(parts: Sequence[tuple[Source, Filters]], columns) -> ColumnElement:
+    """The parts' rated rows (kind rating, with a level) with ``columns(src)``, one UNION ALL."""
+    selects = [select(*columns(src)).select_from(src.from_).where(
+        *filter_conditions(src, f), src.cols["kind"] == "rating", src.cols["level"].is_not(None))
+        for src, f in parts]
+    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("cells")
+
+
+def read_frame(conn: Connection, parts: Sequence[tuple[Source, Filters]], columns: Sequence[str],
+               texts: CellTexts | None = None) -> pd.DataFrame | None:
+    """The rating frame of ``parts`` by the cells' split, with ``columns`` (``counts``' order) as ``counts``
+    builds it, from a GROUP BY of cell numbers; None when it has no rows, or when a cell number stands for two
+    different texts (the caller groups by the texts instead)."""
+    texts = texts if texts is not None else CELL_TEXTS
+    u = _rows(parts, lambda src: (cell_of(src).label("cell"), *(src.cols[c] for c in RATING_DIMS),
+                                  *(src.from_.c[m] for m in ("n", "projects", "hidden"))))
+    keys = [u.c.cell, *(u.c[c] for c in RATING_DIMS)]
+    stmt = select(*keys, *(func.sum(u.c[m]).label(m) for m in ("n", "projects", "hidden"))).group_by(*keys)
+    counted = read_table(conn, stmt, ["cell", *RATING_DIMS, "n", "projects", "hidden"], {"cell": pa.int64()})
+    if counted is None:
+        return None
+    cells = counted.column("cell").to_numpy()
+    found = texts.find(cells)
+    if found is None:
+        if not texts.learn(conn, parts):
+            return None
+        found = texts.find(cells)
+        if found is None:  # pragma: no cover - the rows changed between the two statements; group by text
+            return None
+    at, known = found
+    table = pa.table({c: known.column(c).take(at) if c in _TEXTS else counted.column(c) for c in columns})
+    return table_frame(table)
+
+
+class CellTexts:
+    """The texts of the cells this process has read: cell numbers sorted, with the frame's six text columns in
+    the same order (an Arrow table); the pair is replaced whole under a lock and read without one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.known: tuple[np.ndarray, pa.Table] = (
+            np.zeros(0, dtype="int64"), pa.table({c: pa.array([], pa.string()) for c in _TEXTS}))
+
+    def __len__(self) -> int:
+        return len(self.known[0])
+
+    def find(self, cells: np.ndarray) -> tuple[np.ndarray, pa.Table] | None:
+        """Each cell's row in the texts' table, and that table; None when some cell is not known."""
+        ids, table = self.known
+        if not len(ids):
+            return None if len(cells) else (np.zeros(0, dtype="int64"), table)
+        at = np.minimum(np.searchsorted(ids, cells), len(ids) - 1)
+        return (at, table) if bool((ids[at] == cells).all()) else None
+
+    def learn(self, conn: Connection, parts: Sequence[tuple[Source, Filters]]) -> bool:
+        """Read the texts of every cell of ``parts`` and keep them; False (nothing kept) when one number stands
+        for two different texts, here or beside the texts already kept."""
+        u = _rows(parts, lambda src: (cell_of(src).label("cell"), *(src.cols[c] for c in CELL_COLUMNS)))
+        stmt = select(u.c.cell, *(u.c[c] for c in CELL_COLUMNS)).distinct()
+        read = read_table(conn, stmt, ["cell", *CELL_COLUMNS], {"cell": pa.int64()})
+        if read is None:
+            return True
+        new = pa.table({"cell": read.column("cell"), **_texts(read)})
+        with self._lock:
+            ids, table = self.known
+            kept = pa.table({"cell": pa.array(ids), **{c: table.column(c) for c in _TEXTS}})
+            if len(ids) + new.num_rows > MAX_CELLS:
+                kept = kept.slice(0, 0)
+            both = pa.concat_tables([kept, new]).to_pandas().drop_duplicates(ignore_index=True)
+            if both["cell"].duplicated().any():
+                return False
+            both = both.sort_values("cell", kind="stable", ignore_index=True)
+            table = pa.Table.from_pandas(both[list(_TEXTS)], preserve_index=False,
+                                         schema=pa.schema([(c, pa.string()) for c in _TEXTS]))
+            self.known = (both["cell"].to_numpy(dtype="int64"), table)
+        return True
+
+
+def _texts(read: pa.Table) -> dict[str, pa.Array]:
+    """The frame's text columns from the six stored ones: the keys are the code, or the name when there is none
+    (``sources.column``)."""
+    def key(unit: str) -> pa.ChunkedArray:
+        return pc.coalesce(read.column(f"{unit}_code"), read.column(f"{unit}_name"))
+
+    return {"region_code": read.column("region_code"), "dept_key": key("dept"), "dept_name": read.column("dept_name"),
+            "service_key": key("service"), "service_name": read.column("service_name"),
+            "channel": read.column("channel")}
+
+
+CELL_TEXTS = CellTexts()  # this process's
