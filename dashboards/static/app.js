@@ -5,11 +5,26 @@
   "use strict";
   document.documentElement.classList.add("js");  // styles that need this script (the folded menu) apply
 
+  /* On a narrow screen a time axis gets fewer ticks (about one per 80 px), so its dates stay level and
+     readable instead of being stood on end to fit; axes with their own tick values keep them. */
+  function fitTimeAxes(layout, width) {
+    if (!width || width >= 640) { return; }
+    Object.keys(layout).forEach(function (key) {
+      var axis = layout[key];
+      if (key.indexOf("xaxis") !== 0 || !axis || String(axis.tickformat || "").indexOf("%") < 0 || axis.tickvals) {
+        return;  // not a date axis, or one with its own ticks
+      }
+      axis.nticks = Math.max(3, Math.floor(width / 80));
+      axis.tickangle = 0;
+    });
+  }
+
   function drawCharts() {
     if (typeof window.Plotly === "undefined") { return; }
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var fig;
       try { fig = JSON.parse(el.getAttribute("data-figure")); } catch (e) { return; }
+      fitTimeAxes(fig.layout || {}, el.clientWidth);
       window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
         displaylogo: false,
         locale: "zh-CN",

@@ -311,3 +311,26 @@ def test_the_trend_legends_never_cover_the_dates_on_a_phone(live_server):
                 assert overlaps == [[], []], (width, query, overlaps)
         browser.close()
     assert not problems, problems
+
+
+def test_a_long_trend_keeps_its_dates_level_on_a_phone(live_server):
+    """At 390 px a trend over a year shows fewer dates, level and apart, instead of standing every
+    date on end to fit (app.js fitTimeAxes); at 1440 px the axis is as Plotly lays it out."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser, page = _admin_page(pw, live_server, problems)
+        shown = {}
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server}/?start=2025-04-01&end=2026-03-31&grain=week")
+            page.wait_for_selector("[data-figure] .main-svg", timeout=15_000)
+            shown[width] = page.locator("[data-figure]").first.evaluate("""el => [...el.querySelectorAll('.xtick text')]
+                .map(t => { const r = t.getBoundingClientRect();
+                            return [t.textContent, (t.getAttribute('transform') || '').includes('rotate'),
+                                    r.left, r.right]; })""")
+        browser.close()
+    assert not problems, problems
+    phone = sorted(shown[390], key=lambda t: t[2])
+    assert len(phone) >= 2 and not any(t[1] for t in phone), phone  # level
+    assert all(a[3] + 4 <= b[2] for a, b in zip(phone, phone[1:], strict=False)), phone  # apart
+    assert len(phone) < len(shown[1440]), (phone, shown[1440])
