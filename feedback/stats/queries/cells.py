@@ -11,8 +11,9 @@ service or department) by one statement over the same rows.
 
 The table holds only what the cell numbers mean — the same six texts for a number in any database, as the number
 is a function of them — never counts, so it cannot go stale. Two different texts with one number (a 64-bit hash
-collision; the chance for a million cells is about 3 in 10^8) are caught when the texts are read, and the frame
-is then grouped by its text columns as before. Rollup parts without a stored ``cell`` (the daily edges of a
+collision; the chance for a million cells is about 3 in 10^8) are caught when both texts are read in one
+statement or one of them is already kept, and the frame is then grouped by its text columns as before; a number
+kept for one text whose twin appears later, while no other cell is new, is not caught (the same chance). Rollup parts without a stored ``cell`` (the daily edges of a
 period) compute the same number per row. The frame has one row per cell rather than per key: a department or a
 service renamed within the period keeps a row for each name, and every reader of the frame sums it by key and
 takes max() of the names (``regroup``, the KPI tables), as the database's grouping did.
