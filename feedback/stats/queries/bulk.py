@@ -35,7 +35,7 @@ def readable(conn: Connection, columns: Sequence[str]) -> bool:
     return conn.dialect.name == "postgresql" and "day" not in columns
 
 
-def _cell(col: ColumnElement, types: dict[str, pa.DataType]) -> ColumnElement:
+def _field(col: ColumnElement, types: dict[str, pa.DataType]) -> ColumnElement:
     """A column of the wrapped statement as a CSV field, as COPY's CSV writer writes it for Arrow's reader: text
     quoted (quotes doubled), flags t / f, numbers as text; NULL an unquoted empty field, '' a quoted one."""
     if types.get(col.name) == pa.bool_():
@@ -58,7 +58,7 @@ def read_table(conn: Connection, stmt: Select, columns: Sequence[str],
     their types (``types`` adds others), every other column text; None when it has no rows."""
     types = {**_TYPES, **(types or {})}
     t = stmt.subquery("t")
-    line = func.concat_ws(",", *(_cell(t.c[c], types) for c in columns))
+    line = func.concat_ws(",", *(_field(t.c[c], types) for c in columns))
     data = conn.execute(select(func.string_agg(line, literal("\n")))).scalar()
     if not data:
         return None

@@ -13,8 +13,8 @@ The table holds only what the cell numbers mean — the same six texts for a num
 is a function of them — never counts, so it cannot go stale. Two different texts with one number (a 64-bit hash
 collision; the chance for a million cells is about 3 in 10^8) are caught when both texts are read in one
 statement or one of them is already kept, and the frame is then grouped by its text columns as before; a number
-kept for one text whose twin appears later, while no other cell is new, is not caught (the same chance). Rollup parts without a stored ``cell`` (the daily edges of a
-period) compute the same number per row. The frame has one row per cell rather than per key: a department or a
+kept for one text whose twin appears later, while no other cell is new, is not caught (the same chance). Rollup
+parts without a stored ``cell`` (the daily edges of a period) compute the same number (CELL_SQL) per row. The frame has one row per cell rather than per key: a department or a
 service renamed within the period keeps a row for each name, and every reader of the frame sums it by key and
 takes max() of the names (``regroup``, the KPI tables), as the database's grouping did.
 """
@@ -27,14 +27,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, func, literal_column, select, tuple_, union_all
+from sqlalchemy import Connection, Table, func, literal_column, select, union_all
 from sqlalchemy.sql import ColumnElement
 
 from feedback.filters import Filters
-from feedback.models.rollups import CELL_COLUMNS
+from feedback.models.rollups import CELL_COLUMNS, CELL_SQL
 from feedback.stats.queries.bulk import read_table, table_frame
-from feedback.stats.queries.sources import RATING_DIMS, Source, filter_conditions
+from feedback.stats.queries.sources import RATING_DIMS, Source, column, filter_conditions, rated_conditions
 
 CELL_BY = frozenset({"region", "dept", "service", "channel", *RATING_DIMS})  # the split the cells answer
 # the frame's text columns from a cell's stored columns: the keys as ``sources.column`` makes them, the names
@@ -52,16 +51,13 @@ def fits(conn: Connection, by: Sequence[str], parts: Sequence[tuple[Source, Filt
 def cell_of(src: Source) -> ColumnElement:
     """A part's cell number: the stored column where the table has one, else the same hash computed per row."""
     t = src.from_
-    if isinstance(t, Table) and "cell" in t.c:
-        return t.c.cell
-    return func.hash_record_extended(tuple_(*(src.cols[c] for c in CELL_COLUMNS)), literal_column("0"))
+    return t.c.cell if isinstance(t, Table) and "cell" in t.c else literal_column(CELL_SQL)  # its one table's
 
 
 def _rows(parts: Sequence[tuple[Source, Filters]], columns) -> ColumnElement:
     """The parts' rated rows (kind rating, with a level) with ``columns(src)``, one UNION ALL."""
-    selects = [select(*columns(src)).select_from(src.from_).where(
-        *filter_conditions(src, f), src.cols["kind"] == "rating", src.cols["level"].is_not(None))
-        for src, f in parts]
+    selects = [select(*columns(src)).select_from(src.from_).where(*filter_conditions(src, f), *rated_conditions(src))
+               for src, f in parts]
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("cells")
 
 
@@ -114,12 +110,14 @@ class CellTexts:
     def learn(self, conn: Connection, parts: Sequence[tuple[Source, Filters]]) -> bool:
         """Read the texts of every cell of ``parts`` and keep them; False (nothing kept) when one number stands
         for two different texts, here or beside the texts already kept."""
-        u = _rows(parts, lambda src: (cell_of(src).label("cell"), *(src.cols[c] for c in CELL_COLUMNS)))
-        stmt = select(u.c.cell, *(u.c[c] for c in CELL_COLUMNS)).distinct()
-        read = read_table(conn, stmt, ["cell", *CELL_COLUMNS], {"cell": pa.int64()})
+        # the six stored texts (two numbers for one text tuple would differ in them) and the keys made of them
+        read_cols = ["cell", *CELL_COLUMNS, "dept_key", "service_key"]
+        u = _rows(parts, lambda src: (cell_of(src).label("cell"), *(src.cols[c] for c in CELL_COLUMNS),
+                                      *(column(src, k).label(k) for k in ("dept_key", "service_key"))))
+        read = read_table(conn, select(*(u.c[c] for c in read_cols)).distinct(), read_cols, {"cell": pa.int64()})
         if read is None:
             return True
-        new = pa.table({"cell": read.column("cell"), **_texts(read)})
+        new = read.select(["cell", *_TEXTS])
         with self._lock:
             ids, table = self.known
             kept = pa.table({"cell": pa.array(ids), **{c: table.column(c) for c in _TEXTS}})
@@ -133,17 +131,6 @@ class CellTexts:
                                          schema=pa.schema([(c, pa.string()) for c in _TEXTS]))
             self.known = (both["cell"].to_numpy(dtype="int64"), table)
         return True
-
-
-def _texts(read: pa.Table) -> dict[str, pa.Array]:
-    """The frame's text columns from the six stored ones: the keys are the code, or the name when there is none
-    (``sources.column``)."""
-    def key(unit: str) -> pa.ChunkedArray:
-        return pc.coalesce(read.column(f"{unit}_code"), read.column(f"{unit}_name"))
-
-    return {"region_code": read.column("region_code"), "dept_key": key("dept"), "dept_name": read.column("dept_name"),
-            "service_key": key("service"), "service_name": read.column("service_name"),
-            "channel": read.column("channel")}
 
 
 CELL_TEXTS = CellTexts()  # this process's

@@ -31,6 +31,7 @@ from feedback.stats.queries.sources import (
     needs_fine,
     needs_scores,
     needs_units,
+    rated_conditions,
     raw_source,
     rollup_parts,
     rollup_source,
@@ -55,7 +56,7 @@ def _aggregate(conn: Connection, src: Source, f: Filters, by: Sequence[str], rat
             shown.extend((func.max(src.cols[n]) if grouped else src.cols[n]).label(n) for n in names)
     conds = filter_conditions(src, f)
     if ratings_only:
-        conds += [src.cols["kind"] == "rating", src.cols["level"].is_not(None)]
+        conds += rated_conditions(src)
     measures = src.measures.items() if grouped else ((m, src.from_.c[m]) for m in src.measures)
     stmt = select(*keys, *shown, *(m.label(k) for k, m in measures)).select_from(src.from_).where(*conds)
     return stmt.group_by(*keys) if grouped else stmt, [k.name for k in keys], [c.name for c in shown]

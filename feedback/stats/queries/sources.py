@@ -163,6 +163,11 @@ def filter_conditions(src: Source, f: Filters) -> list[ColumnElement]:
     return conds
 
 
+def rated_conditions(src: Source) -> list[ColumnElement]:
+    """A source's rated records: kind rating, with a level (``ratings_only``)."""
+    return [src.cols["kind"] == "rating", src.cols["level"].is_not(None)]
+
+
 _CHANNEL_BY = {"day", "month", "kind", "channel", "level", "is_default", "voided"}  # rollup_daily_channel's
 
 
