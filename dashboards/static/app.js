@@ -19,13 +19,37 @@
     });
   }
 
+  /* On a phone (a chart under 480 px wide; a desktop's half-width chart is wider) a chart with a y axis on
+     each side keeps its plot wide: each axis's title, which stood on end beside its ticks and took about a
+     quarter of the width, becomes a level caption over its side of the plot (the titles are the figure's own
+     fixed words, never data), and ticks and legend get a smaller font. */
+  function levelAxisTitles(layout, width) {
+    var right = layout.yaxis2;
+    if (!width || width >= 480 || !right || right.overlaying !== "y") { return; }
+    var notes = (layout.annotations || []).slice();
+    [["yaxis", 0, "left"], ["yaxis2", 1, "right"]].forEach(function (side) {
+      var axis = layout[side[0]];
+      var title = axis && axis.title && axis.title.text;
+      if (!title) { return; }
+      axis.title = { text: "" };
+      notes.push({ text: title, showarrow: false, xref: "paper", yref: "paper", x: side[1], y: 1,
+                   xanchor: side[2], yanchor: "bottom", yshift: 8, font: { size: 14, color: "#4a5361" } });
+    });
+    layout.annotations = notes;
+    layout.margin = Object.assign({}, layout.margin || {}, { l: 8, r: 8, t: Math.max((layout.margin || {}).t || 0, 90) });
+    layout.font = Object.assign({}, layout.font || {}, { size: 14 });  // ticks and legend; the title keeps its own
+    if (layout.xaxis && layout.xaxis.domain) { layout.xaxis.domain = [0, 1]; }  // the right axis is automargined
+  }
+
   function drawCharts() {
     if (typeof window.Plotly === "undefined") { return; }
     document.querySelectorAll("[data-figure]").forEach(function (el) {
       var fig;
       try { fig = JSON.parse(el.getAttribute("data-figure")); } catch (e) { return; }
-      fitTimeAxes(fig.layout || {}, el.clientWidth);
-      window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
+      fig.layout = fig.layout || {};
+      fitTimeAxes(fig.layout, el.clientWidth);
+      levelAxisTitles(fig.layout, el.clientWidth);
+      window.Plotly.newPlot(el, fig.data || [], fig.layout, {
         displaylogo: false,
         locale: "zh-CN",
         responsive: true,

@@ -334,3 +334,35 @@ def test_a_long_trend_keeps_its_dates_level_on_a_phone(live_server):
     assert len(phone) >= 2 and not any(t[1] for t in phone), phone  # level
     assert all(a[3] + 4 <= b[2] for a, b in zip(phone, phone[1:], strict=False)), phone  # apart
     assert len(phone) < len(shown[1440]), (phone, shown[1440])
+
+
+def test_a_two_axis_trend_keeps_its_plot_wide_on_a_phone(live_server):
+    """At 390 px the trend charts' two y-axis titles stood on end beside their ticks and left the plot about 45 %
+    of the figure's width; there they become level captions over the plot (app.js levelAxisTitles), and at
+    1440 px each axis keeps its title beside it."""
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser, page = _admin_page(pw, live_server, problems)
+        shown = {}
+        for width in (390, 1440):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server}/?start=2025-04-01&end=2026-03-31&grain=week")
+            page.wait_for_selector("[data-figure] .main-svg", timeout=15_000)
+            shown[width] = page.locator("[data-figure]").nth(0).evaluate("""el => {
+                const plot = el.querySelector('.nsewdrag').getBoundingClientRect();
+                const ytitles = [...el.querySelectorAll('.g-ytitle text, .g-y2title text')]
+                    .filter(t => t.textContent.trim());
+                const notes = [...el.querySelectorAll('.annotation-text')].map(t => [t.textContent,
+                    t.getBoundingClientRect().bottom]);
+                return {share: plot.width / el.getBoundingClientRect().width, top: plot.top,
+                        standing: ytitles.map(t => t.textContent), notes};
+            }""")
+        browser.close()
+    assert not problems, problems
+    phone, wide = shown[390], shown[1440]
+    assert phone["share"] >= 0.55, phone
+    assert phone["standing"] == [], phone  # no title on end beside the ticks
+    captions = [n for n in phone["notes"] if n[0] in ("评价数（条）", "差评率（%）")]
+    assert sorted(n[0] for n in captions) == ["差评率（%）", "评价数（条）"], phone
+    assert all(bottom <= phone["top"] for _, bottom in captions), phone  # over the plot, not on it
+    assert sorted(wide["standing"]) == ["差评率（%）", "评价数（条）"], wide
