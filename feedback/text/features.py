@@ -13,10 +13,16 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from feedback.text.pii import TOKENS
+
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _LATIN = re.compile(r"[a-z]+")
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff0-9a-z\[\]]+")
+# the tokens masking puts in place of a phone, ID or plate number or an e-mail ([手机号] …), as ``normalize`` leaves
+# them: the models read one as the number it replaced (``0``), never as words (手机, 电话, 身份证 are topics)
+_MASKED = re.compile("|".join(re.escape(token) for token in
+                              sorted({unicodedata.normalize("NFKC", t).lower() for t in TOKENS}, key=len, reverse=True)))
 
 
 def normalize(text: object) -> str:
@@ -27,13 +33,16 @@ def normalize(text: object) -> str:
 
 
 def mask_digits(text: str) -> str:
-    """Every number becomes ``0`` (a count or a house number says nothing about tone or topic)."""
-    return _DIGITS.sub("0", text)
+    """Every number becomes ``0`` (a count or a house number says nothing about tone or topic), and so does a
+    masked one: a comment reads the same before and after ingestion masked its phone number, and the token's
+    characters ([手机号]: 手机) do not count as the mobile app's."""
+    return _DIGITS.sub("0", _MASKED.sub("0", text))
 
 
 def mask_codes(text: str) -> str:
-    """Numbers and Latin runs become ``0``: anonymised place codes (A3区, K市) and ids stop acting as words."""
-    return _LATIN.sub("0", _DIGITS.sub("0", text))
+    """Numbers (masked ones too) and Latin runs become ``0``: anonymised place codes (A3区, K市) and ids stop
+    acting as words."""
+    return _LATIN.sub("0", mask_digits(text))
 
 
 def strip_punct(text: str) -> str:

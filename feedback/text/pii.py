@@ -22,6 +22,7 @@ LANDLINE_TOKEN = "[电话]"
 ID_TOKEN = "[身份证号]"
 EMAIL_TOKEN = "[邮箱]"
 PLATE_TOKEN = "[车牌号]"
+TOKENS = (PHONE_TOKEN, LANDLINE_TOKEN, ID_TOKEN, EMAIL_TOKEN, PLATE_TOKEN)  # what masking writes into a text
 
 # RE2 (Arrow) has no look-around, so a pattern captures the character before and after the match to require a
 # boundary, and puts it back. Two matches sharing one boundary character need a second pass (see _mask_arrow).

@@ -214,3 +214,23 @@ def test_score_and_label_commands(runner, config_file):
     assert listed["labels"][0]["gold"] == "materials" and listed["labels"][0]["model"] == "online_platform"
     assert listed["agreement"]["n"] == 1 and listed["agreement"]["accuracy"] == 0.0
     eng.dispose()
+
+
+def test_masking_a_phone_or_id_number_changes_no_score(engine, settings):
+    """Ingestion masks personal numbers ([手机号], [身份证号] …) before scoring, while the corpus the models learn
+    from holds none: a token reads as the number it replaced, so a comment scores the same masked or not, and the
+    token's characters (手机: the mobile app; 身份证: an ID card's service) never pick a category."""
+    from feedback.text.pii import mask_text
+
+    _insert(engine)
+    scorer, _ = train_scorer(engine, settings)
+    raw = ["排队两个小时没人管，我电话13812345678，有问题联系我", "办事很快，态度好，联系电话13912345678",
+           "网上办理一直报错，身份证110101199003071234输进去就说不对"]
+    masked = mask_text(pd.Series(raw)).tolist()
+    assert all("[" in m for m in masked)
+
+    def scores(texts: list[str]) -> pd.DataFrame:
+        return scorer.score(pd.DataFrame({"record_id": range(len(texts)), "kind": "rating", "level": [4, 5, 1],
+                                          "title": None, "text": texts, "tags": None}))
+
+    pd.testing.assert_frame_equal(scores(masked), scores(raw))
