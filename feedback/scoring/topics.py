@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from feedback.text.pii import drop_masked
+
 # Anonymised or real administrative codes that jieba would tear apart: A市, A3区, J10县, M6州.
 _ADMIN_CODE = re.compile(r"([A-Z]\d{0,2}[省市区县州])")
 _CODE = re.compile(r"^[A-Za-z]{0,2}\d{1,4}[A-Za-z]?$|^[A-Za-z]{1,2}$")
@@ -51,7 +53,7 @@ def is_place(token: str) -> bool:
 def tokenize(text: str, segment: Callable[[str], list[str]], stopwords: frozenset[str]) -> list[str]:
     """Words of one text with place names and address numbers kept whole; stop words, bare numbers, dates and
     punctuation dropped."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = drop_masked(unicodedata.normalize("NFKC", text or ""))  # [手机号] is no word of a topic
     raw: list[str] = []
     for part in _ADMIN_CODE.split(text):
         if _ADMIN_CODE.fullmatch(part):

@@ -14,6 +14,7 @@ from feedback.codes import channel_name
 from feedback.tasks.clusters import centroids
 from feedback.tasks.config import TaskSettings
 from feedback.tasks.vectors import char_tfidf
+from feedback.text.pii import drop_masked
 
 _STOP = set(
     "的 了 是 在 我 你 他 她 它 我们 他们 你们 和 与 及 也 都 就 还 又 很 太 不 没 没有 有 这 那 这个 那个 一个 个 "
@@ -157,7 +158,7 @@ def keywords_for(groups: dict[int, list[str]], k: int, anchors: dict[int, str] |
         return cache[s]
 
     def strip(s: str, anchor: str | None) -> str:
-        s = _ADMIN_TEXT.sub("，", s)
+        s = _ADMIN_TEXT.sub("，", drop_masked(s))  # the texts are masked: [手机号] is no keyword
         return s.replace(anchor, "，") if anchor else s
 
     per_group = {g: [words(strip(s, anchors.get(g))) for s in texts] for g, texts in groups.items()}

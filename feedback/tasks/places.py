@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from feedback.text.pii import drop_masked
+
 # Suffixes that make a name a place or an organisation (小区, 路, 小学 …).
 PLACE_SUFFIX = re.compile(
     r"(小区|花园|新城|家园|新村|苑|园|湾|城|府|庭|公馆|广场|大厦|公寓|村|镇|乡|街道|社区|路|大道|街|巷|桥|线|站"
@@ -29,8 +31,9 @@ LEAD_CHARS = 48
 
 
 def clean(text: str | None) -> str:
-    """Text without whitespace runs or zero-width characters."""
-    return _WS.sub("", text or "")
+    """Text without whitespace runs or zero-width characters, a masked number ([手机号] …) a comma: never part of
+    a subject, an anchor or a shared n-gram."""
+    return _WS.sub("", drop_masked(text or "")).strip("，")
 
 
 def lead(title: str | None, text: str | None, chars: int = LEAD_CHARS) -> str:

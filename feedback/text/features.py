@@ -13,16 +13,12 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from feedback.text.pii import TOKENS
+from feedback.text.pii import drop_masked
 
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _LATIN = re.compile(r"[a-z]+")
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff0-9a-z\[\]]+")
-# the tokens masking puts in place of a phone, ID or plate number or an e-mail ([手机号] …), as ``normalize`` leaves
-# them: the models read one as the number it replaced (``0``), never as words (手机, 电话, 身份证 are topics)
-_MASKED = re.compile("|".join(re.escape(token) for token in
-                              sorted({unicodedata.normalize("NFKC", t).lower() for t in TOKENS}, key=len, reverse=True)))
 
 
 def normalize(text: object) -> str:
@@ -36,7 +32,7 @@ def mask_digits(text: str) -> str:
     """Every number becomes ``0`` (a count or a house number says nothing about tone or topic), and so does a
     masked one: a comment reads the same before and after ingestion masked its phone number, and the token's
     characters ([手机号]: 手机) do not count as the mobile app's."""
-    return _DIGITS.sub("0", _MASKED.sub("0", text))
+    return _DIGITS.sub("0", drop_masked(text, "0"))
 
 
 def mask_codes(text: str) -> str:

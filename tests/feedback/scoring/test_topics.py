@@ -52,3 +52,10 @@ def test_discover_topics_edge_cases(seg):
     assert discover_topics(TEXTS, segment=seg, similarity=0.2, min_size=4) == []
     with pytest.raises(ValueError, match="max_docs"):
         discover_topics(TEXTS, segment=seg, max_docs=3)
+
+
+def test_a_masked_number_is_no_word_of_a_topic():
+    segment, stopwords = make_segmenter(), load_stopwords()
+    words = tokenize("小区噪音扰民，我电话[手机号]，身份证[身份证号]，车[车牌号]", segment, stopwords)
+    assert words == tokenize("小区噪音扰民，我电话，身份证，车", segment, stopwords)
+    assert not {"手机号", "身份证号", "车牌号"} & set(words)

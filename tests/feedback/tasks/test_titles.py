@@ -61,3 +61,12 @@ def test_keyword_chips_skip_words_that_name_no_problem(case):
     for g in (1, 2):
         assert not skipped & set(words[g]), words[g]
     assert kept_first <= set(words[1]) and kept_second <= set(words[2]), words
+
+
+def test_a_masked_number_is_no_keyword_and_no_part_of_a_subject():
+    """The store's texts are masked ([手机号] …); a group whose citizens leave their numbers had 手机号 as its first
+    keyword chip, and a subject could start with the token."""
+    groups = {0: ["窗口排队太久，有问题打我[手机号]", "排队两个小时，我电话[手机号]", "叫号系统乱，排队很久，[手机号]"],
+              1: ["网上办理一直报错", "系统登录不上", "上传材料失败"]}
+    assert keywords_for(groups, 5)[0] == ["排队"]
+    assert places.lead(None, "[手机号]我要投诉小区噪音[身份证号]") == "我要投诉小区噪音"
