@@ -313,23 +313,28 @@ def test_the_trend_legends_never_cover_the_dates_on_a_phone(live_server):
     assert not problems, problems
 
 
-def test_a_long_trend_keeps_its_dates_level_on_a_phone(live_server):
-    """At 390 px a trend over a year shows fewer dates, level and apart, instead of standing every
-    date on end to fit (app.js fitTimeAxes); at 1440 px the axis is as Plotly lays it out."""
+def _year_trend(live_server, script: str) -> dict[int, object]:
+    """``script`` evaluated on 总览's first chart (the trend over a year by week) at 390 and 1440 px."""
     problems: list[str] = []
+    shown = {}
     with sync_api.sync_playwright() as pw:
         browser, page = _admin_page(pw, live_server, problems)
-        shown = {}
         for width in (390, 1440):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{live_server}/?start=2025-04-01&end=2026-03-31&grain=week")
             page.wait_for_selector("[data-figure] .main-svg", timeout=15_000)
-            shown[width] = page.locator("[data-figure]").first.evaluate("""el => [...el.querySelectorAll('.xtick text')]
-                .map(t => { const r = t.getBoundingClientRect();
-                            return [t.textContent, (t.getAttribute('transform') || '').includes('rotate'),
-                                    r.left, r.right]; })""")
+            shown[width] = page.locator("[data-figure]").first.evaluate(script)
         browser.close()
     assert not problems, problems
+    return shown
+
+
+def test_a_long_trend_keeps_its_dates_level_on_a_phone(live_server):
+    """At 390 px a trend over a year shows fewer dates, level and apart, instead of standing every
+    date on end to fit (app.js fitTimeAxes); at 1440 px the axis is as Plotly lays it out."""
+    shown = _year_trend(live_server, """el => [...el.querySelectorAll('.xtick text')]
+        .map(t => { const r = t.getBoundingClientRect();
+                    return [t.textContent, (t.getAttribute('transform') || '').includes('rotate'), r.left, r.right]; })""")
     phone = sorted(shown[390], key=lambda t: t[2])
     assert len(phone) >= 2 and not any(t[1] for t in phone), phone  # level
     assert all(a[3] + 4 <= b[2] for a, b in zip(phone, phone[1:], strict=False)), phone  # apart
@@ -337,28 +342,17 @@ def test_a_long_trend_keeps_its_dates_level_on_a_phone(live_server):
 
 
 def test_a_two_axis_trend_keeps_its_plot_wide_on_a_phone(live_server):
-    """At 390 px the trend charts' two y-axis titles stood on end beside their ticks and left the plot about 45 %
-    of the figure's width; there they become level captions over the plot (app.js levelAxisTitles), and at
-    1440 px each axis keeps its title beside it."""
-    problems: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser, page = _admin_page(pw, live_server, problems)
-        shown = {}
-        for width in (390, 1440):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.goto(f"{live_server}/?start=2025-04-01&end=2026-03-31&grain=week")
-            page.wait_for_selector("[data-figure] .main-svg", timeout=15_000)
-            shown[width] = page.locator("[data-figure]").nth(0).evaluate("""el => {
-                const plot = el.querySelector('.nsewdrag').getBoundingClientRect();
-                const ytitles = [...el.querySelectorAll('.g-ytitle text, .g-y2title text')]
-                    .filter(t => t.textContent.trim());
-                const notes = [...el.querySelectorAll('.annotation-text')].map(t => [t.textContent,
-                    t.getBoundingClientRect().bottom]);
-                return {share: plot.width / el.getBoundingClientRect().width, top: plot.top,
-                        standing: ytitles.map(t => t.textContent), notes};
-            }""")
-        browser.close()
-    assert not problems, problems
+    """At 390 px the trend charts' two y-axis titles stood on end beside their ticks and left the plot 49 % of the
+    figure's width; there they become level captions over the plot (app.js levelAxisTitles), and at 1440 px each
+    axis keeps its title beside it."""
+    shown = _year_trend(live_server, """el => {
+        const plot = el.querySelector('.nsewdrag').getBoundingClientRect();
+        const ytitles = [...el.querySelectorAll('.g-ytitle text, .g-y2title text')].filter(t => t.textContent.trim());
+        const notes = [...el.querySelectorAll('.annotation-text')].map(t => [t.textContent,
+            t.getBoundingClientRect().bottom]);
+        return {share: plot.width / el.getBoundingClientRect().width, top: plot.top,
+                standing: ytitles.map(t => t.textContent), notes};
+    }""")
     phone, wide = shown[390], shown[1440]
     assert phone["share"] >= 0.55, phone
     assert phone["standing"] == [], phone  # no title on end beside the ticks
