@@ -36,6 +36,8 @@ _STOP |= set("有点 有些 有一点 稍微 美中不足 唯一 可惜 不过 �
 # ('迟到', a late start, is a problem and stays a keyword)
 _STOP |= set("办好 办完 办成 办下来 搞定 弄好 做好 做完 说完 讲完 听完 看完 问完 填完 交完 跑完 拿到 收到 等到 排到 "
              "轮到 找到 遇到 碰到 想到 知道".split())
+# the contact details a citizen leaves ("手机号[手机号]，麻烦回个电话"): who to call back, never what went wrong
+_STOP |= set("手机号 手机号码 电话号码 联系方式 联系电话 回个 回电 回电话".split())
 # part-of-speech tags (jieba's dictionary) of words that never name a problem: numerals, measure words, pronouns,
 # prepositions, conjunctions, particles, locatives, interjections, onomatopoeia, adjectives, and place or person
 # names (a piece of a name, '中海', '东路': the place is the anchor's job)
