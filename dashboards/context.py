@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app, request
 from sqlalchemy import Engine
 
 from dashboards.cache import ResultCache
+from feedback.clock import local_now
 from feedback.scoring.taxonomy import Taxonomy, taxonomy_of
 from feedback.settings import DashboardSettings, Settings
 
@@ -49,6 +51,11 @@ def options() -> DashboardSettings:
 def taxonomy() -> Taxonomy:
     """The complaint taxonomy of the settings (``[scoring] taxonomy``): every screen's category names."""
     return taxonomy_of(settings())
+
+
+def today() -> date:
+    """Today in the configured time zone (``[ingest] timezone``): the day due dates are judged on."""
+    return local_now(settings().ingest.timezone).date()
 
 
 def cache() -> ResultCache:

@@ -55,6 +55,8 @@ _TASK_PARAMS = [
      "description": "任务所属部门编码；绑定部门的账号总是只看本部门"},
     {"name": "inactive", "in": "query", "schema": {"enum": ["0", "1"]},
      "description": "1 = 含最近一次重建未再出现的任务"},
+    {"name": "overdue", "in": "query", "schema": {"enum": ["1", "true", "on"]},
+     "description": "只看逾期任务：已过截止日期、仍为新建、已受理、整改中或已重开"},
 ]
 _ALERT_PARAMS = [
     {"name": "status", "in": "query", "style": "form", "explode": True,

@@ -102,7 +102,8 @@ def rejects(batch_id: int):
 @bp.get("/tasks")
 def tasks():
     """The 优化任务 list of the page: same filters, same query, same department scoping."""
-    tf = _parsed(lambda: TaskFilters.from_args(request.args).scoped(auth.current_user().dept_code))
+    tf = _parsed(lambda: TaskFilters.from_args(request.args, as_of=context.today())
+                 .scoped(auth.current_user().dept_code))
     page, per_page = _paging()
     with read_connection() as conn:
         result = task_page(conn, tf, page, per_page, context.taxonomy())
@@ -114,7 +115,7 @@ def task(task_id: int):
     """One task as its detail view shows it (404 for another department's task)."""
     with read_connection() as conn:
         t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()),
-                        context.taxonomy())
+                        context.taxonomy(), as_of=context.today())
     if t is None:
         abort(404, description=f"任务 {task_id} 不存在，或不属于本部门")
     return jsonify(t)

@@ -22,6 +22,9 @@ _TASK: dict[str, Any] = {
     "id": _INT, "key": {"type": "string", "description": "stable task key (survives rebuilds)"}, "title": _STR,
     "score": {"type": "number", "minimum": 0, "maximum": 100}, "status": {"enum": list(TASK_STATUSES)},
     "status_name": _STR, "owner": _nullable("string"), "due_date": _nullable("string", format="date"),
+    "overdue_days": {"type": ["integer", "null"], "minimum": 1,
+                     "description": "days past the due date while the work is pending (新建, 已受理, 整改中, 已重开); "
+                                    "null: not overdue"},
     "kind": {"enum": ["service", "hall", "topic"]}, "kind_name": _STR,
     "source": {"enum": ["rating", "message", "mixed"]},
     "category": _nullable("string"), "category_name": _nullable("string"), "service": _nullable("string"),

@@ -46,9 +46,9 @@ def request_task_filters() -> tuple[TaskFilters, str | None]:
     """The URL's task filters scoped to the user's department, and an error message when they are unusable."""
     dept = auth.current_user().dept_code
     try:
-        return TaskFilters.from_args(request.args).scoped(dept), None
+        return TaskFilters.from_args(request.args, as_of=context.today()).scoped(dept), None
     except FilterError as exc:
-        return TaskFilters().scoped(dept), f"筛选条件无效：{exc}"
+        return TaskFilters(as_of=context.today()).scoped(dept), f"筛选条件无效：{exc}"
 
 
 @bp.get("")
@@ -72,7 +72,7 @@ def task_filter_bar(conn, tf: TaskFilters, choices: dict) -> tuple[dict, str]:
         ("任务类型", TYPE_NAMES.get(tf.task_type, "")),
         ("问题类别", named(tf.categories, choices["categories"])), ("状态", named(tf.statuses, choices["statuses"])),
         ("关键词", tf.q or ""),
-        ("含未再出现的任务", "是" if tf.include_inactive else "")])
+        ("含未再出现的任务", "是" if tf.include_inactive else ""), ("只看逾期", "是" if tf.overdue else "")])
 
 
 @bp.get("/<int:task_id>")
@@ -80,12 +80,12 @@ def task_filter_bar(conn, tf: TaskFilters, choices: dict) -> tuple[dict, str]:
 def detail(task_id: int):
     with context.engine().connect() as conn:
         t = task_detail(conn, task_id, auth.current_user().dept_code, task_settings(context.settings()),
-                        context.taxonomy())
+                        context.taxonomy(), as_of=context.today())
     if t is None:
         abort(404, description=f"任务 {task_id} 不存在，或不属于本部门")
     rows = pd.DataFrame(t["component_rows"])
     return render_template(
-        "pages/task_detail.html", t=t, statuses=STATUSES, today=date.today().isoformat(),
+        "pages/task_detail.html", t=t, statuses=STATUSES, today=context.today().isoformat(),
         sparkline=figures.to_json(figures_tasks.task_sparkline(figures_tasks.series_frame(t["series"]),
                                                                t["shipped_at"])) if t["series"] else None,
         components_figure=figures.to_json(figures_tasks.component_bars(rows)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, true
@@ -26,9 +26,9 @@ from feedback.tasks.config import TaskSettings
 from feedback.tasks.explain import contributions, explain
 from feedback.tasks.heat import HEAT_LABELS
 from feedback.tasks.impact import Impact, wilson
-from feedback.tasks.lifecycle import STATUSES, TRANSITIONS
+from feedback.tasks.lifecycle import STATUSES, TRANSITIONS, overdue_days
 from feedback.tasks.priority import priority_formula
-from feedback.tasks.queries import count_tasks, select_tasks, task_history, type_position
+from feedback.tasks.queries import count_tasks, judged_on, select_tasks, task_history, type_position
 from feedback.tasks.selection import NO_CATEGORY, TYPE_NAMES, TaskFilters, type_of
 
 __all__ = ["NO_CATEGORY", "TaskFilters", "task_page", "task_rows", "task_detail", "task_choices"]
@@ -62,6 +62,7 @@ def summary(t: Mapping[str, Any], taxonomy: Taxonomy | None = None) -> dict[str,
         "rank": t["rank"], "position": t.get("position"), "id": t["id"], "key": t["task_key"], "title": t["title"],
         "score": round(float(t["score"] or 0), 2), "status": t["status"],
         "status_name": STATUSES.get(t["status"], t["status"]), "owner": t["owner"], "due_date": t["due_date"],
+        "overdue_days": t.get("overdue_days"),
         "kind": t["kind"], "kind_name": KIND_NAMES.get(t["kind"], t["kind"]),
         "type": type_of(t["kind"]), "type_name": TYPE_NAMES[type_of(t["kind"])], "source": t["source"],
         "category": t["category"],
@@ -187,11 +188,13 @@ def heat_view(heat: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def task_detail(conn: Connection, task_id: int, dept: str | None, cfg: TaskSettings,
-                taxonomy: Taxonomy | None = None) -> dict[str, Any] | None:
-    """Everything the detail view and ``/api/v1/tasks/<id>`` show."""
+                taxonomy: Taxonomy | None = None, as_of: date | None = None) -> dict[str, Any] | None:
+    """Everything the detail view and ``/api/v1/tasks/<id>`` show (``overdue_days`` on ``as_of``, None: today by
+    the storage clock)."""
     t = get_scoped_task(conn, task_id, dept)
     if t is None:
         return None
+    t["overdue_days"] = overdue_days(t["status"], t["due_date"], judged_on(as_of))
     build_cfg, build = _build_settings(conn, t.get("build_id"), cfg)
     heat = (t.get("metrics") or {}).get("heat")
     rows = component_rows(t["components"] or {}, build_cfg, heat)

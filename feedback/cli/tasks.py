@@ -173,9 +173,10 @@ def set_cmd(app: AppContext, ident: str, status, owner, note, due, by, as_json: 
 @click.option("--dept", "depts", multiple=True, help="Only these department codes (repeatable).")
 @click.option("--q", "query", default="", help="Only tasks whose title, service, place, department or keywords "
               "contain this text.")
+@click.option("--overdue", is_flag=True, help="Only tasks past their due date whose work is pending.")
 @pass_app
 def export_cmd(app: AppContext, fmt: str, out: str, top: int, task_type: str, statuses: tuple[str, ...],
-               categories: tuple[str, ...], depts: tuple[str, ...], query: str) -> None:
+               categories: tuple[str, ...], depts: tuple[str, ...], query: str, overdue: bool) -> None:
     """Export the tasks of the filters, the dashboard's exporter (jira: Summary, Description, Priority, Labels,
     Assignee, Due Date — imports into Jira, PingCode, Worktile)."""
     from feedback.filters import FilterError
@@ -184,7 +185,7 @@ def export_cmd(app: AppContext, fmt: str, out: str, top: int, task_type: str, st
     from feedback.tasks.selection import TaskFilters
 
     args = [("type", task_type), *(("status", s) for s in statuses), *(("category", c) for c in categories),
-            *(("dept", d) for d in depts), ("q", query)]
+            *(("dept", d) for d in depts), ("q", query), *([("overdue", "1")] if overdue else [])]
     try:
         tf = TaskFilters.from_args(_Args(args))
     except FilterError as exc:

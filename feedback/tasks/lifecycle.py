@@ -1,6 +1,9 @@
-"""Task states and the transitions allowed between them (pure rules; writes live in the repository)."""
+"""Task states and the transitions allowed between them, and when a task is overdue (pure rules; writes live in
+the repository)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 STATUSES: dict[str, str] = {
     "new": "新建", "accepted": "已受理", "in_progress": "整改中", "shipped": "已上线",
@@ -17,6 +20,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # States in which the task is still open work (listed by default, shown on the board).
 OPEN = frozenset({"new", "accepted", "in_progress", "shipped", "reopened"})
+# States in which the task's work is still to be done: past its due date in one of these, a task is overdue (a
+# shipped fix awaits verification, and verified or dismissed tasks are finished).
+PENDING = frozenset({"new", "accepted", "in_progress", "reopened"})
+
+
+def overdue_days(status: str, due: date | str | None, today: date) -> int | None:
+    """Whole days a task is past its due date on ``today`` while its work is still pending (1 = due yesterday);
+    None when it is not overdue: no due date, due today or later, or shipped, verified or dismissed."""
+    if not due or status not in PENDING:
+        return None
+    days = (today - (date.fromisoformat(due[:10]) if isinstance(due, str) else due)).days
+    return days if days > 0 else None
 
 
 class LifecycleError(ValueError):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, false, func, literal, null, or_, select, true
 
+from feedback.clock import local_now
 from feedback.models import GoldLabel, ModelVersion, Record, Score, Task, TaskEvent, TaskRecord
 from feedback.scoring.taxonomy import NOT_COMPLAINT
+from feedback.tasks.lifecycle import PENDING, overdue_days
 from feedback.tasks.selection import NO_CATEGORY, TASK_TYPES, TaskFilters, type_of
 
 
@@ -134,7 +136,15 @@ def task_conditions(tf: TaskFilters) -> list:
     if tf.q:
         conds.append(or_(*(col.contains(tf.q, autoescape=True)
                            for col in (Task.title, Task.service_name, Task.anchor, Task.dept_name, Task.keywords))))
+    if tf.overdue:  # the SQL form of lifecycle.overdue_days
+        conds += [Task.status.in_(sorted(PENDING)), Task.due_date.is_not(None), Task.due_date < judged_on(tf.as_of)]
     return conds
+
+
+def judged_on(day: date | None) -> date:
+    """The day due dates are judged on: ``day``, else today by the storage clock (the one that checks a new due
+    date, ``feedback.tasks.repository``)."""
+    return day or local_now().date()
 
 
 TASK_ORDER = (Task.active.desc(), func.coalesce(Task.rank, 10**9), Task.score.desc(), Task.task_key)
@@ -142,11 +152,17 @@ TASK_ORDER = (Task.active.desc(), func.coalesce(Task.rank, 10**9), Task.score.de
 
 def select_tasks(conn: Connection, tf: TaskFilters, *, limit: int | None = None, offset: int = 0) -> list[dict]:
     """The tasks of the filters best first, each with its ``position`` in this list (1 = first): the rank within
-    the chosen type and filters, which the page, the API and the exports show."""
+    the chosen type and filters, which the page, the API and the exports show; and its ``overdue_days`` on the
+    filters' day (None: not overdue)."""
     stmt = select(Task.__table__).where(*task_conditions(tf)).order_by(*TASK_ORDER).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [{**_row(r), "position": offset + i + 1} for i, r in enumerate(conn.execute(stmt))]
+    day, out = judged_on(tf.as_of), []
+    for i, r in enumerate(conn.execute(stmt)):
+        row = _row(r)
+        out.append({**row, "position": offset + i + 1,
+                    "overdue_days": overdue_days(row["status"], row["due_date"], day)})
+    return out
 
 
 def count_tasks(conn: Connection, tf: TaskFilters) -> int:

@@ -1,4 +1,4 @@
-"""Which tasks a list shows: the task filters (type, status, category, department, search) shared by the
+"""Which tasks a list shows: the task filters (type, status, category, department, search, overdue) shared by the
 dashboard page, the JSON API, the dashboard's exports and ``haocha tasks export`` (pure; the SQL is in
 ``feedback.tasks.queries.task_conditions``)."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from feedback.filters import FilterError
@@ -28,7 +29,9 @@ def type_of(kind: str | None) -> str:
 @dataclass(frozen=True)
 class TaskFilters:
     """The task list's filters, with their URL form (``type``, ``status``, ``category``, ``dept``, ``q``,
-    ``inactive``)."""
+    ``inactive``, ``overdue``). ``as_of`` is the day on which a task's due date is judged (``overdue`` keeps the
+    tasks past it with their work pending, and every listed task carries its ``overdue_days``); None: today by
+    the storage clock, as a due date is checked when it is set."""
 
     statuses: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
@@ -36,9 +39,11 @@ class TaskFilters:
     include_inactive: bool = False
     task_type: str = DEFAULT_TYPE
     q: str = ""
+    overdue: bool = False
+    as_of: date | None = None
 
     @classmethod
-    def from_args(cls, args: Any) -> TaskFilters:
+    def from_args(cls, args: Any, as_of: date | None = None) -> TaskFilters:
         """From URL arguments (anything with ``get`` and ``getlist``); FilterError says what is wrong."""
         def many(name: str) -> tuple[str, ...]:
             values = [p.strip() for v in args.getlist(name) for p in str(v).split(",")]
@@ -55,13 +60,13 @@ class TaskFilters:
         if len(q) > MAX_QUERY:
             raise FilterError(f"搜索文字最长 {MAX_QUERY} 个字符")
         return cls(statuses, many("category"), many("dept"), args.get("inactive") in ("1", "true", "on"),
-                   task_type, q)
+                   task_type, q, args.get("overdue") in ("1", "true", "on"), as_of)
 
     def to_args(self) -> list[tuple[str, str]]:
         out = [("type", self.task_type)] if self.task_type != DEFAULT_TYPE else []
         out += [("status", s) for s in self.statuses] + [("category", c) for c in self.categories]
         out += [("dept", d) for d in self.depts] + ([("q", self.q)] if self.q else [])
-        return out + ([("inactive", "1")] if self.include_inactive else [])
+        return out + ([("inactive", "1")] if self.include_inactive else []) + ([("overdue", "1")] if self.overdue else [])
 
     def with_type(self, task_type: str) -> TaskFilters:
         return dataclasses.replace(self, task_type=task_type)

@@ -260,3 +260,42 @@ def test_the_list_pages_twenty_tasks_with_positions_that_continue(client_for, wo
     assert first.count('<td class="num rank" data-label="排名">') == 20 and "共 27 项任务，每页 20 项，共 2 页" in first
     second = client.get("/tasks?page=2").text
     assert [int(x) for x in re.findall(r'<td class="num rank" data-label="排名">(\d+)</td>', second)] == list(range(21, 28))
+
+
+
+def test_a_task_past_its_due_date_is_marked_overdue_and_can_be_listed_alone(app, client_for, work, engine):
+    """A due date that has passed while the work is pending (新建 … 已重开) marks the task 逾期 N 天 on the list,
+    its page, the API and the exports, and 只看逾期 (``overdue=1``) keeps those alone; a shipped task past its due
+    date is not overdue (its fix is out), and a department-bound user sees only their own."""
+    from sqlalchemy import update
+
+    from feedback.clock import local_now
+
+    today = local_now(app.extensions["haocha"].settings.ingest.timezone).date()  # the page's day
+    with engine.begin() as conn:  # due dates set weeks ago (the form refuses a day in the past)
+        for key, days, status in (("task-a", 9, "new"), ("task-b", 3, "in_progress"), ("task-topic", 20, "shipped")):
+            conn.execute(update(Task).where(Task.id == work[key])
+                         .values(due_date=today - timedelta(days=days), status=status))
+    client = client_for("admin")
+    html = client.get("/tasks?type=all").text
+    assert "逾期 9 天" in html and "逾期 3 天" in html and html.count('class="row-late"') == 2
+    only = client.get("/tasks?type=all&overdue=1").text
+    assert "共 2 项任务" in only and TITLE_TOPIC not in only and "只看逾期：是" in only
+    assert 'name="overdue" value="1" checked' in only
+    assert 'id="task-overdue"' in client.get(f"/tasks/{work['task-a']}").text
+    assert 'id="task-overdue"' not in client.get(f"/tasks/{work['task-topic']}").text
+    api = client.get("/api/v1/tasks?type=all").json["items"]
+    assert {t["title"]: t["overdue_days"] for t in api} == {TITLE_A: 9, TITLE_B: 3, TITLE_TOPIC: None}
+    assert [t["title"] for t in client.get("/api/v1/tasks?type=topic&overdue=1").json["items"]] == []
+    assert client.get(f"/api/v1/tasks/{work['task-a']}").json["overdue_days"] == 9
+    rows = _csv_rows(client.get("/tasks/export/csv?type=all").data)
+    col = rows[1].index("逾期天数")
+    assert [(r[2], r[col]) for r in rows[2:]] == [(TITLE_A, "9"), ("'" + TITLE_B, "3"), (TITLE_TOPIC, "")]
+    assert [r[2] for r in _csv_rows(client.get("/tasks/export/csv?overdue=1").data)[2:]] == [TITLE_A, "'" + TITLE_B]
+    bound = client_for("viewer_a")
+    assert [t["title"] for t in bound.get("/api/v1/tasks?overdue=1").json["items"]] == [TITLE_A]
+    assert "逾期 3 天" not in bound.get("/tasks?overdue=1").text
+    _change(client, work["task-a"], status="accepted")  # accepted: still pending, still overdue
+    assert client.get(f"/api/v1/tasks/{work['task-a']}").json["overdue_days"] == 9
+    _change(client, work["task-a"], status="shipped")  # the fix is out: no longer overdue
+    assert [t["title"] for t in client.get("/api/v1/tasks?overdue=1").json["items"]] == [TITLE_B]
