@@ -105,16 +105,21 @@ def _spans(trend: pd.DataFrame) -> list[str]:
     return [_span(s, e) for s, e in zip(trend["period"], trend["period_end"], strict=True)]
 
 
-def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] | None) -> None:
-    """``add_vrect``'s shape and label over the buckets of the period, when the window reaches back further."""
+def _period_shade(layout: Spec, trend: pd.DataFrame, period: tuple[date, date] | None) -> list[dict]:
+    """``add_vrect``'s shape over the buckets of the period, when the window reaches back further, and the legend
+    entry that names it (a label inside the plot ran over the lines near its top): the traces to add."""
     if period is None or trend.empty or pd.Timestamp(trend["period"].iloc[0]).date() >= period[0]:
-        return  # the whole window is the period: nothing to tell apart
+        return []  # the whole window is the period: nothing to tell apart
     first = trend["period"].iloc[next(i for i, e in enumerate(trend["period_end"].tolist()) if _day(e) >= period[0])]
     x0, x1 = _plain(first), _plain(trend["period"].iloc[-1])
-    layout["shapes"] = [{"fillcolor": "#2f5d8a", "line": {"width": 0}, "opacity": 0.07, "type": "rect",
+    layout["shapes"] = [{"fillcolor": SHADE, "line": {"width": 0}, "opacity": 0.07, "type": "rect",
                          "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"}]
-    layout["annotations"] = [{"font": {"size": 15}, "showarrow": False, "text": "所选时段", "x": x0,
-                              "xanchor": "left", "xref": "x", "y": 1, "yanchor": "top", "yref": "y domain"}]
+    return [{"type": "scatter", "x": [None], "y": [None], "name": "所选时段", "mode": "markers",
+             "marker": {"symbol": "square", "size": 15, "color": SHADE, "opacity": 0.2},
+             "hoverinfo": "skip", "xaxis": "x", "yaxis": "y"}]
+
+
+SHADE = "#2f5d8a"  # the selected period's band on a trend
 
 
 LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0.5, "xanchor": "center"}
@@ -176,8 +181,7 @@ def trend_volume(trend: pd.DataFrame, grain: str, period: tuple[date, date] | No
     # the legend goes under the axis: above it, it ran into the title
     layout = _layout(f"评价数与差评率趋势（{GRAIN_NAMES[grain]}）", 470, axes, legend=LEGEND_BELOW)
     layout["margin"] = {**layout["margin"], "b": 90}
-    _period_shade(layout, trend, period)
-    return {"data": data, "layout": layout}
+    return {"data": data + _period_shade(layout, trend, period), "layout": layout}
 
 
 def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date] | None = None) -> Spec:
@@ -216,8 +220,7 @@ def trend_satisfaction(trend: pd.DataFrame, grain: str, period: tuple[date, date
                             **span_axis(min(scores, default=None), max(scores, default=None), upper=10)})
     layout = _layout(f"满意度趋势（{GRAIN_NAMES[grain]}）", 430, axes, legend=LEGEND_BELOW)
     layout["margin"] = {**layout["margin"], "b": 90}
-    _period_shade(layout, trend, period)
-    return {"data": data, "layout": layout}
+    return {"data": data + _period_shade(layout, trend, period), "layout": layout}
 
 
 def channel_mix(channels: pd.DataFrame) -> Spec:

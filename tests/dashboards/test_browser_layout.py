@@ -4,7 +4,7 @@ heads are not cut, the chart toolbar and month ticks are Chinese."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -360,3 +360,42 @@ def test_a_two_axis_trend_keeps_its_plot_wide_on_a_phone(live_server):
     assert sorted(n[0] for n in captions) == ["差评率（%）", "评价数（条）"], phone
     assert all(bottom <= phone["top"] for _, bottom in captions), phone  # over the plot, not on it
     assert sorted(wide["standing"]) == ["差评率（%）", "评价数（条）"], wide
+
+
+
+def _fill_two_months(engine) -> None:
+    """The browser data (March 2026) and a February before it, so the KPI cards have 环比 changes."""
+    from feedback.stats.rollups import refresh_rollups
+    from tests import factory
+    from tests.dashboards.conftest import rating_row, seed
+    from tests.dashboards.test_browser import _demo_rows
+    from tests.dashboards.work_data import seed_work
+
+    ids = seed(engine)
+    seed_work(engine)
+    february = [rating_row(5000 + i, ids["batch_id"], level=[5, 5, 4, 1][i % 4],
+                           rated_at=datetime(2026, 2, 2, 9) + timedelta(hours=5 * i)) for i in range(120)]
+    with engine.begin() as conn:
+        factory.add_records(conn, _demo_rows(ids["batch_id"]) + february)
+    refresh_rollups(engine)
+
+
+def test_the_kpi_changes_stay_inside_their_cards(settings_factory, tmp_path):
+    """A KPI card's 环比 / 同比 (▼-0.75个百分点) was kept on one line and ran over the card's right edge on a phone
+    and at 1366 px, where seven cards share the row; it now wraps after 环比 / 同比 when the card is narrow."""
+    problems: list[str] = []
+    with serving(settings_factory, tmp_path, _fill_two_months) as base, sync_api.sync_playwright() as pw:
+        browser, page = _admin_page(pw, base, problems)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{base}/?start=2026-03-01&end=2026-03-31")
+            page.wait_for_selector("#kpi-cards .chg")
+            assert "个百分点" in page.locator("#kpi-cards").inner_text()
+            out = page.evaluate("""() => [...document.querySelectorAll('#kpi-cards .card')].flatMap(card => {
+                const box = card.getBoundingClientRect();
+                const edge = box.right - parseFloat(getComputedStyle(card).paddingRight);
+                return [...card.querySelectorAll('.chg')].filter(c => c.getBoundingClientRect().right > edge + 1)
+                    .map(c => c.innerText); })""")
+            assert not out, (width, out)
+        browser.close()
+    assert not problems, problems

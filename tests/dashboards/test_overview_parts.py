@@ -164,7 +164,7 @@ def test_figure_specs_are_valid_plotly_figures():
         assert validated["layout"]["template"] == body["layout"]["template"]  # Plotly's default look
         assert [t["type"] for t in validated["data"]] == [t["type"] for t in body["data"]]
     assert json.loads(figures.to_json(specs[0]))["data"][1]["y"][2] is None
-    assert [t["name"] for t in specs[0]["data"]] == ["评价数", "差评率", "异常点"]
+    assert [t["name"] for t in specs[0]["data"]] == ["评价数", "差评率", "异常点", "所选时段"]
     assert specs[0]["layout"]["shapes"][0]["x0"] == date(2026, 3, 9)  # the period's buckets are shaded
     # levels on a log axis (issue 15: the 不满意 bars were 2 px tall), up to a bit above the tallest bar
     assert specs[2]["layout"]["yaxis"]["type"] == "log"
@@ -262,6 +262,28 @@ def test_satisfaction_trend_keeps_small_samples_inside_the_others_range():
     assert few["name"] == "样本少" and few["y"] == [98.0] and few["customdata"][0][2:] == [50.0, 2]
     go.Figure(spec)  # valid
 
+
+
+def test_the_selected_period_is_named_in_the_legend_not_over_the_lines():
+    """A trend reaching back before the selected period shades the period's buckets and names the shade in the
+    legend under the plot: a 所选时段 label inside the plot's top edge ran over the 100 % 好评率 line."""
+    trend = pd.DataFrame({"period": [date(2026, 3, d) for d in (2, 9, 16)],
+                          "period_end": [date(2026, 3, 8), date(2026, 3, 15), date(2026, 3, 22)],
+                          "total": [400, 380, 390], "bad": [1, 2, 0], "bad_rate": [0.25, 0.53, 0.0],
+                          "good_rate": [99.0, 100.0, 100.0], "avg_score_10": [9.5, 9.9, 9.9],
+                          "small": [False, False, False], "anomaly": [None, None, None], "reason": [None] * 3,
+                          "link": ["/records?w=1", "/records?w=2", "/records?w=3"],
+                          "bad_link": ["/records?b=1", "/records?b=2", "/records?b=3"]})
+    for make in (fo.trend_satisfaction, fo.trend_volume):
+        spec = make(trend, "week", (date(2026, 3, 9), date(2026, 3, 22)))
+        (shade,) = spec["layout"]["shapes"]
+        assert (shade["x0"], shade["x1"]) == (date(2026, 3, 9), date(2026, 3, 16))
+        assert not spec["layout"].get("annotations")  # nothing written over the plot
+        named = [t for t in spec["data"] if t["name"] == "所选时段"]
+        assert len(named) == 1 and named[0]["marker"]["color"] == shade["fillcolor"]
+        go.Figure(spec)  # valid
+        whole = make(trend, "week", (date(2026, 3, 2), date(2026, 3, 22)))  # the window is the period
+        assert "shapes" not in whole["layout"] and all(t["name"] != "所选时段" for t in whole["data"])
 
 
 @pytest.mark.parametrize(("good", "score"), [((99.42, 99.7, 100.0), (9.815, 9.95, 9.9)),
