@@ -88,6 +88,10 @@ def actions(kpis: dict[str, Any], depts: Ranking, services: pd.DataFrame, tags: 
         s = f"推进优化任务清单（共{tasks.total}项）"
         if new:
             s += f"，排名前{len(tasks.top)}项中有{new}项尚未受理，请明确责任人和完成时限"
+        late = int((pd.to_numeric(tasks.top.get("overdue_days", pd.Series(dtype=float)), errors="coerce") > 0).sum())
+        if late:  # due by the bulletin's day with the work still pending
+            lead = "；有" if new else f"，排名前{len(tasks.top)}项中有"
+            s += f"{lead}{late}项已过截止日期仍未上线，请督促按期完成"
         out.append(s + "。")
     if not out:
         out.append("本月未发现需要专项督办的问题，继续做好评价数据的日常监测。")

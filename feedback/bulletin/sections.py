@@ -24,7 +24,7 @@ MIN_QUOTE_CHARS = 6
 CATEGORY_COLUMNS = ["category", "name", "bad", "hidden", "messages", "total", "share", "top_subcategory", "residual"]
 QUOTE_COLUMNS = ["category", "name", "date", "service_name", "channel_name", "text"]
 TASK_COLUMNS = ["rank", "title", "category_name", "service_name", "dept_name", "signals", "score", "status",
-                "status_name", "owner", "due_date", "last_seen"]
+                "status_name", "owner", "due_date", "overdue_days", "last_seen"]
 
 
 def quote(text: str | None, limit: int = QUOTE_CHARS) -> str | None:
@@ -91,14 +91,20 @@ def _channel(kind: str, channel: str | None) -> str | None:
 def task_section(conn: Connection, filters: Filters, taxonomy: Taxonomy, *, top: int = 10,
                  at: datetime | None = None) -> Tasks:
     """The active optimisation tasks in scope, best first (ranks of the latest rebuild), and their states; with
-    ``at``, as they were then (the bulletin's month end): a later change does not show in an older bulletin."""
-    from feedback.tasks.lifecycle import STATUSES
+    ``at``, as they were then (the bulletin's month end): a later change does not show in an older bulletin. A
+    task past its due date with its work pending on that day carries ``overdue_days``."""
+    from feedback.tasks.lifecycle import STATUSES, overdue_days
+    from feedback.tasks.queries import judged_on
 
     tasks, counts = queries.scoped_tasks(conn, filters, top, at)
     tasks["status_name"] = tasks["status"].map(STATUSES).fillna(tasks["status"])
     tasks["category_name"] = tasks["category"].map(lambda c: taxonomy.name(c) if isinstance(c, str) else "—")
     for col in ("due_date", "last_seen"):
         tasks[col] = tasks[col].map(lambda v: None if v is None or pd.isna(v) else str(v)[:10])
+    day = judged_on(at.date() if at is not None else None)
+    late = [overdue_days(s, d if isinstance(d, str) else None, day)  # a frame's missing day may be NaN
+            for s, d in zip(tasks["status"], tasks["due_date"], strict=True)]
+    tasks["overdue_days"] = pd.Series(late, dtype=object, index=tasks.index)
     order = {s: i for i, s in enumerate(STATUSES)}
     states = counts.assign(o=counts["status"].map(order).fillna(len(order))).sort_values(["o", "status"])
     states.insert(1, "name", states["status"].map(STATUSES).fillna(states["status"]))

@@ -176,3 +176,28 @@ def test_tasks_ranked_with_states_and_scoped(engine, data, settings):
     assert list(scoped.tasks.top["rank"]) == [2, 3]  # the city-wide topic belongs to no department
     none = bulletin(engine, settings, filters=Filters(depts=(B,)))
     assert none.tasks.total == 0 and none.tasks.top.empty
+
+
+def test_a_task_past_its_due_date_at_the_month_end_is_overdue_in_the_bulletin(engine, data, settings):
+    """March's bulletin judges due dates on 03-31: a task accepted with a due date of 03-25 and still pending then is
+    逾期6天 in its task table and named in 下步工作; the same task shipped by 03-28 is not."""
+    from datetime import date
+
+    from dashboards.reports.tables import task_table
+    from feedback.tasks import repository
+
+    ids = add_tasks(engine)
+    with engine.begin() as conn, simulated(datetime(2026, 3, 20, 11)):
+        repository.change_task(conn, ids["k2"], by="pm", due=date(2026, 3, 25))
+    b = bulletin(engine, settings)
+    late = dict(zip(b.tasks.top["title"], b.tasks.top["overdue_days"], strict=True))
+    assert late == {"某小区路灯不亮": None, "事项S1 — 办理时效": None, "部门DA窗口 — 服务态度": 6}
+    table = task_table(b)
+    assert table.rows()[2][-1] == "2026-03-25（逾期6天）" and table.rows()[1][-1] is None
+    (step,) = [s for s in b.actions if s.startswith("推进优化任务清单")]
+    assert "有2项尚未受理" in step and "有1项已过截止日期仍未上线" in step
+    with engine.begin() as conn, simulated(datetime(2026, 3, 28, 9)):
+        repository.change_task(conn, ids["k2"], by="pm", status="shipped")
+    shipped = bulletin(engine, settings)
+    assert shipped.tasks.top["overdue_days"].isna().all()
+    assert not any("已过截止日期" in s for s in shipped.actions)
