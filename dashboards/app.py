@@ -14,10 +14,12 @@ from dashboards.cache import ResultCache
 from dashboards.context import EXTENSION, AppState
 from dashboards.pages import alerts, explorer, ingest, ledger, models, overview, reports, tasks
 from dashboards.queries.ledger import overdue_count
+from dashboards.queries.tasks import TaskFilters
 from feedback.clock import display_time
 from feedback.regions import region_name, region_names
 from feedback.scoring.repository import STAMP_TZ as SCORING_STAMP_TZ
 from feedback.settings import DashboardSettings, Settings
+from feedback.tasks.queries import count_tasks
 
 NAV = (  # (endpoint, label, capability)
     ("overview.index", "总览", "read"),
@@ -91,12 +93,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     return app
 
 
-def _nav_badges(user) -> dict[str, int]:
-    """Counts shown beside nav entries: the user's department's overdue ledger cases."""
+def _nav_badges(user) -> dict[str, tuple[int, str]]:
+    """Counts shown beside nav entries, with their tooltip: the user's department's overdue ledger cases and
+    overdue optimisation tasks (past their due date with the work pending)."""
     if user is None:
         return {}
-    from feedback.clock import local_now
-
+    today = context.today()
     with context.engine().connect() as conn:
-        late = overdue_count(conn, user.dept_code, local_now(context.settings().ingest.timezone).date())
-    return {"ledger.index": late} if late else {}
+        late = overdue_count(conn, user.dept_code, today)
+        tasks = count_tasks(conn, TaskFilters(task_type="all", overdue=True, as_of=today).scoped(user.dept_code))
+    badges = {"ledger.index": (late, f"超期工单 {late} 件"), "tasks.index": (tasks, f"逾期任务 {tasks} 项")}
+    return {ep: b for ep, b in badges.items() if b[0]}

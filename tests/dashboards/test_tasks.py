@@ -292,10 +292,14 @@ def test_a_task_past_its_due_date_is_marked_overdue_and_can_be_listed_alone(app,
     col = rows[1].index("逾期天数")
     assert [(r[2], r[col]) for r in rows[2:]] == [(TITLE_A, "9"), ("'" + TITLE_B, "3"), (TITLE_TOPIC, "")]
     assert [r[2] for r in _csv_rows(client.get("/tasks/export/csv?overdue=1").data)[2:]] == [TITLE_A, "'" + TITLE_B]
+    badge = re.compile(r'<span class="nav-badge" title="逾期任务 (\d+) 项">(\d+)</span>')
+    assert badge.findall(client.get("/records").text) == [("2", "2")]  # announced on every page
     bound = client_for("viewer_a")
     assert [t["title"] for t in bound.get("/api/v1/tasks?overdue=1").json["items"]] == [TITLE_A]
     assert "逾期 3 天" not in bound.get("/tasks?overdue=1").text
+    assert badge.findall(bound.get("/").text) == [("1", "1")]  # department A's own
     _change(client, work["task-a"], status="accepted")  # accepted: still pending, still overdue
     assert client.get(f"/api/v1/tasks/{work['task-a']}").json["overdue_days"] == 9
     _change(client, work["task-a"], status="shipped")  # the fix is out: no longer overdue
     assert [t["title"] for t in client.get("/api/v1/tasks?overdue=1").json["items"]] == [TITLE_B]
+    assert not badge.findall(bound.get("/").text)  # none of department A's is overdue now
