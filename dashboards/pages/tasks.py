@@ -4,6 +4,7 @@ Department scoping: see ``dashboards.queries.tasks`` (a task belongs to its ``de
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
@@ -60,10 +61,13 @@ def index():
         result = task_page(conn, tf, page_number(), PER_PAGE, context.taxonomy())
         choices = task_choices(conn, user.dept_code, context.taxonomy())
         counts = type_counts(conn, tf)
+        late = None if tf.overdue else type_counts(conn, dataclasses.replace(tf, overdue=True))
         options, current = task_filter_bar(conn, tf, choices)
     return render_template("pages/tasks.html", result=result, tf=tf, choices=choices, options=options,
                            current=current, error=error, formats=FORMATS, types=TYPE_NAMES,
-                           type_counts=counts), (400 if error else 200)
+                           type_counts=counts, late=late,
+                           late_args=dataclasses.replace(tf, overdue=True, task_type="all").to_args()
+                           ), (400 if error else 200)
 
 
 def task_filter_bar(conn, tf: TaskFilters, choices: dict) -> tuple[dict, str]:

@@ -281,7 +281,10 @@ def test_a_task_past_its_due_date_is_marked_overdue_and_can_be_listed_alone(app,
     assert "逾期 9 天" in html and "逾期 3 天" in html and html.count('class="row-late"') == 2
     only = client.get("/tasks?type=all&overdue=1").text
     assert "共 2 项任务" in only and TITLE_TOPIC not in only and "只看逾期：是" in only
-    assert 'name="overdue" value="1" checked' in only
+    assert 'name="overdue" value="1" checked' in only and 'id="late-tasks"' not in only
+    notice = re.search(r'id="late-tasks">(.*?)</p>', client.get("/tasks").text).group(1)  # the 政务服务 tab
+    assert notice.startswith("2 项任务已过截止日期仍未上线（政务服务 2，12345 话题 0）")
+    assert 'href="/tasks?type=all&amp;overdue=1"' in notice
     assert 'id="task-overdue"' in client.get(f"/tasks/{work['task-a']}").text
     assert 'id="task-overdue"' not in client.get(f"/tasks/{work['task-topic']}").text
     api = client.get("/api/v1/tasks?type=all").json["items"]
