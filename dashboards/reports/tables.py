@@ -165,9 +165,8 @@ def quote_table(b: Bulletin) -> Table:
 
 def task_table(b: Bulletin) -> Table:
     top = b.tasks.top
-    late = top["overdue_days"] if "overdue_days" in top else pd.Series(None, index=top.index, dtype=object)
-    due = [f"{d}（逾期{int(n)}天）" if isinstance(d, str) and not formats.missing(n) and n else d
-           for d, n in zip(top["due_date"], late, strict=True)]  # the day and, when past it, how long
+    due = [f"{d}（逾期{int(n)}天）" if isinstance(d, str) and not formats.missing(n) else d  # overdue: how long
+           for d, n in zip(top["due_date"], top["overdue_days"], strict=True)]
     return Table("优化任务", _cols(("rank", "排名", "count"), ("title", "任务", "text"),
                                  ("category_name", "问题类别", "text"), ("dept_name", "部门", "text"),
                                  ("signals", "投诉数", "count"), ("score", "优先级", "number"),

@@ -14,16 +14,16 @@ from feedback.tasks.lifecycle import STATUSES
 FORMATS = ("csv", "xlsx", "json", "jira")
 SUFFIXES = {"csv": "csv", "xlsx": "xlsx", "json": "json", "jira": "csv"}
 COLUMNS = ("rank", "id", "title", "score", "kind", "status", "owner", "due_date", "overdue_days", "category",
-           "service_name", "dept_name", "region_code", "anchor", "signals", "first_seen", "last_seen", "keywords", "components",
-           "evidence", "task_key")
+           "service_name", "dept_name", "region_code", "anchor", "signals", "first_seen", "last_seen", "keywords",
+           "components", "evidence", "task_key")
 HEADERS = {"rank": "排名", "id": "任务ID", "title": "标题", "score": "优先级", "kind": "类型", "status": "状态",
            "owner": "负责人", "due_date": "截止日期", "overdue_days": "逾期天数", "category": "问题类别",
            "service_name": "事项", "dept_name": "部门", "region_code": "区划", "anchor": "地点/对象", "signals": "投诉数",
            "first_seen": "首次出现", "last_seen": "最近出现", "keywords": "关键词", "components": "得分构成",
            "evidence": "代表性意见", "task_key": "任务键"}
 WIDTHS = {"rank": 6, "id": 8, "title": 44, "score": 8, "kind": 6, "status": 8, "owner": 10, "due_date": 11,
-          "overdue_days": 8, "category": 14, "service_name": 24, "dept_name": 22, "region_code": 14, "anchor": 16, "signals": 8,
-          "first_seen": 19, "last_seen": 19, "keywords": 30, "components": 40, "evidence": 60, "task_key": 16}
+          "overdue_days": 8, "category": 14, "service_name": 24, "dept_name": 22, "region_code": 14, "anchor": 16,
+          "signals": 8, "first_seen": 19, "last_seen": 19, "keywords": 30, "components": 40, "evidence": 60, "task_key": 16}
 KIND_NAMES = {"service": "事项", "hall": "窗口", "topic": "话题"}
 TRACKER_COLUMNS = ("Summary", "Description", "Priority", "Labels", "Assignee", "Due Date")
 
