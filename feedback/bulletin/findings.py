@@ -131,7 +131,7 @@ def _case_mix(ranking: Ranking) -> list[str]:
     if flagged.empty:
         return []
     parts = [f"{r.name}（实际{fmt.count(r.bad)}条，预期{fmt.number(r.expected, 1)}条）" for r in flagged.itertuples()]
-    return ["、".join(parts) + "的差评明显多于其事项与渠道结构的预期，问题不能归因于所办事项较难。"]
+    return ["、".join(parts) + "的差评明显多于按其事项与渠道结构推算的预期，问题不能归因于所办事项较难。"]
 
 
 def _ledger(ledger: LedgerSummary) -> list[str]:

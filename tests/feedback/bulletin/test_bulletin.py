@@ -70,8 +70,12 @@ def test_sections_of_a_month(engine, data, settings):
     assert len(b.depts.red) == 1 and len(b.depts.black) == 1
     assert b.depts.red.iloc[0]["key"] != b.depts.black.iloc[0]["key"]
     assert b.regions.table.set_index("key").loc[RA, "name"] == region_label(RA) == "区划439902"
-    # case mix: indirect standardisation keeps the scope's total (Σ expected = Σ observed)
-    assert b.depts.table["expected"].sum() == pytest.approx(b.depts.table["bad"].sum(), abs=1e-3)
+    # case mix: S1 is department A's alone and S3 B's alone, so their ratings are expected at their channel's 差评率
+    # (test_kpi.test_ranking_boards_and_case_mix: A 1.3, B 0.9), not at their own cells' (which gave A 1, B 2: each
+    # department's own 差评 explained away); regions RA and RB are the departments' own here, the same figures
+    depts = b.depts.table.set_index("key")
+    assert depts.loc[A, "expected"] == pytest.approx(1.3) and depts.loc[B, "expected"] == pytest.approx(0.9)
+    assert b.regions.table.set_index("key").loc[RB, "expected"] == pytest.approx(0.9)
     # services and tags: S3 has 2 差评 (m7, m8), S1 one (m9); tag 209 and 110 twice each
     assert list(b.services["service_key"])[:2] == ["S3", "S1"] and b.services.iloc[0]["bad"] == 2
     assert set(b.tags["tag"][:2]) == {"110", "209"} and b.tags.iloc[0]["text"]

@@ -215,10 +215,35 @@ def test_ranking_boards_and_case_mix(engine, data):
     assert red.dept_key.tolist() == ["DA"] and black.dept_key.tolist() == ["DB"]
     small = rankings.ranking(cur, "dept_key", min_volume=6)
     assert small["rank"].isna().all() and rankings.boards(small)[0].empty
-    # Cells (S1, pc) hold m1 (A, good) and m9 (A, bad) only, so A's bad is entirely expected there.
+    # S2 is handled by both departments: its (S2, channel) cells hold no 差评, so m4, m5, m6 expect none. S1 is A's
+    # alone and S3 B's alone: their own cells would explain every 差评 of theirs (m9, m7, m8), so their ratings are
+    # expected at their channel's 差评率 over March: pc 2/5 (m8, m9 of m1 m4 m5 m8 m9), mobile 1/2, default and
+    # phone 0. A: m1 0.4 + m2 0.5 + m3 0 + m9 0.4 = 1.3 for 1 差评; B: m7 0.5 + m8 0.4 + m10 0 = 0.9 for 2.
     m = mix.set_index("dept_key")
-    assert m.loc["DA", "expected"] == pytest.approx(1.0) and m.loc["DA", "oe_ratio"] == pytest.approx(1.0)
-    assert m["bad"].sum() == 3 and m["expected"].sum() == pytest.approx(3.0)
+    assert m.loc["DA", "expected"] == pytest.approx(1.3) and m.loc["DB", "expected"] == pytest.approx(0.9)
+    assert m.loc["DA", "oe_ratio"] == pytest.approx(1 / 1.3) and m.loc["DB", "oe_ratio"] == pytest.approx(2 / 0.9)
+    assert m.loc["DB", "adjusted_bad_rate"] == pytest.approx(30.0 * 2 / 0.9)  # March 差评率 3 of 10
+
+
+def test_case_mix_does_not_absolve_a_unit_of_the_services_it_alone_handles():
+    """Two departments, each the only one to handle its service, at 1 % and 10 % 差评: the service's own 差评率
+    cannot tell a hard service from poor handling, so it must not explain the 差评 away (before, both came out at
+    实际/预期 1, the scope's average). Two districts handling one hard service alike stay equal to each other,
+    and better than one that handles an easy service badly."""
+    def frame(rows):
+        return pd.DataFrame([dict(unit=u, service_key=s, channel=c, level=lvl, is_default=False, voided=False, n=n,
+                                  projects=0, hidden=0) for u, s, c, lvl, n in rows]).astype({"level": "Int64"})
+
+    depts = case_mix(frame([("good", "s1", "pc", 5, 99), ("good", "s1", "pc", 1, 1),
+                            ("poor", "s2", "pc", 5, 90), ("poor", "s2", "pc", 1, 10)]), "unit").set_index("unit")
+    assert depts.loc["poor", "oe_ratio"] > 1.5 > 0.5 > depts.loc["good", "oe_ratio"]
+    assert depts.loc["poor", "adjusted_bad_rate"] > depts.loc["good", "adjusted_bad_rate"]
+    districts = case_mix(frame([("a", "hard", "pc", 5, 80), ("a", "hard", "pc", 1, 20),
+                                ("b", "hard", "pc", 5, 80), ("b", "hard", "pc", 1, 20),
+                                ("b", "easy", "pc", 5, 100),
+                                ("c", "easy", "pc", 5, 90), ("c", "easy", "pc", 1, 10)]), "unit").set_index("unit")
+    assert districts.loc["a", "oe_ratio"] == pytest.approx(1.0)  # exactly the hard service's rate
+    assert districts.loc["c", "oe_ratio"] > 1.5  # 10 % where the easy service's cell has 10 of 200
 
 
 def test_equal_units_share_a_rank():

@@ -65,9 +65,13 @@ def test_group_sums_like_pandas(seed):
 
 
 def _pandas_case_mix(frame: pd.DataFrame, unit: str, mix=("service_key", "channel")) -> pd.DataFrame:
-    """case_mix.case_mix in plain pandas groupby / transform: the reference its array form must equal."""
+    """case_mix.case_mix in plain pandas groupby / transform: the reference its array form must equal. A service
+    that one unit alone handles is expected at its channel's 差评率 over the whole frame."""
     t = kpi.rating_table(frame, [unit, *mix])
     cell = t.groupby(list(mix), dropna=False)[["bad", "total"]].transform("sum")
+    rest = t.groupby(list(mix[1:]), dropna=False)[["bad", "total"]].transform("sum")
+    shared = t.groupby(mix[0], dropna=False)[unit].transform(lambda s: s.nunique(dropna=False)) >= 2
+    cell = cell.where(shared, rest)
     t["expected"] = t["total"] * (cell["bad"] / cell["total"].where(cell["total"] > 0)).fillna(0.0)
     u = t.groupby(unit, dropna=False)[["total", "bad", "expected"]].sum().reset_index()
     overall = u["bad"].sum() / u["total"].sum() * 100.0 if u["total"].sum() else None
