@@ -131,7 +131,8 @@ def _case_mix(ranking: Ranking) -> list[str]:
     if flagged.empty:
         return []
     parts = [f"{r.name}（实际{fmt.count(r.bad)}条，预期{fmt.number(r.expected, 1)}条）" for r in flagged.itertuples()]
-    return ["、".join(parts) + "的差评明显多于按其事项与渠道结构推算的预期，问题不能归因于所办事项较难。"]
+    return ["、".join(parts) + "的差评明显多于按其事项与渠道结构推算的预期（同一事项与其他办理单位比较；只有本单位办理的事项"
+            "按渠道平均水平计）。"]
 
 
 def _ledger(ledger: LedgerSummary) -> list[str]:

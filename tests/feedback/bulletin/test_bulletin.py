@@ -205,3 +205,24 @@ def test_a_task_past_its_due_date_at_the_month_end_is_overdue_in_the_bulletin(en
     shipped = bulletin(engine, settings)
     assert shipped.tasks.top["overdue_days"].isna().all()
     assert not any("已过截止日期" in s for s in shipped.actions)
+
+
+def test_a_department_with_many_more_bad_ratings_than_its_peers_is_named_though_it_alone_handles_its_services():
+    """存在问题 names a unit whose 差评 exceed its case-mix expectation by half. A department handles its own
+    services; when the services' own 差评率 set the expectation, every department was exactly as expected and none
+    could ever be named. Now the one with 12 差评 in 200 ratings, where the city's channel has 16 in 600, is."""
+    import pandas as pd
+
+    from feedback.bulletin import findings
+    from feedback.stats import rankings
+    from feedback.stats.case_mix import case_mix
+
+    rows = [("民政局", "s1", 5, 198), ("民政局", "s1", 1, 2), ("税务局", "s2", 5, 198), ("税务局", "s2", 1, 2),
+            ("不动产登记中心", "s3", 5, 188), ("不动产登记中心", "s3", 1, 12)]
+    frame = pd.DataFrame([dict(dept_key=d, service_key=s, channel="hall", level=lvl, is_default=False, voided=False,
+                               n=n, projects=0, hidden=0) for d, s, lvl, n in rows]).astype({"level": "Int64"})
+    mix = case_mix(frame, "dept_key")
+    table = mix.assign(eligible=True, key=mix["dept_key"], name=mix["dept_key"])
+    named = findings._case_mix(rankings.Ranking("dept", table, table.head(0), table.head(0), min_volume=1))
+    assert len(named) == 1 and named[0].startswith("不动产登记中心（实际12条，预期5.3条）的差评明显多于")
+    assert "民政局" not in named[0] and "税务局" not in named[0]
