@@ -164,7 +164,11 @@ def _follow_ups(rng, a: dict, k: int, end_ts: int) -> None:
     w = np.where(a["ch"] == 7, 0.0, 1.0 + 40.0 * (a["level"] <= 2) + 2.0 * (a["level"] == 3))
     src = rng.choice(len(w), size=k, replace=False, p=w / w.sum())
     new = {key: v[src].copy() for key, v in a.items()}
-    new["ts"] = np.minimum(new["ts"] + rng.integers(DAY, 15 * DAY, k), end_ts)
+    delay = rng.integers(DAY, 15 * DAY, k)
+    # one to fifteen days later; a 追评 that would fall after the year's end comes as far into what is left of it
+    # (clamped to the last second, every late one would sit at 23:59:59 on top of 评价明细)
+    room = np.maximum(end_ts - new["ts"], 0)
+    new["ts"] = np.where(new["ts"] + delay > end_ts, new["ts"] + room * (delay - DAY) // (14 * DAY), new["ts"] + delay)
     was_bad = new["level"] <= 2
     fixed = was_bad & (rng.random(k) < 0.55)
     new["tone"] = np.where(fixed, 1, np.where(was_bad, 2, 3)).astype(np.int8)

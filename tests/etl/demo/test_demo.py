@@ -126,6 +126,16 @@ def test_ids_and_codes_are_well_formed(ratings):
     assert again["projectNo"].isin(first["projectNo"]).all()
 
 
+def test_follow_ups_come_after_their_first_rating_and_do_not_pile_up_at_the_years_end(ratings):
+    """A 追评 comes one to fifteen days after the first rating; one that would fall after the year's end comes in
+    what is left of it, not all at its last second (they sat on top of 评价明细, newest first, at 23:59)."""
+    first = ratings[ratings["assessNumber"] == "1"].set_index("projectNo")["assessTime"]
+    again = ratings[ratings["assessNumber"] == "2"]
+    assert (again["assessTime"].to_numpy() >= first.loc[again["projectNo"]].to_numpy()).all()
+    last = ratings["assessTime"].max()
+    assert (ratings["assessTime"] == last).sum() == 1 and (again["assessTime"] == last).sum() <= 1
+
+
 def test_level_distribution_and_defaults(ratings):
     assert (ratings["lv"] >= 3).mean() > 0.99
     active = ratings[ratings["pf"] != "7"]
