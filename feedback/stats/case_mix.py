@@ -41,8 +41,8 @@ def case_mix(frame: pd.DataFrame, unit: str, mix: Sequence[str] = ("service_key"
     bad = np.bincount(inverse, weights=parts["bad"].astype("float64"), minlength=groups).astype("int64")
     cell = _cells(codes[1:], uniques[1:], groups)
     rest = _cells(codes[2:], uniques[2:], groups)  # the mix without the service: a service one unit alone handles
-    n_units = max(len(uniques[0]), 1)  # each (service, unit) pair once, numbered service-major
-    service_of_pair = np.unique(codes[1].astype("int64") * n_units + codes[0]) // n_units
+    stride = max(len(uniques[0]), 1)  # each (service, unit) pair once, numbered service-major
+    service_of_pair = np.unique(codes[1].astype("int64") * stride + codes[0]) // stride
     shared = (np.bincount(service_of_pair, minlength=max(len(uniques[1]), 1)) >= 2)[codes[1]]
     ids, member = np.unique(codes[0], return_inverse=True)
     return _case_mix_arrays(bad, total, cell, member.reshape(-1), len(ids), unit, key_column(uniques[0], ids),
@@ -60,15 +60,14 @@ def _cells(codes: tuple[np.ndarray, ...], uniques: tuple, groups: int) -> np.nda
 
 
 def _case_mix_arrays(bad: np.ndarray, total: np.ndarray, cell: np.ndarray, member: np.ndarray, n_units: int,
-                     unit: str, keys, rest: np.ndarray | None = None, shared: np.ndarray | None = None
-                     ) -> pd.DataFrame:
+                     unit: str, keys, *, rest: np.ndarray, shared: np.ndarray) -> pd.DataFrame:
     """case_mix's arithmetic on the groups' arrays (same operations, same order as the pandas form; the per-unit
     sum of ``expected`` stays a pandas groupby sum, whose compensated summation the figures were always taken
     with). Where ``shared`` is false (a service one unit alone handles) a group is expected at its ``rest`` cell's
     差评率 (the rest of the mix, over the whole scope) instead of its own cell's."""
     cell_bad = np.bincount(cell, weights=bad)[cell]
     cell_total = np.bincount(cell, weights=total)[cell]
-    if rest is not None and shared is not None and not shared.all():
+    if not shared.all():
         cell_bad = np.where(shared, cell_bad, np.bincount(rest, weights=bad)[rest])
         cell_total = np.where(shared, cell_total, np.bincount(rest, weights=total)[rest])
     share = np.divide(cell_bad, cell_total, out=np.zeros(len(total)), where=cell_total > 0)
