@@ -286,6 +286,7 @@ def level_split(levels: pd.DataFrame) -> Spec:
     # Plotly turned the one-line names on end, cut off under the legend
     ticks = {"tickvals": x, "ticktext": [_two_lines(str(v)) for v in x], "tickangle": 0}
     axes = {"xaxis": ticks, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35], "dtick": 1,
+                                      "tickformat": ",d",  # 10,000 rather than 10k
                                       "title": {"text": "评价数（条，对数刻度）"}}}
     layout = _layout("五级评价分布", 440, axes, barmode="stack")  # the legend names 主动 and 系统默认
     layout["legend"] = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.5, "xanchor": "center"}
