@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                          "it), or the sum of every category's confidence (measured, not kept)")
     ap.add_argument("--n", type=int, default=20000, help="records scored for the throughput figure")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-calibration", action="store_true", help="the throughput figure alone")
     ap.add_argument("--candidates", action="store_true", help="compare classifier candidates on a dev split")
     ap.add_argument("--by-parts", action="store_true",
                     help="compare candidates on corpus parts held out whole (writers never in training)")
@@ -338,8 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.by_parts:
         print(json.dumps(by_parts(args.corpus_dir, args.only), ensure_ascii=False, indent=1))
         return 0
-    report = {"calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other, sub_mix=args.sub_mix,
-                                        open_score=args.open_score)}
+    report = {} if args.skip_calibration else {
+        "calibration": calibrate(args.corpus_dir, args.data_dir, args.target_other, sub_mix=args.sub_mix,
+                                 open_score=args.open_score)}
     if not args.skip_throughput:
         report["throughput"] = throughput(args.corpus_dir, args.n)
     print(json.dumps(report, ensure_ascii=False, indent=1))
