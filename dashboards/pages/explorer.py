@@ -14,6 +14,7 @@ from dashboards.actions import corrections as labels
 from dashboards.actions.exports import attachment
 from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
 from dashboards.queries.records import export_rows, recent_labels, review_queue, search_records
+from feedback.filters import Filters
 from feedback.scoring.scorer import may_be_no_complaint
 from feedback.sheets import csv_bytes, xlsx_bytes
 
@@ -120,16 +121,28 @@ def review_answer(record_id: int):
     decision = request.form.get("decision")
     confirmed = decision == "confirm"
     category, _, sub = (request.form.get("choice") or "").partition("/")
-    try:
-        saved = labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id,
-                                        category, request.form.get("note"), sub or None)
+    try:  # with same=1: every record of the department waiting with exactly these words takes the same answer
+        saved, others, refused = labels.correct_same_text(
+            context.engine(), context.settings(), auth.current_user(), record_id, category, request.form.get("note"),
+            sub or None, auth.scope(Filters())) if request.form.get("same") == "1" else (
+            labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id, category,
+                                    request.form.get("note"), sub or None), [], 0)
     except labels.LabelError as exc:
         abort(400, description=str(exc))
     except LookupError:
         abort(404, description=f"记录 {record_id} 不存在，或不属于本部门")
+    answer = decision if decision in ("confirm", "not_complaint") else "correct"
     auth.audit_request("label", record_id=record_id, category=saved["category"], subcategory=saved["subcategory"],
-                       via="review", decision=decision if decision in ("confirm", "not_complaint") else "correct")
-    flash(_saved_message(saved, "确认" if confirmed else "校正"), "ok")
+                       via="review", decision=answer)
+    for other in others:  # one audit entry per record labelled, naming the record whose words it shares
+        auth.audit_request("label", record_id=other, category=saved["category"], subcategory=saved["subcategory"],
+                           via="review", decision=answer, same_text_as=record_id)
+    message = _saved_message(saved, "确认" if confirmed else "校正")
+    if others:
+        message += f"；同样文字的另外 {len(others)} 条评价一并{'确认' if confirmed else '处理'}"
+    if refused:
+        message += f"；另有 {refused} 条同样文字的差评不能标为“不是投诉”，仍在待确认中"
+    flash(message, "ok")
     return redirect(url_for("explorer.review"))
 
 

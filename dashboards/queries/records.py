@@ -170,24 +170,28 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
     between its best and second-best category first; scored before margins were stored: last), without a gold
     label, with text; ``filters`` must already be scoped to the user's department. Returns (items, how many wait
     in all)."""
-    latest = _latest_gold()
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-    # the taxonomy's classifications only: a 12345 message's own office category is not the queue's to confirm
-    conds = (Score.model_version.in_(active_versions()), Score.category.in_([*taxonomy.slugs, taxonomy.other_slug]),
-             latest.c.gold_id.is_(None),
-             Record.text.is_not(None), Record.text != "", *record_conditions(filters))
+    latest, conds = _waiting(filters, taxonomy)
     base = (select(Record.id).select_from(Record).join(Score, Score.record_id == Record.id)
             .outerjoin(latest, latest.c.record_id == Record.id).where(*conds))
     waiting = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = conn.execute(
+    fetched = conn.execute(
         select(Record.id, Record.kind, Record.rated_at, Record.level, Record.dept_name, Record.service_name,
                Record.title, Record.text, Score.category, Score.subcategory, Score.category_conf,
                Score.category_margin, Score.categories)
         .select_from(Record).join(Score, Score.record_id == Record.id)
         .outerjoin(latest, latest.c.record_id == Record.id).where(*conds)
         .order_by(Score.category_margin.is_(None), Score.category_margin, Record.id)
-        .limit(limit)
+        .limit(limit * SAME_TEXT_READ)
     ).all()
+    # one row per text and answer: the same words (often a short comment many people typed) that the model filed
+    # alike are confirmed once for all of them; alike, since 差评 tags can file the same words apart (不行)
+    rows, seen = [], set()
+    for r in fetched:
+        if _same_key(r) not in seen and len(rows) < limit:
+            seen.add(_same_key(r))
+            rows.append(r)
+    same = same_text_counts(conn, filters, taxonomy, [r.text for r in rows])
     titles = display.mask_texts([r.title for r in rows])
     texts = display.mask_texts([r.text for r in rows])
     items = []
@@ -214,8 +218,56 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
             "best_conf": round(other_confidence(float(r.category_conf)), 3)
             if r.category == taxonomy.other_slug and r.category_margin is not None and r.category_conf is not None
             else None,
+            "same": same.get(_same_key(r), 1) - 1,  # other waiting records with these words, filed alike
         })
     return items, waiting
+
+
+SAME_TEXT_READ = 20  # the queue reads this many times its rows, to fill a screen with different texts
+
+
+def _waiting(filters: Filters, taxonomy: Taxonomy) -> tuple[Any, tuple]:
+    """(the latest-gold subquery, the conditions) of the records waiting in the 待确认 queue within ``filters``:
+    scored by an active version into the taxonomy (a 12345 message's own office category is not the queue's to
+    confirm), without a gold label, with text."""
+    latest = _latest_gold()
+    return latest, (Score.model_version.in_(active_versions()),
+                    Score.category.in_([*taxonomy.slugs, taxonomy.other_slug]), latest.c.gold_id.is_(None),
+                    Record.text.is_not(None), Record.text != "", *record_conditions(filters))
+
+
+def _same_key(row: Any) -> tuple:
+    """What makes two waiting records one row of the queue: the same title and text, filed alike by the model."""
+    return row.title, row.text, row.category, row.subcategory
+
+
+def same_text_counts(conn: Connection, filters: Filters, taxonomy: Taxonomy, texts: list[str]) -> dict[tuple, int]:
+    """``_same_key`` → how many records within ``filters`` wait in the queue with these words, filed alike."""
+    if not texts:
+        return {}
+    latest, conds = _waiting(filters, taxonomy)
+    rows = conn.execute(
+        select(Record.title, Record.text, Score.category, Score.subcategory, func.count().label("n"))
+        .select_from(Record).join(Score, Score.record_id == Record.id)
+        .outerjoin(latest, latest.c.record_id == Record.id).where(*conds, Record.text.in_(sorted(set(texts))))
+        .group_by(Record.title, Record.text, Score.category, Score.subcategory)).all()
+    return {_same_key(r): int(r.n) for r in rows}
+
+
+def same_text_waiting(conn: Connection, filters: Filters, taxonomy: Taxonomy, record_id: int) -> list[int]:
+    """The records within ``filters`` waiting in the queue with exactly the words of ``record_id`` and filed alike
+    by the active model (itself first when it waits), in id order."""
+    latest, conds = _waiting(filters, taxonomy)
+    joined = (select(Record.id, Record.title, Record.text, Score.category, Score.subcategory).select_from(Record)
+              .join(Score, Score.record_id == Record.id).outerjoin(latest, latest.c.record_id == Record.id))
+    own = conn.execute(joined.where(*conds, Record.id == record_id)).first()
+    if own is None:  # not waiting (answered meanwhile, or not the user's): nothing to answer alike
+        return []
+    alike = [(Record.title.is_(None) if own.title is None else Record.title == own.title), Record.text == own.text,
+             Score.category == own.category,
+             Score.subcategory.is_(None) if own.subcategory is None else Score.subcategory == own.subcategory]
+    ids = conn.execute(joined.where(*conds, *alike).order_by(Record.id)).scalars().all()
+    return sorted(ids, key=lambda i: i != record_id)
 
 
 RECENT_LABELS = 5  # the 待确认 page's 「我最近的确认与校正」

@@ -247,7 +247,8 @@ def test_the_review_queue_is_cards_on_a_phone(settings_factory, tmp_path):
     """待确认分类 on a phone: one card a classification (at 390 px its table stood 46,000 px tall, the comment and
     the buttons off-screen to the right), each short field with its name, the comment the card's width, nothing
     to scroll sideways; at 1440 px a table again. A confirmation then shows under 我最近的确认与校正 as a card whose
-    撤销 button is on screen, and its undo empties that list."""
+    撤销 button is on screen (one a record: the row's same words, answered with it, too), and its undo takes one
+    record back."""
     from feedback.scoring.score import score_store
     from tests.dashboards.test_browser import _fill
 
@@ -281,9 +282,13 @@ def test_the_review_queue_is_cards_on_a_phone(settings_factory, tmp_path):
         undo = page.locator("#mine").get_by_role("button", name="撤销").first
         box = undo.bounding_box()
         assert wide <= 0 and box["x"] >= 0 and box["x"] + box["width"] <= 390, (wide, box)
+        together = re.search(r"同样文字的另外 (\d+) 条", page.content())  # the row's same words, answered with it
+        labelled = 1 + (int(together.group(1)) if together else 0)
         undo.click()
         page.wait_for_url(f"{url}/records/review")
-        assert "已撤销" in page.content() and page.locator("#mine").count() == 0
+        left = page.locator("#mine").get_by_role("button", name="撤销").count()
+        assert "已撤销" in page.content() and left == min(labelled - 1, 5), (labelled, left)  # five listed at most
+        assert page.locator("#mine").count() == (1 if left else 0)
         browser.close()
     assert not problems, problems
 

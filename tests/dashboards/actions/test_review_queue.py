@@ -174,3 +174,76 @@ def test_a_comment_filed_as_other_says_why_instead_of_a_lead(client_for, engine,
     assert "最可能的分类把握仅 15%，故归入其他问题" in cells[outside]
     assert "领先次选" not in cells[outside] and "置信度 85%" not in cells[outside]
     assert "领先次选" in cells[plain] and "最可能的分类" not in cells[plain]
+
+
+def test_the_same_words_wait_as_one_row_and_are_answered_once(client_for, engine, scored):
+    """Many people type the same short comment; the queue showed it once per record (the demo's top three rows
+    were one sentence) and each had to be confirmed alone. Now a text waits as one row, says how many more of the
+    department's records share it, and one answer labels them all, each its own gold label and audit entry;
+    another department's record with the same words is not touched."""
+    scores = _scores(engine, scored)
+    order = sorted(scores, key=lambda rid: (scores[rid][2], rid))
+    *own, apart = [rid for rid in order if scores[rid][3] == DEPT_A][:4]
+    foreign = next(rid for rid in order if scores[rid][3] != DEPT_A)
+    words = "办是办了，就是有点慢。。。"
+    cat, sub = scores[own[0]][:2]
+    with engine.begin() as conn:
+        conn.execute(update(Record).where(Record.id.in_([*own, foreign, apart])).values(text=words))
+        conn.execute(update(Score).where(Score.record_id.in_([*own, foreign]), Score.model_version == scored)
+                     .values(category=cat, subcategory=sub))
+        # the same words filed elsewhere (差评 tags can do that): not the same answer, not merged
+        conn.execute(update(Score).where(Score.record_id == apart, Score.model_version == scored)
+                     .values(category="online_platform" if cat != "online_platform" else "materials",
+                             subcategory=None))
+    everyone = client_for("pm").get("/records/review").text
+    ids = _queue_ids(everyone)
+    assert sum(rid in ids for rid in [*own, foreign]) == 1 and apart in ids  # one row for the four alike
+    assert "另有 3 条评价文字与此完全相同" in everyone and f"待确认 {len(scores)} 条" in everyone
+    client = client_for("ops_a")
+    page = client.get("/records/review").text
+    first = next(rid for rid in _queue_ids(page) if rid in own)
+    assert first == own[0] and "另有 2 条本部门评价文字与此完全相同、模型分类也相同" in page
+    r = client.post(f"/records/review/{first}", data={
+        "decision": "confirm", "choice": cat + (f"/{sub}" if sub else ""), "same": "1", "csrf_token": csrf_from(page)})
+    assert r.status_code == 302
+    with engine.connect() as conn:
+        gold = {rid: c for rid, c in conn.execute(select(GoldLabel.record_id, GoldLabel.category))}
+        audits = [json.loads(d) for d in conn.execute(select(AuditLog.detail).where(AuditLog.action == "label")).scalars()]
+    assert gold == {rid: cat for rid in own}  # the other department's record still waits
+    assert [(a["record_id"], a.get("same_text_as")) for a in audits] == [(own[0], None)] + sorted(
+        (rid, own[0]) for rid in own[1:])
+    after = client.get("/records/review").text
+    assert "一并确认" in after and not set(own) & set(_queue_ids(after))
+    assert {foreign, apart} <= set(_queue_ids(client_for("pm").get("/records/review").text))
+
+
+def test_without_same_only_the_record_is_answered(client_for, engine, scored):
+    scores = _scores(engine, scored)
+    own = [rid for rid in sorted(scores) if scores[rid][3] == DEPT_A][:2]
+    with engine.begin() as conn:
+        conn.execute(update(Record).where(Record.id.in_(own)).values(text="窗口没人"))
+    client = client_for("ops_a")
+    token = csrf_from(client.get("/records/review").text)
+    assert client.post(f"/records/review/{own[0]}", data={"choice": "queue_onsite", "csrf_token": token}).status_code == 302
+    with engine.connect() as conn:
+        assert conn.execute(select(GoldLabel.record_id)).scalars().all() == [own[0]]
+
+
+def test_not_a_complaint_for_the_same_words_leaves_the_bad_ratings_waiting(client_for, engine, scored):
+    """不是投诉 is refused on a 差评 (the rating itself complains); among records sharing the words it labels the
+    good ratings, and the page says how many 差评 still wait."""
+    scores = _scores(engine, scored)
+    good, bad = [rid for rid in sorted(scores) if scores[rid][3] == DEPT_A][:2]
+    with engine.begin() as conn:
+        conn.execute(update(Record).where(Record.id.in_([good, bad])).values(text="还行吧"))
+        conn.execute(update(Record).where(Record.id == good).values(level=4))
+        conn.execute(update(Record).where(Record.id == bad).values(level=1))
+    client = client_for("ops_a")
+    token = csrf_from(client.get("/records/review").text)
+    r = client.post(f"/records/review/{good}", data={"decision": "not_complaint", "choice": "not_complaint",
+                                                     "same": "1", "csrf_token": token})
+    assert r.status_code == 302
+    with engine.connect() as conn:
+        assert conn.execute(select(GoldLabel.record_id)).scalars().all() == [good]
+    page = client.get("/records/review").text
+    assert "另有 1 条同样文字的差评不能标为“不是投诉”" in page and bad in _queue_ids(page)
