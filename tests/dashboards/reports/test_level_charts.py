@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -36,3 +37,11 @@ def test_html_level_chart_is_on_a_log_axis_that_holds_every_bar():
     assert axis["type"] == "log" and axis["tickformat"] == ",d"  # 10,000, not 10k on a Chinese page
     low, high = axis["range"]
     assert low <= 0 and 10 ** high > LEVELS["total"].max()  # 1 rating to the tallest bar with its label
+
+
+def test_a_month_without_ratings_still_draws_without_warnings():
+    empty = LEVELS.assign(active=0, default=0, total=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warned that a log axis had nothing positive to scale
+        png = pngcharts.level_chart(empty)
+    assert Image.open(io.BytesIO(png)).size[0] > 0
