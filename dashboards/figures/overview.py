@@ -19,7 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from dashboards.figures.style import FONT, LEVEL_COLOURS, nice_axis, plotly_template, span_axis
+from dashboards.figures.style import (
+    FONT,
+    LEVEL_COLOURS,
+    log_count_axis,
+    nice_axis,
+    plotly_template,
+    span_axis,
+)
 
 BLUE, RED, GREEN, AMBER, GREY = "#2f5d8a", "#b3261e", "#1a7f37", "#c98a00", "#aab2bd"
 TICKS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}
@@ -279,14 +286,10 @@ def level_split(levels: pd.DataFrame) -> Spec:
     totals = [a + d for a, d in zip(active, default, strict=True)]
     data.append({"type": "scatter", "x": x, "y": totals, "mode": "text", "text": [f"{int(v):,}" for v in totals],
                  "textposition": "top center", "showlegend": False, "hoverinfo": "skip"})
-    # a log axis: 不满意 and 非常不满意 are a few hundredths of the ratings, 2 px tall on a linear one; the labels
-    # above the bars carry the exact counts
-    peak = max(1, int(max(totals, default=0)))
     # the names in two lines of two or three characters (非常 / 满意): on a phone five bars leave ~60 px a name, and
     # Plotly turned the one-line names on end, cut off under the legend
     ticks = {"tickvals": x, "ticktext": [_two_lines(str(v)) for v in x], "tickangle": 0}
-    axes = {"xaxis": ticks, "yaxis": {"type": "log", "range": [-0.1, math.log10(peak) + 0.35], "dtick": 1,
-                                      "tickformat": ",d",  # 10,000 rather than 10k
+    axes = {"xaxis": ticks, "yaxis": {**log_count_axis(max(totals, default=0)),
                                       "title": {"text": "评价数（条，对数刻度）"}}}
     layout = _layout("五级评价分布", 440, axes, barmode="stack")  # the legend names 主动 and 系统默认
     layout["legend"] = {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0.5, "xanchor": "center"}

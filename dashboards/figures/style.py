@@ -38,6 +38,14 @@ def nice_axis(maximum: float, *, integer: bool = False, ticks: int = 5) -> dict[
             "tickmode": "linear"}
 
 
+def log_count_axis(peak: float) -> dict[str, Any]:
+    """A log axis of counts from 1 to a little above ``peak``, a tick at each power of ten written as a plain number
+    (10,000, not 10k): the level charts, where 不满意 and 非常不满意 are a few hundredths of the ratings and under a
+    pixel tall on a linear axis (the counts are printed above the bars)."""
+    top = max(1.0, float(peak)) if peak and math.isfinite(float(peak)) else 1.0
+    return {"type": "log", "range": [-0.1, math.log10(top) + 0.35], "dtick": 1, "tickformat": ",d"}
+
+
 def span_axis(lo: float | None, hi: float | None, *, upper: float | None = None, ticks: int = 5) -> dict[str, Any]:
     """A linear axis over ``[lo, hi]`` (not from 0) with round steps of 1, 2 or 5 × 10^k and as many decimals as
     the step has, trailing zeros dropped as Plotly's own labels do (9.9, 9.95, 10), so every tick reads exactly

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.figures.style import FONT, LEVEL_COLOURS, nice_axis
+from dashboards.figures.style import FONT, LEVEL_COLOURS, log_count_axis, nice_axis
 
 RED, GREY, BLUE = "#b3261e", "#aab2bd", "#2f5d8a"
 
@@ -34,10 +32,7 @@ def level_figure(levels: pd.DataFrame) -> go.Figure:
                     textposition="top center", showlegend=False, hoverinfo="skip")
     _layout(fig, "各满意度等级评价数（主动评价与系统默认）")
     fig.update_layout(barmode="stack")
-    # a log axis, as on 总览: 不满意 and 非常不满意 are a few hundredths of the ratings, under a pixel tall on a
-    # linear one; the labels above the bars carry the exact counts
-    peak = max(1, int(totals.max() if len(totals) else 1))
-    fig.update_yaxes(type="log", range=[-0.1, math.log10(peak) + 0.35], dtick=1, tickformat=",d",
+    fig.update_yaxes(**log_count_axis(totals.max() if len(totals) else 0),  # as on 总览
                      title={"text": "评价数（条，对数刻度）", "font": {"size": 12}})
     return fig
 

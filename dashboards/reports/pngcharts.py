@@ -88,23 +88,20 @@ def level_chart(levels: pd.DataFrame) -> bytes:
     ax.grid(axis="x", visible=False)
     ax.grid(axis="y", color="#e3e6ea", linewidth=0.6)
     x = list(levels["name"])
-    # a log axis, as on 总览: 不满意 and 非常不满意 are a few hundredths of the ratings, under a pixel tall on a
-    # linear one; the labels above the bars carry the exact counts
-    top = int(levels["total"].max()) if len(levels) else 0
-    if top > 0:  # a month without ratings keeps a linear axis (a log one has nothing to scale)
-        ax.set_yscale("log")
     ax.bar(x, levels["active"], color=[LEVEL_COLOURS[int(v)] for v in levels["level"]], label="主动评价")
     ax.bar(x, levels["default"], bottom=levels["active"], color=GREY, label="系统默认评价")
-    for i, v in enumerate(levels["total"]):
-        ax.text(i, max(1, v) * 1.15 if top > 0 else 0.02, f"{int(v):,}", ha="center", va="bottom", fontsize=8)
-    if top > 0:
+    top = int(levels["total"].max()) if len(levels) else 0
+    if top > 0:  # a log axis, as on 总览 (style.log_count_axis); the counts are printed above the bars
+        ax.set_yscale("log")
         ax.set_ylim(0.8, top * 6)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))  # 1,000 rather than 10³
         ax.set_ylabel("评价数（对数刻度）", fontsize=8)
-    else:
+    else:  # a month without ratings: a log axis would have nothing to scale
         ax.set_ylim(0, 1)
         ax.set_yticks([0])
         ax.set_ylabel("评价数", fontsize=8)
+    for i, v in enumerate(levels["total"]):
+        ax.text(i, max(1, v) * 1.15 if top > 0 else 0.02, f"{int(v):,}", ha="center", va="bottom", fontsize=8)
     ax.set_title("各满意度等级评价数", fontsize=10, y=1.0)
     ax.legend(fontsize=8, frameon=False)
     ax.tick_params(labelsize=8)
