@@ -102,15 +102,17 @@ def correct_category(engine: Engine, settings: Settings, user: UserRow, record_i
 
 
 def correct_same_text(engine: Engine, settings: Settings, user: UserRow, record_id: int, category: object,
-                      note: object, subcategory: object, scope: Filters) -> tuple[dict[str, Any], list[int], int]:
-    """``correct_category`` for ``record_id``, then for every other record within ``scope`` (the user's
-    department) that waits in the 待确认 queue with exactly its words: the same judgement of the same text, given
-    once (only those the active model filed alike: 差评 tags can file the same short words apart). Each record is
-    its own gold label and transaction, as if answered one by one. Returns (the record's
+                      note: object, subcategory: object, scope: Filters | None) -> tuple[dict[str, Any], list[int], int]:
+    """``correct_category`` for ``record_id``, then (unless ``scope`` is None) for every other record within
+    ``scope`` (the user's department) that waits in the 待确认 queue with exactly its words: the same judgement of
+    the same text, given once (only those the active model filed alike: 差评 tags can file the same short words
+    apart). Each record is its own gold label and transaction, as if answered one by one. Returns (the record's
     label, the other records labelled, how many others could not take it: 不是投诉 on a 差评). Errors of
     ``record_id`` itself are raised as by ``correct_category``, before any other record is touched."""
-    with engine.connect() as conn:  # before the record's own answer takes it out of the queue
-        others = [i for i in same_text_waiting(conn, scope, taxonomy_of(settings), record_id) if i != record_id]
+    others = []
+    if scope is not None:
+        with engine.connect() as conn:  # before the record's own answer takes it out of the queue
+            others = [i for i in same_text_waiting(conn, scope, taxonomy_of(settings), record_id) if i != record_id]
     saved = correct_category(engine, settings, user, record_id, category, note, subcategory)
     done, refused = [], 0
     for other in others:

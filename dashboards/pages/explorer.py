@@ -121,12 +121,12 @@ def review_answer(record_id: int):
     decision = request.form.get("decision")
     confirmed = decision == "confirm"
     category, _, sub = (request.form.get("choice") or "").partition("/")
-    try:  # with same=1: every record of the department waiting with exactly these words takes the same answer
-        saved, others, refused = labels.correct_same_text(
-            context.engine(), context.settings(), auth.current_user(), record_id, category, request.form.get("note"),
-            sub or None, auth.scope(Filters())) if request.form.get("same") == "1" else (
-            labels.correct_category(context.engine(), context.settings(), auth.current_user(), record_id, category,
-                                    request.form.get("note"), sub or None), [], 0)
+    # with same=1: every record of the department waiting with exactly these words takes the same answer
+    same_in = auth.scope(Filters()) if request.form.get("same") == "1" else None
+    try:
+        saved, others, refused = labels.correct_same_text(context.engine(), context.settings(), auth.current_user(),
+                                                          record_id, category, request.form.get("note"), sub or None,
+                                                          same_in)
     except labels.LabelError as exc:
         abort(400, description=str(exc))
     except LookupError:

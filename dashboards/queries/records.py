@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 
 from dashboards import display
 from dashboards.queries.paging import Page
@@ -171,16 +171,12 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
     label, with text; ``filters`` must already be scoped to the user's department. Returns (items, how many wait
     in all)."""
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-    latest, conds = _waiting(filters, taxonomy)
-    base = (select(Record.id).select_from(Record).join(Score, Score.record_id == Record.id)
-            .outerjoin(latest, latest.c.record_id == Record.id).where(*conds))
+    base = _waiting(filters, taxonomy, Record.id)
     waiting = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     fetched = conn.execute(
-        select(Record.id, Record.kind, Record.rated_at, Record.level, Record.dept_name, Record.service_name,
-               Record.title, Record.text, Score.category, Score.subcategory, Score.category_conf,
-               Score.category_margin, Score.categories)
-        .select_from(Record).join(Score, Score.record_id == Record.id)
-        .outerjoin(latest, latest.c.record_id == Record.id).where(*conds)
+        _waiting(filters, taxonomy, Record.id, Record.kind, Record.rated_at, Record.level, Record.dept_name,
+                 Record.service_name, Record.title, Record.text, Score.category, Score.subcategory,
+                 Score.category_conf, Score.category_margin, Score.categories)
         .order_by(Score.category_margin.is_(None), Score.category_margin, Record.id)
         .limit(limit * SAME_TEXT_READ)
     ).all()
@@ -226,14 +222,16 @@ def review_queue(conn: Connection, filters: Filters, limit: int = REVIEW_LIMIT, 
 SAME_TEXT_READ = 20  # the queue reads this many times its rows, to fill a screen with different texts
 
 
-def _waiting(filters: Filters, taxonomy: Taxonomy) -> tuple[Any, tuple]:
-    """(the latest-gold subquery, the conditions) of the records waiting in the 待确认 queue within ``filters``:
+def _waiting(filters: Filters, taxonomy: Taxonomy, *columns: Any) -> Select:
+    """``columns`` of the records waiting in the 待确认 queue within ``filters`` (records joined to their scores):
     scored by an active version into the taxonomy (a 12345 message's own office category is not the queue's to
     confirm), without a gold label, with text."""
     latest = _latest_gold()
-    return latest, (Score.model_version.in_(active_versions()),
-                    Score.category.in_([*taxonomy.slugs, taxonomy.other_slug]), latest.c.gold_id.is_(None),
-                    Record.text.is_not(None), Record.text != "", *record_conditions(filters))
+    return (select(*columns).select_from(Record).join(Score, Score.record_id == Record.id)
+            .outerjoin(latest, latest.c.record_id == Record.id)
+            .where(Score.model_version.in_(active_versions()),
+                   Score.category.in_([*taxonomy.slugs, taxonomy.other_slug]), latest.c.gold_id.is_(None),
+                   Record.text.is_not(None), Record.text != "", *record_conditions(filters)))
 
 
 def _same_key(row: Any) -> tuple:
@@ -245,11 +243,10 @@ def same_text_counts(conn: Connection, filters: Filters, taxonomy: Taxonomy, tex
     """``_same_key`` → how many records within ``filters`` wait in the queue with these words, filed alike."""
     if not texts:
         return {}
-    latest, conds = _waiting(filters, taxonomy)
     rows = conn.execute(
-        select(Record.title, Record.text, Score.category, Score.subcategory, func.count().label("n"))
-        .select_from(Record).join(Score, Score.record_id == Record.id)
-        .outerjoin(latest, latest.c.record_id == Record.id).where(*conds, Record.text.in_(sorted(set(texts))))
+        _waiting(filters, taxonomy, Record.title, Record.text, Score.category, Score.subcategory,
+                 func.count().label("n"))
+        .where(Record.text.in_(sorted(set(texts))))
         .group_by(Record.title, Record.text, Score.category, Score.subcategory)).all()
     return {_same_key(r): int(r.n) for r in rows}
 
@@ -257,16 +254,14 @@ def same_text_counts(conn: Connection, filters: Filters, taxonomy: Taxonomy, tex
 def same_text_waiting(conn: Connection, filters: Filters, taxonomy: Taxonomy, record_id: int) -> list[int]:
     """The records within ``filters`` waiting in the queue with exactly the words of ``record_id`` and filed alike
     by the active model (itself first when it waits), in id order."""
-    latest, conds = _waiting(filters, taxonomy)
-    joined = (select(Record.id, Record.title, Record.text, Score.category, Score.subcategory).select_from(Record)
-              .join(Score, Score.record_id == Record.id).outerjoin(latest, latest.c.record_id == Record.id))
-    own = conn.execute(joined.where(*conds, Record.id == record_id)).first()
+    waiting = _waiting(filters, taxonomy, Record.id, Record.title, Record.text, Score.category, Score.subcategory)
+    own = conn.execute(waiting.where(Record.id == record_id)).first()
     if own is None:  # not waiting (answered meanwhile, or not the user's): nothing to answer alike
         return []
     alike = [(Record.title.is_(None) if own.title is None else Record.title == own.title), Record.text == own.text,
              Score.category == own.category,
              Score.subcategory.is_(None) if own.subcategory is None else Score.subcategory == own.subcategory]
-    ids = conn.execute(joined.where(*conds, *alike).order_by(Record.id)).scalars().all()
+    ids = conn.execute(waiting.where(*alike).order_by(Record.id)).scalars().all()
     return sorted(ids, key=lambda i: i != record_id)
 
 
