@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.extensions[EXTENSION] = AppState(settings=settings, engine=engine, options=options, cache=cache,
                                          read_engine=read_engine)
     app.config.update(SEND_FILE_MAX_AGE_DEFAULT=3600, JSON_AS_ASCII=False)
+    # /tasks/ as well as /tasks: a typed or pasted address with or without its last slash finds the page (rules
+    # added below; Werkzeug matches either form instead of answering 404 or redirecting)
+    app.url_map.strict_slashes = False
     app.json.ensure_ascii = False
     app.jinja_env.autoescape = True  # every template, whatever its file name
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True

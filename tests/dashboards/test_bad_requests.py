@@ -1,8 +1,11 @@
 """Errors, not 500s: malformed parameters and bodies are answered 400 (or clamped) with a Chinese message, 405s
 name the allowed methods, login's next= never carries control characters into a redirect, the OpenAPI document
-passes a spec validator, and a read cancelled by the statement timeout is a 503 (PostgreSQL)."""
+passes a spec validator, a read cancelled by the statement timeout is a 503 (PostgreSQL), and every menu page
+answers with or without its last slash."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -124,3 +127,17 @@ def test_control_characters_in_parameters_are_400_with_the_parameters_name(clien
 def test_tabs_and_line_breaks_in_a_search_are_still_searched(client_for, seeded):
     response = client_for("viewer").get("/api/v1/records?q=%E6%8E%92%E9%98%9F%09%0A")
     assert response.status_code == 200
+
+
+def test_every_menu_page_answers_with_or_without_its_last_slash(client_for, seeded):
+    client = client_for("admin")
+    menu = re.findall(r'<nav class="mainnav".*?</nav>', client.get("/").text, flags=re.S)[0]
+    links = re.findall(r'<a href="(/[^"]*)"', menu)
+    assert len(links) >= 8, links
+    for link in (link for link in links if link != "/"):
+        other = link.rstrip("/") if link.endswith("/") else link + "/"
+        first, second = client.get(link), client.get(other)
+        assert first.status_code == second.status_code == 200, (link, other, second.status_code)
+        title = re.search(r"<title>(.*?)</title>", first.text, flags=re.S).group(1)
+        assert re.search(r"<title>(.*?)</title>", second.text, flags=re.S).group(1) == title
+        assert 'aria-current="page"' in second.text, other
