@@ -63,22 +63,23 @@ def rebuild_rollups(engine: Engine, settings: Settings):
 
 
 def record_correction(conn: Connection, record_id: int, category: str, *, by: str, note: str | None = None,
-                      subcategory: str | None = None) -> str | None:
+                      subcategory: str | None = None, given_with: int | None = None) -> str | None:
     """A person's correction of a record (a gold label: a category, or NOT_COMPLAINT), counted at once: it wins
     over the active score, and where that changed the score's category or hidden-complaint flag the record's
     contribution moves between its old and new rollup rows in the caller's transaction
     (``feedback.stats.rollups.apply_correction``: milliseconds; the overview, KPIs and bulletin read the new counts
     without waiting for a batch; a confirmation moves nothing; where the day's rollups disagree with its records,
     the day is rebuilt instead, ~2 s at 10M ratings in PostgreSQL, see docs/performance.md).
-    Returns the active scoring version it overrode (None: no version yet). Raises KeyError for no such record,
-    ``repository.NoComplaintRefused`` for a 不是投诉 of a record that cannot be one."""
+    ``given_with``: the gold label whose answer this one shares (the same words answered once on the 待确认
+    page; undone with it). Returns the active scoring version it overrode (None: no version yet). Raises KeyError
+    for no such record, ``repository.NoComplaintRefused`` for a 不是投诉 of a record that cannot be one."""
     from feedback.scoring import repository as store
     from feedback.stats.rollups import apply_correction
 
     active = store.active_version(conn)
     version = active["version"] if active else None
     change = store.add_gold_label(conn, record_id, category, by=by, note=note, version=version,
-                                  subcategory=subcategory)
+                                  subcategory=subcategory, given_with=given_with)
     if change is not None:
         apply_correction(conn, change)
     return version

@@ -65,11 +65,12 @@ NOT_COMPLAINT_CHOICE = (NOT_COMPLAINT, f"{NOT_COMPLAINT_NAME}（表扬或中性�
 
 
 def correct_category(engine: Engine, settings: Settings, user: UserRow, record_id: int, category: object,
-                     note: object, subcategory: object = None) -> dict[str, Any]:
+                     note: object, subcategory: object = None, given_with: int | None = None) -> dict[str, Any]:
     """Store ``category`` (with its second level ``subcategory``, optional) as the record's gold label (it wins
     over the active score at once, counts on the overview at once, and joins the next training); ``NOT_COMPLAINT``
     (a rating above 差评 only) says the text is no complaint at all. Raises LabelError for a bad category,
-    subcategory or note, LookupError for a record the user cannot see."""
+    subcategory or note, LookupError for a record the user cannot see. ``given_with``: the label whose answer
+    this one shares (``correct_same_text``). The result names the new label (``label_id``)."""
     choices = dict([*category_choices(settings), NOT_COMPLAINT_CHOICE])
     if not isinstance(category, str) or category not in choices:
         raise LabelError(f"问题分类 {category!r} 不存在；可选：" + "、".join(f"{s}（{n}）" for s, n in choices.items()))
@@ -92,11 +93,14 @@ def correct_category(engine: Engine, settings: Settings, user: UserRow, record_i
             raise LookupError(record_id)
         try:
             version = record_correction(conn, record_id, category, by=user.username, note=note,
-                                        subcategory=subcategory)
+                                        subcategory=subcategory, given_with=given_with)
         except store.NoComplaintRefused:
             raise LabelError(_no_complaint_refused(settings)) from None
+        # the label just stored: a label of the same record stored meanwhile would wait for this transaction (it
+        # updates the same score row), so the record's latest is this one
+        label_id = store.latest_label_id(conn, record_id)
     name, sub_name = label_names(settings, category, subcategory)
-    return {"record_id": record_id, "category": category, "category_name": name,
+    return {"record_id": record_id, "label_id": label_id, "category": category, "category_name": name,
             "subcategory": subcategory, "subcategory_name": sub_name,
             "labelled_by": user.username, "note": note, "model_version": version}
 
@@ -106,7 +110,8 @@ def correct_same_text(engine: Engine, settings: Settings, user: UserRow, record_
     """``correct_category`` for ``record_id``, then (unless ``scope`` is None) for every other record within
     ``scope`` (the user's department) that waits in the 待确认 queue with exactly its words: the same judgement of
     the same text, given once (only those the active model filed alike: 差评 tags can file the same short words
-    apart). Each record is its own gold label and transaction, as if answered one by one. Returns (the record's
+    apart). Each record is its own gold label and transaction, as if answered one by one; their labels point at
+    the record's (``given_with``), so the answer is listed and undone as one (``undo_label``). Returns (the record's
     label, the other records labelled, how many others could not take it: 不是投诉 on a 差评). Errors of
     ``record_id`` itself are raised as by ``correct_category``, before any other record is touched."""
     others = []
@@ -117,7 +122,8 @@ def correct_same_text(engine: Engine, settings: Settings, user: UserRow, record_
     done, refused = [], 0
     for other in others:
         try:
-            correct_category(engine, settings, user, other, category, note, subcategory)
+            correct_category(engine, settings, user, other, category, note, subcategory,
+                             given_with=saved["label_id"])
         except LabelError:
             refused += 1
             continue
@@ -148,21 +154,33 @@ UNDO_REFUSED = {
 def undo_label(engine: Engine, settings: Settings, user: UserRow, label_id: int) -> dict[str, Any]:
     """Take back the gold label ``label_id`` (feedback.pipeline.undo_correction): the record's active score gets
     the model's classification back (or the one of its label before), the rollups move back, and the record
-    returns to the 待确认 queue (``older_label``: unless an older label of the record now counts). A user may
-    undo their own labels, an admin anyone's. Raises LookupError for no such label or one of a record the user
-    cannot see, PermissionError for another user's label, LabelError (the Chinese reason) where it cannot be
-    undone."""
+    returns to the 待确认 queue (``older_label``: unless an older label of the record now counts). The labels that
+    shared its answer (the same words answered once, ``correct_same_text``) are undone with it, in the same
+    transaction (``together``: their record ids); one that cannot be (labelled again since, rescored) stays and
+    counts on its own (``kept``). A user may undo their own labels, an admin anyone's. Raises LookupError for no
+    such label or one of a record the user cannot see, PermissionError for another user's label, LabelError (the
+    Chinese reason) where it cannot be undone."""
     with engine.begin() as conn:
         label = store.gold_label(conn, label_id)
         if label is None or not record_visible(conn, label["record_id"], user.dept_code):
             raise LookupError(label_id)
         if user.role != "admin" and label["labelled_by"] != user.username:
             raise PermissionError(label_id)
+        followers = store.labels_given_with(conn, label_id)  # before the undo detaches them
         try:
             undo_correction(conn, label_id)
         except store.UndoRefused as exc:
             raise LabelError(UNDO_REFUSED[exc.reason]) from None
         older = bool(store.latest_gold(conn, [label["record_id"]]))
+        together, kept = [], 0
+        for follower in followers:
+            record_id = store.gold_label(conn, follower)["record_id"]
+            try:
+                undo_correction(conn, follower)  # refusals are raised before anything is changed
+            except store.UndoRefused:
+                kept += 1
+                continue
+            together.append(record_id)
     name, sub_name = label_names(settings, label["category"], label["subcategory"])
     return {**label, "label_id": label_id, "category_name": name, "subcategory_name": sub_name,
-            "older_label": older}
+            "older_label": older, "together": together, "kept": kept}

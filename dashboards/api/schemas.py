@@ -207,8 +207,9 @@ SCHEMAS: dict[str, Any] = {
     },
     "Label": {
         "type": "object", "additionalProperties": False,
-        "required": ["record_id", "category", "category_name", "labelled_by", "note", "model_version"],
-        "properties": {"record_id": _INT, "category": _STR, "category_name": _STR, "labelled_by": _STR,
+        "required": ["record_id", "label_id", "category", "category_name", "labelled_by", "note", "model_version"],
+        "properties": {"record_id": _INT, "label_id": {"type": "integer", "description": "the gold label stored"},
+                       "category": _STR, "category_name": _STR, "labelled_by": _STR,
                        "note": _nullable("string"),
                        "model_version": _nullable("string", description="active scoring version it overrode"),
                        "subcategory": _nullable("string"), "subcategory_name": _nullable("string")},

@@ -161,8 +161,16 @@ def review_undo(label_id: int):
         abort(404, description=f"标注 {label_id} 不存在，或不属于本部门")
     auth.audit_request("label_undo", record_id=undone["record_id"], label_id=label_id,
                        category=undone["category"], subcategory=undone["subcategory"])
-    flash(f"已撤销：“{_chosen(undone)}”。" + ("这条记录按它更早的一次人工确认或校正计" if undone["older_label"] else
-                                  "这条记录恢复为模型的分类，回到待确认"), "ok")
+    for other in undone["together"]:  # one audit entry per record, naming the record whose answer it shared
+        auth.audit_request("label_undo", record_id=other, category=undone["category"],
+                           subcategory=undone["subcategory"], same_text_as=undone["record_id"])
+    message = f"已撤销：“{_chosen(undone)}”。" + ("这条记录按它更早的一次人工确认或校正计" if undone["older_label"] else
+                                          "这条记录恢复为模型的分类，回到待确认")
+    if undone["together"]:
+        message += f"；同样文字一并处理的另外 {len(undone['together'])} 条评价也已撤销"
+    if undone["kept"]:
+        message += f"；另有 {undone['kept']} 条之后又被确认或校正过（或已重新评分），保留不变"
+    flash(message, "ok")
     return redirect(url_for("explorer.review"))
 
 

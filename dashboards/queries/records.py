@@ -272,14 +272,20 @@ def recent_labels(conn: Connection, username: str, dept: str | None, limit: int 
                   taxonomy: Taxonomy | None = None) -> list[dict[str, Any]]:
     """The latest gold labels ``username`` gave (newest first) on records a user bound to ``dept`` (None: every
     department) may see, with the record's service and masked text, what was chosen, and whether the label is
-    still its record's latest (only that one can be undone). ``created_at`` is as stored: UTC (the scoring
-    repository's clock), not the storage time zone."""
+    still its record's latest (only that one can be undone). An answer given to the same words at once is one
+    entry: the clicked record's label, with how many labels shared it (``together``; undone with it), never
+    those labels apart. ``created_at`` is as stored: UTC (the scoring repository's clock), not the storage time
+    zone."""
     latest = _latest_gold()
+    follower = GoldLabel.__table__.alias("follower")
+    together = (select(func.count()).select_from(follower).where(follower.c.given_with == GoldLabel.id)
+                .scalar_subquery())
     stmt = (select(GoldLabel.id, GoldLabel.record_id, GoldLabel.category, GoldLabel.subcategory,
-                   GoldLabel.created_at, Record.service_name, Record.title, Record.text, latest.c.gold_id)
+                   GoldLabel.created_at, Record.service_name, Record.title, Record.text, latest.c.gold_id,
+                   together.label("together"))
             .join(Record, Record.id == GoldLabel.record_id)
             .join(latest, latest.c.record_id == GoldLabel.record_id)
-            .where(GoldLabel.labelled_by == username)
+            .where(GoldLabel.labelled_by == username, GoldLabel.given_with.is_(None))
             .order_by(GoldLabel.id.desc()).limit(limit))
     if dept:
         stmt = stmt.where(Record.dept_code == dept)
@@ -291,5 +297,5 @@ def recent_labels(conn: Connection, username: str, dept: str | None, limit: int 
         "service_name": r.service_name, "text": text, "category": r.category,
         "category_name": taxonomy.name(r.category),
         "subcategory_name": taxonomy.name(r.subcategory) if r.subcategory else None,
-        "latest": r.gold_id == r.id,
+        "latest": r.gold_id == r.id, "together": r.together,
     } for r, text in zip(rows, texts, strict=True)]

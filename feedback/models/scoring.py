@@ -76,6 +76,9 @@ class GoldLabel(Base):
     # JSON of the active score's values the label overwrote (migration 0019): what an undo restores; NULL when
     # it changed no score, and for labels stored before 0019
     replaced: Mapped[str | None] = mapped_column(Text)
+    # the gold label whose answer this one shared (one answer for the same words on the 待确认 page; migration
+    # 0023): undone with it; NULL for a label given alone
+    given_with: Mapped[int | None] = mapped_column(BigId, index=True)
 
 
 # --- users, API tokens and audit log (dashboard; migration 0003) -------------------------------------------

@@ -207,13 +207,16 @@ RESTORED = ("category", "category_conf", "subcategory", "category_margin", "cate
 
 
 def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
-                   version: str | None, subcategory: str | None = None) -> ScoreChange | None:
+                   version: str | None, subcategory: str | None = None,
+                   given_with: int | None = None) -> ScoreChange | None:
     """Store a person's category (and second level, when given) for a record; the active version's score takes
     it at once (gold wins) and leaves the 待确认 queue (no margin). ``NOT_COMPLAINT`` clears the score's category
     and hidden-complaint flag instead. The label keeps the score's values it overwrote (``replaced``, JSON: what
     undo_gold_label restores; NULL when no score changed). Returns the ScoreChange when the active score's
     category or hidden-complaint flag changed (what the rollups must move; a confirmation changes neither), else
-    None. Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
+    None (the new label's id is ``latest_label_id``). ``given_with``: the label whose answer this one shares (the
+    same words answered once). Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it
+    cannot take."""
     record = conn.execute(select(Record.kind, Record.level, Record.rated_at).where(Record.id == record_id)).first()
     if record is None:
         raise KeyError(record_id)
@@ -227,7 +230,8 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
          **{c: getattr(before, c) for c in RESTORED}, "hidden_complaint": bool(before.hidden_complaint)},
         ensure_ascii=False)
     conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, subcategory=subcategory,
-                                          labelled_by=by, note=note, created_at=_now(), replaced=replaced))
+                                          labelled_by=by, note=note, created_at=_now(), replaced=replaced,
+                                          given_with=given_with))
     if not version:
         return None
     if category == NOT_COMPLAINT:  # no complaint: no category, no hidden complaint (the sentiment stays the model's)
@@ -268,6 +272,12 @@ def gold_label(conn: Connection, label_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
+def labels_given_with(conn: Connection, label_id: int) -> list[int]:
+    """The ids of the gold labels that shared ``label_id``'s answer (``given_with``), oldest first."""
+    return list(conn.execute(select(GoldLabel.id).where(GoldLabel.given_with == label_id)
+                             .order_by(GoldLabel.id)).scalars())
+
+
 def latest_label_id(conn: Connection, record_id: int) -> int | None:
     """The id of the record's latest gold label (the one that wins, and the only one that can be undone)."""
     return conn.execute(select(func.max(GoldLabel.id)).where(GoldLabel.record_id == record_id)).scalar_one()
@@ -302,6 +312,8 @@ def undo_gold_label(conn: Connection, label_id: int, version: str | None) -> Sco
     restored["hidden_complaint"] = bool(restored["hidden_complaint"])
     conn.execute(update(Score).where(*score).values(**restored))
     conn.execute(delete(GoldLabel).where(GoldLabel.id == label_id, GoldLabel.record_id == rid))
+    # labels that shared its answer and were not undone with it count on their own again
+    conn.execute(update(GoldLabel).where(GoldLabel.given_with == label_id).values(given_with=None))
     rated_at = conn.execute(select(Record.rated_at).where(Record.id == rid)).scalar_one()
     change = ScoreChange(rid, rated_at, now.category, bool(now.hidden_complaint), restored["category"],
                          restored["hidden_complaint"])

@@ -200,3 +200,39 @@ def test_a_label_that_reuses_an_undone_labels_id_gives_a_new_data_version(client
     if engine.dialect.name == "sqlite":
         assert _labels(engine)[-1][0] == undone  # the id came back
     assert now != with_undone
+
+
+def test_an_answer_given_to_the_same_words_is_listed_and_undone_as_one(client_for, engine, queued):
+    """One click answers every waiting record of the department with the same words; 我最近的确认与校正 listed
+    each of their labels, five at most, so the answer could not be taken back. It is now one entry, and its undo
+    takes back every label given with it, one audit entry each; a record labelled again since keeps its labels."""
+    a = [r for r, dept in queued.items() if dept == DEPT_A][:4]
+    lead, *others = a[:3]
+    with engine.begin() as conn:
+        conn.execute(update(Record).where(Record.id.in_(a[:3])).values(text="太慢了"))
+    client = client_for("pm")
+    token = csrf_from(client.get("/records/review").text)
+    r = client.post(f"/records/review/{lead}", data={"decision": "correct", "choice": "timeliness",
+                                                     "same": "1", "csrf_token": token})
+    assert r.status_code == 302
+    _answer(client, a[3], "correct", "materials")
+    page = client.get("/records/review").text
+    labels = {rid: lid for lid, rid, _ in _labels(engine)}
+    assert _mine(page) == [labels[a[3]], labels[lead]]  # the answer once, the lone label beside it
+    assert "连同同样文字的另外 2 条评价一并处理" in page and "撤销（共 3 条）" in page
+    _answer(client, others[1], "correct", "staff_attitude")  # labelled again since: its labels stay
+    r = _undo(client, labels[lead])
+    assert r.status_code == 302
+    with engine.connect() as conn:
+        left = {(rid, c) for rid, c in conn.execute(select(GoldLabel.record_id, GoldLabel.category))}
+        audit = [json.loads(d) for d in conn.execute(
+            select(AuditLog.detail).where(AuditLog.action == "label_undo").order_by(AuditLog.id)).scalars()]
+    assert left == {(a[3], "materials"), (others[1], "timeliness"), (others[1], "staff_attitude")}
+    assert [(e["record_id"], e.get("same_text_as")) for e in audit] == [(lead, None), (others[0], lead)]
+    after = client.get("/records/review").text
+    assert "另外 1 条评价也已撤销" in after and "另有 1 条之后又被确认或校正过" in after
+    # back in the queue as one row again (the same words, filed alike); the record labelled since is not
+    assert lead in _queue_ids(after) and others[1] not in _queue_ids(after) and "另有 1 条评价文字与此完全相同" in after
+    # the label that stayed counts on its own again: listed apart, undone alone
+    with engine.connect() as conn:
+        assert conn.execute(select(GoldLabel.given_with).where(GoldLabel.given_with.is_not(None))).first() is None

@@ -130,6 +130,21 @@ def test_two_labels_are_undone_newest_first(engine, ids):
     assert snapshot(engine) == rollups_before == as_rebuilt(engine)
 
 
+def test_labels_given_with_an_undone_label_count_on_their_own(engine, ids):
+    """A label that shared another's answer (the same words answered once) points at it; when that label is
+    undone alone (``haocha label undo``), the others stay and point nowhere: a reused id (SQLite hands a deleted
+    newest row's id to the next insert) must not make a later label their leader."""
+    lead = correct(engine, ids["praise"], "materials")
+    with engine.begin() as conn:
+        record_correction(conn, ids["plain"], "materials", by="督查科", given_with=lead)
+    with engine.connect() as conn:
+        assert store.labels_given_with(conn, lead) == labels(engine, ids["plain"]) != []
+    undo(engine, lead)
+    with engine.begin() as conn:
+        assert conn.execute(select(GoldLabel.given_with).where(GoldLabel.record_id == ids["plain"])).all() == [(None,)]
+        assert store.labels_given_with(conn, lead) == []
+
+
 RESCORED = {
     "another version active": lambda conn, rid: (
         conn.execute(update(Score).where(Score.record_id == rid, Score.model_version == "v0")
