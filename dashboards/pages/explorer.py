@@ -14,7 +14,6 @@ from dashboards.actions import corrections as labels
 from dashboards.actions.exports import attachment
 from dashboards.pages.common import filter_bar, page_number, read_connection, request_filters
 from dashboards.queries.records import export_rows, recent_labels, review_queue, search_records
-from feedback.filters import Filters
 from feedback.scoring.scorer import may_be_no_complaint
 from feedback.sheets import csv_bytes, xlsx_bytes
 
@@ -121,8 +120,9 @@ def review_answer(record_id: int):
     decision = request.form.get("decision")
     confirmed = decision == "confirm"
     category, _, sub = (request.form.get("choice") or "").partition("/")
-    # with same=1: every record of the department waiting with exactly these words takes the same answer
-    same_in = auth.scope(Filters()) if request.form.get("same") == "1" else None
+    # with same=1: every record waiting with exactly these words takes the same answer, within the page's filters
+    # (carried in the form's address, as the row's count was computed) and the user's department
+    same_in = request_filters()[0] if request.form.get("same") == "1" else None
     try:
         saved, others, refused = labels.correct_same_text(context.engine(), context.settings(), auth.current_user(),
                                                           record_id, category, request.form.get("note"), sub or None,
@@ -143,7 +143,7 @@ def review_answer(record_id: int):
     if refused:
         message += f"；另有 {refused} 条同样文字的差评不能标为“不是投诉”，仍在待确认中"
     flash(message, "ok")
-    return redirect(url_for("explorer.review"))
+    return redirect(url_for("explorer.review", **request.args.to_dict(flat=False)))
 
 
 @bp.post("/records/review/undo/<int:label_id>")

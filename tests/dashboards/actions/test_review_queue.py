@@ -247,3 +247,29 @@ def test_not_a_complaint_for_the_same_words_leaves_the_bad_ratings_waiting(clien
         assert conn.execute(select(GoldLabel.record_id)).scalars().all() == [good]
     page = client.get("/records/review").text
     assert "另有 1 条同样文字的差评不能标为“不是投诉”" in page and bad in _queue_ids(page)
+
+
+def test_the_same_words_are_answered_within_the_pages_filters(client_for, engine, scored):
+    """A queue opened with filters in its address (level=1) counts the same words within them; the answer used
+    to label the whole department's records with those words, more than the row said. The filters now go with
+    the answer, and the page comes back with them."""
+    scores = _scores(engine, scored)
+    order = sorted(scores, key=lambda rid: (scores[rid][2], rid))
+    own = [rid for rid in order if scores[rid][3] == DEPT_A][:3]
+    cat, sub = scores[own[0]][:2]
+    with engine.begin() as conn:
+        conn.execute(update(Record).where(Record.id.in_(own)).values(text="等了好久"))
+        conn.execute(update(Record).where(Record.id.in_(own[:2])).values(level=1))
+        conn.execute(update(Record).where(Record.id == own[2]).values(level=3))
+        conn.execute(update(Score).where(Score.record_id.in_(own), Score.model_version == scored)
+                     .values(category=cat, subcategory=sub))
+    client = client_for("ops_a")
+    page = client.get("/records/review?level=1").text
+    assert "另有 1 条本部门评价文字与此完全相同" in page and own[2] not in _queue_ids(page)
+    action = f'action="/records/review/{own[0]}?level=1"'
+    assert action in page
+    r = client.post(f"/records/review/{own[0]}?level=1", data={
+        "decision": "confirm", "choice": cat + (f"/{sub}" if sub else ""), "same": "1", "csrf_token": csrf_from(page)})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/records/review?level=1")
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(GoldLabel.record_id)).scalars()) == sorted(own[:2])
