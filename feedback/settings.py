@@ -74,6 +74,8 @@ class KpiSettings:
     board_size: int = 5
     ranking_metric: str = "adjusted_bad_rate"  # adjusted_bad_rate | bad_rate | mean_score (stats.rankings)
     black_requires_bad: bool = True  # the 黑榜 lists only units with at least one 差评
+    # the 黑榜 lists only units with more 差评 than their services and channels predict (实际/预期 > 1)
+    black_requires_excess: bool = True
     chart_min_volume: int = 30  # rate charts grey out (样本少) and keep off the axis buckets with fewer ratings
 
 

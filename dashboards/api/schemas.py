@@ -275,7 +275,8 @@ _RANKING = {"type": ["object", "null"], "required": ["unit", "table", "red", "bl
                            "caption": {"type": "string", "description": "the ranking rule in Chinese "
                                                                         "(rankings.rule_caption)"}},
             "description": "rankings.unit_ranking of the bulletin under [kpi]'s rule: 红榜 best first, 黑榜 worst "
-                           "first (with black_requires_bad only units with 差评)"}
+                           "first (with black_requires_bad only units with 差评; with black_requires_excess none "
+                           "whose 实际/预期 is at most 1)"}
 SCHEMAS["Overview"] = {
     "type": "object", "additionalProperties": False,
     "required": ["total", "levels", "freshness", "kpis", "period", "grain", "trend", "channels", "regions",

@@ -43,16 +43,20 @@ COLUMNS = ("rank", "key", "name", "total", "active_rate", "good_rate", "bad", "b
 
 @dataclass(frozen=True)
 class RankRule:
-    """Who is ranked and on what (``[kpi]`` ranking_metric, min_ranking_volume, black_requires_bad, board_size).
+    """Who is ranked and on what (``[kpi]`` ranking_metric, min_ranking_volume, black_requires_bad, board_size,
+    black_requires_excess).
 
     Only units with 评价数 ≥ ``min_volume`` are ranked; the 红榜 holds the best ``board_size`` of them; the 黑榜 the
     worst ``board_size`` of those not on the 红榜 — with ``black_requires_bad``, only units with at least one 差评
-    (a unit nobody rated 不满意 is never sent to 督办)."""
+    (a unit nobody rated 不满意 is never sent to 督办); with ``black_requires_excess``, only units with more 差评
+    than the services and channels they handle predict (实际/预期 > 1): in a month with few 差评 the last five
+    with any 差评 can include a unit better than expected, which a 黑榜 would blame for being average."""
 
     metric: str = "adjusted_bad_rate"
     min_volume: int = 30
     black_requires_bad: bool = True
     board_size: int = 5
+    black_requires_excess: bool = True
 
     def __post_init__(self) -> None:
         if self.metric not in METRIC_ORDERS:
@@ -62,7 +66,8 @@ class RankRule:
     def from_settings(cls, kpi_settings) -> RankRule:
         """The rule of a ``KpiSettings``."""
         return cls(metric=kpi_settings.ranking_metric, min_volume=kpi_settings.min_ranking_volume,
-                   black_requires_bad=kpi_settings.black_requires_bad, board_size=kpi_settings.board_size)
+                   black_requires_bad=kpi_settings.black_requires_bad, board_size=kpi_settings.board_size,
+                   black_requires_excess=kpi_settings.black_requires_excess)
 
     @property
     def order(self) -> tuple[tuple[str, bool], ...]:
@@ -76,6 +81,8 @@ def rule_caption(rule: RankRule) -> str:
          f"红榜为前{rule.board_size}名，黑榜为{black}排名末尾的{rule.board_size}个（末位在前，不与红榜重复）")
     if rule.black_requires_bad:
         s += "，没有差评的单位不列入黑榜"
+    if rule.black_requires_excess:
+        s += "，调整后差评率不高于整体差评率（差评不多于所办事项和渠道应有的水平）的单位也不列入黑榜"
     return s + "。"
 
 
@@ -182,14 +189,17 @@ def _lookup(other: Mapping[str, Any] | pd.DataFrame, key: str, keys: Any):
     return values
 
 
-def boards(ranked: pd.DataFrame, size: int = 5, *, black_requires_bad: bool = False
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def boards(ranked: pd.DataFrame, size: int = 5, *, black_requires_bad: bool = False,
+           black_requires_excess: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜; with
-    ``black_requires_bad`` only units with at least one 差评)."""
+    ``black_requires_bad`` only units with at least one 差评; with ``black_requires_excess`` none whose 实际/预期
+    (``oe_ratio``) is known and at most 1)."""
     eligible = np.flatnonzero(ranked["eligible"].astype(bool).to_numpy())  # positions, in ranked order
     red, rest = eligible[:size], eligible[size:]
     if black_requires_bad:
         rest = rest[(pd.to_numeric(ranked["bad"], errors="coerce").fillna(0).to_numpy() > 0)[rest]]
+    if black_requires_excess and "oe_ratio" in ranked:
+        rest = rest[~(pd.to_numeric(ranked["oe_ratio"], errors="coerce").to_numpy() <= 1.0)[rest]]
     black = rest[::-1][:size]
     return ranked.take(red).reset_index(drop=True), ranked.take(black).reset_index(drop=True)
 
@@ -199,7 +209,8 @@ def rank_units(table: pd.DataFrame, key: str, rule: RankRule, *, previous: pd.Da
     """``ranking`` and ``boards`` under one rule: (every unit ranked, 红榜, 黑榜)."""
     ranked = ranking(table, key, min_volume=rule.min_volume, previous=previous, order=rule.order,
                      year_ago=year_ago)
-    red, black = boards(ranked, rule.board_size, black_requires_bad=rule.black_requires_bad)
+    red, black = boards(ranked, rule.board_size, black_requires_bad=rule.black_requires_bad,
+                        black_requires_excess=rule.black_requires_excess)
     return ranked, red, black
 
 
@@ -250,7 +261,8 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     ranked["key"] = ranked[key]
     n = len(keys)  # one constructor, floats rounded as kpi.round_frame rounds them; a column not computed is None
     out = pd.DataFrame({c: _rounded(ranked[c]) if c in ranked else np.full(n, None, dtype=object) for c in COLUMNS})
-    red, black = boards(out, rule.board_size, black_requires_bad=rule.black_requires_bad)
+    red, black = boards(out, rule.board_size, black_requires_bad=rule.black_requires_bad,
+                        black_requires_excess=rule.black_requires_excess)
     return Ranking(unit=unit, table=out, red=red, black=black, min_volume=rule.min_volume, metric=rule.metric,
                    caption=rule_caption(rule))
 

@@ -21,8 +21,8 @@ EMPTY = pd.DataFrame()
 def _ranking(rule: RankRule) -> Ranking:
     table = pd.DataFrame({"key": ["B", "A", "C"], "name": ["部门乙", "部门甲", "部门丙"], "total": [300, 300, 300],
                           "bad": [0, 2, 0], "bad_rate": [0.0, 0.67, 0.0], "adjusted_bad_rate": [0.0, 0.7, 0.0],
-                          "avg_score_10": [9.8, 9.6, 9.4], "active_rate": [50.0] * 3, "oe_ratio": [0.0, 1.0, 0.0],
-                          "expected": [0.7, 2.0, 0.7]})
+                          "avg_score_10": [9.8, 9.6, 9.4], "active_rate": [50.0] * 3, "oe_ratio": [0.0, 3.0, 0.0],
+                          "expected": [0.67, 0.67, 0.67]})
     ranked, red, black = rank_units(table, "key", rule)
     return Ranking(unit="dept", table=ranked, red=red, black=black, min_volume=rule.min_volume, metric=rule.metric,
                    caption=rule_caption(rule))
@@ -34,10 +34,12 @@ def _dubanned(actions: list[str]) -> str | None:
 
 def test_actions_name_only_black_units_with_bad():
     # the old rule lets 部门丙 (no 差评, lowest 平均分) onto the 黑榜; the sentence still names only 部门甲
-    loose = _ranking(RankRule(metric="mean_score", board_size=1, black_requires_bad=False))
+    loose = _ranking(RankRule(metric="mean_score", board_size=1, black_requires_bad=False,
+                                black_requires_excess=False))
     assert list(loose.black["name"]) == ["部门丙"]
     assert _dubanned(findings.actions(KPIS, loose, EMPTY, EMPTY, TASKS, LEDGER)) is None
-    wide = _ranking(RankRule(metric="mean_score", board_size=1, black_requires_bad=False))
+    wide = _ranking(RankRule(metric="mean_score", board_size=1, black_requires_bad=False,
+                                black_requires_excess=False))
     wide = Ranking(unit="dept", table=wide.table, red=wide.red.head(0), black=wide.table.iloc[::-1], min_volume=30)
     sentence = _dubanned(findings.actions(KPIS, wide, EMPTY, EMPTY, TASKS, LEDGER))
     assert sentence is not None and "部门甲" in sentence and "部门丙" not in sentence

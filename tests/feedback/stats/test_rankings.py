@@ -48,6 +48,25 @@ def test_the_old_mean_score_rule_without_the_bad_requirement_puts_the_clean_unit
     assert "F" not in set(fair["key"]) and fair.iloc[0]["key"] == "D"
 
 
+def test_a_unit_with_no_more_bad_than_expected_is_not_on_the_black_board():
+    """A month with few 差评: five units have any, and the board of five named a unit with fewer 差评 than its
+    services and channels predict (实际/预期 0.8) beside ones at twice and more. It is left off now, and the
+    caption says so; the old board stays reachable by configuration."""
+    t = _units([("A", 400, 0, 0.0, 9.9), ("B", 300, 0, 0.0, 9.9), ("C", 900, 2, 0.1, 9.8),
+                ("D", 500, 3, 0.3, 9.7), ("E", 200, 2, 0.5, 9.6), ("F", 250, 3, 0.6, 9.5),
+                ("G", 800, 1, 0.6, 9.7), ("H", 600, 4, 0.9, 9.4), ("I", 300, 0, 0.0, 9.9), ("J", 300, 0, 0.0, 9.9),
+                ("K", 300, 0, 0.0, 9.9)])
+    t["oe_ratio"] = [0.0, 0.0, 0.8, 1.0, 2.1, 2.4, None, 3.5, 0.0, 0.0, 0.0]  # G: no case-mix figure, not judged on it
+    _, red, black = rank_units(t, "key", RankRule(board_size=2))
+    assert set(red["key"]) <= {"A", "B", "I", "J", "K"} and list(black["key"]) == ["H", "F"]
+    _, _, black = rank_units(t, "key", RankRule(board_size=5))
+    assert list(black["key"]) == ["H", "F", "G", "E"]  # D (1.0) and C (0.8) are as expected or better
+    _, _, old = rank_units(t, "key", RankRule(board_size=5, black_requires_excess=False))
+    assert list(old["key"]) == ["H", "F", "G", "E", "D"]
+    assert "调整后差评率不高于整体差评率" in rule_caption(RankRule())
+    assert "不高于整体差评率" not in rule_caption(RankRule(black_requires_excess=False))
+
+
 def test_minimum_volume_keeps_small_units_unranked_and_off_both_boards():
     ranked, red, black = rank_units(UNITS, "key", RankRule(min_volume=250, board_size=5))
     eligible = set(ranked.loc[ranked["eligible"], "key"])
@@ -88,8 +107,9 @@ def test_caption_states_the_rule():
 
 def test_settings_take_and_check_the_rule():
     s = settings_from_mapping({"kpi": {"ranking_metric": "bad_rate", "min_ranking_volume": 10,
-                                       "black_requires_bad": False, "board_size": 3, "chart_min_volume": 20}})
-    assert RankRule.from_settings(s.kpi) == RankRule("bad_rate", 10, False, 3)
+                                       "black_requires_bad": False, "board_size": 3, "chart_min_volume": 20,
+                                       "black_requires_excess": False}})
+    assert RankRule.from_settings(s.kpi) == RankRule("bad_rate", 10, False, 3, False)
     assert s.kpi.chart_min_volume == 20
     with pytest.raises(SettingsError, match="ranking_metric"):
         settings_from_mapping({"kpi": {"ranking_metric": "avg"}})
