@@ -74,8 +74,7 @@ class KpiSettings:
     board_size: int = 5
     ranking_metric: str = "adjusted_bad_rate"  # adjusted_bad_rate | bad_rate | mean_score (stats.rankings)
     black_requires_bad: bool = True  # the 黑榜 lists only units with at least one 差评
-    # the 黑榜 lists only units with more 差评 than their services and channels predict (实际/预期 > 1)
-    black_requires_excess: bool = True
+    black_requires_excess: bool = True  # ... and only units with 实际/预期 > 1 (more 差评 than their mix predicts)
     chart_min_volume: int = 30  # rate charts grey out (样本少) and keep off the axis buckets with fewer ratings
 
 
@@ -290,8 +289,7 @@ _RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
                   "stale_seconds": (0, 3600), "refresh_seconds": (0, 3600), "processes": (1, 64)},
     "security": {"proxies": (0, 10), "import_memory_mb": (16, 1_048_576), "import_timeout_s": (1, 86_400),
                  "background_nice": (0, 19)},
-    "jobs": {"retries": (0, 20), "retry_wait_s": (0, 86_400)},
-    "bulletin": {"decimals": (0, 4)},
+    "jobs": {"retries": (0, 20), "retry_wait_s": (0, 86_400)}, "bulletin": {"decimals": (0, 4)},
     "tasks": TASK_RANGES,
 }
 
