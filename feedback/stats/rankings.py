@@ -189,16 +189,16 @@ def _lookup(other: Mapping[str, Any] | pd.DataFrame, key: str, keys: Any):
     return values
 
 
-def boards(ranked: pd.DataFrame, size: int = 5, *, black_requires_bad: bool = False,
-           black_requires_excess: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """红榜 (best ``size`` eligible units) and 黑榜 (worst ``size``, worst first, never a unit on the 红榜; with
-    ``black_requires_bad`` only units with at least one 差评; with ``black_requires_excess`` none whose 实际/预期
-    (``oe_ratio``) is known and at most 1)."""
+def boards(ranked: pd.DataFrame, rule: RankRule) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """红榜 (best ``rule.board_size`` eligible units) and 黑榜 (worst ``board_size``, worst first, never a unit on
+    the 红榜; with ``black_requires_bad`` only units with at least one 差评; with ``black_requires_excess`` none
+    whose 实际/预期 (``oe_ratio``) is known and at most 1)."""
+    size = rule.board_size
     eligible = np.flatnonzero(ranked["eligible"].astype(bool).to_numpy())  # positions, in ranked order
     red, rest = eligible[:size], eligible[size:]
-    if black_requires_bad:
+    if rule.black_requires_bad:
         rest = rest[(pd.to_numeric(ranked["bad"], errors="coerce").fillna(0).to_numpy() > 0)[rest]]
-    if black_requires_excess and "oe_ratio" in ranked:
+    if rule.black_requires_excess and "oe_ratio" in ranked:
         rest = rest[~(pd.to_numeric(ranked["oe_ratio"], errors="coerce").to_numpy() <= 1.0)[rest]]
     black = rest[::-1][:size]
     return ranked.take(red).reset_index(drop=True), ranked.take(black).reset_index(drop=True)
@@ -209,8 +209,7 @@ def rank_units(table: pd.DataFrame, key: str, rule: RankRule, *, previous: pd.Da
     """``ranking`` and ``boards`` under one rule: (every unit ranked, 红榜, 黑榜)."""
     ranked = ranking(table, key, min_volume=rule.min_volume, previous=previous, order=rule.order,
                      year_ago=year_ago)
-    red, black = boards(ranked, rule.board_size, black_requires_bad=rule.black_requires_bad,
-                        black_requires_excess=rule.black_requires_excess)
+    red, black = boards(ranked, rule)
     return ranked, red, black
 
 
@@ -261,8 +260,7 @@ def unit_ranking(conn: Connection, unit: str, month: Filters, previous: Filters,
     ranked["key"] = ranked[key]
     n = len(keys)  # one constructor, floats rounded as kpi.round_frame rounds them; a column not computed is None
     out = pd.DataFrame({c: _rounded(ranked[c]) if c in ranked else np.full(n, None, dtype=object) for c in COLUMNS})
-    red, black = boards(out, rule.board_size, black_requires_bad=rule.black_requires_bad,
-                        black_requires_excess=rule.black_requires_excess)
+    red, black = boards(out, rule)
     return Ranking(unit=unit, table=out, red=red, black=black, min_volume=rule.min_volume, metric=rule.metric,
                    caption=rule_caption(rule))
 

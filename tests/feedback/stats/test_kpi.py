@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 import pandas as pd
@@ -211,10 +212,11 @@ def test_ranking_boards_and_case_mix(engine, data):
     assert ranked[["dept_key", "rank", "avg_score_10"]].values.tolist() == [["DA", 1, 7.6], ["DB", 2, 5.0]]
     assert ranked.loc[0, "avg_score_10_mom"] == pytest.approx(7.6 - 9.0)  # Feb DA: f1 10, f4 8
     assert ranked.loc[1, "total_mom"] == pytest.approx(150.0)  # DB 5 vs 2
-    red, black = rankings.boards(ranked, size=1)
+    plain = rankings.RankRule(black_requires_bad=False, black_requires_excess=False)  # the boards by rank alone
+    red, black = rankings.boards(ranked, dataclasses.replace(plain, board_size=1))
     assert red.dept_key.tolist() == ["DA"] and black.dept_key.tolist() == ["DB"]
     small = rankings.ranking(cur, "dept_key", min_volume=6)
-    assert small["rank"].isna().all() and rankings.boards(small)[0].empty
+    assert small["rank"].isna().all() and rankings.boards(small, plain)[0].empty
     # S2 is handled by both departments: its (S2, channel) cells hold no 差评, so m4, m5, m6 expect none. S1 is A's
     # alone and S3 B's alone: their own cells would explain every 差评 of theirs (m9, m7, m8), so their ratings are
     # expected at their channel's 差评率 over March: pc 2/5 (m8, m9 of m1 m4 m5 m8 m9), mobile 1/2, default and
