@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine
 
@@ -62,8 +62,15 @@ def rebuild_rollups(engine: Engine, settings: Settings):
     return refresh_rollups(engine)
 
 
+class Correction(NamedTuple):
+    """A stored gold label: its id, and the active scoring version it overrode (None: no version yet)."""
+
+    label_id: int
+    version: str | None
+
+
 def record_correction(conn: Connection, record_id: int, category: str, *, by: str, note: str | None = None,
-                      subcategory: str | None = None, given_with: int | None = None) -> str | None:
+                      subcategory: str | None = None, given_with: int | None = None) -> Correction:
     """A person's correction of a record (a gold label: a category, or NOT_COMPLAINT), counted at once: it wins
     over the active score, and where that changed the score's category or hidden-complaint flag the record's
     contribution moves between its old and new rollup rows in the caller's transaction
@@ -71,18 +78,18 @@ def record_correction(conn: Connection, record_id: int, category: str, *, by: st
     without waiting for a batch; a confirmation moves nothing; where the day's rollups disagree with its records,
     the day is rebuilt instead, ~2 s at 10M ratings in PostgreSQL, see docs/performance.md).
     ``given_with``: the gold label whose answer this one shares (the same words answered once on the 待确认
-    page; undone with it). Returns the active scoring version it overrode (None: no version yet). Raises KeyError
-    for no such record, ``repository.NoComplaintRefused`` for a 不是投诉 of a record that cannot be one."""
+    page; undone with it). Returns the new label's id and the active scoring version it overrode (None: no version
+    yet). Raises KeyError for no such record, ``repository.NoComplaintRefused`` for a 不是投诉 of a record that cannot be one."""
     from feedback.scoring import repository as store
     from feedback.stats.rollups import apply_correction
 
     active = store.active_version(conn)
     version = active["version"] if active else None
-    change = store.add_gold_label(conn, record_id, category, by=by, note=note, version=version,
-                                  subcategory=subcategory, given_with=given_with)
+    label_id, change = store.add_gold_label(conn, record_id, category, by=by, note=note, version=version,
+                                            subcategory=subcategory, given_with=given_with)
     if change is not None:
         apply_correction(conn, change)
-    return version
+    return Correction(label_id, version)
 
 
 def undo_correction(conn: Connection, label_id: int) -> dict[str, Any]:

@@ -92,13 +92,10 @@ def correct_category(engine: Engine, settings: Settings, user: UserRow, record_i
         if not record_visible(conn, record_id, user.dept_code):
             raise LookupError(record_id)
         try:
-            version = record_correction(conn, record_id, category, by=user.username, note=note,
-                                        subcategory=subcategory, given_with=given_with)
+            label_id, version = record_correction(conn, record_id, category, by=user.username, note=note,
+                                                  subcategory=subcategory, given_with=given_with)
         except store.NoComplaintRefused:
             raise LabelError(_no_complaint_refused(settings)) from None
-        # the label just stored: a label of the same record stored meanwhile would wait for this transaction (it
-        # updates the same score row), so the record's latest is this one
-        label_id = store.latest_label_id(conn, record_id)
     name, sub_name = label_names(settings, category, subcategory)
     return {"record_id": record_id, "label_id": label_id, "category": category, "category_name": name,
             "subcategory": subcategory, "subcategory_name": sub_name,
@@ -173,8 +170,7 @@ def undo_label(engine: Engine, settings: Settings, user: UserRow, label_id: int)
             raise LabelError(UNDO_REFUSED[exc.reason]) from None
         older = bool(store.latest_gold(conn, [label["record_id"]]))
         together, kept = [], 0
-        for follower in followers:
-            record_id = store.gold_label(conn, follower)["record_id"]
+        for follower, record_id in followers:
             try:
                 undo_correction(conn, follower)  # refusals are raised before anything is changed
             except store.UndoRefused:

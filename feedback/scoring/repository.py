@@ -208,15 +208,14 @@ RESTORED = ("category", "category_conf", "subcategory", "category_margin", "cate
 
 def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, note: str | None,
                    version: str | None, subcategory: str | None = None,
-                   given_with: int | None = None) -> ScoreChange | None:
+                   given_with: int | None = None) -> tuple[int, ScoreChange | None]:
     """Store a person's category (and second level, when given) for a record; the active version's score takes
     it at once (gold wins) and leaves the 待确认 queue (no margin). ``NOT_COMPLAINT`` clears the score's category
     and hidden-complaint flag instead. The label keeps the score's values it overwrote (``replaced``, JSON: what
-    undo_gold_label restores; NULL when no score changed). Returns the ScoreChange when the active score's
-    category or hidden-complaint flag changed (what the rollups must move; a confirmation changes neither), else
-    None (the new label's id is ``latest_label_id``). ``given_with``: the label whose answer this one shares (the
-    same words answered once). Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it
-    cannot take."""
+    undo_gold_label restores; NULL when no score changed). Returns (the new label's id, the ScoreChange when the
+    active score's category or hidden-complaint flag changed — what the rollups must move; a confirmation changes
+    neither — else None). ``given_with``: the label whose answer this one shares (the same words answered once).
+    Raises KeyError for no such record, NoComplaintRefused for a ``NOT_COMPLAINT`` it cannot take."""
     record = conn.execute(select(Record.kind, Record.level, Record.rated_at).where(Record.id == record_id)).first()
     if record is None:
         raise KeyError(record_id)
@@ -229,11 +228,18 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
         {"model_version": version, "scored_at": _stamp(before.scored_at),
          **{c: getattr(before, c) for c in RESTORED}, "hidden_complaint": bool(before.hidden_complaint)},
         ensure_ascii=False)
-    conn.execute(insert(GoldLabel).values(record_id=record_id, category=category, subcategory=subcategory,
-                                          labelled_by=by, note=note, created_at=_now(), replaced=replaced,
-                                          given_with=given_with))
-    if not version:
-        return None
+    label_id = conn.execute(insert(GoldLabel).values(
+        record_id=record_id, category=category, subcategory=subcategory, labelled_by=by, note=note,
+        created_at=_now(), replaced=replaced, given_with=given_with)).inserted_primary_key[0]
+    return label_id, None if not version else _gold_wins(conn, record_id, record.rated_at, version, before,
+                                                         category, subcategory)
+
+
+def _gold_wins(conn: Connection, record_id: int, rated_at: Any, version: str, before: Any, category: str,
+               subcategory: str | None) -> ScoreChange | None:
+    """The record's score under the active ``version`` takes a new gold label (``before``: its values until now, or
+    None); the ScoreChange when its category or hidden-complaint flag moved, else None."""
+    score = Score.record_id == record_id, Score.model_version == version
     if category == NOT_COMPLAINT:  # no complaint: no category, no hidden complaint (the sentiment stays the model's)
         values = {"category": None, "category_conf": None, "subcategory": None, "category_margin": None,
                   "categories": None, "hidden_complaint": False, "hidden_clause": None}
@@ -244,7 +250,7 @@ def add_gold_label(conn: Connection, record_id: int, category: str, *, by: str, 
     if before is None:
         return None
     old_hidden = bool(before.hidden_complaint)
-    change = ScoreChange(record_id, record.rated_at, before.category, old_hidden, values["category"],
+    change = ScoreChange(record_id, rated_at, before.category, old_hidden, values["category"],
                          bool(values.get("hidden_complaint", old_hidden)))
     moved = (change.old_category, change.old_hidden) != (change.new_category, change.new_hidden)
     return change if moved else None
@@ -272,10 +278,10 @@ def gold_label(conn: Connection, label_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def labels_given_with(conn: Connection, label_id: int) -> list[int]:
-    """The ids of the gold labels that shared ``label_id``'s answer (``given_with``), oldest first."""
-    return list(conn.execute(select(GoldLabel.id).where(GoldLabel.given_with == label_id)
-                             .order_by(GoldLabel.id)).scalars())
+def labels_given_with(conn: Connection, label_id: int) -> list[tuple[int, int]]:
+    """(label id, record id) of the gold labels that shared ``label_id``'s answer (``given_with``), oldest first."""
+    return [(r.id, r.record_id) for r in conn.execute(
+        select(GoldLabel.id, GoldLabel.record_id).where(GoldLabel.given_with == label_id).order_by(GoldLabel.id))]
 
 
 def latest_label_id(conn: Connection, record_id: int) -> int | None:
