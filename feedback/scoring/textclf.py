@@ -64,7 +64,32 @@ class TextClassifier:
     def decision(self, texts: Sequence[object], counts: sp.csr_matrix | None = None) -> np.ndarray:
         if counts is None:
             counts = self.params.hasher().transform(texts)
-        return np.asarray((tfidf_rows(counts, self.idf) @ self.weights).todense()) + self.intercepts
+        row_of, dense = self._dense_weights()
+        x = tfidf_rows(counts, self.idf)
+        # the texts' columns that carry a weight, renumbered as the dense rows (in the same order, so each score
+        # sums the same products in the same order as the sparse product did)
+        at = row_of[x.indices]
+        hit = at >= 0
+        indptr = np.concatenate([[0], np.cumsum(hit)])[x.indptr]
+        xa = sp.csr_matrix((x.data[hit], at[hit], indptr), shape=(x.shape[0], len(dense)))
+        return np.asarray(xa @ dense, dtype=np.float64) + self.intercepts
+
+    def _dense_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the dense row of each hashed column, −1 for a column without weight; those rows' weights as a dense
+        float32 matrix), built on first use: a one-vs-rest model weighs nearly every column it saw for every
+        class, so dense rows are smaller than sparse ones (about 4 MB per 12 classes against 9 MB), and a sparse ×
+        dense product is much cheaper than sparse × sparse. The column map costs 4 bytes per hashed column."""
+        cached = self.__dict__.get("_dense")
+        if cached is None:
+            w = self.weights.tocsr()
+            active = np.flatnonzero(np.diff(w.indptr))
+            row_of = np.full(w.shape[0], -1, dtype=np.int32)
+            row_of[active] = np.arange(len(active), dtype=np.int32)
+            cached = self.__dict__["_dense"] = (row_of, np.asarray(w[active].todense(), dtype=np.float32))
+        return cached
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_dense"}  # rebuilt on use, never saved
 
     def predict_proba(self, texts: Sequence[object], counts: sp.csr_matrix | None = None) -> np.ndarray:
         """(n, k) per-class confidences in [0, 1] (probabilities for ``lr``; squashed margins for ``svm``)."""

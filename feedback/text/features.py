@@ -80,8 +80,90 @@ class CharNgramHasher:
         return [fn(normalize(t)) for t in texts]
 
     def transform(self, texts: Sequence[object]) -> sp.csr_matrix:
-        """Raw n-gram counts, one row per text (texts are normalised first)."""
-        return self._vectorizer().transform(self.prepare(texts)).tocsr()
+        """Raw n-gram counts, one row per text (texts are normalised first): exactly sklearn's
+        ``HashingVectorizer(analyzer="char")`` counts (``_vectorizer``), computed for the whole batch at once
+        (``ngram_counts``) where the n-grams are at most three characters long."""
+        docs = self.prepare(texts)
+        if self.ngram_max <= _MAX_PACKED_N and docs:
+            try:
+                return ngram_counts(docs, self.ngram_min, self.ngram_max, self.n_features)
+            except UnicodeEncodeError:  # a lone surrogate: let sklearn say what it says of it
+                pass
+        return self._vectorizer().transform(docs).tocsr()
+
+
+# ---- batch n-gram hashing ----------------------------------------------------------------------------------
+#
+# sklearn's char analyzer builds every n-gram of every text as a Python string and hashes it (MurmurHash3 of its
+# UTF-8 bytes); for short comments that is most of the cost of scoring. The same counts, batch-wise: each n-gram
+# of at most three characters is packed into one int64 (each code point + 1 in 21 bits), the batch's distinct
+# n-grams are hashed once with sklearn's own murmurhash3_32 and remembered, and the counts are summed by scipy.
+
+_SKLEARN_WS = re.compile(r"\s\s+")  # sklearn's _char_ngrams collapses whitespace runs first
+_MAX_PACKED_N = 3
+_BITS = 21  # code points are < 0x110000 = 2**21 - 0xf0000
+_MAX_REMEMBERED = 4_000_000  # distinct n-grams whose hashes a process keeps (16 bytes each)
+_HASHES_LOCK = threading.Lock()
+_hashes: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int32))  # sorted keys, hashes
+
+
+def _unpack(key: int) -> str:
+    chars = []
+    while key:
+        chars.append(chr((key & ((1 << _BITS) - 1)) - 1))
+        key >>= _BITS
+    return "".join(reversed(chars))
+
+
+def _murmur(keys: np.ndarray) -> np.ndarray:
+    """Signed MurmurHash3 (seed 0) of the UTF-8 bytes of each packed n-gram of the sorted, distinct ``keys``."""
+    global _hashes
+    from sklearn.utils import murmurhash3_32
+
+    known, hashes = _hashes
+    at = np.searchsorted(known, keys).clip(max=max(len(known) - 1, 0))
+    found = (known[at] == keys) if len(known) else np.zeros(len(keys), dtype=bool)
+    out = np.empty(len(keys), dtype=np.int32)
+    out[found] = hashes[at[found]]
+    new = keys[~found]
+    if len(new):
+        out[~found] = [murmurhash3_32(_unpack(int(k)), seed=0) for k in new]
+        if len(known) + len(new) <= _MAX_REMEMBERED:
+            with _HASHES_LOCK:  # another thread may have added some of them since: insert the others
+                known, hashes = _hashes
+                at = np.searchsorted(known, new)
+                fresh = (at >= len(known)) | (known[at.clip(max=max(len(known) - 1, 0))] != new) \
+                    if len(known) else np.ones(len(new), dtype=bool)
+                _hashes = (np.insert(known, at[fresh], new[fresh]), np.insert(hashes, at[fresh], out[~found][fresh]))
+    return out
+
+
+def ngram_counts(docs: Sequence[str], ngram_min: int, ngram_max: int, n_features: int) -> sp.csr_matrix:
+    """Counts of the hashed character n-grams (``ngram_min``..``ngram_max`` ≤ 3) of prepared texts, the same
+    matrix as sklearn's ``HashingVectorizer(analyzer="char", alternate_sign=False, norm=None, lowercase=False,
+    dtype=float32)`` gives (column = |h| mod ``n_features`` of the n-gram's signed MurmurHash3)."""
+    if _SKLEARN_WS.search("\0".join(docs)):  # prepared texts have none: one scan instead of one per text
+        docs = [_SKLEARN_WS.sub(" ", d) for d in docs]
+    lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+    cps = np.frombuffer("".join(docs).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+    doc_of = np.repeat(np.arange(len(docs)), lens)
+    left = np.repeat(lens, lens) - (np.arange(len(cps)) - np.repeat(np.cumsum(lens) - lens, lens))  # chars to its end
+    keys, rows = [], []
+    for n in range(ngram_min, ngram_max + 1):
+        starts = np.flatnonzero(left >= n)
+        key = cps[starts]
+        for k in range(1, n):
+            key = (key << _BITS) | cps[starts + k]
+        keys.append(key)
+        rows.append(doc_of[starts])
+    key, row = np.concatenate(keys), np.concatenate(rows)
+    distinct, inverse = np.unique(key, return_inverse=True)
+    h = _murmur(distinct).astype(np.int64)
+    cols = np.where(h == -(2**31), (2**31 - 1 - (n_features - 1)) % n_features, np.abs(h) % n_features)
+    counts = sp.csr_matrix((np.ones(len(key), dtype=np.float32), (row, cols[inverse.ravel()].astype(np.int32))),
+                           shape=(len(docs), n_features), dtype=np.float32)
+    counts.sum_duplicates()
+    return counts
 
 
 def tfidf_rows(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:

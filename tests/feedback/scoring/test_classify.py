@@ -330,3 +330,22 @@ def test_the_problem_named_first_ranks_higher(complaints):
     del old.__dict__["lead_mix"]
     assert np.allclose(dataclasses.replace(complaints, params=old).category_scores(texts)[0],
                        dataclasses.replace(complaints, params=ComplaintParams(lead_mix=0.0)).category_scores(texts)[0])
+
+
+def test_dense_decision_equals_the_sparse_product_and_is_never_saved(tmp_path):
+    import pickle
+
+    import numpy as np
+
+    from feedback.text.features import tfidf_rows
+
+    texts = ["排队太久", "态度很差", "排队太久而且态度很差", "窗口排长队", "工作人员态度差", "服务很好", "材料退回三次"] * 3
+    labels = [["queue"], ["attitude"], ["queue", "attitude"], ["queue"], ["attitude"], [], ["materials"]] * 3
+    model = train_classifier(texts, labels, ClassifierParams(C=10.0))
+    asked = ["排队两个小时，态度还很差", "材料", "", "从没见过的字词组合", "服务很好"]
+    counts = model.params.hasher().transform(asked)
+    sparse = np.asarray((tfidf_rows(counts, model.idf) @ model.weights).todense()) + model.intercepts
+    assert np.array_equal(model.decision(asked), sparse)  # the same sums in the same order: bit for bit
+    assert "_dense" in vars(model) and b"_dense" not in pickle.dumps(model)
+    back = load_classifier(save_classifier(model, tmp_path / "m.joblib"))
+    assert "_dense" not in vars(back) and np.array_equal(back.decision(asked), sparse)
