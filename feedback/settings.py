@@ -95,7 +95,7 @@ class ScoringSettings:
     taxonomy: str = ""
     train_sample: int = 200_000
     category_threshold: float = 0.5
-    other_below: float = 0.21
+    other_below: float = 0.22
     sub_mix: float = 0.5
     lead_mix: float = 0.2
     lead_decay: float = 0.3

@@ -28,7 +28,7 @@ CODE_VERSION = "classify-3"  # classify-3: rule-raised ties ordered by the model
 @dataclass(frozen=True)
 class ComplaintParams:
     threshold: float = 0.5  # a further category (beyond the best one) is assigned at this confidence or above
-    other_below: float = 0.21  # open set: best category's confidence below this = "other" (calibrated, see docs)
+    other_below: float = 0.22  # open set: best category's confidence below this = "other" (calibrated, see docs)
     max_labels: int = 3
     phrase_conf: float = 0.4  # confidence given by a matching seed phrase
     tag_conf: float = 0.9  # confidence given by a complaint tag code of the record
