@@ -115,14 +115,22 @@ def _unpack(key: int) -> str:
     return "".join(reversed(chars))
 
 
+def _find(known: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(where each of ``keys`` is or would be inserted in the sorted ``known``, whether it is there)."""
+    at = np.searchsorted(known, keys)
+    found = np.zeros(len(keys), dtype=bool)
+    inside = at < len(known)
+    found[inside] = known[at[inside]] == keys[inside]
+    return at, found
+
+
 def _murmur(keys: np.ndarray) -> np.ndarray:
     """Signed MurmurHash3 (seed 0) of the UTF-8 bytes of each packed n-gram of the sorted, distinct ``keys``."""
     global _hashes
     from sklearn.utils import murmurhash3_32
 
     known, hashes = _hashes
-    at = np.searchsorted(known, keys).clip(max=max(len(known) - 1, 0))
-    found = (known[at] == keys) if len(known) else np.zeros(len(keys), dtype=bool)
+    at, found = _find(known, keys)
     out = np.empty(len(keys), dtype=np.int32)
     out[found] = hashes[at[found]]
     new = keys[~found]
@@ -131,10 +139,8 @@ def _murmur(keys: np.ndarray) -> np.ndarray:
         if len(known) + len(new) <= _MAX_REMEMBERED:
             with _HASHES_LOCK:  # another thread may have added some of them since: insert the others
                 known, hashes = _hashes
-                at = np.searchsorted(known, new)
-                fresh = (at >= len(known)) | (known[at.clip(max=max(len(known) - 1, 0))] != new) \
-                    if len(known) else np.ones(len(new), dtype=bool)
-                _hashes = (np.insert(known, at[fresh], new[fresh]), np.insert(hashes, at[fresh], out[~found][fresh]))
+                at, there = _find(known, new)
+                _hashes = (np.insert(known, at[~there], new[~there]), np.insert(hashes, at[~there], out[~found][~there]))
     return out
 
 
